@@ -1,0 +1,1 @@
+"""EPAM Studio desktop application (Qt). Only this package imports PySide6."""

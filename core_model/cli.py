@@ -1,0 +1,74 @@
+"""``epam`` command-line entry point.
+
+Subcommands live in ``core_model/commands/<name>.py``; each module defines
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``, and imports
+heavy packages (torch, mediapipe) inside ``run`` so ``epam --help`` stays instant.
+Every error reaches the user as one line on stderr with a non-zero exit code.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import List, Optional
+
+from .errors import Cancelled, EpamError
+
+#: subcommand name -> module under core_model.commands
+COMMANDS = {
+    "model-info": "model_info",
+    "extract": "extract",
+    "analyze": "analyze",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="epam", description="EPAM Studio command-line tool.")
+    parser.add_argument("--version", action="version", version="epam-studio 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"core_model.commands.{module_name}")
+        except ModuleNotFoundError:
+            continue  # a command not built yet
+        p = sub.add_parser(name, help=getattr(module, "HELP", ""), description=getattr(module, "HELP", ""))
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except Cancelled:
+        sys.stderr.write("epam: cancelled\n")
+        return 130
+    except KeyboardInterrupt:
+        sys.stderr.write("epam: interrupted\n")
+        return 130
+    except EpamError as exc:
+        sys.stderr.write(f"epam: error: {exc}\n")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for the user
+        if os.environ.get("EPAM_DEBUG"):
+            raise
+        sys.stderr.write(f"epam: internal error: {type(exc).__name__}: {exc} (set EPAM_DEBUG=1 for details)\n")
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

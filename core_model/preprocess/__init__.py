@@ -1,0 +1,1 @@
+"""Preprocessing: sampling, person-centric crop, pseudo-heatmaps, RGB normalization."""
