@@ -1,0 +1,255 @@
+"""The result of analysing one video: per-window arrays, segments, and the results folder format.
+
+A results folder holds ``summary.json`` (versioned, human-readable), ``arrays.npz`` (every
+per-window array) and ``segments.csv``. ``docs/results-format.md`` documents every field.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import EpamError
+from .segments import CSV_COLUMNS, Segment
+
+FORMAT = "epam-analysis"
+VERSION = 1
+SUMMARY_FILE, ARRAYS_FILE, SEGMENTS_FILE = "summary.json", "arrays.npz", "segments.csv"
+
+#: per-window arrays stored in arrays.npz (the attention arrays may be absent)
+ARRAY_NAMES = (
+    "window_start", "window_end", "person", "pose_frames", "rgb_frames", "boxes",
+    "prob_rgb", "prob_pose", "prob_fused", "spatial_attention", "temporal_attention",
+)
+
+
+class ResultsError(EpamError):
+    """A results folder is missing, damaged or of an unknown format."""
+
+
+@dataclass
+class AnalysisResult:
+    """One row per window (per-person mode: per window and person); see docs/INTERFACES.md."""
+
+    summary: dict
+    class_names: List[str]
+    model: str
+    trained: bool
+    frame_count: int
+    fps: float
+    img_shape: Tuple[int, int]
+    window_start: np.ndarray
+    window_end: np.ndarray
+    person: np.ndarray
+    pose_frames: np.ndarray
+    rgb_frames: np.ndarray
+    boxes: np.ndarray
+    prob_rgb: np.ndarray
+    prob_pose: np.ndarray
+    prob_fused: np.ndarray
+    spatial_attention: Optional[np.ndarray]
+    temporal_attention: Optional[np.ndarray]
+    segments: List[Segment] = field(default_factory=list)
+    frame_times: Optional[np.ndarray] = None  # (frame_count,) seconds of each source frame
+    path: Optional[Path] = None  # the folder it was saved to or loaded from
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def num_windows(self) -> int:
+        return int(len(self.window_start))
+
+    @property
+    def top_class(self) -> np.ndarray:
+        """``(W,)`` index of the fused top class of each row."""
+        return np.argmax(self.prob_fused, axis=1) if self.num_windows else np.zeros(0, np.int64)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """``(W,)`` fused probability of each row's top class."""
+        return self.prob_fused.max(axis=1) if self.num_windows else np.zeros(0, np.float32)
+
+    def people(self) -> List[int]:
+        """Track ids with rows, sorted (``[-1]`` in everybody mode)."""
+        return sorted(set(int(p) for p in self.person))
+
+    def windows_at(self, frame: int, person: Optional[int] = None) -> np.ndarray:
+        """Rows whose window covers ``frame`` (of ``person``; ``None`` = any person), in row order."""
+        mask = (self.window_start <= frame) & (frame < self.window_end)
+        if person is not None:
+            mask &= self.person == person
+        return np.nonzero(mask)[0]
+
+    def window_at(self, frame: int, person: Optional[int] = None) -> Optional[int]:
+        """The covering row whose centre is nearest to ``frame`` (earlier row on ties), or ``None``."""
+        rows = self.windows_at(frame, person)
+        if len(rows) == 0:
+            return None
+        centres = (self.window_start[rows] + self.window_end[rows] - 1) / 2.0
+        return int(rows[int(np.argmin(np.abs(centres - frame)))])
+
+    def segments_of(self, person: Optional[int] = None) -> List[Segment]:
+        """Segments of one person (``None`` = all)."""
+        return [s for s in self.segments if person is None or s.person == person]
+
+    def frame_time(self, frame: int) -> float:
+        """Time in seconds of source frame ``frame`` (``frame_count`` gives the end of the video)."""
+        return frame_time_fn(self.frame_times, self.fps, self.frame_count)(frame)
+
+    def top_k(self, row: int, k: int = 5) -> List[Tuple[int, str, float]]:
+        """``(class_index, class_name, fused probability)`` of the ``k`` best classes of a row."""
+        return top_k_classes(self.prob_fused[row], self.class_names, k)
+
+    # ----------------------------------------------------------------- storage
+    def refresh_summary(self) -> dict:
+        """Bring the derived parts of :attr:`summary` (header, windows' top-k, segments) up to date."""
+        s = self.summary
+        s["format"], s["version"] = FORMAT, VERSION
+        s["model"], s["trained"], s["class_names"] = self.model, self.trained, list(self.class_names)
+        video = s.setdefault("video", {})
+        video.update(frame_count=int(self.frame_count), fps=float(self.fps),
+                     height=int(self.img_shape[0]), width=int(self.img_shape[1]))
+        k = int(s.get("settings", {}).get("top_k", 5))
+        s["num_windows"] = self.num_windows
+        s["people"] = self.people()
+        s["windows"] = [
+            {
+                "index": i, "person": int(self.person[i]),
+                "start_frame": int(self.window_start[i]), "end_frame": int(self.window_end[i]),
+                "start_time": round(self.frame_time(int(self.window_start[i])), 4),
+                "end_time": round(self.frame_time(int(self.window_end[i])), 4),
+                "box": [round(float(v), 2) for v in self.boxes[i]],
+                "top": [{"class_index": c, "class_name": n, "prob": round(p, 6)} for c, n, p in self.top_k(i, k)],
+            }
+            for i in range(self.num_windows)
+        ]
+        s["segments"] = [seg.to_dict() for seg in self.segments]
+        return s
+
+    def arrays(self) -> dict:
+        """The per-window arrays by name (attention arrays omitted when ``None``)."""
+        out = {name: getattr(self, name) for name in ARRAY_NAMES if getattr(self, name) is not None}
+        if self.frame_times is not None:
+            out["frame_times"] = self.frame_times
+        return out
+
+    def save(self, directory) -> Path:
+        """Write the results folder atomically (a temporary sibling folder renamed into place)."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
+        try:
+            self.refresh_summary()
+            (tmp / SUMMARY_FILE).write_text(json.dumps(_jsonable(self.summary), indent=1), encoding="utf-8")
+            np.savez_compressed(tmp / ARRAYS_FILE, **self.arrays())
+            write_segments_csv(tmp / SEGMENTS_FILE, self.segments)
+            _replace_dir(tmp, directory)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.path = directory
+        return directory
+
+    @classmethod
+    def load(cls, directory) -> "AnalysisResult":
+        """Read a results folder written by :meth:`save`."""
+        directory = Path(directory)
+        try:
+            summary = json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
+            with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"'{directory}' is not a readable analysis results folder ({exc}).") from exc
+        if summary.get("format") != FORMAT:
+            raise ResultsError(f"'{directory}' does not hold EPAM analysis results.")
+        if int(summary.get("version", 0)) > VERSION:
+            raise ResultsError(f"'{directory}' was written by a newer EPAM Studio (format version {summary['version']}).")
+        video = summary.get("video", {})
+        return cls(
+            summary=summary,
+            class_names=list(summary["class_names"]),
+            model=str(summary["model"]),
+            trained=bool(summary["trained"]),
+            frame_count=int(video["frame_count"]),
+            fps=float(video["fps"]),
+            img_shape=(int(video["height"]), int(video["width"])),
+            segments=[Segment.from_dict(d) for d in summary.get("segments", [])],
+            frame_times=arrays.pop("frame_times", None),
+            path=directory,
+            **{name: arrays.get(name) for name in ARRAY_NAMES},
+        )
+
+
+def is_results_dir(directory) -> bool:
+    """True when ``directory`` holds a complete results folder."""
+    directory = Path(directory)
+    return all((directory / name).is_file() for name in (SUMMARY_FILE, ARRAYS_FILE, SEGMENTS_FILE))
+
+
+def top_k_classes(probs: np.ndarray, class_names: Sequence[str], k: int) -> List[Tuple[int, str, float]]:
+    """Best ``k`` classes of one probability row, highest first."""
+    order = np.argsort(-np.asarray(probs), kind="stable")[:k]
+    return [(int(i), str(class_names[i]), float(probs[i])) for i in order]
+
+
+def frame_time_fn(frame_times: Optional[np.ndarray], fps: float, frame_count: int):
+    """A function frame -> seconds using real timestamps when known (VFR aware), else ``frame / fps``."""
+
+    def frame_time(frame: int) -> float:
+        if frame_times is not None and len(frame_times):
+            if 0 <= frame < len(frame_times):
+                return float(frame_times[frame])
+            step = 1.0 / fps if fps else 0.0
+            return float(frame_times[-1]) + step * (frame - len(frame_times) + 1)
+        return frame / fps if fps else 0.0
+
+    return frame_time
+
+
+def write_segments_csv(path, segments: Sequence[Segment]) -> None:
+    """Segments as CSV, one row each, columns :data:`CSV_COLUMNS`."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_COLUMNS)
+        for s in segments:
+            writer.writerow([s.person, s.start_frame, s.end_frame, f"{s.start_time:.4f}", f"{s.end_time:.4f}",
+                             s.class_index, s.class_name, f"{s.confidence:.6f}"])
+
+
+def read_segments_csv(path) -> List[Segment]:
+    """Read a segments CSV written by :func:`write_segments_csv`."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [Segment.from_dict(row) for row in csv.DictReader(fh)]
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Move ``src`` to ``dst``, replacing an existing ``dst`` with at most a moment without it."""
+    if dst.exists():
+        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(src, dst)
+
+
+def _jsonable(obj):
+    """Convert numpy scalars/arrays inside ``obj`` to plain JSON types."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj

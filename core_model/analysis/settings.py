@@ -1,0 +1,111 @@
+"""Analysis settings: window/stride (seconds or frames), per-person mode, smoothing, device."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Optional, Tuple
+
+from ..errors import ConfigError
+
+UNITS = ("s", "frames")
+_LENGTH_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|secs|seconds|f|frames)?\s*$", re.IGNORECASE)
+
+
+def parse_length(text: str) -> Tuple[float, str]:
+    """Parse ``"3s"``/``"1.5s"`` (seconds) or ``"75"``/``"75f"`` (frames) into ``(value, unit)``."""
+    match = _LENGTH_RE.match(str(text))
+    if not match:
+        raise ConfigError(f"'{text}' is not a length: write seconds like '3s' or frames like '75'.")
+    value, suffix = float(match.group(1)), (match.group(2) or "").lower()
+    unit = "s" if suffix.startswith("s") else "frames"
+    if unit == "frames" and value != int(value):
+        raise ConfigError(f"'{text}' is a fraction of a frame: give whole frames or add 's' for seconds.")
+    if value <= 0:
+        raise ConfigError(f"'{text}' must be longer than zero.")
+    return value, unit
+
+
+@dataclass
+class AnalysisSettings:
+    """How a video is cut into windows and how the windows' predictions become segments.
+
+    ``window``/``stride`` are in ``unit`` (``"s"`` seconds or ``"frames"``); the default 3 s
+    window holds a 2–3 s action and the 1.5 s stride makes windows overlap by half.
+    """
+
+    window: float = 3.0
+    stride: float = 1.5
+    unit: str = "s"
+    per_person: bool = False
+    min_presence: float = 0.5  # per-person mode: fraction of a window's frames the person must be in
+    min_segment_frames: int = 0  # shorter segments are merged into a neighbour
+    smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
+    max_people: int = 4  # pose extraction
+    device: str = "auto"
+    batch_size: int = 4  # windows per forward pass
+    top_k: int = 5  # classes listed per window in the JSON summary
+    seed: int = 0  # seed of the untrained network
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ConfigError(f"Window unit '{self.unit}' is unknown: use 's' or 'frames'.")
+        if not (self.window > 0 and self.stride > 0):
+            raise ConfigError("Window and stride must both be longer than zero.")
+        if not 0.0 <= self.min_presence <= 1.0:
+            raise ConfigError("min_presence must be a fraction between 0 and 1.")
+        if self.smoothing < 1 or self.batch_size < 1 or self.top_k < 1 or self.max_people < 1:
+            raise ConfigError("smoothing, batch_size, top_k and max_people must be at least 1.")
+        if self.min_segment_frames < 0:
+            raise ConfigError("min_segment_frames cannot be negative.")
+
+    @classmethod
+    def from_lengths(cls, window: Optional[str] = None, stride: Optional[str] = None, **kwargs) -> "AnalysisSettings":
+        """Build from CLI-style lengths; a missing stride is half the window (same unit)."""
+        if window is None and stride is None:
+            return cls(**kwargs)
+        if window is None:
+            s_value, s_unit = parse_length(stride)
+            defaults = cls()
+            w_value = defaults.window if s_unit == "s" else None
+            if w_value is None:
+                raise ConfigError("A stride in frames needs a window in frames too (e.g. --window 75 --stride 40).")
+            return cls(window=w_value, stride=s_value, unit=s_unit, **kwargs)
+        w_value, w_unit = parse_length(window)
+        if stride is None:
+            s_value = w_value / 2 if w_unit == "s" else max(1, int(w_value) // 2)
+            return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
+        s_value, s_unit = parse_length(stride)
+        if s_unit != w_unit:
+            raise ConfigError("Give --window and --stride in the same unit (both seconds like '3s' or both frames).")
+        return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
+
+    def window_frames(self, fps: float) -> int:
+        """Window length in frames at ``fps``."""
+        return self._to_frames(self.window, fps)
+
+    def stride_frames(self, fps: float) -> int:
+        """Stride in frames at ``fps``."""
+        return self._to_frames(self.stride, fps)
+
+    def _to_frames(self, value: float, fps: float) -> int:
+        if self.unit == "frames":
+            return max(1, int(value))
+        if not fps or fps <= 0 or math.isnan(fps):
+            raise ConfigError("The video has no frame rate, so give the window and stride in frames.")
+        return max(1, int(round(value * fps)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AnalysisSettings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def result_key(self) -> dict:
+        """The settings that change results (device and batch size do not, beyond float noise)."""
+        data = self.to_dict()
+        for name in ("device", "batch_size"):
+            data.pop(name)
+        return data

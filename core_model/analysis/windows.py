@@ -1,0 +1,91 @@
+"""Sliding windows over a video and, in per-person mode, which people each window analyses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import numpy as np
+
+#: frames sampled per window for the pose stream and, one in three, for the RGB stream (paper: N=48, M=16)
+POSE_CLIP_LEN = 48
+RGB_CLIP_LEN = 16
+RGB_STEP = POSE_CLIP_LEN // RGB_CLIP_LEN
+
+
+def window_bounds(frame_count: int, window: int, stride: int) -> np.ndarray:
+    """``(W, 2)`` int array of ``[start, end)`` windows covering ``frame_count`` frames.
+
+    Windows start at 0, stride, 2·stride, … while they fit; if the last one stops short of
+    the end, one more window is aligned to the last frame so every frame is covered. A video
+    shorter than a window gets a single window over all of it.
+    """
+    if frame_count <= 0:
+        return np.zeros((0, 2), np.int64)
+    window, stride = int(window), int(stride)
+    if window <= 0 or stride <= 0:
+        raise ValueError("window and stride must be positive")
+    if frame_count <= window:
+        return np.array([[0, frame_count]], np.int64)
+    starts = list(range(0, frame_count - window + 1, stride))
+    if starts[-1] + window < frame_count:
+        starts.append(frame_count - window)
+    starts = np.asarray(starts, np.int64)
+    return np.stack([starts, starts + window], axis=1)
+
+
+def presence(keypoint_score: np.ndarray, min_score: float = 1e-3) -> np.ndarray:
+    """``(M, T)`` bool: person m has at least one joint with a score above ``min_score`` in frame t."""
+    return (np.asarray(keypoint_score) > min_score).any(axis=-1)
+
+
+def present_fraction(present: np.ndarray, start: int, end: int) -> np.ndarray:
+    """``(M,)`` fraction of frames in ``[start, end)`` in which each person is present."""
+    if end <= start:
+        return np.zeros(present.shape[0], np.float64)
+    return present[:, start:end].mean(axis=1)
+
+
+@dataclass(frozen=True)
+class WindowJob:
+    """One unit of analysis: a window, and the person it is about (``-1`` = everybody).
+
+    ``person_index`` is the row in ``Poses.keypoint`` (``None`` = all rows); ``person`` is the
+    track id shown to users.
+    """
+
+    start: int
+    end: int
+    person: int = -1
+    person_index: Optional[int] = None
+
+
+def plan_windows(
+    bounds: np.ndarray,
+    keypoint_score: Optional[np.ndarray],
+    track_ids: Optional[np.ndarray] = None,
+    *,
+    per_person: bool = False,
+    min_presence: float = 0.5,
+) -> List[WindowJob]:
+    """The windows to run: every window (everybody mode) or, per person, the windows they are in.
+
+    Per-person jobs are ordered by person (track id), then time. A person takes part in a window
+    when they are present in at least ``min_presence`` of its frames.
+    """
+    if not per_person:
+        return [WindowJob(int(s), int(e)) for s, e in bounds]
+    if keypoint_score is None:
+        raise ValueError("per-person windows need pose scores")
+    present = presence(keypoint_score)
+    ids = np.arange(present.shape[0]) if track_ids is None else np.asarray(track_ids)
+    jobs: List[WindowJob] = []
+    for m in np.argsort(ids, kind="stable"):
+        for s, e in bounds:
+            if present_fraction(present[m : m + 1], int(s), int(e))[0] >= max(min_presence, 1e-9):
+                jobs.append(WindowJob(int(s), int(e), int(ids[m]), int(m)))
+    return jobs
+
+
+def rgb_from_pose_frames(pose_frames: np.ndarray) -> np.ndarray:
+    """The RGB frames of a window: pose frames 0, 3, …, 45 (paper: one of every N/M = 3)."""
+    return np.asarray(pose_frames)[..., ::RGB_STEP][..., :RGB_CLIP_LEN]
