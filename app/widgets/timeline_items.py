@@ -1,0 +1,221 @@
+"""pyqtgraph items for the timeline: segment bars, a time axis and a seek-aware view box.
+
+``SegmentBarsItem`` draws every segment of every lane as ONE graphics item. ``paint`` works in
+device pixels: it picks the visible segments with ``searchsorted``, snaps them to whole
+pixels, drops the ones hidden inside an already drawn pixel and merges touching runs of one
+class, so at most about one rectangle per pixel column is drawn whatever the zoom
+(level of detail). Class names are written only inside bars wide enough to hold them.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+
+from .class_colors import class_color, text_color_for
+from .timeline_data import format_time
+
+LANE_FILL = 0.76  # fraction of a lane's height covered by its bars
+MIN_LABEL_PX = 28  # narrowest bar that gets a text label
+
+
+class SegmentBarsItem(pg.GraphicsObject):
+    """Coloured bars ``[start, end) x lane`` with class names; data coordinates: x = frame, y = lane."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lanes: list[dict[str, np.ndarray]] = []
+        self._names: Sequence[str] = ()
+        self._extent = 1.0
+        self._hatched = False
+        self._highlight: Optional[int] = None
+        self._colors: dict[int, QColor] = {}
+        self._font = QFont()
+        self._font.setPointSizeF(8.0)
+        self.drawn_rects = 0  # rectangles painted by the last paint() (for tests and benchmarks)
+        self.setAcceptHoverEvents(True)
+
+    # ---- data ---------------------------------------------------------------------------
+    def set_segments(self, arrays: dict[str, np.ndarray], n_lanes: int, names: Sequence[str], extent: float) -> None:
+        """Set columns ``start, end, lane, cls, conf`` (sorted by lane, start) and the x extent."""
+        self.prepareGeometryChange()
+        lane = arrays["lane"]
+        self._lanes = []
+        for i in range(max(n_lanes, 0)):
+            sel = lane == i
+            self._lanes.append({k: v[sel] for k, v in arrays.items()})
+        self._names = list(names)
+        self._extent = max(float(extent), 1.0)
+        self._colors = {int(c): class_color(int(c)) for c in np.unique(arrays["cls"])}
+        self.update()
+
+    def set_hatched(self, hatched: bool) -> None:
+        """Overlay a diagonal hatch (used for results of an untrained model)."""
+        self._hatched = bool(hatched)
+        self.update()
+
+    def set_highlight(self, lane: Optional[int]) -> None:
+        """Outline one lane (the selected person), or none."""
+        self._highlight = lane
+        self.update()
+
+    def segment_count(self) -> int:
+        """Number of segments held (all lanes)."""
+        return int(sum(len(d["start"]) for d in self._lanes))
+
+    def segment_at(self, frame: float, lane: int) -> Optional[int]:
+        """Index (within its lane) of the segment covering ``frame`` in ``lane``, or None."""
+        if not 0 <= lane < len(self._lanes):
+            return None
+        d = self._lanes[lane]
+        i = int(np.searchsorted(d["start"], frame, side="right")) - 1
+        return i if i >= 0 and frame < d["end"][i] else None
+
+    # ---- QGraphicsItem ------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._extent, float(max(len(self._lanes), 1)))
+
+    def paint(self, p: QPainter, *args) -> None:
+        self.drawn_rects = 0
+        if not self._lanes:
+            return
+        tr = p.transform()
+        sx, dx, sy, dy = tr.m11(), tr.dx(), tr.m22(), tr.dy()
+        if sx <= 0:
+            return
+        vb = self.getViewBox()
+        if vb is not None:
+            (x_min, x_max), _ = vb.viewRange()
+        else:
+            x_min, x_max = 0.0, self._extent
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setFont(self._font)
+        fm = QFontMetrics(self._font)
+        hatch = QBrush(QColor(0, 0, 0, 110), Qt.BrushStyle.BDiagPattern)
+        for lane, d in enumerate(self._lanes):
+            y_a = (lane + (1 - LANE_FILL) / 2) * sy + dy
+            y_b = (lane + (1 + LANE_FILL) / 2) * sy + dy
+            top, height = int(round(min(y_a, y_b))), max(int(round(abs(y_b - y_a))), 1)
+            rects = _visible_pixel_runs(d, x_min, x_max, sx, dx)
+            if rects is None:
+                continue
+            px0, px1, cls, _ = rects
+            self.drawn_rects += len(px0)
+            p.setPen(Qt.PenStyle.NoPen)
+            for a, b, c in zip(px0.tolist(), px1.tolist(), cls.tolist()):
+                p.fillRect(a, top, b - a, height, self._colors.get(c) or class_color(c))
+            if self._hatched:
+                for a, b in zip(px0.tolist(), px1.tolist()):
+                    p.fillRect(a, top, b - a, height, hatch)
+            if self._highlight == lane:
+                p.setPen(QPen(QColor(255, 255, 255, 220), 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRect(QRectF(x_min * sx + dx + 1, top - 1, (x_max - x_min) * sx - 2, height + 2))
+            wide = np.nonzero(px1 - px0 >= MIN_LABEL_PX)[0]
+            for i in wide.tolist():
+                a, b, c = int(px0[i]), int(px1[i]), int(cls[i])
+                name = self._names[c] if 0 <= c < len(self._names) else f"class {c}"
+                text = fm.elidedText(name, Qt.TextElideMode.ElideRight, b - a - 6)
+                if len(text) <= 1:
+                    continue
+                p.setPen(text_color_for(self._colors.get(c) or class_color(c)))
+                p.drawText(QRectF(a + 3, top, b - a - 6, height),
+                           Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        p.restore()
+
+    def hoverMoveEvent(self, ev) -> None:
+        pos = ev.pos()
+        lane = int(np.floor(pos.y()))
+        i = self.segment_at(pos.x(), lane)
+        if i is None:
+            self.setToolTip("")
+            return
+        d = self._lanes[lane]
+        c = int(d["cls"][i])
+        name = self._names[c] if 0 <= c < len(self._names) else f"class {c}"
+        self.setToolTip(f"{name}\nframes {int(d['start'][i])}–{int(d['end'][i]) - 1}"
+                        f"\nconfidence {100 * float(d['conf'][i]):.0f}%")
+
+
+def _visible_pixel_runs(d: dict[str, np.ndarray], x_min: float, x_max: float, sx: float, dx: float):
+    """Whole-pixel rectangles ``(px0, px1, cls, first_row)`` of the visible segments of one lane."""
+    lo = int(np.searchsorted(d["end"], x_min, side="right"))
+    hi = int(np.searchsorted(d["start"], x_max, side="left"))
+    if hi <= lo:
+        return None
+    px0 = np.floor(d["start"][lo:hi] * sx + dx).astype(np.int64)
+    px1 = np.ceil(d["end"][lo:hi] * sx + dx).astype(np.int64)
+    px1 = np.maximum(px1, px0 + 1)
+    cls = d["cls"][lo:hi]
+    # drop segments hidden inside pixels an earlier segment already covers
+    prev_end = np.maximum.accumulate(np.concatenate([[np.iinfo(np.int64).min], px1[:-1]]))
+    keep = px1 > prev_end
+    px0, px1, cls = px0[keep], px1[keep], cls[keep]
+    px0 = np.maximum(px0, prev_end[keep])
+    # merge touching runs of the same class into one rectangle
+    new_run = np.ones(len(px0), bool)
+    new_run[1:] = (cls[1:] != cls[:-1]) | (px0[1:] > px1[:-1])
+    starts = np.nonzero(new_run)[0]
+    ends = np.concatenate([starts[1:], [len(px0)]]) - 1
+    return px0[starts], px1[ends], cls[starts], starts + lo
+
+
+class TimeAxisItem(pg.AxisItem):
+    """An x axis in frames whose ticks fall on round times and read ``m:ss`` (or ``m:ss.s``)."""
+
+    def __init__(self, orientation: str = "top", fps: float = 25.0, **kw) -> None:
+        super().__init__(orientation, **kw)
+        self.fps = fps
+        self.enableAutoSIPrefix(False)
+
+    def set_fps(self, fps: float) -> None:
+        self.fps = fps if fps and fps > 0 else 25.0
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        f = self.fps
+        levels = super().tickValues(minVal / f, maxVal / f, size)
+        return [(spacing * f, [v * f for v in values]) for spacing, values in levels]
+
+    def tickStrings(self, values, scale, spacing):
+        step = spacing / self.fps
+        decimals = 0 if step >= 1 else (1 if step >= 0.1 else 2)
+        return [format_time(v / self.fps, decimals) for v in values]
+
+
+class SeekViewBox(pg.ViewBox):
+    """A ViewBox where left click/drag seeks, right/middle drag pans x and the wheel zooms x."""
+
+    sigSeek = Signal(float)
+
+    def __init__(self, **kw) -> None:
+        super().__init__(enableMenu=False, **kw)
+        self.setMouseEnabled(x=True, y=False)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.sigSeek.emit(self.mapSceneToView(ev.scenePos()).x())
+        else:
+            ev.ignore()
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.sigSeek.emit(self.mapSceneToView(ev.scenePos()).x())
+        elif ev.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
+            ev.accept()
+            a = self.mapSceneToView(ev.lastScenePos()).x()
+            b = self.mapSceneToView(ev.scenePos()).x()
+            self.translateBy(x=a - b)
+        else:
+            ev.ignore()
+
+
+__all__ = ["SegmentBarsItem", "TimeAxisItem", "SeekViewBox"]
