@@ -1,0 +1,372 @@
+"""Frame-exact video reading over PyAV (FFmpeg).
+
+Frame ``i`` is the ``i``-th picture in presentation order. The reader builds a frame index on
+open by demuxing packets (no decoding) and identifies every decoded frame by its presentation
+timestamp, so random access after any seek returns exactly the pixels of a sequential decode:
+labels can never drift from frames.
+
+Thread safety: a reader may be shared (calls are serialised by a lock), but decoding is then
+sequential; give each worker thread its own ``VideoReader`` for parallel decoding.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections import OrderedDict
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import av
+import numpy as np
+
+from core_model.errors import VideoError
+from core_model.video.frame_index import FrameIndex, demux_index, sequential_index
+
+log = logging.getLogger(__name__)
+
+_CACHE_BYTES = 192 * 1024 * 1024
+_FORWARD_STEP = 12  # decode forward rather than seek when the target is this close ahead
+
+
+class VideoWarning(UserWarning):
+    """A video could be opened but not fully read (e.g. a truncated file)."""
+
+
+def _open_container(path: Path):
+    try:
+        return av.open(str(path), "r")
+    except av.FFmpegError as err:
+        raise VideoError(f"{path.name} is not a video file that can be read (damaged, truncated or not a video).") from err
+
+
+def _video_stream(container, path: Path):
+    if not container.streams.video:
+        raise VideoError(f"{path.name} has no video stream.")
+    stream = container.streams.video[0]
+    try:
+        ctx = stream.codec_context
+        name = ctx.name if ctx is not None else None
+    except (av.FFmpegError, ValueError):
+        name = None
+    if not name:
+        raise VideoError(f"{path.name} uses a video codec that this FFmpeg build cannot decode.")
+    stream.thread_type = "AUTO"
+    return stream
+
+
+class _Cursor:
+    """One open container positioned somewhere in the stream; yields frames identified by index."""
+
+    def __init__(self, path: Path, index: FrameIndex) -> None:
+        self.path, self.index = path, index
+        self.container = _open_container(path)
+        self.stream = _video_stream(self.container, path)
+        self.decode_errors = 0
+        self._fresh = True  # positioned at the start of the file, nothing decoded yet
+
+    def close(self) -> None:
+        self.container.close()
+
+    def _restart(self) -> None:
+        self.container.close()
+        self.container = _open_container(self.path)
+        self.stream = _video_stream(self.container, self.path)
+        self._fresh = True
+
+    def _decoded(self) -> Iterator[Tuple[int, "av.VideoFrame"]]:
+        """Decode from the current position: (frame index, frame), skipping unknown timestamps."""
+        self._fresh = False
+        index_of = self.index.index_of
+        counter = 0
+        numbered = self.index.time_base == 0  # no timestamps at all: frames numbered in decode order
+        try:
+            for packet in self.container.demux(self.stream):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError:
+                    self.decode_errors += 1
+                    continue
+                for frame in frames:
+                    if numbered:
+                        idx, counter = counter, counter + 1
+                    else:
+                        idx = index_of.get(frame.pts) if frame.pts is not None else None
+                    if idx is not None:
+                        yield idx, frame
+        except av.FFmpegError:
+            self.decode_errors += 1  # demuxing stopped (truncated file): end of the stream
+
+    def frames_from(self, target: int) -> Iterator[Tuple[int, "av.VideoFrame"]]:
+        """Frames in presentation order starting exactly at ``target``.
+
+        Seeks to the key frame at or before ``target``; if decoding lands past it (inexact
+        container seek), retries from the previous key frame, then from the file start.
+        """
+        pos = self.index.key_frame_at_or_before(target)
+        attempts = [pos, pos - 1] if pos > 0 else []
+        for attempt in attempts + [None]:
+            if attempt is None:
+                if not self._fresh:
+                    self._restart()
+            else:
+                self.container.seek(int(self.index.seek_ts[attempt]), backward=True, any_frame=False,
+                                    stream=self.stream)
+            frames = self._decoded()
+            for idx, frame in frames:
+                if idx < target:
+                    continue
+                if idx > target:
+                    break  # landed past the target: try an earlier start
+                yield idx, frame
+                yield from frames
+                return
+        raise VideoError(f"Frame {target} of {self.path.name} cannot be decoded.")
+
+
+def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:
+    return frame.to_ndarray(format="rgb24")
+
+
+class VideoReader:
+    """Frame-exact random and sequential access to a video file.
+
+    Attributes: ``frame_count``, ``fps`` (average), ``duration`` (s), ``width``, ``height``,
+    ``timestamps`` (float64 seconds from the first frame), ``is_vfr``, ``warnings`` (messages
+    about a damaged file). Frames are RGB uint8 arrays (H, W, 3); arrays returned by
+    ``get_frame`` are shared with the cache and read-only.
+    """
+
+    def __init__(self, path: str | Path, *, cache_frames: Optional[int] = None) -> None:
+        self.path = Path(path)
+        self.warnings: List[str] = []
+        self._lock = threading.RLock()
+        self._cache_limit = 8
+        if not self.path.exists():
+            raise VideoError(f"Video file not found: {self.path}.")
+        if not self.path.is_file():
+            raise VideoError(f"{self.path} is not a file.")
+        if self.path.stat().st_size == 0:
+            raise VideoError(f"{self.path.name} is empty.")
+        container = _open_container(self.path)
+        try:
+            stream = _video_stream(container, self.path)
+            self.codec = stream.codec_context.name
+            index = demux_index(container, stream, str(self.path))
+            rate = stream.average_rate or stream.guessed_rate
+        finally:
+            container.close()
+        if index is None:
+            index = self._index_by_decoding()
+        self._index = index
+        self._cursor: Optional[_Cursor] = None
+        self._live: Optional[Iterator] = None
+        self._next: Optional[int] = None  # index the live iterator yields next
+        self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
+        if index.count == 0:
+            raise VideoError(f"{self.path.name} contains no video frames.")
+        for message in index.warnings:
+            self._warn(message)
+        first = self._first_frame()
+        self.height, self.width = first.shape[:2]
+        if index.looks_truncated:
+            self._trim_undecodable_tail()
+        self._cache_limit = cache_frames or int(np.clip(_CACHE_BYTES // first.nbytes, 8, 64))
+        self._set_timing(rate)
+
+    # ------------------------------------------------------------------ opening
+    def _warn(self, message: str) -> None:
+        message = f"{self.path.name}: {message}"
+        self.warnings.append(message)
+        log.warning(message)
+        warnings.warn(message, VideoWarning, stacklevel=3)
+
+    def _index_by_decoding(self) -> FrameIndex:
+        """Fallback for containers whose packets carry no timestamps: decode everything once."""
+        container = _open_container(self.path)
+        try:
+            stream = _video_stream(container, self.path)
+            pts = []
+            try:
+                for frame in container.decode(stream):
+                    pts.append(frame.pts)
+            except av.FFmpegError:
+                self._warn("Decoding stopped early; the file looks truncated or damaged.")
+            return sequential_index(pts, stream.time_base)
+        finally:
+            container.close()
+
+    def _first_frame(self) -> np.ndarray:
+        try:
+            return self.get_frame(0)
+        except VideoError:
+            raise VideoError(f"No frame of {self.path.name} could be decoded ({self.codec} video).") from None
+
+    def _trim_undecodable_tail(self) -> None:
+        """Truncated file: keep frames up to the last one that actually decodes."""
+        index = self._index
+        cursor = _Cursor(self.path, index)
+        try:
+            last = -1
+            for pos in range(len(index.key_frames) - 1, -1, -1):
+                cursor.container.seek(int(index.seek_ts[pos]), backward=True, any_frame=False,
+                                      stream=cursor.stream)
+                last = max((idx for idx, _ in cursor._decoded()), default=-1)
+                if last >= index.key_frames[pos]:
+                    break
+        finally:
+            cursor.close()
+        if last + 1 < index.count:
+            self._warn(f"The file is truncated: only {last + 1} of {index.count} frames can be read.")
+            index.truncate(last + 1)
+            self._reset_decoder()
+
+    def _set_timing(self, rate: Optional[Fraction]) -> None:
+        n = self._index.count
+        if self._index.time_base == 0:  # no timestamps: assume constant rate
+            fps = float(rate) if rate else 25.0
+            self.timestamps = np.arange(n, dtype=np.float64) / fps
+        else:
+            self.timestamps = self._index.timestamps()
+        deltas = np.diff(self.timestamps)
+        measured = (n - 1) / self.timestamps[-1] if n > 1 and self.timestamps[-1] > 0 else None
+        if measured and rate and abs(float(rate) - measured) <= 0.01 * measured:
+            self.fps = float(rate)
+        else:
+            self.fps = float(measured or (float(rate) if rate else 25.0))
+        frame_duration = float(np.median(deltas)) if len(deltas) else 1.0 / self.fps
+        self.duration = float(self.timestamps[-1] + frame_duration)
+        if len(deltas) > 1:
+            tol = max(2 * float(self._index.time_base), 0.01 * frame_duration)
+            self.is_vfr = bool(deltas.max() - deltas.min() > tol)
+        else:
+            self.is_vfr = False
+
+    # ------------------------------------------------------------------ access
+    @property
+    def frame_count(self) -> int:
+        return self._index.count
+
+    def __len__(self) -> int:
+        return self._index.count
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self.get_frame(index)
+
+    def _check_index(self, index: int) -> int:
+        n = self._index.count
+        i = int(index)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"frame {index} out of range (video has {n} frames)")
+        return i
+
+    def _reset_decoder(self) -> None:
+        self._live, self._next = None, None
+        self._cache.clear()
+
+    def _remember(self, index: int, frame: np.ndarray) -> np.ndarray:
+        frame.setflags(write=False)
+        self._cache[index] = frame
+        self._cache.move_to_end(index)
+        while len(self._cache) > self._cache_limit:
+            self._cache.popitem(last=False)
+        return frame
+
+    def _decode_to(self, target: int) -> np.ndarray:
+        """Decode frame ``target``: continue the live decode when it is just ahead, else seek."""
+        if self._cursor is None:
+            self._cursor = _Cursor(self.path, self._index)
+        near = (self._live is not None and self._next is not None and self._next <= target
+                and (target - self._next < _FORWARD_STEP
+                     or not self._index.has_key_frame_between(self._next, target)))
+        if near:
+            for idx, frame in self._live:
+                self._next = idx + 1
+                if idx == target:
+                    return _to_rgb(frame)
+                if idx > target:
+                    break
+        self._live = self._cursor.frames_from(target)
+        try:
+            idx, frame = next(self._live)
+        except VideoError:
+            self._live, self._next = None, None
+            raise
+        self._next = idx + 1
+        return _to_rgb(frame)
+
+    def get_frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` (presentation order) as a read-only RGB uint8 array (H, W, 3)."""
+        i = self._check_index(index)
+        with self._lock:
+            cached = self._cache.get(i)
+            if cached is not None:
+                self._cache.move_to_end(i)
+                return cached
+            return self._remember(i, self._decode_to(i))
+
+    def get_frames(self, indices: Sequence[int]) -> np.ndarray:
+        """Frames at ``indices`` (any order, repeats allowed) as a new array (N, H, W, 3).
+
+        Decodes each distinct frame once, in increasing order, so sorted windows cost one pass.
+        """
+        wanted = [self._check_index(i) for i in indices]
+        out = np.empty((len(wanted), self.height, self.width, 3), np.uint8)
+        with self._lock:
+            for i in sorted(set(wanted)):
+                frame = self.get_frame(i)
+                for k in (k for k, w in enumerate(wanted) if w == i):
+                    out[k] = frame
+        return out
+
+    def iter_frames(self, start: int = 0, stop: Optional[int] = None) -> Iterator[Tuple[int, np.ndarray]]:
+        """Sequential decode of frames ``[start, stop)`` yielding ``(index, frame)``.
+
+        Uses its own decoder, so it does not disturb random access on this reader.
+        """
+        n = self._index.count
+        stop = n if stop is None else min(int(stop), n)
+        start = max(0, int(start))
+        if start >= stop:
+            return
+        cursor = _Cursor(self.path, self._index)
+        expected = start
+        try:
+            for idx, frame in cursor.frames_from(start):
+                if idx >= stop:
+                    break
+                if idx != expected:  # a damaged frame was dropped by the decoder
+                    self._warn(f"Frames {expected}..{idx - 1} could not be decoded and were skipped.")
+                expected = idx + 1
+                yield idx, _to_rgb(frame)
+        finally:
+            cursor.close()
+        if expected < stop:
+            self._warn(f"Frames {expected}..{stop - 1} could not be decoded.")
+
+    # ------------------------------------------------------------------ lifetime
+    def close(self) -> None:
+        with self._lock:
+            self._reset_decoder()
+            if self._cursor is not None:
+                self._cursor.close()
+                self._cursor = None
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - best effort at interpreter shutdown
+            pass
+
+    def __repr__(self) -> str:
+        return (f"VideoReader({self.path.name!r}, {self.frame_count} frames, {self.width}x{self.height}, "
+                f"{self.fps:.3f} fps{', VFR' if self.is_vfr else ''})")

@@ -1,0 +1,53 @@
+"""Write frame-exact clips and hash video files for caches."""
+from __future__ import annotations
+
+import hashlib
+import os
+from fractions import Fraction
+from pathlib import Path
+
+from core_model.errors import VideoError
+from core_model.video.encoding import encode_frames
+from core_model.video.reader import VideoReader
+
+_CHUNK = 1024 * 1024
+
+
+def write_clip(src_path: str | Path, start: int, stop: int, out_path: str | Path, *, crf: int = 18) -> int:
+    """Write frames ``[start, stop)`` of ``src_path`` as an H.264 (yuv420p) mp4; returns frames written.
+
+    Timestamps keep their spacing, shifted so the clip starts at 0 (variable frame rate is kept).
+    An odd width or height loses its last column or row (H.264 4:2:0 needs even sizes).
+    Audio is not copied.
+    """
+    with VideoReader(src_path) as reader:
+        n = reader.frame_count
+        if not 0 <= start < stop <= n:
+            raise VideoError(f"Clip range [{start}, {stop}) is outside the {n} frames of {Path(src_path).name}.")
+        index = reader._index
+        if index.time_base == 0:  # no timestamps in the source: constant rate
+            time_base = 1 / Fraction(reader.fps).limit_denominator(1001)
+            pts = list(range(n))
+        else:
+            time_base, pts = index.time_base, [int(p) for p in index.pts]
+        even_h, even_w = reader.height - reader.height % 2, reader.width - reader.width % 2
+        if even_h == 0 or even_w == 0:
+            raise VideoError(f"{Path(src_path).name} is too small to encode as H.264.")
+        timed_frames = ((pts[i] - pts[start], frame[:even_h, :even_w]) for i, frame in reader.iter_frames(start, stop))
+        return encode_frames(out_path, timed_frames, fps=reader.fps, codec="libx264", pix_fmt="yuv420p",
+                             options={"crf": str(crf), "preset": "veryfast"}, pts="paired", time_base=time_base)
+
+
+def content_key(path: str | Path) -> str:
+    """Fast content hash (sha1 of the size and the first, middle and last MiB), for cache keys."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        digest = hashlib.sha1(str(size).encode())
+        with open(path, "rb") as f:
+            for offset in sorted({0, max(0, size // 2 - _CHUNK // 2), max(0, size - _CHUNK)}):
+                f.seek(offset)
+                digest.update(f.read(_CHUNK))
+    except OSError as err:
+        raise VideoError(f"Cannot read {path.name}: {err.strerror or err}.") from err
+    return digest.hexdigest()
