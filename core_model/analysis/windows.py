@@ -69,19 +69,26 @@ def plan_windows(
 ) -> List[WindowJob]:
     """The windows to run: every window (everybody mode) or, per person, the windows they are in.
 
-    Per-person jobs are ordered by person (track id), then time. A person takes part in a window
-    when they are present in at least ``min_presence`` of its frames.
+    Jobs are in time order (then track id). A window is kept when its person (everybody mode:
+    anybody) is present in at least ``min_presence`` of its frames; with no scores given,
+    every window is kept in everybody mode.
     """
+    threshold = max(min_presence, 1e-9)
     if not per_person:
-        return [WindowJob(int(s), int(e)) for s, e in bounds]
+        if keypoint_score is None:
+            return [WindowJob(int(s), int(e)) for s, e in bounds]
+        anybody = presence(keypoint_score).any(axis=0, keepdims=True)
+        return [WindowJob(int(s), int(e)) for s, e in bounds
+                if present_fraction(anybody, int(s), int(e))[0] >= threshold]
     if keypoint_score is None:
         raise ValueError("per-person windows need pose scores")
     present = presence(keypoint_score)
     ids = np.arange(present.shape[0]) if track_ids is None else np.asarray(track_ids)
     jobs: List[WindowJob] = []
-    for m in np.argsort(ids, kind="stable"):
-        for s, e in bounds:
-            if present_fraction(present[m : m + 1], int(s), int(e))[0] >= max(min_presence, 1e-9):
+    for s, e in bounds:
+        fractions = present_fraction(present, int(s), int(e))
+        for m in np.argsort(ids, kind="stable"):
+            if fractions[m] >= threshold:
                 jobs.append(WindowJob(int(s), int(e), int(ids[m]), int(m)))
     return jobs
 

@@ -67,9 +67,12 @@ def test_per_person_plan_keeps_windows_where_person_present():
     bounds = window_bounds(200, 50, 50)
     jobs = plan_windows(bounds, score, np.array([7, 3]), per_person=True, min_presence=0.5)
     assert [(j.person, j.person_index, j.start) for j in jobs] == [
-        (3, 1, 100), (3, 1, 150), (7, 0, 0), (7, 0, 50)]
+        (7, 0, 0), (7, 0, 50), (3, 1, 100), (3, 1, 150)]
     every = plan_windows(bounds, score, per_person=False)
     assert [(j.person, j.start) for j in every] == [(-1, 0), (-1, 50), (-1, 100), (-1, 150)]
+    score[:, 20:200] = 0  # nobody after frame 20: someone in 40% of the first window, nobody later
+    assert [j.start for j in plan_windows(bounds, score, min_presence=0.4)] == [0]
+    assert plan_windows(bounds, score, min_presence=0.5) == []
 
 
 def test_merge_consecutive_same_class_at_centre_midpoints():

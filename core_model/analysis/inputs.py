@@ -1,0 +1,147 @@
+"""Model inputs of each window: sampled frames, person-centric box, heatmaps and RGB clip.
+
+Frames are read in one sequential pass over the video (each frame decoded once) and each
+window is handed on as soon as its last RGB frame has been read, so memory holds only the
+frames of the windows in flight.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import PoseError, VideoError
+from .windows import POSE_CLIP_LEN, WindowJob, rgb_from_pose_frames
+
+
+@dataclass
+class WindowInputs:
+    """One window ready for the network (arrays in the layout EPAM-Net takes, no batch axis)."""
+
+    job: WindowJob
+    pose_frames: np.ndarray  # (48,) source frame indices
+    rgb_frames: np.ndarray  # (16,) source frame indices = pose_frames[::3]
+    box: np.ndarray  # (4,) x0, y0, x1, y1 in source pixels
+    heatmaps: np.ndarray  # (17, 48, 56, 56) float32
+    rgb: np.ndarray  # (3, 16, 224, 224) float32, normalized
+
+
+def sample_pose_frames(job: WindowJob) -> np.ndarray:
+    """The 48 source frames of a window, sampled as in testing (PYSKL ``UniformSampleFrames``)."""
+    from ..preprocess import uniform_sample
+
+    rel = np.asarray(uniform_sample(job.end - job.start, POSE_CLIP_LEN), np.int64)
+    return job.start + rel
+
+
+def person_rows(job: WindowJob, num_people: int) -> np.ndarray:
+    """Rows of ``Poses.keypoint`` a job looks at: one person, or everybody."""
+    return np.arange(num_people) if job.person_index is None else np.array([job.person_index])
+
+
+def window_box(poses, job: WindowJob, pose_frames: np.ndarray) -> np.ndarray:
+    """Person-centric box (PYSKL ``MMCompact``) around the job's people over the sampled frames."""
+    from ..preprocess import compact_box
+
+    rows = person_rows(job, poses.num_people)
+    kp = poses.keypoint[rows][:, pose_frames]
+    score = poses.keypoint_score[rows][:, pose_frames]
+    if not (score > 0).any():
+        raise PoseError(f"Nobody was found in frames {job.start}-{job.end - 1}.")
+    return np.asarray(compact_box(kp, poses.img_shape, score=score), np.float32)
+
+
+def window_heatmaps(poses, job: WindowJob, pose_frames: np.ndarray, box) -> np.ndarray:
+    """(17, 48, 56, 56) pseudo-heatmaps of the job's people in the box."""
+    from ..preprocess import heatmap_volume
+
+    rows = person_rows(job, poses.num_people)
+    return heatmap_volume(poses.keypoint[rows][:, pose_frames], poses.keypoint_score[rows][:, pose_frames], box)
+
+
+def heatmap_for_frame(poses, frame: int, box, person: Optional[int] = None) -> np.ndarray:
+    """(17, 56, 56) pose heatmap of one source frame inside ``box`` (``person`` = track id or everybody)."""
+    from ..preprocess import heatmap_volume
+
+    if person is None or person < 0:
+        rows = np.arange(poses.num_people)
+    else:
+        rows = np.nonzero(np.asarray(poses.track_ids) == person)[0]
+        if len(rows) == 0:
+            raise PoseError(f"There is no person with track id {person} in the poses.")
+    kp = poses.keypoint[rows][:, frame : frame + 1]
+    score = poses.keypoint_score[rows][:, frame : frame + 1]
+    return heatmap_volume(kp, score, np.asarray(box, np.float32))[:, 0]
+
+
+class StageClock:
+    """Accumulates wall seconds per stage (decode, pose, preprocess, model, ...)."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def timed(self, stage: str):
+        clock = self
+
+        class _Timer:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                clock.add(stage, time.perf_counter() - self.t0)
+
+        return _Timer()
+
+
+def iter_window_inputs(
+    reader,
+    poses,
+    jobs: Sequence[WindowJob],
+    normalization,
+    clock: StageClock,
+) -> Iterator[WindowInputs]:
+    """Yield the inputs of every job, in job order, from one sequential decode of the video."""
+    from ..preprocess import rgb_clip
+
+    plans: List[Tuple[WindowJob, np.ndarray, np.ndarray]] = []
+    for job in jobs:
+        pose_frames = sample_pose_frames(job)
+        plans.append((job, pose_frames, rgb_from_pose_frames(pose_frames)))
+    if not plans:
+        return
+    users: Dict[int, int] = {}  # frame -> number of jobs still needing it
+    for _, _, rgb_frames in plans:
+        for f in set(rgb_frames.tolist()):
+            users[f] = users.get(f, 0) + 1
+    last_needed = max(users)
+    frames: Dict[int, np.ndarray] = {}
+    next_plan = 0
+    decode_t0 = time.perf_counter()
+    first = min(users)
+    for index, frame in reader.iter_frames(start=first, stop=last_needed + 1):
+        if index in users:
+            frames[index] = frame
+        clock.add("decode", time.perf_counter() - decode_t0)
+        # hand on every job whose frames are all read
+        while next_plan < len(plans) and int(plans[next_plan][2].max()) <= index:
+            job, pose_frames, rgb_frames = plans[next_plan]
+            with clock.timed("preprocess"):
+                box = window_box(poses, job, pose_frames)
+                heatmaps = window_heatmaps(poses, job, pose_frames, box)
+                clip = np.stack([frames[int(f)] for f in rgb_frames])
+                rgb = rgb_clip(clip, box, normalization=normalization)
+            for f in set(rgb_frames.tolist()):
+                users[f] -= 1
+                if users[f] == 0:
+                    frames.pop(f, None)
+            next_plan += 1
+            yield WindowInputs(job, pose_frames, rgb_frames, box, np.asarray(heatmaps, np.float32),
+                               np.asarray(rgb, np.float32))
+        decode_t0 = time.perf_counter()
+    if next_plan < len(plans):
+        raise VideoError(f"The video ended before frame {int(plans[next_plan][2].max())}; it may be truncated.")
