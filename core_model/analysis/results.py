@@ -94,6 +94,15 @@ class AnalysisResult:
         centres = (self.window_start[rows] + self.window_end[rows] - 1) / 2.0
         return int(rows[int(np.argmin(np.abs(centres - frame)))])
 
+    def attention_at(self, frame: int, person: Optional[int] = None) -> Optional[Tuple[int, int]]:
+        """``(row, k)`` for showing attention at ``frame``: the row from :meth:`window_at` and the
+        index ``k`` of its sampled RGB frame nearest to ``frame`` (``spatial_attention[row, k]``,
+        ``temporal_attention[row, k]``, ``rgb_frames[row, k]``); ``None`` if no window covers it."""
+        row = self.window_at(frame, person)
+        if row is None:
+            return None
+        return row, int(np.argmin(np.abs(self.rgb_frames[row] - frame)))
+
     def segments_of(self, person: Optional[int] = None) -> List[Segment]:
         """Segments of one person (``None`` = all)."""
         return [s for s in self.segments if person is None or s.person == person]

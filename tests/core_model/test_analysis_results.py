@@ -89,3 +89,11 @@ def test_load_rejects_other_folders(tmp_path):
     (out / "summary.json").write_text(json.dumps(data))
     with pytest.raises(ResultsError):
         AnalysisResult.load(out)
+
+
+def test_attention_at_picks_nearest_sampled_frame():
+    r = make_result()
+    row, k = r.attention_at(40)
+    assert row == 0 and abs(r.rgb_frames[0, k] - 40) <= 2
+    assert np.abs(r.rgb_frames[row] - 40).min() == abs(r.rgb_frames[row, k] - 40)
+    assert r.attention_at(250) is None
