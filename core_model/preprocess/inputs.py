@@ -1,0 +1,60 @@
+"""One analysis window -> both EPAM-Net inputs (RGB clip and pose heatmap volume)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+from core_model.preprocess.crop import compact_box
+from core_model.preprocess.heatmaps import heatmap_volume
+from core_model.preprocess.normalization import DEFAULT, Normalization
+from core_model.preprocess.rgb import rgb_clip
+from core_model.preprocess.sampling import POSE_CLIP_LEN, RGB_CLIP_LEN, Rng, rgb_from_pose, uniform_sample
+
+
+@dataclass
+class WindowInputs:
+    """Model inputs of one window; frame indices are source-video indices."""
+
+    rgb: np.ndarray                 # (3, 16, 224, 224) float32
+    heatmaps: np.ndarray            # (17, 48, 56, 56) float32
+    pose_frames: np.ndarray         # (48,) int64
+    rgb_frames: np.ndarray          # (16,) int64, pose_frames[::3]
+    box: Tuple[int, int, int, int]  # x0, y0, x1, y1 in source pixels
+
+
+def build_inputs(
+    keypoint: np.ndarray,
+    score: Optional[np.ndarray],
+    img_shape: Tuple[int, int],
+    frames_fn: Callable[[np.ndarray], np.ndarray],
+    window_start: int,
+    window_end: int,
+    *,
+    train: bool = False,
+    rng: Rng = None,
+    flip: bool = False,
+    normalization: Normalization = DEFAULT,
+    pose_len: int = POSE_CLIP_LEN,
+    rgb_len: int = RGB_CLIP_LEN,
+) -> WindowInputs:
+    """Build both inputs for frames ``[window_start, window_end)`` of a video.
+
+    ``keypoint`` (M, T, V, 2) / ``score`` (M, T, V) cover the whole video (pass one person's
+    slice for a per-person window). 48 pose frames are sampled uniformly in the window
+    (PYSKL test-time rule unless ``train``), the RGB frames are every third of them, the crop
+    box encloses the skeletons of the sampled frames, and ``frames_fn(indices)`` returns the
+    uint8 RGB frames (N, H, W, 3) at source indices, e.g. ``VideoReader.get_frames``.
+    """
+    length = int(window_end) - int(window_start)
+    if length < 1 or window_start < 0 or window_end > keypoint.shape[1]:
+        raise ValueError(f"window [{window_start}, {window_end}) is outside the {keypoint.shape[1]} pose frames")
+    pose_frames = int(window_start) + uniform_sample(length, pose_len, train=train, rng=rng)
+    rgb_frames = rgb_from_pose(pose_frames, rgb_len)
+    kp = np.asarray(keypoint)[:, pose_frames]
+    sc = None if score is None else np.asarray(score)[:, pose_frames]
+    box = compact_box(kp, img_shape, score=sc)
+    heatmaps = heatmap_volume(kp, sc, box, flip=flip)
+    rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, normalization=normalization, flip=flip)
+    return WindowInputs(rgb, heatmaps, pose_frames, rgb_frames, box)
