@@ -1,0 +1,155 @@
+"""EPAM-Net: RGB-X3D + Pose-X3D, pose-driven spatial-temporal attention, two heads, score fusion."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..errors import ConfigError
+from ..preprocess.normalization import DEFAULT, Normalization
+from .attention import ATTENTION_KINDS, align_space, align_time, create_attention
+from .pose_x3d import POSE_FEATURE_DIM, create_pose_x3d
+from .x3d import X3D, create_x3d
+from .xshift import DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
+
+BACKBONES = ("x3d", "xshift")
+
+
+@dataclass
+class EPAMNetOutput:
+    """One forward pass.
+
+    ``scores`` is the fused prediction: the mean of the two streams' softmax, so rows sum to 1.
+    The attention maps are None when the model has no attention block.
+    """
+
+    rgb_logits: torch.Tensor  # (B, C) guided RGB stream
+    pose_logits: torch.Tensor  # (B, C)
+    scores: torch.Tensor  # (B, C) fused probabilities
+    spatial_attention: Optional[torch.Tensor]  # (B, T_rgb, H, W) in (0, 1)
+    temporal_attention: Optional[torch.Tensor]  # (B, T_rgb) in (0, 1)
+
+
+def fuse_scores(rgb_logits: torch.Tensor, pose_logits: torch.Tensor) -> torch.Tensor:
+    """Late fusion used by EPAM-Net: ``(softmax(rgb) + softmax(pose)) / 2``."""
+    return 0.5 * (F.softmax(rgb_logits.float(), dim=1) + F.softmax(pose_logits.float(), dim=1))
+
+
+def epam_loss(output: EPAMNetOutput, labels: torch.Tensor) -> torch.Tensor:
+    """Paper eq. 5: ``CE(rgb_logits, y) + CE(pose_logits, y)``."""
+    return F.cross_entropy(output.rgb_logits, labels) + F.cross_entropy(output.pose_logits, labels)
+
+
+class EPAMNet(nn.Module):
+    """Two-stream network; call with rgb (B, 3, T, H, W) and heatmaps (B, 17, T_pose, H', W').
+
+    ``rgb`` and ``pose`` are X3D networks; ``attention`` is None, NestedSTA or CbamEcaSTA.
+    Build it with :func:`create_epam_net`; ``config`` rebuilds it.
+    """
+
+    def __init__(self, rgb: X3D, pose: X3D, attention: Optional[nn.Module], *, config: Dict[str, Any],
+                 normalization: Normalization = DEFAULT, class_names: Optional[Sequence[str]] = None) -> None:
+        super().__init__()
+        self.rgb = rgb
+        self.pose = pose
+        self.attention = attention
+        self._config = dict(config)
+        self.normalization = normalization
+        self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """Keyword arguments of :func:`create_epam_net` that rebuild this architecture."""
+        return dict(self._config)
+
+    @property
+    def num_classes(self) -> int:
+        return int(self._config["num_classes"])
+
+    def forward(self, rgb: torch.Tensor, heatmaps: torch.Tensor) -> EPAMNetOutput:
+        f_r = self.rgb.features(rgb)  # (B, 432, T, h, w)
+        f_s = self.pose.features(heatmaps)  # (B, 216, T_pose, h', w')
+        spatial = temporal = None
+        if self.attention is not None:
+            aligned = align_space(align_time(f_s, f_r.shape[2]), tuple(f_r.shape[-2:]))
+            a_s, a_t = self.attention(aligned)
+            a_st = a_s * a_t[:, None, :, None, None].to(a_s.dtype)
+            f_r = f_r + f_r * a_st.to(f_r.dtype)
+            spatial, temporal = a_s[:, 0], a_t
+        rgb_logits = self.rgb.head.classify(f_r)
+        pose_logits = self.pose.head.classify(f_s)
+        return EPAMNetOutput(rgb_logits, pose_logits, fuse_scores(rgb_logits, pose_logits), spatial, temporal)
+
+    def loss(self, output: EPAMNetOutput, labels: torch.Tensor) -> torch.Tensor:
+        """``CE(rgb) + CE(pose)`` (paper eq. 5)."""
+        return epam_loss(output, labels)
+
+
+def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "nested", *,
+                    pose_channels: int = 17, attention_frames: int = 16, dropout_rate: float = 0.5,
+                    shift_fraction: float = DEFAULT_SHIFT_FRACTION,
+                    rgb_shortcut_norm: str = "when_channels_change",
+                    normalization: Normalization = DEFAULT,
+                    class_names: Optional[Sequence[str]] = None) -> EPAMNet:
+    """Build EPAM-Net.
+
+    ::
+
+        rgb (3x16x224x224) -> RGB-X3D blocks 0-4 -> conv5 -> f_r (432x16x7x7) ------+
+        heatmaps (17x48x56x56) -> Pose-X3D -> conv5 -> f_s (216x48x7x7)             |
+           f_s -> time indices 0,3,..,45 -> attention -> A_S (1x16x7x7), A_T (16)   |
+                                          f_r + f_r * A_S * A_T  <------------------+
+                                          -> GAP -> fc1 2048 -> fc2 -> rgb_logits
+           f_s -> GAP -> FC -> pose_logits
+        scores = (softmax(rgb_logits) + softmax(pose_logits)) / 2
+
+    ``backbone``: "x3d" (paper) or "xshift" (X-ShiftNet, later version).
+    ``attention``: "nested" (paper eqs. 2-4), "cbam_eca" (eqs. 6-7, 107 parameters) or "none".
+    ``rgb_shortcut_norm``: "always" adds the BN the mmaction layout has on the first shortcut.
+    """
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+        raise ConfigError(f"The number of classes must be a positive integer, not {num_classes!r}.")
+    if backbone not in BACKBONES:
+        raise ConfigError(f"Unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}.")
+    if attention not in ATTENTION_KINDS:
+        raise ConfigError(f"Unknown attention {attention!r}: choose one of {', '.join(ATTENTION_KINDS)}.")
+    if rgb_shortcut_norm not in ("when_channels_change", "always"):
+        raise ConfigError(f"Unknown rgb_shortcut_norm {rgb_shortcut_norm!r}.")
+    if not 0.0 < shift_fraction <= 1.0:
+        raise ConfigError(f"The shift fraction must be in (0, 1], not {shift_fraction!r}.")
+    if class_names is not None and len(class_names) != num_classes:
+        raise ConfigError(f"{len(class_names)} class names were given for {num_classes} classes.")
+    if backbone == "x3d":
+        rgb = create_x3d(num_classes=num_classes, dropout_rate=dropout_rate, shortcut_norm=rgb_shortcut_norm)
+        pose = create_pose_x3d(num_classes=num_classes, in_channels=pose_channels, dropout_rate=dropout_rate)
+    else:
+        rgb = create_xshift_rgb(num_classes=num_classes, shift_fraction=shift_fraction, dropout_rate=dropout_rate)
+        pose = create_xshift_pose(num_classes=num_classes, in_channels=pose_channels,
+                                  shift_fraction=shift_fraction, dropout_rate=dropout_rate)
+        if rgb_shortcut_norm == "always":
+            _add_stage1_shortcut_norm(rgb)
+    block = create_attention(attention, in_channels=POSE_FEATURE_DIM, frames=attention_frames)
+    config = dict(num_classes=num_classes, backbone=backbone, attention=attention, pose_channels=pose_channels,
+                  attention_frames=attention_frames, dropout_rate=dropout_rate, shift_fraction=shift_fraction,
+                  rgb_shortcut_norm=rgb_shortcut_norm)
+    return EPAMNet(rgb, pose, block, config=config, normalization=normalization, class_names=class_names)
+
+
+def _add_stage1_shortcut_norm(rgb: X3D) -> bool:
+    """Give the first (strided, same-width) shortcut a BN like mmaction's; True if one was added."""
+    first = rgb.blocks[1].res_blocks[0]
+    if first.branch1_conv is None or first.branch1_norm is not None:
+        return False
+    first.branch1_norm = nn.BatchNorm3d(first.branch1_conv.out_channels).to(first.branch1_conv.weight.device)
+    return True
+
+
+def use_mmaction_shortcut_norm(model: EPAMNet) -> bool:
+    """Switch ``model``'s RGB stream to the mmaction layout (BN on the first shortcut); True if changed."""
+    changed = _add_stage1_shortcut_norm(model.rgb)
+    if changed:
+        model._config["rgb_shortcut_norm"] = "always"
+    return changed
