@@ -1,12 +1,80 @@
-"""``epam-studio`` entry point (the GUI issue fills this in)."""
+"""``epam-studio [VIDEO|FOLDER ...] [--demo] [--frame N --screenshot PATH [--analyze]]``."""
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from pathlib import Path
+from typing import List, Optional
 
 
-def main(argv=None) -> int:
-    sys.stderr.write("epam-studio: the desktop app is not built yet; use the `epam` CLI.\n")
-    return 2
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="epam-studio", description="EPAM Studio: inspect what EPAM-Net looks at.")
+    p.add_argument("paths", nargs="*", help="videos or folders of videos to open")
+    p.add_argument("--demo", action="store_true", help="open the demo video, extract poses, analyze and play")
+    p.add_argument("--frame", type=int, default=0, help="frame to show (with --screenshot)")
+    p.add_argument("--screenshot", metavar="PNG", help="save a picture of the window at --frame and exit")
+    p.add_argument("--analyze", action="store_true",
+                   help="with --screenshot: extract poses and analyze first (otherwise only cached results are used)")
+    p.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
+    args = p.parse_args(argv)
+    if args.screenshot and not (args.paths or args.demo):
+        p.error("--screenshot needs a VIDEO (or --demo)")
+    return args
+
+
+def prepare_qt_environment() -> None:
+    """Undo what importing cv2 (opencv-contrib, pulled in by mediapipe) does to Qt: it points
+    QT_QPA_PLATFORM_PLUGIN_PATH at its own Qt 5 plugins, and PySide6 then cannot open a window."""
+    path = os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH", "")
+    if "cv2" in path or "opencv" in path.lower():
+        del os.environ["QT_QPA_PLATFORM_PLUGIN_PATH"]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    prepare_qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    from .resources import icon, style_sheet
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("EPAM Studio")
+    app.setOrganizationName("EPAM")
+    app.setWindowIcon(icon("app"))
+    app.setStyleSheet(style_sheet("dark"))
+
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        window.resize(w, h)
+    except ValueError:
+        pass
+    window.show()
+
+    from .scripted import DemoTask, ScreenshotTask
+
+    demo_path = None
+    if args.demo:
+        from core_model.paths import demo_video
+
+        demo_path = demo_video()
+    if args.screenshot:
+        video = Path(args.paths[0]) if args.paths else demo_path
+        task = ScreenshotTask(window, video, args.frame, Path(args.screenshot), analyze=args.analyze)
+    elif args.demo:
+        task = DemoTask(window, demo_path)
+    else:
+        task = None
+        if args.paths:
+            window.open_paths(args.paths)
+    if task is not None:
+        task.start()
+    code = app.exec()
+    prepare_qt_environment()
+    return code
 
 
 if __name__ == "__main__":

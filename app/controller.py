@@ -1,0 +1,167 @@
+"""What the user asks for on videos (open, extract poses, analyze), run as jobs that update the Session.
+
+The controller holds no widgets: the main window connects its signals to messages and views.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional
+
+from PySide6.QtCore import QObject, Signal
+
+from . import core_bridge
+from .settings import StudioSettings
+from .state import Session, VideoEntry, expand_paths
+from .workers import Job, JobManager
+
+OPEN, CACHE, EXTRACT, ANALYZE = "open", "cache", "extract", "analyze"
+
+
+class VideoController(QObject):
+    """Opens videos and runs the per-video jobs; results land in ``session`` entries."""
+
+    opened = Signal(object, object)  # entry, VideoInfo (with an open reader for the decoder)
+    message = Signal(str)  # a one-line status
+    error = Signal(str, str)  # title, one-line message
+    pipelineDone = Signal(object)  # entry: the chain started by run_pipeline finished
+
+    def __init__(self, session: Session, jobs: JobManager, settings: Callable[[], StudioSettings],
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.jobs = jobs
+        self._settings = settings
+        jobs.failed.connect(self._on_failed)
+        jobs.cancelled.connect(self._on_cancelled)
+        jobs.ended.connect(self._on_ended)
+
+    # open ----------------------------------------------------------------------------------
+    def open_paths(self, paths: Iterable[str | Path], *, load_cache: bool = True) -> List[VideoEntry]:
+        """Open files (a folder opens the videos in it); the last one becomes current once opened."""
+        entries = []
+        for path in expand_paths(list(paths)):
+            existing = self.session.find(path)
+            if existing is not None and existing.is_open:
+                self.session.set_current(existing)
+                entries.append(existing)
+                continue
+            entry = self.session.add(path)
+            entries.append(entry)
+            self.session.update(entry, busy="opening")
+            self.jobs.start(OPEN, f"Opening {entry.name}", lambda progress=None, cancel=None, p=entry.path:
+                            core_bridge.open_video(p), target=entry,
+                            on_done=lambda info, e=entry, lc=load_cache: self._on_opened(e, info, lc))
+        return entries
+
+    def _on_opened(self, entry: VideoEntry, info, load_cache: bool) -> None:
+        self.session.update(entry, frame_count=info.frame_count, fps=info.fps, width=info.width,
+                            height=info.height, timestamps=info.timestamps, busy=None, error=None)
+        self.opened.emit(entry, info)
+        if load_cache:
+            self.load_cache(entry)
+
+    def load_cache(self, entry: VideoEntry, then: Optional[Callable[[], None]] = None) -> Job:
+        """Fill poses/analysis from the caches only (nothing is computed)."""
+        settings = self._settings()
+
+        def done(found) -> None:
+            poses, result = found
+            fields = {}
+            if poses is not None and entry.poses is None:
+                fields["poses"] = poses
+            if result is not None and entry.result is None:
+                fields["result"] = result
+            if fields:
+                self.session.update(entry, **fields)
+            if then is not None:
+                then()
+
+        return self.jobs.start(CACHE, f"Loading cached results — {entry.name}",
+                               core_bridge.load_cache_job(entry.path, settings), target=entry, on_done=done)
+
+    # jobs ----------------------------------------------------------------------------------
+    def extract(self, entry: Optional[VideoEntry], then: Optional[Callable[[], None]] = None) -> Optional[Job]:
+        """Extract poses of ``entry`` (cached poses come back at once)."""
+        if not self._ready(entry, EXTRACT):
+            return None
+        self.session.update(entry, busy="extracting poses")
+
+        def done(poses) -> None:
+            self.session.update(entry, poses=poses, result=None if entry.poses is not poses else entry.result)
+            self.message.emit(f"Poses of {entry.name}: {poses.num_people} tracked people, {poses.num_frames} frames.")
+            if then is not None:
+                then()
+
+        return self.jobs.start(EXTRACT, f"Extracting poses — {entry.name}",
+                               core_bridge.extract_job(entry.path, self._settings().max_people),
+                               target=entry, on_done=done)
+
+    def analyze(self, entry: Optional[VideoEntry], then: Optional[Callable[[], None]] = None) -> Optional[Job]:
+        """Run EPAM-Net over ``entry`` (extracting poses first if needed, inside the same job)."""
+        if not self._ready(entry, ANALYZE):
+            return None
+        self.session.update(entry, busy="analyzing")
+
+        def done(result) -> None:
+            self.session.update(entry, result=result)
+            note = "" if result.trained else " (untrained model: not a prediction)"
+            self.message.emit(f"Analyzed {entry.name}: {result.num_windows} windows, "
+                              f"{len(result.segments)} segments{note}.")
+            if then is not None:
+                then()
+
+        return self.jobs.start(ANALYZE, f"Analyzing — {entry.name}",
+                               core_bridge.analyze_job(entry.path, self._settings(), poses=entry.poses),
+                               target=entry, on_done=done)
+
+    def run_pipeline(self, entry: VideoEntry) -> None:
+        """Extract poses (if missing) then analyze; ``pipelineDone`` when both are there."""
+        def analyze() -> None:
+            if entry.result is not None:
+                self.pipelineDone.emit(entry)
+            else:
+                self.analyze(entry, then=lambda: self.pipelineDone.emit(entry))
+
+        if entry.poses is None:
+            self.extract(entry, then=analyze)
+        else:
+            analyze()
+
+    def cancel(self, entry: Optional[VideoEntry] = None) -> None:
+        """Cancel the jobs of ``entry`` (all jobs when None)."""
+        for job in self.jobs.jobs:
+            if entry is None or job.target is entry:
+                self.jobs.cancel(job)
+
+    # internals -----------------------------------------------------------------------------
+    def _ready(self, entry: Optional[VideoEntry], kind: str) -> bool:
+        if entry is None or not entry.is_open:
+            self.message.emit("Open a video first (Ctrl+O).")
+            return False
+        running = next((j for j in self.jobs.jobs if j.target is entry and j.kind in (EXTRACT, ANALYZE)), None)
+        if running is not None:
+            self.message.emit(f"{running.title} is already running.")
+            return False
+        return True
+
+    def _on_failed(self, job: Job, message: str) -> None:
+        entry = job.target
+        if job.kind == OPEN and isinstance(entry, VideoEntry):
+            self.session.remove(entry)
+            self.error.emit("Cannot open video", message)
+            return
+        if job.kind == CACHE:
+            self.message.emit(f"Cached results not loaded: {message}")
+            return
+        self.error.emit(f"{job.title} failed", message)
+
+    def _on_cancelled(self, job: Job) -> None:
+        self.message.emit(f"Cancelled: {job.title}.")
+
+    def _on_ended(self, job: Job) -> None:
+        entry = job.target
+        if not isinstance(entry, VideoEntry) or entry not in self.session.entries or job.kind == CACHE:
+            return
+        still_busy = any(j.target is entry and j.kind in (EXTRACT, ANALYZE) for j in self.jobs.jobs)
+        if entry.busy is not None and not still_busy:
+            self.session.update(entry, busy=None)

@@ -1,0 +1,98 @@
+"""Every call from the app into core_model's heavy parts (pose, analysis), imported on first use.
+
+Keeping them here lets the window start without torch or mediapipe, and keeps the job
+functions (``fn(progress=, cancel=)``) in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+
+@dataclass
+class VideoInfo:
+    """What the window needs to know about a video before showing it."""
+
+    frame_count: int
+    fps: float
+    width: int
+    height: int
+    timestamps: np.ndarray
+    reader: Any  # an open VideoReader, handed to the decode thread
+
+
+def open_video(path: Path, **_job) -> VideoInfo:
+    """Open ``path`` (indexing may take a moment on long files; run it as a job)."""
+    from core_model.video import VideoReader
+
+    reader = VideoReader(path)
+    return VideoInfo(reader.frame_count, float(reader.fps), reader.width, reader.height,
+                     np.asarray(reader.timestamps, dtype=np.float64), reader)
+
+
+def class_names_arg(spec: str):
+    return spec or None
+
+
+def extract_job(path: Path, max_people: int) -> Callable[..., Any]:
+    """A job computing (or loading from cache) the poses of ``path``."""
+
+    def run(progress=None, cancel=None):
+        from core_model.pose import extract_poses
+
+        return extract_poses(path, max_people=max_people, progress=progress, cancel=cancel)
+
+    return run
+
+
+def analyze_job(path: Path, settings, poses=None) -> Callable[..., Any]:
+    """A job running EPAM-Net over ``path`` with the user's settings (``StudioSettings``)."""
+
+    def run(progress=None, cancel=None):
+        from core_model.analysis import analyze_video
+
+        return analyze_video(path, checkpoint=settings.checkpoint or None,
+                             class_names=class_names_arg(settings.class_list),
+                             settings=settings.analysis_settings(), progress=progress, cancel=cancel,
+                             poses=poses)
+
+    return run
+
+
+def cached_poses(path: Path, max_people: int):
+    """Poses from the cache only (never extracts), or None."""
+    try:
+        from core_model.pose import cached_poses as lookup
+    except ImportError:
+        return None
+    return lookup(path, max_people=max_people)
+
+
+def cached_analysis(path: Path, settings, poses) -> Optional[Any]:
+    """The cached analysis of ``path`` with these settings and poses, or None (never computes)."""
+    if poses is None:
+        return None
+    from core_model.analysis.cache import analysis_key, load_cached, poses_hash, request_key
+    from core_model.analysis.model_setup import prepare_model
+    from core_model.device import resolve_device
+    from core_model.video import content_key
+
+    analysis = settings.analysis_settings()
+    prepared = prepare_model(settings.checkpoint or None, class_names_arg(settings.class_list), seed=analysis.seed)
+    request = request_key(video_key=content_key(path), model_key=prepared.key, settings=analysis.result_key(),
+                          device_type=resolve_device(analysis.device).type)
+    return load_cached(analysis_key(request, poses_hash(poses)))
+
+
+def load_cache_job(path: Path, settings, with_analysis: bool = True) -> Callable[..., Any]:
+    """A job returning ``(poses | None, result | None)`` from the caches."""
+
+    def run(progress=None, cancel=None):
+        poses = cached_poses(path, settings.max_people)
+        result = cached_analysis(path, settings, poses) if with_analysis and poses is not None else None
+        return poses, result
+
+    return run

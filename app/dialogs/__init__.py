@@ -1,0 +1,1 @@
+"""Dialogs: settings, keyboard shortcuts, error messages."""

@@ -1,0 +1,27 @@
+"""numpy <-> Qt image conversion (the QImage keeps its numpy buffer alive)."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+
+def rgb_to_qimage(frame: np.ndarray) -> QImage:
+    """(H, W, 3) uint8 RGB -> QImage (a deep copy, safe once ``frame`` is freed)."""
+    frame = np.ascontiguousarray(frame, dtype=np.uint8)
+    h, w, _ = frame.shape
+    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def rgba_to_qimage(rgba: np.ndarray) -> QImage:
+    """(H, W, 4) uint8 straight-alpha RGBA -> QImage (deep copy)."""
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w, _ = rgba.shape
+    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
+def qimage_to_rgb(image: QImage) -> np.ndarray:
+    """QImage -> (H, W, 3) uint8 RGB copy (used by tests and screenshots)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w = img.height(), img.width()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
+    return buf.reshape(h, img.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).copy()

@@ -1,0 +1,356 @@
+"""The main window: builds the widgets and wires models, controllers and views together.
+
+No business logic lives here: videos and jobs are in ``controller``, playback in ``playback``,
+drawing in ``overlays`` and the session state in ``state``.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from .actions import MENUS, TOOLBAR, create_actions
+from .controller import VideoController
+from .dialogs.error import show_error
+from .dialogs.settings_dialog import SettingsDialog
+from .dialogs.shortcuts import ShortcutsDialog
+from .overlays.context import FrameContext, person_at
+from .overlays.stack import OverlayStack
+from .playback import SPEEDS, FrameDecoder, PlaybackController
+from .resources import icon
+from .settings import SettingsStore, StudioSettings
+from .state import VIDEO_SUFFIXES, Session, VideoEntry
+from .video_list import VideoListWidget
+from .widgets.inspector import InspectorWidget
+from .widgets.job_panel import JobPanel
+from .widgets.overlay_panel import OverlayPanel
+from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
+from .widgets.timeline import TimelineWidget
+from .widgets.video_view import VideoView
+from .workers import JobManager
+
+CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton that still selects it
+
+
+class MainWindow(QMainWindow):
+    """EPAM Studio's window. ``frameDisplayed(index)`` fires once a frame and its overlays are on screen."""
+
+    frameDisplayed = Signal(int)
+
+    def __init__(self, store: Optional[SettingsStore] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("EPAM Studio")
+        self.setWindowIcon(icon("app"))
+        self.setAcceptDrops(True)
+        self.store = store or SettingsStore()
+        self.settings: StudioSettings = self.store.load()
+
+        self.session = Session()
+        self.jobs = JobManager(self)
+        self.controller = VideoController(self.session, self.jobs, lambda: self.settings, self)
+        self.playback = PlaybackController(self)
+        self._pending_readers: Dict[int, object] = {}
+        self._shown_data = (None, None, None)  # (entry, poses, result) pushed to the timeline/inspector
+
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self._apply_overlay_settings()
+        self._restore_geometry()
+        self._refresh_entry_views()
+
+    # construction --------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.view = VideoView()
+        self.overlays = OverlayStack(self.view.scene())
+        self.timeline = TimelineWidget()
+        self.inspector = InspectorWidget()
+        self.video_list = VideoListWidget(self.session)
+        self.overlay_panel = OverlayPanel(self.overlays)
+        self.job_panel = JobPanel(self.jobs)
+        self.status = StudioStatusBar(self.job_panel, self)
+        self.setStatusBar(self.status)
+
+        center = QSplitter(Qt.Orientation.Vertical)
+        center.setObjectName("centerSplitter")
+        center.addWidget(self.view)
+        center.addWidget(self.timeline)
+        center.setStretchFactor(0, 3)
+        center.setStretchFactor(1, 1)
+        center.setSizes([560, 240])
+        self.setCentralWidget(center)
+
+        self.videos_dock = self._dock("Videos", self.video_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.inspector, 1)
+        column.addWidget(self.overlay_panel, 0)
+        self.inspector_dock = self._dock("Inspector", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resize(1440, 900)
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        self.actions = create_actions(self)
+        menubar = self.menuBar()
+        for title, names in MENUS.items():
+            menu = menubar.addMenu(title)
+            for name in names:
+                menu.addSeparator() if name is None else menu.addAction(self.actions[name])
+        toolbar = QToolBar("Playback", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.speed_box = QComboBox()
+        self.speed_box.setObjectName("speedBox")
+        self.speed_box.setToolTip("Playback speed (+ / -)")
+        self.speed_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"{speed:g}×", speed)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        for name in TOOLBAR:
+            if name is None:
+                toolbar.addSeparator()
+            elif name == "|speed":
+                toolbar.addWidget(self.speed_box)
+            else:
+                toolbar.addAction(self.actions[name])
+        self.addToolBar(toolbar)
+
+    def _connect(self) -> None:
+        a, pb, c = self.actions, self.playback, self.controller
+        a["open"].triggered.connect(self.open_dialog)
+        a["close_video"].triggered.connect(lambda: self.session.current and self.session.remove(self.session.current))
+        a["quit"].triggered.connect(self.close)
+        a["extract"].triggered.connect(lambda: c.extract(self.session.current))
+        a["analyze"].triggered.connect(lambda: c.analyze(self.session.current))
+        a["cancel_jobs"].triggered.connect(lambda: c.cancel(self.session.current))
+        a["play"].triggered.connect(pb.toggle_play)
+        a["step_back"].triggered.connect(lambda: pb.step(-1))
+        a["step_forward"].triggered.connect(lambda: pb.step(1))
+        a["jump_back"].triggered.connect(lambda: pb.jump(-1.0))
+        a["jump_forward"].triggered.connect(lambda: pb.jump(1.0))
+        a["first_frame"].triggered.connect(lambda: pb.seek(0))
+        a["last_frame"].triggered.connect(lambda: pb.seek(pb.frame_count - 1))
+        a["faster"].triggered.connect(pb.faster)
+        a["slower"].triggered.connect(pb.slower)
+        a["normal_speed"].triggered.connect(lambda: pb.set_speed(1.0))
+        a["fit"].triggered.connect(self.view.fit)
+        a["zoom_in"].triggered.connect(lambda: self.view.zoom_by(1.25))
+        a["zoom_out"].triggered.connect(lambda: self.view.zoom_by(0.8))
+        a["pose_only"].toggled.connect(self.set_pose_only)
+        for key in self.overlays.keys():
+            a[f"overlay_{key}"].toggled.connect(lambda on, k=key: self.set_overlay(k, on))
+        a["settings"].triggered.connect(self.open_settings)
+        a["shortcuts"].triggered.connect(self.show_shortcuts)
+
+        pb.frameShown.connect(self._on_frame_shown)
+        pb.playingChanged.connect(self._on_playing)
+        pb.speedChanged.connect(self._on_speed)
+        pb.decodeFailed.connect(lambda i, msg: self.status.showMessage(f"Frame {i} could not be decoded: {msg}", 8000))
+        self.speed_box.activated.connect(lambda i: pb.set_speed(self.speed_box.itemData(i)))
+
+        self.view.imageClicked.connect(self._on_image_clicked)
+        self.view.filesDropped.connect(self.open_paths)
+        self.timeline.seekRequested.connect(self._seek_from_timeline)
+        self.inspector.personSelected.connect(self.session.set_person)
+        self.overlay_panel.toggled.connect(self.set_overlay)
+        self.overlay_panel.opacityChanged.connect(self._set_overlay_opacity)
+        self.overlay_panel.poseOnlyChanged.connect(self.set_pose_only)
+
+        self.session.current_changed.connect(self._on_current_changed)
+        self.session.changed.connect(self._on_entry_changed)
+        self.session.person_changed.connect(self._on_person_changed)
+        c.opened.connect(self._on_opened)
+        c.message.connect(lambda text: self.status.showMessage(text, 8000))
+        c.error.connect(self.show_error)
+
+    # public commands -----------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        pattern = "Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ");;All files (*)"
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open videos", self.settings.last_dir, pattern)
+        if paths:
+            self.open_paths(paths)
+
+    def open_paths(self, paths) -> None:
+        """Open videos or folders of videos (command line, dialog, drag and drop)."""
+        from pathlib import Path
+
+        paths = [str(p) for p in paths]
+        if paths:
+            self.settings.last_dir = str(Path(paths[-1]).resolve().parent)
+        self.controller.open_paths(paths)
+
+    def show_error(self, title: str, message: str) -> None:
+        self.status.showMessage(f"{title}: {message}", 10000)
+        show_error(self, title, message)
+
+    def set_overlay(self, key: str, on: bool) -> None:
+        self.overlays.set_enabled(key, on)
+        self._sync_overlay_controls()
+
+    def set_pose_only(self, on: bool) -> None:
+        self.view.set_pose_only(on)
+        self._sync_overlay_controls()
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.settings = dialog.settings()
+            self.store.save(self.settings)
+            self._apply_overlay_settings()
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = ShortcutsDialog(self.actions.values(), self)
+        self.shortcuts_dialog.show()
+
+    def current_context(self) -> Optional[FrameContext]:
+        entry, frame = self.session.current, self.view.shown_frame
+        if entry is None or frame is None or not entry.is_open:
+            return None
+        window = int(round(self.settings.window * entry.fps)) if self.settings.unit == "s" else int(self.settings.window)
+        return FrameContext(frame=frame, image_shape=(entry.height, entry.width), poses=entry.poses,
+                            result=entry.result, person=self.session.person, fallback_window=max(2, window))
+
+    # reactions -----------------------------------------------------------------------------
+    def _on_opened(self, entry: VideoEntry, info) -> None:
+        self._pending_readers[id(entry)] = info.reader
+        if self.session.current is entry:
+            self._on_current_changed(entry)
+        else:
+            self.session.set_current(entry)
+
+    def _on_current_changed(self, entry: Optional[VideoEntry]) -> None:
+        self.view.clear()
+        if entry is None or not entry.is_open:
+            self.playback.set_source(None)
+            self._refresh_entry_views()
+            return
+        reader = self._pending_readers.pop(id(entry), None)
+        for stale in self._pending_readers.values():
+            stale.close()
+        self._pending_readers.clear()
+        decoder = FrameDecoder(entry.path, reader_factory=(lambda _p, r=reader: r) if reader is not None else None)
+        self.timeline.set_video(entry.frame_count, entry.fps)
+        self._refresh_entry_views()
+        self.playback.set_source(decoder, entry.frame_count, entry.fps)
+        self.setWindowTitle(f"{entry.name} — EPAM Studio")
+
+    def _on_entry_changed(self, entry: VideoEntry) -> None:
+        if entry is self.session.current:
+            self._refresh_entry_views()
+
+    def _refresh_entry_views(self) -> None:
+        """Push the current entry's poses/result to the timeline, inspector, overlays and status bar."""
+        entry = self.session.current
+        poses = entry.poses if entry is not None else None
+        result = entry.result if entry is not None else None
+        if self._shown_data != (entry, poses, result):
+            self._shown_data = (entry, poses, result)
+            self.timeline.set_poses(poses)
+            self.timeline.set_result(result)
+            self.inspector.set_result(result)
+            self._update_frame_views()
+        self.status.show_model(result)
+
+    def _on_frame_shown(self, index: int, frame) -> None:
+        self.view.set_frame(index, frame)
+        self._update_frame_views()
+        self.frameDisplayed.emit(index)
+
+    def _update_frame_views(self) -> None:
+        entry, frame = self.session.current, self.view.shown_frame
+        self.overlays.set_context(self.current_context())
+        self.status.show_frame(entry, frame)
+        warning = ""
+        if entry is not None and entry.result is not None and not entry.result.trained:
+            warning = UNTRAINED_TEXT.upper()
+        self.view.set_hud(frame_text(entry, frame) if frame is not None else "", warning)
+        if frame is not None:
+            self.timeline.set_playhead(frame)
+            self.inspector.set_frame(frame, self.session.person)
+
+    def _on_person_changed(self, person: Optional[int]) -> None:
+        self.timeline.set_person(person)
+        if person is not None:
+            self.inspector.select_person(person)
+        self._update_frame_views()
+
+    def _on_image_clicked(self, pos: QPointF) -> None:
+        entry, frame = self.session.current, self.view.shown_frame
+        if entry is None or frame is None:
+            return
+        track = person_at(entry.poses, frame, pos.x(), pos.y(), CLICK_RADIUS)
+        self.session.set_person(track)
+
+    def _seek_from_timeline(self, frame: int) -> None:
+        self.playback.pause()
+        self.playback.seek(frame)
+
+    def _on_playing(self, playing: bool) -> None:
+        self.actions["play"].setIcon(icon("pause" if playing else "play"))
+
+    def _on_speed(self, speed: float) -> None:
+        self.status.show_speed(speed)
+        index = self.speed_box.findData(speed)
+        if index >= 0:
+            self.speed_box.setCurrentIndex(index)
+
+    def _set_overlay_opacity(self, key: str, opacity: float) -> None:
+        self.overlays.set_opacity(key, opacity)
+
+    def _apply_overlay_settings(self) -> None:
+        self.overlays.apply_state(self.settings.overlays)
+        self.view.set_pose_only(self.settings.pose_only)
+        self._sync_overlay_controls()
+
+    def _sync_overlay_controls(self) -> None:
+        self.overlay_panel.sync(self.overlays, self.view.pose_only)
+        for key in self.overlays.keys():
+            action = self.actions[f"overlay_{key}"]
+            action.blockSignals(True)
+            action.setChecked(self.overlays[key].enabled)
+            action.blockSignals(False)
+        self.actions["pose_only"].blockSignals(True)
+        self.actions["pose_only"].setChecked(self.view.pose_only)
+        self.actions["pose_only"].blockSignals(False)
+
+    # drag and drop, geometry, closing ------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.open_paths(paths)
+
+    def _restore_geometry(self) -> None:
+        geometry, state = self.store.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        self.settings.overlays = self.overlays.state()
+        self.settings.pose_only = self.view.pose_only
+        self.store.save(self.settings)
+        self.store.save_geometry(self.saveGeometry(), self.saveState())
+        self.jobs.shutdown(timeout_ms=5000)
+        self.playback.close()
+        for reader in self._pending_readers.values():
+            reader.close()
+        self._pending_readers.clear()
+        super().closeEvent(event)

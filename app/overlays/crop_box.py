@@ -1,0 +1,39 @@
+"""The person-centric crop box of the window covering the current frame."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup
+
+from .base import Overlay
+from .context import FrameContext
+from .items import BadgeItem, BoxItem, box_rect
+
+
+class CropBoxOverlay(Overlay):
+    key = "crop_box"
+    title = "Crop box"
+    z = 30.0
+
+    def create_item(self) -> QGraphicsItem:
+        group = QGraphicsItemGroup()
+        self.box = BoxItem("#ffd166")
+        self.label = BadgeItem(color="#ffd166", text_color="#1a1a1a", size=11)
+        group.addToGroup(self.box)
+        group.addToGroup(self.label)
+        return group
+
+    def draw(self, ctx: FrameContext) -> bool:
+        box = ctx.box()
+        if box is None:
+            return False
+        rect = box_rect(box)
+        self.box.set_rect(rect)
+        row = ctx.row
+        if row is not None:
+            r = ctx.result
+            fps = r.fps or 1.0
+            start, end = int(r.window_start[row]), int(r.window_end[row])
+            self.label.set_text(f"crop · window {start / fps:.1f}–{end / fps:.1f} s")
+        else:
+            self.label.set_text("crop (from poses)")
+        self.label.setPos(rect.left() + 3, rect.top() + 3)
+        return True

@@ -1,0 +1,114 @@
+"""Skeletons: a colour per tracked person, joint score as transparency, track id label."""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from core_model.pose.coco import COCO17_SKELETON as COCO_BONES
+
+from .base import Overlay
+from .context import FrameContext
+
+PALETTE = ("#4cc9f0", "#f72585", "#b8f35a", "#ffb703", "#9b5de5", "#00f5d4", "#ff6b6b", "#f1fa8c")
+MIN_SCORE = 0.05
+
+
+def person_color(track_id: int) -> QColor:
+    """The colour of a track id (same in the view, the timeline and the inspector)."""
+    return QColor(PALETTE[int(track_id) % len(PALETTE)])
+
+
+class SkeletonItem(QGraphicsItem):
+    """Paints the skeletons of one frame in image (scene) coordinates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rect = QRectF()
+        self._people: List[Tuple[int, np.ndarray, np.ndarray, bool, bool]] = []
+        self._width = 2.0
+
+    def set_people(self, rect: QRectF, people, width: float) -> None:
+        self.prepareGeometryChange()
+        self._rect, self._people, self._width = QRectF(rect), people, width
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        pad = 40.0 * self._width
+        return self._rect.adjusted(-pad, -pad, pad, pad)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for track_id, pts, scores, selected, dimmed in self._people:
+            self._paint_person(painter, track_id, pts, scores, selected, dimmed)
+
+    def _paint_person(self, painter, track_id, pts, scores, selected, dimmed) -> None:
+        base = person_color(track_id)
+        width = self._width * (1.6 if selected else 1.0)
+        fade = 0.35 if dimmed else 1.0
+        for a, b in COCO_BONES:
+            s = min(scores[a], scores[b])
+            if s < MIN_SCORE:
+                continue
+            color = QColor(base)
+            color.setAlphaF(float(np.clip(s, 0.15, 1.0)) * fade)
+            painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawLine(QPointF(*pts[a]), QPointF(*pts[b]))
+        painter.setPen(QPen(QColor(10, 12, 16, int(200 * fade)), max(1.0, width * 0.4)))
+        for (x, y), s in zip(pts, scores):
+            if s < MIN_SCORE:
+                continue
+            color = QColor(base).lighter(130)
+            color.setAlphaF(float(np.clip(s, 0.15, 1.0)) * fade)
+            painter.setBrush(QBrush(color))
+            painter.drawEllipse(QPointF(x, y), width * 1.3, width * 1.3)
+        self._paint_label(painter, track_id, pts, scores, base, fade)
+
+    def _paint_label(self, painter, track_id, pts, scores, base, fade) -> None:
+        valid = scores >= MIN_SCORE
+        if not valid.any():
+            return
+        x = float(pts[valid, 0].min())
+        y = float(pts[valid, 1].min())
+        font = QFont()
+        font.setPixelSize(max(10, int(self._width * 6)))
+        font.setBold(True)
+        painter.setFont(font)
+        text = f"#{track_id}"
+        w = painter.fontMetrics().horizontalAdvance(text) + 8
+        h = painter.fontMetrics().height() + 2
+        rect = QRectF(x, y - h - 4, w, h)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 3, 3)
+        fill = QColor(base)
+        fill.setAlphaF(0.85 * fade)
+        painter.fillPath(path, fill)
+        painter.setPen(QColor(12, 14, 18))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class SkeletonOverlay(Overlay):
+    key = "skeleton"
+    title = "Skeletons"
+    z = 40.0
+
+    def create_item(self) -> QGraphicsItem:
+        return SkeletonItem()
+
+    def draw(self, ctx: FrameContext) -> bool:
+        slots = ctx.people_at_frame()
+        if len(slots) == 0:
+            return False
+        h, w = ctx.image_shape
+        people = []
+        for m in slots:
+            tid = int(ctx.poses.track_ids[m])
+            selected = ctx.person is not None and tid == ctx.person
+            dimmed = ctx.person is not None and not selected
+            people.append((tid, ctx.poses.keypoint[m, ctx.frame], ctx.poses.keypoint_score[m, ctx.frame],
+                           selected, dimmed))
+        self.item.set_people(QRectF(0, 0, w, h), people, width=max(1.5, min(h, w) / 160.0))
+        return True

@@ -1,0 +1,21 @@
+"""Icons and the style sheet shipped in resources/."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@lru_cache(maxsize=None)
+def icon(name: str) -> QIcon:
+    """resources/icons/<name>.svg as a QIcon (empty icon if missing)."""
+    path = RESOURCES / "icons" / f"{name}.svg"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def style_sheet(name: str = "dark") -> str:
+    path = RESOURCES / "styles" / f"{name}.qss"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""

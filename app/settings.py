@@ -1,0 +1,116 @@
+"""Persisted preferences (QSettings): device, checkpoint, class list, window/stride, overlay defaults.
+
+``EPAM_STUDIO_SETTINGS`` names an .ini file to use instead of the user's settings (tests set it).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from typing import Dict, Optional
+
+from PySide6.QtCore import QSettings
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+CLASS_PRESETS = ("", "ntu60", "ntu120")
+
+
+def default_overlays() -> Dict[str, dict]:
+    return {
+        "skeleton": {"enabled": True, "opacity": 1.0},
+        "crop_box": {"enabled": True, "opacity": 1.0},
+        "heatmap": {"enabled": False, "opacity": 0.8},
+        "attention": {"enabled": True, "opacity": 0.6},
+        "sampled": {"enabled": True, "opacity": 1.0},
+    }
+
+
+@dataclass
+class StudioSettings:
+    """Everything the user can set in the settings dialog (plain data)."""
+
+    device: str = "auto"
+    checkpoint: str = ""  # empty = the untrained network
+    class_list: str = ""  # preset name or a text file; empty = the model's own list
+    window: float = 3.0
+    stride: float = 1.5
+    unit: str = "s"
+    per_person: bool = False
+    max_people: int = 4
+    overlays: Dict[str, dict] = field(default_factory=default_overlays)
+    pose_only: bool = False
+    last_dir: str = ""
+
+    def analysis_settings(self):
+        """The core_model ``AnalysisSettings`` these preferences describe."""
+        from core_model.analysis import AnalysisSettings
+
+        return AnalysisSettings(window=self.window, stride=self.stride, unit=self.unit, per_person=self.per_person,
+                                max_people=self.max_people, device=self.device)
+
+
+def _qsettings() -> QSettings:
+    path = os.environ.get("EPAM_STUDIO_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "EPAM", "EPAM Studio")
+
+
+class SettingsStore:
+    """Loads and saves :class:`StudioSettings` and the window geometry."""
+
+    def __init__(self, qsettings: Optional[QSettings] = None) -> None:
+        self._q = qsettings if qsettings is not None else _qsettings()
+
+    @property
+    def location(self) -> str:
+        return self._q.fileName()
+
+    def load(self) -> StudioSettings:
+        defaults = StudioSettings()
+        values = {}
+        for f in fields(StudioSettings):
+            raw = self._q.value(f"studio/{f.name}")
+            if raw is None:
+                continue
+            try:
+                values[f.name] = self._decode(f.name, raw, getattr(defaults, f.name))
+            except (TypeError, ValueError):
+                continue  # a damaged value falls back to its default
+        settings = StudioSettings(**values)
+        merged = default_overlays()
+        for key, value in settings.overlays.items():
+            if key in merged and isinstance(value, dict):
+                merged[key].update(value)
+        settings.overlays = merged
+        if settings.device not in DEVICES:
+            settings.device = "auto"
+        return settings
+
+    def save(self, settings: StudioSettings) -> None:
+        for name, value in asdict(settings).items():
+            self._q.setValue(f"studio/{name}", json.dumps(value) if isinstance(value, dict) else value)
+        self._q.sync()
+
+    def save_geometry(self, geometry: bytes, state: bytes) -> None:
+        self._q.setValue("window/geometry", geometry)
+        self._q.setValue("window/state", state)
+        self._q.sync()
+
+    def geometry(self):
+        return self._q.value("window/geometry"), self._q.value("window/state")
+
+    @staticmethod
+    def _decode(name: str, raw, default):
+        if isinstance(default, bool):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, dict):
+            value = json.loads(raw) if isinstance(raw, str) else raw
+            if not isinstance(value, dict):
+                raise ValueError(name)
+            return value
+        return str(raw)

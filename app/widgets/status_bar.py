@@ -1,0 +1,58 @@
+"""Status bar read-outs: frame/time, speed, model status (untrained shown plainly), running jobs."""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from ..state import VideoEntry, format_time
+from .job_panel import JobPanel
+
+UNTRAINED_TEXT = "untrained model — not a prediction"
+
+
+def frame_text(entry: Optional[VideoEntry], frame: Optional[int]) -> str:
+    """'Frame 12 / 250 · 00:00.480 / 00:10.000' (1-based frame numbers are not used: index as in the reader)."""
+    if entry is None or frame is None or not entry.is_open:
+        return "No video"
+    last = entry.frame_count - 1
+    end = entry.frame_time(last) + (1.0 / entry.fps if entry.fps else 0.0)
+    return f"Frame {frame} / {last} · {format_time(entry.frame_time(frame))} / {format_time(end)}"
+
+
+def model_text(result) -> tuple[str, Optional[bool]]:
+    """(label, trained) for the model behind ``result`` (trained None = no analysis yet)."""
+    if result is None:
+        return "no analysis yet", None
+    if not result.trained:
+        return UNTRAINED_TEXT, False
+    return f"model: {result.model}", True
+
+
+class StudioStatusBar(QStatusBar):
+    def __init__(self, job_panel: JobPanel, parent=None) -> None:
+        super().__init__(parent)
+        self.frame_label = QLabel("No video")
+        self.frame_label.setObjectName("frameLabel")
+        self.speed_label = QLabel("1×")
+        self.speed_label.setToolTip("Playback speed (+ / -)")
+        self.fps_label = QLabel("")
+        self.model_label = QLabel("no analysis yet")
+        self.model_label.setObjectName("modelStatus")
+        self.addPermanentWidget(job_panel)
+        for w in (self.frame_label, self.fps_label, self.speed_label, self.model_label):
+            self.addPermanentWidget(w)
+
+    def show_frame(self, entry: Optional[VideoEntry], frame: Optional[int]) -> None:
+        self.frame_label.setText(frame_text(entry, frame))
+        self.fps_label.setText(f"{entry.fps:.3g} fps" if entry is not None and entry.fps else "")
+
+    def show_speed(self, speed: float) -> None:
+        self.speed_label.setText(f"{speed:g}×")
+
+    def show_model(self, result) -> None:
+        text, trained = model_text(result)
+        self.model_label.setText(f" {text} ")
+        self.model_label.setProperty("trained", "" if trained is None else ("true" if trained else "false"))
+        self.model_label.style().unpolish(self.model_label)
+        self.model_label.style().polish(self.model_label)
