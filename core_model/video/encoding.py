@@ -28,19 +28,21 @@ def encode_frames(
     options: Optional[dict] = None,
     pts: Optional[Sequence[int] | str] = None,
     time_base: Optional[Fraction] = None,
+    container_options: Optional[dict] = None,
 ) -> int:
     """Encode RGB uint8 frames (H, W, 3) into ``path``; returns the number of frames written.
 
     ``pts`` (in ``time_base`` units) gives each frame its own timestamp, which is how variable
     frame rate videos are made; ``pts="paired"`` means ``frames`` yields ``(pts, frame)`` pairs.
-    Without it frames are spaced ``1/fps`` apart. The container is chosen from the file extension.
+    Without it frames are spaced ``1/fps`` apart. The container is chosen from the file extension;
+    ``options`` go to the encoder, ``container_options`` to the muxer (e.g. ``movflags``).
     """
     rate = _rate(fps)
     time_base = time_base or (1 / rate if pts is None else Fraction(1, 1000))
     out = None
     count = 0
     try:
-        out = av.open(str(path), "w")
+        out = av.open(str(path), "w", options=dict(container_options or {}))
         stream = None
         paired = isinstance(pts, str) and pts == "paired"
         for item in frames:

@@ -66,8 +66,12 @@ def demux_index(container: "av.container.InputContainer", stream: "av.video.stre
     warnings: List[str] = []
     truncated = False
     missing_pts = False
+    packets = 0
     try:
         for packet in container.demux(stream):
+            if packet.size == 0 and packet.pos is None:
+                continue  # the demuxer's final flush packet
+            packets += 1
             if packet.size == 0 or packet.is_discard:
                 continue
             if packet.pos is not None and packet.pos + packet.size > file_size:
@@ -85,6 +89,10 @@ def demux_index(container: "av.container.InputContainer", stream: "av.video.stre
         warnings.append(f"Reading stopped early ({err.strerror or err}); the file looks truncated or damaged.")
     if missing_pts:
         return None
+    if stream.frames and packets < stream.frames:
+        truncated = True
+        warnings.append(f"The file looks truncated: its header announces {stream.frames} frames, "
+                        f"only {packets} are present.")
     if not rows:
         return FrameIndex(np.zeros(0, np.int64), stream.time_base, np.zeros(0, np.int64), np.zeros(0, np.int64),
                           warnings, truncated)
@@ -107,7 +115,27 @@ def demux_index(container: "av.container.InputContainer", stream: "av.video.stre
     key_order = np.argsort(keys, kind="stable")
     key_frames = np.array(keys, np.int64)[key_order]
     seek_ts = np.array(seeks, np.int64)[key_order]
-    return FrameIndex(sorted_pts, stream.time_base, key_frames, seek_ts, warnings, truncated)
+    index = FrameIndex(sorted_pts, stream.time_base, key_frames, seek_ts, warnings, truncated)
+    if not truncated:
+        _check_announced_duration(index, container, stream)
+    return index
+
+
+def _check_announced_duration(index: FrameIndex, container, stream) -> None:
+    """Flag a file whose frames end well before the duration its header announces."""
+    if stream.duration:
+        announced = float(stream.duration * stream.time_base)
+    elif container.duration and len(container.streams) == 1:
+        announced = container.duration / 1_000_000
+    else:
+        return
+    ts = index.timestamps()
+    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+    present = float(ts[-1]) + step
+    if present < announced - max(3 * step, 0.02 * announced):
+        index.looks_truncated = True
+        index.warnings.append(f"The file looks truncated: its header announces {announced:.2f} s, "
+                              f"only {present:.2f} s of frames are present.")
 
 
 def sequential_index(pts: List[Optional[int]], time_base: Fraction) -> FrameIndex:

@@ -230,18 +230,15 @@ class VideoReader:
         else:
             self.timestamps = self._index.timestamps()
         deltas = np.diff(self.timestamps)
+        median = float(np.median(deltas)) if len(deltas) else 0.0
+        tol = max(2 * float(self._index.time_base), 0.01 * median)
+        self.is_vfr = bool(len(deltas) > 1 and deltas.max() - deltas.min() > tol)
         measured = (n - 1) / self.timestamps[-1] if n > 1 and self.timestamps[-1] > 0 else None
-        if measured and rate and abs(float(rate) - measured) <= 0.01 * measured:
-            self.fps = float(rate)
+        if measured and (self.is_vfr or not rate or abs(float(rate) - measured) > 0.01 * measured):
+            self.fps = float(measured)  # mean rate over the frames
         else:
-            self.fps = float(measured or (float(rate) if rate else 25.0))
-        frame_duration = float(np.median(deltas)) if len(deltas) else 1.0 / self.fps
-        self.duration = float(self.timestamps[-1] + frame_duration)
-        if len(deltas) > 1:
-            tol = max(2 * float(self._index.time_base), 0.01 * frame_duration)
-            self.is_vfr = bool(deltas.max() - deltas.min() > tol)
-        else:
-            self.is_vfr = False
+            self.fps = float(rate) if rate else 25.0  # the container's exact nominal rate
+        self.duration = float(self.timestamps[-1] + (median or 1.0 / self.fps))
 
     # ------------------------------------------------------------------ access
     @property

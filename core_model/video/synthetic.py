@@ -86,13 +86,14 @@ def write_barcode_video(
     codec: str = "libx264",
     options: Optional[dict] = None,
     frame_durations_ms: Optional[Sequence[int]] = None,
+    container_options: Optional[dict] = None,
 ) -> int:
     """Write a bar-code video; ``frame_durations_ms`` (one per frame) makes it variable frame rate."""
     pts = None
     if frame_durations_ms is not None:
         pts = np.concatenate([[0], np.cumsum(frame_durations_ms[:frames - 1])]).astype(int)
     return encode_frames(path, (barcode_frame(i, size) for i in range(frames)), fps=fps, codec=codec,
-                         options=options, pts=pts)
+                         options=options, pts=pts, container_options=container_options)
 
 
 # --------------------------------------------------------------------------- stick figures
@@ -100,8 +101,8 @@ def stick_figure_keypoints(people: int, frames: int, size: Tuple[int, int], fps:
     """Ground-truth COCO-17 keypoints (M, T, 17, 2) in pixels for people waving and walking in lanes."""
     w, h = size
     t = np.arange(frames) / fps
-    height = 0.7 * h
     lane = w / people
+    height = min(0.7 * h, 0.9 * lane)  # arms reach 0.47 height sideways: stay inside the lane
     out = np.empty((people, frames, 17, 2), np.float32)
     for m in range(people):
         phase = 1.3 * m
@@ -119,7 +120,7 @@ def stick_figure_keypoints(people: int, frames: int, size: Tuple[int, int], fps:
         pose[:, [13, 15], 0] += swing[:, None] * np.array([1.0, 1.6])
         pose[:, [14, 16], 0] -= swing[:, None] * np.array([1.0, 1.6])
         # Walk back and forth inside the lane, with a small vertical bob.
-        half_span = max(0.0, lane / 2 - 0.3 * height)
+        half_span = max(0.0, lane / 2 - 0.5 * height)
         cx = lane * (m + 0.5) + half_span * np.sin(2 * np.pi * 0.2 * t + phase)
         cy = 0.5 * h + 0.02 * h * np.sin(2 * np.pi * 2.0 * t)
         out[m] = pose + np.stack([cx, cy], axis=1)[:, None, :]

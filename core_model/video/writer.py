@@ -35,7 +35,8 @@ def write_clip(src_path: str | Path, start: int, stop: int, out_path: str | Path
             raise VideoError(f"{Path(src_path).name} is too small to encode as H.264.")
         timed_frames = ((pts[i] - pts[start], frame[:even_h, :even_w]) for i, frame in reader.iter_frames(start, stop))
         return encode_frames(out_path, timed_frames, fps=reader.fps, codec="libx264", pix_fmt="yuv420p",
-                             options={"crf": str(crf), "preset": "veryfast"}, pts="paired", time_base=time_base)
+                             options={"crf": str(crf), "preset": "veryfast"}, pts="paired", time_base=time_base,
+                             container_options={"movflags": "+faststart"})
 
 
 def content_key(path: str | Path) -> str:
