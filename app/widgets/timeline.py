@@ -41,12 +41,12 @@ BACKGROUND = "#1b1d22"
 AXIS_COLOR = "#a9adb5"
 PLAYHEAD_COLOR = "#ff4d4d"
 CURVE_STYLE = {  # name -> (colour, width, legend text)
-    "confidence": ("#d8dde6", 1.4, "top-class confidence"),
+    "confidence": ("#d8dde6", 1.0, "top-class confidence"),
     "attention": ("#ffb347c0", 1.0, "temporal attention"),
-    "rgb": ("#4fc3f7", 1.3, "RGB"),
-    "pose": ("#e57cf2", 1.3, "Pose"),
+    "rgb": ("#4fc3f7", 1.0, "RGB"),
+    "pose": ("#e57cf2", 1.0, "Pose"),
     "fused": ("#fff176", 2.0, "Fused"),
-    "people": ("#8fd694", 1.2, "people"),
+    "people": ("#8fd694", 1.0, "people"),
 }
 LEFT_AXIS_WIDTH = 58
 LANE_PX = 24
@@ -81,6 +81,7 @@ class TimelineWidget(QWidget):
         self._person: Optional[int] = None
         self._lanes: dict[int, int] = {}
         self._last_seek: Optional[int] = None
+        self._combo_names: list[str] = []
         self._build_header()
         self._build_plots()
         layout = QVBoxLayout(self)
@@ -105,6 +106,7 @@ class TimelineWidget(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self._combo.setCompleter(completer)
         self._combo.currentIndexChanged.connect(self._on_combo)
+        self._combo.setEnabled(False)
         self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
         self._badge = QLabel()
         self._badge.setTextFormat(Qt.TextFormat.RichText)
@@ -161,7 +163,7 @@ class TimelineWidget(QWidget):
         self.plots["segments"].addItem(self.segment_item)
         self.plots["segments"].invertY(True)
         self._curves = {
-            "confidence": _curve(self.plots["scores"], "confidence", fill="#d8dde618"),
+            "confidence": _curve(self.plots["scores"], "confidence"),
             "attention": _curve(self.plots["scores"], "attention"),
             "rgb": _curve(self.plots["class"], "rgb"),
             "pose": _curve(self.plots["class"], "pose"),
@@ -199,7 +201,7 @@ class TimelineWidget(QWidget):
             if result.frame_count > self._frame_count or self._frame_count <= 1:
                 self._frame_count, self._fps = int(result.frame_count), float(result.fps or self._fps)
                 self._apply_extent()
-            people = result.people()
+            people = np.unique(result.person).tolist()
             self._lanes = lanes_for(people) if people else {-1: 0}
             cols = segment_arrays(result.segments, self._lanes)
             self.segment_item.set_segments(cols, len(self._lanes), names, self._frame_count)
@@ -242,7 +244,7 @@ class TimelineWidget(QWidget):
         """Draw the probability curves of class ``index`` (does not emit ``classPicked``)."""
         self._class = int(index)
         self._select_combo(self._class)
-        self._update_curves()
+        self._update_curves(class_only=True)
 
     def set_person(self, track_id: Optional[int]) -> None:
         """Per-person mode: show the curves of ``track_id`` and outline its lane (None = first person)."""
@@ -277,12 +279,12 @@ class TimelineWidget(QWidget):
     def _shown_person(self) -> Optional[int]:
         if self._result is None:
             return None
-        people = [p for p in self._result.people() if p >= 0]
+        people = [p for p in self._lanes if p >= 0]
         if not people:
             return None
         return self._person if self._person in people else people[0]
 
-    def _update_curves(self) -> None:
+    def _update_curves(self, class_only: bool = False) -> None:
         r = self._result
         person = self._shown_person()
         self.segment_item.set_highlight(self._lanes.get(person) if person is not None and len(self._lanes) > 1 else None)
@@ -292,11 +294,12 @@ class TimelineWidget(QWidget):
             return
         rows = rows_for_person(r.person, person)
         s, e = r.window_start[rows], r.window_end[rows]
-        self._curves["confidence"].setData(*centre_curve(s, e, r.prob_fused[rows].max(axis=1)))
-        if r.temporal_attention is not None:
-            self._curves["attention"].setData(*attention_points(r.rgb_frames[rows], r.temporal_attention[rows]))
-        else:
-            self._curves["attention"].setData([], [])
+        if not class_only:
+            self._curves["confidence"].setData(*centre_curve(s, e, r.prob_fused[rows].max(axis=1)))
+            if r.temporal_attention is not None:
+                self._curves["attention"].setData(*attention_points(r.rgb_frames[rows], r.temporal_attention[rows]))
+            else:
+                self._curves["attention"].setData([], [])
         c = self._class if 0 <= self._class < len(r.class_names) else 0
         for name, probs in (("rgb", r.prob_rgb), ("pose", r.prob_pose), ("fused", r.prob_fused)):
             self._curves[name].setData(*centre_curve(s, e, probs[rows, c]))
@@ -323,6 +326,9 @@ class TimelineWidget(QWidget):
         self.plots["segments"].getAxis("left").setTicks([ticks])
 
     def _fill_combo(self, names: list[str]) -> None:
+        if names == self._combo_names:
+            return
+        self._combo_names = names
         self._combo.blockSignals(True)
         self._combo.clear()
         for i, name in enumerate(names):
@@ -342,7 +348,7 @@ class TimelineWidget(QWidget):
         if index < 0 or index == self._class:
             return
         self._class = index
-        self._update_curves()
+        self._update_curves(class_only=True)
         self.classPicked.emit(index)
 
     def _on_seek(self, x: float) -> None:

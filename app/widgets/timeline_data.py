@@ -9,6 +9,8 @@ window sampled (``rgb_frames``); frames sampled by several windows get the mean 
 """
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Optional, Sequence
 
 import numpy as np
@@ -92,16 +94,20 @@ def lanes_for(people: Sequence[int]) -> dict[int, int]:
     return {int(p): i for i, p in enumerate(sorted({int(p) for p in people}))}
 
 
+_SEGMENT_FIELDS = operator.attrgetter("start_frame", "end_frame", "person", "class_index", "confidence")
+
+
 def segment_arrays(segments: Sequence, lanes: dict[int, int]) -> dict[str, np.ndarray]:
     """Columns ``start, end, lane, cls, conf`` of ``segments`` sorted by (lane, start)."""
-    n = len(segments)
-    start = np.fromiter((s.start_frame for s in segments), np.int64, n)
-    end = np.fromiter((s.end_frame for s in segments), np.int64, n)
-    lane = np.fromiter((lanes.get(int(s.person), 0) for s in segments), np.int64, n)
-    cls = np.fromiter((s.class_index for s in segments), np.int64, n)
-    conf = np.fromiter((s.confidence for s in segments), np.float64, n)
+    flat = itertools.chain.from_iterable(map(_SEGMENT_FIELDS, segments))
+    table = np.fromiter(flat, np.float64, count=5 * len(segments)).reshape(-1, 5)
+    start, end, person, cls = (table[:, i].astype(np.int64) for i in range(4))
+    lane = np.zeros(len(start), np.int64)
+    for p, index in lanes.items():
+        lane[person == p] = index
     order = np.lexsort((start, lane))
-    return {"start": start[order], "end": end[order], "lane": lane[order], "cls": cls[order], "conf": conf[order]}
+    return {"start": start[order], "end": end[order], "lane": lane[order], "cls": cls[order],
+            "conf": table[order, 4]}
 
 
 def format_time(seconds: float, decimals: int = 0) -> str:
