@@ -32,33 +32,12 @@ def sample_pose_frames(job: WindowJob) -> np.ndarray:
     """The 48 source frames of a window, sampled as in testing (PYSKL ``UniformSampleFrames``)."""
     from ..preprocess import uniform_sample
 
-    rel = np.asarray(uniform_sample(job.end - job.start, POSE_CLIP_LEN), np.int64)
-    return job.start + rel
+    return job.start + np.asarray(uniform_sample(job.end - job.start, POSE_CLIP_LEN), np.int64)
 
 
 def person_rows(job: WindowJob, num_people: int) -> np.ndarray:
     """Rows of ``Poses.keypoint`` a job looks at: one person, or everybody."""
     return np.arange(num_people) if job.person_index is None else np.array([job.person_index])
-
-
-def window_box(poses, job: WindowJob, pose_frames: np.ndarray) -> np.ndarray:
-    """Person-centric box (PYSKL ``MMCompact``) around the job's people over the sampled frames."""
-    from ..preprocess import compact_box
-
-    rows = person_rows(job, poses.num_people)
-    kp = poses.keypoint[rows][:, pose_frames]
-    score = poses.keypoint_score[rows][:, pose_frames]
-    if not (score > 0).any():
-        raise PoseError(f"Nobody was found in frames {job.start}-{job.end - 1}.")
-    return np.asarray(compact_box(kp, poses.img_shape, score=score), np.float32)
-
-
-def window_heatmaps(poses, job: WindowJob, pose_frames: np.ndarray, box) -> np.ndarray:
-    """(17, 48, 56, 56) pseudo-heatmaps of the job's people in the box."""
-    from ..preprocess import heatmap_volume
-
-    rows = person_rows(job, poses.num_people)
-    return heatmap_volume(poses.keypoint[rows][:, pose_frames], poses.keypoint_score[rows][:, pose_frames], box)
 
 
 def heatmap_for_frame(poses, frame: int, box, person: Optional[int] = None) -> np.ndarray:
@@ -106,7 +85,7 @@ def iter_window_inputs(
     clock: StageClock,
 ) -> Iterator[WindowInputs]:
     """Yield the inputs of every job, in job order, from one sequential decode of the video."""
-    from ..preprocess import rgb_clip
+    from ..preprocess import build_inputs
 
     plans: List[Tuple[WindowJob, np.ndarray, np.ndarray]] = []
     for job in jobs:
@@ -130,18 +109,20 @@ def iter_window_inputs(
         # hand on every job whose frames are all read
         while next_plan < len(plans) and int(plans[next_plan][2].max()) <= index:
             job, pose_frames, rgb_frames = plans[next_plan]
+            rows = person_rows(job, poses.num_people)
             with clock.timed("preprocess"):
-                box = window_box(poses, job, pose_frames)
-                heatmaps = window_heatmaps(poses, job, pose_frames, box)
-                clip = np.stack([frames[int(f)] for f in rgb_frames])
-                rgb = rgb_clip(clip, box, normalization=normalization)
+                built = build_inputs(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape,
+                                     lambda idx: np.stack([frames[int(f)] for f in idx]), job.start, job.end,
+                                     normalization=normalization)
+            if not np.array_equal(built.rgb_frames, rgb_frames):
+                raise RuntimeError("window sampling disagrees with core_model.preprocess.build_inputs")
             for f in set(rgb_frames.tolist()):
                 users[f] -= 1
                 if users[f] == 0:
                     frames.pop(f, None)
             next_plan += 1
-            yield WindowInputs(job, pose_frames, rgb_frames, box, np.asarray(heatmaps, np.float32),
-                               np.asarray(rgb, np.float32))
+            yield WindowInputs(job, built.pose_frames, built.rgb_frames, np.asarray(built.box, np.float32),
+                               np.asarray(built.heatmaps, np.float32), np.asarray(built.rgb, np.float32))
         decode_t0 = time.perf_counter()
     if next_plan < len(plans):
         raise VideoError(f"The video ended before frame {int(plans[next_plan][2].max())}; it may be truncated.")

@@ -1,0 +1,116 @@
+"""The network an analysis runs: a user's checkpoint, or the untrained EPAM-Net with a fixed seed.
+
+Without a checkpoint the class list defaults to NTU RGB+D 120 (:data:`DEFAULT_CLASSES`): the
+paper's reference configuration (Table 4), and a superset of NTU-60 including interactions.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+from ..errors import CheckpointError, ConfigError, EpamError
+from ..labels import load_class_names
+from .cache import file_hash, state_dict_hash
+
+DEFAULT_CLASSES = "ntu120"
+UNTRAINED = "untrained"
+
+
+@dataclass
+class PreparedModel:
+    """A ready network plus what results must say about it."""
+
+    module: object  # EPAMNet
+    class_names: List[str]
+    name: str  # "untrained" or the checkpoint's file name
+    trained: bool
+    key: str  # cache identity: checkpoint hash, or untrained config + seed, or weights hash
+    normalization: object  # core_model.preprocess.normalization.Normalization
+    info: dict = field(default_factory=dict)  # provenance shown in the summary
+
+    def describe(self) -> dict:
+        return {"name": self.name, "trained": self.trained, "key": self.key, **self.info}
+
+
+def _resolve_names(class_names: Union[None, str, Sequence[str]], fallback: Optional[List[str]]) -> Optional[List[str]]:
+    if class_names is None:
+        return fallback
+    if isinstance(class_names, (str, Path)):
+        return load_class_names(str(class_names))
+    return [str(n) for n in class_names]
+
+
+def _num_classes(module) -> Optional[int]:
+    config = getattr(module, "config", None) or {}
+    return config.get("num_classes")
+
+
+def prepare_model(
+    checkpoint=None,
+    class_names: Union[None, str, Sequence[str]] = None,
+    *,
+    seed: int = 0,
+    model=None,
+    trained: Optional[bool] = None,
+) -> PreparedModel:
+    """Load ``checkpoint``, wrap a given ``model``, or build the untrained net (seeded).
+
+    ``class_names`` (a list, a preset name or a file) overrides the checkpoint's names and must
+    have as many entries as the network has classes.
+    """
+    import torch
+
+    from ..models import create_epam_net, load_checkpoint
+    from ..preprocess.normalization import DEFAULT, Normalization
+
+    if model is not None:
+        names = _resolve_names(class_names, None)
+        count = _num_classes(model)
+        if names is None:
+            from ..labels import generic_class_names
+
+            names = generic_class_names(count) if count else None
+        if names is None:
+            raise ConfigError("Give the class names of this model.")
+        prepared = PreparedModel(model, names, getattr(model, "name", "custom model"), bool(trained),
+                                 "weights:" + state_dict_hash(model),
+                                 getattr(model, "normalization", None) or DEFAULT, {"config": getattr(model, "config", {})})
+    elif checkpoint is not None:
+        path = Path(checkpoint)
+        if not path.is_file():
+            raise CheckpointError(f"Checkpoint '{path}' does not exist.")
+        try:
+            module, info = load_checkpoint(path)
+        except EpamError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure to read a user's file is a user error
+            raise CheckpointError(f"Checkpoint '{path.name}' could not be loaded ({type(exc).__name__}).") from exc
+        names = _resolve_names(class_names, list(info.get("class_names") or []) or None)
+        if names is None:
+            from ..labels import generic_class_names
+
+            names = generic_class_names(_num_classes(module) or 0)
+        norm = info.get("normalization")
+        prepared = PreparedModel(
+            module, names, path.name, bool(info.get("trained", True)), "checkpoint:" + file_hash(path),
+            Normalization.from_dict(norm) if isinstance(norm, dict) else (getattr(module, "normalization", None) or DEFAULT),
+            {"checkpoint": str(path.resolve()), "config": info.get("config", {}),
+             "provenance": info.get("provenance", {}), "format_version": info.get("format_version")},
+        )
+    else:
+        names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)
+        torch.manual_seed(seed)
+        module = create_epam_net(num_classes=len(names))
+        config = getattr(module, "config", {"num_classes": len(names)})
+        prepared = PreparedModel(
+            module, names, UNTRAINED, False,
+            f"{UNTRAINED}:seed={seed}:" + json.dumps(config, sort_keys=True, default=str),
+            getattr(module, "normalization", None) or DEFAULT, {"config": config, "seed": seed},
+        )
+    count = _num_classes(prepared.module)
+    if count is not None and count != len(prepared.class_names):
+        raise ConfigError(f"The model has {count} classes but the class list has {len(prepared.class_names)} names.")
+    prepared.module.eval()
+    return prepared

@@ -1,0 +1,229 @@
+"""``analyze_video``: EPAM-Net over a whole video, window by window, keeping every attention product."""
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Union
+
+import numpy as np
+
+from ..errors import PoseError
+from ..jobs import CancelToken, ProgressFn, check_cancel, report
+from .cache import analysis_key, load_cached, poses_hash, request_key, store
+from .inputs import StageClock, WindowInputs, iter_window_inputs
+from .model_setup import PreparedModel, prepare_model
+from .prefetch import prefetch
+from .results import AnalysisResult, frame_time_fn
+from .segments import segments_for_rows
+from .settings import AnalysisSettings
+from .windows import plan_windows, window_bounds
+
+UNTRAINED_WARNING = "The network is untrained: its outputs are random and say nothing about the video."
+#: progress is reported on this scale: pose extraction (when it runs) takes the first POSE_SHARE of it
+PROGRESS_TOTAL, POSE_SHARE = 1000, 0.4
+
+
+def analyze_video(
+    video,
+    *,
+    checkpoint=None,
+    class_names: Union[None, str, Sequence[str]] = None,
+    settings: Optional[AnalysisSettings] = None,
+    progress: Optional[ProgressFn] = None,
+    cancel: Optional[CancelToken] = None,
+    out_dir=None,
+    use_cache: bool = True,
+    poses=None,
+    model=None,
+) -> AnalysisResult:
+    """Analyse ``video`` with EPAM-Net over sliding windows; see docs/INTERFACES.md "Analysis".
+
+    ``poses`` (a ``Poses``) skips the pose cache/extraction; ``model`` (an ``EPAMNet`` or a
+    :class:`PreparedModel`) replaces ``checkpoint``. Results are cached by video content, poses,
+    model and settings, and also written to ``out_dir`` when given.
+    """
+    from ..video import VideoReader, content_key
+
+    settings = settings or AnalysisSettings()
+    t0 = time.perf_counter()
+    clock = StageClock()
+    with clock.timed("model_load"):
+        prepared = model if isinstance(model, PreparedModel) else prepare_model(
+            checkpoint, class_names, seed=settings.seed, model=model)
+    device = _device(settings.device)
+    video = Path(video)
+    with VideoReader(video) as reader:
+        video_key = content_key(video)
+        request = request_key(video_key=video_key, model_key=prepared.key, settings=settings.result_key(),
+                              device_type=device.type)
+        poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache)
+        _check_poses(poses, reader, video)
+        key = analysis_key(request, poses_hash(poses))
+        if use_cache:
+            cached = load_cached(key)
+            if cached is not None:
+                cached.summary["cache"] = {"hit": True, "seconds": round(time.perf_counter() - t0, 4)}
+                if out_dir is not None:
+                    cached.save(out_dir)
+                report(progress, PROGRESS_TOTAL, PROGRESS_TOTAL)
+                return cached
+        window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
+        bounds = window_bounds(reader.frame_count, window, stride)
+        jobs = plan_windows(bounds, poses.keypoint_score, poses.track_ids, per_person=settings.per_person,
+                            min_presence=settings.min_presence)
+        if not jobs:
+            raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
+        start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted else 0
+        rows = _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
+                            lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units) * done
+                                                // len(jobs), PROGRESS_TOTAL))
+        result = _assemble(rows, prepared, reader, video, video_key, poses, settings, window, stride, device)
+    result.summary.update(request_key=request, cache_key=key, poses={
+        "key": poses_hash(poses), "extracted_now": extracted, "num_people": poses.num_people,
+        "track_ids": [int(t) for t in poses.track_ids], "source": dict(poses.meta)})
+    timings = {k: round(v, 4) for k, v in clock.seconds.items()}
+    timings["total"] = round(time.perf_counter() - t0, 4)
+    timings["realtime_factor"] = round(reader.duration / timings["total"], 3) if timings["total"] > 0 else None
+    result.summary["timings"] = timings
+    if use_cache:
+        store(result, key)
+    if out_dir is not None:
+        result.save(out_dir)
+    result.summary["cache"] = {"hit": False}
+    return result
+
+
+def _device(name: str):
+    from ..device import resolve_device
+
+    return resolve_device(name)
+
+
+def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache):
+    """The poses to use and whether they were extracted now."""
+    if poses is not None:
+        return poses, False
+    from ..pose import cached_poses, extract_poses
+
+    found = cached_poses(video, max_people=settings.max_people) if use_cache else None
+    if found is not None:
+        return found, False
+    pose_units = int(PROGRESS_TOTAL * POSE_SHARE)
+
+    def pose_progress(done: int, total: int) -> None:
+        report(progress, pose_units * done // max(total, 1), PROGRESS_TOTAL)
+
+    with clock.timed("pose"):
+        found = extract_poses(video, max_people=settings.max_people, progress=pose_progress, cancel=cancel,
+                              use_cache=use_cache)
+    return found, True
+
+
+def _check_poses(poses, reader, video: Path) -> None:
+    if poses.num_frames != reader.frame_count:
+        raise PoseError(f"The poses have {poses.num_frames} frames but {video.name} has {reader.frame_count}.")
+    if poses.num_people == 0 or not (poses.keypoint_score > 0).any():
+        raise PoseError(f"No person was found in {video.name}.")
+
+
+def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings, clock, cancel,
+                 on_done: Callable[[int], None]) -> List[dict]:
+    """Forward every window in batches; returns one dict of numpy outputs per job."""
+    import torch
+
+    from ..device import autocast_context
+
+    module = prepared.module.to(device)
+    rows: List[dict] = []
+    batch: List[WindowInputs] = []
+    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock),
+                      depth=settings.batch_size, cancel=cancel)
+
+    def flush() -> None:
+        check_cancel(cancel)
+        t = time.perf_counter()
+        rgb = torch.from_numpy(np.stack([b.rgb for b in batch])).to(device)
+        heat = torch.from_numpy(np.stack([b.heatmaps for b in batch])).to(device)
+        with torch.inference_mode(), autocast_context(device):
+            out = module(rgb, heat)
+        rows.extend(_outputs_to_rows(out, batch))
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        clock.add("model", time.perf_counter() - t)
+        batch.clear()
+        on_done(len(rows))
+
+    try:
+        for item in stream:
+            batch.append(item)
+            if len(batch) == settings.batch_size:
+                flush()
+        if batch:
+            flush()
+    finally:
+        stream.close()
+    return rows
+
+
+def _outputs_to_rows(out, batch: List[WindowInputs]) -> List[dict]:
+    import torch
+
+    p_rgb = torch.softmax(out.rgb_logits.float(), dim=-1).cpu().numpy()
+    p_pose = torch.softmax(out.pose_logits.float(), dim=-1).cpu().numpy()
+    fused = out.scores.float().cpu().numpy()
+    fused = fused / fused.sum(axis=-1, keepdims=True)
+    spatial = None if out.spatial_attention is None else out.spatial_attention.float().cpu().numpy()
+    temporal = None if out.temporal_attention is None else out.temporal_attention.float().cpu().numpy()
+    rows = []
+    for i, item in enumerate(batch):
+        rows.append({
+            "window_start": item.job.start, "window_end": item.job.end, "person": item.job.person,
+            "pose_frames": item.pose_frames, "rgb_frames": item.rgb_frames, "boxes": item.box,
+            "prob_rgb": p_rgb[i], "prob_pose": p_pose[i], "prob_fused": fused[i],
+            "spatial_attention": None if spatial is None else spatial[i].reshape(16, 7, 7),
+            "temporal_attention": None if temporal is None else temporal[i].reshape(16),
+        })
+    return rows
+
+
+def _stack(rows: List[dict], name: str, dtype) -> Optional[np.ndarray]:
+    if rows[0][name] is None:
+        return None
+    return np.stack([np.asarray(r[name]) for r in rows]).astype(dtype)
+
+
+def _assemble(rows, prepared: PreparedModel, reader, video: Path, video_key: str, poses, settings,
+              window: int, stride: int, device) -> AnalysisResult:
+    arrays = {
+        "window_start": _stack(rows, "window_start", np.int64), "window_end": _stack(rows, "window_end", np.int64),
+        "person": _stack(rows, "person", np.int64), "pose_frames": _stack(rows, "pose_frames", np.int64),
+        "rgb_frames": _stack(rows, "rgb_frames", np.int64), "boxes": _stack(rows, "boxes", np.float32),
+        "prob_rgb": _stack(rows, "prob_rgb", np.float32), "prob_pose": _stack(rows, "prob_pose", np.float32),
+        "prob_fused": _stack(rows, "prob_fused", np.float32),
+        "spatial_attention": _stack(rows, "spatial_attention", np.float32),
+        "temporal_attention": _stack(rows, "temporal_attention", np.float32),
+    }
+    frame_times = np.asarray(reader.timestamps, np.float64)
+    frame_time = frame_time_fn(frame_times, reader.fps, reader.frame_count)
+    segments = segments_for_rows(arrays["window_start"], arrays["window_end"], arrays["person"],
+                                 arrays["prob_fused"], class_names=prepared.class_names, frame_time=frame_time,
+                                 smoothing=settings.smoothing, min_frames=settings.min_segment_frames)
+    summary = {
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "video": {
+            "path": str(video.resolve()), "name": video.name, "content_key": video_key,
+            "frame_count": reader.frame_count, "fps": float(reader.fps), "duration": float(reader.duration),
+            "width": reader.width, "height": reader.height, "is_vfr": bool(reader.is_vfr),
+        },
+        "model_info": prepared.describe(),
+        "settings": {**settings.to_dict(), "window_frames": window, "stride_frames": stride},
+        "mode": "per_person" if settings.per_person else "everybody",
+        "device": str(device),
+        "warnings": [] if prepared.trained else [UNTRAINED_WARNING],
+    }
+    return AnalysisResult(
+        summary=summary, class_names=list(prepared.class_names), model=prepared.name, trained=prepared.trained,
+        frame_count=reader.frame_count, fps=float(reader.fps), img_shape=(reader.height, reader.width),
+        segments=segments, frame_times=frame_times, **arrays,
+    )

@@ -1,0 +1,158 @@
+"""``epam analyze VIDEO|FOLDER``: run EPAM-Net over whole videos and write results folders."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HELP = "run EPAM-Net over a video (or every video in a folder) and write results folders"
+
+EPILOG = """\
+lengths: --window and --stride take seconds with an 's' ("3s", "1.5s") or whole frames ("75").
+Without --stride the stride is half the window. Defaults: 3s / 1.5s.
+
+results: each video's results go to DIR/<video name>/ (summary.json, arrays.npz, segments.csv).
+A folder is processed in sorted order; finished videos are skipped, so re-running resumes.
+Under torchrun (RANK / WORLD_SIZE set) each process takes videos i with i % WORLD_SIZE == RANK.
+
+Without --checkpoint the network is untrained (seeded, reproducible): its outputs are random.
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("video", help="a video file, or a folder of videos")
+    p.add_argument("--checkpoint", metavar="CKPT", help="EPAM-Net checkpoint (default: the untrained network)")
+    p.add_argument("--classes", metavar="FILE|ntu60|ntu120",
+                   help="class names: a text file (one per line) or a preset; default: the checkpoint's, "
+                        "else ntu120")
+    p.add_argument("--window", metavar="W", help="window length, e.g. 3s or 75 (frames); default 3s")
+    p.add_argument("--stride", metavar="S", help="step between windows, e.g. 1.5s or 38; default: half the window")
+    p.add_argument("--per-person", action="store_true",
+                   help="analyse each tracked person on their own (default: one box around everybody)")
+    p.add_argument("--smoothing", type=int, default=1, metavar="N",
+                   help="majority filter over N windows before merging segments (default 1: off)")
+    p.add_argument("--min-segment", type=int, default=0, metavar="FRAMES",
+                   help="merge segments shorter than this into a neighbour (default 0)")
+    p.add_argument("--max-people", type=int, default=4, metavar="N", help="people tracked by pose extraction")
+    p.add_argument("--batch-size", type=int, default=4, metavar="N", help="windows per forward pass (default 4)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")
+    p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
+                   help="parent folder of the results folders (default: ./epam-results)")
+    p.add_argument("--no-cache", action="store_true", help="ignore cached poses and results")
+    p.add_argument("--json", action="store_true", help="print the results summary (or batch report) as JSON")
+
+
+class _ProgressBar:
+    """A plain one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label, self.enabled, self._last = label, enabled, -1.0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        frac = min(1.0, done / total)
+        if frac - self._last < 0.01 and frac < 1.0:
+            return
+        self._last = frac
+        width = 30
+        fill = int(round(frac * width))
+        sys.stderr.write(f"\r{self.label[:40]:<40} [{'#' * fill}{'.' * (width - fill)}] {frac * 100:5.1f}%")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled and self._last >= 0:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _settings(args):
+    from ..analysis.settings import AnalysisSettings
+
+    return AnalysisSettings.from_lengths(
+        args.window, args.stride, per_person=args.per_person, smoothing=args.smoothing,
+        min_segment_frames=args.min_segment, max_people=args.max_people, device=args.device,
+        batch_size=args.batch_size)
+
+
+def _print_result(result, out_dir: Path, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.summary, indent=1))
+        return
+    timings = result.summary.get("timings", {})
+    hit = result.summary.get("cache", {}).get("hit")
+    print(f"{result.summary['video']['name']}: {result.num_windows} windows, {len(result.segments)} segments, "
+          f"model {result.model}{' (cached)' if hit else ''}"
+          + (f", {timings['total']:.1f} s" if "total" in timings and not hit else "") + f" -> {out_dir}")
+    for seg in result.segments:
+        who = "everybody" if seg.person < 0 else f"person {seg.person}"
+        print(f"  {seg.start_time:8.2f}-{seg.end_time:8.2f} s  {who:<10} {seg.class_name} ({seg.confidence:.2f})")
+
+
+def run(args) -> int:
+    from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
+    from ..analysis.model_setup import prepare_model
+    from ..analysis.runner import UNTRAINED_WARNING, analyze_video
+
+    settings = _settings(args)
+    target, out_root = Path(args.video), Path(args.output)
+    if not target.exists():
+        from ..errors import ConfigError
+
+        raise ConfigError(f"'{target}' does not exist.")
+    prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed)
+    if not prepared.trained:
+        sys.stderr.write(f"epam: warning: {UNTRAINED_WARNING}\n")
+    tty = sys.stderr.isatty()
+
+    def analyze_one(video: Path, out_dir: Path):
+        bar = _ProgressBar(video.name, tty)
+        try:
+            result = analyze_video(video, model=prepared, settings=settings, progress=bar, out_dir=out_dir,
+                                   use_cache=not args.no_cache)
+        finally:
+            bar.finish()
+        if not (args.json and target.is_dir()):
+            _print_result(result, out_dir, args.json)
+        return result
+
+    if target.is_file():
+        analyze_one(target, out_root / target.stem)
+        return 0
+
+    rank, world = shard_from_env()
+    videos = list_videos(target)
+    if not videos:
+        sys.stderr.write(f"epam: no videos in {target}\n")
+        return 1
+    t0 = time.perf_counter()
+    report: BatchReport = analyze_folder(
+        videos, out_root, analyze_one, key_of=lambda v: _request_key(v, prepared, settings),
+        rank=rank, world=world,
+        on_error=lambda video, msg: sys.stderr.write(f"epam: {video.name}: {msg}\n"))
+    prefix = f"[rank {rank}/{world}] " if world > 1 else ""
+    if args.json:
+        print(json.dumps({**report.to_dict(), "rank": rank, "world_size": world}, indent=1))
+    else:
+        print(f"{prefix}{len(report.done)} analysed, {len(report.skipped)} already done, "
+              f"{len(report.failed)} failed in {time.perf_counter() - t0:.1f} s")
+    for video, msg in report.failed:
+        sys.stderr.write(f"epam: failed: {video.name}: {msg}\n")
+    return 0 if report.ok else 1
+
+
+def _request_key(video: Path, prepared, settings):
+    """The request key a finished results folder of ``video`` must carry to be skipped."""
+    from ..analysis.cache import request_key
+    from ..analysis.runner import _device
+    from ..video import content_key
+
+    try:
+        return request_key(video_key=content_key(video), model_key=prepared.key, settings=settings.result_key(),
+                           device_type=_device(settings.device).type)
+    except OSError:
+        return None
