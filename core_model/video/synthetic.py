@@ -107,9 +107,9 @@ def stick_figure_keypoints(people: int, frames: int, size: Tuple[int, int], fps:
     for m in range(people):
         phase = 1.3 * m
         pose = np.repeat(_REST_POSE[None], frames, axis=0) * height  # (T, 17, 2)
-        # Arms: rotate elbow and wrist around the shoulder (opposite directions for left / right).
+        # Arms: raise elbow and wrist sideways around the shoulder, from hanging to nearly horizontal.
         for shoulder, elbow, wrist, sign in ((5, 7, 9, 1.0), (6, 8, 10, -1.0)):
-            angle = sign * 0.9 * np.sin(2 * np.pi * 0.8 * t + phase)
+            angle = -sign * 1.3 * (0.5 - 0.5 * np.cos(2 * np.pi * 0.8 * t + phase))
             c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
             for joint in (elbow, wrist):
                 rel = pose[:, joint] - pose[:, shoulder]
