@@ -66,7 +66,7 @@ def prepare_model(
     from ..preprocess.normalization import DEFAULT, Normalization
 
     if model is not None:
-        names = _resolve_names(class_names, None)
+        names = _resolve_names(class_names, list(getattr(model, "class_names", None) or []) or None)
         count = _num_classes(model)
         if names is None:
             from ..labels import generic_class_names
@@ -87,17 +87,16 @@ def prepare_model(
             raise
         except Exception as exc:  # noqa: BLE001 - any failure to read a user's file is a user error
             raise CheckpointError(f"Checkpoint '{path.name}' could not be loaded ({type(exc).__name__}).") from exc
-        names = _resolve_names(class_names, list(info.get("class_names") or []) or None)
+        names = _resolve_names(class_names, list(info.class_names or []) or None)
         if names is None:
             from ..labels import generic_class_names
 
             names = generic_class_names(_num_classes(module) or 0)
-        norm = info.get("normalization")
         prepared = PreparedModel(
-            module, names, path.name, bool(info.get("trained", True)), "checkpoint:" + file_hash(path),
-            Normalization.from_dict(norm) if isinstance(norm, dict) else (getattr(module, "normalization", None) or DEFAULT),
-            {"checkpoint": str(path.resolve()), "config": info.get("config", {}),
-             "provenance": info.get("provenance", {}), "format_version": info.get("format_version")},
+            module, names, path.name, bool(info.trained), "checkpoint:" + file_hash(path),
+            Normalization.from_dict(info.normalization) if info.normalization else module.normalization,
+            {"checkpoint": str(path.resolve()), "config": dict(info.config), "provenance": dict(info.provenance),
+             "format_version": info.format_version},
         )
     else:
         names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)
