@@ -1,9 +1,8 @@
-"""Person-centric crop box (PYSKL ``PoseCompact`` / ``MMCompact``) and cropping with zero padding."""
+"""Person-centric crop box (PYSKL ``PoseCompact`` / ``MMCompact``) and cropping with zero padding (numpy only)."""
 from __future__ import annotations
 
 from typing import Optional, Tuple
 
-import cv2
 import numpy as np
 
 Box = Tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, x1/y1 exclusive)
@@ -67,7 +66,9 @@ def crop_frame(frame: np.ndarray, box: Box) -> np.ndarray:
     region = frame[sy0:sy1, sx0:sx1]
     if (sx0, sy0, sx1, sy1) == (x0, y0, x1, y1):
         return region
-    return cv2.copyMakeBorder(region, sy0 - y0, y1 - sy1, sx0 - x0, x1 - sx1, cv2.BORDER_CONSTANT, value=0)
+    out = np.zeros((y1 - y0, x1 - x0) + frame.shape[2:], frame.dtype)
+    out[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = region
+    return out
 
 
 def keypoints_to_box(keypoint: np.ndarray, box: Box, size: int) -> np.ndarray:

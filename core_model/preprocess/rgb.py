@@ -1,7 +1,6 @@
 """RGB-stream input: person-centric crop, resize and normalization."""
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from core_model.preprocess.crop import Box, crop_frame
@@ -22,6 +21,8 @@ def rgb_clip(
     resized bilinearly to ``size`` x ``size`` (``cv2.INTER_LINEAR``, as mmcv ``imresize``),
     optionally mirrored, then normalized.
     """
+    import cv2  # imported here so that importing core_model.preprocess stays light
+
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")

@@ -62,7 +62,11 @@ class _Cursor:
     def __init__(self, path: Path, index: FrameIndex) -> None:
         self.path, self.index = path, index
         self.container = _open_container(path)
-        self.stream = _video_stream(self.container, path)
+        try:
+            self.stream = _video_stream(self.container, path)
+        except VideoError:
+            self.container.close()
+            raise
         self.decode_errors = 0
         self._fresh = True  # positioned at the start of the file, nothing decoded yet
 
@@ -143,6 +147,7 @@ class VideoReader:
         self.warnings: List[str] = []
         self._lock = threading.RLock()
         self._cache_limit = 8
+        self._cursor: Optional[_Cursor] = None
         if not self.path.exists():
             raise VideoError(f"Video file not found: {self.path}.")
         if not self.path.is_file():
@@ -160,7 +165,6 @@ class VideoReader:
         if index is None:
             index = self._index_by_decoding()
         self._index = index
-        self._cursor: Optional[_Cursor] = None
         self._live: Optional[Iterator] = None
         self._next: Optional[int] = None  # index the live iterator yields next
         self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
@@ -168,10 +172,14 @@ class VideoReader:
             raise VideoError(f"{self.path.name} contains no video frames.")
         for message in index.warnings:
             self._warn(message)
-        first = self._first_frame()
-        self.height, self.width = first.shape[:2]
-        if index.looks_truncated:
-            self._trim_undecodable_tail()
+        try:
+            first = self._first_frame()
+            self.height, self.width = first.shape[:2]
+            if index.looks_truncated:
+                self._trim_undecodable_tail()
+        except BaseException:
+            self.close()
+            raise
         self._cache_limit = cache_frames or int(np.clip(_CACHE_BYTES // first.nbytes, 8, 64))
         self._set_timing(rate)
 
