@@ -31,8 +31,8 @@ def prepare_qt_environment() -> None:
         del os.environ["QT_QPA_PLATFORM_PLUGIN_PATH"]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def create_app():
+    """The QApplication with the studio's name, icon and style (created once)."""
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
 
@@ -43,16 +43,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     app.setOrganizationName("EPAM")
     app.setWindowIcon(icon("app"))
     app.setStyleSheet(style_sheet("dark"))
+    return app
 
+
+def create_window(size: str = "1440x900"):
+    """The main window, resized to ``size`` (WxH) and shown."""
     from .main_window import MainWindow
 
     window = MainWindow()
     try:
-        w, h = (int(v) for v in args.size.lower().split("x"))
+        w, h = (int(v) for v in size.lower().split("x"))
         window.resize(w, h)
     except ValueError:
         pass
     window.show()
+    return window
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = create_app()
+    window = create_window(args.size)
 
     from .scripted import DemoTask, ScreenshotTask
 
@@ -61,20 +72,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         from core_model.paths import demo_video
 
         demo_path = demo_video()
+    task = None
     if args.screenshot:
         video = Path(args.paths[0]) if args.paths else demo_path
         task = ScreenshotTask(window, video, args.frame, Path(args.screenshot), analyze=args.analyze)
     elif args.demo:
         task = DemoTask(window, demo_path)
-    else:
-        task = None
-        if args.paths:
-            window.open_paths(args.paths)
+    elif args.paths:
+        window.open_paths(args.paths)
     if task is not None:
         task.start()
-    code = app.exec()
-    prepare_qt_environment()
-    return code
+    return app.exec()
 
 
 if __name__ == "__main__":
