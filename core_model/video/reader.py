@@ -148,6 +148,9 @@ class VideoReader:
         self._lock = threading.RLock()
         self._cache_limit = 8
         self._cursor: Optional[_Cursor] = None
+        self._live: Optional[Iterator] = None
+        self._next: Optional[int] = None  # index the live iterator yields next
+        self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
         if not self.path.exists():
             raise VideoError(f"Video file not found: {self.path}.")
         if not self.path.is_file():
@@ -165,9 +168,6 @@ class VideoReader:
         if index is None:
             index = self._index_by_decoding()
         self._index = index
-        self._live: Optional[Iterator] = None
-        self._next: Optional[int] = None  # index the live iterator yields next
-        self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
         if index.count == 0:
             raise VideoError(f"{self.path.name} contains no video frames.")
         for message in index.warnings:

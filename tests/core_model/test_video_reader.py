@@ -152,3 +152,23 @@ def test_demo_video_random_access(bikes_video):
         assert reader.fps == pytest.approx(25.0) and not reader.is_vfr
         for i in np.random.default_rng(3).choice(250, 25, replace=False):
             np.testing.assert_array_equal(reader[int(i)], truth[int(i)])
+
+
+@pytest.mark.parametrize("filename, codec", [
+    ("stream.ts", "libx264"),      # MPEG-TS, 90 kHz clock, B-frames
+    ("stream.mpg", "mpeg2video"),  # MPEG-PS
+    ("packed.avi", "mpeg4"),       # MPEG-4 part 2 with B-frames in AVI
+    ("raw.h264", "libx264"),       # elementary stream: packets carry no timestamps at all
+])
+def test_more_formats_are_frame_exact(tmp_path, filename, codec):
+    path = tmp_path / filename
+    write_barcode_video(path, frames=30, codec=codec, options={"g": "10", "bf": "2"})
+    truth = sequential_decode(path)
+    assert [read_barcode(f) for f in truth] == list(range(30))
+    with VideoReader(path) as reader:
+        assert reader.frame_count == 30 and reader.fps == pytest.approx(25.0)
+        np.testing.assert_allclose(reader.timestamps, np.arange(30) / 25.0, atol=1e-3)
+        order = list(range(30))
+        random.Random(1).shuffle(order)
+        for i in order:
+            np.testing.assert_array_equal(reader[i], truth[i], err_msg=f"{filename}: frame {i}")
