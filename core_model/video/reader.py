@@ -318,13 +318,13 @@ class VideoReader:
 
         Decodes each distinct frame once, in increasing order, so sorted windows cost one pass.
         """
-        wanted = [self._check_index(i) for i in indices]
-        out = np.empty((len(wanted), self.height, self.width, 3), np.uint8)
+        positions: dict = {}
+        for k, i in enumerate(indices):
+            positions.setdefault(self._check_index(i), []).append(k)
+        out = np.empty((len(indices), self.height, self.width, 3), np.uint8)
         with self._lock:
-            for i in sorted(set(wanted)):
-                frame = self.get_frame(i)
-                for k in (k for k, w in enumerate(wanted) if w == i):
-                    out[k] = frame
+            for i in sorted(positions):
+                out[positions[i]] = self.get_frame(i)
         return out
 
     def iter_frames(self, start: int = 0, stop: Optional[int] = None) -> Iterator[Tuple[int, np.ndarray]]:

@@ -172,3 +172,24 @@ def test_more_formats_are_frame_exact(tmp_path, filename, codec):
         random.Random(1).shuffle(order)
         for i in order:
             np.testing.assert_array_equal(reader[i], truth[i], err_msg=f"{filename}: frame {i}")
+
+
+def test_shared_reader_is_safe_across_threads(videos):
+    import threading
+
+    path, truth = videos["mp4-h264-bframes"]
+    errors = []
+    with VideoReader(path) as reader:
+        def worker(seed):
+            rng = random.Random(seed)
+            for _ in range(20):
+                i = rng.randrange(FRAMES)
+                if not np.array_equal(reader[i], truth[i]):
+                    errors.append(i)
+
+        threads = [threading.Thread(target=worker, args=(s,)) for s in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
