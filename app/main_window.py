@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar, QVBoxLayout,
                                QWidget)
 
@@ -27,11 +27,12 @@ from .widgets.inspector import InspectorWidget
 from .widgets.job_panel import JobPanel
 from .widgets.overlay_panel import OverlayPanel
 from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
-from .widgets.timeline import TimelineWidget
+from .widgets.deferred_timeline import DeferredTimeline
 from .widgets.video_view import VideoView
 from .workers import JobManager
 
 CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton that still selects it
+TIMELINE_BUILD_MS = 1500  # build the timeline by then even if no frame was shown
 
 
 class MainWindow(QMainWindow):
@@ -61,12 +62,13 @@ class MainWindow(QMainWindow):
         self._apply_overlay_settings()
         self._restore_geometry()
         self._refresh_entry_views()
+        QTimer.singleShot(TIMELINE_BUILD_MS, self.timeline.widget)
 
     # construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.view = VideoView()
         self.overlays = OverlayStack(self.view.scene())
-        self.timeline = TimelineWidget()
+        self.timeline = DeferredTimeline()
         self.inspector = InspectorWidget()
         self.video_list = VideoListWidget(self.session)
         self.overlay_panel = OverlayPanel(self.overlays)
@@ -268,6 +270,8 @@ class MainWindow(QMainWindow):
         self.view.set_frame(index, frame)
         self._update_frame_views()
         self.frameDisplayed.emit(index)
+        if not self.timeline.built:
+            QTimer.singleShot(0, self.timeline.widget)
 
     def _update_frame_views(self) -> None:
         entry, frame = self.session.current, self.view.shown_frame

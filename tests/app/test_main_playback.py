@@ -78,17 +78,18 @@ def test_timeline_seeks_the_video(qtbot, window, barcode_video):
     window.timeline.seekRequested.emit(42)
     qtbot.waitUntil(lambda: window.view.shown_frame == 42, timeout=5000)
     assert read_barcode(shown_pixels(window)) == 42
-    assert window.timeline.playhead_frame() == 42
+    assert window.timeline.widget().playhead_frame() == 42
 
 
 def test_timeline_click_seeks(qtbot, window, barcode_video):
     from PySide6.QtCore import Qt
 
     open_and_wait(qtbot, window, barcode_video)
-    qtbot.waitUntil(lambda: window.timeline.isVisible(), timeout=2000)
-    pos = window.timeline.frame_to_view_pos(30)
-    target = window.timeline.childAt(pos) or window.timeline
-    qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window.timeline, pos))
+    timeline = window.timeline.widget()
+    qtbot.waitUntil(lambda: timeline.isVisible(), timeout=2000)
+    pos = timeline.frame_to_view_pos(30)
+    target = timeline.childAt(pos) or timeline
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(timeline, pos))
     qtbot.waitUntil(lambda: window.view.shown_frame is not None and abs(window.view.shown_frame - 30) <= 1,
                     timeout=5000)
 

@@ -1,0 +1,70 @@
+"""Holds the place of the TimelineWidget until the first frame is on screen.
+
+pyqtgraph and the timeline's plots take most of the start-up time, so the window shows the
+video first and builds the timeline right after; calls made before then are replayed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+class DeferredTimeline(QWidget):
+    """Same setters and ``seekRequested`` signal as ``TimelineWidget``; ``widget()`` builds it now."""
+
+    seekRequested = Signal(int)
+    REPLAYED = ("set_video", "set_poses", "set_result", "set_person", "set_playhead")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timelineHost")
+        self._widget: Optional[QWidget] = None
+        self._calls: Dict[str, tuple] = {}
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel("")
+        self._layout.addWidget(self._placeholder)
+        self.setMinimumHeight(160)
+
+    @property
+    def built(self) -> bool:
+        return self._widget is not None
+
+    def widget(self):
+        """The TimelineWidget (built on first use)."""
+        if self._widget is None:
+            from .timeline import TimelineWidget
+
+            self._widget = TimelineWidget(self)
+            self._widget.seekRequested.connect(self.seekRequested)
+            self._layout.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._layout.addWidget(self._widget)
+            for name in self.REPLAYED:
+                if name in self._calls:
+                    getattr(self._widget, name)(*self._calls[name])
+            self._calls.clear()
+        return self._widget
+
+    def _call(self, name: str, *args: Any) -> None:
+        if self._widget is None:
+            self._calls[name] = args
+        else:
+            getattr(self._widget, name)(*args)
+
+    def set_video(self, frame_count: int, fps: float) -> None:
+        self._call("set_video", frame_count, fps)
+
+    def set_poses(self, poses) -> None:
+        self._call("set_poses", poses)
+
+    def set_result(self, result) -> None:
+        self._call("set_result", result)
+
+    def set_person(self, track_id) -> None:
+        self._call("set_person", track_id)
+
+    def set_playhead(self, frame: int) -> None:
+        self._call("set_playhead", frame)
