@@ -1,0 +1,44 @@
+"""Pose cache: ``cache_dir()/poses/<video content key>-<settings hash>.npz``."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Optional
+
+from ..errors import PoseError
+from ..paths import cache_dir
+from .format import Poses
+
+#: bump when extraction or tracking changes what is produced for the same settings
+PIPELINE_VERSION = 1
+
+
+def settings_key(settings: dict) -> str:
+    """Short stable hash of extractor settings (plus the pipeline version)."""
+    blob = json.dumps({"pipeline": PIPELINE_VERSION, **settings}, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def cache_path(video_path, settings: dict) -> Path:
+    """Where the poses of ``video_path`` extracted with ``settings`` are cached."""
+    from ..video import content_key
+
+    return cache_dir() / "poses" / f"{content_key(video_path)[:24]}-{settings_key(settings)}.npz"
+
+
+def load_cached(video_path, settings: dict) -> Optional[Poses]:
+    """Cached poses, or ``None`` when there are none (a damaged cache file is removed)."""
+    path = cache_path(video_path, settings)
+    if not path.is_file():
+        return None
+    try:
+        return Poses.load(path)
+    except PoseError:
+        path.unlink(missing_ok=True)
+        return None
+
+
+def store(video_path, settings: dict, poses: Poses) -> Path:
+    """Cache ``poses`` for ``video_path`` + ``settings`` (atomic write)."""
+    return poses.save(cache_path(video_path, settings))

@@ -1,0 +1,87 @@
+"""The pose extractor interface and the registry of built-in backends.
+
+A backend turns one RGB frame into a list of :class:`Detection` (one per person, COCO-17 joints in
+pixels with per-joint scores). It may keep state between frames (e.g. MediaPipe's landmark
+tracking), so frames of one video must be fed in order with increasing timestamps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import ConfigError
+
+
+@dataclass
+class Detection:
+    """One person in one frame: ``keypoint (17,2) float32`` pixels, ``score (17,) float32`` in [0, 1]."""
+
+    keypoint: np.ndarray
+    score: np.ndarray
+
+    def box(self) -> np.ndarray:
+        """``(x0, y0, x1, y1)`` around the joints with a positive score (all joints if none)."""
+        ok = self.score > 0
+        pts = self.keypoint[ok] if ok.any() else self.keypoint
+        return np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+
+
+@runtime_checkable
+class PoseExtractor(Protocol):
+    """Per-frame multi-person pose estimator."""
+
+    #: settings that change the output (part of the pose cache key)
+    def settings(self) -> dict: ...
+
+    def process(self, frame_rgb: np.ndarray, timestamp: float) -> List[Detection]:
+        """Detections in ``frame_rgb`` (H, W, 3 uint8) at ``timestamp`` seconds (strictly increasing)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget tracking state (the next frame is not a continuation of the previous one)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _mediapipe_create(**options) -> PoseExtractor:
+    from .mediapipe_backend import MediaPipePoseExtractor
+
+    return MediaPipePoseExtractor(**options)
+
+
+def _mediapipe_describe(**options) -> dict:
+    from .mediapipe_backend import describe_settings
+
+    return describe_settings(**options)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A registered backend: ``create(max_people=..., **options)`` and ``describe(...)`` (its settings)."""
+
+    create: Callable[..., PoseExtractor]
+    describe: Callable[..., dict]
+
+
+#: backend name -> Backend
+BACKENDS: Dict[str, Backend] = {"mediapipe": Backend(_mediapipe_create, _mediapipe_describe)}
+
+
+def get_backend(name: str) -> Backend:
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown pose backend {name!r}; choose one of: {', '.join(sorted(BACKENDS))}.") from None
+
+
+def create_extractor(backend: str = "mediapipe", **options) -> PoseExtractor:
+    """Instantiate a registered backend by name."""
+    return get_backend(backend).create(**options)
+
+
+def backend_settings(backend: str = "mediapipe", **options) -> dict:
+    """The settings that determine a backend's output (the pose cache key), without loading a model."""
+    return get_backend(backend).describe(**options)

@@ -1,0 +1,262 @@
+"""Run a pose extractor over a whole video, in the calling process plus spawned worker processes.
+
+The calling process and ``workers - 1`` spawned processes share the video through a
+:class:`~.scheduling.RangeTable`: the caller starts on the whole video, every worker that comes up
+steals half of the largest range left (split at a key frame), so late starters (importing MediaPipe
+takes a second or two) and fast workers balance out while ranges stay long. Each worker decodes its
+own ranges with its own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays
+back; tracking then runs once, in frame order, in the caller, which links tracks across range
+borders. MediaPipe is not fork-safe, hence the ``spawn`` context.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import Cancelled, EpamError, PoseError, VideoError
+from ..jobs import CancelToken, ProgressFn, report
+from .extractor import Detection, create_extractor
+from .scheduling import RangeTable
+
+FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
+Batch = List[Tuple[int, np.ndarray, np.ndarray]]
+_BATCH_FRAMES = 8
+_RANGES_PER_WORKER = 4
+_MIN_OVERLAP = 10
+_MIN_FRAMES_PER_WORKER = 60
+_ERRORS = {"PoseError": PoseError, "VideoError": VideoError}
+
+
+@dataclass
+class VideoInfo:
+    """What the caller needs to know about the video to build a :class:`~.format.Poses`."""
+
+    frame_count: int
+    fps: float
+    timestamps: np.ndarray
+    img_shape: Tuple[int, int]
+
+
+def default_workers(frame_count: int, workers: Optional[int] = None) -> int:
+    """``workers`` (default: one per core), reduced so each has at least ~60 frames."""
+    wanted = workers if workers is not None else (os.cpu_count() or 1)
+    if int(wanted) < 1:
+        raise PoseError(f"The number of workers must be at least 1, got {wanted}.")
+    return max(1, min(int(wanted), frame_count // _MIN_FRAMES_PER_WORKER))
+
+
+def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetections:
+    """Detections of one frame as two arrays (cheap to send between processes)."""
+    if not detections:
+        return np.zeros((0, num_joints, 2), np.float32), np.zeros((0, num_joints), np.float32)
+    return (np.stack([d.keypoint for d in detections]).astype(np.float32, copy=False),
+            np.stack([d.score for d in detections]).astype(np.float32, copy=False))
+
+
+@contextmanager
+def silenced_native_stderr(enabled: bool = True):
+    """Send file descriptor 2 to /dev/null (MediaPipe's C++ start-up chatter); Python errors are re-raised."""
+    if not enabled:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
+                stopped: Callable[[], bool], quiet: bool, overlap: int) -> None:
+    """Take ranges from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
+
+    After its own range a worker goes on into the next range (up to ``overlap`` frames) until it sees
+    nobody: those frames, tracked with history, replace the next worker's cold-start results, so
+    range borders do not lose people that MediaPipe was tracking but would not detect afresh.
+    """
+    from ..video import VideoReader
+
+    reader = VideoReader(path)
+    timestamps = reader.timestamps
+    try:
+        with silenced_native_stderr(quiet):
+            extractor = create_extractor(backend, **options)
+    except BaseException:
+        reader.close()
+        raise
+    try:
+        previous_end = None
+        slot = table.take()
+        while slot is not None and not stopped():
+            start = table.start(slot)
+            if previous_end is not None and previous_end != start:
+                extractor.reset()
+            previous_end = _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap)
+            if previous_end is None:
+                return
+            slot = table.take()
+    finally:
+        extractor.close()
+        reader.close()
+
+
+def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, start: int, emit, stopped,
+                   overlap: int) -> Optional[int]:
+    """Process one range plus its continuation; returns the next frame index (None when stopped)."""
+    batch: Batch = []
+    position = start
+    stop = None  # known once the own range is done
+    last = start - 1
+    for idx, frame in reader.iter_frames(start):
+        if stopped():
+            return None
+        if stop is None and not table.advance(slot, idx):
+            stop = table.finish(slot)
+            emit(batch, stop - position, False)
+            batch = []
+        if stop is not None and idx >= stop + overlap:
+            break
+        keypoints, scores = pack(extractor.process(frame, float(timestamps[idx])))
+        batch.append((idx, keypoints, scores))
+        last = idx
+        if stop is not None and len(keypoints) == 0:
+            break  # nobody tracked: a fresh start sees the same from here on
+        if len(batch) >= _BATCH_FRAMES:
+            emit(batch, 0 if stop is not None else idx + 1 - position, stop is not None)
+            batch, position = [], idx + 1
+    if stop is None:  # the video ended (or could not be decoded further) inside the own range
+        stop = table.finish(slot)
+        emit(batch, stop - position, False)
+    elif batch:
+        emit(batch, 0, True)
+    return last + 1
+
+
+def _worker_main(path, table, backend, options, results, stop_event, overlap) -> None:
+    """Entry point of a spawned worker process."""
+    try:
+        with silenced_native_stderr():  # the whole life of the worker: errors go through the queue
+            _run_ranges(path, table, backend, options, lambda b, n, c: results.put(("frames", (b, c), n)),
+                        stop_event.is_set, quiet=False, overlap=overlap)
+        results.put(("done", None, 0))
+    except EpamError as exc:
+        results.put(("error", type(exc).__name__, str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line
+        results.put(("error", "PoseError", f"A pose worker failed: {type(exc).__name__}: {exc}"))
+
+
+def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
+    """Frame count, fps, timestamps and size of ``path``, plus its key frames when the reader knows them."""
+    from ..video import VideoReader
+
+    with VideoReader(path) as reader:
+        info = VideoInfo(reader.frame_count, float(reader.fps), np.asarray(reader.timestamps, np.float64),
+                         (int(reader.height), int(reader.width)))
+        key_frames = getattr(getattr(reader, "_index", None), "key_frames", None)
+    return info, key_frames
+
+
+def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: Optional[dict] = None,
+                             workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
+                             cancel: Optional[CancelToken] = None, quiet: bool = True,
+                             overlap_seconds: float = 1.0) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+    """Per-frame detections of the whole video (``None`` for frames that could not be decoded)."""
+    options = dict(options or {})
+    info, key_frames = video_info(path)
+    total = info.frame_count
+    workers = default_workers(total, workers)
+    overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
+    frames: List[Optional[FrameDetections]] = [None] * total
+    continued: dict = {}
+    done = 0
+
+    def store(batch: Batch, advanced: int, continuation: bool) -> None:
+        nonlocal done
+        target = continued if continuation else frames
+        for idx, keypoints, scores in batch:
+            target[idx] = (keypoints, scores)
+        done += advanced
+        report(progress, done, total)
+
+    ctx = mp.get_context("spawn")
+    table = RangeTable(ctx, total, capacity=workers * _RANGES_PER_WORKER, key_frames=key_frames)
+    results = ctx.Queue() if workers > 1 else None
+    stop_event = ctx.Event()
+    procs = [ctx.Process(target=_worker_main, name=f"epam-pose-{i}", daemon=True,
+                         args=(path, table, backend, options, results, stop_event, overlap))
+             for i in range(workers - 1)]
+    pending = {"workers": len(procs)}
+    error: List[EpamError] = []
+
+    def drain(block: bool) -> None:
+        """Handle worker messages (all queued ones; wait up to 0.1 s for one when ``block``)."""
+        while results is not None:
+            try:
+                kind, a, b = results.get(timeout=0.1) if block else results.get_nowait()
+            except queue.Empty:
+                return
+            block = False
+            if kind == "frames":
+                store(a[0], b, a[1])
+            elif kind == "done":
+                pending["workers"] -= 1
+            else:
+                error.append(_ERRORS.get(a, PoseError)(b))
+                stop_event.set()
+
+    def stopped() -> bool:
+        drain(block=False)
+        return bool(error) or (cancel is not None and cancel.cancelled)
+
+    try:
+        report(progress, 0, total)
+        for proc in procs:
+            proc.start()
+        _run_ranges(path, table, backend, options, store, stopped, quiet, overlap)
+        while pending["workers"] > 0 and not stopped():
+            drain(block=True)
+            if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
+                drain(block=False)
+                if pending["workers"] > 0:
+                    error.append(PoseError("A pose worker process stopped unexpectedly (out of memory?)."))
+        if error:
+            raise error[0]
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+    finally:
+        _shutdown(procs, stop_event, drain)
+    for idx, det in continued.items():
+        frames[idx] = det
+    return frames, info
+
+
+def _shutdown(procs, stop_event, drain) -> None:
+    """Stop workers promptly: ask, wait briefly while draining their queue, then terminate."""
+    stop_event.set()
+    for proc in procs:
+        if proc.pid is None:
+            continue
+        for _ in range(10):
+            drain(block=False)
+            proc.join(timeout=0.05)
+            if not proc.is_alive():
+                break
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(timeout=1.0)

@@ -1,0 +1,150 @@
+"""Give each detected person a stable track id across frames.
+
+Greedy matching on a normalized joint distance: the distance between a detection and a track's
+constant-velocity prediction, averaged over joints both see confidently, divided by the track's
+body size (box diagonal). A track may miss up to ``max_gap`` frames; the accepted distance grows
+with the gap. Near-duplicate detections of one person in a frame are merged first.
+
+Works on plain arrays (``keypoints (n,17,2)``, ``scores (n,17)`` per frame) so detections from
+worker processes can be tracked in the parent in frame order, which also links tracks across
+chunk borders.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .format import Poses
+
+FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,V,2), scores (n,V)
+
+_CONFIDENT = 0.3  # joints at or above this score drive matching
+
+
+def body_scale(keypoint: np.ndarray, score: np.ndarray, min_scale: float = 8.0) -> float:
+    """Diagonal of the box around the confident joints (all seen joints if too few), at least ``min_scale``."""
+    ok = score >= _CONFIDENT
+    if ok.sum() < 3:
+        ok = score > 0 if (score > 0).sum() >= 2 else np.ones_like(score, bool)
+    pts = keypoint[ok]
+    return float(max(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)), min_scale))
+
+
+def pose_distance(a: np.ndarray, sa: np.ndarray, b: np.ndarray, sb: np.ndarray) -> float:
+    """Mean pixel distance over joints confident in both poses (all joints if fewer than 3)."""
+    ok = (sa >= _CONFIDENT) & (sb >= _CONFIDENT)
+    d = np.linalg.norm(a - b, axis=-1)
+    return float(d[ok].mean() if ok.sum() >= 3 else d.mean())
+
+
+def dedupe(keypoints: np.ndarray, scores: np.ndarray, threshold: float = 0.15) -> np.ndarray:
+    """Indices of detections to keep after dropping near-copies of a higher-scoring one."""
+    order = np.argsort(-scores.mean(axis=1))
+    keep: List[int] = []
+    for i in order:
+        if all(pose_distance(keypoints[i], scores[i], keypoints[j], scores[j])
+               > threshold * body_scale(keypoints[j], scores[j]) for j in keep):
+            keep.append(int(i))
+    return np.array(sorted(keep), dtype=np.int64)
+
+
+@dataclass
+class _Track:
+    track_id: int
+    last_frame: int
+    keypoint: np.ndarray
+    score: np.ndarray
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
+
+    def predict(self, frame: int) -> np.ndarray:
+        return self.keypoint + self.velocity * float(frame - self.last_frame)
+
+    def update(self, frame: int, keypoint: np.ndarray, score: np.ndarray) -> None:
+        step = max(frame - self.last_frame, 1)
+        moved = (_centre(keypoint, score) - _centre(self.keypoint, self.score)) / step
+        self.velocity = 0.5 * self.velocity + 0.5 * moved if step <= 2 else moved * 0.5
+        self.last_frame, self.keypoint, self.score = frame, keypoint, score
+
+
+def _centre(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
+    ok = score >= _CONFIDENT
+    return (keypoint[ok] if ok.any() else keypoint).mean(axis=0)
+
+
+class PoseTracker:
+    """Online tracker: call :meth:`update` for every frame in order; it returns a track id per detection.
+
+    ``max_gap``: frames a track may go unseen and still be continued. ``max_cost``: accepted distance
+    in body sizes for consecutive frames; it grows by ``gap_growth`` per missed frame (up to 2x).
+    ``min_scale``: smallest body size in pixels (people cut by the frame edge look tiny).
+    """
+
+    def __init__(self, *, max_gap: int = 25, max_cost: float = 0.5, gap_growth: float = 0.1,
+                 min_scale: float = 8.0) -> None:
+        self.max_gap, self.max_cost, self.gap_growth = int(max_gap), float(max_cost), float(gap_growth)
+        self.min_scale = float(min_scale)
+        self._tracks: List[_Track] = []
+        self._next_id = 0
+
+    def _threshold(self, gap: int) -> float:
+        return self.max_cost * min(1.0 + self.gap_growth * max(gap - 1, 0), 2.0)
+
+    def update(self, frame: int, keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Track ids ``(n,)`` for the ``n`` detections of ``frame`` (frames must increase)."""
+        self._tracks = [t for t in self._tracks if frame - t.last_frame <= self.max_gap]
+        n = len(keypoints)
+        ids = np.full(n, -1, dtype=np.int64)
+        pairs = []
+        for ti, track in enumerate(self._tracks):
+            predicted = track.predict(frame)
+            scale = body_scale(track.keypoint, track.score, self.min_scale)
+            limit = self._threshold(frame - track.last_frame)
+            for di in range(n):
+                cost = pose_distance(predicted, track.score, keypoints[di], scores[di]) / scale
+                if cost <= limit:
+                    pairs.append((cost, ti, di))
+        used_tracks, used_dets = set(), set()
+        for cost, ti, di in sorted(pairs):
+            if ti in used_tracks or di in used_dets:
+                continue
+            used_tracks.add(ti)
+            used_dets.add(di)
+            self._tracks[ti].update(frame, keypoints[di], scores[di])
+            ids[di] = self._tracks[ti].track_id
+        for di in range(n):
+            if ids[di] < 0:
+                self._tracks.append(_Track(self._next_id, frame, keypoints[di], scores[di]))
+                ids[di] = self._next_id
+                self._next_id += 1
+        return ids
+
+
+def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.ndarray,
+                 img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0,
+                 num_joints: int = 17, meta: Optional[dict] = None) -> Poses:
+    """Track per-frame detections (``None`` or ``(keypoints, scores)`` per frame) into :class:`Poses`.
+
+    Rows are ordered by first appearance; ``track_ids`` are 0, 1, 2, ... in that order.
+    """
+    diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
+    tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * (fps if fps > 0 else 25.0)))),
+                          min_scale=max(8.0, 0.05 * diagonal))
+    per_track: Dict[int, List[Tuple[int, np.ndarray, np.ndarray]]] = {}
+    for t, det in enumerate(frames):
+        if det is None or len(det[0]) == 0:
+            continue
+        kp, sc = det
+        keep = dedupe(kp, sc) if len(kp) > 1 else np.arange(len(kp))
+        kp, sc = kp[keep], sc[keep]
+        for i, tid in enumerate(tracker.update(t, kp, sc)):
+            per_track.setdefault(int(tid), []).append((t, kp[i], sc[i]))
+    num_frames = len(frames)
+    keypoint = np.zeros((len(per_track), num_frames, num_joints, 2), np.float32)
+    score = np.zeros((len(per_track), num_frames, num_joints), np.float32)
+    for row, tid in enumerate(sorted(per_track, key=lambda k: per_track[k][0][0])):
+        for t, kp, sc in per_track[tid]:
+            keypoint[row, t] = kp
+            score[row, t] = sc
+    return Poses(keypoint, score, np.arange(len(per_track)), timestamps, img_shape, fps, dict(meta or {}))
