@@ -46,6 +46,7 @@ def analyze_video(
     from ..video import VideoReader, content_key
 
     settings = settings or AnalysisSettings()
+    check_cancel(cancel)
     t0 = time.perf_counter()
     clock = StageClock()
     with clock.timed("model_load"):
@@ -161,6 +162,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
                 flush()
         if batch:
             flush()
+        check_cancel(cancel)  # the producer stops quietly on cancel
     finally:
         stream.close()
     return rows

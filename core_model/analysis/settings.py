@@ -48,6 +48,7 @@ class AnalysisSettings:
     seed: int = 0  # seed of the untrained network
 
     def __post_init__(self) -> None:
+        self.window, self.stride = float(self.window), float(self.stride)  # 40 and 40.0: one cache key
         if self.unit not in UNITS:
             raise ConfigError(f"Window unit '{self.unit}' is unknown: use 's' or 'frames'.")
         if not (self.window > 0 and self.stride > 0):
