@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import ConfigError, PoseError
 from .coco import BLAZEPOSE33_TO_COCO17
 from .extractor import Detection
+from .native_stderr import silenced_native_stderr
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,12 @@ class MediaPipePoseExtractor:
 
     ``delegate``: ``"cpu"`` (default), ``"gpu"`` or ``"auto"``; a GPU delegate that MediaPipe cannot
     create on this machine falls back to CPU and leaves a one-line explanation in :attr:`note`.
+    ``quiet`` keeps MediaPipe's C++ start-up log lines off stderr.
     """
 
     def __init__(self, max_people: int = 4, *, delegate: str = "cpu",
                  min_detection: float = DEFAULT_DETECTION, min_presence: float = DEFAULT_PRESENCE,
-                 min_tracking: float = DEFAULT_TRACKING) -> None:
+                 min_tracking: float = DEFAULT_TRACKING, quiet: bool = True) -> None:
         if int(max_people) < 1:
             raise ConfigError(f"max_people must be at least 1, got {max_people}.")
         if delegate not in DELEGATES:
@@ -66,6 +68,8 @@ class MediaPipePoseExtractor:
         self.note: Optional[str] = None
         self._last_ms = -1
         self._shape: Optional[tuple] = None
+        self._first_frame = True
+        self.quiet = quiet
         _quiet_native_logs()
         import mediapipe as mp
 
@@ -74,13 +78,15 @@ class MediaPipePoseExtractor:
         self.device = "cpu"
         if delegate in ("gpu", "auto"):
             try:
-                self._landmarker = self._create(gpu=True)
+                with silenced_native_stderr(quiet):
+                    self._landmarker = self._create(gpu=True)
                 self.device = "gpu"
             except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
                 self.note = f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
                 log.warning(self.note)
         if self._landmarker is None:
-            self._landmarker = self._create(gpu=False)
+            with silenced_native_stderr(quiet):
+                self._landmarker = self._create(gpu=False)
 
     def _create(self, *, gpu: bool):
         from mediapipe.tasks.python import BaseOptions, vision
@@ -116,7 +122,9 @@ class MediaPipePoseExtractor:
         self._last_ms = ms
         self._shape = frame_rgb.shape
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
-        result = self._landmarker.detect_for_video(image, ms)
+        with silenced_native_stderr(self._first_frame and self.quiet):  # a one-off C++ warning
+            result = self._landmarker.detect_for_video(image, ms)
+        self._first_frame = False
         height, width = frame_rgb.shape[:2]
         return [landmarks_to_detection(pose, width, height) for pose in result.pose_landmarks]
 

@@ -14,7 +14,6 @@ import multiprocessing as mp
 import os
 import queue
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -23,6 +22,7 @@ import numpy as np
 from ..errors import Cancelled, EpamError, PoseError, VideoError
 from ..jobs import CancelToken, ProgressFn, report
 from .extractor import Detection, create_extractor
+from .native_stderr import silenced_native_stderr
 from .scheduling import RangeTable
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
@@ -60,30 +60,8 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
             np.stack([d.score for d in detections]).astype(np.float32, copy=False))
 
 
-@contextmanager
-def silenced_native_stderr(enabled: bool = True):
-    """Send file descriptor 2 to /dev/null (MediaPipe's C++ start-up chatter); Python errors are re-raised."""
-    if not enabled:
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
-                stopped: Callable[[], bool], quiet: bool, overlap: int) -> None:
+                stopped: Callable[[], bool], overlap: int) -> None:
     """Take ranges from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
     After its own range a worker goes on into the next range (up to ``overlap`` frames) until it sees
@@ -95,8 +73,7 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     reader = VideoReader(path)
     timestamps = reader.timestamps
     try:
-        with silenced_native_stderr(quiet):
-            extractor = create_extractor(backend, **options)
+        extractor = create_extractor(backend, **options)
     except BaseException:
         reader.close()
         raise
@@ -153,7 +130,7 @@ def _worker_main(path, table, backend, options, results, stop_event, overlap) ->
     try:
         with silenced_native_stderr():  # the whole life of the worker: errors go through the queue
             _run_ranges(path, table, backend, options, lambda b, n, c: results.put(("frames", (b, c), n)),
-                        stop_event.is_set, quiet=False, overlap=overlap)
+                        stop_event.is_set, overlap=overlap)
         results.put(("done", None, 0))
     except EpamError as exc:
         results.put(("error", type(exc).__name__, str(exc)))
@@ -174,8 +151,7 @@ def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
 
 def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: Optional[dict] = None,
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
-                             cancel: Optional[CancelToken] = None, quiet: bool = True,
-                             overlap_seconds: float = 1.0) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+                             cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded)."""
     options = dict(options or {})
     info, key_frames = video_info(path)
@@ -228,7 +204,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         report(progress, 0, total)
         for proc in procs:
             proc.start()
-        _run_ranges(path, table, backend, options, store, stopped, quiet, overlap)
+        _run_ranges(path, table, backend, options, store, stopped, overlap)
         while pending["workers"] > 0 and not stopped():
             drain(block=True)
             if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
