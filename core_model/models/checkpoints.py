@@ -50,13 +50,13 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
     trained = bool(meta.pop("trained", False))
     provenance = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         "meta": _plain(meta),
     }
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "config": model.config,
+        "config": _plain(model.config),
         "class_names": [str(n) for n in names],
         "normalization": model.normalization.to_dict(),
         "provenance": provenance,
@@ -130,8 +130,6 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
+    return str(value)  # also turns str subclasses (e.g. TorchVersion) into plain str
