@@ -1,0 +1,60 @@
+"""Inference-only speed-up: fold every BatchNorm into the convolution before it.
+
+In eval mode ``BN(conv(x)) = conv'(x)`` with ``w' = w * g / sqrt(v + eps)`` (per output channel) and
+``b' = beta + (b - mean) * g / sqrt(v + eps)``.  The folded copy computes the same outputs (to float
+rounding) with one pass over memory less per convolution; it cannot be trained or saved as a
+checkpoint (its parameter names differ), so keep the original model for that.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Optional, TypeVar
+
+import torch
+from torch import nn
+
+from .x3d import Bottleneck, ProjectedPool, ResBlock, Stem
+
+M = TypeVar("M", bound=nn.Module)
+
+
+@torch.no_grad()
+def fold_conv_bn(conv: nn.Conv3d, bn: nn.BatchNorm3d) -> nn.Conv3d:
+    """A new convolution equal to ``bn(conv(x))`` with ``bn`` in eval mode."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    fused = nn.Conv3d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                      padding=conv.padding, dilation=conv.dilation, groups=conv.groups, bias=True,
+                      device=conv.weight.device, dtype=conv.weight.dtype)
+    fused.weight.copy_(conv.weight * scale.reshape(-1, 1, 1, 1, 1))
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    fused.bias.copy_(bn.bias + (bias - bn.running_mean) * scale)
+    return fused
+
+
+def _fold(conv: Optional[nn.Module], bn: Optional[nn.Module]):
+    if isinstance(conv, nn.Conv3d) and isinstance(bn, nn.BatchNorm3d):
+        return fold_conv_bn(conv, bn), nn.Identity()
+    return conv, bn
+
+
+def fuse_for_inference(model: M) -> M:
+    """An eval-mode copy of an X3D / EPAMNet with BatchNorms folded and in-place ReLUs."""
+    fused = copy.deepcopy(model).eval()
+    for module in fused.modules():
+        if isinstance(module, Stem):
+            if isinstance(module.conv.conv_xy, nn.Conv3d):
+                module.conv.conv_xy, module.norm = _fold(module.conv.conv_xy, module.norm)
+            else:
+                module.conv.conv_t, module.norm = _fold(module.conv.conv_t, module.norm)
+        elif isinstance(module, Bottleneck):
+            module.conv_a, module.norm_a = _fold(module.conv_a, module.norm_a)
+            module.conv_b, module.norm_b[0] = _fold(module.conv_b, module.norm_b[0])
+            module.conv_c, module.norm_c = _fold(module.conv_c, module.norm_c)
+        elif isinstance(module, ResBlock) and module.branch1_norm is not None:
+            module.branch1_conv, module.branch1_norm = _fold(module.branch1_conv, module.branch1_norm)
+        elif isinstance(module, ProjectedPool):
+            module.pre_conv, module.pre_norm = _fold(module.pre_conv, module.pre_norm)
+    for module in fused.modules():
+        if isinstance(module, nn.ReLU):
+            module.inplace = True
+    return fused
