@@ -96,9 +96,18 @@ def analyze_video(
 
 
 def _device(name: str):
+    """The torch device for ``name``; under torchrun each process takes the GPU of its LOCAL_RANK."""
+    import os
+
+    import torch
+
     from ..device import resolve_device
 
-    return resolve_device(name)
+    device = resolve_device(name)
+    local_rank = os.environ.get("LOCAL_RANK")
+    if device.type == "cuda" and device.index is None and local_rank is not None:
+        device = torch.device("cuda", int(local_rank) % max(1, torch.cuda.device_count()))
+    return device
 
 
 def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache):
@@ -138,8 +147,9 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
     module = prepared.module.to(device)
     rows: List[dict] = []
     batch: List[WindowInputs] = []
+    batch_size = settings.batch_for(device.type)
     stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock),
-                      depth=settings.batch_size, cancel=cancel)
+                      depth=max(2, batch_size), cancel=cancel)
 
     def flush() -> None:
         check_cancel(cancel)
@@ -158,7 +168,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
     try:
         for item in stream:
             batch.append(item)
-            if len(batch) == settings.batch_size:
+            if len(batch) == batch_size:
                 flush()
         if batch:
             flush()

@@ -43,7 +43,7 @@ class AnalysisSettings:
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
     max_people: int = 4  # pose extraction
     device: str = "auto"
-    batch_size: int = 4  # windows per forward pass
+    batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network
 
@@ -55,8 +55,10 @@ class AnalysisSettings:
             raise ConfigError("Window and stride must both be longer than zero.")
         if not 0.0 <= self.min_presence <= 1.0:
             raise ConfigError("min_presence must be a fraction between 0 and 1.")
-        if self.smoothing < 1 or self.batch_size < 1 or self.top_k < 1 or self.max_people < 1:
-            raise ConfigError("smoothing, batch_size, top_k and max_people must be at least 1.")
+        if self.smoothing < 1 or self.top_k < 1 or self.max_people < 1:
+            raise ConfigError("smoothing, top_k and max_people must be at least 1.")
+        if self.batch_size < 0:
+            raise ConfigError("The batch size must be a positive number of windows, or 0 for automatic.")
         if self.min_segment_frames < 0:
             raise ConfigError("min_segment_frames cannot be negative.")
 
@@ -80,6 +82,12 @@ class AnalysisSettings:
         if s_unit != w_unit:
             raise ConfigError("Give --window and --stride in the same unit (both seconds like '3s' or both frames).")
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
+
+    def batch_for(self, device_type: str) -> int:
+        """Windows per forward pass on a device type (auto: 1 on CPU, where batching gains nothing)."""
+        if self.batch_size:
+            return self.batch_size
+        return 16 if device_type == "cuda" else 1
 
     def window_frames(self, fps: float) -> int:
         """Window length in frames at ``fps``."""
