@@ -3,6 +3,7 @@ from .attention import CbamEcaSTA, NestedSTA, align_time
 from .checkpoints import FORMAT_VERSION, CheckpointInfo, load_checkpoint, save_checkpoint
 from .epamnet import EPAMNet, EPAMNetOutput, create_epam_net, epam_loss, fuse_scores
 from .flops import PartCost, model_costs
+from .inference import fuse_for_inference
 from .pose_x3d import create_pose_x3d
 from .pretrained import WeightsReport, load_x3d_weights, mmaction_to_pytorchvideo
 from .x3d import X3D, TemporalShift, create_x3d
@@ -14,5 +15,5 @@ __all__ = [
     "NestedSTA", "CbamEcaSTA", "align_time",
     "save_checkpoint", "load_checkpoint", "CheckpointInfo", "FORMAT_VERSION",
     "load_x3d_weights", "mmaction_to_pytorchvideo", "WeightsReport",
-    "model_costs", "PartCost",
+    "model_costs", "PartCost", "fuse_for_inference",
 ]

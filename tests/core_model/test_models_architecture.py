@@ -91,8 +91,7 @@ def test_full_size_outputs_follow_the_contract():
     assert out.temporal_attention.shape == (1, 16)
 
 
-@pytest.mark.parametrize("backbone", ["x3d", "xshift"])
-@pytest.mark.parametrize("attention", ["nested", "cbam_eca"])
+@pytest.mark.parametrize("backbone,attention", [("x3d", "nested"), ("xshift", "cbam_eca"), ("xshift", "nested")])
 @pytest.mark.parametrize("rgb_shape,pose_shape,grid", [
     (SMALL_RGB, SMALL_POSE, (8, 2, 2)),
     ((1, 3, 16, 96, 96), (1, 17, 48, 24, 24), (16, 3, 3)),
@@ -215,3 +214,27 @@ def test_xshift_has_no_temporal_convolutions():
     kernels = {m.kernel_size[0] for m in net.modules() if isinstance(m, torch.nn.Conv3d)}
     assert kernels == {1}
     assert sum(isinstance(m, TemporalShift) for m in net.modules()) == 26 + 23
+
+
+@pytest.mark.parametrize("backbone,attention", [("x3d", "nested"), ("xshift", "cbam_eca")])
+def test_bn_folding_for_inference_keeps_the_outputs(backbone, attention):
+    from core_model.models.inference import fuse_for_inference
+
+    torch.manual_seed(0)
+    net = create_epam_net(4, backbone=backbone, attention=attention)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm3d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+    net.eval()
+    fused = fuse_for_inference(net)
+    assert sum(isinstance(m, torch.nn.BatchNorm3d) for m in fused.rgb.modules()) == 0
+    rgb, pose = torch.randn(SMALL_RGB), torch.rand(SMALL_POSE)
+    with torch.no_grad():
+        a, b = net(rgb, pose), fused(rgb, pose)
+    assert torch.allclose(a.rgb_logits, b.rgb_logits, atol=1e-5)
+    assert torch.allclose(a.pose_logits, b.pose_logits, atol=1e-5)
+    assert torch.allclose(a.spatial_attention, b.spatial_attention, atol=1e-5)
