@@ -35,10 +35,12 @@ def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe")
 
 def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
-                  use_cache: bool = True, backend: str = "mediapipe") -> Poses:
+                  use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True) -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
-    ``workers``: processes working on the video (the caller counts as one; default one per core).
+    ``workers``: processes working on the video (default one per core). With ``local_worker`` the
+    calling thread is one of them (quickest start); MediaPipe holds the GIL while it runs, so GUI
+    code should pass ``local_worker=False`` to keep every worker in a separate process.
     ``progress(done, total)`` is called in frames; ``cancel`` stops the job promptly (raises
     :class:`~core_model.errors.Cancelled`). With ``use_cache`` a result cached for the same video
     content and settings is returned at once, and a new result is cached.
@@ -54,7 +56,8 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     check_cancel(cancel)
     started = time.perf_counter()
     frames, info = extract_frame_detections(str(path), backend=backend, options={"max_people": max_people},
-                                            workers=workers, progress=progress, cancel=cancel)
+                                            workers=workers, progress=progress, cancel=cancel,
+                                            local_worker=local_worker)
     check_cancel(cancel)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3)}

@@ -151,8 +151,13 @@ def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
 
 def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: Optional[dict] = None,
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
-                             cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
-    """Per-frame detections of the whole video (``None`` for frames that could not be decoded)."""
+                             cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
+                             local_worker: bool = True) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+    """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
+
+    ``local_worker``: the calling thread is one of the ``workers`` (fastest start). MediaPipe holds
+    the GIL while it runs, so a GUI should pass False: then all workers are spawned processes.
+    """
     options = dict(options or {})
     info, key_frames = video_info(path)
     total = info.frame_count
@@ -172,11 +177,12 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
 
     ctx = mp.get_context("spawn")
     table = RangeTable(ctx, total, capacity=workers * _RANGES_PER_WORKER, key_frames=key_frames)
-    results = ctx.Queue() if workers > 1 else None
+    spawned = workers - 1 if local_worker else workers
+    results = ctx.Queue() if spawned else None
     stop_event = ctx.Event()
     procs = [ctx.Process(target=_worker_main, name=f"epam-pose-{i}", daemon=True,
                          args=(path, table, backend, options, results, stop_event, overlap))
-             for i in range(workers - 1)]
+             for i in range(spawned)]
     pending = {"workers": len(procs)}
     error: List[EpamError] = []
 
@@ -204,7 +210,8 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         report(progress, 0, total)
         for proc in procs:
             proc.start()
-        _run_ranges(path, table, backend, options, store, stopped, overlap)
+        if local_worker:
+            _run_ranges(path, table, backend, options, store, stopped, overlap)
         while pending["workers"] > 0 and not stopped():
             drain(block=True)
             if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
