@@ -43,8 +43,9 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def autocast_dtype(device: torch.device) -> torch.dtype:
-    """bfloat16 on GPUs that support it, float16 on other CUDA GPUs."""
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    """bfloat16 on CUDA GPUs that support it, float16 on other CUDA GPUs."""
+    with torch.cuda.device(device):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def autocast_context(device: torch.device, enabled: bool = True):
