@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import Cancelled, EpamError, PoseError, VideoError
+from ..errors import Cancelled, ConfigError, EpamError, PoseError, VideoError
 from ..jobs import CancelToken, ProgressFn, report
 from .extractor import Detection, create_extractor
 from .native_stderr import silenced_native_stderr
@@ -48,7 +48,7 @@ def default_workers(frame_count: int, workers: Optional[int] = None) -> int:
     """``workers`` (default: one per core), reduced so each has at least ~60 frames."""
     wanted = workers if workers is not None else (os.cpu_count() or 1)
     if int(wanted) < 1:
-        raise PoseError(f"The number of workers must be at least 1, got {wanted}.")
+        raise ConfigError(f"The number of workers must be at least 1, got {wanted}.")
     return max(1, min(int(wanted), frame_count // _MIN_FRAMES_PER_WORKER))
 
 

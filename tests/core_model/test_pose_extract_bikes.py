@@ -181,3 +181,38 @@ def test_cli_extract_writes_pose_file_and_json_summary(bikes_video, tmp_path, ca
     assert main(["extract", str(tmp_path / "missing.mp4")]) == 1
     assert "error" in capsys.readouterr().err
 
+
+
+def test_range_border_inside_the_cyclist_shot_keeps_his_track(bikes_video, tmp_path):
+    """Two workers split a clip mid-shot: the first continues past its border with tracking history,
+    and tracking in the parent links the cyclist across the border into one track."""
+    import multiprocessing as mp
+
+    from core_model.pose.extractor import create_extractor
+    from core_model.pose.parallel import _run_one_range
+    from core_model.pose.scheduling import RangeTable
+    from core_model.pose.tracking import track_frames
+    from core_model.video import VideoReader, write_clip
+
+    clip = tmp_path / "cyclist.mp4"
+    write_clip(bikes_video, 104, 137, clip)
+    table = RangeTable(mp.get_context("spawn"), 33, capacity=2, min_steal=10)
+    first, second = table.take(), table.take()
+    assert table.ranges() == [(0, 16), (16, 33)]
+    base, continued = {}, {}
+
+    def emit(batch, _advanced, continuation):
+        for idx, kp, sc in batch:
+            (continued if continuation else base)[idx] = (kp, sc)
+
+    with VideoReader(clip) as reader:
+        for slot in (second, first):  # the later range first: order must not matter
+            with create_extractor("mediapipe", max_people=4) as extractor:
+                _run_one_range(reader, reader.timestamps, extractor, table, slot, table.start(slot), emit,
+                               lambda: False, overlap=10)
+        timestamps, shape, fps = reader.timestamps, (reader.height, reader.width), reader.fps
+    assert sorted(base) == list(range(33)) and sorted(continued) == list(range(16, 26))
+    base.update(continued)
+    poses = track_frames([base[i] for i in range(33)], timestamps, shape, fps)
+    longest = int(np.argmax(poses.frames_per_track()))
+    assert poses.present[longest].all()
