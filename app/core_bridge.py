@@ -43,7 +43,8 @@ def extract_job(path: Path, max_people: int) -> Callable[..., Any]:
     def run(progress=None, cancel=None):
         from core_model.pose import extract_poses
 
-        return extract_poses(path, max_people=max_people, progress=progress, cancel=cancel)
+        # local_worker=False: MediaPipe holds the GIL, so every worker is a separate process
+        return extract_poses(path, max_people=max_people, progress=progress, cancel=cancel, local_worker=False)
 
     return run
 

@@ -158,19 +158,21 @@ class JobManager(QObject):
             self._end(self._jobs[job_id], self.cancelled)
 
     def _on_finished(self, job_id: int, result: Any) -> None:
-        job = self._jobs.get(job_id)
+        job = self._jobs.pop(job_id, None)  # gone before on_done, so on_done may start a follow-up job
         if job is None:
             return
         if job.on_done is not None:
             try:
                 job.on_done(result)
             except Exception as exc:  # noqa: BLE001
-                self._end(job, self.failed, error_message(exc))
+                self._announce_end(job, self.failed, error_message(exc))
                 return
-        self._end(job, self.finished, result)
+        self._announce_end(job, self.finished, result)
 
     def _end(self, job: Job, signal, *args) -> None:
-        if self._jobs.pop(job.id, None) is None:
-            return
+        if self._jobs.pop(job.id, None) is not None:
+            self._announce_end(job, signal, *args)
+
+    def _announce_end(self, job: Job, signal, *args) -> None:
         signal.emit(job, *args)
         self.ended.emit(job)

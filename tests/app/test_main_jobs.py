@@ -111,3 +111,35 @@ def test_eta_estimator():
     t[0] = 1.0
     assert eta.update(10, 100) == pytest.approx(9.0)
     assert format_eta(None) == "estimating…" and format_eta(9.2) == "~9 s left" and format_eta(75) == "~1:15 left"
+
+
+def test_on_done_can_start_a_follow_up_job_of_the_same_target(qtbot, qapp):
+    jobs = JobManager()
+    target = object()
+    follow = []
+
+    def first_done(_result):
+        follow.append(jobs.start("second", "Second", slow_job(units=2), target=target))
+
+    with qtbot.waitSignal(jobs.finished, timeout=10000, check_params_cb=lambda job, r: job.kind == "second"):
+        jobs.start("first", "First", slow_job(units=2), target=target, on_done=first_done)
+    assert follow and jobs.jobs == []
+
+
+def test_pipeline_extracts_then_analyzes_and_shows_overlays(qtbot, window, stick_video, monkeypatch):
+    import app.core_bridge as bridge
+
+    from .conftest import make_poses, make_result
+
+    path, keypoints = stick_video
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m: slow_job(units=3) and (lambda progress=None, cancel=None:
+                                                                                  make_poses(keypoints)))
+    monkeypatch.setattr(bridge, "analyze_job", lambda p, s, poses=None: (lambda progress=None, cancel=None:
+                                                                          make_result()))
+    entry = open_and_wait(qtbot, window, path)
+    with qtbot.waitSignal(window.controller.pipelineDone, timeout=10000):
+        window.controller.run_pipeline(entry)
+    assert entry.poses is not None and entry.result is not None and entry.busy is None
+    show_frame(qtbot, window, 10)
+    assert window.overlays["skeleton"].visible and window.overlays["attention"].visible
+    assert window.view.hud_text().startswith("Frame 10 / 49")
