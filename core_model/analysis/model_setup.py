@@ -29,6 +29,15 @@ class PreparedModel:
     key: str  # cache identity: checkpoint hash, or untrained config + seed, or weights hash
     normalization: object  # core_model.preprocess.normalization.Normalization
     info: dict = field(default_factory=dict)  # provenance shown in the summary
+    _folded: object = field(default=None, repr=False)
+
+    def inference_module(self):
+        """An eval-mode copy with BatchNorm folded into the convolutions (made once, then reused)."""
+        if self._folded is None:
+            from .fold_bn import fold_batchnorm
+
+            self._folded = fold_batchnorm(self.module)
+        return self._folded
 
     def describe(self) -> dict:
         return {"name": self.name, "trained": self.trained, "key": self.key, **self.info}

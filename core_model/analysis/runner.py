@@ -144,7 +144,8 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
 
     from ..device import autocast_context
 
-    module = prepared.module.to(device)
+    with clock.timed("model_load"):
+        module = prepared.inference_module().to(device)
     rows: List[dict] = []
     batch: List[WindowInputs] = []
     batch_size = settings.batch_for(device.type)

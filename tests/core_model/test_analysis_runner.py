@@ -151,3 +151,27 @@ def test_cancel_stops_the_run(two_people, untrained):
         analyze_video(path, poses=poses, model=untrained, settings=PER_PERSON, progress=progress, cancel=token,
                       use_cache=False)
     assert len(seen) == 1 and seen[0] < 1000
+
+
+def test_folded_inference_copy_matches_the_network():
+    import torch
+
+    from core_model.analysis.fold_bn import fold_batchnorm
+
+    model = prepare_model(None, "ntu60", seed=0).module
+    with torch.no_grad():  # give the norms non-trivial statistics, as a trained model has
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.BatchNorm3d):
+                mod.running_mean.uniform_(-0.5, 0.5)
+                mod.running_var.uniform_(0.5, 2.0)
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.uniform_(-0.2, 0.2)
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm3d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm3d) for m in model.modules())  # the original is untouched
+    gen = torch.Generator().manual_seed(0)
+    rgb, heat = torch.randn(1, 3, 16, 224, 224, generator=gen), torch.rand(1, 17, 48, 56, 56, generator=gen)
+    with torch.inference_mode():
+        a, b = model.eval()(rgb, heat), folded(rgb, heat)
+    for name in ("rgb_logits", "pose_logits", "spatial_attention", "temporal_attention"):
+        torch.testing.assert_close(getattr(b, name), getattr(a, name), rtol=1e-4, atol=1e-5)
