@@ -16,6 +16,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--screenshot", metavar="PNG", help="save a picture of the window at --frame and exit")
     p.add_argument("--analyze", action="store_true",
                    help="with --screenshot: extract poses and analyze first (otherwise only cached results are used)")
+    p.add_argument("--overlays", help="overlays to show: 'all', 'none' or a comma list of "
+                   "skeleton,crop_box,heatmap,attention,sampled (default: the saved settings)")
+    p.add_argument("--pose-only", action="store_true", help="hide the video pixels (sensitive footage)")
     p.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
     args = p.parse_args(argv)
     if args.screenshot and not (args.paths or args.demo):
@@ -64,6 +67,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = create_app()
     window = create_window(args.size)
+    if args.overlays:
+        keys = window.overlays.keys()
+        wanted = keys if args.overlays == "all" else [k.strip() for k in args.overlays.split(",") if k.strip() != "none"]
+        for key in keys:
+            window.set_overlay(key, key in wanted)
+    if args.pose_only:
+        window.set_pose_only(True)
 
     from .scripted import DemoTask, ScreenshotTask
 

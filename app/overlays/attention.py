@@ -1,22 +1,25 @@
 """Spatial attention of the window covering this frame, upsampled from 7x7 to the crop box.
 
-The map shown is the one of the sampled RGB frame nearest to the current frame.
+The map shown is the one of the sampled RGB frame nearest to the current frame, stretched over
+the window's own range (min..max of its 16 maps) so its structure is visible; a legend gives the
+real values, so a flat map (an untrained network's) is never passed off as a strong one.
 """
 from __future__ import annotations
 
 from typing import Optional, Tuple
 
 import numpy as np
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup
 
 from ..colormaps import colorize
 from ..imaging import rgba_to_qimage
 from .base import Overlay
 from .context import FrameContext, nearest_sample
-from .items import ImageItem, box_rect
+from .items import BadgeItem, ImageClip, ImageItem, box_rect
+from .sampled import strip_height
 
 UPSAMPLED = 112
-MIN_SPAN = 0.05  # below this range a map is shown as flat rather than stretched noise
+FLAT_SPAN = 0.02  # a window whose maps vary less than this is labelled "flat"
 
 
 def upsample_bilinear(grid: np.ndarray, size: int) -> np.ndarray:
@@ -32,16 +35,20 @@ def upsample_bilinear(grid: np.ndarray, size: int) -> np.ndarray:
     return (top * (1 - fy) + bottom * fy).astype(np.float32)
 
 
-def attention_map(ctx: FrameContext) -> Optional[Tuple[np.ndarray, int]]:
-    """(7x7 map normalised over its window, sample index k) for the current frame, or None."""
+def attention_map(ctx: FrameContext) -> Optional[Tuple[np.ndarray, int, float, float]]:
+    """(7x7 map stretched over its window's range, sample index k, window min, window max) or None."""
     result, row = ctx.result, ctx.row
     if row is None or getattr(result, "spatial_attention", None) is None:
         return None
     k = nearest_sample(result.rgb_frames[row], ctx.frame)
     window = np.asarray(result.spatial_attention[row], dtype=np.float32)  # (16, 7, 7)
     lo, hi = float(window.min()), float(window.max())
-    hi = max(hi, lo + MIN_SPAN)
-    return (window[k] - lo) / (hi - lo), k
+    return (window[k] - lo) / max(hi - lo, 1e-6), k, lo, hi
+
+
+def legend_text(k: int, lo: float, hi: float, count: int = 16) -> str:
+    flat = " (flat)" if hi - lo < FLAT_SPAN else ""
+    return f"attention of RGB sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat}"
 
 
 class AttentionOverlay(Overlay):
@@ -51,16 +58,28 @@ class AttentionOverlay(Overlay):
     default_opacity = 0.6
 
     def create_item(self) -> QGraphicsItem:
-        return ImageItem()
+        group = QGraphicsItemGroup()
+        self.clip = ImageClip()
+        self.image = ImageItem()
+        self.image.setParentItem(self.clip)
+        self.legend = BadgeItem(size=11, anchor_bottom=True)
+        group.addToGroup(self.clip)
+        group.addToGroup(self.legend)
+        return group
 
     def draw(self, ctx: FrameContext) -> bool:
         found = attention_map(ctx)
         box = ctx.box()
         if found is None or box is None:
             return False
-        grid, _ = found
+        grid, k, lo, hi = found
         smooth = np.clip(upsample_bilinear(grid, UPSAMPLED), 0.0, 1.0)
         rgba = colorize(smooth, "turbo", alpha="opaque")
-        rgba[..., 3] = (60 + 195 * smooth).astype(np.uint8)
-        self.item.set_image(rgba_to_qimage(rgba), box_rect(box))
+        rgba[..., 3] = (30 + 190 * smooth).astype(np.uint8)
+        rect = box_rect(box)
+        self.clip.set_image_shape(ctx.image_shape)
+        self.image.set_image(rgba_to_qimage(rgba), rect)
+        self.legend.set_text(legend_text(k, lo, hi, len(ctx.result.rgb_frames[ctx.row])), accent="#f72585")
+        h = float(ctx.image_shape[0])
+        self.legend.setPos(max(rect.left(), 0.0) + 3, min(rect.bottom(), h) - strip_height(int(h)) - 3)
         return True

@@ -35,5 +35,5 @@ class CropBoxOverlay(Overlay):
             self.label.set_text(f"crop · window {start / fps:.1f}–{end / fps:.1f} s")
         else:
             self.label.set_text("crop (from poses)")
-        self.label.setPos(rect.left() + 3, rect.top() + 3)
+        self.label.setPos(max(rect.left(), 0.0) + 3, max(rect.top(), 0.0) + 3)  # inside the picture
         return True

@@ -10,7 +10,7 @@ from ..colormaps import colorize
 from ..imaging import rgba_to_qimage
 from .base import Overlay
 from .context import FrameContext
-from .items import ImageItem, box_rect
+from .items import ImageClip, ImageItem, box_rect
 
 
 def frame_heatmap(ctx: FrameContext, box) -> Optional[np.ndarray]:
@@ -33,7 +33,10 @@ class HeatmapOverlay(Overlay):
     default_opacity = 0.8
 
     def create_item(self) -> QGraphicsItem:
-        return ImageItem()
+        clip = ImageClip()
+        self.image = ImageItem()
+        self.image.setParentItem(clip)
+        return clip
 
     def draw(self, ctx: FrameContext) -> bool:
         box = ctx.box()
@@ -42,5 +45,6 @@ class HeatmapOverlay(Overlay):
         heat = frame_heatmap(ctx, box)
         if heat is None:
             return False
-        self.item.set_image(rgba_to_qimage(colorize(heat, "inferno")), box_rect(box))
+        self.item.set_image_shape(ctx.image_shape)
+        self.image.set_image(rgba_to_qimage(colorize(heat, "inferno")), box_rect(box))
         return True

@@ -5,7 +5,7 @@ from typing import Optional
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem
 
 
 class BoxItem(QGraphicsItem):
@@ -55,9 +55,10 @@ class BadgeItem(QGraphicsItem):
     """A rounded text badge that keeps its pixel size at any zoom."""
 
     def __init__(self, color: str = "#1d2430", text_color: str = "#e8ecf1", size: int = 12,
-                 anchor_right: bool = False) -> None:
+                 anchor_right: bool = False, anchor_bottom: bool = False) -> None:
         super().__init__()
         self._anchor_right = anchor_right
+        self._anchor_bottom = anchor_bottom
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self._text = ""
         self._color = QColor(color)
@@ -76,7 +77,7 @@ class BadgeItem(QGraphicsItem):
         lines = text.splitlines() or [""]
         w = max(fm.horizontalAdvance(line) for line in lines) + 14
         h = fm.lineSpacing() * len(lines) + 8
-        self._rect = QRectF(-w if self._anchor_right else 0, 0, w, h)
+        self._rect = QRectF(-w if self._anchor_right else 0, -h if self._anchor_bottom else 0, w, h)
         self.update()
 
     def text(self) -> str:
@@ -93,11 +94,25 @@ class BadgeItem(QGraphicsItem):
         fill.setAlphaF(0.88)
         painter.fillPath(path, fill)
         if self._accent is not None:
-            painter.fillRect(QRectF(self._rect.left(), 3, 3, self._rect.height() - 6), self._accent)
+            painter.fillRect(QRectF(self._rect.left(), self._rect.top() + 3, 3, self._rect.height() - 6), self._accent)
         painter.setPen(self._text_color)
         painter.setFont(self._font)
         painter.drawText(self._rect.adjusted(8, 4, -6, -4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          self._text)
+
+
+class ImageClip(QGraphicsRectItem):
+    """An invisible rectangle (the picture) that clips its children, e.g. maps over a padded crop box."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setPen(Qt.PenStyle.NoPen)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+
+    def set_image_shape(self, image_shape) -> None:
+        h, w = image_shape
+        if self.rect() != QRectF(0, 0, w, h):
+            self.setRect(QRectF(0, 0, w, h))
 
 
 def box_rect(box) -> QRectF:

@@ -17,6 +17,11 @@ POSE_COLOR = "#9aa5b1"
 PLAYHEAD_COLOR = "#ffd166"
 
 
+def strip_height(image_height: int) -> float:
+    """Height in image pixels of the tick strip along the bottom of the picture."""
+    return max(12.0, image_height * 0.06)
+
+
 def sample_label(ctx: FrameContext) -> Optional[str]:
     """"sampled RGB frame k/16 · weight w" (and/or the pose sample) if this frame was sampled."""
     result, row = ctx.result, ctx.row
@@ -107,7 +112,7 @@ class SampledFramesOverlay(Overlay):
         if row is None:
             return False
         h, w = ctx.image_shape
-        strip_h = max(12.0, h * 0.06)
+        strip_h = strip_height(h)
         span = (int(result.window_start[row]), int(result.window_end[row]))
         rgb = np.asarray(result.rgb_frames[row])
         tatt = getattr(result, "temporal_attention", None)
