@@ -2,11 +2,13 @@
 
 ``analyze_video`` (torch-heavy) is imported on first use so importing results stays light.
 """
+from .inputs import heatmap_for_frame
 from .results import AnalysisResult, ResultsError
 from .segments import Segment
 from .settings import AnalysisSettings, parse_length
 
-__all__ = ["AnalysisResult", "AnalysisSettings", "ResultsError", "Segment", "analyze_video", "parse_length"]
+__all__ = ["AnalysisResult", "AnalysisSettings", "ResultsError", "Segment", "analyze_video", "heatmap_for_frame",
+           "parse_length"]
 
 
 def __getattr__(name):

@@ -56,8 +56,7 @@ def analyze_video(
     video = Path(video)
     with VideoReader(video) as reader:
         video_key = content_key(video)
-        request = request_key(video_key=video_key, model_key=prepared.key, settings=settings.result_key(),
-                              device_type=device.type)
+        request = request_key_for(video_key, prepared, settings, device)
         poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache)
         _check_poses(poses, reader, video)
         key = analysis_key(request, poses_hash(poses))
@@ -93,6 +92,13 @@ def analyze_video(
         result.save(out_dir)
     result.summary["cache"] = {"hit": False}
     return result
+
+
+def request_key_for(video_key: str, prepared: PreparedModel, settings: AnalysisSettings, device=None) -> str:
+    """The key a results folder of this request carries (``device`` defaults to the settings' device)."""
+    device = device if device is not None else _device(settings.device)
+    return request_key(video_key=video_key, model_key=prepared.key, settings=settings.result_key(),
+                       device_type=device.type)
 
 
 def _device(name: str):

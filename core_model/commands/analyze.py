@@ -148,12 +148,11 @@ def run(args) -> int:
 
 def _request_key(video: Path, prepared, settings):
     """The request key a finished results folder of ``video`` must carry to be skipped."""
-    from ..analysis.cache import request_key
-    from ..analysis.runner import _device
+    from ..analysis.runner import request_key_for
+    from ..errors import EpamError
     from ..video import content_key
 
     try:
-        return request_key(video_key=content_key(video), model_key=prepared.key, settings=settings.result_key(),
-                           device_type=_device(settings.device).type)
-    except OSError:
+        return request_key_for(content_key(video), prepared, settings)
+    except EpamError:
         return None

@@ -175,3 +175,25 @@ def test_folded_inference_copy_matches_the_network():
         a, b = model.eval()(rgb, heat), folded(rgb, heat)
     for name in ("rgb_logits", "pose_logits", "spatial_attention", "temporal_attention"):
         torch.testing.assert_close(getattr(b, name), getattr(a, name), rtol=1e-4, atol=1e-5)
+
+
+def test_heatmap_for_frame_rebuilds_the_model_input(per_person_result, two_people):
+    from core_model.analysis import heatmap_for_frame
+    from core_model.preprocess import build_inputs
+
+    r, (_, poses) = per_person_result, two_people
+    row = 1  # track 8, frames 0-49
+    m = int(np.nonzero(poses.track_ids == r.person[row])[0][0])
+    built = build_inputs(poses.keypoint[m:m + 1], poses.keypoint_score[m:m + 1], poses.img_shape,
+                         lambda idx: np.zeros((len(idx), SIZE[1], SIZE[0], 3), np.uint8),
+                         int(r.window_start[row]), int(r.window_end[row]))
+    np.testing.assert_array_equal(built.pose_frames, r.pose_frames[row])
+    for j in (0, 17, 47):
+        heat = heatmap_for_frame(poses, int(r.pose_frames[row, j]), r.boxes[row], person=int(r.person[row]))
+        assert heat.shape == (17, 56, 56)
+        np.testing.assert_allclose(heat, built.heatmaps[:, j], atol=1e-6)
+    single = heatmap_for_frame(poses, 10, r.boxes[row], person=8)
+    everybody = heatmap_for_frame(poses, 10, r.boxes[row])  # max over both people
+    assert single.sum() > 0 and (everybody >= single - 1e-6).all()
+    with pytest.raises(PoseError):
+        heatmap_for_frame(poses, 10, r.boxes[row], person=99)
