@@ -94,6 +94,27 @@ def analyze_video(
     return result
 
 
+def cached_result(video, *, checkpoint=None, class_names=None, settings: Optional[AnalysisSettings] = None,
+                  poses=None, model=None) -> Optional[AnalysisResult]:
+    """The cached result :func:`analyze_video` would return for these arguments, or ``None``.
+
+    Never extracts poses or runs the network (``poses`` default: the pose cache).
+    """
+    from ..pose import cached_poses
+    from ..video import content_key
+
+    settings = settings or AnalysisSettings()
+    video = Path(video)
+    if poses is None:
+        poses = cached_poses(video, max_people=settings.max_people)
+        if poses is None:
+            return None
+    prepared = model if isinstance(model, PreparedModel) else prepare_model(
+        checkpoint, class_names, seed=settings.seed, model=model)
+    request = request_key_for(content_key(video), prepared, settings)
+    return load_cached(analysis_key(request, poses_hash(poses)))
+
+
 def request_key_for(video_key: str, prepared: PreparedModel, settings: AnalysisSettings, device=None) -> str:
     """The key a results folder of this request carries (``device`` defaults to the settings' device)."""
     device = device if device is not None else _device(settings.device)

@@ -101,6 +101,11 @@ def test_rerun_is_a_cache_hit(two_people, untrained):
     assert first.summary["cache"] == {"hit": False} and first.num_windows == 1 and first.people() == [-1]
     again = analyze_video(path, poses=poses, model=untrained, settings=settings)
     assert again.summary["cache"]["hit"] is True
+    from core_model.analysis.runner import cached_result
+
+    found = cached_result(path, poses=poses, model=untrained, settings=settings)
+    np.testing.assert_array_equal(found.prob_fused, first.prob_fused)
+    assert cached_result(path, poses=poses, model=untrained, settings=AnalysisSettings(window=99, unit="frames")) is None
     np.testing.assert_array_equal(again.prob_fused, first.prob_fused)
     # other settings or other poses are a different analysis
     moved = Poses(poses.keypoint + 1.0, poses.keypoint_score, poses.track_ids, poses.timestamps,
