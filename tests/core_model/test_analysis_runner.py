@@ -202,3 +202,16 @@ def test_heatmap_for_frame_rebuilds_the_model_input(per_person_result, two_peopl
     assert single.sum() > 0 and (everybody >= single - 1e-6).all()
     with pytest.raises(PoseError):
         heatmap_for_frame(poses, 10, r.boxes[row], person=99)
+
+
+def test_checkpoint_brings_its_class_names(tmp_path, untrained):
+    from core_model.models import save_checkpoint
+
+    names = [f"action {i}" for i in range(60)]
+    path = save_checkpoint(untrained.module, tmp_path / "mine.pt", names, trained=True, epochs=3)
+    prepared = prepare_model(path)
+    assert prepared.class_names == names and prepared.name == "mine.pt" and prepared.trained is True
+    assert prepared.key.startswith("checkpoint:") and prepared.info["provenance"]["meta"]["epochs"] == 3
+    assert prepare_model(path, "ntu60").class_names[0] == "drink water"  # --classes overrides the names
+    with pytest.raises(ConfigError):
+        prepare_model(path, "ntu120")  # 120 names for a 60-class model
