@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Optional, Tuple
 
 import numpy as np
@@ -11,7 +12,10 @@ Box = Tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class FrameContext:
-    """The frame shown, the data known for its video and the selected person."""
+    """The frame shown, the data known for its video and the selected person.
+
+    ``row`` and ``box()`` are computed once per context (every overlay asks for them).
+    """
 
     frame: int
     image_shape: Tuple[int, int]  # (H, W)
@@ -20,7 +24,7 @@ class FrameContext:
     person: Optional[int] = None  # selected track id, None = everybody
     fallback_window: int = 75  # frames used for a crop box when there is no analysis
 
-    @property
+    @cached_property
     def row(self) -> Optional[int]:
         """The analysis row (window) covering this frame for the selected person, or None."""
         return window_row(self.result, self.frame, self.person)
@@ -34,6 +38,10 @@ class FrameContext:
 
     def box(self) -> Optional[Box]:
         """The person-centric crop box of the window covering this frame."""
+        return self._box
+
+    @cached_property
+    def _box(self) -> Optional[Box]:
         row = self.row
         if row is not None:
             return tuple(float(v) for v in self.result.boxes[row])
@@ -44,7 +52,7 @@ def window_row(result: Any, frame: int, person: Optional[int]) -> Optional[int]:
     """Row of ``result`` covering ``frame``: the selected person's if the result is per person."""
     if result is None or len(result.window_start) == 0:
         return None
-    people = set(int(p) for p in np.unique(result.person))
+    people = set(result.people())
     who = person if person is not None and person in people else (-1 if -1 in people else None)
     if who is None and people:
         who = min(people)

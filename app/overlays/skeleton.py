@@ -1,10 +1,11 @@
 """Skeletons: a colour per tracked person, joint score as transparency, track id label."""
 from __future__ import annotations
 
-from typing import List, Tuple
+import math
+from typing import Dict, List, Tuple
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -15,6 +16,12 @@ from .context import FrameContext
 
 PALETTE = ("#4cc9f0", "#f72585", "#b8f35a", "#ffb703", "#9b5de5", "#00f5d4", "#ff6b6b", "#f1fa8c")
 MIN_SCORE = 0.05
+ALPHA_LEVELS = 8  # joint scores are shown as this many transparency steps
+
+
+def _alpha_level(score: float) -> int:
+    """Score in [0, 1] -> 1..ALPHA_LEVELS (never fully transparent)."""
+    return min(ALPHA_LEVELS, max(1, math.ceil(float(score) * ALPHA_LEVELS)))
 
 
 def person_color(track_id: int) -> QColor:
@@ -46,25 +53,31 @@ class SkeletonItem(QGraphicsItem):
             self._paint_person(painter, track_id, pts, scores, selected, dimmed)
 
     def _paint_person(self, painter, track_id, pts, scores, selected, dimmed) -> None:
+        """Bones and joints grouped by (quantised) score, so each group is one draw call."""
         base = person_color(track_id)
         width = self._width * (1.6 if selected else 1.0)
         fade = 0.35 if dimmed else 1.0
+        bones: Dict[int, List[QLineF]] = {}
         for a, b in COCO_BONES:
             s = min(scores[a], scores[b])
-            if s < MIN_SCORE:
-                continue
+            if s >= MIN_SCORE:
+                bones.setdefault(_alpha_level(s), []).append(QLineF(pts[a][0], pts[a][1], pts[b][0], pts[b][1]))
+        for level, lines in bones.items():
             color = QColor(base)
-            color.setAlphaF(float(np.clip(s, 0.15, 1.0)) * fade)
+            color.setAlphaF(level / ALPHA_LEVELS * fade)
             painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            painter.drawLine(QPointF(*pts[a]), QPointF(*pts[b]))
-        painter.setPen(QPen(QColor(10, 12, 16, int(200 * fade)), max(1.0, width * 0.4)))
+            painter.drawLines(lines)
+        joints: Dict[int, QPainterPath] = {}
+        radius = width * 1.3
         for (x, y), s in zip(pts, scores):
-            if s < MIN_SCORE:
-                continue
+            if s >= MIN_SCORE:
+                joints.setdefault(_alpha_level(s), QPainterPath()).addEllipse(QPointF(x, y), radius, radius)
+        painter.setPen(QPen(QColor(10, 12, 16, int(200 * fade)), max(1.0, width * 0.4)))
+        for level, path in joints.items():
             color = QColor(base).lighter(130)
-            color.setAlphaF(float(np.clip(s, 0.15, 1.0)) * fade)
+            color.setAlphaF(level / ALPHA_LEVELS * fade)
             painter.setBrush(QBrush(color))
-            painter.drawEllipse(QPointF(x, y), width * 1.3, width * 1.3)
+            painter.drawPath(path)
         self._paint_label(painter, track_id, pts, scores, base, fade)
 
     def _paint_label(self, painter, track_id, pts, scores, base, fade) -> None:

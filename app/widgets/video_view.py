@@ -21,6 +21,7 @@ POSE_ONLY_CANVAS = QColor("#151a22")
 
 class VideoView(QGraphicsView):
     imageClicked = Signal(QPointF)
+    painted = Signal()  # after each paint of the viewport (benchmarks, tests)
     filesDropped = Signal(list)
     zoomChanged = Signal(float)
 
@@ -34,7 +35,8 @@ class VideoView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        # a new frame repaints (nearly) everything anyway; one full update per step also redraws the HUD
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAcceptDrops(True)
@@ -83,7 +85,6 @@ class VideoView(QGraphicsView):
             margin = max(rect.width(), rect.height()) * 0.5
             self.scene().setSceneRect(rect.adjusted(-margin, -margin, margin, margin))
             self.fit()
-        self.viewport().update()
 
     def clear(self) -> None:
         self._image = None
@@ -174,12 +175,16 @@ class VideoView(QGraphicsView):
             event.acceptProposedAction()
             self.filesDropped.emit(paths)
 
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        self.painted.emit()
+
     # heads-up display ----------------------------------------------------------------------
     def set_hud(self, text: str, warning: str = "") -> None:
         """Frame/time line (bottom left) and a warning line (top centre), drawn over everything."""
         if (text, warning) != (self._hud_text, self._hud_warning):
             self._hud_text, self._hud_warning = text, warning
-            self.viewport().update()
+            self.scene().update()  # coalesced with the frame's own scene changes into one paint
 
     def hud_text(self) -> str:
         return self._hud_text
