@@ -71,7 +71,8 @@ def analyze_video(
         window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
         bounds = window_bounds(reader.frame_count, window, stride)
         jobs = plan_windows(bounds, poses.keypoint_score, poses.track_ids, per_person=settings.per_person,
-                            min_presence=settings.min_presence)
+                            min_presence=settings.min_presence,
+                            max_gap=settings.presence_gap_frames(reader.fps))
         if not jobs:
             raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
         start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted else 0

@@ -38,7 +38,8 @@ class AnalysisSettings:
     stride: float = 1.5
     unit: str = "s"
     per_person: bool = False
-    min_presence: float = 0.5  # per-person mode: fraction of a window's frames the person must be in
+    min_presence: float = 0.5  # fraction of a window's frames the person (everybody mode: anybody) must be in
+    presence_gap: float = 1.0  # seconds: a person unseen this long between two sightings still counts as present
     min_segment_frames: int = 0  # shorter segments are merged into a neighbour
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
     max_people: int = 4  # pose extraction
@@ -59,6 +60,8 @@ class AnalysisSettings:
             raise ConfigError("smoothing, top_k and max_people must be at least 1.")
         if self.batch_size < 0:
             raise ConfigError("The batch size must be a positive number of windows, or 0 for automatic.")
+        if self.presence_gap < 0:
+            raise ConfigError("presence_gap cannot be negative.")
         if self.min_segment_frames < 0:
             raise ConfigError("min_segment_frames cannot be negative.")
 
@@ -88,6 +91,10 @@ class AnalysisSettings:
         if self.batch_size:
             return self.batch_size
         return 16 if device_type == "cuda" else 1
+
+    def presence_gap_frames(self, fps: float) -> int:
+        """``presence_gap`` in frames at ``fps`` (seconds, whatever the window unit)."""
+        return int(round(self.presence_gap * fps)) if fps and fps > 0 else 0
 
     def window_frames(self, fps: float) -> int:
         """Window length in frames at ``fps``."""

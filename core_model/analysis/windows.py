@@ -38,6 +38,25 @@ def presence(keypoint_score: np.ndarray, min_score: float = 1e-3) -> np.ndarray:
     return (np.asarray(keypoint_score) > min_score).any(axis=-1)
 
 
+def fill_gaps(present: np.ndarray, max_gap: int) -> np.ndarray:
+    """``present`` with runs of at most ``max_gap`` missing frames between two sightings filled in.
+
+    A detector misses people now and then; a track seen before and after a short gap was there.
+    """
+    present = np.asarray(present, bool)
+    if max_gap <= 0:
+        return present.copy()
+    out = present.copy()
+    for m in range(present.shape[0]):
+        seen = np.nonzero(present[m])[0]
+        if len(seen) < 2:
+            continue
+        gaps = np.nonzero((np.diff(seen) > 1) & (np.diff(seen) <= max_gap + 1))[0]
+        for g in gaps:
+            out[m, seen[g] + 1 : seen[g + 1]] = True
+    return out
+
+
 def present_fraction(present: np.ndarray, start: int, end: int) -> np.ndarray:
     """``(M,)`` fraction of frames in ``[start, end)`` in which each person is present."""
     if end <= start:
@@ -66,23 +85,25 @@ def plan_windows(
     *,
     per_person: bool = False,
     min_presence: float = 0.5,
+    max_gap: int = 0,
 ) -> List[WindowJob]:
     """The windows to run: every window (everybody mode) or, per person, the windows they are in.
 
     Jobs are in time order (then track id). A window is kept when its person (everybody mode:
     anybody) is present in at least ``min_presence`` of its frames; with no scores given,
-    every window is kept in everybody mode.
+    every window is kept in everybody mode. Gaps of up to ``max_gap`` frames between two
+    sightings of a person count as present (:func:`fill_gaps`).
     """
     threshold = max(min_presence, 1e-9)
     if not per_person:
         if keypoint_score is None:
             return [WindowJob(int(s), int(e)) for s, e in bounds]
-        anybody = presence(keypoint_score).any(axis=0, keepdims=True)
+        anybody = fill_gaps(presence(keypoint_score), max_gap).any(axis=0, keepdims=True)
         return [WindowJob(int(s), int(e)) for s, e in bounds
                 if present_fraction(anybody, int(s), int(e))[0] >= threshold]
     if keypoint_score is None:
         raise ValueError("per-person windows need pose scores")
-    present = presence(keypoint_score)
+    present = fill_gaps(presence(keypoint_score), max_gap)
     ids = np.arange(present.shape[0]) if track_ids is None else np.asarray(track_ids)
     jobs: List[WindowJob] = []
     for s, e in bounds:

@@ -4,7 +4,7 @@ import pytest
 
 from core_model.analysis.segments import majority_filter, merge_segments, segments_for_rows
 from core_model.analysis.settings import AnalysisSettings, parse_length
-from core_model.analysis.windows import plan_windows, rgb_from_pose_frames, window_bounds
+from core_model.analysis.windows import fill_gaps, plan_windows, rgb_from_pose_frames, window_bounds
 from core_model.errors import ConfigError
 
 NAMES = ["a", "b", "c"]
@@ -118,3 +118,15 @@ def test_per_person_segments_split_on_absence_and_stay_apart():
                              frame_time=seconds)
     assert [(s.person, s.start_frame, s.end_frame, s.class_index) for s in segs] == [
         (4, 0, 100, 1), (4, 150, 200, 1), (9, 0, 50, 2), (9, 50, 100, 0)]
+
+
+def test_short_detection_gaps_count_as_present():
+    seen = np.array([[1, 0, 0, 1, 0, 0, 0, 0, 1, 0], [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]], bool)
+    assert fill_gaps(seen, 2).astype(int).tolist() == [[1, 1, 1, 1, 0, 0, 0, 0, 1, 0], [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]]
+    assert fill_gaps(seen, 4).astype(int)[0].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]
+    assert fill_gaps(seen, 0).tolist() == seen.tolist()
+    score = np.zeros((1, 100, 17), np.float32)
+    score[0, ::4] = 1.0  # seen one frame in four: 25%
+    bounds = window_bounds(100, 50, 50)
+    assert plan_windows(bounds, score, per_person=True, min_presence=0.5) == []
+    assert len(plan_windows(bounds, score, per_person=True, min_presence=0.5, max_gap=3)) == 2
