@@ -13,7 +13,7 @@ EPILOG = """\
 lengths: --window and --stride take seconds with an 's' ("3s", "1.5s") or whole frames ("75").
 Without --stride the stride is half the window. Defaults: 3s / 1.5s.
 
-results: each video's results go to DIR/<video name>/ (summary.json, arrays.npz, segments.csv).
+results: each video's results go to DIR/<video file stem>/ (summary.json, arrays.npz, segments.csv).
 A folder is processed in sorted order; finished videos are skipped, so re-running resumes.
 Under torchrun (RANK / WORLD_SIZE set) each process takes videos i with i % WORLD_SIZE == RANK.
 
