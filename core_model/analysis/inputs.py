@@ -1,8 +1,8 @@
 """Model inputs of each window: sampled frames, person-centric box, heatmaps and RGB clip.
 
-Frames are read in one sequential pass over the video (each frame decoded once) and each
-window is handed on as soon as its last RGB frame has been read, so memory holds only the
-frames of the windows in flight.
+The RGB frames of all windows are read in increasing order (one forward pass over the video,
+only the needed frames converted to RGB) and each window is handed on as soon as its last RGB
+frame has been read, so memory holds only the frames of the windows in flight.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..errors import PoseError, VideoError
+from ..errors import PoseError
 from .windows import POSE_CLIP_LEN, WindowJob, rgb_from_pose_frames
 
 
@@ -97,14 +97,11 @@ def iter_window_inputs(
     for _, _, rgb_frames in plans:
         for f in set(rgb_frames.tolist()):
             users[f] = users.get(f, 0) + 1
-    last_needed = max(users)
     frames: Dict[int, np.ndarray] = {}
     next_plan = 0
     decode_t0 = time.perf_counter()
-    first = min(users)
-    for index, frame in reader.iter_frames(start=first, stop=last_needed + 1):
-        if index in users:
-            frames[index] = frame
+    for index in sorted(users):  # the reader decodes forward and converts only the frames asked for
+        frames[index] = reader.get_frame(index)
         clock.add("decode", time.perf_counter() - decode_t0)
         # hand on every job whose frames are all read
         while next_plan < len(plans) and int(plans[next_plan][2].max()) <= index:
@@ -124,5 +121,3 @@ def iter_window_inputs(
             yield WindowInputs(job, built.pose_frames, built.rgb_frames, np.asarray(built.box, np.float32),
                                np.asarray(built.heatmaps, np.float32), np.asarray(built.rgb, np.float32))
         decode_t0 = time.perf_counter()
-    if next_plan < len(plans):
-        raise VideoError(f"The video ended before frame {int(plans[next_plan][2].max())}; it may be truncated.")
