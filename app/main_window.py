@@ -85,12 +85,14 @@ class MainWindow(QMainWindow):
         center.setSizes([560, 240])
         self.setCentralWidget(center)
 
+        self.video_list.setMinimumWidth(200)
         self.videos_dock = self._dock("Videos", self.video_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.inspector, 1)
         column.addWidget(self.overlay_panel, 0)
+        side.setMinimumWidth(300)
         self.inspector_dock = self._dock("Inspector", side, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resize(1440, 900)
 

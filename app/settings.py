@@ -20,7 +20,7 @@ def default_overlays() -> Dict[str, dict]:
         "skeleton": {"enabled": True, "opacity": 1.0},
         "crop_box": {"enabled": True, "opacity": 1.0},
         "heatmap": {"enabled": False, "opacity": 0.8},
-        "attention": {"enabled": True, "opacity": 0.6},
+        "attention": {"enabled": True, "opacity": 0.45},
         "sampled": {"enabled": True, "opacity": 1.0},
     }
 

@@ -17,6 +17,7 @@ class VideoListWidget(QListWidget):
         self.setObjectName("videoList")
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAlternatingRowColors(False)
         self._session = session
         self._items: Dict[int, QListWidgetItem] = {}

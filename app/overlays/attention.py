@@ -55,7 +55,7 @@ class AttentionOverlay(Overlay):
     key = "attention"
     title = "Spatial attention"
     z = 25.0
-    default_opacity = 0.6
+    default_opacity = 0.45
 
     def create_item(self) -> QGraphicsItem:
         group = QGraphicsItemGroup()
