@@ -127,6 +127,12 @@ class VideoController(QObject):
         else:
             analyze()
 
+    def close(self, entry: Optional[VideoEntry]) -> None:
+        """Cancel the jobs of ``entry`` and remove it from the session."""
+        if entry is not None:
+            self.cancel(entry)
+            self.session.remove(entry)
+
     def cancel(self, entry: Optional[VideoEntry] = None) -> None:
         """Cancel the jobs of ``entry`` (all jobs when None)."""
         for job in self.jobs.jobs:

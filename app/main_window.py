@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a, pb, c = self.actions, self.playback, self.controller
         a["open"].triggered.connect(self.open_dialog)
-        a["close_video"].triggered.connect(lambda: self.session.current and self.session.remove(self.session.current))
+        a["close_video"].triggered.connect(lambda: c.close(self.session.current))
         a["quit"].triggered.connect(self.close)
         a["extract"].triggered.connect(lambda: c.extract(self.session.current))
         a["analyze"].triggered.connect(lambda: c.analyze(self.session.current))

@@ -80,3 +80,12 @@ def test_session_model_events():
     session.set_current(entry)
     session.remove(entry)
     assert seen == [("added", "a.mp4"), ("current", "a.mp4"), ("current", None)]
+
+
+def test_drop_opens_and_close_video_removes(qtbot, window, barcode_video):
+    window.view.filesDropped.emit([str(barcode_video)])
+    qtbot.waitUntil(lambda: window.view.shown_frame == 0, timeout=10000)
+    assert window.session.current.path == barcode_video.resolve()
+    window.actions["close_video"].trigger()
+    assert window.session.entries == [] and window.view.shown_frame is None
+    assert window.status.frame_label.text() == "No video"
