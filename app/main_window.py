@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
         entry = self.session.current
         poses = entry.poses if entry is not None else None
         result = entry.result if entry is not None else None
-        if self._shown_data != (entry, poses, result):
+        if any(a is not b for a, b in zip(self._shown_data, (entry, poses, result))):  # identity: arrays inside
             self._shown_data = (entry, poses, result)
             self.timeline.set_poses(poses)
             self.timeline.set_result(result)

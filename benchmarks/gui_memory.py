@@ -99,6 +99,8 @@ def main() -> None:
         t0 = time.perf_counter()
         window.open_paths([video])
         wait_for(window.frameDisplayed, lambda i: i == 0, timeout_s=300)
+        if window.jobs.jobs:
+            wait_for(window.jobs.ended, lambda job: not window.jobs.jobs, timeout_s=120)
         entry = window.session.current
         print(f"opened: {entry.frame_count} frames in {time.perf_counter() - t0:.1f} s, RSS {rss_mb():.0f} MB")
         poses = synthetic_poses(entry.frame_count, SIZE, entry.fps)

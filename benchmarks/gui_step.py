@@ -30,6 +30,8 @@ from gui_common import now, percentile, synthetic_poses, synthetic_result, wait_
 def bench(window, video: Path, steps: int) -> dict:
     window.open_paths([video])
     wait_for(window.frameDisplayed, lambda i: i == 0)
+    if window.jobs.jobs:  # let the background cache lookup finish (it may import torch)
+        wait_for(window.jobs.ended, lambda job: not window.jobs.jobs, timeout_s=120)
     entry = window.session.current
     poses = synthetic_poses(entry.frame_count, (entry.width, entry.height), entry.fps)
     window.session.update(entry, poses=poses, result=synthetic_result(poses, entry.fps))

@@ -114,3 +114,12 @@ def test_person_at_and_upsampling(stick_video):
     grid[3, 3] = 1
     up = upsample_bilinear(grid, 112)
     assert up.shape == (112, 112) and np.unravel_index(up.argmax(), up.shape) in {(55, 55), (55, 56), (56, 55), (56, 56)}
+
+
+def test_new_poses_replace_old_ones(qtbot, loaded):
+    win, keypoints = loaded
+    entry = win.session.current
+    moved = keypoints.copy()
+    moved[..., 0] += 5.0
+    win.session.update(entry, poses=make_poses(moved))  # dataclasses with arrays: compared by identity
+    assert win.overlays.context.poses is entry.poses
