@@ -76,7 +76,10 @@ def cached_analysis(path: Path, settings, poses) -> Optional[Any]:
     """The cached analysis of ``path`` with these settings and poses, or None (never computes)."""
     if poses is None:
         return None
-    from core_model.analysis.cache import analysis_key, load_cached, poses_hash, request_key
+    from core_model.analysis.cache import analysis_key, cache_folder, load_cached, poses_hash, request_key
+
+    if not any(cache_folder("x").parent.glob("*/summary.json")):
+        return None  # nothing cached at all: skip building the network just to compute a key
     from core_model.analysis.model_setup import prepare_model
     from core_model.device import resolve_device
     from core_model.video import content_key
