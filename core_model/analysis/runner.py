@@ -24,7 +24,7 @@ from .windows import plan_windows, window_bounds
 
 UNTRAINED_WARNING = "The network is untrained: its outputs are random and say nothing about the video."
 #: progress is reported on this scale: pose extraction (when it runs) takes the first POSE_SHARE of it
-PROGRESS_TOTAL, POSE_SHARE = 1000, 0.4
+PROGRESS_TOTAL, POSE_SHARE = 1000, 0.6
 
 
 def analyze_video(
