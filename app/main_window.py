@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         center.addWidget(self.timeline)
         center.setStretchFactor(0, 3)
         center.setStretchFactor(1, 1)
-        center.setSizes([560, 240])
+        center.setSizes([460, 250])  # the timeline gets ~240 px of an 800 px high window
         self.setCentralWidget(center)
 
         self.video_list.setMinimumWidth(200)

@@ -16,6 +16,8 @@ Read-outs for tools and tests: ``curve_data(name)`` (name in CURVES), ``playhead
 Plots, top to bottom, share the x axis (frames; time ``m:ss`` on top, frame numbers below):
 segment lanes (one lane per person in per-person mode), fused top-class confidence and
 temporal attention, the picked class's RGB / pose / fused probability, people per frame.
+Each row is named in its left margin by short colour-coded entries that double as the legend
+(``RowAxisItem``); nothing is drawn over the curves.
 Window rows become curves as described in ``timeline_data``: each window's value sits at its
 centre frame, points connected in order; attention weights sit at their 16 sampled frames.
 Mouse: left click/drag seeks, wheel zooms x, right/middle drag pans x; y never moves.
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QSize
 from .class_colors import class_color
 from .timeline_data import (attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
-from .timeline_items import SeekViewBox, SegmentBarsItem, TimeAxisItem
+from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
 
 CURVES = ("confidence", "attention", "rgb", "pose", "fused", "people")
 BACKGROUND = "#1b1d22"
@@ -48,8 +50,14 @@ CURVE_STYLE = {  # name -> (colour, width, legend text)
     "fused": ("#fff176", 2.0, "Fused"),
     "people": ("#8fd694", 1.0, "people"),
 }
-LEFT_AXIS_WIDTH = 58
+ROW_CURVES = {"scores": ("confidence", "attention"), "class": ("rgb", "pose", "fused"), "people": ("people",)}
+ROW_LABELS = {"confidence": "conf", "attention": "attn", "rgb": "RGB", "pose": "pose", "fused": "fused"}
+ROW_STRETCH = {"segments": 40, "scores": 50, "class": 60, "people": 40}  # segments: updated per lane count
+ROW_MIN_PX = {"segments": 24, "scores": 26, "class": 30, "people": 24}
+ROW_GAP_PX = 5
+LEFT_AXIS_WIDTH = 66
 LANE_PX = 24
+Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
 def _curve(plot: pg.PlotItem, name: str, fill: Optional[str] = None) -> pg.PlotDataItem:
@@ -130,12 +138,15 @@ class TimelineWidget(QWidget):
         self.view.setBackground(BACKGROUND)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.view.ci.layout.setSpacing(0)
+        self.view.ci.layout.setVerticalSpacing(ROW_GAP_PX)  # keeps tick labels of adjacent rows apart
         self.view.ci.setContentsMargins(2, 2, 8, 2)
         self._time_axis = TimeAxisItem("top")
         self._frame_axis = pg.AxisItem("bottom")
         self._frame_axis.enableAutoSIPrefix(False)
-        specs = [("segments", {"top": self._time_axis}), ("scores", {}), ("class", {}),
-                 ("people", {"bottom": self._frame_axis})]
+        rows = {name: RowAxisItem([(ROW_LABELS.get(k, k), CURVE_STYLE[k][0]) for k in keys])
+                for name, keys in ROW_CURVES.items()}
+        specs = [("segments", {"top": self._time_axis}), ("scores", {"left": rows["scores"]}),
+                 ("class", {"left": rows["class"]}), ("people", {"left": rows["people"], "bottom": self._frame_axis})]
         self.plots: dict[str, pg.PlotItem] = {}
         self._playheads: list[pg.InfiniteLine] = []
         for row, (name, axes) in enumerate(specs):
@@ -170,18 +181,13 @@ class TimelineWidget(QWidget):
             "fused": _curve(self.plots["class"], "fused"),
             "people": _curve(self.plots["people"], "people", fill="#8fd69440"),
         }
-        for name in ("scores", "class"):
-            legend = pg.LegendItem(offset=(-4, 1), colCount=3, labelTextColor=AXIS_COLOR, labelTextSize="7pt")
-            legend.setParentItem(self.plots[name].getViewBox())
-            legend.setBrush(pg.mkBrush("#1b1d22c0"))
-            for key in (("confidence", "attention") if name == "scores" else ("rgb", "pose", "fused")):
-                legend.addItem(self._curves[key], CURVE_STYLE[key][2])
-        for name, label in (("scores", "conf"), ("class", "p(class)"), ("people", "people")):
-            self.plots[name].getAxis("left").setTicks([[(0, "0"), (1, "1" if name != "people" else "")]])
-            self.plots[name].setLabel("left", label, color=AXIS_COLOR, size="8pt")
-        heights = {"segments": 46, "scores": 70, "class": 78, "people": 52}
+        for name, keys in ROW_CURVES.items():
+            axis = self.plots[name].getAxis("left")
+            axis.setTicks([[(0, "0"), (1, "1")]])
+            axis.setToolTip("\n".join(f"{ROW_LABELS.get(k, k)}: {CURVE_STYLE[k][2]}" for k in keys))
         for row, name in enumerate(self.plots):
-            self.view.ci.layout.setRowStretchFactor(row, heights[name])
+            self.view.ci.layout.setRowStretchFactor(row, ROW_STRETCH[name])
+            self.plots[name].setMinimumHeight(ROW_MIN_PX[name])
         self._set_y_ranges()
 
     # ---- public API ---------------------------------------------------------------------
@@ -313,11 +319,11 @@ class TimelineWidget(QWidget):
     def _set_y_ranges(self) -> None:
         n = max(len(self._lanes), 1)
         self.plots["segments"].setYRange(0, n, padding=0)
-        self.plots["scores"].setYRange(0, 1.32, padding=0)  # headroom for the legend
-        self.plots["class"].setYRange(0, 1.32, padding=0)
+        self.plots["scores"].setYRange(0, Y_HEADROOM, padding=0)
+        self.plots["class"].setYRange(0, Y_HEADROOM, padding=0)
         _, y = self.curve_data("people")
         top = max(float(y.max()) if y.size else 1.0, 1.0)
-        self.plots["people"].setYRange(0, top * 1.3, padding=0)
+        self.plots["people"].setYRange(0, top * 1.15, padding=0)
         self.plots["people"].getAxis("left").setTicks([[(0, "0"), (top, str(int(top)))]])
         self.view.ci.layout.setRowStretchFactor(0, 16 + LANE_PX * n)
 

@@ -5,6 +5,10 @@ device pixels: it picks the visible segments with ``searchsorted``, snaps them t
 pixels, drops the ones hidden inside an already drawn pixel and merges touching runs of one
 class, so at most about one rectangle per pixel column is drawn whatever the zoom
 (level of detail). Class names are written only inside bars wide enough to hold them.
+
+``RowAxisItem`` is a left axis that also names its row: short, horizontal, colour-coded entries
+(one per curve, so it doubles as the legend) drawn in the axis's own margin, left of the tick
+labels. Nothing is drawn over the data and rows never share pixels, so labels cannot overlap.
 """
 from __future__ import annotations
 
@@ -165,6 +169,97 @@ def _visible_pixel_runs(d: dict[str, np.ndarray], x_min: float, x_max: float, sx
     return px0[starts], px1[ends], cls[starts], starts + lo
 
 
+class RowAxisItem(pg.AxisItem):
+    """A left axis whose margin names the row: ``entries`` = ``[(text, colour), ...]``, one line each.
+
+    Entries are stacked top-down and vertically centred; when the row is too short for one line
+    per entry they share lines (``entry_lines``), and text that still does not fit is elided.
+    """
+
+    def __init__(self, entries: Sequence[tuple[str, str]] = (), font_pt: float = 7.5, **kw) -> None:
+        super().__init__("left", **kw)
+        self._entries = list(entries)
+        self._label_font = QFont()
+        self._label_font.setPointSizeF(font_pt)
+        self.label_rects: list[QRectF] = []  # where the last paint put each line (axis coordinates)
+
+    def set_entries(self, entries: Sequence[tuple[str, str]]) -> None:
+        self._entries = list(entries)
+        self.picture = None
+        self.update()
+
+    def entries(self) -> list[tuple[str, str]]:
+        return list(self._entries)
+
+    def _text_room(self) -> float:
+        """Width left of the tick labels (axis coordinates start at 0 on the left)."""
+        fm = QFontMetrics(self.style["tickFont"] or QFont())
+        ticks = [t for level in (self._tickLevels or []) for _, t in level]
+        tick_w = max((fm.horizontalAdvance(t) for t in ticks), default=fm.horizontalAdvance("0"))
+        return self.width() - tick_w - abs(self.style["tickLength"]) - self.style["tickTextOffset"][0] - 6
+
+    def entry_lines(self) -> list[list[tuple[str, str]]]:
+        """The entries grouped into the lines that fit the row's height."""
+        if not self._entries:
+            return []
+        line_h = QFontMetrics(self._label_font).height()
+        n_fit = max(int(self.height() // line_h), 1)
+        if n_fit >= len(self._entries):
+            return [[e] for e in self._entries]
+        per_line = -(-len(self._entries) // n_fit)
+        return [self._entries[i:i + per_line] for i in range(0, len(self._entries), per_line)]
+
+    def generateDrawSpecs(self, p):
+        """As ``AxisItem``, with tick labels moved inside the row (never into the next row)."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis_spec, tick_specs, text_specs = specs
+        height, kept = self.height(), []
+        for rect, flags, text in sorted(text_specs, key=lambda t: t[0].top()):
+            rect = QRectF(rect)
+            if rect.top() < 0:
+                rect.moveTop(0)
+            if rect.bottom() > height:
+                rect.moveBottom(height)
+            if kept and rect.top() < kept[-1][0].bottom():
+                continue  # row too short for both labels
+            kept.append((rect, flags, text))
+        return axis_spec, tick_specs, kept
+
+    def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):
+        super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
+        self.label_rects = []
+        lines = self.entry_lines()
+        if not lines:
+            return
+        fm = QFontMetrics(self._label_font)
+        room = max(self._text_room(), 8.0)
+        line_h = fm.height()
+        height = self.height()
+        top = max((height - line_h * len(lines)) / 2, 0.0)
+        p.setFont(self._label_font)
+        p.setClipRect(QRectF(0, 0, room + 3, height))
+        for k, line in enumerate(lines):
+            y = top + k * line_h
+            if y + line_h > height + 1:
+                break
+            x, left = 3.0, room
+            for text, color in line:
+                shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, int(left))
+                if not shown:
+                    break
+                w = fm.horizontalAdvance(shown)
+                p.setPen(pg.mkColor(color))
+                rect = QRectF(x, y, w, line_h)
+                p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+                self.label_rects.append(rect)
+                step = w + fm.horizontalAdvance(" ")
+                x, left = x + step, left - step
+                if left <= 4:
+                    break
+
+
 class TimeAxisItem(pg.AxisItem):
     """An x axis in frames whose ticks fall on round times and read ``m:ss`` (or ``m:ss.s``)."""
 
@@ -218,4 +313,4 @@ class SeekViewBox(pg.ViewBox):
             ev.ignore()
 
 
-__all__ = ["SegmentBarsItem", "TimeAxisItem", "SeekViewBox"]
+__all__ = ["SegmentBarsItem", "RowAxisItem", "TimeAxisItem", "SeekViewBox"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
@@ -13,7 +14,7 @@ from app.widgets.synthetic import synthetic_poses, synthetic_result
 from app.widgets.timeline import TimelineWidget
 from app.widgets.timeline_data import (attention_points, centre_curve, covering_mean, format_time,
                                        step_curve)
-from app.widgets.timeline_items import SegmentBarsItem, TimeAxisItem
+from app.widgets.timeline_items import RowAxisItem, SegmentBarsItem, TimeAxisItem
 
 
 @pytest.fixture
@@ -264,3 +265,56 @@ def test_wheel_zooms_x_only(timeline):
     assert timeline.plots["segments"].viewRange()[0] == pytest.approx([x0, x1])  # linked
     timeline.zoom_to_fit()
     assert timeline.plots["class"].viewRange()[0] == pytest.approx([0, 1000])
+
+
+# ---- layout: row labels / legends ----------------------------------------------------------
+def _scene_rects(axis):
+    return [axis.mapRectToScene(r) for r in axis.label_rects]
+
+
+@pytest.mark.parametrize("height", [230, 340])
+def test_row_labels_are_legends_in_the_left_margin_and_never_overlap(timeline, height):
+    timeline.resize(1100, height)
+    _shown(timeline, synthetic_result(1000, 25), synthetic_poses(1000, 25, ((0, 0, 600),)))
+    expected = {"scores": ["conf", "attn"], "class": ["RGB", "pose", "fused"], "people": ["people"]}
+    data_rects = [p.getViewBox().sceneBoundingRect() for p in timeline.plots.values()]
+    placed = []
+    for name, texts in expected.items():
+        axis = timeline.plots[name].getAxis("left")
+        assert [t for t, _ in axis.entries()] == texts
+        rects = _scene_rects(axis)
+        assert len(rects) == len(texts)  # every entry drawn, none dropped
+        axis_rect = axis.sceneBoundingRect()
+        for r in rects:
+            assert axis_rect.contains(r)  # inside its own row's margin
+            assert not any(r.intersects(d) for d in data_rects)  # never over the curves
+            assert not any(r.intersects(o) for o in placed)
+            placed.append(r)
+    # the legend colours are the curves' colours
+    colours = dict(timeline.plots["class"].getAxis("left").entries())
+    assert colours["fused"] == "#fff176"
+    assert not [i for i in timeline.view.scene().items() if isinstance(i, pg.LegendItem)]
+
+
+def test_tick_labels_stay_inside_their_row(timeline):
+    timeline.resize(1100, 230)
+    _shown(timeline, synthetic_result(1000, 25))
+    from PySide6.QtGui import QPainter, QPicture
+
+    for name in ("scores", "class", "people"):
+        axis = timeline.plots[name].getAxis("left")
+        pic = QPicture()
+        painter = QPainter(pic)
+        _, _, texts = axis.generateDrawSpecs(painter)
+        painter.end()
+        assert [t for _, _, t in texts] == ["1", "0"]  # both kept, top first
+        for rect, _, _ in texts:
+            assert 0 <= rect.top() and rect.bottom() <= axis.height() + 1e-6
+
+
+def test_short_row_packs_entries_into_fewer_lines(qapp):
+    axis = RowAxisItem([("RGB", "#4fc3f7"), ("pose", "#e57cf2"), ("fused", "#fff176")])
+    axis.resize(66, 14)  # room for one line only
+    assert axis.entry_lines() == [[("RGB", "#4fc3f7"), ("pose", "#e57cf2"), ("fused", "#fff176")]]
+    axis.resize(66, 60)
+    assert len(axis.entry_lines()) == 3
