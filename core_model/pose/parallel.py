@@ -145,7 +145,7 @@ def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
     with VideoReader(path) as reader:
         info = VideoInfo(reader.frame_count, float(reader.fps), np.asarray(reader.timestamps, np.float64),
                          (int(reader.height), int(reader.width)))
-        key_frames = getattr(getattr(reader, "_index", None), "key_frames", None)
+        key_frames = getattr(reader, "key_frames", None)
     return info, key_frames
 
 

@@ -26,7 +26,8 @@ from core_model.video.frame_index import FrameIndex, demux_index, sequential_ind
 
 log = logging.getLogger(__name__)
 
-_CACHE_BYTES = 192 * 1024 * 1024
+_CACHE_BYTES = 192 * 1024 * 1024  # decoded RGB frames kept (LRU), whatever the frame size
+_MAX_CACHE_FRAMES = 64  # also bounds the memory of readers that only go forward (analysis)
 _FORWARD_STEP = 12  # decode forward rather than seek when the target is this close ahead
 
 
@@ -150,6 +151,7 @@ class VideoReader:
         self._cursor: Optional[_Cursor] = None
         self._live: Optional[Iterator] = None
         self._next: Optional[int] = None  # index the live iterator yields next
+        self._last: Optional[int] = None  # index of the last frame requested (stepping direction)
         self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
         if not self.path.exists():
             raise VideoError(f"Video file not found: {self.path}.")
@@ -180,7 +182,7 @@ class VideoReader:
         except BaseException:
             self.close()
             raise
-        self._cache_limit = cache_frames or int(np.clip(_CACHE_BYTES // first.nbytes, 8, 64))
+        self._cache_limit = cache_frames or int(np.clip(_CACHE_BYTES // first.nbytes, 8, _MAX_CACHE_FRAMES))
         self._set_timing(rate)
 
     # ------------------------------------------------------------------ opening
@@ -253,6 +255,11 @@ class VideoReader:
     def frame_count(self) -> int:
         return self._index.count
 
+    @property
+    def key_frames(self) -> np.ndarray:
+        """Frame indices of the key frames (seek points), sorted increasing (a copy)."""
+        return np.array(self._index.key_frames, dtype=np.int64)
+
     def __len__(self) -> int:
         return self._index.count
 
@@ -269,7 +276,7 @@ class VideoReader:
         return i
 
     def _reset_decoder(self) -> None:
-        self._live, self._next = None, None
+        self._live, self._next, self._last = None, None, None
         self._cache.clear()
 
     def _remember(self, index: int, frame: np.ndarray) -> np.ndarray:
@@ -281,7 +288,12 @@ class VideoReader:
         return frame
 
     def _decode_to(self, target: int) -> np.ndarray:
-        """Decode frame ``target``: continue the live decode when it is just ahead, else seek."""
+        """Decode frame ``target``: continue the live decode when it is just ahead, else seek.
+
+        A seek backwards (stepping or scrubbing back) decodes the run from the key frame up to
+        ``target`` anyway, so the frames of that run (at most the cache size, those nearest
+        ``target``) are kept in the cache: the next steps back are cache hits.
+        """
         if self._cursor is None:
             self._cursor = _Cursor(self.path, self._index)
         near = (self._live is not None and self._next is not None and self._next <= target
@@ -294,6 +306,13 @@ class VideoReader:
                     return _to_rgb(frame)
                 if idx > target:
                     break
+        if self._last is not None and target < self._last:
+            key = int(self._index.key_frames[self._index.key_frame_at_or_before(target)])
+            start = max(min(key, target), target - self._cache_limit + 1, 0)
+            if start < target:
+                frame = self._decode_run(start, target)
+                if frame is not None:
+                    return frame
         self._live = self._cursor.frames_from(target)
         try:
             idx, frame = next(self._live)
@@ -303,15 +322,35 @@ class VideoReader:
         self._next = idx + 1
         return _to_rgb(frame)
 
+    def _decode_run(self, start: int, target: int) -> Optional[np.ndarray]:
+        """Decode ``[start, target]``, caching the frames before ``target``; None if a frame is missing."""
+        self._live = self._cursor.frames_from(start)
+        expected = start
+        try:
+            for idx, frame in self._live:
+                if idx != expected:
+                    break  # a damaged frame was dropped: let the exact path decide about target
+                self._next = expected = idx + 1
+                if idx == target:
+                    return _to_rgb(frame)
+                if idx not in self._cache:
+                    self._remember(idx, _to_rgb(frame))
+        except VideoError:
+            pass
+        self._live, self._next = None, None
+        return None
+
     def get_frame(self, index: int) -> np.ndarray:
         """Frame ``index`` (presentation order) as a read-only RGB uint8 array (H, W, 3)."""
         i = self._check_index(index)
         with self._lock:
             cached = self._cache.get(i)
-            if cached is not None:
+            if cached is None:
+                cached = self._remember(i, self._decode_to(i))
+            else:
                 self._cache.move_to_end(i)
-                return cached
-            return self._remember(i, self._decode_to(i))
+            self._last = i
+            return cached
 
     def get_frames(self, indices: Sequence[int]) -> np.ndarray:
         """Frames at ``indices`` (any order, repeats allowed) as a new array (N, H, W, 3).

@@ -126,6 +126,62 @@ def test_stepping_forward_does_not_seek(videos, monkeypatch):
         np.testing.assert_array_equal(batch[0], truth[47])
 
 
+def _count_seeks(monkeypatch):
+    starts = []
+    original = reader_module._Cursor.frames_from
+
+    def counting(self, target):
+        starts.append(target)
+        return original(self, target)
+
+    monkeypatch.setattr(reader_module._Cursor, "frames_from", counting)
+    return starts
+
+
+@pytest.mark.parametrize("name", ["mp4-h264-bframes", "webm-vp9", "mp4-vfr"])
+def test_stepping_backward_is_exact_and_decodes_each_run_once(videos, monkeypatch, name):
+    path, truth = videos[name]
+    starts = _count_seeks(monkeypatch)
+    with VideoReader(path) as reader:
+        keys = reader.key_frames
+        starts.clear()
+        for i in range(FRAMES - 1, -1, -1):
+            frame = reader[i]
+            assert read_barcode(frame) == i
+            np.testing.assert_array_equal(frame, truth[i], err_msg=f"{name}: frame {i}")
+        # one decode from each key frame (the run up to the step target is cached), not one per step
+        assert len(starts) <= len(keys) + 1, (starts, keys.tolist())
+        assert set(starts) <= set(keys.tolist()) | {FRAMES - 1}
+
+
+def test_stepping_backward_with_a_small_cache_stays_exact(videos, monkeypatch):
+    path, truth = videos["mp4-h264-bframes"]  # key frames every 12 frames
+    starts = _count_seeks(monkeypatch)
+    with VideoReader(path, cache_frames=5) as reader:
+        starts.clear()
+        for i in range(FRAMES - 1, -1, -1):
+            np.testing.assert_array_equal(reader[i], truth[i], err_msg=f"frame {i}")
+            assert len(reader._cache) <= 5
+        assert len(starts) < FRAMES // 2  # runs of 4-5 frames per decode, not one seek per step
+        # forward again after stepping back: exact, and the live decoder continues without seeking
+        starts.clear()
+        for i in range(10, 20):
+            np.testing.assert_array_equal(reader[i], truth[i], err_msg=f"frame {i}")
+        assert len(starts) <= 1
+
+
+def test_key_frames_are_public_sorted_and_true_key_frames(videos):
+    path, _ = videos["mp4-h264-bframes"]
+    with av.open(str(path)) as container:
+        truth = [i for i, f in enumerate(container.decode(container.streams.video[0])) if f.key_frame]
+    with VideoReader(path) as reader:
+        keys = reader.key_frames
+        assert keys.dtype == np.int64 and keys.tolist() == sorted(keys.tolist())
+        assert keys.tolist() == truth == [0, 12, 24, 36, 48]
+        keys[0] = 99  # a copy: the reader's index is untouched
+        assert reader.key_frames[0] == 0
+
+
 def test_returned_frames_are_read_only_copies_of_cache(videos):
     path, truth = videos["mkv-h264"]
     with VideoReader(path) as reader:
