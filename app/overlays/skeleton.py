@@ -53,7 +53,11 @@ class SkeletonItem(QGraphicsItem):
             self._paint_person(painter, track_id, pts, scores, selected, dimmed)
 
     def _paint_person(self, painter, track_id, pts, scores, selected, dimmed) -> None:
-        """Bones and joints grouped by (quantised) score, so each group is one draw call."""
+        """Bones and joints grouped by (quantised) score, so each group is one pen/brush change.
+
+        Bones use flat caps (the joint discs cover their ends; round caps cost twice the time)
+        and joints are single ellipses (filling one path of 17 ellipses costs ~4x more).
+        """
         base = person_color(track_id)
         width = self._width * (1.6 if selected else 1.0)
         fade = 0.35 if dimmed else 1.0
@@ -65,19 +69,20 @@ class SkeletonItem(QGraphicsItem):
         for level, lines in bones.items():
             color = QColor(base)
             color.setAlphaF(level / ALPHA_LEVELS * fade)
-            painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
             painter.drawLines(lines)
-        joints: Dict[int, QPainterPath] = {}
+        joints: Dict[int, List[QPointF]] = {}
         radius = width * 1.3
         for (x, y), s in zip(pts, scores):
             if s >= MIN_SCORE:
-                joints.setdefault(_alpha_level(s), QPainterPath()).addEllipse(QPointF(x, y), radius, radius)
+                joints.setdefault(_alpha_level(s), []).append(QPointF(x, y))
         painter.setPen(QPen(QColor(10, 12, 16, int(200 * fade)), max(1.0, width * 0.4)))
-        for level, path in joints.items():
+        for level, centres in joints.items():
             color = QColor(base).lighter(130)
             color.setAlphaF(level / ALPHA_LEVELS * fade)
             painter.setBrush(QBrush(color))
-            painter.drawPath(path)
+            for centre in centres:
+                painter.drawEllipse(centre, radius, radius)
         self._paint_label(painter, track_id, pts, scores, base, fade)
 
     def _paint_label(self, painter, track_id, pts, scores, base, fade) -> None:

@@ -50,6 +50,7 @@ class InspectorWidget(QWidget):
         self._result = None
         self._frame = 0
         self._row: Optional[int] = None
+        self._shown_key = None  # (result, row, person) whose top-k bars are on screen
         self._stack = QStackedWidget()
         self._empty = QLabel(EMPTY_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -112,6 +113,7 @@ class InspectorWidget(QWidget):
     def set_result(self, result) -> None:
         """Show ``result`` (an ``AnalysisResult``) or the empty state for ``None``."""
         self._result = result
+        self._shown_key = None
         if result is None:
             self._stack.setCurrentIndex(0)
             self._row = None
@@ -193,6 +195,7 @@ class InspectorWidget(QWidget):
         if row is None:
             self._window.setText(f"frame&nbsp;{self._frame}: <b>no window covers this frame</b>")
             self._segment.setText("")
+            self._shown_key = None
             for bars in self._bars.values():
                 bars.set_rows([])
             return
@@ -201,8 +204,11 @@ class InspectorWidget(QWidget):
         covering = len(r.windows_at(self._frame, person))
         self._window.setText(f"<b>Window {row}</b>&nbsp; frames {start}–{end - 1}<br>{span}&nbsp; "
                              f"({covering} cover frame {self._frame})")
-        for name, probs in (("fused", r.prob_fused), ("rgb", r.prob_rgb), ("pose", r.prob_pose)):
-            self._bars[name].set_rows(top_k_classes(probs[row], r.class_names, TOP_K))
+        key = (id(r), row, person)
+        if key != self._shown_key:  # the bars change with the window row only, not every frame
+            self._shown_key = key
+            for name, probs in (("fused", r.prob_fused), ("rgb", r.prob_rgb), ("pose", r.prob_pose)):
+                self._bars[name].set_rows(top_k_classes(probs[row], r.class_names, TOP_K))
         self._segment.setText(self._segment_html(r, person))
 
     def _segment_html(self, r, person: Optional[int]) -> str:

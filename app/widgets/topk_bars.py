@@ -28,7 +28,10 @@ class TopKBars(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        self._rows = [(int(c), str(n), float(p)) for c, n, p in rows]
+        rows = [(int(c), str(n), float(p)) for c, n, p in rows]
+        if rows == self._rows:
+            return  # nothing to repaint
+        self._rows = rows
         self._k = max(self._k, len(self._rows))
         self.update()
 

@@ -109,3 +109,26 @@ def test_person_selector_hidden_without_people(inspector):
     inspector.set_result(synthetic_result(500, 25))
     assert inspector._person_combo.isHidden()
     assert inspector.selected_person() is None
+
+
+def test_bars_are_rebuilt_only_when_the_window_row_changes(inspector, monkeypatch):
+    r = synthetic_result(1000, 25, num_classes=20)
+    inspector.set_result(r)
+    calls = []
+    for stream, bars in inspector._bars.items():
+        original = bars.set_rows
+        monkeypatch.setattr(bars, "set_rows", lambda rows, o=original, s=stream: (calls.append(s), o(rows)))
+    inspector.set_frame(400)
+    row = inspector.current_row()
+    assert sorted(calls) == ["fused", "pose", "rgb"]
+    same = [f for f in range(380, 420) if r.window_at(f) == row and f != 400]
+    assert same, "the synthetic windows are long enough to cover neighbouring frames"
+    calls.clear()
+    for f in same:
+        inspector.set_frame(f)
+        assert f"cover frame {f}" in inspector.window_text()  # frame-dependent text still follows
+    assert calls == []
+    other = next(f for f in range(400, 1000) if r.window_at(f) != row)
+    inspector.set_frame(other)
+    assert sorted(calls) == ["fused", "pose", "rgb"]
+    assert inspector.top_classes("fused") == _expected_top5(r.prob_fused[r.window_at(other)], r.class_names)

@@ -123,3 +123,22 @@ def test_new_poses_replace_old_ones(qtbot, loaded):
     moved[..., 0] += 5.0
     win.session.update(entry, poses=make_poses(moved))  # dataclasses with arrays: compared by identity
     assert win.overlays.context.poses is entry.poses
+
+
+def test_attention_map_is_redrawn_only_when_its_sample_changes(qtbot, loaded):
+    from app.overlays.context import nearest_sample
+
+    win, _ = loaded
+    set_only(win, ("attention",))
+    attention = win.overlays["attention"]
+    result = win.session.current.result
+    keys = []
+    for f in range(10, 30):
+        show_frame(qtbot, win, f)
+        ctx = win.current_context()
+        assert attention.visible
+        keys.append(((ctx.row, nearest_sample(result.rgb_frames[ctx.row], f)),
+                     attention.image.pixmap().cacheKey()))
+    for (key_a, pix_a), (key_b, pix_b) in zip(keys, keys[1:]):
+        assert (pix_a == pix_b) == (key_a == key_b)  # same window row and sample <=> same image
+    assert len({k for k, _ in keys}) > 1
