@@ -32,11 +32,11 @@ class PreparedModel:
     _folded: object = field(default=None, repr=False)
 
     def inference_module(self):
-        """An eval-mode copy with BatchNorm folded into the convolutions (made once, then reused)."""
+        """An eval-mode copy with BatchNorm folded, channels-last weights (made once, then reused)."""
         if self._folded is None:
-            from .fold_bn import fold_batchnorm
+            from ..models.inference import fuse_for_inference
 
-            self._folded = fold_batchnorm(self.module)
+            self._folded = fuse_for_inference(self.module)
         return self._folded
 
     def describe(self) -> dict:

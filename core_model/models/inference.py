@@ -37,8 +37,13 @@ def _fold(conv: Optional[nn.Module], bn: Optional[nn.Module]):
     return conv, bn
 
 
-def fuse_for_inference(model: M) -> M:
-    """An eval-mode copy of an X3D / EPAMNet with BatchNorms folded and in-place ReLUs."""
+def fuse_for_inference(model: M, *, channels_last: bool = True) -> M:
+    """An eval-mode copy of an X3D / EPAMNet with BatchNorms folded and in-place ReLUs.
+
+    ``channels_last`` stores the 3D convolution weights as NDHWC (``torch.channels_last_3d``):
+    PyTorch's CPU depthwise Conv3d, which X3D is full of, is several times faster in that layout.
+    The original ``model`` is left untouched.
+    """
     fused = copy.deepcopy(model).eval()
     for module in fused.modules():
         if isinstance(module, Stem):
@@ -57,4 +62,6 @@ def fuse_for_inference(model: M) -> M:
     for module in fused.modules():
         if isinstance(module, nn.ReLU):
             module.inplace = True
+    if channels_last:
+        fused = fused.to(memory_format=torch.channels_last_3d)
     return fused

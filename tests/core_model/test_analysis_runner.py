@@ -161,9 +161,8 @@ def test_cancel_stops_the_run(two_people, untrained):
 def test_folded_inference_copy_matches_the_network():
     import torch
 
-    from core_model.analysis.fold_bn import fold_batchnorm
-
-    model = prepare_model(None, "ntu60", seed=0).module
+    prepared = prepare_model(None, "ntu60", seed=0)
+    model = prepared.module
     with torch.no_grad():  # give the norms non-trivial statistics, as a trained model has
         for mod in model.modules():
             if isinstance(mod, torch.nn.BatchNorm3d):
@@ -171,7 +170,7 @@ def test_folded_inference_copy_matches_the_network():
                 mod.running_var.uniform_(0.5, 2.0)
                 mod.weight.uniform_(0.5, 1.5)
                 mod.bias.uniform_(-0.2, 0.2)
-    folded = fold_batchnorm(model)
+    folded = prepared.inference_module()
     assert not any(isinstance(m, torch.nn.BatchNorm3d) for m in folded.modules())
     assert any(isinstance(m, torch.nn.BatchNorm3d) for m in model.modules())  # the original is untouched
     gen = torch.Generator().manual_seed(0)
