@@ -11,7 +11,7 @@ from ..paths import cache_dir
 from .format import Poses
 
 #: bump when extraction or tracking changes what is produced for the same settings
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: adaptive detection (discovery passes)
 
 
 def settings_key(settings: dict) -> str:

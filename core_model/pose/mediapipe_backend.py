@@ -5,12 +5,36 @@ Each of the 33 BlazePose landmarks is normalized to the frame; the 17 COCO joint
 :data:`~.coco.BLAZEPOSE33_TO_COCO17`, scaled to pixels and clipped to the frame. A joint's score
 is ``min(visibility, presence)`` (floored at 0.001 so a detected person is always present), and 0
 for joints outside the frame.
+
+Adaptive detection
+------------------
+A VIDEO-mode landmarker with ``num_poses=k`` runs its person detector on every frame on which it
+tracks fewer than ``k`` people (the landmark model alone follows tracked people from frame to
+frame). With ``num_poses=max_people`` a video showing one person would pay for the detector on
+every frame (~40 % slower than single-person tracking). So the extractor keeps one tracking
+landmarker per size ``k`` (created lazily, reused) and uses the one whose size equals the number
+of people currently tracked:
+
+- every :data:`DISCOVERY_INTERVAL` frames while all ``k`` slots are taken (and right after
+  somebody appears), a *discovery pass* runs an IMAGE-mode landmarker with
+  ``num_poses=max_people`` (detector + landmarks, no state) on the frame instead of the tracker;
+  when it finds more than ``k`` people the extractor switches to the landmarker of that size,
+  which detects them all on the next frame and then tracks them; when it finds fewer than the
+  tracker follows, the tracker runs too and the two results are merged (nobody is lost to a
+  detector miss). A person entering is found within :data:`DISCOVERY_INTERVAL` frames;
+- when the tracked count drops below ``k`` (someone left or was lost) the landmarker keeps
+  detecting for :data:`DROP_GRACE` frames (re-finding a briefly lost person), then the extractor
+  switches down to the landmarker of the new count (at once when nobody is left: a 1-landmarker
+  detects on every empty frame anyway);
+- a landmarker left while it tracked people is reset with one black frame before it is used again
+  (its old tracking state would point at where people were back then).
 """
 from __future__ import annotations
 
 import logging
 import os
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -25,7 +49,15 @@ MODEL_NAME = "blazepose_full"
 DELEGATES = ("cpu", "gpu", "auto")
 MIN_SCORE = 1e-3
 OUTSIDE_MARGIN = 0.02
-DEFAULT_DETECTION, DEFAULT_PRESENCE, DEFAULT_TRACKING = 0.5, 0.4, 0.5
+#: presence 0.5 as the legacy solution's tracking threshold: with landmark-only tracking (adaptive detection)
+#: 0.4 let the landmark model follow a false positive (bikes.mp4's taxi windscreen) for 19 frames
+DEFAULT_DETECTION, DEFAULT_PRESENCE, DEFAULT_TRACKING = 0.5, 0.5, 0.5
+#: frames between discovery passes (looking for up to max_people) while every tracked slot is taken
+DISCOVERY_INTERVAL = 10
+#: frames a landmarker may track fewer people than its size (detecting each frame) before switching down
+DROP_GRACE = 2
+#: a discovered pose closer than this many body sizes to a tracked one is the same person
+SAME_PERSON = 0.3
 
 
 def _quiet_native_logs() -> None:
@@ -35,7 +67,8 @@ def _quiet_native_logs() -> None:
 
 
 def describe_settings(max_people: int = 4, *, delegate: str = "cpu", min_detection: float = DEFAULT_DETECTION,
-                      min_presence: float = DEFAULT_PRESENCE, min_tracking: float = DEFAULT_TRACKING) -> dict:
+                      min_presence: float = DEFAULT_PRESENCE, min_tracking: float = DEFAULT_TRACKING,
+                      discovery_interval: int = DISCOVERY_INTERVAL) -> dict:
     """Settings that determine the output (the delegate does not); cheap: loads no model."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -45,7 +78,17 @@ def describe_settings(max_people: int = 4, *, delegate: str = "cpu", min_detecti
         mp_version = "missing"
     return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "max_people": int(max_people),
             "min_detection": float(min_detection), "min_presence": float(min_presence),
-            "min_tracking": float(min_tracking)}
+            "min_tracking": float(min_tracking), "discovery_interval": int(discovery_interval)}
+
+
+@dataclass
+class _Tracker:
+    """One VIDEO-mode landmarker of size ``k`` and what it currently tracks."""
+
+    landmarker: object
+    last_ms: int = -1
+    tracked: int = 0  # people in its last result (its tracking state)
+    stale: bool = False  # left while tracking: reset before use
 
 
 class MediaPipePoseExtractor:
@@ -53,42 +96,57 @@ class MediaPipePoseExtractor:
 
     ``delegate``: ``"cpu"`` (default), ``"gpu"`` or ``"auto"``; a GPU delegate that MediaPipe cannot
     create on this machine falls back to CPU and leaves a one-line explanation in :attr:`note`.
-    ``quiet`` keeps MediaPipe's C++ start-up log lines off stderr.
+    ``quiet`` keeps MediaPipe's C++ start-up log lines off stderr. ``discovery_interval``: see the
+    module docstring (``adaptive=False`` uses a single ``num_poses=max_people`` landmarker instead,
+    for comparisons). :attr:`stats` counts discovery passes, switches and resets.
     """
 
     def __init__(self, max_people: int = 4, *, delegate: str = "cpu",
                  min_detection: float = DEFAULT_DETECTION, min_presence: float = DEFAULT_PRESENCE,
-                 min_tracking: float = DEFAULT_TRACKING, quiet: bool = True) -> None:
+                 min_tracking: float = DEFAULT_TRACKING, quiet: bool = True,
+                 discovery_interval: int = DISCOVERY_INTERVAL, adaptive: bool = True) -> None:
         if int(max_people) < 1:
             raise ConfigError(f"max_people must be at least 1, got {max_people}.")
         if delegate not in DELEGATES:
             raise ConfigError(f"Unknown delegate {delegate!r}; choose one of: {', '.join(DELEGATES)}.")
+        if int(discovery_interval) < 1:
+            raise ConfigError(f"discovery_interval must be at least 1, got {discovery_interval}.")
         self.max_people = int(max_people)
         self.min_detection, self.min_presence, self.min_tracking = min_detection, min_presence, min_tracking
+        self.discovery_interval = int(discovery_interval)
+        self.adaptive = bool(adaptive) and self.max_people > 1
         self.note: Optional[str] = None
-        self._last_ms = -1
+        self.quiet = quiet
+        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0}
         self._shape: Optional[tuple] = None
         self._first_frame = True
-        self.quiet = quiet
         _quiet_native_logs()
         import mediapipe as mp
 
         self._mp = mp
-        self._landmarker = None
+        self._trackers: Dict[int, _Tracker] = {}
+        self._discovery = None  # IMAGE-mode landmarker, num_poses=max_people
+        self._gpu = False
+        self._closed = False
+        self._k = 1 if self.adaptive else self.max_people
+        self._below = 0
+        self._since_discovery = 0
+        self._discovery_due = False
+        self._last: List[Detection] = []  # the last frame's output
         self.device = "cpu"
         if delegate in ("gpu", "auto"):
             try:
                 with silenced_native_stderr(quiet):
-                    self._landmarker = self._create(gpu=True)
-                self.device = "gpu"
+                    self._trackers[self._k] = _Tracker(self._create(self._k, gpu=True))
+                self._gpu, self.device = True, "gpu"
             except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
                 self.note = f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
                 log.warning(self.note)
-        if self._landmarker is None:
+        if self._k not in self._trackers:
             with silenced_native_stderr(quiet):
-                self._landmarker = self._create(gpu=False)
+                self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
 
-    def _create(self, *, gpu: bool):
+    def _create(self, num_poses: int, *, gpu: bool, video: bool = True):
         from mediapipe.tasks.python import BaseOptions, vision
 
         from .task_bundle import pose_landmarker_bundle
@@ -96,8 +154,8 @@ class MediaPipePoseExtractor:
         delegate = BaseOptions.Delegate.GPU if gpu else BaseOptions.Delegate.CPU
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(pose_landmarker_bundle()), delegate=delegate),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=self.max_people,
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_poses=num_poses,
             min_pose_detection_confidence=self.min_detection,
             min_pose_presence_confidence=self.min_presence,
             min_tracking_confidence=self.min_tracking,
@@ -111,42 +169,154 @@ class MediaPipePoseExtractor:
 
     def settings(self) -> dict:
         return describe_settings(max_people=self.max_people, min_detection=self.min_detection,
-                                 min_presence=self.min_presence, min_tracking=self.min_tracking)
+                                 min_presence=self.min_presence, min_tracking=self.min_tracking,
+                                 discovery_interval=self.discovery_interval)
 
+    @property
+    def num_poses(self) -> int:
+        """Size of the tracking landmarker in use (the people it follows without running the detector)."""
+        return self._k
+
+    # -- landmarkers ----------------------------------------------------------------------
+    def _tracker(self, k: int) -> _Tracker:
+        tracker = self._trackers.get(k)
+        if tracker is None:
+            with silenced_native_stderr(self.quiet):
+                tracker = self._trackers[k] = _Tracker(self._create(k, gpu=self._gpu))
+        if tracker.stale:  # one black frame makes it lose every pose (cheaper than a new graph)
+            self._track(tracker, self._mp.Image(image_format=self._mp.ImageFormat.SRGB,
+                                                data=np.zeros(self._shape, np.uint8)), tracker.last_ms + 1)
+            tracker.stale = False
+            self.stats["resets"] += 1
+        return tracker
+
+    def _track(self, tracker: _Tracker, image, ms: int) -> list:
+        ms = max(ms, tracker.last_ms + 1)  # VIDEO mode: strictly increasing per landmarker
+        tracker.last_ms = ms
+        with silenced_native_stderr(self._first_frame and self.quiet):  # a one-off C++ warning
+            poses = tracker.landmarker.detect_for_video(image, ms).pose_landmarks
+        self._first_frame = False
+        tracker.tracked = len(poses)
+        return poses
+
+    def _discover(self, image) -> list:
+        if self._discovery is None:
+            with silenced_native_stderr(self.quiet):
+                self._discovery = self._create(self.max_people, gpu=self._gpu, video=False)
+        self.stats["discoveries"] += 1
+        return self._discovery.detect(image).pose_landmarks
+
+    def _switch(self, k: int) -> None:
+        k = min(max(k, 1), self.max_people)
+        if k == self._k:
+            return
+        old = self._trackers.get(self._k)
+        if old is not None and old.tracked > 0:
+            old.stale = True
+        self._k, self._below = k, 0
+        self.stats["switches"] += 1
+
+    # -- PoseExtractor --------------------------------------------------------------------
     def process(self, frame_rgb: np.ndarray, timestamp: float) -> List[Detection]:
-        if self._landmarker is None:
+        if self._closed:
             raise PoseError("The MediaPipe pose extractor was used after close().")
         if frame_rgb.dtype != np.uint8 or frame_rgb.ndim != 3 or frame_rgb.shape[2] != 3:
             raise PoseError(f"Frames must be RGB uint8 (H, W, 3), got {frame_rgb.dtype} {frame_rgb.shape}.")
-        ms = max(int(round(timestamp * 1000.0)), self._last_ms + 1)  # VIDEO mode: strictly increasing
-        self._last_ms = ms
+        if not frame_rgb.flags.c_contiguous:
+            frame_rgb = np.ascontiguousarray(frame_rgb)
         self._shape = frame_rgb.shape
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame_rgb))
-        with silenced_native_stderr(self._first_frame and self.quiet):  # a one-off C++ warning
-            result = self._landmarker.detect_for_video(image, ms)
-        self._first_frame = False
         height, width = frame_rgb.shape[:2]
-        return [landmarks_to_detection(pose, width, height) for pose in result.pose_landmarks]
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame_rgb)
+        ms = int(round(timestamp * 1000.0))
+        self.stats["frames"] += 1
+        if not self.adaptive:
+            return [landmarks_to_detection(p, width, height) for p in self._track(self._tracker(self._k), image, ms)]
+
+        tracker = self._tracker(self._k)
+        previous = tracker.tracked
+        self._since_discovery += 1
+        full = previous == self._k < self.max_people and len(self._last) == previous  # no detector would run
+        if full and (self._discovery_due or self._since_discovery >= self.discovery_interval):
+            return self._discovery_frame(tracker, image, ms, width, height)
+        detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
+        self._after_tracking(detections, previous)
+        return detections
+
+    def _discovery_frame(self, tracker: _Tracker, image, ms: int, width: int, height: int) -> List[Detection]:
+        """A discovery pass on this frame (the tracker follows ``k`` people, the detector is off)."""
+        self._discovery_due, self._since_discovery = False, 0
+        found = _unique([landmarks_to_detection(p, width, height) for p in self._discover(image)])
+        if all(any(_same_person(d, t) for d in found) for t in self._last):
+            # everybody tracked is found again (maybe with others): the tracker skips this frame
+            if len(found) > self._k:  # more people: the landmarker of that size detects them all next frame
+                self._switch(len(found))
+            self._last = found
+            return found
+        # the detector missed somebody the tracker follows: track as usual and merge
+        previous = tracker.tracked
+        tracked = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
+        new = [d for d in found if not any(_same_person(d, t) for t in tracked)]
+        self._after_tracking(tracked, previous)
+        if new and len(tracked) + len(new) > self._k:
+            self._switch(len(tracked) + len(new))
+        return tracked + new
+
+    def _after_tracking(self, detections: List[Detection], previous: int) -> None:
+        self._last = detections
+        count = len(detections)
+        if previous == 0 and count > 0:
+            self._discovery_due = True  # somebody appeared: more may have come with them
+        if count >= self._k:
+            self._below = 0
+            return
+        self._below += 1
+        if count == 0 or self._below >= DROP_GRACE:
+            self._switch(count)
 
     def reset(self) -> None:
         """Forget the people being tracked (before jumping to a later part of the video).
 
-        MediaPipe offers no reset in VIDEO mode; one black frame makes it lose every pose, which costs
-        one inference instead of rebuilding the graph.
+        MediaPipe offers no reset in VIDEO mode; a landmarker tracking people is fed one black frame
+        before its next use (one inference instead of rebuilding the graph).
         """
-        if self._landmarker is not None and self._shape is not None:
-            self.process(np.zeros(self._shape, np.uint8), (self._last_ms + 1) / 1000.0)
+        for tracker in self._trackers.values():
+            if tracker.tracked > 0:
+                tracker.stale = True
+        if self.adaptive:
+            self._k = 1
+        self._below, self._since_discovery, self._discovery_due = 0, 0, False
+        self._last = []
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        self._closed = True
+        for tracker in self._trackers.values():
+            tracker.landmarker.close()
+        self._trackers.clear()
+        if self._discovery is not None:
+            self._discovery.close()
+            self._discovery = None
 
     def __enter__(self) -> "MediaPipePoseExtractor":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _same_person(a: Detection, b: Detection) -> bool:
+    from .tracking import body_scale, pose_distance
+
+    return pose_distance(a.keypoint, a.score, b.keypoint, b.score) <= SAME_PERSON * body_scale(b.keypoint, b.score)
+
+
+def _unique(detections: List[Detection]) -> List[Detection]:
+    """Detections without near-copies of one person (the detector may report a person twice)."""
+    if len(detections) < 2:
+        return detections
+    from .tracking import dedupe
+
+    keep = dedupe(np.stack([d.keypoint for d in detections]), np.stack([d.score for d in detections]))
+    return [detections[i] for i in keep]
 
 
 def _short_reason(exc: Exception) -> str:

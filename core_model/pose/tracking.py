@@ -1,7 +1,7 @@
 """Give each detected person a stable track id across frames.
 
 Greedy matching on a normalized joint distance: the distance between a detection and a track's
-constant-velocity prediction, averaged over joints both see confidently, divided by the track's
+constant-velocity prediction (after a gap of more than 2 frames, or its last position if closer), averaged over joints both see confidently, divided by the track's
 body size (box diagonal). A track may miss up to ``max_gap`` frames; the accepted distance grows
 with the gap. Near-duplicate detections of one person in a frame are merged first.
 
@@ -101,8 +101,11 @@ class PoseTracker:
             predicted = track.predict(frame)
             scale = body_scale(track.keypoint, track.score, self.min_scale)
             limit = self._threshold(frame - track.last_frame)
+            gap = frame - track.last_frame
             for di in range(n):
                 cost = pose_distance(predicted, track.score, keypoints[di], scores[di]) / scale
+                if gap > 2:  # a constant velocity extrapolated over a long gap may overshoot: or where last seen
+                    cost = min(cost, pose_distance(track.keypoint, track.score, keypoints[di], scores[di]) / scale)
                 if cost <= limit:
                     pairs.append((cost, ti, di))
         used_tracks, used_dets = set(), set()
