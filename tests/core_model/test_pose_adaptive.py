@@ -1,0 +1,83 @@
+"""Adaptive detection: the tracking landmarker follows as many people as are present, and a
+discovery pass every ``DISCOVERY_INTERVAL`` frames finds people who enter later.
+
+The two-person video is bikes.mp4's cyclist (frames 104-136) twice, one above the other (side by
+side the 1280x272 frame shrinks people too much for the detector); the lower copy enters
+``ENTERS`` frames late (black before).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core_model.pose.extractor import create_extractor
+from core_model.pose.mediapipe_backend import DISCOVERY_INTERVAL
+
+ENTERS = 6
+FIRST, LAST = 104, 137
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def two_people_video(bikes_video, tmp_path_factory):
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
+
+    with VideoReader(bikes_video) as reader:
+        shot = [frame for _i, frame in reader.iter_frames(FIRST, LAST)]
+    frames = [np.vstack([shot[t], shot[t - ENTERS] if t >= ENTERS else np.zeros_like(shot[t])])
+              for t in range(len(shot))]
+    path = tmp_path_factory.mktemp("two") / "two_cyclists.mp4"
+    encode_frames(path, frames, fps=25.0)
+    return path
+
+
+def _halves(detections, height):
+    """(person in the upper half, person in the lower half) for one frame's detections."""
+    centres = [d.keypoint[d.score > 0.3].mean(axis=0)[1] if (d.score > 0.3).any() else -1 for d in detections]
+    return any(0 <= c < height / 2 for c in centres), any(c >= height / 2 for c in centres)
+
+
+def test_a_person_entering_later_is_found_within_the_discovery_interval(two_people_video):
+    from core_model.video import VideoReader
+
+    upper, lower, sizes = [], [], []
+    with VideoReader(two_people_video) as reader, create_extractor("mediapipe", max_people=4) as extractor:
+        for idx, frame in reader.iter_frames():
+            found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
+            upper.append(found[0])
+            lower.append(found[1])
+            sizes.append(extractor.num_poses)
+        stats = dict(extractor.stats)
+    upper, lower, sizes = np.array(upper), np.array(lower), np.array(sizes)
+    print(f"lower person first found at frame {int(np.argmax(lower))} (enters at {ENTERS}); "
+          f"landmarker sizes {sizes.tolist()}; {stats}")
+    assert upper.mean() > 0.9
+    assert not lower[:ENTERS].any()
+    first_lower = int(np.argmax(lower))
+    assert lower.any() and first_lower <= ENTERS + DISCOVERY_INTERVAL  # discovered within the interval
+    assert lower[first_lower:].mean() > 0.9  # and then tracked
+    # one tracked person: the 1-landmarker (no detector); after the discovery: the 2-landmarker
+    assert (sizes[2:ENTERS] == 1).all() and (sizes[first_lower + 2:] == 2).all()
+    assert stats["discoveries"] <= 2 + len(sizes) // DISCOVERY_INTERVAL + 1  # not every frame
+
+
+def test_extract_poses_finds_both_people_as_two_tracks(two_people_video):
+    from core_model.pose import extract_poses
+
+    poses = extract_poses(two_people_video, workers=1, use_cache=False)
+    counts = poses.frames_per_track()
+    assert (counts >= 0.6 * poses.num_frames).sum() == 2  # two long tracks, one per person
+    both = poses.people_per_frame() >= 2
+    assert both[ENTERS + DISCOVERY_INTERVAL:].mean() > 0.9
+
+
+def test_non_adaptive_mode_and_bad_interval():
+    from core_model.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        create_extractor("mediapipe", discovery_interval=0)
+    with create_extractor("mediapipe", max_people=3, adaptive=False) as extractor:
+        assert extractor.num_poses == 3 and not extractor.adaptive
+    with create_extractor("mediapipe", max_people=3) as extractor:
+        assert extractor.num_poses == 1 and extractor.settings()["discovery_interval"] == DISCOVERY_INTERVAL
