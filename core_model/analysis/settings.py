@@ -87,10 +87,10 @@ class AnalysisSettings:
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
 
     def batch_for(self, device_type: str) -> int:
-        """Windows per forward pass on a device type (auto: 1 on CPU, where batching gains nothing)."""
+        """Windows per forward pass on a device type (auto: 2 on CPU, measured best; 16 on a GPU)."""
         if self.batch_size:
             return self.batch_size
-        return 16 if device_type == "cuda" else 1
+        return 16 if device_type == "cuda" else 2
 
     def presence_gap_frames(self, fps: float) -> int:
         """``presence_gap`` in frames at ``fps`` (seconds, whatever the window unit)."""
