@@ -44,7 +44,7 @@ class AnalysisSettings:
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
     max_people: int = 4  # pose extraction
     device: str = "auto"
-    batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
+    batch_size: int = 0  # windows per forward pass; 0 = auto (2 on CPU, 16 on a GPU)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network
 
