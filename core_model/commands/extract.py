@@ -26,6 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="OUT.npz", help="pose file to write (default: ./VIDEO_STEM.poses.npz)")
     p.add_argument("--max-people", type=int, default=4, metavar="N", help="people per frame (default 4)")
     p.add_argument("--workers", type=int, default=None, metavar="W", help="processes (default: one per core)")
+    p.add_argument("--delegate", choices=("cpu", "gpu", "auto"), default="cpu",
+                   help="MediaPipe delegate (default cpu); gpu/auto fall back to the CPU with a note where no GPU works")
     p.add_argument("--no-cache", action="store_true", help="recompute even if cached poses exist")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
@@ -61,6 +63,7 @@ def summary(poses, seconds: float, output: Path, cached: bool) -> dict:
         "seconds": round(seconds, 3),
         "frames_per_second": round(poses.num_frames / seconds, 1) if seconds > 0 else None,
         "cached": cached,
+        "delegate": poses.meta.get("delegate", "cpu"),
     }
 
 
@@ -79,7 +82,9 @@ def run(args) -> int:
     started = time.perf_counter()
     cached = not args.no_cache and cached_poses(video, max_people=args.max_people) is not None
     poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
-                          use_cache=not args.no_cache)
+                          use_cache=not args.no_cache, delegate=args.delegate)
+    if poses.meta.get("delegate_note"):
+        sys.stderr.write(f"note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started
     if interactive:
         sys.stderr.write("\n")

@@ -1,11 +1,12 @@
 """Public entry points: ``extract_poses`` (extract, track, cache) and ``cached_poses`` (cache only)."""
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
-from ..errors import VideoError
+from ..errors import ConfigError, VideoError
 from ..jobs import CancelToken, ProgressFn, check_cancel
 from . import cache
 from .extractor import backend_settings
@@ -13,12 +14,32 @@ from .format import Poses
 from .parallel import extract_frame_detections
 from .tracking import track_frames
 
+log = logging.getLogger(__name__)
+
 #: a track may be unseen this long (seconds) and keep its id
 MAX_GAP_SECONDS = 1.0
 
 
 def _settings(max_people: int, backend: str) -> dict:
     return {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
+
+
+def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict, Optional[str]]:
+    """Options for the workers' extractors, and a one-line note when the GPU was asked for but cannot run."""
+    options = {"max_people": max_people}
+    if backend != "mediapipe":
+        return options, None
+    from .mediapipe_backend import DELEGATES, gpu_delegate_note
+
+    if delegate not in DELEGATES:
+        raise ConfigError(f"Unknown delegate '{delegate}'; choose one of: {', '.join(DELEGATES)}.")
+    if delegate == "cpu":
+        return {**options, "delegate": "cpu"}, None
+    note = gpu_delegate_note()
+    if note:
+        log.warning(note)
+        return {**options, "delegate": "cpu"}, note
+    return {**options, "delegate": "gpu"}, None
 
 
 def _check_video(video_path) -> Path:
@@ -35,7 +56,8 @@ def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe")
 
 def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
-                  use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True) -> Poses:
+                  use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
+                  delegate: str = "cpu") -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -44,6 +66,8 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     ``progress(done, total)`` is called in frames; ``cancel`` stops the job promptly (raises
     :class:`~core_model.errors.Cancelled`). With ``use_cache`` a result cached for the same video
     content and settings is returned at once, and a new result is cached.
+    ``delegate``: ``"cpu"``, ``"gpu"`` or ``"auto"`` (MediaPipe backend); where the GPU delegate cannot
+    run, extraction falls back to the CPU and ``poses.meta["delegate_note"]`` says why in one line.
     """
     path = _check_video(video_path)
     settings = _settings(max_people, backend)
@@ -55,12 +79,16 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
             return hit
     check_cancel(cancel)
     started = time.perf_counter()
-    frames, info = extract_frame_detections(str(path), backend=backend, options={"max_people": max_people},
+    options, note = _backend_options(backend, max_people, delegate)
+    frames, info = extract_frame_detections(str(path), backend=backend, options=options,
                                             workers=workers, progress=progress, cancel=cancel,
                                             local_worker=local_worker)
     check_cancel(cancel)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
-            "extract_seconds": round(time.perf_counter() - started, 3)}
+            "extract_seconds": round(time.perf_counter() - started, 3),
+            "delegate": options.get("delegate", "cpu")}
+    if note:
+        meta["delegate_note"] = note
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
                          max_gap_seconds=MAX_GAP_SECONDS, meta=meta)
     if use_cache:

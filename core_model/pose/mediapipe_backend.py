@@ -31,6 +31,7 @@ of people currently tracked:
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -317,6 +318,28 @@ def _unique(detections: List[Detection]) -> List[Detection]:
 
     keep = dedupe(np.stack([d.keypoint for d in detections]), np.stack([d.score for d in detections]))
     return [detections[i] for i in keep]
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_delegate_note() -> Optional[str]:
+    """``None`` if MediaPipe's GPU delegate works on this machine, else the one-line reason it does not.
+
+    Probed once per process by creating a one-person landmarker on the GPU delegate.
+    """
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from .task_bundle import pose_landmarker_bundle
+
+    _quiet_native_logs()
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(pose_landmarker_bundle()), delegate=BaseOptions.Delegate.GPU),
+        running_mode=vision.RunningMode.IMAGE, num_poses=1)
+    try:
+        with silenced_native_stderr(True):
+            vision.PoseLandmarker.create_from_options(options).close()
+    except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
+        return f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
+    return None
 
 
 def _short_reason(exc: Exception) -> str:
