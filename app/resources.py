@@ -17,5 +17,8 @@ def icon(name: str) -> QIcon:
 
 
 def style_sheet(name: str = "dark") -> str:
+    """resources/styles/<name>.qss with ``@ICONS@`` replaced by the icons folder."""
     path = RESOURCES / "styles" / f"{name}.qss"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not path.is_file():
+        return ""
+    return path.read_text(encoding="utf-8").replace("@ICONS@", (RESOURCES / "icons").as_posix())

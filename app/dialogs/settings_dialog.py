@@ -37,6 +37,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
+        self.setMinimumWidth(520)
         self._settings = copy.deepcopy(settings)
 
         self.device = QComboBox()
@@ -48,6 +49,7 @@ class SettingsDialog(QDialog):
         self.class_list.setEditable(True)
         self.class_list.addItems(CLASS_PRESETS)
         self.class_list.setCurrentText(settings.class_list)
+        self.class_list.lineEdit().setPlaceholderText("the model's own list (untrained: ntu120)")
         self.class_list.setToolTip("ntu60, ntu120 or a text file (one class a line); empty = the model's own list")
         self.window = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=10000, value=settings.window)
         self.stride = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=10000, value=settings.stride)
