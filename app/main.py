@@ -36,7 +36,10 @@ def prepare_qt_environment() -> None:
 
 def create_app():
     """The QApplication with the studio's name, icon and style (created once)."""
+    from core_model.memory import bound_frame_memory
+
     prepare_qt_environment()
+    bound_frame_memory()
     from PySide6.QtWidgets import QApplication
 
     from .resources import icon, style_sheet
