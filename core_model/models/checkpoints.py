@@ -5,8 +5,6 @@ it is read back with ``torch.load(weights_only=True)`` and can never run code.  
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import torch
 
 from ..errors import CheckpointError, ConfigError
+from ..fileio import atomic_path
 from ..preprocess.normalization import Normalization
 from .epamnet import EPAMNet, create_epam_net
 
@@ -64,15 +63,8 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

@@ -12,7 +12,6 @@ Arrays (M people/tracks, T frames, V=17 COCO joints):
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..errors import PoseError
+from ..fileio import atomic_path
 
 FORMAT_NAME = "epam-poses"
 FORMAT_VERSION = 1
@@ -135,15 +135,8 @@ class Poses:
     def save(self, path: PathLike) -> Path:
         """Write atomically (temp file + rename) to ``path``; returns the path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **self.to_arrays())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **self.to_arrays())
         return path
 
     @classmethod

@@ -12,12 +12,11 @@ The bundle is written once into ``cache_dir()/models/`` keyed by the mediapipe v
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from ..errors import PoseError
+from ..fileio import atomic_path
 from ..paths import cache_dir
 
 DETECTOR_MEMBER = "pose_detector.tflite"
@@ -63,15 +62,8 @@ def build_bundle(out_path: Path) -> Path:
         DETECTOR_MEMBER: _with_image_metadata(detector_path.read_bytes(), "pose_detector", 127.5, 127.5),
         LANDMARKER_MEMBER: _with_image_metadata(landmarker_path.read_bytes(), "pose_landmarks_detector", 0.0, 255.0),
     }
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=out_path.name + ".", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    try:
-        model_asset_bundle_utils.create_model_asset_bundle(members, tmp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out_path) as tmp:
+        model_asset_bundle_utils.create_model_asset_bundle(members, str(tmp))
     return out_path
 
 
