@@ -2,7 +2,7 @@
 
 Also times pytorchvideo's X3D-M in the same run (if installed; the test-only torchvision stub is used
 to import it) and prints our RGB stream's time divided by pytorchvideo's (goal <= 1.0), for the
-model as trained (with BatchNorms) and for ``fuse_for_inference`` (BatchNorms folded).
+model as trained (with BatchNorms) and for ``fuse_for_inference`` (BatchNorms folded, channels-last weights: what analysis runs).
 On CUDA it also compares fp32 with autocast.  Figures are medians over ``--runs`` timed runs after
 one warm-up; on a shared machine they are noisy.
 
@@ -88,10 +88,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             heatmaps = torch.rand(batch, 17, 48, 56, 56, device=device)
             cases: Dict[str, Callable[[], object]] = {
                 "RGB stream (ours)": lambda: net.rgb(rgb),
-                "RGB stream (ours, BN folded)": lambda: fused.rgb(rgb),
+                "RGB stream (ours, inference copy)": lambda: fused.rgb(rgb),
                 "pose stream (ours)": lambda: net.pose(heatmaps),
                 "EPAM-Net full (ours)": lambda: net(rgb, heatmaps),
-                "EPAM-Net full (ours, BN folded)": lambda: fused(rgb, heatmaps),
+                "EPAM-Net full (ours, inference copy)": lambda: fused(rgb, heatmaps),
             }
             if reference is not None:
                 cases["X3D-M (pytorchvideo)"] = lambda: reference(rgb)
@@ -103,7 +103,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"{batch:>5}  {label:<34} {sec:>9.3f} {batch / sec:>9.2f}")
             if reference is not None:
                 ref = times["X3D-M (pytorchvideo)"]
-                for name in ("RGB stream (ours)", "RGB stream (ours, BN folded)"):
+                for name in ("RGB stream (ours)", "RGB stream (ours, inference copy)"):
                     ratio = statistics.median(a / b for a, b in zip(times[name], ref))
                     print(f"{batch:>5}  ratio {name} / pytorchvideo (median of rounds): {ratio:.3f}")
     return 0
