@@ -15,15 +15,23 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-  echo "[setup] installing dependencies (CPU torch first, so no CUDA packages are pulled)"
-  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  echo "[setup] installing dependencies (CPU torch first, so no CUDA packages are pulled; log: .venv/setup.log)"
+  LOG="$VENV/setup.log"
+  : > "$LOG"
+  pip_install() {
+    if ! "$VENV/bin/python" -m pip install "$@" >>"$LOG" 2>&1; then
+      grep -v "^WARNING: Location" "$LOG" | tail -20
+      echo "[setup] pip install $* failed (full log: $LOG)"
+      exit 1
+    fi
+  }
   if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
-    "$VENV/bin/python" -m pip install -q "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
-    "$VENV/bin/python" -c "import torch" || { echo "[setup] could not install torch==2.13.0"; exit 1; }
+    # EPAM_TORCH_SPEC picks another torch build (e.g. a CUDA one on a GPU machine).
+    pip_install "${EPAM_TORCH_SPEC:-torch==2.13.0}" "numpy>=1.24,<2"
   fi
-  "$VENV/bin/python" -m pip install -q -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
-  "$VENV/bin/python" -c "import core_model, av, mediapipe, PySide6, pyqtgraph" \
-    || { echo "[setup] dependency install failed"; exit 1; }
+  pip_install -e ".[dev]"
+  "$VENV/bin/python" -c "import core_model, torch, av, mediapipe, PySide6, pyqtgraph" \
+    || { echo "[setup] dependency install failed (log: $LOG)"; exit 1; }
   echo "$WANT" > "$STAMP"
 fi
 "$VENV/bin/python" scripts/fetch_demo.py
