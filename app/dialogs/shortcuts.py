@@ -38,4 +38,8 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(520, 560)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        wanted = 26 * len(rows) + self.table.horizontalHeader().sizeHint().height() + 70
+        self.resize(560, max(320, min(wanted, 860)))  # the whole list without scrolling where the screen allows
