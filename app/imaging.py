@@ -12,6 +12,18 @@ def rgb_to_qimage(frame: np.ndarray) -> QImage:
     return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def rgb_view_qimage(frame: np.ndarray) -> QImage:
+    """(H, W, 3) uint8 RGB -> QImage sharing ``frame``'s memory (no copy).
+
+    The caller must keep ``frame`` alive and unchanged while the QImage is used (the video view
+    keeps the decoded frame, which the reader never mutates, next to its image).
+    """
+    if frame.dtype != np.uint8 or not frame.flags.c_contiguous:
+        frame = np.ascontiguousarray(frame, dtype=np.uint8)
+    h, w, _ = frame.shape
+    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+
+
 def rgba_to_qimage(rgba: np.ndarray) -> QImage:
     """(H, W, 4) uint8 straight-alpha RGBA -> QImage (deep copy)."""
     rgba = np.ascontiguousarray(rgba, dtype=np.uint8)

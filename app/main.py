@@ -36,10 +36,7 @@ def prepare_qt_environment() -> None:
 
 def create_app():
     """The QApplication with the studio's name, icon and style (created once)."""
-    from core_model.memory import bound_frame_memory
-
     prepare_qt_environment()
-    bound_frame_memory()
     from PySide6.QtWidgets import QApplication
 
     from .resources import icon, style_sheet
@@ -49,7 +46,23 @@ def create_app():
     app.setOrganizationName("EPAM")
     app.setWindowIcon(icon("app"))
     app.setStyleSheet(style_sheet("dark"))
+    _start_heap_trimming(app)
     return app
+
+
+def _start_heap_trimming(app, interval_ms: int = 3000) -> None:
+    """Return freed frame memory to the system every few seconds (bounded memory on long sessions)."""
+    from PySide6.QtCore import QTimer
+
+    from core_model.memory import trim_heap
+
+    if getattr(app, "_heap_timer", None) is not None or not trim_heap():
+        return
+    timer = QTimer(app)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(trim_heap)
+    timer.start()
+    app._heap_timer = timer
 
 
 def create_window(size: str = "1440x900"):

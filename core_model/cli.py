@@ -52,9 +52,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    from .memory import bound_frame_memory
-
-    bound_frame_memory()
     try:
         return int(args._run(args) or 0)
     except Cancelled:
