@@ -5,13 +5,6 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 
-def rgb_to_qimage(frame: np.ndarray) -> QImage:
-    """(H, W, 3) uint8 RGB -> QImage (a deep copy, safe once ``frame`` is freed)."""
-    frame = np.ascontiguousarray(frame, dtype=np.uint8)
-    h, w, _ = frame.shape
-    return QImage(frame.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
 def rgb_view_qimage(frame: np.ndarray) -> QImage:
     """(H, W, 3) uint8 RGB -> QImage sharing ``frame``'s memory (no copy).
 
