@@ -62,7 +62,8 @@ class _Runnable(QRunnable):
             if self._token.cancelled:
                 self._signals.cancelled.emit(self._id)
                 return
-            traceback.print_exc()
+            if not isinstance(exc, EpamError):  # user errors are one line in the GUI, nothing more
+                traceback.print_exc()
             self._signals.failed.emit(self._id, error_message(exc))
         else:
             if self._token.cancelled:
