@@ -35,9 +35,9 @@ def sample_pose_frames(job: WindowJob) -> np.ndarray:
     return job.start + np.asarray(uniform_sample(job.end - job.start, POSE_CLIP_LEN), np.int64)
 
 
-def person_rows(job: WindowJob, num_people: int) -> np.ndarray:
-    """Rows of ``Poses.keypoint`` a job looks at: one person, or everybody."""
-    return np.arange(num_people) if job.person_index is None else np.array([job.person_index])
+def person_rows(job: WindowJob, num_people: int) -> slice:
+    """Rows of ``Poses.keypoint`` a job looks at (one person, or everybody) as a slice: a view, no copy."""
+    return slice(0, num_people) if job.person_index is None else slice(job.person_index, job.person_index + 1)
 
 
 def heatmap_for_frame(poses, frame: int, box, person: Optional[int] = None) -> np.ndarray:
@@ -50,8 +50,8 @@ def heatmap_for_frame(poses, frame: int, box, person: Optional[int] = None) -> n
         rows = np.nonzero(np.asarray(poses.track_ids) == person)[0]
         if len(rows) == 0:
             raise PoseError(f"There is no person with track id {person} in the poses.")
-    kp = poses.keypoint[rows][:, frame : frame + 1]
-    score = poses.keypoint_score[rows][:, frame : frame + 1]
+    kp = poses.keypoint[rows, frame : frame + 1]  # pick the frame first: no copy of the whole video
+    score = poses.keypoint_score[rows, frame : frame + 1]
     return heatmap_volume(kp, score, np.asarray(box, np.float32))[:, 0]
 
 

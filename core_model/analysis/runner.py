@@ -59,7 +59,8 @@ def analyze_video(
         request = request_key_for(video_key, prepared, settings, device)
         poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache)
         _check_poses(poses, reader, video)
-        key = analysis_key(request, poses_hash(poses))
+        pose_key = poses_hash(poses)
+        key = analysis_key(request, pose_key)
         if use_cache:
             cached = load_cached(key)
             if cached is not None:
@@ -81,7 +82,7 @@ def analyze_video(
                                                 // len(jobs), PROGRESS_TOTAL))
         result = _assemble(rows, prepared, reader, video, video_key, poses, settings, window, stride, device)
     result.summary.update(request_key=request, cache_key=key, poses={
-        "key": poses_hash(poses), "extracted_now": extracted, "num_people": poses.num_people,
+        "key": pose_key, "extracted_now": extracted, "num_people": poses.num_people,
         "track_ids": [int(t) for t in poses.track_ids], "source": dict(poses.meta)})
     timings = {k: round(v, 4) for k, v in clock.seconds.items()}
     timings["total"] = round(time.perf_counter() - t0, 4)
