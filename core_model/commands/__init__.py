@@ -1,1 +1,1 @@
-"""CLI subcommands; each module defines add_parser(subparsers) and run(args) -> int."""
+"""CLI subcommands; each module defines HELP, add_arguments(parser) and run(args) -> int."""

@@ -80,9 +80,11 @@ def run(args) -> int:
     interactive = sys.stderr.isatty() and not args.json
     show = _progress_printer(enabled=interactive)
     started = time.perf_counter()
-    cached = not args.no_cache and cached_poses(video, max_people=args.max_people) is not None
-    poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
-                          use_cache=not args.no_cache, delegate=args.delegate)
+    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people)
+    cached = poses is not None
+    if poses is None:  # one cache lookup only: extract_poses would hash and load it again
+        poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
+                              use_cache=not args.no_cache, delegate=args.delegate)
     if poses.meta.get("delegate_note"):
         sys.stderr.write(f"note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started
