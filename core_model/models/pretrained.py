@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
-from torch import nn
 
 from ..errors import CheckpointError
-from .epamnet import EPAMNet, use_mmaction_shortcut_norm
+from .epamnet import EPAMNet, _add_stage1_shortcut_norm, use_mmaction_shortcut_norm
 from .x3d import X3D
 
 HEAD_KEYS = ("blocks.5.proj.weight", "blocks.5.proj.bias")
@@ -114,12 +113,10 @@ def load_x3d_weights(model: Union[EPAMNet, X3D], path: Union[str, Path]) -> Weig
         state, unexpected = mmaction_to_pytorchvideo(state)
     rgb = model.rgb if isinstance(model, EPAMNet) else model
     if "blocks.1.res_blocks.0.branch1_norm.weight" in state:
-        first = rgb.blocks[1].res_blocks[0]
-        if first.branch1_norm is None and first.branch1_conv is not None:
-            if isinstance(model, EPAMNet):
-                use_mmaction_shortcut_norm(model)
-            else:
-                first.branch1_norm = nn.BatchNorm3d(first.branch1_conv.out_channels)
+        if isinstance(model, EPAMNet):
+            use_mmaction_shortcut_norm(model)
+        else:
+            _add_stage1_shortcut_norm(rgb)
     own = rgb.state_dict()
     report = WeightsReport(unexpected=sorted(unexpected + [k for k in state if k not in own]))
     usable = {}
