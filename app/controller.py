@@ -45,6 +45,9 @@ class VideoController(QObject):
                 self.session.set_current(existing)
                 entries.append(existing)
                 continue
+            if existing is not None and existing.busy == "opening":  # already on its way: do not open twice
+                entries.append(existing)
+                continue
             entry = self.session.add(path)
             entries.append(entry)
             self.session.update(entry, busy="opening")

@@ -166,6 +166,8 @@ class JobManager(QObject):
             try:
                 job.on_done(result)
             except Exception as exc:  # noqa: BLE001
+                if not isinstance(exc, EpamError):  # a bug in the follow-up: keep its traceback visible
+                    traceback.print_exc()
                 self._announce_end(job, self.failed, error_message(exc))
                 return
         self._announce_end(job, self.finished, result)

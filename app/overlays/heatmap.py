@@ -30,6 +30,7 @@ class HeatmapOverlay(Overlay):
     key = "heatmap"
     title = "Pose heatmap"
     z = 20.0
+    default_enabled = False  # as the saved-settings default (app/settings.py)
     default_opacity = 0.8
 
     def create_item(self) -> QGraphicsItem:
