@@ -20,6 +20,13 @@ COMMANDS = {
     "model-info": "model_info",
     "extract": "extract",
     "analyze": "analyze",
+    "project": "project",
+    "labels": "labels",
+    "export": "export",
+    "synth-dataset": "synth_dataset",
+    "train": "train",
+    "convert-checkpoint": "convert_checkpoint",
+    "poses": "poses",
 }
 
 
