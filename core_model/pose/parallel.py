@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import queue
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -125,8 +126,40 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
     return last + 1
 
 
+def exit_with_parent() -> None:
+    """Make this spawned process end as soon as its parent does (killed, crashed or exited).
+
+    Two guards: on Linux the kernel sends SIGKILL when the parent dies (``PR_SET_PDEATHSIG``), and
+    everywhere a daemon thread waits on multiprocessing's parent sentinel (a pipe that reaches EOF
+    when the parent is gone) and ends the process at once. Without them a worker whose parent was
+    killed keeps computing, then blocks forever flushing its result queue, under PID 1.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    parent = mp.parent_process()
+    if parent is None:
+        return
+    from multiprocessing.connection import wait
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="epam-parent-watch", daemon=True).start()
+    if not parent.is_alive():  # the parent died before the guards were in place
+        os._exit(1)
+
+
 def _worker_main(path, table, backend, options, results, stop_event, overlap) -> None:
     """Entry point of a spawned worker process."""
+    exit_with_parent()
     try:
         with silenced_native_stderr():  # the whole life of the worker: errors go through the queue
             _run_ranges(path, table, backend, options, lambda b, n, c: results.put(("frames", (b, c), n)),
