@@ -12,17 +12,9 @@ from typing import Optional
 
 import numpy as np
 
+from ..fileio import clean_stale_temporaries
 from ..paths import cache_dir
 from .results import VERSION, AnalysisResult, ResultsError, is_results_dir
-
-
-def file_hash(path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's content (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def poses_hash(poses) -> str:
@@ -77,9 +69,10 @@ def load_cached(key: str) -> Optional[AnalysisResult]:
 
 
 def store(result: AnalysisResult, key: str) -> Path:
-    """Save ``result`` in the cache under ``key`` (atomic)."""
+    """Save ``result`` in the cache under ``key`` (atomic); temporaries of killed saves are removed first."""
     result.summary["cache_key"] = key
     path = result.path
+    clean_stale_temporaries(cache_folder(key).parent)
     saved = result.save(cache_folder(key))
     result.path = path or saved
     return saved

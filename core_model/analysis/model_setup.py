@@ -12,7 +12,8 @@ from typing import List, Optional, Sequence, Union
 
 from ..errors import CheckpointError, ConfigError, EpamError
 from ..labels import load_class_names
-from .cache import file_hash, state_dict_hash
+from ..fileio import content_key
+from .cache import state_dict_hash
 
 DEFAULT_CLASSES = "ntu120"
 UNTRAINED = "untrained"
@@ -102,7 +103,7 @@ def prepare_model(
 
             names = generic_class_names(_num_classes(module) or 0)
         prepared = PreparedModel(
-            module, names, path.name, bool(info.trained), "checkpoint:" + file_hash(path),
+            module, names, path.name, bool(info.trained), "checkpoint:" + content_key(path, full=True),
             Normalization.from_dict(info.normalization) if info.normalization else module.normalization,
             {"checkpoint": str(path.resolve()), "config": dict(info.config), "provenance": dict(info.provenance),
              "format_version": info.format_version},

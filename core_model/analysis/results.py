@@ -6,10 +6,9 @@ per-window array) and ``segments.csv``. The README section "Results format" docu
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import shutil
-import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -17,6 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import EpamError
+from ..fileio import OutputError, atomic_dir, describe_os_error, read_dir_files
 from .segments import CSV_COLUMNS, Segment
 
 FORMAT = "epam-analysis"
@@ -149,19 +149,23 @@ class AnalysisResult:
         return out
 
     def save(self, directory) -> Path:
-        """Write the results folder atomically (a temporary sibling folder renamed into place)."""
+        """Write the results folder atomically (a temporary sibling folder swapped into place).
+
+        Refuses (:class:`ResultsError`) to write non-finite probabilities, boxes or attention: a
+        damaged model must not leave results that look like an answer.
+        """
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
+        check_finite(self)
         try:
-            self.refresh_summary()
-            (tmp / SUMMARY_FILE).write_text(json.dumps(_jsonable(self.summary), indent=1), encoding="utf-8")
-            np.savez_compressed(tmp / ARRAYS_FILE, **self.arrays())
-            write_segments_csv(tmp / SEGMENTS_FILE, self.segments)
-            _replace_dir(tmp, directory)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            with atomic_dir(directory) as tmp:
+                self.refresh_summary()
+                (tmp / SUMMARY_FILE).write_text(json.dumps(_jsonable(self.summary), indent=1), encoding="utf-8")
+                np.savez_compressed(tmp / ARRAYS_FILE, **self.arrays())
+                write_segments_csv(tmp / SEGMENTS_FILE, self.segments)
+        except OutputError as exc:
+            raise ResultsError(str(exc)) from exc
+        except OSError as exc:
+            raise ResultsError(describe_os_error(exc, directory)) from exc
         self.path = directory
         return directory
 
@@ -170,10 +174,11 @@ class AnalysisResult:
         """Read a results folder written by :meth:`save`."""
         directory = Path(directory)
         try:
-            summary = json.loads((directory / SUMMARY_FILE).read_text(encoding="utf-8"))
-            with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
+            files = read_dir_files(directory, (SUMMARY_FILE, ARRAYS_FILE))
+            summary = json.loads(files[SUMMARY_FILE].decode("utf-8"))
+            with np.load(io.BytesIO(files[ARRAYS_FILE]), allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             raise ResultsError(f"'{directory}' is not a readable analysis results folder ({exc}).") from exc
         if summary.get("format") != FORMAT:
             raise ResultsError(f"'{directory}' does not hold EPAM analysis results.")
@@ -237,16 +242,13 @@ def read_segments_csv(path) -> List[Segment]:
         return [Segment.from_dict(row) for row in csv.DictReader(fh)]
 
 
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst``, replacing an existing ``dst`` with at most a moment without it."""
-    if dst.exists():
-        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(dst, old)
-        os.replace(src, dst)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(src, dst)
+def check_finite(result: "AnalysisResult") -> None:
+    """Raise :class:`ResultsError` when a probability, box or attention value is NaN or infinite."""
+    for name in ("boxes", "prob_rgb", "prob_pose", "prob_fused", "spatial_attention", "temporal_attention"):
+        values = getattr(result, name)
+        if values is not None and values.size and not np.isfinite(values).all():
+            raise ResultsError(f"The analysis produced values that are not numbers ({name} has NaN or infinity); "
+                               "the model's weights or the poses are damaged, so no results were written.")
 
 
 def _jsonable(obj):

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from ..errors import PoseError
+from ..errors import PoseError, VideoError
+from ..fileio import clean_stale_temporaries, content_key
 from ..paths import cache_dir
 from .format import Poses
 
@@ -21,10 +22,12 @@ def settings_key(settings: dict) -> str:
 
 
 def cache_path(video_path, settings: dict) -> Path:
-    """Where the poses of ``video_path`` extracted with ``settings`` are cached."""
-    from ..video import content_key
-
-    return cache_dir() / "poses" / f"{content_key(video_path)[:24]}-{settings_key(settings)}.npz"
+    """Where the poses of ``video_path`` extracted with ``settings`` are cached (hashing imports no video library)."""
+    try:
+        key = content_key(video_path)
+    except OSError as exc:
+        raise VideoError(f"Cannot read {Path(video_path).name}: {exc.strerror or exc}.") from exc
+    return cache_dir() / "poses" / f"{key[:24]}-{settings_key(settings)}.npz"
 
 
 def load_cached(video_path, settings: dict) -> Optional[Poses]:
@@ -40,5 +43,7 @@ def load_cached(video_path, settings: dict) -> Optional[Poses]:
 
 
 def store(video_path, settings: dict, poses: Poses) -> Path:
-    """Cache ``poses`` for ``video_path`` + ``settings`` (atomic write)."""
-    return poses.save(cache_path(video_path, settings))
+    """Cache ``poses`` for ``video_path`` + ``settings`` (atomic write; temporaries of killed writes are removed)."""
+    path = cache_path(video_path, settings)
+    clean_stale_temporaries(path.parent)
+    return poses.save(path)

@@ -1,16 +1,13 @@
 """Write frame-exact clips and hash video files for caches."""
 from __future__ import annotations
 
-import hashlib
-import os
 from fractions import Fraction
 from pathlib import Path
 
+from core_model import fileio
 from core_model.errors import VideoError
 from core_model.video.encoding import encode_frames
 from core_model.video.reader import VideoReader
-
-_CHUNK = 1024 * 1024
 
 
 def write_clip(src_path: str | Path, start: int, stop: int, out_path: str | Path, *, crf: int = 18) -> int:
@@ -40,15 +37,8 @@ def write_clip(src_path: str | Path, start: int, stop: int, out_path: str | Path
 
 
 def content_key(path: str | Path) -> str:
-    """Fast content hash (sha1 of the size and the first, middle and last MiB), for cache keys."""
-    path = Path(path)
+    """:func:`core_model.fileio.content_key` of a video (the cache key of its content); :class:`VideoError` if unreadable."""
     try:
-        size = path.stat().st_size
-        digest = hashlib.sha1(str(size).encode())
-        with open(path, "rb") as f:
-            for offset in sorted({0, max(0, size // 2 - _CHUNK // 2), max(0, size - _CHUNK)}):
-                f.seek(offset)
-                digest.update(f.read(_CHUNK))
+        return fileio.content_key(path)
     except OSError as err:
-        raise VideoError(f"Cannot read {path.name}: {err.strerror or err}.") from err
-    return digest.hexdigest()
+        raise VideoError(f"Cannot read {Path(path).name}: {err.strerror or err}.") from err
