@@ -1,0 +1,11 @@
+"""Fine-tuning sets: export a project's labeled segments, render synthetic sets, read sets back.
+
+Layout and fields: ``core_model.export.layout`` and docs/INTERFACES.md "Fine-tuning sets".
+"""
+from .errors import ExportError
+from .layout import MANIFEST_FIELDS, SET_FORMAT, SET_VERSION, SetRow
+from .reader import ExportedSet, load_set
+from .synthetic import make_synthetic_set
+
+__all__ = ["ExportError", "ExportedSet", "MANIFEST_FIELDS", "SET_FORMAT", "SET_VERSION", "SetRow", "load_set",
+           "make_synthetic_set"]
