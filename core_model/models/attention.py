@@ -81,37 +81,50 @@ class CbamEcaSTA(nn.Module):
     ::
 
         f_s (C x T x H x W)
-          [mean_C ; max_C]                             (2 x T x H x W)
-          spatial_conv 1x7x7 2 -> 1 (no bias), BN, sigmoid     -> A_S (1 x T x H x W)
+          [max_C ; mean_C]                             (2 x T x H x W)
+          spatial_conv 1x7x7 2 -> 1 (no bias), BN (momentum 0.01), sigmoid  -> A_S (1 x T x H x W)
           Z_t = mean_HW A_S                            (T)
           A_T = sigmoid(Conv1D k=7 over time, no bias)  (ECA)
 
+    This is the authors' ``CBAMSpatialEfficientTemporalAttention('nested')`` (``ChannelPool`` puts
+    the max first).  ``legacy=True`` gives the block of checkpoints saved before that was matched:
+    ``[mean_C ; max_C]`` and BN momentum 0.1.
     Parameters: 98 + 2 + 7 = 107, independent of the channel count and the clip length.
     """
 
-    def __init__(self, kernel_size: int = 7) -> None:
+    def __init__(self, kernel_size: int = 7, *, legacy: bool = False) -> None:
         super().__init__()
+        self.legacy = legacy
         self.spatial_conv = nn.Conv3d(2, 1, (1, 7, 7), padding=(0, 3, 3), bias=False)
-        self.spatial_norm = nn.BatchNorm3d(1)
+        self.spatial_norm = nn.BatchNorm3d(1, eps=1e-5, momentum=0.1 if legacy else 0.01)
         self.temporal_conv = nn.Conv1d(1, 1, kernel_size, padding=kernel_size // 2, bias=False)
 
     def forward(self, f_s: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        pooled = torch.cat([f_s.mean(dim=1, keepdim=True), f_s.amax(dim=1, keepdim=True)], dim=1)
-        a_s = torch.sigmoid(self.spatial_norm(self.spatial_conv(pooled)))
+        pooled = [f_s.amax(dim=1, keepdim=True), f_s.mean(dim=1, keepdim=True)]
+        if self.legacy:
+            pooled.reverse()
+        a_s = torch.sigmoid(self.spatial_norm(self.spatial_conv(torch.cat(pooled, dim=1))))
         z = a_s.mean(dim=(3, 4))  # (B, 1, T)
         a_t = torch.sigmoid(self.temporal_conv(z))[:, 0]
         return a_s, a_t
+
+    def extra_repr(self) -> str:
+        return "pool=[mean, max] (legacy)" if self.legacy else "pool=[max, mean]"
 
 
 ATTENTION_KINDS = ("nested", "cbam_eca", "none")
 
 
-def create_attention(kind: str, *, in_channels: int = 216, frames: int = 16) -> nn.Module | None:
-    """The attention block named ``kind`` ("nested", "cbam_eca"), or None for "none"."""
+def create_attention(kind: str, *, in_channels: int = 216, frames: int = 16,
+                     legacy: bool = False) -> nn.Module | None:
+    """The attention block named ``kind`` ("nested", "cbam_eca"), or None for "none".
+
+    ``legacy`` selects the CBAM/ECA block of checkpoints saved before the authors' layout was matched.
+    """
     if kind == "nested":
         return NestedSTA(in_channels=in_channels, frames=frames)
     if kind == "cbam_eca":
-        return CbamEcaSTA()
+        return CbamEcaSTA(legacy=legacy)
     if kind == "none":
         return None
     raise ValueError(f"unknown attention {kind!r}")

@@ -2,6 +2,7 @@
 
 The file is a ``torch.save`` of plain containers only (dicts, lists, strings, numbers, tensors), so
 it is read back with ``torch.load(weights_only=True)`` and can never run code.  Writes are atomic.
+:func:`load_checkpoint` also reads the authors' EPAM-Net files (:mod:`.official`).
 """
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ import torch
 
 from ..errors import CheckpointError, ConfigError
 from ..fileio import atomic_path
-from ..preprocess.normalization import Normalization
-from .epamnet import EPAMNet, create_epam_net
+from ..labels import generic_class_names, load_class_names
+from ..preprocess.normalization import IMAGENET_0_255, Normalization
+from . import official
+from .epamnet import EPAMNet, create_epam_net, upgrade_config
+from .weights_io import read_torch_file, refuse_non_finite, unwrap_state_dict
 
 FORMAT = "epam-studio-checkpoint"
 FORMAT_VERSION = 1
@@ -69,27 +73,46 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
 
 
 def load_checkpoint(path: Union[str, Path], *, expect_classes: Optional[int] = None,
+                    class_names: Union[None, str, Sequence[str]] = None,
                     map_location: Union[str, torch.device] = "cpu") -> Tuple[EPAMNet, CheckpointInfo]:
     """Rebuild the model saved at ``path`` (in eval mode) and return ``(model, info)``.
 
+    Reads EPAM Studio checkpoints and the authors' two-stream files (see :mod:`.official`): their
+    trainer's ``{'epoch', 'model_state_dict', 'optimizer_state_dict'}`` and mmaction ``{'state_dict'}``.
+    ``class_names`` (a list, "ntu60"/"ntu120" or a file) replaces the file's names; an authors' file
+    has none, so it defaults to NTU-60/120 by class count (else "class 0" ...).
+
     Raises :class:`CheckpointError` with one sentence for a missing or foreign file, a newer format,
-    inconsistent contents or a class count other than ``expect_classes``.
+    inconsistent contents, non-finite weights or a class count other than ``expect_classes``.
     """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"The checkpoint {path} does not exist.")
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not a checkpoint we can read"
-        raise CheckpointError(f"{path.name} is not an EPAM Studio checkpoint ({type(exc).__name__}).") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is not an EPAM Studio checkpoint.")
+    payload = read_torch_file(path, map_location=map_location, what="an EPAM Studio checkpoint")
+    if isinstance(payload, dict) and payload.get("format") == FORMAT:
+        model, info = _load_own(payload, path)
+    else:
+        model, info = _load_foreign(payload, path)
+    if class_names is not None:
+        names = _class_list(class_names, path.name)
+        if len(names) != model.num_classes:
+            raise CheckpointError(f"{path.name} predicts {model.num_classes} classes but the class list has "
+                                  f"{len(names)} names.")
+        model.class_names = list(names)
+        info.class_names = list(names)
+    if expect_classes is not None and expect_classes != model.num_classes:
+        raise CheckpointError(f"{path.name} predicts {model.num_classes} classes, not the expected {expect_classes}.")
+    model.eval()
+    return model, info
+
+
+def _load_own(payload: Dict[str, Any], path: Path) -> Tuple[EPAMNet, CheckpointInfo]:
     version = payload.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise CheckpointError(f"{path.name} has checkpoint format version {version}, newer than the "
                               f"supported {FORMAT_VERSION}: update EPAM Studio.")
     try:
-        config = dict(payload["config"])
+        config = upgrade_config(dict(payload["config"]))
         names = [str(n) for n in payload["class_names"]]
         normalization = Normalization.from_dict(payload["normalization"])
         state = payload["state_dict"]
@@ -98,22 +121,68 @@ def load_checkpoint(path: Union[str, Path], *, expect_classes: Optional[int] = N
     if len(names) != config.get("num_classes"):
         raise CheckpointError(f"{path.name} names {len(names)} classes but its model has "
                               f"{config.get('num_classes')} outputs.")
-    if expect_classes is not None and expect_classes != len(names):
-        raise CheckpointError(f"{path.name} predicts {len(names)} classes, not the expected {expect_classes}.")
     try:
         model = create_epam_net(normalization=normalization, class_names=names, **config)
     except (ConfigError, TypeError) as exc:
         reason = str(exc).rstrip(".")
         raise CheckpointError(f"{path.name} describes a model this version cannot build ({reason}).") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path.name} is an incomplete EPAM Studio checkpoint.")
+    refuse_non_finite(state, path.name)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError:
         raise CheckpointError(f"{path.name} holds weights that do not fit its own architecture.") from None
-    model.eval()
-    info = CheckpointInfo(class_names=names, normalization=normalization.to_dict(), config=config,
+    info = CheckpointInfo(class_names=names, normalization=normalization.to_dict(), config=model.config,
                           format_version=version, provenance=dict(payload.get("provenance") or {}),
                           trained=bool(payload.get("trained", False)), path=str(path))
     return model, info
+
+
+def _load_foreign(payload: Any, path: Path) -> Tuple[EPAMNet, CheckpointInfo]:
+    """The authors' two-stream files; a clear sentence for other weight files."""
+    name = path.name
+    state = unwrap_state_dict(payload)
+    if state is None:
+        raise CheckpointError(f"{name} is not an EPAM Studio checkpoint.")
+    if not official.is_official(state):
+        stream = official.stream_of(state)
+        if stream is not None:
+            label = "RGB" if stream == "rgb" else "pose"
+            raise CheckpointError(f"{name} holds only the {label} stream, not a full EPAM-Net model: load it "
+                                  f"into a model's {label} stream with load_x3d_weights(model, path, "
+                                  f"stream=\"{stream}\").")
+        if any(k.startswith("blocks.") for k in state):
+            raise CheckpointError(f"{name} is an X3D weights file (pytorchvideo), not a full EPAM-Net model: "
+                                  f"use it to initialise the RGB stream (load_x3d_weights).")
+        raise CheckpointError(f"{name} is not an EPAM Studio checkpoint.")
+    refuse_non_finite(state, name)
+    names = default_class_names(official.infer_config(state, name)["num_classes"])
+    model = official.build_official(state, name, normalization=IMAGENET_0_255, class_names=names)
+    kind = "trainer" if isinstance(payload, dict) and "model_state_dict" in payload else "mmaction"
+    provenance: Dict[str, Any] = {"source": "the authors' EPAM-Net code", "file_format": kind}
+    epoch = payload.get("epoch") if isinstance(payload, dict) else None
+    if isinstance(epoch, int):
+        provenance["epoch"] = epoch
+    info = CheckpointInfo(class_names=names, normalization=IMAGENET_0_255.to_dict(), config=model.config,
+                          format_version=0, provenance=provenance, trained=True, path=str(path))
+    return model, info
+
+
+def default_class_names(num_classes: int) -> List[str]:
+    """NTU RGB+D 60/120 names for 60/120 classes, else "class 0" ... "class N-1"."""
+    if num_classes in (60, 120):
+        return load_class_names(f"ntu{num_classes}")
+    return generic_class_names(num_classes)
+
+
+def _class_list(spec: Union[str, Sequence[str]], name: str) -> List[str]:
+    if isinstance(spec, (str, Path)):
+        try:
+            return load_class_names(str(spec))
+        except ConfigError as exc:
+            raise CheckpointError(str(exc)) from None
+    return [str(n) for n in spec]
 
 
 def _plain(value: Any) -> Any:

@@ -13,9 +13,13 @@ from ..preprocess.normalization import DEFAULT, Normalization
 from .attention import ATTENTION_KINDS, align_space, align_time, create_attention
 from .pose_x3d import POSE_FEATURE_DIM, create_pose_x3d
 from .x3d import X3D, create_x3d
-from .xshift import DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
+from .xshift import DEFAULT_POSE_SHIFT_FRACTION, DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
 
 BACKBONES = ("x3d", "xshift")
+#: "official": the authors' layout (default).  "legacy": what EPAM Studio built before it matched
+#: that layout; checkpoints whose config has no "layout" were saved that way and still load.
+LAYOUTS = ("official", "legacy")
+SHORTCUT_NORMS = ("when_channels_change", "always")
 
 
 @dataclass
@@ -91,7 +95,8 @@ class EPAMNet(nn.Module):
 def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "nested", *,
                     pose_channels: int = 17, attention_frames: int = 16, dropout_rate: float = 0.5,
                     shift_fraction: float = DEFAULT_SHIFT_FRACTION,
-                    rgb_shortcut_norm: str = "when_channels_change",
+                    pose_shift_fraction: Optional[float] = None, pose_se: Optional[bool] = None,
+                    rgb_shortcut_norm: str = "always", layout: str = "official",
                     normalization: Normalization = DEFAULT,
                     class_names: Optional[Sequence[str]] = None) -> EPAMNet:
     """Build EPAM-Net.
@@ -106,9 +111,13 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
            f_s -> GAP -> FC -> pose_logits
         scores = (softmax(rgb_logits) + softmax(pose_logits)) / 2
 
-    ``backbone``: "x3d" (paper) or "xshift" (X-ShiftNet, later version).
+    ``backbone``: "x3d" (paper) or "xshift" (X-ShiftNet, later version: RGB head GAP -> FC).
     ``attention``: "nested" (paper eqs. 2-4), "cbam_eca" (eqs. 6-7, 107 parameters) or "none".
-    ``rgb_shortcut_norm``: "always" adds the BN the mmaction layout has on the first shortcut.
+    ``rgb_shortcut_norm``: "always" (the authors' mmaction X3D: a BN on every strided shortcut) or
+    "when_channels_change" (pytorchvideo: none on the first stage's equal-width shortcut).
+    ``pose_se``: SE blocks + Swish in the pose stream (default: True for xshift, False for x3d).
+    ``pose_shift_fraction``: pose channels shifted in time (default 1/2 = 1/4 each way).
+    ``layout``: "official" (the authors' code) or "legacy" (see :data:`LAYOUTS`).
     """
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
         raise ConfigError(f"The number of classes must be a positive integer, not {num_classes!r}.")
@@ -116,26 +125,50 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
         raise ConfigError(f"Unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}.")
     if attention not in ATTENTION_KINDS:
         raise ConfigError(f"Unknown attention {attention!r}: choose one of {', '.join(ATTENTION_KINDS)}.")
-    if rgb_shortcut_norm not in ("when_channels_change", "always"):
+    if rgb_shortcut_norm not in SHORTCUT_NORMS:
         raise ConfigError(f"Unknown rgb_shortcut_norm {rgb_shortcut_norm!r}.")
-    if not 0.0 < shift_fraction <= 1.0:
-        raise ConfigError(f"The shift fraction must be in (0, 1], not {shift_fraction!r}.")
+    if layout not in LAYOUTS:
+        raise ConfigError(f"Unknown layout {layout!r}: choose one of {', '.join(LAYOUTS)}.")
+    legacy = layout == "legacy"
+    if pose_se is None:
+        pose_se = backbone == "xshift" and not legacy
+    if pose_shift_fraction is None:
+        pose_shift_fraction = shift_fraction if legacy else DEFAULT_POSE_SHIFT_FRACTION
+    for name, value in (("shift fraction", shift_fraction), ("pose shift fraction", pose_shift_fraction)):
+        if not 0.0 < value <= 1.0:
+            raise ConfigError(f"The {name} must be in (0, 1], not {value!r}.")
     if class_names is not None and len(class_names) != num_classes:
         raise ConfigError(f"{len(class_names)} class names were given for {num_classes} classes.")
     if backbone == "x3d":
         rgb = create_x3d(num_classes=num_classes, dropout_rate=dropout_rate, shortcut_norm=rgb_shortcut_norm)
-        pose = create_pose_x3d(num_classes=num_classes, in_channels=pose_channels, dropout_rate=dropout_rate)
+        pose = create_pose_x3d(num_classes=num_classes, in_channels=pose_channels, se=bool(pose_se),
+                               dropout_rate=dropout_rate)
     else:
-        rgb = create_xshift_rgb(num_classes=num_classes, shift_fraction=shift_fraction, dropout_rate=dropout_rate)
+        rgb = create_xshift_rgb(num_classes=num_classes, shift_fraction=shift_fraction,
+                                fc1_dim=2048 if legacy else None, shortcut_norm=rgb_shortcut_norm,
+                                dropout_rate=dropout_rate)
         pose = create_xshift_pose(num_classes=num_classes, in_channels=pose_channels,
-                                  shift_fraction=shift_fraction, dropout_rate=dropout_rate)
-        if rgb_shortcut_norm == "always":
-            _add_stage1_shortcut_norm(rgb)
-    block = create_attention(attention, in_channels=POSE_FEATURE_DIM, frames=attention_frames)
+                                  shift_fraction=pose_shift_fraction, se=bool(pose_se), dropout_rate=dropout_rate)
+    block = create_attention(attention, in_channels=POSE_FEATURE_DIM, frames=attention_frames, legacy=legacy)
     config = dict(num_classes=num_classes, backbone=backbone, attention=attention, pose_channels=pose_channels,
                   attention_frames=attention_frames, dropout_rate=dropout_rate, shift_fraction=shift_fraction,
-                  rgb_shortcut_norm=rgb_shortcut_norm)
+                  pose_shift_fraction=pose_shift_fraction, pose_se=bool(pose_se),
+                  rgb_shortcut_norm=rgb_shortcut_norm, layout=layout)
     return EPAMNet(rgb, pose, block, config=config, normalization=normalization, class_names=class_names)
+
+
+def upgrade_config(config: Dict[str, Any]) -> Dict[str, Any]:
+    """The config of a checkpoint saved before the "layout" key existed, made explicit.
+
+    Such checkpoints were built with the legacy layout (CBAM pooling [mean, max], X-ShiftNet RGB head
+    with fc1, pose stream without SE/Swish and with the RGB shift fraction) and recorded
+    ``rgb_shortcut_norm`` (then "when_channels_change" unless mmaction weights were loaded).
+    """
+    config = dict(config)
+    if "layout" not in config:
+        config["layout"] = "legacy"
+        config.setdefault("rgb_shortcut_norm", "when_channels_change")
+    return config
 
 
 def _add_stage1_shortcut_norm(rgb: X3D) -> bool:
@@ -143,7 +176,10 @@ def _add_stage1_shortcut_norm(rgb: X3D) -> bool:
     first = rgb.blocks[1].res_blocks[0]
     if first.branch1_conv is None or first.branch1_norm is not None:
         return False
-    first.branch1_norm = nn.BatchNorm3d(first.branch1_conv.out_channels).to(first.branch1_conv.weight.device)
+    weight = first.branch1_conv.weight
+    norm = nn.BatchNorm3d(first.branch1_conv.out_channels).to(device=weight.device, dtype=weight.dtype)
+    norm.train(first.training)  # a new module starts in train mode: follow the model's mode
+    first.branch1_norm = norm
     return True
 
 

@@ -11,7 +11,7 @@ POSE_FEATURE_DIM = 216
 
 
 def create_pose_x3d(*, num_classes: int, in_channels: int = 17, temporal_kernel: int = 3,
-                    stem_temporal_kernel: int = 5, shift_fraction: float = 0.0,
+                    stem_temporal_kernel: int = 5, shift_fraction: float = 0.0, se: bool = False,
                     dropout_rate: float = 0.5) -> X3D:
     """Pose-X3D, following the official code (PYSKL ``X3D`` with ``se_ratio=None, use_swish=False``).
 
@@ -24,13 +24,14 @@ def create_pose_x3d(*, num_classes: int, in_channels: int = 17, temporal_kernel:
         blocks.3  7 blocks  [216 ... 96]                96 x 48 x 7 x 7
         blocks.4  conv5 1x1 96 -> 216 (features 216 x 48 x 7 x 7) -> GAP -> dropout -> FC num_classes
 
-    No SE, no Swish; every strided shortcut has a BN (mmaction/PYSKL layout).
+    No SE, no Swish; every strided shortcut has a BN (mmaction/PYSKL layout).  ``se=True`` adds SE
+    (ratio 1/16, even blocks) and Swish: the authors' "poseX3dSE" (586,180 parameters with 60 classes).
     Parameters: 543,762 with 60 classes (the paper's 543.76k), 556,782 with 120.
     """
     return create_x3d(
         num_classes=num_classes, in_channels=in_channels, stem_dim=24, stem_stride=1,
         depths=POSE_DEPTHS, inner_dims=POSE_INNER_DIMS, out_dims=POSE_OUT_DIMS,
-        conv5_dim=POSE_FEATURE_DIM, fc1_dim=None, se_ratio=0.0, swish=False,
+        conv5_dim=POSE_FEATURE_DIM, fc1_dim=None, se_ratio=0.0625 if se else 0.0, swish=se,
         temporal_kernel=temporal_kernel, stem_temporal_kernel=stem_temporal_kernel,
         shift_fraction=shift_fraction, shortcut_norm="always", dropout_rate=dropout_rate,
     )

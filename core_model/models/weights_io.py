@@ -1,0 +1,76 @@
+"""Reading weight files safely and checking what they hold.
+
+Every file is read with ``torch.load(weights_only=True)``: nothing in it can run code.  mmcv/mmaction
+checkpoints may carry numpy scalars in their ``meta`` (best score, epoch), which that loader refuses
+by default; those few numpy types (plain data) are allowed explicitly.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Union
+
+import torch
+
+from ..errors import CheckpointError
+
+
+def _numpy_safe_globals() -> list:
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        return []
+    try:
+        from numpy._core.multiarray import scalar  # numpy >= 2
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import scalar  # type: ignore[no-redef]
+    dtypes = [type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")]
+    return [scalar, np.dtype, *dtypes]
+
+
+def read_torch_file(path: Union[str, Path], *, map_location: Union[str, torch.device] = "cpu",
+                    what: str = "a readable PyTorch weights file") -> Any:
+    """The object saved in ``path`` (weights only); :class:`CheckpointError` when it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"The file {path} does not exist.")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as first:  # noqa: BLE001 - any failure means "not a file we can read"
+        if "numpy" in str(first):
+            try:
+                with torch.serialization.safe_globals(_numpy_safe_globals()):
+                    return torch.load(path, map_location=map_location, weights_only=True)
+            except Exception:  # noqa: BLE001
+                pass
+        raise CheckpointError(f"{path.name} is not {what} ({type(first).__name__}).") from None
+
+
+def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:
+    """The tensors of a loaded file: a bare state_dict or one under ``model_state_dict`` / ``state_dict`` /
+    ``model_state`` / ``model``, with DDP ``module.`` prefixes removed; None if there is none."""
+    if not isinstance(obj, Mapping):
+        return None
+    for wrapper in ("model_state_dict", "state_dict", "model_state", "model"):
+        inner = obj.get(wrapper)
+        if isinstance(inner, Mapping):
+            obj = inner
+            break
+    if not obj or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()):
+        return None
+    return {k[len("module."):] if k.startswith("module.") else k: v for k, v in obj.items()}
+
+
+def first_non_finite(state: Mapping[str, torch.Tensor]) -> Optional[str]:
+    """The name of the first floating-point tensor holding a NaN or an infinity, or None."""
+    for key, value in state.items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return key
+    return None
+
+
+def refuse_non_finite(state: Mapping[str, torch.Tensor], name: str) -> None:
+    """Raise :class:`CheckpointError` if any weight in ``state`` is NaN or infinite."""
+    bad = first_non_finite(state)
+    if bad is not None:
+        raise CheckpointError(f"{name} holds non-finite weights (NaN or infinity, first in '{bad}'), "
+                              f"so it cannot give meaningful predictions.")
