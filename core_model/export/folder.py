@@ -3,7 +3,8 @@
 An exception or a cancel removes the sibling. A killed process (SIGKILL, power cut of the
 app) cannot clean up after itself, so a tiny guard process waits on a pipe from the writer
 and removes the sibling when the pipe closes without the folder having been renamed. Leftovers
-of a guard that could not run (machine crash) are swept by the next export to the same place.
+of a guard that could not run (machine crash) are swept by the next export to the same place;
+the sibling is named like :mod:`core_model.fileio` temporaries (``.<name>.<pid>.<random>.tmp``).
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
+from ..fileio import normal_mode
 from .errors import ExportError
 
-_PARTIAL = ".partial-"
 _GUARD_SH = 'cat >/dev/null; rm -rf -- "$1"'
 _GUARD_PY = "import shutil,sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)"
 
@@ -48,14 +49,14 @@ def _pid_alive(pid: int) -> bool:
 
 def sweep_stale(target: Path) -> None:
     """Remove partial siblings of ``target`` left by writers that no longer run."""
-    prefix = f".{target.name}{_PARTIAL}"
+    prefix = f".{target.name}."
     if not target.parent.is_dir():
         return
     for entry in target.parent.iterdir():
-        if not entry.name.startswith(prefix) or not entry.is_dir():
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")) or not entry.is_dir():
             continue
         try:
-            pid = int(entry.name[len(prefix):].split("-", 1)[0])
+            pid = int(entry.name[len(prefix):].split(".", 1)[0])
         except ValueError:
             continue
         if not _pid_alive(pid):
@@ -102,7 +103,8 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_stale(target)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PARTIAL}{os.getpid()}-", dir=target.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent))
+        os.chmod(tmp, normal_mode(directory=True))
     except OSError as err:
         raise disk_error(err, target.parent) from err
     guard = _start_guard(tmp)
