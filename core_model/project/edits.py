@@ -118,6 +118,8 @@ class CreateSegment(Edit):
         return None
 
     def compute(self, store) -> Diff:
+        self.video_id, self.person, self.start, self.end = (int(self.video_id), int(self.person), int(self.start),
+                                                            int(self.end))
         _check_lane_range(store, self.video_id, self.person, self.start, self.end)
         store.label(self.label_id)
         if self.source not in SOURCES:
@@ -175,6 +177,7 @@ class SetBounds(Edit):
 
     def compute(self, store) -> Diff:
         row = store.segment(self.segment_id)
+        self.start, self.end = int(self.start), int(self.end)
         _check_lane_range(store, row.video_id, row.person, self.start, self.end)
         now = now_iso()
         removed, added = clear_range(store, row.video_id, row.person, self.start, self.end, exclude=(row.id,),
@@ -198,6 +201,7 @@ class SplitSegment(Edit):
 
     def compute(self, store) -> Diff:
         row = store.segment(self.segment_id)
+        self.frame = int(self.frame)
         if not row.start_frame < self.frame < row.end_frame:
             raise ProjectError("The split point must lie inside the segment, after its first frame.")
         now = now_iso()
