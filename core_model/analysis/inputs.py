@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import PoseError
-from .windows import POSE_CLIP_LEN, WindowJob, rgb_from_pose_frames
+from .windows import POSE_CLIP_LEN, WindowJob
 
 
 @dataclass
@@ -28,11 +28,11 @@ class WindowInputs:
     rgb: np.ndarray  # (3, 16, 224, 224) float32, normalized
 
 
-def sample_pose_frames(job: WindowJob) -> np.ndarray:
-    """The 48 source frames of a window, sampled as in testing (PYSKL ``UniformSampleFrames``)."""
+def sample_pose_frames(job: WindowJob, pose_len: int = POSE_CLIP_LEN) -> np.ndarray:
+    """The 48 (``pose_len``) source frames of a window, sampled as in testing (PYSKL ``UniformSampleFrames``)."""
     from ..preprocess import uniform_sample
 
-    return job.start + np.asarray(uniform_sample(job.end - job.start, POSE_CLIP_LEN), np.int64)
+    return job.start + np.asarray(uniform_sample(job.end - job.start, pose_len), np.int64)
 
 
 def person_rows(job: WindowJob, num_people: int) -> slice:
@@ -83,14 +83,21 @@ def iter_window_inputs(
     jobs: Sequence[WindowJob],
     normalization,
     clock: StageClock,
+    spec=None,
 ) -> Iterator[WindowInputs]:
-    """Yield the inputs of every job, in job order, from one sequential decode of the video."""
-    from ..preprocess import build_inputs
+    """Yield the inputs of every job, in job order, from one sequential decode of the video.
 
+    ``spec`` (:class:`core_model.preprocess.spec.InputSpec`, default the paper's) gives the clip
+    lengths and crop sizes the model was trained with.
+    """
+    from ..preprocess import build_inputs, rgb_from_pose
+    from ..preprocess.spec import InputSpec
+
+    spec = spec if spec is not None else InputSpec()
     plans: List[Tuple[WindowJob, np.ndarray, np.ndarray]] = []
     for job in jobs:
-        pose_frames = sample_pose_frames(job)
-        plans.append((job, pose_frames, rgb_from_pose_frames(pose_frames)))
+        pose_frames = sample_pose_frames(job, spec.pose_frames)
+        plans.append((job, pose_frames, rgb_from_pose(pose_frames, spec.rgb_frames)))
     if not plans:
         return
     users: Dict[int, int] = {}  # frame -> number of jobs still needing it
@@ -110,7 +117,9 @@ def iter_window_inputs(
             with clock.timed("preprocess"):
                 built = build_inputs(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape,
                                      lambda idx: np.stack([frames[int(f)] for f in idx]), job.start, job.end,
-                                     normalization=normalization)
+                                     normalization=normalization, pose_len=spec.pose_frames,
+                                     rgb_len=spec.rgb_frames, rgb_size=spec.rgb_size,
+                                     heatmap_size=spec.heatmap_size)
             if not np.array_equal(built.rgb_frames, rgb_frames):
                 raise RuntimeError("window sampling disagrees with core_model.preprocess.build_inputs")
             for f in set(rgb_frames.tolist()):

@@ -30,6 +30,7 @@ class PreparedModel:
     key: str  # cache identity: checkpoint hash, or untrained config + seed, or weights hash
     normalization: object  # core_model.preprocess.normalization.Normalization
     info: dict = field(default_factory=dict)  # provenance shown in the summary
+    inputs: object = None  # core_model.preprocess.spec.InputSpec the model was trained with (None: the paper's)
     _folded: object = field(default=None, repr=False)
 
     def inference_module(self):
@@ -74,6 +75,7 @@ def prepare_model(
 
     from ..models import create_epam_net, load_checkpoint
     from ..preprocess.normalization import DEFAULT, Normalization
+    from ..preprocess.spec import InputSpec
 
     if model is not None:
         names = _resolve_names(class_names, list(getattr(model, "class_names", None) or []) or None)
@@ -86,7 +88,8 @@ def prepare_model(
             raise ConfigError("Give the class names of this model.")
         prepared = PreparedModel(model, names, getattr(model, "name", "custom model"), bool(trained),
                                  "weights:" + state_dict_hash(model),
-                                 getattr(model, "normalization", None) or DEFAULT, {"config": getattr(model, "config", {})})
+                                 getattr(model, "normalization", None) or DEFAULT, {"config": getattr(model, "config", {})},
+                                 inputs=getattr(model, "input_spec", None))
     elif checkpoint is not None:
         path = Path(checkpoint)
         if not path.is_file():
@@ -107,6 +110,7 @@ def prepare_model(
             Normalization.from_dict(info.normalization) if info.normalization else module.normalization,
             {"checkpoint": str(path.resolve()), "config": dict(info.config), "provenance": dict(info.provenance),
              "format_version": info.format_version},
+            inputs=InputSpec.from_provenance(info.provenance),
         )
     else:
         names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)

@@ -181,7 +181,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
     with clock.timed("model_load"):
         module = prepared.inference_module().to(device)
     batch_size = settings.batch_for(device.type)
-    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock),
+    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs),
                       depth=max(2, 2 * batch_size), cancel=cancel)
     rows: List[dict] = []
     try:
@@ -226,8 +226,8 @@ def _outputs_to_rows(out, batch: List[WindowInputs]) -> List[dict]:
             "window_start": item.job.start, "window_end": item.job.end, "person": item.job.person,
             "pose_frames": item.pose_frames, "rgb_frames": item.rgb_frames, "boxes": item.box,
             "prob_rgb": p_rgb[i], "prob_pose": p_pose[i], "prob_fused": fused[i],
-            "spatial_attention": None if spatial is None else spatial[i].reshape(16, 7, 7),
-            "temporal_attention": None if temporal is None else temporal[i].reshape(16),
+            "spatial_attention": None if spatial is None else spatial[i],  # (T_rgb, h, w) of the model's inputs
+            "temporal_attention": None if temporal is None else temporal[i],
         })
     return rows
 

@@ -38,6 +38,8 @@ def build_inputs(
     normalization: Normalization = DEFAULT,
     pose_len: int = POSE_CLIP_LEN,
     rgb_len: int = RGB_CLIP_LEN,
+    rgb_size: int = 224,
+    heatmap_size: int = 56,
 ) -> WindowInputs:
     """Build both inputs for frames ``[window_start, window_end)`` of a video.
 
@@ -46,6 +48,8 @@ def build_inputs(
     (PYSKL test-time rule unless ``train``), the RGB frames are every third of them, the crop
     box encloses the skeletons of the sampled frames, and ``frames_fn(indices)`` returns the
     uint8 RGB frames (N, H, W, 3) at source indices, e.g. ``VideoReader.get_frames``.
+    ``pose_len`` / ``rgb_len`` / ``rgb_size`` / ``heatmap_size`` follow the model's
+    :class:`core_model.preprocess.spec.InputSpec` (the paper's 48 / 16 / 224 / 56 by default).
     """
     length = int(window_end) - int(window_start)
     if length < 1 or window_start < 0 or window_end > keypoint.shape[1]:
@@ -55,6 +59,6 @@ def build_inputs(
     kp = np.asarray(keypoint)[:, pose_frames]
     sc = None if score is None else np.asarray(score)[:, pose_frames]
     box = compact_box(kp, img_shape, score=sc)
-    heatmaps = heatmap_volume(kp, sc, box, flip=flip)
-    rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, normalization=normalization, flip=flip)
+    heatmaps = heatmap_volume(kp, sc, box, size=heatmap_size, flip=flip)
+    rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, size=rgb_size, normalization=normalization, flip=flip)
     return WindowInputs(rgb, heatmaps, pose_frames, rgb_frames, box)
