@@ -98,7 +98,7 @@ def write_reader_clip(reader: VideoReader, start: int, stop: int, out_path: str 
     out = None
     count = 0
     try:
-        out = av.open(str(out_path), "w", options={"movflags": "+faststart"})
+        out = av.open(str(out_path), "w", format="mp4", options={"movflags": "+faststart"})
         stream = out.add_stream("libx264", rate=Fraction(reader.fps).limit_denominator(1001),
                                 options={"crf": str(int(crf)), "preset": preset})
         stream.width, stream.height = box[2] - box[0], box[3] - box[1]
