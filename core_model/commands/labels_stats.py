@@ -1,0 +1,54 @@
+"""``epam labels stats PROJECT``: time budget per label, video and person."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+
+HELP = "time budget per label, video and person: total time, share of the video, bouts, mean bout length"
+
+COLUMNS = ("video", "person", "label", "seconds", "share", "bouts", "mean_bout")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--csv", metavar="FILE", help="also write the table to FILE (CSV)")
+
+
+def write_csv(path, budgets) -> None:
+    """The budgets as CSV, written aside and renamed."""
+    from ..fileio import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        for b in budgets:
+            writer.writerow(b.to_dict())
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..project import ProjectStore
+    from ..review.project_review import project_budgets
+    from ..review.stats import summarize
+
+    with ProjectStore.open(args.project, read_only=True) as store:
+        budgets = project_budgets(store)
+    if args.csv:
+        try:
+            write_csv(args.csv, budgets)
+        except OSError as exc:
+            from ..errors import ConfigError
+            raise ConfigError(f"Cannot write '{args.csv}': {exc.strerror or exc}.") from exc
+    if args.json:
+        print(json.dumps({"budgets": [b.to_dict() for b in budgets], "per_label": summarize(budgets, "label")}))
+        return 0
+    if not budgets:
+        print("no labels yet")
+        return 0
+    print(f"{'video':28s} {'person':>6s} {'label':28s} {'time':>9s} {'share':>6s} {'bouts':>5s} {'mean':>7s}")
+    for b in budgets:
+        who = "all" if b.person == -1 else str(b.person)
+        print(f"{b.video[-28:]:28s} {who:>6s} {b.label[:28]:28s} {b.seconds:8.1f}s {100 * b.share:5.1f}% "
+              f"{b.bouts:5d} {b.mean_bout:6.1f}s")
+    return 0

@@ -1,0 +1,179 @@
+"""Agreement, review queue and time budgets over a project (store + the analyses it records).
+
+A class is identified by its *name*: human labels (the project's label set) and model classes (the analysis'
+class list) meet in one name list. Model segments of a person come from a per-person analysis row of that person
+when there is one, otherwise from the everybody rows.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..analysis.results import AnalysisResult, ResultsError
+from .agreement import AgreementReport, agreement_from_frames
+from .frames import NO_LABEL, frame_codes
+from .queue import QueueSettings, ReviewItem, build_queue
+from .stats import Budget, time_budgets
+
+MODEL, HUMAN = "model", "human"
+
+
+class ResultCache:
+    """Analysis results of the project's videos, loaded once and reloaded when their folder changes."""
+
+    def __init__(self) -> None:
+        self._cache: Dict[Path, Tuple[float, AnalysisResult]] = {}
+
+    def get(self, store, video_id: int) -> Optional[AnalysisResult]:
+        folder = store.analysis_folder(video_id)
+        if folder is None or not Path(folder).is_dir():
+            return None
+        folder = Path(folder)
+        try:
+            stamp = (folder / "summary.json").stat().st_mtime_ns
+        except OSError:
+            return None
+        hit = self._cache.get(folder)
+        if hit is None or hit[0] != stamp:
+            try:
+                hit = (stamp, AnalysisResult.load(folder))
+            except ResultsError:
+                return None
+            self._cache[folder] = hit
+        return hit[1]
+
+    def put(self, folder, result: AnalysisResult) -> None:
+        """Remember a result the caller already holds (the app after an analysis)."""
+        folder = Path(folder)
+        self._cache[folder] = ((folder / "summary.json").stat().st_mtime_ns, result)
+
+
+class NameIndex:
+    """Class names of both sides in one list; ``code(name)`` adds unknown names."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: List[str] = []
+        self._index: Dict[str, int] = {}
+        for name in names:
+            self.code(name)
+
+    def code(self, name: str) -> int:
+        if name not in self._index:
+            self._index[name] = len(self.names)
+            self.names.append(name)
+        return self._index[name]
+
+
+def parse_side(text: str) -> Tuple[str, Optional[str]]:
+    """``model`` | ``human`` | ``author:NAME`` -> (kind, author)."""
+    text = text.strip()
+    if text in (MODEL, HUMAN):
+        return text, None
+    if text.startswith("author:") and text[7:].strip():
+        return "author", text[7:].strip()
+    from .agreement_errors import AgreementError
+    raise AgreementError(f"'{text}' is not a side to compare: use model, human or author:NAME.")
+
+
+def human_lanes(store, video, names: NameIndex, author: Optional[str] = None) -> Dict[int, np.ndarray]:
+    """Per-person frame codes of the human labels of ``video`` (one author's only when ``author``)."""
+    labels = {lab.id: lab.name for lab in store.labels()}
+    lanes: Dict[int, List[Tuple[int, int, int]]] = {}
+    for seg in store.segments(video_id=video.id):
+        if author is not None and (seg.author or "") != author:
+            continue
+        lanes.setdefault(seg.person, []).append((seg.start_frame, seg.end_frame, names.code(labels[seg.label_id])))
+    return {p: frame_codes(spans, video.frame_count) for p, spans in lanes.items()}
+
+
+def model_lane(result: AnalysisResult, person: int, frame_count: int, names: NameIndex) -> np.ndarray:
+    """Frame codes of the model's segments for ``person`` (everybody rows when the person has none)."""
+    people = result.people()
+    source = person if person in people else -1
+    spans = [(s.start_frame, s.end_frame, names.code(s.class_name)) for s in result.segments if s.person == source]
+    return frame_codes(spans, frame_count)
+
+
+def _sides(store, video, names, between, results: ResultCache):
+    """Reference and other frame codes (concatenated over the persons of ``video``) or None."""
+    (kind_a, author_a), (kind_b, author_b) = (parse_side(s) for s in between)
+    if MODEL in (kind_a, kind_b):
+        human_side = (kind_b, author_b) if kind_a == MODEL else (kind_a, author_a)
+        result = results.get(store, video.id)
+        if result is None:
+            return None
+        lanes = human_lanes(store, video, names, human_side[1])
+        refs, others = [], []
+        for person, codes in sorted(lanes.items()):
+            refs.append(codes)
+            others.append(model_lane(result, person, video.frame_count, names))
+        return refs, others, True
+    lanes_a = human_lanes(store, video, names, author_a)
+    lanes_b = human_lanes(store, video, names, author_b)
+    common = sorted(set(lanes_a) & set(lanes_b))
+    return [lanes_a[p] for p in common], [lanes_b[p] for p in common], False
+
+
+def project_agreement(store, between: Sequence[str] = (HUMAN, MODEL), video_ids: Optional[Sequence[int]] = None,
+                      results: Optional[ResultCache] = None) -> Tuple[AgreementReport, Dict[int, AgreementReport]]:
+    """Frame-level agreement over the project and per video. ``between`` = (reference, other) with sides
+    ``human``, ``model`` or ``author:NAME``; the human side is the reference (confusion rows)."""
+    between = tuple(between)
+    if between[0] == MODEL:  # rows are always the human side
+        between = (between[1], between[0])
+    results = results or ResultCache()
+    names = NameIndex(lab.name for lab in store.labels())
+    per_video_codes: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
+    count_missing = True
+    for video in store.videos():
+        if video_ids is not None and video.id not in video_ids:
+            continue
+        sides = _sides(store, video, names, between, results)
+        if sides is None or not sides[0]:
+            continue
+        refs, others, count_missing = sides
+        per_video_codes[video.id] = (np.concatenate(refs), np.concatenate(others))
+    all_ref = np.concatenate([r for r, _ in per_video_codes.values()]) if per_video_codes else np.zeros(0, np.int64)
+    all_oth = np.concatenate([o for _, o in per_video_codes.values()]) if per_video_codes else np.zeros(0, np.int64)
+    kwargs = dict(count_missing_other=count_missing, reference_name=between[0], other_name=between[1])
+    overall = agreement_from_frames(all_ref, all_oth, names.names, **kwargs)
+    per_video = {vid: agreement_from_frames(r, o, names.names, **kwargs) for vid, (r, o) in per_video_codes.items()}
+    return overall, per_video
+
+
+def video_queue(store, video, result: AnalysisResult, settings: QueueSettings = QueueSettings()) -> List[ReviewItem]:
+    """Review items of one video of the project (coverage from all of its labels)."""
+    names = NameIndex()
+    return build_queue(result, label_frames=human_lanes(store, video, names), video_id=video.id, settings=settings)
+
+
+def project_queue(store, video_ids: Optional[Sequence[int]] = None, results: Optional[ResultCache] = None,
+                  settings: QueueSettings = QueueSettings()) -> List[ReviewItem]:
+    """The review queue over the project's analysed videos, best first (done items last)."""
+    results = results or ResultCache()
+    items: List[ReviewItem] = []
+    for video in store.videos():
+        if video_ids is not None and video.id not in video_ids:
+            continue
+        result = results.get(store, video.id)
+        if result is not None:
+            items.extend(video_queue(store, video, result, settings))
+    items.sort(key=lambda it: (it.done, -it.score, it.video_id or 0, it.start_frame, it.person))
+    return items
+
+
+def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Budget]:
+    """Time budgets per video, person and label of the project's labels (from the videos' real timestamps)."""
+    labels = {lab.id: lab.name for lab in store.labels()}
+    videos = {v.id: v for v in store.videos() if video_ids is None or v.id in video_ids}
+    ids = {v.rel_path: v.id for v in videos.values()}
+    segs = [(videos[s.video_id].rel_path, s.person, s.start_frame, s.end_frame, labels[s.label_id])
+            for s in store.segments() if s.video_id in videos]
+
+    def duration(name: str) -> float:
+        video = videos[ids[name]]
+        return store.frame_time(video.id, video.frame_count) - store.frame_time(video.id, 0)
+
+    return time_budgets(segs, lambda name, frame: store.frame_time(ids[name], frame), duration)
