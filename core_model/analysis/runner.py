@@ -64,6 +64,7 @@ def analyze_video(
         if use_cache:
             cached = load_cached(key)
             if cached is not None:
+                describe_video(cached, video)
                 cached.summary["cache"] = {"hit": True, "seconds": round(time.perf_counter() - t0, 4)}
                 if out_dir is not None:
                     cached.save(out_dir)
@@ -114,7 +115,18 @@ def cached_result(video, *, checkpoint=None, class_names=None, settings: Optiona
     prepared = model if isinstance(model, PreparedModel) else prepare_model(
         checkpoint, class_names, seed=settings.seed, model=model)
     request = request_key_for(content_key(video), prepared, settings)
-    return load_cached(analysis_key(request, poses_hash(poses)))
+    cached = load_cached(analysis_key(request, poses_hash(poses)))
+    return describe_video(cached, video) if cached is not None else None
+
+
+def describe_video(result: AnalysisResult, video: Path) -> AnalysisResult:
+    """Make a cached ``result`` (keyed by content, maybe made for a copy elsewhere) name ``video``."""
+    info = result.summary.setdefault("video", {})
+    info["path"], info["name"] = str(Path(video).resolve()), Path(video).name
+    source = result.summary.get("poses", {}).get("source")
+    if isinstance(source, dict) and "source" in source:
+        source["source"] = Path(video).name
+    return result
 
 
 def request_key_for(video_key: str, prepared: PreparedModel, settings: AnalysisSettings, device=None) -> str:

@@ -90,7 +90,7 @@ def run(args) -> int:
     seconds = time.perf_counter() - started
     if interactive:
         sys.stderr.write("\n")
-    poses.meta.setdefault("source", video.name)
+    poses.meta["source"] = video.name  # the cache is keyed by content: name the video asked for
     poses.save(output)
     info = summary(poses, seconds, output, cached)
     if args.json:

@@ -12,7 +12,7 @@ from ..paths import cache_dir
 from .format import Poses
 
 #: bump when extraction or tracking changes what is produced for the same settings
-PIPELINE_VERSION = 2  # 2: adaptive detection (discovery passes)
+PIPELINE_VERSION = 3  # 2: adaptive detection (discovery passes); 3: fixed chunks (worker-count independent)
 
 
 def settings_key(settings: dict) -> str:

@@ -51,7 +51,11 @@ def _check_video(video_path) -> Path:
 
 def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe") -> Optional[Poses]:
     """Poses cached by an earlier :func:`extract_poses` with the same settings, else ``None`` (never extracts)."""
-    return cache.load_cached(_check_video(video_path), _settings(max_people, backend))
+    path = _check_video(video_path)
+    hit = cache.load_cached(path, _settings(max_people, backend))
+    if hit is not None:
+        hit.meta["source"] = path.name  # cached by content: maybe extracted from a copy of this video
+    return hit
 
 
 def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
@@ -74,6 +78,7 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     if use_cache:
         hit = cache.load_cached(path, settings)
         if hit is not None:
+            hit.meta["source"] = path.name
             if progress is not None:
                 progress(hit.num_frames, hit.num_frames)
             return hit

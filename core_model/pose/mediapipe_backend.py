@@ -275,14 +275,16 @@ class MediaPipePoseExtractor:
             self._switch(count)
 
     def reset(self) -> None:
-        """Forget the people being tracked (before jumping to a later part of the video).
+        """Forget everything about earlier frames (before jumping to another part of the video).
 
-        MediaPipe offers no reset in VIDEO mode; a landmarker tracking people is fed one black frame
-        before its next use (one inference instead of rebuilding the graph).
+        The tracking landmarkers are closed and made afresh when next used (~70 ms each): feeding
+        one a black frame loses its poses but not its smoothed visibilities, and the poses after a
+        reset must equal those of a new extractor (chunked extraction is deterministic only so).
         """
         for tracker in self._trackers.values():
-            if tracker.tracked > 0:
-                tracker.stale = True
+            tracker.landmarker.close()
+        self._trackers.clear()
+        self._first_frame = True
         if self.adaptive:
             self._k = 1
         self._below, self._since_discovery, self._discovery_due = 0, 0, False

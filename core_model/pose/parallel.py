@@ -1,12 +1,12 @@
 """Run a pose extractor over a whole video, in the calling process plus spawned worker processes.
 
 The calling process and ``workers - 1`` spawned processes share the video through a
-:class:`~.scheduling.RangeTable`: the caller starts on the whole video, every worker that comes up
-steals half of the largest range left (split at a key frame), so late starters (importing MediaPipe
-takes a second or two) and fast workers balance out while ranges stay long. Each worker decodes its
-own ranges with its own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays
-back; tracking then runs once, in frame order, in the caller, which links tracks across range
-borders. MediaPipe is not fork-safe, hence the ``spawn`` context.
+:class:`~.scheduling.RangeTable` of fixed chunks (borders that depend on the video only); each
+takes the next chunk nobody has taken and starts it from a fresh extractor state, so the result
+does not depend on the number of workers or on timing. Each worker decodes its own chunks with its
+own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays back; tracking then
+runs once, in frame order, in the caller, which links tracks across chunk borders. MediaPipe is
+not fork-safe, hence the ``spawn`` context.
 """
 from __future__ import annotations
 
@@ -29,9 +29,7 @@ from .scheduling import RangeTable
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
 Batch = List[Tuple[int, np.ndarray, np.ndarray]]
 _BATCH_FRAMES = 8
-_RANGES_PER_WORKER = 4
 _MIN_OVERLAP = 10
-_MIN_FRAMES_PER_WORKER = 60
 _ERRORS = {"PoseError": PoseError, "VideoError": VideoError}
 
 
@@ -45,12 +43,12 @@ class VideoInfo:
     img_shape: Tuple[int, int]
 
 
-def default_workers(frame_count: int, workers: Optional[int] = None) -> int:
-    """``workers`` (default: one per core), reduced so each has at least ~60 frames."""
+def default_workers(chunks: int, workers: Optional[int] = None) -> int:
+    """``workers`` (default: one per core), at most one per chunk."""
     wanted = workers if workers is not None else (os.cpu_count() or 1)
     if int(wanted) < 1:
         raise ConfigError(f"The number of workers must be at least 1, got {wanted}.")
-    return max(1, min(int(wanted), frame_count // _MIN_FRAMES_PER_WORKER))
+    return max(1, min(int(wanted), int(chunks)))
 
 
 def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetections:
@@ -63,11 +61,12 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
 
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
                 stopped: Callable[[], bool], overlap: int) -> None:
-    """Take ranges from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
+    """Take chunks from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
-    After its own range a worker goes on into the next range (up to ``overlap`` frames) until it sees
-    nobody: those frames, tracked with history, replace the next worker's cold-start results, so
-    range borders do not lose people that MediaPipe was tracking but would not detect afresh.
+    Every chunk starts from a fresh extractor state (whoever ran before). After its own chunk a worker
+    goes on into the next one (up to ``overlap`` frames) until it sees nobody: those frames, tracked
+    with history, replace the cold-start results of the next chunk, so chunk borders do not lose
+    people that MediaPipe was tracking but would not detect afresh.
     """
     from ..video import VideoReader
 
@@ -83,8 +82,8 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
         slot = table.take()
         while slot is not None and not stopped():
             start = table.start(slot)
-            if previous_end is not None and previous_end != start:
-                extractor.reset()
+            if previous_end is not None:
+                extractor.reset()  # a chunk's poses must not depend on which chunk this worker did before
             previous_end = _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap)
             if previous_end is None:
                 return
@@ -185,16 +184,21 @@ def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
 def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: Optional[dict] = None,
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
                              cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
-                             local_worker: bool = True) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+                             local_worker: bool = True, chunk_frames: Optional[int] = None,
+                             ) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
 
     ``local_worker``: the calling thread is one of the ``workers`` (fastest start). MediaPipe holds
     the GIL while it runs, so a GUI should pass False: then all workers are spawned processes.
+    ``chunk_frames`` overrides the chunk length (:func:`~.scheduling.chunk_length`; for tests): the
+    result depends on it, never on ``workers``.
     """
     options = dict(options or {})
     info, key_frames = video_info(path)
     total = info.frame_count
-    workers = default_workers(total, workers)
+    ctx = mp.get_context("spawn")
+    table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames)
+    workers = default_workers(len(table), workers)
     overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
     frames: List[Optional[FrameDetections]] = [None] * total
     continued: dict = {}
@@ -208,8 +212,6 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         done += advanced
         report(progress, done, total)
 
-    ctx = mp.get_context("spawn")
-    table = RangeTable(ctx, total, capacity=workers * _RANGES_PER_WORKER, key_frames=key_frames)
     spawned = workers - 1 if local_worker else workers
     results = ctx.Queue() if spawned else None
     stop_event = ctx.Event()

@@ -1,95 +1,89 @@
-"""Work sharing between pose workers: contiguous frame ranges split by stealing.
+"""Work sharing between pose workers: fixed chunks of the video, handed out in order.
 
-The first worker owns the whole video. A worker with nothing to do steals the second half of the
-range with the most frames left, split at a key frame near the middle when there is one (cheap
-seek). Ranges stay long and contiguous (MediaPipe tracks people from frame to frame, every range
-start costs a fresh detection), yet late starters and fast workers balance out automatically.
+The chunk borders depend on the video only (its frame count and key frames), never on the number
+of workers or on timing, and every chunk starts from a fresh extractor state: so the poses are the
+same whichever worker runs which chunk, how many there are and how busy the machine is. A chunk
+border lies on a key frame near its ideal place when there is one (cheap seek).
 
-The table lives in shared memory (``multiprocessing`` ``Array`` with its lock) so workers in
-other processes see it; all operations take the lock.
+The next-chunk counter lives in shared memory (``multiprocessing`` ``Value`` with its lock) so
+workers in other processes see it.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import math
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-_FIELDS = 3  # start, position (next frame to do), stop
+#: a chunk has at least this many frames (each border costs a cold start plus a short re-tracked overlap)
+MIN_CHUNK_FRAMES = 200
+#: long videos are cut into about this many chunks (enough to balance many workers)
+TARGET_CHUNKS = 32
+
+
+def chunk_length(frame_count: int) -> int:
+    """The ideal chunk length for a video of ``frame_count`` frames."""
+    return max(MIN_CHUNK_FRAMES, math.ceil(max(frame_count, 0) / TARGET_CHUNKS))
+
+
+def plan_chunks(frame_count: int, chunk_frames: Optional[int] = None,
+                key_frames: Optional[Sequence[int]] = None) -> List[Tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(frame_count)``: a function of its arguments only.
+
+    Borders are at multiples of ``chunk_frames`` (default :func:`chunk_length`), moved to the
+    nearest key frame within 20 % of the length; a tail shorter than half a chunk joins the last one.
+    """
+    n = int(frame_count)
+    if n <= 0:
+        return []
+    length = int(chunk_frames or chunk_length(n))
+    keys = np.asarray(key_frames if key_frames is not None else [], dtype=np.int64)
+    borders = [0]
+    ideal = length
+    while ideal < n:
+        near = keys[(keys > borders[-1]) & (np.abs(keys - ideal) <= 0.2 * length)]
+        border = int(near[np.argmin(np.abs(near - ideal))]) if len(near) else ideal
+        if n - border < length / 2:
+            break
+        borders.append(border)
+        ideal = border + length
+    borders.append(n)
+    return list(zip(borders[:-1], borders[1:]))
 
 
 class RangeTable:
-    """Shared table of ``[start, stop)`` ranges with the position reached in each."""
+    """The fixed chunks of one video and which of them have been handed out (shared between processes)."""
 
-    def __init__(self, ctx, frame_count: int, capacity: int, key_frames: Optional[Sequence[int]] = None,
-                 min_steal: int = 40) -> None:
+    def __init__(self, ctx, frame_count: int, chunk_frames: Optional[int] = None,
+                 key_frames: Optional[Sequence[int]] = None) -> None:
         self.frame_count = int(frame_count)
-        self.capacity = int(capacity)
-        self.min_steal = int(min_steal)
-        self.key_frames = np.asarray(key_frames if key_frames is not None else [], dtype=np.int64)
-        self._slots = ctx.Array("q", _FIELDS * self.capacity)  # zeros: empty slots
-        self._used = ctx.Value("i", 0, lock=False)
-        self._lock = self._slots.get_lock()
+        self.chunks = np.asarray(plan_chunks(frame_count, chunk_frames, key_frames), np.int64).reshape(-1, 2)
+        self._next = ctx.Value("i", 0)
 
-    # -- helpers (lock held) --------------------------------------------------------------
-    def _get(self, slot: int):
-        base = _FIELDS * slot
-        return self._slots[base], self._slots[base + 1], self._slots[base + 2]
+    def __len__(self) -> int:
+        return int(len(self.chunks))
 
-    def _set(self, slot: int, start: int, pos: int, stop: int) -> None:
-        base = _FIELDS * slot
-        self._slots[base], self._slots[base + 1], self._slots[base + 2] = start, pos, stop
-
-    def _split_point(self, pos: int, stop: int) -> int:
-        middle = (pos + stop) // 2
-        window = (stop - pos) * 0.2
-        near = self.key_frames[(self.key_frames > pos + 1) & (np.abs(self.key_frames - middle) <= window)]
-        return int(near[np.argmin(np.abs(near - middle))]) if len(near) else middle
-
-    # -- API ------------------------------------------------------------------------------
     def take(self) -> Optional[int]:
-        """A new slot to work on: the whole video for the first caller, else half of the largest range left."""
-        with self._lock:
-            used = self._used.value
-            if used == 0:
-                if self.frame_count <= 0:
-                    return None
-                self._set(0, 0, 0, self.frame_count)
-                self._used.value = 1
-                return 0
-            if used >= self.capacity:
+        """The next chunk nobody has taken, or ``None`` when all are taken."""
+        with self._next.get_lock():
+            slot = self._next.value
+            if slot >= len(self.chunks):
                 return None
-            left = [(self._get(s)[2] - self._get(s)[1], s) for s in range(used)]
-            remaining, victim = max(left)
-            if remaining < self.min_steal:
-                return None
-            start, pos, stop = self._get(victim)
-            split = self._split_point(pos, stop)
-            self._set(victim, start, pos, split)
-            self._set(used, split, split, stop)
-            self._used.value = used + 1
-            return used
+            self._next.value = slot + 1
+            return slot
 
     def start(self, slot: int) -> int:
-        with self._lock:
-            return self._get(slot)[0]
+        return int(self.chunks[slot, 0])
 
     def advance(self, slot: int, frame: int) -> bool:
-        """Claim ``frame`` for ``slot``: False once ``frame`` is at or past the (maybe shrunk) stop."""
-        with self._lock:
-            start, _pos, stop = self._get(slot)
-            if frame >= stop:
-                return False
-            self._set(slot, start, frame + 1, stop)
-            return True
+        """Whether ``frame`` belongs to chunk ``slot`` (False once at or past its stop)."""
+        return frame < int(self.chunks[slot, 1])
 
     def finish(self, slot: int) -> int:
-        """Mark ``slot`` done (nothing left to steal) and return its final stop."""
-        with self._lock:
-            start, _pos, stop = self._get(slot)
-            self._set(slot, start, stop, stop)
-            return stop
+        """The stop of chunk ``slot``."""
+        return int(self.chunks[slot, 1])
 
     def ranges(self) -> list:
-        """``[(start, stop), ...]`` of the slots handed out so far (for tests and diagnostics)."""
-        with self._lock:
-            return sorted((self._get(s)[0], self._get(s)[2]) for s in range(self._used.value))
+        """``[(start, stop), ...]`` of the chunks handed out so far (for tests and diagnostics)."""
+        with self._next.get_lock():
+            return [tuple(int(v) for v in c) for c in self.chunks[: self._next.value]]

@@ -184,7 +184,7 @@ def test_cli_extract_writes_pose_file_and_json_summary(bikes_video, tmp_path, ca
 
 
 def test_range_border_inside_the_cyclist_shot_keeps_his_track(bikes_video, tmp_path):
-    """Two workers split a clip mid-shot: the first continues past its border with tracking history,
+    """Two chunks split a clip mid-shot: the first continues past its border with tracking history,
     and tracking in the parent links the cyclist across the border into one track."""
     import multiprocessing as mp
 
@@ -196,7 +196,7 @@ def test_range_border_inside_the_cyclist_shot_keeps_his_track(bikes_video, tmp_p
 
     clip = tmp_path / "cyclist.mp4"
     write_clip(bikes_video, 104, 137, clip)
-    table = RangeTable(mp.get_context("spawn"), 33, capacity=2, min_steal=10)
+    table = RangeTable(mp.get_context("spawn"), 33, chunk_frames=16)
     first, second = table.take(), table.take()
     assert table.ranges() == [(0, 16), (16, 33)]
     base, continued = {}, {}

@@ -57,19 +57,13 @@ def test_dedupe_drops_near_copies_only():
     assert dedupe(kp, sc).tolist() == [0, 2]
 
 
-def test_range_table_steals_half_at_a_key_frame_and_never_loses_frames():
+def test_range_table_hands_out_fixed_chunks_once_each():
     ctx = mp.get_context("spawn")
-    table = RangeTable(ctx, 250, capacity=4, key_frames=[0, 30, 76, 137, 187, 242], min_steal=40)
-    first = table.take()
-    assert table.ranges() == [(0, 250)]
-    for idx in range(50):
-        assert table.advance(first, idx)
-    thief = table.take()  # 200 frames left: split near 150 -> key frame 137
-    assert table.ranges() == [(0, 137), (137, 250)]
-    assert table.start(thief) == 137
-    assert not table.advance(first, 137) and table.advance(first, 136)
-    assert table.finish(first) == 137
-    for idx in range(137, 220):
-        table.advance(thief, idx)
-    assert table.take() is None  # 30 frames left < min_steal
-    assert table.finish(thief) == 250
+    table = RangeTable(ctx, 250, chunk_frames=80, key_frames=[0, 30, 76, 137, 187, 242])
+    assert len(table) == 3
+    first, second = table.take(), table.take()
+    assert (first, second) == (0, 1) and table.ranges() == [(0, 76), (76, 156)]
+    assert table.start(second) == 76 and table.advance(first, 75) and not table.advance(first, 76)
+    assert table.finish(first) == 76
+    assert table.take() == 2 and table.take() is None
+    assert table.ranges() == [(0, 76), (76, 156), (156, 250)]
