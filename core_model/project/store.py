@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ SEG_COLS = ("id, video_id, person, start_frame, end_frame, label_id, source, mod
 VID_COLS = "id, rel_path, content_key, frame_count, fps, duration, size, width, height, last_path"
 _VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 _SEARCH_LIMIT = 20000  # files looked at when searching the project folder for a moved video
+_LISTING_TTL_S = 5.0
 
 
 def default_author() -> str:
@@ -83,6 +85,7 @@ class ProjectStore:
         self._subscribers: List[Callable[[Change], None]] = []
         self._timestamps: Dict[int, np.ndarray] = {}
         self._resolved: Dict[int, Path] = {}
+        self._listings: Dict[tuple, tuple] = {}
 
     @property
     def read_only(self) -> bool:
@@ -467,23 +470,32 @@ class ProjectStore:
             self._store_location(video_id, found)
         return found
 
+    def _video_files(self, folder: Path, recursive: bool) -> List[Path]:
+        """Video files under ``folder`` (listing cached for a few seconds: resolving many videos walks once)."""
+        key = (folder, recursive)
+        cached = self._listings.get(key)
+        if cached is not None and time.monotonic() - cached[0] < _LISTING_TTL_S:
+            return cached[1]
+        files: List[Path] = []
+        try:
+            walker = folder.rglob("*") if recursive else folder.iterdir()
+            for seen, p in enumerate(walker):
+                if seen >= _SEARCH_LIMIT:
+                    break
+                if p.suffix.lower() in _VIDEO_SUFFIXES and self.data_dir not in p.parents:
+                    files.append(p)
+        except OSError:
+            pass
+        self._listings[key] = (time.monotonic(), files)
+        return files
+
     def _search_candidates(self, rec: VideoRecord, last: Optional[Path]) -> Iterator[Path]:
-        seen = 0
         folders = [(self.folder, True)]
         for extra in (last.parent if last else None, rec.path.parent):
-            if extra is not None and extra.is_dir():
+            if extra is not None and extra.is_dir() and (extra, False) not in folders:
                 folders.append((extra, False))
         for folder, recursive in folders:
-            try:
-                walker = folder.rglob("*") if recursive else folder.iterdir()
-                for p in walker:
-                    seen += 1
-                    if seen > _SEARCH_LIMIT:
-                        return
-                    if p.suffix.lower() in _VIDEO_SUFFIXES and self.data_dir not in p.parents:
-                        yield p
-            except OSError:
-                continue
+            yield from self._video_files(folder, recursive)
 
     def _store_location(self, video_id: int, path: Path) -> None:
         with self.transaction():
