@@ -93,11 +93,12 @@ def test_sigkill_at_random_moments_loses_no_committed_edit(tmp_path):
     for round_ in range(8):
         child = _spawn([CHILD, str(path), str(round_)])
         assert child.stdout.readline().strip() == "READY", child.stderr.read()
-        time.sleep(rng.uniform(0.05, 0.5))
+        first = child.stdout.readline()  # edits are flowing
+        time.sleep(rng.uniform(0.0, 0.4))
         os.kill(child.pid, signal.SIGKILL)
         out, err = child.communicate()
         assert child.returncode == -signal.SIGKILL, err
-        committed = [line.split() for line in out.splitlines() if line.startswith("C ")]
+        committed = [line.split() for line in (first + out).splitlines() if line.startswith("C ")]
         # the reopened project is consistent ...
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -113,7 +114,7 @@ def test_sigkill_at_random_moments_loses_no_committed_edit(tmp_path):
             if last == reported:
                 assert _fingerprint(path) == committed[-1][2]
         total += len(committed)
-    assert total > 20  # the kills really interrupted a stream of edits
+    assert total >= 16  # the kills really interrupted a stream of edits
 
 
 LOCK_HOLDER = r"""

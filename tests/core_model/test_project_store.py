@@ -327,3 +327,18 @@ def test_save_as_copies_with_paths_relative_to_the_copy(tmp_path, vfr_video):
         assert [s.note for s in other.segments()] == ["n"]
         assert (other.data_dir / "poses" / "v.npz").read_bytes() == b"123"
         assert other.analysis_folder(vid) == other.data_dir / "poses"
+
+
+def test_remove_video_and_lookup_by_path(tmp_path, vfr_video):
+    shutil.copy(vfr_video, tmp_path / "v.mp4")
+    with ProjectStore.create(tmp_path / "p.epam", labels=["a"]) as store:
+        rec = store.add_video(tmp_path / "v.mp4")
+        assert store.video_by_path(tmp_path / "v.mp4") == rec
+        assert store.video_by_path(tmp_path / "nothing.mp4") is None
+        CreateSegment(rec.id, 0, 0, 5, 1).apply(store)
+        with pytest.raises(ProjectError, match="has 1 labeled segment"):
+            store.remove_video(rec.id)
+        store.remove_video(rec.id, force=True)
+        assert store.videos() == [] and store.segments() == []
+        with pytest.raises(ProjectError, match="no video with id"):
+            store.video(rec.id)
