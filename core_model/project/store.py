@@ -236,6 +236,12 @@ class ProjectStore:
     def closed(self) -> bool:
         return self._conn is None
 
+    def __del__(self) -> None:  # a forgotten store must not keep the project locked
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
     def __enter__(self) -> "ProjectStore":
         return self
 
