@@ -4,8 +4,8 @@ Qt-free; the app and ``epam labels agreement|stats`` share these functions.
 """
 from .agreement import AgreementReport, agreement_from_frames, cohen_kappa
 from .frames import NO_LABEL, frame_codes
-from .queue import REASONS, ReviewItem, build_queue
+from .queue import REASONS, ReviewItem, ReviewQueue, build_queue
 from .stats import Budget, time_budgets
 
 __all__ = ["AgreementReport", "agreement_from_frames", "cohen_kappa", "NO_LABEL", "frame_codes", "REASONS",
-           "ReviewItem", "build_queue", "Budget", "time_budgets"]
+           "ReviewItem", "ReviewQueue", "build_queue", "Budget", "time_budgets"]

@@ -14,7 +14,7 @@ import numpy as np
 from ..analysis.results import AnalysisResult, ResultsError
 from .agreement import AgreementReport, agreement_from_frames
 from .frames import NO_LABEL, frame_codes
-from .queue import QueueSettings, ReviewItem, build_queue
+from .queue import QueueSettings, ReviewQueue, build_queue
 from .stats import Budget, time_budgets
 
 MODEL, HUMAN = "model", "human"
@@ -25,6 +25,7 @@ class ResultCache:
 
     def __init__(self) -> None:
         self._cache: Dict[Path, Tuple[float, AnalysisResult]] = {}
+        self._lanes: Dict[int, dict] = {}
 
     def get(self, store, video_id: int) -> Optional[AnalysisResult]:
         folder = store.analysis_folder(video_id)
@@ -43,6 +44,18 @@ class ResultCache:
                 return None
             self._cache[folder] = hit
         return hit[1]
+
+    def model_lane(self, result: AnalysisResult, person: int, frame_count: int, names: "NameIndex") -> np.ndarray:
+        """:func:`model_lane`, with the per-frame class indices remembered per result and person."""
+        key = (id(result), person)
+        local = self._lanes.get(key)
+        if local is None or local[0] is not result:
+            source = person if person in result.people() else -1
+            spans = [(s.start_frame, s.end_frame, s.class_index) for s in result.segments if s.person == source]
+            local = (result, frame_codes(spans, frame_count))
+            self._lanes[key] = local
+        lookup = np.array([names.code(n) for n in result.class_names] + [NO_LABEL], np.int32)
+        return lookup[local[1]]  # NO_LABEL (-1) picks the last entry, NO_LABEL again
 
     def put(self, folder, result: AnalysisResult) -> None:
         """Remember a result the caller already holds (the app after an analysis)."""
@@ -77,14 +90,26 @@ def parse_side(text: str) -> Tuple[str, Optional[str]]:
     raise AgreementError(f"'{text}' is not a side to compare: use model, human or author:NAME.")
 
 
-def human_lanes(store, video, names: NameIndex, author: Optional[str] = None) -> Dict[int, np.ndarray]:
+def segment_rows(store) -> Dict[int, List[Tuple[int, int, int, int, Optional[str]]]]:
+    """All segments as plain ``(person, start, end, label_id, author)`` tuples per video, in one query."""
+    out: Dict[int, list] = {}
+    for video_id, person, start, end, label_id, author in store.conn.execute(
+            "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments"):
+        out.setdefault(video_id, []).append((person, start, end, label_id, author))
+    return out
+
+
+def human_lanes(store, video, names: NameIndex, author: Optional[str] = None, rows=None,
+                label_names: Optional[Dict[int, str]] = None) -> Dict[int, np.ndarray]:
     """Per-person frame codes of the human labels of ``video`` (one author's only when ``author``)."""
-    labels = {lab.id: lab.name for lab in store.labels()}
+    label_names = label_names or {lab.id: lab.name for lab in store.labels()}
+    if rows is None:
+        rows = segment_rows(store).get(video.id, [])
     lanes: Dict[int, List[Tuple[int, int, int]]] = {}
-    for seg in store.segments(video_id=video.id):
-        if author is not None and (seg.author or "") != author:
+    for person, start, end, label_id, seg_author in rows:
+        if author is not None and (seg_author or "") != author:
             continue
-        lanes.setdefault(seg.person, []).append((seg.start_frame, seg.end_frame, names.code(labels[seg.label_id])))
+        lanes.setdefault(person, []).append((start, end, names.code(label_names[label_id])))
     return {p: frame_codes(spans, video.frame_count) for p, spans in lanes.items()}
 
 
@@ -96,22 +121,22 @@ def model_lane(result: AnalysisResult, person: int, frame_count: int, names: Nam
     return frame_codes(spans, frame_count)
 
 
-def _sides(store, video, names, between, results: ResultCache):
-    """Reference and other frame codes (concatenated over the persons of ``video``) or None."""
+def _sides(store, video, names, between, results: ResultCache, rows, label_names):
+    """Reference and other frame codes (one array per compared person of ``video``) or None."""
     (kind_a, author_a), (kind_b, author_b) = (parse_side(s) for s in between)
     if MODEL in (kind_a, kind_b):
         human_side = (kind_b, author_b) if kind_a == MODEL else (kind_a, author_a)
         result = results.get(store, video.id)
         if result is None:
             return None
-        lanes = human_lanes(store, video, names, human_side[1])
+        lanes = human_lanes(store, video, names, human_side[1], rows, label_names)
         refs, others = [], []
         for person, codes in sorted(lanes.items()):
             refs.append(codes)
-            others.append(model_lane(result, person, video.frame_count, names))
+            others.append(results.model_lane(result, person, video.frame_count, names))
         return refs, others, True
-    lanes_a = human_lanes(store, video, names, author_a)
-    lanes_b = human_lanes(store, video, names, author_b)
+    lanes_a = human_lanes(store, video, names, author_a, rows, label_names)
+    lanes_b = human_lanes(store, video, names, author_b, rows, label_names)
     common = sorted(set(lanes_a) & set(lanes_b))
     return [lanes_a[p] for p in common], [lanes_b[p] for p in common], False
 
@@ -127,10 +152,14 @@ def project_agreement(store, between: Sequence[str] = (HUMAN, MODEL), video_ids:
     names = NameIndex(lab.name for lab in store.labels())
     per_video_codes: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
     count_missing = True
+    rows = segment_rows(store)
+    label_names = {lab.id: lab.name for lab in store.labels()}
     for video in store.videos():
         if video_ids is not None and video.id not in video_ids:
             continue
-        sides = _sides(store, video, names, between, results)
+        if video.id not in rows:
+            continue
+        sides = _sides(store, video, names, between, results, rows[video.id], label_names)
         if sides is None or not sides[0]:
             continue
         refs, others, count_missing = sides
@@ -143,25 +172,27 @@ def project_agreement(store, between: Sequence[str] = (HUMAN, MODEL), video_ids:
     return overall, per_video
 
 
-def video_queue(store, video, result: AnalysisResult, settings: QueueSettings = QueueSettings()) -> List[ReviewItem]:
+def video_queue(store, video, result: AnalysisResult, settings: QueueSettings = QueueSettings(),
+                rows=None, label_names=None) -> ReviewQueue:
     """Review items of one video of the project (coverage from all of its labels)."""
-    names = NameIndex()
-    return build_queue(result, label_frames=human_lanes(store, video, names), video_id=video.id, settings=settings)
+    lanes = human_lanes(store, video, NameIndex(), None, rows, label_names)
+    return build_queue(result, label_frames=lanes, video_id=video.id, settings=settings)
 
 
 def project_queue(store, video_ids: Optional[Sequence[int]] = None, results: Optional[ResultCache] = None,
-                  settings: QueueSettings = QueueSettings()) -> List[ReviewItem]:
+                  settings: QueueSettings = QueueSettings()) -> ReviewQueue:
     """The review queue over the project's analysed videos, best first (done items last)."""
     results = results or ResultCache()
-    items: List[ReviewItem] = []
+    queues: List[ReviewQueue] = []
+    rows = segment_rows(store)
+    label_names = {lab.id: lab.name for lab in store.labels()}
     for video in store.videos():
         if video_ids is not None and video.id not in video_ids:
             continue
         result = results.get(store, video.id)
         if result is not None:
-            items.extend(video_queue(store, video, result, settings))
-    items.sort(key=lambda it: (it.done, -it.score, it.video_id or 0, it.start_frame, it.person))
-    return items
+            queues.append(video_queue(store, video, result, settings, rows.get(video.id, []), label_names))
+    return ReviewQueue.concat(queues)
 
 
 def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Budget]:
