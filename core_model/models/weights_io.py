@@ -63,7 +63,7 @@ def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:
 def first_non_finite(state: Mapping[str, torch.Tensor]) -> Optional[str]:
     """The name of the first floating-point tensor holding a NaN or an infinity, or None."""
     for key, value in state.items():
-        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
             return key
     return None
 
