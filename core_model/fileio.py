@@ -280,6 +280,41 @@ def clean_stale_temporaries(folder: PathLike) -> int:
     return removed
 
 
+# ------------------------------------------------------------------------------------------ inputs
+def check_video_path(path: PathLike, *, folder_ok: bool = False) -> Path:
+    """``path`` as a Path if it is a video file (or, with ``folder_ok``, a folder); the same wording everywhere.
+
+    Raises :class:`~core_model.errors.VideoError`: "Video file not found: …" or "… is a folder, not a video file."
+    """
+    from .errors import VideoError
+
+    path = Path(path)
+    if path.is_dir():
+        if folder_ok:
+            return path
+        raise VideoError(f"{path} is a folder, not a video file.")
+    if not path.exists():
+        raise VideoError(f"Video file not found: {path}.")
+    if not path.is_file():
+        raise VideoError(f"{path} is not a regular file.")
+    return path
+
+
+def check_output_location(path: PathLike) -> Path:
+    """Fail early (:class:`OutputError`) when nothing can be written at ``path``: checked before a long job.
+
+    Creates ``path``'s parent folder (it would be created anyway) and probes it with a temporary file.
+    """
+    path = Path(path)
+    _make_parent(path)
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise OutputError(f"Cannot write {path}: the folder {path.parent} is not writable.") from exc
+    return path
+
+
 # ------------------------------------------------------------------------------------------ hashing
 def content_key(path: PathLike, *, full: bool = False) -> str:
     """Content hash of a file for cache keys (SHA-1 hex).

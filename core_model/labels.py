@@ -13,9 +13,19 @@ PRESETS = ("ntu60", "ntu120")
 def load_class_names(spec: str) -> List[str]:
     """Return class names for ``spec``: a preset name (``ntu60``/``ntu120``) or a text file path."""
     path = label_map(spec) if spec in PRESETS else Path(spec)
+    if path.is_dir():
+        raise ConfigError(f"Class list '{spec}' is a folder; give a text file with one class name a line.")
     if not path.is_file():
         raise ConfigError(f"Class list '{spec}' is neither a preset ({', '.join(PRESETS)}) nor a readable file.")
-    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"Class list '{spec}' is not a text file (it should hold one class name a line).") from None
+    except OSError as exc:
+        raise ConfigError(f"Class list '{spec}' cannot be read: {exc.strerror or exc}.") from None
+    if "\x00" in text:
+        raise ConfigError(f"Class list '{spec}' is not a text file (it should hold one class name a line).")
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
         raise ConfigError(f"Class list '{spec}' is empty.")
     return names

@@ -92,6 +92,8 @@ def prepare_model(
                                  inputs=getattr(model, "input_spec", None))
     elif checkpoint is not None:
         path = Path(checkpoint)
+        if path.is_dir():
+            raise CheckpointError(f"Checkpoint '{path}' is a folder, not a checkpoint file.")
         if not path.is_file():
             raise CheckpointError(f"Checkpoint '{path}' does not exist.")
         try:

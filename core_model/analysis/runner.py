@@ -172,6 +172,11 @@ def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache)
 
 
 def _check_poses(poses, reader, video: Path) -> None:
+    from ..pose.format import NUM_JOINTS
+
+    if poses.num_joints != NUM_JOINTS:
+        raise PoseError(f"The poses have {poses.num_joints} joints per person; EPAM-Net reads the {NUM_JOINTS} "
+                        "COCO joints.")
     if poses.num_frames != reader.frame_count:
         raise PoseError(f"The poses have {poses.num_frames} frames but {video.name} has {reader.frame_count}.")
     if poses.num_people == 0 or not (poses.keypoint_score > 0).any():

@@ -94,21 +94,32 @@ def _print_result(result, out_dir: Path, as_json: bool) -> None:
         print(f"  {seg.start_time:8.2f}-{seg.end_time:8.2f} s  {who:<10} {seg.class_name} ({seg.confidence:.2f})")
 
 
+def _failure_line(video: Path, message: str) -> str:
+    """One line per failed video, naming it once."""
+    return f"epam: error: {message}" if video.name in message else f"epam: error: {video.name}: {message}"
+
+
 def run(args) -> int:
     from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
     from ..analysis.model_setup import prepare_model
     from ..analysis.runner import UNTRAINED_WARNING, analyze_video
+    from ..errors import ConfigError
+    from ..fileio import check_output_location, check_video_path
 
     settings = _settings(args)
-    target, out_root = Path(args.video), Path(args.output)
-    if not target.exists():
-        from ..errors import ConfigError
-
-        raise ConfigError(f"'{target}' does not exist.")
+    target, out_root = check_video_path(args.video, folder_ok=True), Path(args.output)
+    if out_root.exists() and not out_root.is_dir():
+        raise ConfigError(f"-o {out_root} is a file; results are written into a folder: give a folder.")
+    check_output_location(out_root / "results")  # creates DIR, probes that it is writable
     prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed)
-    if not prepared.trained:
-        sys.stderr.write(f"epam: warning: {UNTRAINED_WARNING}\n")
     tty = sys.stderr.isatty()
+    warned = {"untrained": prepared.trained}
+
+    def warn_untrained() -> None:
+        """Once, after the input proved readable (an error about the input comes first, alone)."""
+        if not warned["untrained"]:
+            warned["untrained"] = True
+            sys.stderr.write(f"epam: warning: {UNTRAINED_WARNING}\n")
 
     def analyze_one(video: Path, out_dir: Path):
         bar = _ProgressBar(video.name, tty)
@@ -117,11 +128,12 @@ def run(args) -> int:
                                    use_cache=not args.no_cache)
         finally:
             bar.finish()
+        warn_untrained()
         if not (args.json and target.is_dir()):
             _print_result(result, out_dir, args.json)
         return result
 
-    if target.is_file():
+    if not target.is_dir():
         analyze_one(target, out_root / target.stem)
         return 0
 
@@ -134,15 +146,15 @@ def run(args) -> int:
     report: BatchReport = analyze_folder(
         videos, out_root, analyze_one, key_of=lambda v: _request_key(v, prepared, settings),
         rank=rank, world=world,
-        on_error=lambda video, msg: sys.stderr.write(f"epam: {video.name}: {msg}\n"))
+        on_error=lambda video, msg: sys.stderr.write(_failure_line(video, msg) + "\n"))
+    if report.skipped:
+        warn_untrained()
     prefix = f"[rank {rank}/{world}] " if world > 1 else ""
     if args.json:
         print(json.dumps({**report.to_dict(), "rank": rank, "world_size": world}, indent=1))
     else:
         print(f"{prefix}{len(report.done)} analysed, {len(report.skipped)} already done, "
               f"{len(report.failed)} failed in {time.perf_counter() - t0:.1f} s")
-    for video, msg in report.failed:
-        sys.stderr.write(f"epam: failed: {video.name}: {msg}\n")
     return 0 if report.ok else 1
 
 
@@ -150,9 +162,9 @@ def _request_key(video: Path, prepared, settings):
     """The request key a finished results folder of ``video`` must carry to be skipped."""
     from ..analysis.runner import request_key_for
     from ..errors import EpamError
-    from ..video import content_key
+    from ..fileio import content_key
 
     try:
         return request_key_for(content_key(video), prepared, settings)
-    except EpamError:
+    except (OSError, EpamError):
         return None

@@ -69,6 +69,7 @@ def summary(poses, seconds: float, output: Path, cached: bool) -> dict:
 
 def run(args) -> int:
     from ..errors import ConfigError
+    from ..fileio import check_output_location, check_video_path
     from ..pose import cached_poses, extract_poses
 
     if args.max_people < 1:
@@ -77,6 +78,10 @@ def run(args) -> int:
         raise ConfigError("--workers must be at least 1.")
     video = Path(args.video)
     output = Path(args.output) if args.output else Path.cwd() / f"{video.stem}.poses.npz"
+    check_video_path(video)
+    if output.is_dir():
+        raise ConfigError(f"-o {output} is a folder; give the pose file to write, e.g. {output / video.stem}.poses.npz.")
+    check_output_location(output)
     interactive = sys.stderr.isatty() and not args.json
     show = _progress_printer(enabled=interactive)
     started = time.perf_counter()

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 from typing import Optional, Tuple
 
-from ..errors import ConfigError, VideoError
+from ..errors import ConfigError
+from ..fileio import check_video_path
 from ..jobs import CancelToken, ProgressFn, check_cancel
 from . import cache
 from .extractor import backend_settings
@@ -43,10 +44,7 @@ def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict
 
 
 def _check_video(video_path) -> Path:
-    path = Path(video_path)
-    if not path.is_file():
-        raise VideoError(f"Video file not found: {path}.")
-    return path
+    return check_video_path(video_path)
 
 
 def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe") -> Optional[Poses]:

@@ -8,9 +8,14 @@ Arrays (M people/tracks, T frames, V=17 COCO joints):
 - ``timestamps (T,) float64``: seconds of each frame.
 - ``img_shape (2,)``: (H, W) of the source frames.
 - ``fps``: nominal frame rate.
+
+Every ``Poses`` is checked when made (so on load and import too): coordinates must be finite and
+within :data:`MAX_COORDINATE` pixels, scores finite; scores outside [0, 1] are clipped, with a
+one-line note in ``meta["note"]``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -25,6 +30,10 @@ from ..fileio import atomic_path
 FORMAT_NAME = "epam-poses"
 FORMAT_VERSION = 1
 NUM_JOINTS = 17
+#: coordinates further than this from the image origin (pixels) are refused as corrupt
+MAX_COORDINATE = 1e6
+
+log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
 
@@ -72,6 +81,27 @@ class Poses:
             raise PoseError(f"Pose file has {kp.shape[0]} people but {self.track_ids.shape[0]} track ids.")
         if self.timestamps.shape != (kp.shape[1],):
             raise PoseError(f"Pose file has {kp.shape[1]} frames but {self.timestamps.shape[0]} timestamps.")
+        if kp.size and not np.isfinite(kp).all():
+            raise PoseError(f"The poses have {int((~np.isfinite(kp)).sum())} keypoint coordinates that are not "
+                            "numbers (NaN or infinity).")
+        if kp.size and np.abs(kp).max() > MAX_COORDINATE:
+            raise PoseError(f"The poses have keypoint coordinates up to {float(np.abs(kp).max()):.3g} pixels "
+                            f"(more than {MAX_COORDINATE:.0e}): the file is corrupt.")
+        if sc.size and not np.isfinite(sc).all():
+            raise PoseError(f"The poses have {int((~np.isfinite(sc)).sum())} keypoint scores that are not "
+                            "numbers (NaN or infinity).")
+        if not (np.isfinite(self.fps) and self.fps >= 0):
+            raise PoseError(f"The poses have an invalid frame rate ({self.fps}).")
+        if self.timestamps.size and not np.isfinite(self.timestamps).all():
+            raise PoseError("The poses have frame timestamps that are not numbers (NaN or infinity).")
+        if min(self.img_shape) < 0:
+            raise PoseError(f"The poses have an invalid image size {self.img_shape}.")
+        if sc.size and (sc.min() < 0 or sc.max() > 1):
+            outside = int(((sc < 0) | (sc > 1)).sum())
+            self.keypoint_score = np.clip(sc, 0.0, 1.0)  # a copy: never change the caller's array
+            note = f"{outside} keypoint scores outside [0, 1] were clipped."
+            self.meta["note"] = note
+            log.warning(note)
 
     # ---- queries ------------------------------------------------------------------------
     @property
@@ -161,8 +191,18 @@ class Poses:
                 meta = {n[5:]: data[n].item() for n in names if n.startswith("meta_")}
             if len(img_shape) != 2:
                 raise PoseError(f"Pose file {path.name} has a bad img_shape {img_shape}.")
-            return cls(kp, score, track_ids, timestamps, img_shape, fps, meta)
+            if kp.ndim == 4 and kp.shape[2] != NUM_JOINTS:
+                raise PoseError(f"Pose file {path.name} has {kp.shape[2]} joints per person; "
+                                f"EPAM Studio uses the {NUM_JOINTS} COCO joints.")
+            try:
+                return cls(kp, score, track_ids, timestamps, img_shape, fps, meta)
+            except PoseError as exc:
+                raise PoseError(f"Pose file {path.name}: {_lower_first(str(exc))}") from exc
         except PoseError:
             raise
-        except (OSError, ValueError, TypeError, zipfile.BadZipFile, KeyError, EOFError) as exc:
+        except (OSError, ValueError, TypeError, zipfile.BadZipFile, KeyError, EOFError, OverflowError) as exc:
             raise PoseError(f"Cannot read pose file {path.name}: {exc}.") from exc
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text

@@ -9,6 +9,7 @@ import io
 import json
 import pickle
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -68,6 +69,57 @@ def safe_load_pickle(path) -> object:
         raise PoseError(f"{path.name} is not a readable pose pickle ({type(exc).__name__}).") from exc
 
 
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+@contextmanager
+def _reading(path, kind: str):
+    """Turn any failure on malformed content into one :class:`PoseError` naming the file and the problem."""
+    name = Path(path).name
+    try:
+        yield
+    except PoseError as exc:
+        text = str(exc)
+        if name in text:
+            raise
+        raise PoseError(f"{name}: {text[:1].lower() + text[1:]}") from exc
+    except _MALFORMED as exc:
+        raise PoseError(f"{name} is not a valid {kind} file ({_reason(exc)}).") from exc
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing {exc.args[0]!r}" if exc.args else "a missing field"
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text[:120].rstrip(".")
+
+
+def _shape(value, where: str) -> Tuple[int, int]:
+    """An image size ``(height, width)`` of two non-negative whole numbers."""
+    try:
+        h, w = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise PoseError(f"{where} must be two numbers (height, width), got {value!r:.60}.") from None
+    if not (np.isfinite(h) and np.isfinite(w)) or h < 0 or w < 0 or h != int(h) or w != int(w) or max(h, w) > 1e6:
+        raise PoseError(f"{where} must be two whole numbers of pixels, got {value!r:.60}.")
+    return int(h), int(w)
+
+
+def _values(raw, where: str) -> np.ndarray:
+    """Numbers from a keypoint list or array as float32 (:class:`PoseError` for text, NaN, huge values)."""
+    if isinstance(raw, (str, bytes)) or raw is None:
+        raise PoseError(f"{where} are not numbers.")
+    try:
+        values = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PoseError(f"{where} are not all numbers.") from None
+    if values.size and not np.isfinite(values).all():
+        raise PoseError(f"{where} contain values that are not numbers (NaN or infinity).")
+    if values.size and np.abs(values).max() > 1e6:
+        raise PoseError(f"{where} contain values up to {float(np.abs(values).max()):.3g}: the file is corrupt.")
+    return values.astype(np.float32)
+
+
 # ---------------------------------------------------------------------------------------- PYSKL
 def read_pyskl_pickle(path) -> dict:
     """The pickle as ``{'split': {...}, 'annotations': [...]}`` (a bare list becomes the annotations)."""
@@ -83,7 +135,7 @@ def annotation_to_poses(ann: dict, fps: float = DEFAULT_FPS) -> Poses:
     """One PYSKL annotation dict -> :class:`Poses` (``meta``: frame_dir, label)."""
     if not isinstance(ann, dict) or "keypoint" not in ann:
         raise PoseError("A PYSKL annotation has no 'keypoint' array.")
-    kp = np.asarray(ann["keypoint"], dtype=np.float32)
+    kp = _values(ann["keypoint"], "PYSKL keypoints")
     if kp.ndim == 3:  # (T, V, C): one person
         kp = kp[None]
     if kp.ndim != 4 or kp.shape[-1] not in (2, 3):
@@ -91,24 +143,37 @@ def annotation_to_poses(ann: dict, fps: float = DEFAULT_FPS) -> Poses:
     if kp.shape[2] != NUM_COCO_JOINTS:
         raise PoseError(f"Only 2D COCO-17 poses can be imported; this annotation has {kp.shape[2]} joints.")
     if "keypoint_score" in ann:
-        score = np.asarray(ann["keypoint_score"], dtype=np.float32).reshape(kp.shape[:3])
+        score = _values(ann["keypoint_score"], "PYSKL keypoint scores")
+        if score.size != int(np.prod(kp.shape[:3])):
+            raise PoseError(f"PYSKL keypoint_score has {score.size} values for keypoints of shape {kp.shape}.")
+        score = score.reshape(kp.shape[:3])
     elif kp.shape[-1] == 3:
         score = kp[..., 2]
     else:
         score = (np.abs(kp).sum(-1) > 0).astype(np.float32)
     kp = kp[..., :2]
-    num_frames = int(ann.get("total_frames", kp.shape[1]))
+    total = ann.get("total_frames", kp.shape[1])
+    if isinstance(total, bool) or not isinstance(total, (int, np.integer)):
+        raise PoseError(f"PYSKL total_frames must be a whole number, got {total!r:.40}.")
+    num_frames = int(total)
     if num_frames != kp.shape[1]:
-        raise PoseError(f"Annotation {ann.get('frame_dir', '?')} says {num_frames} frames but has {kp.shape[1]}.")
-    img_shape = tuple(int(v) for v in ann.get("img_shape", ann.get("original_shape", (0, 0))))
+        raise PoseError(f"Annotation {ann.get('frame_dir', '?')!s:.60} says {num_frames} frames but has {kp.shape[1]}.")
+    img_shape = _shape(ann.get("img_shape", ann.get("original_shape", (0, 0))), "PYSKL img_shape")
     meta = {k: ann[k] for k in ("frame_dir", "label") if isinstance(ann.get(k), (str, int, np.integer))}
     meta = {k: (int(v) if isinstance(v, np.integer) else v) for k, v in meta.items()}
     return Poses(kp, score, np.arange(kp.shape[0]), np.arange(num_frames) / fps, img_shape, fps, meta)
 
 
 def load_pyskl_pickle(path, *, fps: float = DEFAULT_FPS) -> List[Poses]:
-    """Every annotation of a PYSKL/MMAction2 skeleton pickle as :class:`Poses` (in file order)."""
-    return [annotation_to_poses(ann, fps) for ann in read_pyskl_pickle(path)["annotations"]]
+    """Every annotation of a PYSKL/MMAction2 skeleton pickle as :class:`Poses` (in file order).
+
+    Malformed content raises :class:`PoseError` naming the file, the annotation and the problem.
+    """
+    out = []
+    for i, ann in enumerate(read_pyskl_pickle(path)["annotations"]):
+        with _reading(f"{Path(path).name}, annotation {i}", "PYSKL annotation"):
+            out.append(annotation_to_poses(ann, fps))
+    return out
 
 
 # ---------------------------------------------------------------------------------------- JSON
@@ -146,32 +211,49 @@ def load_coco_json(path, *, fps: float = DEFAULT_FPS, img_shape: Optional[Sequen
     """
     path = Path(path)
     data = _read_json(path)
+    with _reading(path, "COCO keypoints"):
+        return _coco_poses(path, data, fps, img_shape)
+
+
+def _coco_poses(path: Path, data, fps: float, img_shape: Optional[Sequence[int]]) -> Poses:
     images: List[dict] = []
     if isinstance(data, dict):
-        images, anns = list(data.get("images") or []), data.get("annotations")
+        images, anns = data.get("images") or [], data.get("annotations")
     else:
         anns = data
-    if not isinstance(anns, list):
+    if not isinstance(anns, list) or not isinstance(images, list):
         raise PoseError(f"{path.name} is not a COCO keypoints file (no annotations list).")
+    if not all(isinstance(a, dict) for a in anns) or not all(isinstance(im, dict) for im in images):
+        raise PoseError(f"{path.name}: every image and annotation must be a JSON object.")
     if images:
-        images.sort(key=lambda im: (im.get("frame_id", im.get("id", 0)), im.get("id", 0)))
+        if any("id" not in im for im in images):
+            raise PoseError(f"{path.name}: an image has no 'id'.")
+        keys = [im.get("frame_id", im["id"]) for im in images]
+        _check_ids(path, keys + [im["id"] for im in images], "image ids and frame_id values")
+        images = sorted(images, key=lambda im: (im.get("frame_id", im["id"]), im["id"]))
         frame_of = {im["id"]: i for i, im in enumerate(images)}
         if img_shape is None and images[0].get("height") and images[0].get("width"):
-            img_shape = (images[0]["height"], images[0]["width"])
+            img_shape = _shape((images[0]["height"], images[0]["width"]), f"{path.name}: the image height/width")
     else:
+        _check_ids(path, [a.get("image_id") for a in anns if "image_id" in a], "image_id values")
         frame_of = {image_id: i for i, image_id in enumerate(sorted({a.get("image_id") for a in anns}, key=str))}
+    if img_shape is not None:
+        img_shape = _shape(img_shape, "img_shape")
     is_results = any("score" in a for a in anns) and not images
     people: Dict[int, list] = {t: [] for t in range(len(frame_of))}
     ids: Dict[int, list] = {t: [] for t in range(len(frame_of))}
     for a in anns:
-        values = np.asarray(a.get("keypoints", []), dtype=np.float32)
-        if values.size != NUM_COCO_JOINTS * 3 or a.get("image_id") not in frame_of:
+        image_id = a.get("image_id")
+        if not isinstance(image_id, (int, str)) or isinstance(image_id, bool):
+            raise PoseError(f"{path.name}: an annotation's image_id must be a number or a text, got {image_id!r:.40}.")
+        values = _values(a.get("keypoints", []), f"{path.name}: keypoints of image {image_id!s:.40}")
+        if values.size != NUM_COCO_JOINTS * 3 or image_id not in frame_of:
             continue
         values = values.reshape(NUM_COCO_JOINTS, 3)
         score = values[:, 2].clip(0, 1) if is_results else (values[:, 2] > 0).astype(np.float32)
         if not score.any():
             continue
-        t = frame_of[a["image_id"]]
+        t = frame_of[image_id]
         people[t].append((values[:, :2], score))
         ids[t].append(a.get("track_id"))
     frames = [_as_frame_detections(people[t]) for t in range(len(frame_of))]
@@ -179,9 +261,19 @@ def load_coco_json(path, *, fps: float = DEFAULT_FPS, img_shape: Optional[Sequen
     shape = _extent_shape(frames, img_shape)
     meta = {"source": path.name, "importer": "coco"}
     all_ids = [i for t in ids for i in ids[t]]
-    if all_ids and all(isinstance(i, int) for i in all_ids):
+    if all_ids and all(isinstance(i, int) and not isinstance(i, bool) for i in all_ids):
         return _poses_from_ids(frames, ids, timestamps, shape, fps, meta)
     return track_frames(frames, timestamps, shape, fps, meta=meta)
+
+
+def _check_ids(path: Path, values: list, what: str) -> None:
+    """Ids must be all numbers or all texts (they are sorted and used as keys)."""
+    kinds = {("number" if isinstance(v, (int, float)) and not isinstance(v, bool) else
+              "text" if isinstance(v, str) else "other") for v in values}
+    if "other" in kinds:
+        raise PoseError(f"{path.name}: {what} must be numbers or texts.")
+    if len(kinds) > 1:
+        raise PoseError(f"{path.name}: {what} mix numbers and texts.")
 
 
 def _poses_from_ids(frames, ids, timestamps, shape, fps, meta) -> Poses:
@@ -212,20 +304,34 @@ def load_openpose_json(folder, *, fps: float = DEFAULT_FPS, img_shape: Optional[
     frames = []
     for f in files:
         data = _read_json(f)
-        people = []
-        for person in (data.get("people") or []) if isinstance(data, dict) else []:
-            values = np.asarray(person.get("pose_keypoints_2d") or [], dtype=np.float32)
-            if values.size == 25 * 3:
-                mapping = BODY25_TO_COCO17
-            elif values.size == 18 * 3:
-                mapping = BODY18_TO_COCO17
-            else:
-                raise PoseError(f"{f.name}: pose_keypoints_2d has {values.size} values (expected BODY_25 or COCO-18).")
-            values = values.reshape(-1, 3)[mapping]
-            score = values[:, 2].clip(0, 1)
-            if score.any():
-                people.append((values[:, :2].copy(), score.copy()))
-        frames.append(_as_frame_detections(people))
-    shape = _extent_shape(frames, img_shape)
-    return track_frames(frames, np.arange(len(frames)) / fps, shape, fps,
-                        meta={"source": folder.name, "importer": "openpose"})
+        with _reading(f, "OpenPose keypoints"):
+            frames.append(_openpose_frame(f, data))
+    with _reading(folder, "OpenPose"):
+        if img_shape is not None:
+            img_shape = _shape(img_shape, "img_shape")
+        shape = _extent_shape(frames, img_shape)
+        return track_frames(frames, np.arange(len(frames)) / fps, shape, fps,
+                            meta={"source": folder.name, "importer": "openpose"})
+
+
+def _openpose_frame(f: Path, data) -> Tuple[np.ndarray, np.ndarray]:
+    """The people of one OpenPose frame file as COCO-17 detections."""
+    people = []
+    listed = data.get("people") if isinstance(data, dict) else None
+    if listed is not None and not isinstance(listed, list):
+        raise PoseError(f"{f.name}: 'people' must be a list.")
+    for person in listed or []:
+        if not isinstance(person, dict):
+            raise PoseError(f"{f.name}: every entry of 'people' must be a JSON object.")
+        values = _values(person.get("pose_keypoints_2d") or [], f"{f.name}: pose_keypoints_2d")
+        if values.size == 25 * 3:
+            mapping = BODY25_TO_COCO17
+        elif values.size == 18 * 3:
+            mapping = BODY18_TO_COCO17
+        else:
+            raise PoseError(f"{f.name}: pose_keypoints_2d has {values.size} values (expected BODY_25 or COCO-18).")
+        values = values.reshape(-1, 3)[mapping]
+        score = values[:, 2].clip(0, 1)
+        if score.any():
+            people.append((values[:, :2].copy(), score.copy()))
+    return _as_frame_detections(people)

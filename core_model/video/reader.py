@@ -22,6 +22,7 @@ import av
 import numpy as np
 
 from core_model.errors import VideoError
+from core_model.fileio import check_video_path
 from core_model.video.frame_index import FrameIndex, demux_index, sequential_index
 
 log = logging.getLogger(__name__)
@@ -153,10 +154,7 @@ class VideoReader:
         self._next: Optional[int] = None  # index the live iterator yields next
         self._last: Optional[int] = None  # index of the last frame requested (stepping direction)
         self._cache: "OrderedDict[int, np.ndarray]" = OrderedDict()
-        if not self.path.exists():
-            raise VideoError(f"Video file not found: {self.path}.")
-        if not self.path.is_file():
-            raise VideoError(f"{self.path} is not a file.")
+        check_video_path(self.path)
         if self.path.stat().st_size == 0:
             raise VideoError(f"{self.path.name} is empty.")
         container = _open_container(self.path)

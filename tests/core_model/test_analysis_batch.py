@@ -112,6 +112,6 @@ def test_cli_single_video_prints_segments(clip_folder, tmp_path, capsys):
 
 def test_cli_rejects_mixed_units_and_missing_input(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "nothing.mp4")]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    assert "Video file not found" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path), "--window", "3s", "--stride", "40"]) == 1
     assert "same unit" in capsys.readouterr().err

@@ -23,7 +23,7 @@ def test_missing_path(tmp_path):
 
 
 def test_folder_instead_of_file(tmp_path):
-    with pytest.raises(VideoError, match="not a file"):
+    with pytest.raises(VideoError, match="is a folder, not a video file"):
         VideoReader(tmp_path)
 
 
