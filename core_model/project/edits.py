@@ -67,12 +67,13 @@ def _check_lane_range(store, video_id: int, person: int, start: int, end: int) -
 
 
 def clear_range(store, video_id: int, person: int, start: int, end: int, exclude: Iterable[int] = (),
-                now: Optional[str] = None) -> Diff:
-    """The diff that frees frames ``[start, end)`` of a lane: neighbours trimmed, split or removed."""
+                now: Optional[str] = None, author: Optional[str] = None) -> Diff:
+    """The diff that frees frames ``[start, end)`` of a lane (of ``author``'s labels: each coder has a lane
+    of their own): neighbours trimmed, split or removed."""
     now = now or now_iso()
     removed: List[SegmentRecord] = []
     added: List[SegmentRecord] = []
-    for n in store.lane_overlaps(video_id, person, start, end, exclude=tuple(exclude)):
+    for n in store.lane_overlaps(video_id, person, start, end, exclude=tuple(exclude), author=author or ""):
         removed.append(n)
         if n.start_frame < start:
             added.append(n.with_(end_frame=start, modified=now))
@@ -125,10 +126,11 @@ class CreateSegment(Edit):
         if self.source not in SOURCES:
             raise ProjectError(f"'{self.source}' is not a segment source (user or accepted).")
         now = now_iso()
-        removed, added = clear_range(store, self.video_id, self.person, self.start, self.end, now=now)
+        author = self.author or store.author
+        removed, added = clear_range(store, self.video_id, self.person, self.start, self.end, now=now, author=author)
         conf = None if self.confidence is None else float(self.confidence)
         added.append(SegmentRecord(None, self.video_id, self.person, self.start, self.end, self.label_id,
-                                   self.source, self.model_key, conf, self.author or store.author,
+                                   self.source, self.model_key, conf, author,
                                    self.note or "", now, now))
         return removed, added
 
@@ -181,7 +183,7 @@ class SetBounds(Edit):
         _check_lane_range(store, row.video_id, row.person, self.start, self.end)
         now = now_iso()
         removed, added = clear_range(store, row.video_id, row.person, self.start, self.end, exclude=(row.id,),
-                                     now=now)
+                                     now=now, author=row.author)
         if (row.start_frame, row.end_frame) != (self.start, self.end):
             removed.append(row)
             added.append(row.with_(start_frame=self.start, end_frame=self.end, modified=now))
@@ -226,9 +228,12 @@ class MergeSegments(Edit):
             raise ProjectError("A segment cannot be merged with itself.")
         if a.lane != b.lane:
             raise ProjectError("Only segments of the same video and person can be merged.")
+        if (a.author or "") != (b.author or ""):
+            raise ProjectError("Segments of two different authors cannot be merged.")
         lo, hi = min(a.start_frame, b.start_frame), max(a.end_frame, b.end_frame)
         now = now_iso()
-        removed, added = clear_range(store, a.video_id, a.person, lo, hi, exclude=(a.id, b.id), now=now)
+        removed, added = clear_range(store, a.video_id, a.person, lo, hi, exclude=(a.id, b.id), now=now,
+                                     author=a.author)
         notes = [n for n in (a.note, b.note) if n]
         note = "; ".join(dict.fromkeys(notes))
         removed += [a, b]

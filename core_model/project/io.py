@@ -298,14 +298,14 @@ def read_label_file(store, path) -> List[_Row]:
     if not problems:
         lanes: Dict[tuple, List[_Row]] = {}
         for row in rows:
-            lanes.setdefault((row.video_id, row.person), []).append(row)
+            lanes.setdefault((row.video_id, row.person, row.author or store.author), []).append(row)
         for lane_rows in lanes.values():
             lane_rows.sort(key=lambda r: (r.start, r.line))
             for prev, row in zip(lane_rows, lane_rows[1:]):
                 if row.start < prev.end:
                     problems.append((max(row.line, prev.line),
                                      f"the segment overlaps the one on line {min(row.line, prev.line)} "
-                                     "(same video and person)"))
+                                     "(same video, person and author)"))
         problems.sort()
     if problems:
         line, reason = problems[0]

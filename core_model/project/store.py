@@ -684,16 +684,28 @@ class ProjectStore:
             raise ProjectError(f"The project has no segment with id {segment_id}.")
         return rows[0]
 
-    def segment_at(self, video_id: int, person: int, frame: int) -> Optional[SegmentRecord]:
+    def segment_at(self, video_id: int, person: int, frame: int, author: Optional[str] = None
+                   ) -> Optional[SegmentRecord]:
+        """The segment of a lane covering ``frame`` (the given author's, when ``author``; else the current
+        author's if there is one, else any)."""
         rows = self._segments_where("video_id = ? AND person = ? AND start_frame <= ? AND end_frame > ?",
                                     (video_id, person, frame, frame))
-        return rows[0] if rows else None
+        wanted = author if author is not None else self.author
+        own = [r for r in rows if (r.author or "") == wanted]
+        if author is not None:
+            return own[0] if own else None
+        return (own or rows or [None])[0]
 
     def lane_overlaps(self, video_id: int, person: int, start: int, end: int,
-                      exclude: Sequence[int] = ()) -> List[SegmentRecord]:
-        """Segments of one lane that overlap frames ``[start, end)``."""
-        rows = self._segments_where("video_id = ? AND person = ? AND start_frame < ? AND end_frame > ?",
-                                    (video_id, person, end, start))
+                      exclude: Sequence[int] = (), author: Optional[str] = None) -> List[SegmentRecord]:
+        """Segments of one lane that overlap frames ``[start, end)`` (of one author's labels when ``author``:
+        each coder has a lane of their own, so that two coders' labels can be compared)."""
+        where = "video_id = ? AND person = ? AND start_frame < ? AND end_frame > ?"
+        params: tuple = (video_id, person, end, start)
+        if author is not None:
+            where += " AND IFNULL(author, '') = ?"
+            params += (author,)
+        rows = self._segments_where(where, params)
         return [r for r in rows if r.id not in exclude]
 
     def people(self, video_id: int) -> List[int]:

@@ -97,3 +97,24 @@ def test_queue_over_project_marks_labeled_windows_done(project):
     assert low[0].done  # covered by ann's stand label
     budgets = {(x.video, x.label): x for x in project_budgets(store)}
     assert budgets[("b.mp4", "clap")].share == pytest.approx(0.4)
+
+
+def test_two_authors_keep_their_own_lanes_and_agree_frame_by_frame(project, capsys):
+    store, a, b, ids = project
+    # bob codes video a independently: his labels do not trim ann's (each coder has a lane of their own)
+    CreateSegment(a.id, -1, 0, 30, ids["sit"], author="bob").apply(store)
+    CreateSegment(a.id, -1, 30, 100, ids["stand"], author="bob").apply(store)
+    ann = [s for s in store.segments(video_id=a.id) if s.author == "ann"]
+    assert [(s.start_frame, s.end_frame) for s in ann] == [(0, 40), (40, 100)]
+    assert store.segment_at(a.id, -1, 35, author="bob").label_id == ids["stand"]
+    overall, per_video = project_agreement(store, ("author:ann", "author:bob"))
+    ann_codes = np.array([0] * 40 + [1] * 60)
+    bob_codes = np.array([0] * 30 + [1] * 70)
+    assert overall.frames == 100 and list(per_video) == [a.id]
+    assert overall.accuracy == pytest.approx(0.9)
+    assert overall.kappa == pytest.approx(cohen_kappa_score(ann_codes, bob_codes))
+    path = str(store.path)
+    store.close()
+    assert main(["labels", "agreement", path, "--between", "author:ann,author:bob"]) == 0
+    out = capsys.readouterr().out
+    assert "author:ann vs author:bob" in out and "accuracy 0.900" in out
