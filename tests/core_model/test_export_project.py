@@ -68,6 +68,9 @@ def _leftovers(folder: Path):
 def test_clips_are_frame_exact_with_source_timing(project, tmp_path):
     s = _export(project, tmp_path / "set", crf=0, pad=3, sources=("user", "accepted"))
     assert len(s.rows) == 20 and s.classes == LABELS
+    for row in s.rows:  # every clip decodes to the manifest's frame count
+        with VideoReader(s.clip_path(row)) as clip:
+            assert clip.frame_count == row.frames and len(list(clip.iter_frames())) == row.frames
     with VideoReader(project.parent / "clip1.mp4") as src:
         for row in [r for r in s.rows if r.video == "clip1.mp4"]:
             assert row.start_frame == max(0, row.segment_start_frame - 3)
