@@ -1,0 +1,176 @@
+"""Training and validation clips: the analysis input pipeline, with PYSKL's training randomness.
+
+Validation clips are built exactly as analysis builds a window (``core_model.preprocess.build_inputs``,
+test-mode sampling). Training clips add, per clip and epoch (seeded, so a resumed run draws the same):
+random uniform sampling (PYSKL ``UniformSampleFrames``), a random resized crop of the compact
+person box (``RandomResizedCrop``), and a horizontal flip that mirrors the RGB frames and the
+heatmaps together, swapping left and right joints (``Flip``).
+"""
+from __future__ import annotations
+
+import math
+import signal
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ..preprocess.normalization import DEFAULT, Normalization
+from ..preprocess.spec import InputSpec
+from .data import ClipItem
+
+
+@dataclass(frozen=True)
+class Augment:
+    """PYSKL training randomness: crop area and aspect ranges, flip probability."""
+
+    area_range: Tuple[float, float] = (0.56, 1.0)
+    aspect_range: Tuple[float, float] = (0.75, 4 / 3)
+    flip: float = 0.5
+
+
+def random_resized_crop(box, rng: np.random.Generator, area_range=(0.56, 1.0), aspect_range=(0.75, 4 / 3),
+                        max_attempts: int = 10):
+    """A random sub-box of ``box`` (x0, y0, x1, y1), PYSKL ``RandomResizedCrop`` (centre crop fallback)."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    w, h = x1 - x0, y1 - y0
+    ratios = np.exp(rng.uniform(math.log(aspect_range[0]), math.log(aspect_range[1]), size=max_attempts))
+    areas = rng.uniform(area_range[0], area_range[1], size=max_attempts) * w * h
+    crop_w = np.round(np.sqrt(areas * ratios))
+    crop_h = np.round(np.sqrt(areas / ratios))
+    for cw, ch in zip(crop_w, crop_h):
+        if 1 <= cw <= w and 1 <= ch <= h:
+            ox, oy = rng.uniform(0, w - cw), rng.uniform(0, h - ch)
+            return (int(round(x0 + ox)), int(round(y0 + oy)), int(round(x0 + ox + cw)), int(round(y0 + oy + ch)))
+    side = min(w, h)
+    ox, oy = (w - side) / 2, (h - side) / 2
+    return (int(x0 + ox), int(y0 + oy), int(x0 + ox + side), int(y0 + oy + side))
+
+
+def training_clip(keypoint, score, img_shape, frames_fn, num_frames: int, spec: InputSpec, rng, augment: Augment,
+                  *, normalization: Normalization = DEFAULT, want_rgb: bool = True, want_pose: bool = True):
+    """(rgb (3,T,S,S) | None, heatmaps (17,T',s,s) | None, pose frame indices) of one randomized clip."""
+    from ..preprocess import compact_box, heatmap_volume, rgb_clip, rgb_from_pose, uniform_sample
+
+    pose_frames = uniform_sample(num_frames, spec.pose_frames, train=True, rng=rng)
+    rgb_frames = rgb_from_pose(pose_frames, spec.rgb_frames)
+    kp, sc = keypoint[:, pose_frames], score[:, pose_frames]
+    box = compact_box(kp, img_shape, score=sc)
+    box = random_resized_crop(box, rng, augment.area_range, augment.aspect_range)
+    flip = bool(rng.random() < augment.flip)
+    heat = heatmap_volume(kp, sc, box, size=spec.heatmap_size, flip=flip) if want_pose else None
+    rgb = None
+    if want_rgb:
+        rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, size=spec.rgb_size, normalization=normalization,
+                       flip=flip)
+    return rgb, heat, pose_frames
+
+
+class ClipDataset(torch.utils.data.Dataset):
+    """Map-style dataset over :class:`ClipItem` s; keys are ``(index, epoch)`` (training) or ``index``.
+
+    Returns ``(rgb, heatmaps, label)``; a stream the phase does not use is an empty tensor, so its
+    input is never decoded or drawn. Training randomness is drawn from ``default_rng([seed, epoch,
+    index])``: the same clip at the same epoch is the same in every process and after a resume.
+    """
+
+    def __init__(self, items: Sequence[ClipItem], spec: InputSpec, *, train: bool, seed: int = 0,
+                 augment: Augment = Augment(), normalization: Normalization = DEFAULT, want_rgb: bool = True,
+                 want_pose: bool = True) -> None:
+        self.items: List[ClipItem] = list(items)
+        self.spec, self.train, self.seed, self.augment = spec, train, int(seed), augment
+        self.normalization, self.want_rgb, self.want_pose = normalization, want_rgb, want_pose
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, key):
+        index, epoch = (int(key[0]), int(key[1])) if isinstance(key, (tuple, list)) else (int(key), 0)
+        item = self.items[index]
+        keypoint, score, img_shape = item.load_poses()
+        reader = None
+        try:
+            num_frames = keypoint.shape[1]
+            if self.want_rgb and item.video is not None:
+                from ..video import VideoReader
+
+                reader = VideoReader(item.video)
+                num_frames = min(num_frames, reader.frame_count)
+            frames_fn = (lambda idx: reader.get_frames([int(i) for i in idx])) if reader is not None else None
+            if self.train:
+                rng = np.random.default_rng([self.seed, epoch, index])
+                rgb, heat, _ = training_clip(keypoint, score, img_shape, frames_fn, num_frames, self.spec, rng,
+                                             self.augment, normalization=self.normalization,
+                                             want_rgb=reader is not None, want_pose=self.want_pose)
+            else:
+                rgb, heat = self._test_clip(keypoint, score, img_shape, frames_fn, num_frames)
+        finally:
+            if reader is not None:
+                reader.close()
+        empty = torch.zeros(0)
+        return (empty if rgb is None else torch.from_numpy(np.ascontiguousarray(rgb)),
+                empty if heat is None or not self.want_pose else torch.from_numpy(np.ascontiguousarray(heat)),
+                item.label)
+
+    def _test_clip(self, keypoint, score, img_shape, frames_fn, num_frames):
+        from ..preprocess import build_inputs
+
+        s = self.spec
+        built = build_inputs(keypoint[:, :num_frames], score[:, :num_frames], img_shape,
+                             frames_fn if frames_fn is not None else _no_frames(img_shape), 0, num_frames,
+                             normalization=self.normalization, pose_len=s.pose_frames, rgb_len=s.rgb_frames,
+                             rgb_size=s.rgb_size if frames_fn is not None else 1, heatmap_size=s.heatmap_size)
+        return (built.rgb if frames_fn is not None else None), built.heatmaps
+
+
+def _no_frames(img_shape):
+    """Stand-in frames for pose-only clips (a 1 px RGB crop nobody uses)."""
+    h, w = int(img_shape[0]), int(img_shape[1])
+    return lambda idx: np.zeros((len(idx), max(h, 1), max(w, 1), 3), np.uint8)
+
+
+def worker_init(_worker_id: int) -> None:
+    """DataLoader workers: one thread each, and Ctrl+C is left to the main process (which saves and stops)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(1)
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - cv2 is a dependency
+        pass
+
+
+class EpochSampler(torch.utils.data.Sampler):
+    """Yields ``(index, epoch)`` keys: a seeded shuffle per epoch, this process's share under DDP.
+
+    Every process sees the same number of keys (the order is padded by wrapping around, as
+    ``DistributedSampler``). ``set_epoch(epoch, start)`` skips the first ``start`` keys of this
+    process, so a run stopped in the middle of an epoch resumes at the next batch.
+    """
+
+    def __init__(self, size: int, *, shuffle: bool, seed: int = 0, rank: int = 0, world: int = 1,
+                 pad: bool = True) -> None:
+        self.size, self.shuffle, self.seed, self.rank, self.world, self.pad = size, shuffle, seed, rank, world, pad
+        self.epoch, self.start = 0, 0
+
+    def set_epoch(self, epoch: int, start: int = 0) -> None:
+        self.epoch, self.start = int(epoch), int(start)
+
+    def _keys(self) -> np.ndarray:
+        order = (np.random.default_rng([self.seed, self.epoch, 7]).permutation(self.size) if self.shuffle
+                 else np.arange(self.size))
+        if self.world > 1:
+            if self.pad:
+                total = -(-self.size // self.world) * self.world
+                order = np.resize(order, total)  # wraps around
+            order = order[self.rank::self.world]
+        return order
+
+    def __len__(self) -> int:
+        return max(0, len(self._keys()) - self.start)
+
+    def __iter__(self):
+        for index in self._keys()[self.start:]:
+            yield (int(index), self.epoch)

@@ -1,0 +1,475 @@
+"""The training run: phases, epochs, validation, checkpoints, metrics, resume, clean stop, DDP.
+
+``train(options)`` writes into ``options.out_dir``::
+
+    last.pt, best.pt       EPAM Studio checkpoints (load_checkpoint), with class names, normalization,
+                           input sizes (provenance meta.inputs) and provenance (data, preset, epochs)
+    train_state.pt         what --resume needs: weights, optimizer, schedule, position, RNG, history
+    metrics.json           per epoch: loss and accuracy per stream and fused, learning rate, seconds
+    confusion.png          confusion matrix of the validation set (latest epoch)
+
+Loss is CE(rgb) + CE(pose) (paper eq. 5); SGD with momentum, cosine schedule stepped every iteration,
+gradient norm clipped (the authors' trainer); autocast on CUDA.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..errors import ConfigError
+from ..fileio import atomic_path
+from ..jobs import CancelToken
+from .data import TrainingData, load_training_data
+from .dataset import Augment, ClipDataset, EpochSampler, worker_init
+from .distributed import Dist
+from .metrics import confusion_png, stream_report, write_json
+from .presets import PHASES, PhaseRecipe, Preset, load_preset
+from .progress import Emit, quiet
+
+STATE_FORMAT = "epam-train-state"
+STATE_VERSION = 1
+STREAMS = {"rgb": ("rgb",), "pose": ("pose",), "joint": ("rgb", "pose")}
+KEY_METRIC = {"rgb": "acc_rgb", "pose": "acc_pose", "joint": "acc_fused"}
+
+
+@dataclass
+class TrainOptions:
+    """What ``epam train`` takes (None = the preset's value)."""
+
+    data: str
+    out_dir: str
+    preset: str = "cpu-quick"
+    phase: Optional[str] = None
+    epochs: Optional[int] = None
+    batch: Optional[int] = None
+    lr: Optional[float] = None
+    init: Optional[str] = None
+    rgb_init: Optional[str] = None
+    classes: Optional[str] = None
+    freeze: Optional[str] = None
+    device: str = "auto"
+    workers: Optional[int] = None
+    seed: int = 0
+    videos: Optional[str] = None
+    split: Optional[str] = None
+    resume: bool = False
+    log_every: float = 2.0  # seconds between "batch" progress lines (0: every batch)
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    last: Optional[Path]
+    best: Optional[Path]
+    history: List[dict] = field(default_factory=list)
+    stopped: bool = False
+
+
+class _Stop(Exception):
+    """Internal: the user asked to stop; the state is saved."""
+
+
+def _class_list(spec: Optional[str]) -> Optional[List[str]]:
+    if not spec:
+        return None
+    from ..labels import load_class_names
+
+    return load_class_names(spec)
+
+
+def _phases(preset: Preset, opts: TrainOptions) -> List[tuple]:
+    phase = opts.phase or preset.default_phase
+    if phase != "all" and phase not in PHASES:
+        raise ConfigError(f"Unknown phase '{phase}': choose rgb, pose, joint or all.")
+    out = []
+    for name in preset.phase_names(phase):
+        recipe = preset.phases.get(name)
+        if recipe is None:
+            raise ConfigError(f"The preset '{preset.name}' has no recipe for the {name} phase.")
+        recipe = PhaseRecipe(opts.epochs or recipe.epochs, opts.batch or recipe.batch, opts.lr or recipe.lr)
+        if recipe.epochs < 1 or recipe.batch < 1 or not recipe.lr > 0:
+            raise ConfigError("Epochs and batch size must be at least 1 and the learning rate positive.")
+        if opts.freeze and STREAMS[name] == (opts.freeze,):
+            raise ConfigError(f"The {name} phase trains only the {opts.freeze} stream, which --freeze {opts.freeze} "
+                              f"holds still: nothing would be trained.")
+        out.append((name, recipe))
+    return out
+
+
+def _default_workers(device: torch.device, world: int) -> int:
+    cores = os.cpu_count() or 1
+    if device.type == "cuda":
+        return max(1, min(8, cores // max(world, 1) - 1))
+    return max(1, min(4, cores // max(world, 1) - 1))
+
+
+class _PhaseNet(torch.nn.Module):
+    """The part of EPAM-Net a phase trains, returning logits per stream (what DDP wraps)."""
+
+    def __init__(self, model, phase: str) -> None:
+        super().__init__()
+        self.model, self.phase = model, phase
+
+    def forward(self, rgb, heat):
+        if self.phase == "rgb":
+            return self.model.rgb(rgb), None
+        if self.phase == "pose":
+            return None, self.model.pose(heat)
+        out = self.model(rgb, heat)
+        return out.rgb_logits, out.pose_logits
+
+
+def _loss(rgb_logits, pose_logits, labels):
+    parts = {}
+    if rgb_logits is not None:
+        parts["rgb"] = F.cross_entropy(rgb_logits.float(), labels)
+    if pose_logits is not None:
+        parts["pose"] = F.cross_entropy(pose_logits.float(), labels)
+    return sum(parts.values()), parts
+
+
+def _predictions(rgb_logits, pose_logits) -> Dict[str, torch.Tensor]:
+    preds, probs = {}, []
+    for name, logits in (("rgb", rgb_logits), ("pose", pose_logits)):
+        if logits is not None:
+            p = torch.softmax(logits.float(), dim=1)
+            preds[name] = p.argmax(1)
+            probs.append(p)
+    if len(probs) == 2:
+        preds["fused"] = (0.5 * (probs[0] + probs[1])).argmax(1)
+    return preds
+
+
+class Trainer:
+    """One run (use :func:`train`)."""
+
+    def __init__(self, opts: TrainOptions, emit: Optional[Emit], cancel: Optional[CancelToken]) -> None:
+        from ..device import resolve_device
+
+        self.out = Path(opts.out_dir)
+        self.state_path = self.out / "train_state.pt"
+        self.state = None
+        if opts.resume:
+            self.state = self._read_state()
+            saved = TrainOptions(**self.state["options"])
+            saved.resume, saved.workers, saved.device = True, opts.workers, opts.device
+            saved.log_every = opts.log_every
+            opts = saved
+        elif (self.out / "last.pt").exists() or self.state_path.exists():
+            raise ConfigError(f"{self.out} already holds a training run: add --resume to continue it, "
+                              f"or choose another folder.")
+        self.opts = opts
+        self.cancel = cancel
+        self.device = resolve_device(opts.device)
+        self.dist = Dist.from_env(self.device.type)
+        if self.device.type == "cuda" and self.dist.world > 1:
+            self.device = torch.device("cuda", self.dist.local_rank)
+            torch.cuda.set_device(self.device)
+        self.emit = (emit or quiet) if self.dist.main else quiet
+        self.preset = load_preset(opts.preset)
+        self.spec = self.preset.inputs
+        self.phases = _phases(self.preset, opts)
+        need_rgb = any(p != "pose" for p, _ in self.phases)  # the joint phase feeds RGB even to a frozen stream
+        self.data: TrainingData = load_training_data(
+            opts.data, classes=_class_list(opts.classes), videos=Path(opts.videos) if opts.videos else None,
+            split=opts.split, need_rgb=need_rgb)
+        self.workers = opts.workers if opts.workers is not None else _default_workers(self.device, self.dist.world)
+        from .model_setup import build_model
+
+        self.model, self.init_notes = build_model(self.preset, self.data.classes, init=opts.init,
+                                                  rgb_init=opts.rgb_init, seed=opts.seed)
+        self.model.input_spec = self.spec
+        if self.state is not None:
+            self.model.load_state_dict(self.state["model"])
+        self.model.to(self.device)
+        self.history: List[dict] = json.loads(self.state["history"]) if self.state else []
+        self.best = dict(json.loads(self.state["best"])) if self.state else {}
+        self.augment = Augment(self.preset.area_range, self.preset.aspect_range, self.preset.flip)
+
+    # ------------------------------------------------------------------ state
+    def _read_state(self) -> dict:
+        if not self.state_path.is_file():
+            raise ConfigError(f"There is no run to resume in {self.out} (no train_state.pt).")
+        try:
+            state = torch.load(self.state_path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - a damaged file is a user-facing problem
+            raise ConfigError(f"{self.state_path} cannot be read ({type(exc).__name__}).") from None
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT or state.get("version", 99) > STATE_VERSION:
+            raise ConfigError(f"{self.state_path} is not a training state this version can resume.")
+        return state
+
+    def _write_state(self, phase_index: int, epoch: int, start: int, optimizer, scheduler, done: bool = False) -> None:
+        payload = {
+            "format": STATE_FORMAT, "version": STATE_VERSION, "options": asdict(self.opts),
+            "phase_index": phase_index, "epoch": epoch, "start": start, "done": done,
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": optimizer.state_dict() if optimizer is not None else {},
+            "scheduler": scheduler.state_dict() if scheduler is not None else {},
+            "rng": torch.get_rng_state(), "history": json.dumps(self.history), "best": json.dumps(self.best),
+        }
+        with atomic_path(self.state_path) as tmp:
+            torch.save(payload, tmp)
+
+    def _save_checkpoint(self, name: str, phase: str, epoch: int, epochs: int, val: Optional[dict],
+                         stopped: bool = False) -> Path:
+        from ..models import save_checkpoint
+
+        meta = {
+            "trained": True, "inputs": self.spec.to_dict(), "dataset": self.data.describe(),
+            "preset": self.preset.name, "phase": phase, "phases": [p for p, _ in self.phases],
+            "epoch": epoch, "epochs": epochs, "seed": self.opts.seed, "world_size": self.dist.world,
+            "init": self.opts.init, "rgb_init": self.opts.rgb_init, "freeze": self.opts.freeze,
+            "run_dir": str(self.out.resolve()), "stopped_early": stopped,
+            "val": {k: v for k, v in (val or {}).items() if k.startswith("acc_")},
+        }
+        path = self.out / name
+        save_checkpoint(self.model, path, self.data.classes, **meta)
+        self.emit({"event": "checkpoint", "kind": name[:-3], "path": str(path), "phase": phase, "epoch": epoch})
+        return path
+
+    # ------------------------------------------------------------------ data
+    def _loader(self, items, *, train: bool, batch: int, streams) -> torch.utils.data.DataLoader:
+        ds = ClipDataset(items, self.spec, train=train, seed=self.opts.seed, augment=self.augment,
+                         normalization=self.model.normalization, want_rgb="rgb" in streams,
+                         want_pose="pose" in streams)
+        sampler = EpochSampler(len(items), shuffle=train, seed=self.opts.seed, rank=self.dist.rank,
+                               world=self.dist.world, pad=train)
+        kwargs = dict(num_workers=self.workers, worker_init_fn=worker_init if self.workers else None,
+                      persistent_workers=bool(self.workers), pin_memory=self.device.type == "cuda")
+        if self.workers:
+            kwargs["prefetch_factor"] = 2
+        return torch.utils.data.DataLoader(ds, batch_size=batch, sampler=sampler, **kwargs)
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> TrainResult:
+        from ..device import autocast_context
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        start_phase = int(self.state["phase_index"]) if self.state else 0
+        if self.state and self.state.get("done"):
+            self.emit({"event": "done", "message": "this run had already finished", "out_dir": str(self.out)})
+            return self._result(False)
+        self.emit({"event": "start", "out_dir": str(self.out), "preset": self.preset.name,
+                   "phases": [{"phase": p, **asdict(r)} for p, r in self.phases], "inputs": self.spec.to_dict(),
+                   "data": self.data.describe(), "classes": self.data.classes, "device": str(self.device),
+                   "world_size": self.dist.world, "workers": self.workers, "resumed": self.state is not None})
+        self._autocast = lambda: autocast_context(self.device)
+        try:
+            for index in range(start_phase, len(self.phases)):
+                self._run_phase(index)
+        except _Stop:
+            return self._result(True)
+        self.emit({"event": "done", "out_dir": str(self.out), "best": self.best,
+                   "last": str(self.out / "last.pt"), "best_checkpoint": str(self.out / "best.pt")})
+        return self._result(False)
+
+    def _result(self, stopped: bool) -> TrainResult:
+        last, best = self.out / "last.pt", self.out / "best.pt"
+        return TrainResult(self.out, last if last.exists() else None, best if best.exists() else None,
+                           list(self.history), stopped)
+
+    def _trainable(self, phase: str):
+        streams = set(STREAMS[phase]) - {self.opts.freeze}
+        params = []
+        for name, p in self.model.named_parameters():
+            top = name.split(".", 1)[0]
+            train = top in streams or (top == "attention" and phase == "joint" and "rgb" in streams)
+            p.requires_grad_(train)
+            if train:
+                params.append(p)
+        return params
+
+    def _set_modes(self, phase: str) -> None:
+        self.model.train()
+        for stream in ("rgb", "pose"):
+            if stream not in STREAMS[phase] or stream == self.opts.freeze:
+                getattr(self.model, stream).eval()  # frozen / unused streams keep their BatchNorm statistics
+
+    def _run_phase(self, index: int) -> None:
+        phase, recipe = self.phases[index]
+        streams = STREAMS[phase]
+        batch = max(1, recipe.batch // self.dist.world)
+        params = self._trainable(phase)
+        net = _PhaseNet(self.model, phase)
+        if self.dist.world > 1:
+            net = torch.nn.parallel.DistributedDataParallel(
+                net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        train_loader = self._loader(self.data.train, train=True, batch=batch, streams=streams)
+        val_loader = self._loader(self.data.val, train=False, batch=batch, streams=streams)
+        steps = len(train_loader)
+        optimizer = torch.optim.SGD(params, lr=recipe.lr, momentum=self.preset.momentum,
+                                    weight_decay=self.preset.weight_decay)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe.epochs * steps)
+        first_epoch, start = 0, 0
+        resuming = self.state is not None and int(self.state["phase_index"]) == index
+        if resuming:
+            first_epoch, start = int(self.state["epoch"]), int(self.state["start"])
+            if self.state["optimizer"]:
+                optimizer.load_state_dict(self.state["optimizer"])
+                scheduler.load_state_dict(self.state["scheduler"])
+        else:
+            self.best.pop(phase, None)
+        scaler = None
+        if self.device.type == "cuda":
+            from ..device import autocast_dtype
+
+            scaler = torch.amp.GradScaler("cuda", enabled=autocast_dtype(self.device) == torch.float16)
+        for epoch in range(first_epoch, recipe.epochs):
+            offset = start if (resuming and epoch == first_epoch) else 0
+            rng_state = self.state["rng"] if (resuming and epoch == first_epoch and offset) else None
+            stats = self._train_epoch(net, phase, index, epoch, recipe, train_loader, optimizer, scheduler, scaler,
+                                      offset, rng_state, batch)
+            self.dist.sync_buffers(self.model)
+            val = self._validate(phase, val_loader)
+            self._end_epoch(phase, index, epoch, recipe, stats, val, optimizer, scheduler)
+        self.state = None
+
+    def _train_epoch(self, net, phase, index, epoch, recipe, loader, optimizer, scheduler, scaler, offset,
+                     rng_state, batch) -> dict:
+        self._set_modes(phase)
+        loader.sampler.set_epoch(epoch, offset * batch)
+        iterator = iter(loader)
+        torch.manual_seed(self.opts.seed * 1_000_003 + index * 10_007 + epoch)  # dropout draws, per epoch
+        if rng_state is not None:
+            torch.set_rng_state(rng_state)
+        steps = offset + len(loader)
+        sums: Dict[str, float] = {}
+        seen, t0, last_emit = 0, time.perf_counter(), 0.0
+        for step in range(offset, steps):
+            if self.dist.any(self.cancel is not None and self.cancel.cancelled):
+                self._stop(phase, index, epoch, step, recipe, optimizer, scheduler)
+            rgb, heat, labels = next(iterator)
+            rgb, heat, labels = (rgb.to(self.device, non_blocking=True), heat.to(self.device, non_blocking=True),
+                                 labels.to(self.device, non_blocking=True))
+            with self._autocast():
+                rgb_logits, pose_logits = net(rgb, heat)
+            loss, parts = _loss(rgb_logits, pose_logits, labels)
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None and scaler.is_enabled():
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], self.preset.grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], self.preset.grad_clip)
+                optimizer.step()
+            scheduler.step()
+            n = int(labels.shape[0])
+            seen += n
+            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach()) * n
+            for k, v in parts.items():
+                sums[f"loss_{k}"] = sums.get(f"loss_{k}", 0.0) + float(v.detach()) * n
+            for k, pred in _predictions(rgb_logits, pose_logits).items():
+                sums[f"acc_{k}"] = sums.get(f"acc_{k}", 0.0) + float((pred == labels).sum())
+            now = time.perf_counter() - t0
+            if self.opts.log_every <= 0 or now - last_emit >= self.opts.log_every or step == steps - 1:
+                last_emit = now
+                self.emit({"event": "batch", "phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
+                           "step": step + 1, "steps": steps, "loss": float(loss.detach()),
+                           **{f"loss_{k}": float(v.detach()) for k, v in parts.items()},
+                           "lr": optimizer.param_groups[0]["lr"],
+                           "clips_per_s": round(seen * self.dist.world / max(now, 1e-9), 3)})
+        seconds = time.perf_counter() - t0
+        stats = {k: self.dist.mean(v / max(seen, 1)) for k, v in sums.items()}
+        stats.update(clips=seen * self.dist.world, seconds=round(seconds, 3),
+                     clips_per_s=round(seen * self.dist.world / max(seconds, 1e-9), 3))
+        return stats
+
+    @torch.no_grad()
+    def _validate(self, phase: str, loader) -> dict:
+        self.model.eval()
+        net = _PhaseNet(self.model, phase)
+        loader.sampler.set_epoch(0)
+        rows = []  # (index, label, {stream: pred}, loss parts)
+        keys = list(loader.sampler._keys())
+        position = 0
+        losses: Dict[str, float] = {}
+        for rgb, heat, labels in loader:
+            rgb, heat, labels = rgb.to(self.device), heat.to(self.device), labels.to(self.device)
+            with self._autocast():
+                rgb_logits, pose_logits = net(rgb, heat)
+            loss, parts = _loss(rgb_logits, pose_logits, labels)
+            n = int(labels.shape[0])
+            losses["loss"] = losses.get("loss", 0.0) + float(loss) * n
+            for k, v in parts.items():
+                losses[f"loss_{k}"] = losses.get(f"loss_{k}", 0.0) + float(v) * n
+            preds = {k: v.cpu().numpy() for k, v in _predictions(rgb_logits, pose_logits).items()}
+            for i in range(n):
+                rows.append((int(keys[position + i]), int(labels[i]), {k: int(v[i]) for k, v in preds.items()}))
+            position += n
+        gathered = self.dist.gather((rows, losses))
+        all_rows = sorted({r[0]: r for part, _ in gathered for r in part}.values())
+        total = {k: sum(part.get(k, 0.0) for _, part in gathered) for k in losses}
+        labels = np.array([r[1] for r in all_rows], np.int64)
+        streams = list(all_rows[0][2]) if all_rows else []
+        preds = {k: np.array([r[2][k] for r in all_rows], np.int64) for k in streams}
+        report = stream_report(labels, preds, self.data.classes)
+        report.update({k: v / max(len(all_rows), 1) for k, v in total.items()}, clips=len(all_rows))
+        return report
+
+    def _end_epoch(self, phase, index, epoch, recipe, stats, val, optimizer, scheduler) -> None:
+        key = KEY_METRIC[phase]
+        if key not in val:  # a frozen stream: judge the phase by what it trains
+            key = next(k for k in ("acc_fused", "acc_rgb", "acc_pose") if k in val)
+        entry = {"phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
+                 "lr": optimizer.param_groups[0]["lr"], "seconds": stats.get("seconds"),
+                 "train": stats, "val": {k: v for k, v in val.items() if k not in ("confusion",)}}
+        improved = phase not in self.best or (val.get(key) or 0.0) > self.best[phase]["value"]
+        if improved:
+            self.best[phase] = {"metric": key, "value": val.get(key), "epoch": epoch + 1}
+        self.history.append(entry)
+        if self.dist.main:
+            confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion.png",
+                          f"{phase} epoch {epoch + 1}: {val['confusion_stream']} accuracy {val.get(key, 0) or 0:.3f}")
+            self._save_checkpoint("last.pt", phase, epoch + 1, recipe.epochs, val)
+            if improved:
+                self._save_checkpoint("best.pt", phase, epoch + 1, recipe.epochs, val)
+                confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion_best.png",
+                              f"best: {phase} epoch {epoch + 1}, {key} {val.get(key, 0) or 0:.3f}")
+            self._write_metrics(val)
+            last_epoch = epoch + 1 == recipe.epochs
+            done = last_epoch and index == len(self.phases) - 1
+            if last_epoch and not done:
+                self._write_state(index + 1, 0, 0, None, None)
+            else:
+                self._write_state(index, epoch + 1, 0, optimizer, scheduler, done=done)
+        self.dist.barrier()
+        self.emit({"event": "epoch", **entry, "best": improved})
+
+    def _write_metrics(self, val: dict) -> None:
+        write_json(self.out / "metrics.json", {
+            "format": "epam-training-metrics", "version": 1, "preset": self.preset.to_dict(),
+            "options": asdict(self.opts), "data": self.data.describe(), "classes": self.data.classes,
+            "inputs": self.spec.to_dict(), "world_size": self.dist.world, "init": self.init_notes,
+            "best": self.best, "epochs": self.history, "last_confusion": val.get("confusion"),
+        })
+
+    def _stop(self, phase, index, epoch, step, recipe, optimizer, scheduler) -> None:
+        if self.dist.main:
+            self._save_checkpoint("last.pt", phase, epoch, recipe.epochs, None, stopped=True)
+            self._write_state(index, epoch, step, optimizer, scheduler)
+        self.dist.barrier()
+        self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
+                   "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
+        raise _Stop()
+
+
+def train(opts: TrainOptions, *, emit: Optional[Emit] = None, cancel: Optional[CancelToken] = None) -> TrainResult:
+    """Run (or resume) a training run; see the module docstring for what it writes."""
+    trainer = None
+    try:
+        trainer = Trainer(opts, emit, cancel)
+        return trainer.run()
+    finally:
+        if trainer is not None:
+            trainer.dist.shutdown()

@@ -1,0 +1,94 @@
+"""Training presets: named JSON recipes in ``resources/presets/`` (``paper``, ``cpu-quick``)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from ..errors import ConfigError
+from ..paths import RESOURCES
+from ..preprocess.spec import InputSpec
+
+PRESETS_DIR = RESOURCES / "presets"
+PHASES = ("rgb", "pose", "joint")
+#: ``--phase all`` runs these in order (the paper: streams pre-trained separately, then the whole network).
+ALL_PHASES = PHASES
+
+
+@dataclass(frozen=True)
+class PhaseRecipe:
+    """One training phase: epochs, total batch size over all processes, peak learning rate."""
+
+    epochs: int
+    batch: int
+    lr: float
+
+
+@dataclass
+class Preset:
+    name: str
+    description: str
+    inputs: InputSpec
+    phases: Dict[str, PhaseRecipe]
+    default_phase: str = "joint"
+    model: Dict[str, str] = field(default_factory=lambda: {"backbone": "x3d", "attention": "nested"})
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 40.0
+    area_range: Tuple[float, float] = (0.56, 1.0)
+    aspect_range: Tuple[float, float] = (0.75, 4 / 3)
+    flip: float = 0.5
+
+    def phase_names(self, phase: str) -> List[str]:
+        """Phases a ``--phase`` choice runs (``all`` = rgb, pose, joint)."""
+        return list(ALL_PHASES) if phase == "all" else [phase]
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "inputs": self.inputs.to_dict(),
+                "phases": {k: vars(v) for k, v in self.phases.items()}, "default_phase": self.default_phase,
+                "model": dict(self.model), "optimizer": {"momentum": self.momentum,
+                                                         "weight_decay": self.weight_decay,
+                                                         "grad_clip": self.grad_clip},
+                "augment": {"area_range": list(self.area_range), "aspect_range": list(self.aspect_range),
+                            "flip": self.flip}}
+
+
+def preset_names() -> List[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
+
+
+def load_preset(name_or_path: str) -> Preset:
+    """A shipped preset by name, or a preset JSON file by path; ConfigError with one sentence otherwise."""
+    path = Path(name_or_path)
+    if not (path.suffix == ".json" and path.is_file()):
+        path = PRESETS_DIR / f"{name_or_path}.json"
+    if not path.is_file():
+        raise ConfigError(f"Unknown preset '{name_or_path}': choose one of {', '.join(preset_names())} "
+                          f"or give a preset .json file.")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return preset_from_dict(raw, default_name=path.stem)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"The preset {path.name} is malformed ({type(exc).__name__}: {exc}).") from None
+
+
+def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
+    phases = {}
+    for name, spec in raw["phases"].items():
+        if name not in PHASES:
+            raise ValueError(f"unknown phase {name!r}")
+        phases[name] = PhaseRecipe(int(spec["epochs"]), int(spec["batch"]), float(spec["lr"]))
+    opt, aug = raw.get("optimizer", {}), raw.get("augment", {})
+    default_phase = raw.get("default_phase", "joint")
+    if default_phase != "all" and default_phase not in phases:
+        raise ValueError(f"default phase {default_phase!r} has no recipe")
+    return Preset(
+        name=str(raw.get("name", default_name)), description=str(raw.get("description", "")),
+        inputs=InputSpec.from_dict(raw.get("inputs")), phases=phases, default_phase=default_phase,
+        model=dict(raw.get("model", {"backbone": "x3d", "attention": "nested"})),
+        momentum=float(opt.get("momentum", 0.9)), weight_decay=float(opt.get("weight_decay", 3e-4)),
+        grad_clip=float(opt.get("grad_clip", 40.0)),
+        area_range=tuple(float(v) for v in aug.get("area_range", (0.56, 1.0))),
+        aspect_range=tuple(float(v) for v in aug.get("aspect_range", (0.75, 4 / 3))),
+        flip=float(aug.get("flip", 0.5)))
