@@ -1,10 +1,10 @@
 """Write a folder atomically: build it in a hidden sibling, rename it into place at the end.
 
-An exception or a cancel removes the sibling. A killed process (SIGKILL, power cut of the
-app) cannot clean up after itself, so a tiny guard process waits on a pipe from the writer
-and removes the sibling when the pipe closes without the folder having been renamed. Leftovers
-of a guard that could not run (machine crash) are swept by the next export to the same place;
-the sibling is named like :mod:`core_model.fileio` temporaries (``.<name>.<pid>.<random>.tmp``).
+An exception or a cancel removes the sibling. A killed process (SIGKILL, a crash of the app)
+cannot clean up after itself, so a tiny guard process waits on a pipe from the writer and removes
+the sibling when the pipe closes because the writer died; a writer that finishes (or fails and
+cleans up) ends the guard itself. Leftovers of a guard that could not run (machine crash) are
+swept by the next export to the same place; the sibling is named like :mod:`core_model.fileio` temporaries (``.<name>.<pid>.<random>.tmp``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Iterator, Optional
 from ..fileio import normal_mode
 from .errors import ExportError
 
-_GUARD_SH = 'cat >/dev/null; rm -rf -- "$1"'
+_GUARD_SH = 'while read -r _; do :; done; rm -rf -- "$1"'  # shell built-ins only until the pipe closes
 _GUARD_PY = "import shutil,sys\nsys.stdin.buffer.read()\nshutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
@@ -79,12 +79,17 @@ def _start_guard(tmp: Path) -> Optional[subprocess.Popen]:
 
 
 def _stop_guard(guard: Optional[subprocess.Popen]) -> None:
+    """End the guard once we have cleaned up ourselves (it must not wait: a forked child may hold the pipe)."""
     if guard is None:
         return
     try:
-        guard.stdin.close()
-        guard.wait(timeout=10)
+        guard.kill()
+        guard.wait(timeout=5)
     except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        guard.stdin.close()
+    except OSError:
         pass
 
 
