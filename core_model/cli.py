@@ -53,7 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings() -> None:
+    """Show Python warnings (damaged video, library notes) as one ``epam: warning:`` line each, once."""
+    import warnings
+
+    shown = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        if text not in shown:
+            shown.add(text)
+            (file or sys.stderr).write(f"epam: warning: {text}\n")
+
+    warnings.showwarning = show
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    _one_line_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -91,7 +91,7 @@ def run(args) -> int:
         poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
                               use_cache=not args.no_cache, delegate=args.delegate)
     if poses.meta.get("delegate_note"):
-        sys.stderr.write(f"note: {poses.meta['delegate_note']}\n")
+        sys.stderr.write(f"epam: note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started
     if interactive:
         sys.stderr.write("\n")

@@ -1,7 +1,6 @@
 """Public entry points: ``extract_poses`` (extract, track, cache) and ``cached_poses`` (cache only)."""
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 from typing import Optional, Tuple
@@ -15,7 +14,6 @@ from .format import Poses
 from .parallel import extract_frame_detections
 from .tracking import track_frames
 
-log = logging.getLogger(__name__)
 
 #: a track may be unseen this long (seconds) and keep its id
 MAX_GAP_SECONDS = 1.0
@@ -37,8 +35,7 @@ def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict
     if delegate == "cpu":
         return {**options, "delegate": "cpu"}, None
     note = gpu_delegate_note()
-    if note:
-        log.warning(note)
+    if note:  # reported once, by the caller, from poses.meta["delegate_note"]
         return {**options, "delegate": "cpu"}, note
     return {**options, "delegate": "gpu"}, None
 

@@ -130,7 +130,13 @@ def _check_announced_duration(index: FrameIndex, container, stream) -> None:
     else:
         return
     ts = index.timestamps()
-    step = float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
+    rate = stream.average_rate or stream.guessed_rate
+    if len(ts) > 1:
+        step = float(np.median(np.diff(ts)))
+    elif rate:
+        step = 1.0 / float(rate)  # one frame: it lasts one frame period
+    else:
+        return  # one frame and no rate: nothing to compare
     present = float(ts[-1]) + step
     if present < announced - max(3 * step, 0.02 * announced):
         index.looks_truncated = True

@@ -10,7 +10,6 @@ sequential; give each worker thread its own ``VideoReader`` for parallel decodin
 """
 from __future__ import annotations
 
-import logging
 import threading
 import warnings
 from collections import OrderedDict
@@ -25,7 +24,6 @@ from core_model.errors import VideoError
 from core_model.fileio import check_video_path
 from core_model.video.frame_index import FrameIndex, demux_index, sequential_index
 
-log = logging.getLogger(__name__)
 
 _CACHE_BYTES = 192 * 1024 * 1024  # decoded RGB frames kept (LRU), whatever the frame size
 _MAX_CACHE_FRAMES = 64  # also bounds the memory of readers that only go forward (analysis)
@@ -131,12 +129,41 @@ class _Cursor:
         raise VideoError(f"Frame {target} of {self.path.name} cannot be decoded.")
 
 
+def _merge_truncation(messages: List[str], readable: Optional[Tuple[int, int]]) -> List[str]:
+    """The index's warnings, with the frames that decode added to its truncation warning (one line)."""
+    if readable is None:
+        return list(messages)
+    kept, indexed = readable
+    tail = f"only {kept} of {indexed} frames can be read"
+    out, merged = [], False
+    for message in messages:
+        if not merged and "truncated" in message:
+            message, merged = f"{message.rstrip('.')}; {tail}.", True
+        out.append(message)
+    return out if merged else out + [f"The file is truncated: {tail}."]
+
+
 def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:
-    return frame.to_ndarray(format="rgb24")
+    """The frame as RGB uint8, turned upright by its display rotation (phone videos stored sideways)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    turns = _quarter_turns(frame)
+    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+
+
+def _quarter_turns(frame: "av.VideoFrame") -> int:
+    """Counter-clockwise quarter turns that show ``frame`` upright (its display matrix / rotate tag)."""
+    try:
+        degrees = frame.rotation  # FFmpeg's display matrix angle, counter-clockwise
+    except (AttributeError, ValueError, av.FFmpegError):
+        return 0
+    return int(round((degrees or 0) / 90.0)) % 4
 
 
 class VideoReader:
     """Frame-exact random and sequential access to a video file.
+
+    Frames are shown upright: a display rotation in the file (phone videos) is applied, and
+    ``width``/``height`` are those of the upright picture.
 
     Attributes: ``frame_count``, ``fps`` (average), ``duration`` (s), ``width``, ``height``,
     ``timestamps`` (float64 seconds from the first frame), ``is_vfr``, ``warnings`` (messages
@@ -170,24 +197,25 @@ class VideoReader:
         self._index = index
         if index.count == 0:
             raise VideoError(f"{self.path.name} contains no video frames.")
-        for message in index.warnings:
-            self._warn(message)
         try:
             first = self._first_frame()
             self.height, self.width = first.shape[:2]
-            if index.looks_truncated:
-                self._trim_undecodable_tail()
+            readable = self._trim_undecodable_tail() if index.looks_truncated else None
         except BaseException:
             self.close()
             raise
+        for message in _merge_truncation(index.warnings, readable):  # one line per problem
+            self._warn(message)
         self._cache_limit = cache_frames or int(np.clip(_CACHE_BYTES // first.nbytes, 8, _MAX_CACHE_FRAMES))
         self._set_timing(rate)
 
     # ------------------------------------------------------------------ opening
     def _warn(self, message: str) -> None:
+        """Record a problem and emit it once, as a :class:`VideoWarning` (the CLI prints it as one line)."""
         message = f"{self.path.name}: {message}"
+        if message in self.warnings:
+            return
         self.warnings.append(message)
-        log.warning(message)
         warnings.warn(message, VideoWarning, stacklevel=3)
 
     def _index_by_decoding(self) -> FrameIndex:
@@ -211,8 +239,8 @@ class VideoReader:
         except VideoError:
             raise VideoError(f"No frame of {self.path.name} could be decoded ({self.codec} video).") from None
 
-    def _trim_undecodable_tail(self) -> None:
-        """Truncated file: keep frames up to the last one that actually decodes."""
+    def _trim_undecodable_tail(self) -> Optional[Tuple[int, int]]:
+        """Truncated file: keep frames up to the last one that actually decodes; ``(kept, indexed)`` if any were cut."""
         index = self._index
         cursor = _Cursor(self.path, index)
         try:
@@ -226,9 +254,11 @@ class VideoReader:
         finally:
             cursor.close()
         if last + 1 < index.count:
-            self._warn(f"The file is truncated: only {last + 1} of {index.count} frames can be read.")
+            indexed = index.count
             index.truncate(last + 1)
             self._reset_decoder()
+            return last + 1, indexed
+        return None
 
     def _set_timing(self, rate: Optional[Fraction]) -> None:
         n = self._index.count
