@@ -1,7 +1,8 @@
 """Clips for fine-tuning sets: frame-exact H.264 from an open reader, optionally cropped, cancellable.
 
-Frames of a 4:2:0 source with an even size are passed on in YUV (cropped on the chroma grid), not
-through RGB: at ``crf=0`` (lossless) a clip's decoded frames equal the source's decoded frames
+Frames are written upright (the source's display rotation applied, as :class:`VideoReader` shows
+them). Frames of a 4:2:0 source with an even size are passed on in YUV (turned and cropped on the
+chroma grid), not through RGB: at ``crf=0`` (lossless) a clip's decoded frames equal the source's decoded frames
 exactly, and the two colour conversions per frame are saved.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from core_model.errors import VideoError
 from core_model.jobs import CancelToken, check_cancel
-from core_model.video.reader import VideoReader, _Cursor
+from core_model.video.reader import VideoReader, _Cursor, _quarter_turns, _to_rgb
 
 
 def even_box(box: Sequence[float], width: int, height: int) -> tuple:
@@ -51,23 +52,24 @@ def _source_frames(reader: VideoReader, start: int, stop: int) -> Iterator[Tuple
 
 
 def _cropped(frame: "av.VideoFrame", box: Sequence[int]) -> "av.VideoFrame":
-    """``frame`` cropped to ``box`` as a yuv420p frame (planes cut on the chroma grid when possible)."""
+    """``frame`` turned upright (display rotation) and cropped to ``box``, as a yuv420p frame.
+
+    4:2:0 frames of even size are cut (and turned) plane by plane on the chroma grid, so the clip's
+    YUV samples are the source's; other formats go through RGB.
+    """
     x0, y0, x1, y1 = box
     h, w = frame.height, frame.width
+    turns = _quarter_turns(frame)
     if frame.format.name == "yuv420p" and h % 2 == 0 and w % 2 == 0:
-        if (x0, y0, x1, y1) == (0, 0, w, h):
-            out = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
-        else:
-            arr = frame.to_ndarray()
-            y = arr[:h]
-            u = arr[h:h + h // 4].reshape(h // 2, w // 2)
-            v = arr[h + h // 4:].reshape(h // 2, w // 2)
-            cx0, cy0, cx1, cy1 = x0 // 2, y0 // 2, x1 // 2, y1 // 2
-            packed = np.concatenate([y[y0:y1, x0:x1].ravel(), u[cy0:cy1, cx0:cx1].ravel(),
-                                     v[cy0:cy1, cx0:cx1].ravel()]).reshape((y1 - y0) * 3 // 2, x1 - x0)
-            out = av.VideoFrame.from_ndarray(packed, format="yuv420p")
-        return out
-    rgb = frame.to_ndarray(format="rgb24")[y0:y1, x0:x1]
+        arr = frame.to_ndarray()
+        planes = [arr[:h], arr[h:h + h // 4].reshape(h // 2, w // 2), arr[h + h // 4:].reshape(h // 2, w // 2)]
+        if turns:
+            planes = [np.rot90(p, turns) for p in planes]
+        cx0, cy0, cx1, cy1 = x0 // 2, y0 // 2, x1 // 2, y1 // 2
+        packed = np.concatenate([planes[0][y0:y1, x0:x1].ravel(), planes[1][cy0:cy1, cx0:cx1].ravel(),
+                                 planes[2][cy0:cy1, cx0:cx1].ravel()]).reshape((y1 - y0) * 3 // 2, x1 - x0)
+        return av.VideoFrame.from_ndarray(packed, format="yuv420p")
+    rgb = _to_rgb(frame)[y0:y1, x0:x1]
     return av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
 
 

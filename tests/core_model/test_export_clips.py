@@ -105,3 +105,32 @@ def test_balance_report():
     text = balance_text(report)
     assert "No training clips for: c." in text and "unbalanced: 1 to 10" in text
     assert text.splitlines()[0].split() == ["label", "train", "clips", "train", "s", "val", "clips", "val", "s"]
+
+
+@pytest.mark.parametrize("degrees", [90, 180, -90])
+def test_rotated_source_gives_upright_clips(tmp_path, degrees):
+    """A phone video stored sideways with a display rotation: clips (and crops) are upright like the reader's frames."""
+    import av
+
+    path = tmp_path / "sideways.mp4"
+    out = av.open(str(path), "w")
+    stream = out.add_stream("libx264", rate=25, options={"qp": "0"})
+    stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+    stream.set_display_rotation(degrees)
+    rng = np.random.default_rng(1)
+    for i in range(8):
+        stored = np.zeros((64, 96, 3), np.uint8)
+        stored[:16, :16] = 255
+        stored[20:40, 30 + i:60 + i] = rng.integers(0, 255, 3, dtype=np.uint8)
+        for packet in stream.encode(av.VideoFrame.from_ndarray(stored, format="rgb24")):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+    with VideoReader(path) as reader:
+        box = even_box((4, 6, reader.width - 2, reader.height - 4), reader.width, reader.height)
+        write_reader_clip(reader, 1, 7, tmp_path / "clip.mp4", box=box, crf=0)
+        with VideoReader(tmp_path / "clip.mp4") as clip:
+            assert (clip.width, clip.height) == (box[2] - box[0], box[3] - box[1])
+            for k in range(6):
+                np.testing.assert_array_equal(clip[k], reader[1 + k][box[1]:box[3], box[0]:box[2]])
