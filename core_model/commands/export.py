@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="segments made by the user only (default), or also accepted predictions")
     p.add_argument("--labels", type=_names, metavar="L1,L2", help="only these labels (and in this class order)")
     p.add_argument("--videos", type=_names, metavar="V1,V2", help="only these videos (name, path or id)")
+    p.add_argument("--authors", type=_names, metavar="A1,A2",
+                   help="only segments by these coders (when several people labeled the same video)")
     p.add_argument("--pose-only", action="store_true", help="no video in the set: poses only (footage stays here)")
     p.add_argument("--crop", choices=("person",), help="crop each clip to its person's compact box")
     p.add_argument("--crf", type=int, default=18, metavar="Q", help="H.264 quality, 0 = lossless (default 18)")
@@ -77,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"Project file not found: {args.project}.")
     options = ExportOptions(split=args.split, split_by=args.split_by, seed=args.seed, min_frames=args.min_frames,
                             pad=args.pad, pose_only=args.pose_only, crop=args.crop, crf=args.crf,
-                            sources=tuple(args.sources), labels=args.labels, videos=args.videos)
+                            sources=tuple(args.sources), labels=args.labels, videos=args.videos,
+                            authors=args.authors)
     progress, shown = _progress()
     try:
         with ProjectStore.open(args.project, read_only=True) as store:
@@ -90,4 +93,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote a {kind} of {len(result.rows)} clips, {len(result.classes)} classes to {result.path}"
           + (f" ({skipped} segments shorter than {args.min_frames} frames left out)" if skipped else ""))
     sys.stdout.write((result.path / BALANCE_TXT).read_text(encoding="utf-8"))
+    overlaps = result.info["source"].get("author_overlaps", 0)
+    if overlaps:
+        print(f"note: {overlaps} clips overlap another coder's label of the same person (double-coded frames); "
+              "use --authors to export one coder's labels")
     return 0

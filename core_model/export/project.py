@@ -24,13 +24,15 @@ class ExportOptions(SetOptions):
     """``epam export`` options (see :class:`SetOptions` for split, seed, min_frames, pad, pose_only, crop, crf).
 
     ``sources``: segment sources to take ("user", "accepted"); ``labels`` / ``videos``: names to keep
-    (None = all; videos match by name, project-relative path, absolute path or id); ``poses``:
+    (None = all; videos match by name, project-relative path, absolute path or id); ``authors``: only
+    segments by these coders (two coders may label the same frames of a person); ``poses``:
     video id -> :class:`Poses` or pose file, overriding the lookup.
     """
 
     sources: Sequence[str] = ("user",)
     labels: Optional[Sequence[str]] = None
     videos: Optional[Sequence[str]] = None
+    authors: Optional[Sequence[str]] = None
     poses: Dict[int, Union[Poses, str, Path]] = field(default_factory=dict)
 
     def check(self) -> "ExportOptions":
@@ -91,6 +93,10 @@ def _segments(store, options: ExportOptions):
         kept = [s for s in kept if s.video_id in chosen]
         if not kept:
             raise ExportError("The chosen videos have no labeled segments from the chosen sources.")
+    if options.authors:
+        kept = [s for s in kept if (s.author or "") in options.authors]
+        if not kept:
+            raise ExportError(f"No segment by {', '.join(options.authors)} among the chosen sources and videos.")
     if options.labels:
         names = list(dict.fromkeys(options.labels))
         for name in names:
@@ -106,6 +112,24 @@ def _segments(store, options: ExportOptions):
         used = {s.label_id for s in kept}
         classes = [lab.name for lab in store.labels() if lab.id in used]
     return kept, classes, labels
+
+
+def author_overlaps(segments) -> int:
+    """How many segments overlap a segment of another author on the same person (double-coded frames)."""
+    lanes: Dict[tuple, list] = {}
+    for seg in segments:
+        lanes.setdefault((seg.video_id, seg.person), []).append(seg)
+    flagged = set()
+    for lane in lanes.values():
+        lane.sort(key=lambda s: s.start_frame)
+        active: list = []
+        for seg in lane:
+            active = [o for o in active if o.end_frame > seg.start_frame]
+            for other in active:
+                if other.author != seg.author:
+                    flagged.update((id(other), id(seg)))
+            active.append(seg)
+    return len(flagged)
 
 
 def export_set(store, out_dir, options: Optional[ExportOptions] = None, progress: Optional[ProgressFn] = None,
@@ -137,6 +161,8 @@ def export_set(store, out_dir, options: Optional[ExportOptions] = None, progress
                               video_name=rec.rel_path, video_key=rec.content_key))
     source = {"kind": "project", "project": str(store.path), "sources": list(options.sources),
               "labels": list(options.labels) if options.labels else None,
-              "videos": sorted({rec.rel_path for rec, _, _ in videos.values()})}
+              "videos": sorted({rec.rel_path for rec, _, _ in videos.values()}),
+              "authors": list(options.authors) if options.authors else None,
+              "author_overlaps": author_overlaps(segments)}
     return write_set(specs, out_dir, classes=classes, options=options, source=source, progress=progress,
                      cancel=cancel)

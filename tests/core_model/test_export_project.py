@@ -246,3 +246,20 @@ def test_missing_poses_and_video(tmp_path):
     (tmp_path / "p" / "clip0.mp4").unlink()
     with ProjectStore.open(project, read_only=True) as store, pytest.raises(EpamError, match="is missing"):
         export_set(store, tmp_path / "set", ExportOptions())
+
+
+def test_two_coders_on_the_same_frames(tmp_path, capsys):
+    project = make_project(tmp_path / "p", videos=2, segments=SEGMENTS[:2])
+    with ProjectStore.open(project) as store:
+        squat = store.label_by_name("squat").id
+        for rec in store.videos():  # a second coder labels person 0's first action differently
+            CreateSegment(rec.id, 0, 8, 30, squat, author="second").apply(store)
+    out = tmp_path / "all"
+    assert main(["export", str(project), "-o", str(out), "--pose-only"]) == 0
+    text = capsys.readouterr().out
+    assert "note: 4 clips overlap another coder's label" in text and len(load_set(out)) == 6
+    assert main(["export", str(project), "-o", str(tmp_path / "one"), "--pose-only", "--authors", "tester"]) == 0
+    s = load_set(tmp_path / "one")
+    assert len(s.rows) == 4 and {r.author for r in s.rows} == {"tester"} and "overlap" not in capsys.readouterr().out
+    assert main(["export", str(project), "-o", str(tmp_path / "x"), "--authors", "nobody"]) == 1
+    assert "No segment by nobody" in capsys.readouterr().err
