@@ -7,7 +7,8 @@ from .layout import SPLITS, SetRow
 
 
 def balance(rows: Sequence[SetRow], classes: Sequence[str]) -> dict:
-    """``{"classes": [{"label", "train_clips", "train_seconds", "val_clips", ...}], "total": {...}, "notes": [...]}``."""
+    """Per class and split: ``{"classes": [{"label", "train_clips", "train_seconds", "val_clips", ...}],
+    "total": {...}, "notes": [...]}``."""
     table = []
     total = {f"{s}_{k}": 0 for s in SPLITS for k in ("clips", "seconds")}
     for index, name in enumerate(classes):

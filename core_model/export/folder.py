@@ -4,7 +4,8 @@ An exception or a cancel removes the sibling. A killed process (SIGKILL, a crash
 cannot clean up after itself, so a tiny guard process waits on a pipe from the writer and removes
 the sibling when the pipe closes because the writer died; a writer that finishes (or fails and
 cleans up) ends the guard itself. Leftovers of a guard that could not run (machine crash) are
-swept by the next export to the same place; the sibling is named like :mod:`core_model.fileio` temporaries (``.<name>.<pid>.<random>.tmp``).
+swept by the next export to the same place; the sibling is named like :mod:`core_model.fileio`
+temporaries (``.<name>.<pid>.<random>.tmp``).
 """
 from __future__ import annotations
 

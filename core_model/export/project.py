@@ -152,7 +152,8 @@ def export_set(store, out_dir, options: Optional[ExportOptions] = None, progress
                 raise ExportError(f"Video {rec.rel_path} is missing: locate it in the project first.")
             poses = options.poses.get(rec.id) or find_poses(store, rec, path)
             if poses is None:
-                raise ExportError(f"{rec.name} has no poses: extract them first (epam extract, or analyze it in the app).")
+                raise ExportError(f"{rec.name} has no poses: extract them first (epam extract, or analyze it in "
+                                  "the app).")
             videos[rec.id] = (rec, path, poses)
         rec, path, poses = videos[seg.video_id]
         specs.append(ClipSpec(video=path if path is not None else rec.path, start=seg.start_frame,

@@ -153,7 +153,8 @@ def render_clip(path: Path, class_index: int, rng: np.random.Generator, *, size=
         shift = start + (end - start) * np.linspace(0, 1, frames)[:, None]
         keypoints[lane] = body * scale + shift[:, None, :]
         scales.append(scale)
-        looks.append({"shirt": _muted(rng), "trousers": _muted(rng), "shoes": tuple(int(v) for v in rng.uniform(10, 70, 3)),
+        looks.append({"shirt": _muted(rng), "trousers": _muted(rng),
+                      "shoes": tuple(int(v) for v in rng.uniform(10, 70, 3)),
                       "skin": tuple(int(v) for v in np.array([225, 180, 150]) * rng.uniform(0.55, 1.05)),
                       "hair": tuple(int(v) for v in rng.uniform(10, 120, 3))})
     background = _background(rng, w, h)

@@ -161,7 +161,8 @@ class _Source:
 
 def _clip_name(spec: ClipSpec, start: int, taken: set) -> str:
     person = "all" if spec.person < 0 else f"p{spec.person}"
-    base = f"{safe_name(spec.label, 30)}_{safe_name(Path(spec.video_name or spec.video).stem, 40)}_{person}_f{start:06d}"
+    stem = safe_name(Path(spec.video_name or spec.video).stem, 40)
+    base = f"{safe_name(spec.label, 30)}_{stem}_{person}_f{start:06d}"
     name, n = base, 1
     while name in taken:
         n += 1
