@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import PoseError
-from .windows import POSE_CLIP_LEN, WindowJob
+from .windows import WindowJob
 
 
 @dataclass
@@ -26,13 +26,6 @@ class WindowInputs:
     box: np.ndarray  # (4,) x0, y0, x1, y1 in source pixels
     heatmaps: np.ndarray  # (17, 48, 56, 56) float32
     rgb: np.ndarray  # (3, 16, 224, 224) float32, normalized
-
-
-def sample_pose_frames(job: WindowJob, pose_len: int = POSE_CLIP_LEN) -> np.ndarray:
-    """The 48 (``pose_len``) source frames of a window, sampled as in testing (PYSKL ``UniformSampleFrames``)."""
-    from ..preprocess import uniform_sample
-
-    return job.start + np.asarray(uniform_sample(job.end - job.start, pose_len), np.int64)
 
 
 def person_rows(job: WindowJob, num_people: int) -> slice:
@@ -90,14 +83,14 @@ def iter_window_inputs(
     ``spec`` (:class:`core_model.preprocess.spec.InputSpec`, default the paper's) gives the clip
     lengths and crop sizes the model was trained with.
     """
-    from ..preprocess import build_inputs, rgb_from_pose
+    from ..preprocess import build_inputs
+    from ..preprocess.sampling import window_frames
     from ..preprocess.spec import InputSpec
 
     spec = spec if spec is not None else InputSpec()
     plans: List[Tuple[WindowJob, np.ndarray, np.ndarray]] = []
-    for job in jobs:
-        pose_frames = sample_pose_frames(job, spec.pose_frames)
-        plans.append((job, pose_frames, rgb_from_pose(pose_frames, spec.rgb_frames)))
+    for job in jobs:  # sampled once: the reads are planned with the frames build_inputs is given
+        plans.append((job, *window_frames(job.start, job.end, spec.pose_frames, spec.rgb_frames)))
     if not plans:
         return
     users: Dict[int, int] = {}  # frame -> number of jobs still needing it
@@ -119,9 +112,7 @@ def iter_window_inputs(
                                      lambda idx: np.stack([frames[int(f)] for f in idx]), job.start, job.end,
                                      normalization=normalization, pose_len=spec.pose_frames,
                                      rgb_len=spec.rgb_frames, rgb_size=spec.rgb_size,
-                                     heatmap_size=spec.heatmap_size)
-            if not np.array_equal(built.rgb_frames, rgb_frames):
-                raise RuntimeError("window sampling disagrees with core_model.preprocess.build_inputs")
+                                     heatmap_size=spec.heatmap_size, pose_frames=pose_frames)
             for f in set(rgb_frames.tolist()):
                 users[f] -= 1
                 if users[f] == 0:

@@ -6,11 +6,6 @@ from typing import List, Optional
 
 import numpy as np
 
-#: frames sampled per window for the pose stream and, one in three, for the RGB stream (paper: N=48, M=16)
-POSE_CLIP_LEN = 48
-RGB_CLIP_LEN = 16
-RGB_STEP = POSE_CLIP_LEN // RGB_CLIP_LEN
-
 
 def window_bounds(frame_count: int, window: int, stride: int) -> np.ndarray:
     """``(W, 2)`` int array of ``[start, end)`` windows covering ``frame_count`` frames.
@@ -113,7 +108,3 @@ def plan_windows(
                 jobs.append(WindowJob(int(s), int(e), int(ids[m]), int(m)))
     return jobs
 
-
-def rgb_from_pose_frames(pose_frames: np.ndarray) -> np.ndarray:
-    """The RGB frames of a window: pose frames 0, 3, …, 45 (paper: one of every N/M = 3)."""
-    return np.asarray(pose_frames)[..., ::RGB_STEP][..., :RGB_CLIP_LEN]

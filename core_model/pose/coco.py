@@ -41,7 +41,13 @@ BODY18_TO_COCO17 = np.array([0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 
 
 
 def flip_keypoints(keypoint: np.ndarray, width: float) -> np.ndarray:
-    """Mirror ``(..., 17, 2)`` pixel keypoints horizontally in an image ``width`` wide (joints swapped)."""
+    """Mirror ``(..., 17, 2)`` pixel keypoints horizontally in an image ``width`` wide (joints swapped).
+
+    Coordinates are pixel centres (pixel ``i`` is centred on ``x = i``, as the heatmap grid and the
+    MediaPipe backend's clipping to ``[0, width - 1]``), so pixel ``i`` mirrors to ``width - 1 - i``:
+    the flip of a drawn pose equals the drawing with its columns reversed. (PYSKL's ``Flip`` uses
+    ``width - x``, one pixel off.) Zeros mark missing joints and stay zero.
+    """
     out = keypoint[..., COCO17_FLIP_INDEX, :].copy()
     out[..., 0] = np.where(out[..., 0] != 0, width - 1 - out[..., 0], 0)
     return out

@@ -12,20 +12,7 @@ from typing import Callable, Dict, List, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import ConfigError
-
-
-@dataclass
-class Detection:
-    """One person in one frame: ``keypoint (17,2) float32`` pixels, ``score (17,) float32`` in [0, 1]."""
-
-    keypoint: np.ndarray
-    score: np.ndarray
-
-    def box(self) -> np.ndarray:
-        """``(x0, y0, x1, y1)`` around the joints with a positive score (all joints if none)."""
-        ok = self.score > 0
-        pts = self.keypoint[ok] if ok.any() else self.keypoint
-        return np.concatenate([pts.min(axis=0), pts.max(axis=0)])
+from .detection import Detection  # noqa: F401 - re-exported (core_model.pose.extractor.Detection)
 
 
 @runtime_checkable

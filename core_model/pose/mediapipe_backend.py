@@ -41,7 +41,7 @@ import numpy as np
 
 from ..errors import ConfigError, PoseError
 from .coco import BLAZEPOSE33_TO_COCO17
-from .extractor import Detection
+from .detection import Detection
 from .native_stderr import silenced_native_stderr
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..errors import Cancelled, ConfigError, EpamError, PoseError, VideoError
 from ..jobs import CancelToken, ProgressFn, report
-from .extractor import Detection, create_extractor
+from .detection import Detection
+from .extractor import create_extractor
 from .native_stderr import silenced_native_stderr
 from .scheduling import RangeTable
 

@@ -5,31 +5,11 @@ from typing import Optional
 
 import numpy as np
 
+from core_model.pose.coco import COCO17_FLIP_INDEX, flip_keypoints
 from core_model.preprocess.crop import Box, keypoints_to_box
 
 #: Joints below this score draw nothing (PYSKL ``EPS``).
 EPS = 1e-3
-#: COCO-17 left / right joints, swapped by a horizontal flip.
-LEFT_KP = (1, 3, 5, 7, 9, 11, 13, 15)
-RIGHT_KP = (2, 4, 6, 8, 10, 12, 14, 16)
-
-
-def flip_order(num_joints: int = 17) -> np.ndarray:
-    """Joint permutation of a horizontal flip (left <-> right)."""
-    order = np.arange(num_joints)
-    for left, right in zip(LEFT_KP, RIGHT_KP):
-        if right < num_joints:
-            order[left], order[right] = right, left
-    return order
-
-
-def flip_keypoints(keypoint: np.ndarray, score: np.ndarray, width: float):
-    """PYSKL ``Flip``: non-zero x become ``width - x`` and left / right joints swap."""
-    kp = keypoint.copy()
-    x = kp[..., 0]
-    x[x != 0] = width - x[x != 0]
-    order = flip_order(kp.shape[2])
-    return kp[:, :, order], score[:, :, order]
 
 
 def _window(mu: np.ndarray, length: int, sigma: float):
@@ -97,7 +77,8 @@ def heatmap_volume(
     """Pose-stream input (V, T, size, size) float32 from pixel keypoints (M, T, V, 2).
 
     Keypoints are mapped into ``box`` and scaled to ``size`` x ``size`` (PYSKL MMCompact +
-    Resize), optionally flipped (PYSKL ``Flip``: x -> size - x, left / right swapped), then
+    Resize), optionally flipped (x -> size - 1 - x, left / right swapped: the mirror of pixel-centre
+    coordinates, so a flipped volume equals the volume with its columns reversed, as the RGB crop), then
     drawn as score-weighted Gaussians (``GeneratePoseTarget``, sigma 0.6). ``score`` None means 1.
     """
     keypoint = np.asarray(keypoint, np.float32)
@@ -107,7 +88,8 @@ def heatmap_volume(
     score = np.ones(keypoint.shape[:3], np.float32) if score is None else np.asarray(score, np.float32)
     grid_kp = keypoints_to_box(keypoint, box, size)
     if flip:
-        grid_kp, score = flip_keypoints(grid_kp, score, size)
+        grid_kp = flip_keypoints(grid_kp, size)
+        score = score[..., COCO17_FLIP_INDEX]
     if keypoint.shape[0] == 0:
         return np.zeros((keypoint.shape[2], keypoint.shape[1], size, size), np.float32)
     return heatmaps_from_grid_keypoints(grid_kp, score, size=size, sigma=sigma)

@@ -10,7 +10,7 @@ from core_model.preprocess.crop import compact_box
 from core_model.preprocess.heatmaps import heatmap_volume
 from core_model.preprocess.normalization import DEFAULT, Normalization
 from core_model.preprocess.rgb import rgb_clip
-from core_model.preprocess.sampling import POSE_CLIP_LEN, RGB_CLIP_LEN, Rng, rgb_from_pose, uniform_sample
+from core_model.preprocess.sampling import POSE_CLIP_LEN, RGB_CLIP_LEN, Rng, rgb_from_pose, window_frames
 
 
 @dataclass
@@ -40,6 +40,7 @@ def build_inputs(
     rgb_len: int = RGB_CLIP_LEN,
     rgb_size: int = 224,
     heatmap_size: int = 56,
+    pose_frames: Optional[np.ndarray] = None,
 ) -> WindowInputs:
     """Build both inputs for frames ``[window_start, window_end)`` of a video.
 
@@ -50,12 +51,17 @@ def build_inputs(
     uint8 RGB frames (N, H, W, 3) at source indices, e.g. ``VideoReader.get_frames``.
     ``pose_len`` / ``rgb_len`` / ``rgb_size`` / ``heatmap_size`` follow the model's
     :class:`core_model.preprocess.spec.InputSpec` (the paper's 48 / 16 / 224 / 56 by default).
+    ``pose_frames``: the window's frames when already sampled with
+    :func:`~core_model.preprocess.sampling.window_frames` (analysis plans its reads with them).
     """
     length = int(window_end) - int(window_start)
     if length < 1 or window_start < 0 or window_end > keypoint.shape[1]:
         raise ValueError(f"window [{window_start}, {window_end}) is outside the {keypoint.shape[1]} pose frames")
-    pose_frames = int(window_start) + uniform_sample(length, pose_len, train=train, rng=rng)
-    rgb_frames = rgb_from_pose(pose_frames, rgb_len)
+    if pose_frames is None:
+        pose_frames, rgb_frames = window_frames(window_start, window_end, pose_len, rgb_len, train=train, rng=rng)
+    else:
+        pose_frames = np.asarray(pose_frames, np.int64)
+        rgb_frames = rgb_from_pose(pose_frames, rgb_len)
     kp = np.asarray(keypoint)[:, pose_frames]
     sc = None if score is None else np.asarray(score)[:, pose_frames]
     box = compact_box(kp, img_shape, score=sc)

@@ -1,7 +1,7 @@
 """Uniform frame sampling (PYSKL ``UniformSampleFrames``) and the RGB-from-pose frame choice."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -70,3 +70,14 @@ def rgb_from_pose(pose_indices: np.ndarray, rgb_len: int = RGB_CLIP_LEN) -> np.n
     if step < 1 or step * rgb_len != len(pose_indices):
         raise ValueError(f"{len(pose_indices)} pose frames cannot be split into {rgb_len} RGB frames")
     return pose_indices[::step].copy()
+
+
+def window_frames(start: int, end: int, pose_len: int = POSE_CLIP_LEN, rgb_len: int = RGB_CLIP_LEN, *,
+                  train: bool = False, rng: Rng = None) -> Tuple[np.ndarray, np.ndarray]:
+    """The source frames of window ``[start, end)``: ``(pose_frames (pose_len,), rgb_frames (rgb_len,))``.
+
+    The one sampling rule of the project (analysis plans its reads with it, :func:`build_inputs` uses it).
+    """
+    length = int(end) - int(start)
+    pose_frames = int(start) + uniform_sample(length, pose_len, train=train, rng=rng)
+    return pose_frames, rgb_from_pose(pose_frames, rgb_len)

@@ -4,7 +4,8 @@ import pytest
 
 from core_model.analysis.segments import majority_filter, merge_segments, segments_for_rows
 from core_model.analysis.settings import AnalysisSettings, parse_length
-from core_model.analysis.windows import fill_gaps, plan_windows, rgb_from_pose_frames, window_bounds
+from core_model.analysis.windows import fill_gaps, plan_windows, window_bounds
+from core_model.preprocess.sampling import rgb_from_pose
 from core_model.errors import ConfigError
 
 NAMES = ["a", "b", "c"]
@@ -57,7 +58,7 @@ def test_parse_length_and_settings():
 
 def test_rgb_frames_are_every_third_pose_frame():
     pose = np.arange(100, 148)
-    assert rgb_from_pose_frames(pose).tolist() == list(range(100, 148, 3))
+    assert rgb_from_pose(pose).tolist() == list(range(100, 148, 3))
 
 
 def test_per_person_plan_keeps_windows_where_person_present():

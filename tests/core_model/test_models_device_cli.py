@@ -35,18 +35,6 @@ def test_autocast_is_a_no_op_on_cpu():
     assert y.dtype == torch.float32 and not torch.is_autocast_enabled()
 
 
-def test_batched_forward_matches_single_calls():
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Dropout(0.5))
-    data = torch.randn(10, 4)
-    outs = dev.batched_forward(model, dev.chunks(data, 4), torch.device("cpu"))
-    assert [o.shape[0] for o in outs] == [4, 4, 2]
-    with torch.no_grad():
-        assert torch.allclose(torch.cat(outs), model.eval()(data))
-    with pytest.raises(ConfigError):
-        list(dev.chunks(data, 0))
-
-
 def test_model_info_json_in_process(capsys):
     from core_model.cli import main
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core_model.preprocess import (
-    IMAGENET_0_255, PYTORCHVIDEO_X3D, compact_box, crop_with_padding, flip_order, heatmap_volume, rgb_clip,
+    IMAGENET_0_255, PYTORCHVIDEO_X3D, compact_box, crop_with_padding, heatmap_volume, rgb_clip,
 )
 
 FLIP_PAIRS = [(1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)]
@@ -51,8 +51,8 @@ def reference_heatmaps(keypoint, score, box, size=56, sigma=0.6, flip=False):
         for m in range(m_count):
             for t in range(t_count):
                 for v in range(v_count):
-                    if kp[m, t, v, 0] != 0:
-                        kp[m, t, v, 0] = size - kp[m, t, v, 0]
+                    if kp[m, t, v, 0] != 0:  # pixel-centre mirror (PYSKL: size - x, one pixel off)
+                        kp[m, t, v, 0] = size - 1 - kp[m, t, v, 0]
         order = list(range(v_count))
         for a, b in FLIP_PAIRS:
             order[a], order[b] = b, a
@@ -159,15 +159,32 @@ def test_heatmap_peak_and_shape_of_one_joint():
     assert hm[5, 0, 30, 22] == 0.0 and hm[5, 0, 30, 17] == 0.0
     assert np.count_nonzero(hm) == 16 and np.count_nonzero(hm[np.arange(17) != 5]) == 0
     flipped = heatmap_volume(kp, score, (0, 0, 56, 56), flip=True)
-    assert flipped[6, 0, 30, 56 - 20] == pytest.approx(0.8)  # left shoulder -> right, x -> 56 - x
+    assert flipped[6, 0, 30, 55 - 20] == pytest.approx(0.8)  # left shoulder -> right, x -> 55 - x
     assert np.count_nonzero(flipped[5]) == 0
 
 
-def test_flip_order_swaps_coco_pairs():
-    order = flip_order(17)
-    assert order[0] == 0
+def test_one_flip_table_swaps_coco_pairs():
+    from core_model.pose.coco import COCO17_FLIP_INDEX
+
+    assert COCO17_FLIP_INDEX[0] == 0
     for a, b in FLIP_PAIRS:
-        assert (order[a], order[b]) == (b, a)
+        assert (COCO17_FLIP_INDEX[a], COCO17_FLIP_INDEX[b]) == (b, a)
+
+
+def test_flipped_heatmaps_are_the_mirrored_picture():
+    """Pixel-centre coordinates: flipping the keypoints draws exactly the column-reversed heatmap (w - x would
+    shift it by one pixel)."""
+    from core_model.pose.coco import COCO17_FLIP_INDEX
+
+    rng = np.random.default_rng(3)
+    kp = rng.uniform(5, 50, (2, 3, 17, 2)).astype(np.float32)
+    kp[..., 0] = np.round(kp[..., 0])  # on grid columns
+    score = rng.uniform(0.2, 1, (2, 3, 17)).astype(np.float32)
+    plain = heatmap_volume(kp, score, (0, 0, 56, 56))
+    flipped = heatmap_volume(kp, score, (0, 0, 56, 56), flip=True)
+    # equal up to PYSKL's lopsided 3-sigma cut (a value of exp(-4 / 0.72) = 0.004 at 2 px on one side only);
+    # with x -> 56 - x every peak would move by one pixel (differences of ~0.5)
+    np.testing.assert_allclose(flipped, plain[COCO17_FLIP_INDEX][..., ::-1], atol=0.0045)
 
 
 def test_heatmaps_without_scores_use_one():
