@@ -213,11 +213,20 @@ def write_set(specs: Sequence[ClipSpec], out_dir, *, classes: Optional[Sequence[
                 check_cancel(cancel)
                 src = _Source(group[0], options.pose_only)
                 try:
-                    for spec in sorted(group, key=lambda s: (s.start, s.person)):
-                        check_cancel(cancel)
-                        _write_one(builder, src, spec, classes, options, taken, cancel)
-                        done += 1
+                    plans = [_plan(builder, src, spec, classes, options, taken)
+                             for spec in sorted(group, key=lambda s: (s.start, s.person))]
+                    if options.pose_only:
+                        done += len(plans)
                         report(progress, done, total)
+                    else:
+                        def clip_done(job, frames):
+                            nonlocal done
+                            done += 1
+                            report(progress, done, total)
+
+                        _write_clips(src, [job for _, _, job in plans], options, cancel, clip_done)
+                    for row, poses, _ in plans:
+                        builder.add(row, poses, src.shape)
                 finally:
                     src.close()
             builder.finish(split_by=options.split_by, ratio=options.split, seed=options.seed)
@@ -230,8 +239,22 @@ def write_set(specs: Sequence[ClipSpec], out_dir, *, classes: Optional[Sequence[
     return load_set(out_dir)
 
 
-def _write_one(builder: SetBuilder, src: _Source, spec: ClipSpec, classes: List[str], options: SetOptions,
-               taken: set, cancel: Optional[CancelToken]) -> None:
+def _write_clips(src: _Source, jobs, options: SetOptions, cancel: Optional[CancelToken], done) -> None:
+    from ..video.clips import write_reader_clips
+
+    try:
+        write_reader_clips(src.reader, jobs, crf=options.crf, cancel=cancel, done=done)
+    except VideoError as err:
+        if _is_disk_full(err):
+            raise
+        raise ExportError(f"Could not write the clips of {src.name}: {err}") from err
+
+
+def _plan(builder: SetBuilder, src: _Source, spec: ClipSpec, classes: List[str], options: SetOptions,
+          taken: set):
+    """One clip's manifest row, its poses and (unless pose-only) its clip job."""
+    from ..video.clips import ClipJob
+
     if not 0 <= spec.start < spec.stop <= src.frame_count:
         raise ExportError(f"Segment [{spec.start}, {spec.stop}) is outside the {src.frame_count} frames of "
                           f"{src.name}.")
@@ -248,21 +271,11 @@ def _write_one(builder: SetBuilder, src: _Source, spec: ClipSpec, classes: List[
                                                         dict(poses.meta))
     poses.meta.update({"source": src.name, "start_frame": int(start), "label": spec.label})
     name = _clip_name(spec, start, taken)
-    if not options.pose_only:
-        try:
-            src_reader = src.reader
-            from ..video.clips import write_reader_clip
-
-            write_reader_clip(src_reader, start, stop, builder.clip_path(name), box=box, crf=options.crf,
-                              cancel=cancel)
-        except VideoError as err:
-            if _is_disk_full(err):
-                raise
-            raise ExportError(f"Could not write the clip of {src.name} frames {start}..{stop - 1}: {err}") from err
+    job = None if options.pose_only else ClipJob(start, stop, builder.clip_path(name), tuple(box))
     row = SetRow(clip=name, split="", video=src.name, video_key=src.key, start_frame=start, end_frame=stop,
                  frames=stop - start, start_time=float(src.timestamps[start]), end_time=src.end_time(stop),
                  person=int(spec.person), label=spec.label, label_index=classes.index(spec.label),
                  source=spec.source, author=spec.author or "", confidence=spec.confidence,
                  segment_start_frame=int(spec.start), segment_end_frame=int(spec.stop),
                  width=int(box[2] - box[0]), height=int(box[3] - box[1]), crop=crop)
-    builder.add(row, poses, src.shape)
+    return row, poses, job

@@ -134,3 +134,37 @@ def test_rotated_source_gives_upright_clips(tmp_path, degrees):
             assert (clip.width, clip.height) == (box[2] - box[0], box[3] - box[1])
             for k in range(6):
                 np.testing.assert_array_equal(clip[k], reader[1 + k][box[1]:box[3], box[0]:box[2]])
+
+
+def test_many_clips_in_few_decoding_passes(tmp_path, monkeypatch):
+    """Overlapping clips share one decode (at most MAX_OPEN_ENCODERS open); far-apart clips seek; all exact."""
+    from core_model.video import clips as clips_module
+
+    src = tmp_path / "src.mp4"
+    write_barcode_video(src, frames=150, size=(192, 128), options={"bf": "2", "g": "12"})
+    spans = [(0, 30), (2, 40), (5, 20), (5, 25), (6, 60), (7, 9), (100, 110), (140, 150)]
+    jobs = [clips_module.ClipJob(a, b, tmp_path / f"c{k}.mp4", None if k % 2 else (16, 16, 96, 112))
+            for k, (a, b) in enumerate(spans)]
+    decoded = []
+    real = clips_module._source_frames
+
+    def counting(reader, start, stop):
+        for item in real(reader, start, stop):
+            decoded.append(item[0])
+            yield item
+
+    monkeypatch.setattr(clips_module, "_source_frames", counting)
+    finished = []
+    with VideoReader(src) as reader:
+        clips_module.write_reader_clips(reader, jobs, crf=0, done=lambda job, n: finished.append((job.start, n)))
+        assert sorted(finished) == sorted((a, b - a) for a, b in spans)
+        assert len(decoded) < sum(b - a for a, b in spans)  # shared decoding
+        assert 100 not in decoded[:70] and 75 not in decoded  # the far clips were reached by seeking
+        for job in jobs:
+            x0, y0, x1, y1 = job.box or (0, 0, 192, 128)
+            with VideoReader(job.out_path) as clip:
+                assert clip.frame_count == job.stop - job.start
+                if job.box is None:  # whole pictures keep their bar code: the right frames
+                    assert [read_barcode(clip[k]) for k in (0, clip.frame_count - 1)] == [job.start, job.stop - 1]
+                for k in range(0, clip.frame_count, 3):
+                    np.testing.assert_array_equal(clip[k], reader[job.start + k][y0:y1, x0:x1])

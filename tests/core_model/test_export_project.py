@@ -180,12 +180,14 @@ def test_disk_full_leaves_nothing(project, tmp_path, monkeypatch, capsys):
     """The clip encoder writes to /dev/full, which fails every write with ENOSPC (a real full disk)."""
     from core_model.video import clips
 
-    real = clips.write_reader_clip
+    real = clips.write_reader_clips
 
-    def to_full_disk(reader, start, stop, out_path, **kw):
-        return real(reader, start, stop, "/dev/full", **kw)
+    def to_full_disk(reader, jobs, **kw):
+        for job in jobs:
+            job.out_path = "/dev/full"
+        return real(reader, jobs, **kw)
 
-    monkeypatch.setattr(clips, "write_reader_clip", to_full_disk)
+    monkeypatch.setattr(clips, "write_reader_clips", to_full_disk)
     assert main(["export", str(project), "-o", str(tmp_path / "set")]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("epam: error: The disk is full") and "\n" not in err
