@@ -214,3 +214,13 @@ def test_analysis_accepts_the_authors_file_directly(tmp_path):
     prepared = prepare_model(str(path))
     assert prepared.trained and prepared.normalization == IMAGENET_0_255
     assert len(prepared.class_names) == 120 and prepared.name == "epam_ntu120.pth"
+
+
+def test_model_info_counts_an_authors_file(tmp_path, capsys):
+    from core_model.cli import main
+
+    path = save_as_trainer(official_state("xshift_cbam", seed=6), tmp_path / "xshift.pth")
+    assert main(["model-info", "--checkpoint", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    expected = KEYS["params"]["xshift_cbam"]["120"]
+    assert {k: info[k]["params"] for k in expected} == expected
