@@ -99,6 +99,12 @@ def segment_rows(store) -> Dict[int, List[Tuple[int, int, int, int, Optional[str
     return out
 
 
+def project_authors(store) -> List[str]:
+    """The authors who labeled segments in the project (sorted; unnamed labels are not listed)."""
+    rows = store.conn.execute("SELECT DISTINCT author FROM segments WHERE author IS NOT NULL AND author != ''")
+    return sorted(r[0] for r in rows)
+
+
 def human_lanes(store, video, names: NameIndex, author: Optional[str] = None, rows=None,
                 label_names: Optional[Dict[int, str]] = None) -> Dict[int, np.ndarray]:
     """Per-person frame codes of the human labels of ``video`` (one author's only when ``author``)."""

@@ -1,0 +1,271 @@
+"""The Agreement panel: how far the model (or a second coder) agrees with the human labels, frame by frame.
+
+Accuracy, Cohen's kappa, a per-class precision / recall / F1 table and the confusion matrix (rows = the human
+side, columns = the model or the second author), for the current video or the whole project. Fed by a
+``ReviewController`` (``agreement_report()``), which recomputes after edits (debounced).
+
+API: ``AgreementPanel(controller)``; ``figures`` (QLabel), ``matrix`` (ConfusionMatrixView), ``table``,
+``between_box``, ``scope_box``; ``export_matrix(path)``, ``export_table(path)``, ``export_confusion(path)``.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
+                               QSplitter, QTableWidget, QTableWidgetItem, QToolTip, QVBoxLayout, QWidget)
+
+from core_model.review.tables import confusion_table, per_class_table
+
+from .plot_export import export_button, save_table, save_widget
+
+SCOPES = (("This video", "video"), ("Whole project", "project"))
+HIT, MISS, CELL_BG = QColor("#59c46a"), QColor("#e15759"), QColor("#1a212c")
+EMPTY_TEXT = {"model": "Nothing to compare yet: label some stretches of this video (or accept predictions) "
+                       "and analyze it (Ctrl+R); agreement is measured on the labeled frames.",
+              "author": "These two coders have not labeled the same person of the same video yet."}
+
+
+def _pct(value: float) -> str:
+    return "—" if value != value else f"{100 * value:.1f} %"
+
+
+def _blend(color: QColor, share: float) -> QColor:
+    share = float(np.clip(share, 0.0, 1.0)) ** 0.7
+    return QColor(int(CELL_BG.red() + (color.red() - CELL_BG.red()) * share),
+                  int(CELL_BG.green() + (color.green() - CELL_BG.green()) * share),
+                  int(CELL_BG.blue() + (color.blue() - CELL_BG.blue()) * share))
+
+
+class ConfusionMatrixView(QWidget):
+    """Painted confusion matrix with class names; cells shaded by the share of their row (green diagonal)."""
+
+    NAME_W, PAD = 110, 6
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("confusionMatrix")
+        self.report = None
+        self.setMouseTracking(True)
+        self.setMinimumSize(200, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_report(self, report) -> None:
+        self.report = report
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 280)
+
+    def _geometry(self):
+        fm = QFontMetrics(self.font())
+        n = len(self.report.classes)
+        names = [fm.horizontalAdvance(c) for c in self.report.classes]
+        name_w = min(self.NAME_W, max(names, default=20) + 8)
+        top = fm.height() * 2 + min(self.NAME_W, max(names, default=20) + 8) * 0.72 + self.PAD
+        left = name_w + fm.height() + self.PAD
+        side = max(4.0, min((self.width() - left - self.PAD) / max(n, 1), (self.height() - top - self.PAD) / max(n, 1)))
+        return left, top, side, name_w, fm
+
+    def cell_at(self, x: float, y: float):
+        if self.report is None or not self.report.classes:
+            return None
+        left, top, side, *_ = self._geometry()
+        i, j = int((y - top) // side), int((x - left) // side)
+        n = len(self.report.classes)
+        return (i, j) if 0 <= i < n and 0 <= j < n and y >= top and x >= left else None
+
+    def mouseMoveEvent(self, event) -> None:
+        cell = self.cell_at(event.position().x(), event.position().y())
+        if cell is None:
+            QToolTip.hideText()
+            return
+        r, (i, j) = self.report, cell
+        row_total = int(r.confusion[i].sum())
+        count = int(r.confusion[i, j])
+        share = f" ({100 * count / row_total:.0f} % of {r.reference} '{r.classes[i]}')" if row_total else ""
+        QToolTip.showText(event.globalPosition().toPoint(),
+                          f"{r.reference}: {r.classes[i]}\n{r.other}: {r.classes[j]}\n{count} frames{share}", self)
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#161b22"))
+        r = self.report
+        if r is None or not r.classes:
+            p.end()
+            return
+        left, top, side, name_w, fm = self._geometry()
+        n = len(r.classes)
+        conf = r.confusion.astype(np.float64)
+        rows = conf.sum(axis=1, keepdims=True)
+        share = np.divide(conf, rows, out=np.zeros_like(conf), where=rows > 0)
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, min(self.font().pointSizeF(), side * 0.33)))
+        sfm = QFontMetrics(small)
+        # axis titles
+        p.setPen(QColor("#8b97a8"))
+        p.drawText(QRectF(left, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.other} →")
+        p.save()
+        p.translate(2, top + n * side / 2)
+        p.rotate(-90)
+        p.drawText(QRectF(-n * side / 2, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.reference} →")
+        p.restore()
+        for i, name in enumerate(r.classes):
+            p.setPen(QColor("#d8dee9"))
+            y = top + i * side
+            p.drawText(QRectF(fm.height() + 2, y, name_w, side), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(name, Qt.TextElideMode.ElideRight, name_w - 4))
+            p.save()  # column names, slanted
+            p.translate(left + (i + 0.5) * side, top - self.PAD)
+            p.rotate(-45)
+            p.drawText(QRectF(0, -fm.height() / 2, self.NAME_W, fm.height()),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(name, Qt.TextElideMode.ElideRight, self.NAME_W))
+            p.restore()
+        p.setFont(small)
+        for i in range(n):
+            for j in range(n):
+                rect = QRectF(left + j * side + 1, top + i * side + 1, side - 2, side - 2)
+                color = _blend(HIT if i == j else MISS, share[i, j]) if conf[i, j] else CELL_BG
+                p.fillRect(rect, color)
+                if conf[i, j] and sfm.horizontalAdvance(str(int(conf[i, j]))) < side - 4:
+                    lum = 0.2126 * color.redF() + 0.7152 * color.greenF() + 0.0722 * color.blueF()
+                    p.setPen(QColor("#111111") if lum > 0.5 else QColor("#e8ecf1"))
+                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(conf[i, j])))
+        p.end()
+
+
+class AgreementPanel(QWidget):
+    def __init__(self, controller, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("agreementPanel")
+        self.c = controller
+        self.between_box = QComboBox()
+        self.between_box.setObjectName("agreementBetween")
+        self.between_box.setToolTip("Model against the human labels, or one coder against another")
+        self.between_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.scope_box = QComboBox()
+        self.scope_box.setObjectName("agreementScope")
+        for text, scope in SCOPES:
+            self.scope_box.addItem(text, scope)
+        self.scope_box.setCurrentIndex(0 if controller.agreement_scope == "video" else 1)
+        for box in (self.between_box, self.scope_box):
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export = export_button(self, [("Confusion matrix as PNG / SVG…", "image", self.export_matrix),
+                                           ("Per-class table as CSV…", "csv", self.export_table),
+                                           ("Confusion matrix as CSV…", "csv", self.export_confusion)],
+                                    default_name=lambda text: "confusion" if "matrix" in text else "agreement")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.between_box, 1)
+        top.addWidget(self.scope_box)
+        top.addWidget(self.export)
+
+        self.figures = QLabel()
+        self.figures.setObjectName("agreementFigures")
+        self.figures.setTextFormat(Qt.TextFormat.RichText)
+        self.figures.setWordWrap(True)
+        self.matrix = ConfusionMatrixView()
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("agreementTable")
+        self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "frames"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.empty = QLabel()
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("color: #9aa0a6; padding: 12px;")
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.matrix)
+        self.split.addWidget(self.table)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(5)
+        layout.addLayout(top)
+        layout.addWidget(self.figures)
+        layout.addWidget(self.split, 1)
+        layout.addWidget(self.empty, 1)
+        self.setMinimumWidth(280)
+
+        self.between_box.activated.connect(lambda i: controller.set_between(self.between_box.itemData(i)))
+        self.scope_box.currentIndexChanged.connect(
+            lambda i: controller.set_agreement_scope(self.scope_box.itemData(i)))
+        controller.agreementChanged.connect(self.refresh)
+        self.refresh()
+
+    def _fill_between(self) -> None:
+        choices = [("Model vs human labels", ("human", "model"))]
+        authors = self.c.authors()
+        for a in authors:
+            for b in authors:
+                if a < b:
+                    choices.append((f"{a} vs {b} (coders)", (f"author:{a}", f"author:{b}")))
+        current = tuple(self.c.between)
+        if [c for _t, c in choices] == [tuple(self.between_box.itemData(i)) for i in range(self.between_box.count())]:
+            return
+        self.between_box.blockSignals(True)
+        self.between_box.clear()
+        for text, between in choices:
+            self.between_box.addItem(text, between)
+        index = next((i for i, (_t, c) in enumerate(choices) if c == current), 0)
+        self.between_box.setCurrentIndex(index)
+        self.between_box.blockSignals(False)
+
+    def refresh(self) -> None:
+        self._fill_between()
+        report = self.c.agreement_report()
+        self.matrix.set_report(report)
+        has = report is not None and report.frames > 0
+        self.split.setVisible(has)
+        self.empty.setVisible(not has)
+        if not has:
+            self.figures.setText("")
+            self.figures.hide()
+            self.empty.setText(EMPTY_TEXT["author" if self.c.between[0].startswith("author:") else "model"])
+            self.table.setRowCount(0)
+            return
+        self.figures.show()
+        self.figures.setText(
+            f"<span style='font-size:15pt;font-weight:bold;color:#e8ecf1'>{_pct(report.accuracy)}</span>"
+            f"&nbsp;<span style='color:#8b97a8'>accuracy</span>&nbsp;&nbsp;&nbsp;"
+            f"<span style='font-size:15pt;font-weight:bold;color:#e8ecf1'>"
+            f"{'—' if report.kappa != report.kappa else f'{report.kappa:.2f}'}</span>"
+            f"&nbsp;<span style='color:#8b97a8'>Cohen's κ</span><br>"
+            f"<span style='color:#8b97a8'>{report.frames:,} labeled frames compared · rows "
+            f"{report.reference}, columns {report.other}</span>")
+        header, rows = per_class_table(report)
+        rows.sort(key=lambda r: -r[4])
+        self.table.setRowCount(len(rows))
+        for i, (name, precision, recall, f1, support) in enumerate(rows):
+            cells = [name, _pct(precision), _pct(recall), _pct(f1), f"{support:,}"]
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+
+    # ---- export ---------------------------------------------------------------------------
+    def export_matrix(self, path):
+        return save_widget(self.matrix, path)
+
+    def export_table(self, path):
+        report = self.c.agreement_report()
+        header, rows = per_class_table(report) if report is not None else (["class", "precision", "recall", "f1",
+                                                                            "support"], [])
+        return save_table(path, header, rows)
+
+    def export_confusion(self, path):
+        report = self.c.agreement_report()
+        header, rows = confusion_table(report) if report is not None else (["human \\ model"], [])
+        return save_table(path, header, rows)

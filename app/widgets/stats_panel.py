@@ -1,0 +1,274 @@
+"""The Statistics panel: time budgets as a bar chart and table, and an ethogram of the current video.
+
+Time budget = total labeled time, bouts (touching segments of one label form one bout) and mean bout length, per
+label, per video or per person, over the current video or the project (``core_model.review.project_budgets``).
+The ethogram draws every person's labels of the current video over time, one row per person. Charts export as
+PNG / SVG, the budget table as CSV (written aside and renamed).
+
+API: ``StatsPanel(controller)``; ``bar_names()`` / ``bar_seconds()`` (what the chart shows), ``ethogram_rows()``,
+``set_playhead(seconds)``, ``export_chart(path)``, ``export_ethogram(path)``, ``export_table(path)``;
+``scope_box``, ``group_box``, ``chart``, ``ethogram``, ``table``.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core_model.review.stats import summarize
+from core_model.review.tables import budget_table
+
+from .plot_export import export_button, save_table, save_widget
+from .timeline_data import format_time
+
+BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
+SCOPES = (("Whole project", "project"), ("This video", "video"))
+GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"))
+TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout"]
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setBackground(BACKGROUND)
+    w.setMenuEnabled(False)
+    w.hideButtons()
+    item = w.getPlotItem()
+    item.setTitle(f"<span style='color:{AXIS}'>{title}</span>", size="9pt")
+    for name in ("left", "bottom"):
+        ax = item.getAxis(name)
+        ax.setPen(pg.mkPen("#3a4556"))
+        ax.setTextPen(pg.mkPen(AXIS))
+    w.setMouseEnabled(x=False, y=False)
+    return w
+
+
+class _SortItem(QTableWidgetItem):
+    """A table cell that sorts by its number (UserRole) when it has one."""
+
+    def __lt__(self, other) -> bool:
+        a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        if a is not None and b is not None:
+            return a < b
+        return self.text() < other.text()
+
+
+def _person_text(person) -> str:
+    return "everybody" if int(person) < 0 else f"P{int(person)}"
+
+
+class StatsPanel(QWidget):
+    def __init__(self, controller, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statsPanel")
+        self.c = controller
+        self.scope_box = QComboBox()
+        self.scope_box.setObjectName("statsScope")
+        for text, scope in SCOPES:
+            self.scope_box.addItem(text, scope)
+        self.scope_box.setCurrentIndex(0 if controller.stats_scope == "project" else 1)
+        self.group_box = QComboBox()
+        self.group_box.setObjectName("statsGroup")
+        for text, key in GROUPS:
+            self.group_box.addItem(text, key)
+        for box in (self.scope_box, self.group_box):
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.export = export_button(self, [("Time-budget chart as PNG / SVG…", "image", self.export_chart),
+                                           ("Ethogram as PNG / SVG…", "image", self.export_ethogram),
+                                           ("Time budgets as CSV…", "csv", self.export_table)],
+                                    default_name=lambda t: "ethogram" if "Ethogram" in t else "time_budget")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.scope_box)
+        top.addWidget(self.group_box)
+        top.addStretch(1)
+        top.addWidget(self.export)
+
+        self.chart = _plot("Time budget")
+        self.chart.setObjectName("budgetChart")
+        self.chart.getPlotItem().invertY(True)
+        self.chart.getPlotItem().getAxis("bottom").setLabel("seconds", color=AXIS)
+        self.bars: Optional[pg.BarGraphItem] = None
+        self._bar_texts: List[pg.TextItem] = []
+        self._bar_names: List[str] = []
+        self._bar_seconds: List[float] = []
+
+        self.ethogram = _plot("Ethogram — this video")
+        self.ethogram.setObjectName("ethogram")
+        self.ethogram.getPlotItem().invertY(True)
+        self.ethogram.getPlotItem().getAxis("bottom").setLabel("time (s)", color=AXIS)
+        self._etho_items: List[pg.GraphicsObject] = []
+        self._etho_rows: List[int] = []
+        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1))
+        self.ethogram.addItem(self.playhead)
+        self.legend = QLabel()
+        self.legend.setObjectName("ethogramLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        etho = QWidget()
+        ev = QVBoxLayout(etho)
+        ev.setContentsMargins(0, 0, 0, 0)
+        ev.setSpacing(2)
+        ev.addWidget(self.ethogram, 1)
+        ev.addWidget(self.legend)
+
+        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setObjectName("budgetTable")
+        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+
+        self.empty = QLabel("No labels yet: the time budgets appear as you label.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #9aa0a6; padding: 12px;")
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.chart)
+        self.split.addWidget(etho)
+        self.split.addWidget(self.table)
+        self.split.setSizes([220, 150, 160])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(5)
+        layout.addLayout(top)
+        layout.addWidget(self.split, 1)
+        layout.addWidget(self.empty)
+        self.setMinimumWidth(280)
+
+        self.scope_box.currentIndexChanged.connect(lambda i: controller.set_stats_scope(self.scope_box.itemData(i)))
+        self.group_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        controller.statsChanged.connect(self.refresh)
+        self.refresh()
+
+    # ---- what is shown --------------------------------------------------------------------
+    def group(self) -> str:
+        return self.group_box.currentData()
+
+    def bar_names(self) -> List[str]:
+        return list(self._bar_names)
+
+    def bar_seconds(self) -> List[float]:
+        return list(self._bar_seconds)
+
+    def ethogram_rows(self) -> List[int]:
+        """The person of each ethogram row, top to bottom (-1 = everybody)."""
+        return list(self._etho_rows)
+
+    def set_playhead(self, seconds: float) -> None:
+        self.playhead.setValue(float(seconds))
+
+    def refresh(self) -> None:
+        budgets = self.c.budgets
+        self.empty.setVisible(not budgets)
+        self._draw_chart(budgets)
+        self._draw_ethogram()
+        self._fill_table(budgets)
+
+    def _label_colors(self) -> Dict[str, str]:
+        store = self.c.store
+        return {lab.name: lab.color for lab in store.labels()} if store is not None else {}
+
+    def _draw_chart(self, budgets) -> None:
+        plot = self.chart.getPlotItem()
+        if self.bars is not None:
+            plot.removeItem(self.bars)
+            self.bars = None
+        for t in self._bar_texts:
+            plot.removeItem(t)
+        self._bar_texts = []
+        group = self.group()
+        totals = summarize(budgets, group)
+        if group == "person":
+            totals = {_person_text(k): v for k, v in totals.items()}
+        colors = self._label_colors() if group == "label" else {}
+        names = sorted(totals, key=lambda k: -totals[k]["seconds"])
+        self._bar_names = names
+        self._bar_seconds = [float(totals[k]["seconds"]) for k in names]
+        ax = plot.getAxis("left")
+        ax.setTicks([[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(names)]])
+        if not names:
+            return
+        secs = np.array(self._bar_seconds)
+        brushes = [pg.mkBrush(colors.get(n, ACCENT)) for n in names]
+        self.bars = pg.BarGraphItem(x0=np.zeros(len(names)), y=np.arange(len(names)), height=0.7, width=secs,
+                                    brushes=brushes, pen=pg.mkPen(None))
+        plot.addItem(self.bars)
+        top = float(secs.max()) or 1.0
+        for i, name in enumerate(names):
+            bouts = int(totals[name]["bouts"])
+            mean = secs[i] / bouts if bouts else 0.0
+            text = pg.TextItem(f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''} · "
+                               f"⌀ {mean:.1f} s", color="#d8dee9", anchor=(0, 0.5))
+            text.setPos(secs[i] + top * 0.02, i)
+            plot.addItem(text)
+            self._bar_texts.append(text)
+        plot.setXRange(0, top * 1.9, padding=0)
+        plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+
+    def _draw_ethogram(self) -> None:
+        plot = self.ethogram.getPlotItem()
+        for item in self._etho_items:
+            plot.removeItem(item)
+        self._etho_items = []
+        labels, segments = self.c.video_segments()
+        people = sorted({s.person for s in segments})
+        self._etho_rows = people
+        row_of = {p: i for i, p in enumerate(people)}
+        plot.getAxis("left").setTicks([[(i, _person_text(p)) for i, p in enumerate(people)]])
+        by_label: Dict[int, list] = {}
+        for s in segments:
+            by_label.setdefault(s.label_id, []).append(s)
+        legend = []
+        for label_id, segs in by_label.items():
+            lab = labels.get(label_id)
+            color = lab.color if lab is not None else ACCENT
+            t0 = np.array([self.c.frame_time(s.start_frame) for s in segs])
+            t1 = np.array([self.c.frame_time(s.end_frame) for s in segs])
+            item = pg.BarGraphItem(x0=t0, width=np.maximum(t1 - t0, 1e-3), y=[row_of[s.person] for s in segs],
+                                   height=0.75, brush=pg.mkBrush(color), pen=pg.mkPen(None))
+            plot.addItem(item)
+            self._etho_items.append(item)
+            name = lab.name if lab is not None else "?"
+            legend.append(f"<span style='color:{color}'>■</span>&nbsp;{name}")
+        self.legend.setText("&nbsp;&nbsp; ".join(legend) if legend else
+                            "<span style='color:#9aa0a6'>No labels on this video yet.</span>")
+        entry = self.c.session.current
+        end = self.c.frame_time(entry.frame_count) if entry is not None and entry.frame_count else 1.0
+        plot.setXRange(0, max(end, 1e-3), padding=0.01)
+        plot.setYRange(-0.6, max(len(people), 1) - 0.4, padding=0)
+
+    def _fill_table(self, budgets) -> None:
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(budgets))
+        for i, b in enumerate(budgets):
+            cells = [(b.video, b.video), (_person_text(b.person), b.person), (b.label, b.label),
+                     (format_time(b.seconds, 1), b.seconds), (f"{100 * b.share:.1f} %", b.share),
+                     (str(b.bouts), b.bouts), (f"{b.mean_bout:.1f} s", b.mean_bout)]
+            for j, (text, value) in enumerate(cells):
+                item = _SortItem(text)
+                if isinstance(value, (int, float)):
+                    item.setData(Qt.ItemDataRole.UserRole, value)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(i, j, item)
+        self.table.setSortingEnabled(True)
+
+    # ---- export ---------------------------------------------------------------------------
+    def export_chart(self, path):
+        return save_widget(self.chart, path)
+
+    def export_ethogram(self, path):
+        return save_widget(self.ethogram, path)
+
+    def export_table(self, path):
+        header, rows = budget_table(self.c.budgets)
+        return save_table(path, header, rows)
