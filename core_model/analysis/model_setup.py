@@ -58,6 +58,44 @@ def _num_classes(module) -> Optional[int]:
     return config.get("num_classes")
 
 
+def _checkpoint_path(checkpoint) -> Path:
+    path = Path(checkpoint)
+    if path.is_dir():
+        raise CheckpointError(f"Checkpoint '{path}' is a folder, not a checkpoint file.")
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint '{path}' does not exist.")
+    return path
+
+
+def _checkpoint_key(path: Path) -> str:
+    try:
+        return "checkpoint:" + content_key(path, full=True)
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint '{path.name}' cannot be read: {exc.strerror or exc}.") from exc
+
+
+def _untrained_key(seed: int, config: dict) -> str:
+    return f"{UNTRAINED}:seed={seed}:" + json.dumps(config, sort_keys=True, default=str)
+
+
+def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = None, *, seed: int = 0) -> str:
+    """The cache identity :func:`prepare_model` gives these arguments, without loading or building weights.
+
+    A checkpoint is identified by its content hash; the untrained network by its seed and config
+    (read from a copy built on PyTorch's ``meta`` device: no memory, no initialisation).
+    """
+    if checkpoint is not None:
+        return _checkpoint_key(_checkpoint_path(checkpoint))
+    import torch
+
+    from ..models import create_epam_net
+
+    names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)
+    with torch.device("meta"):
+        module = create_epam_net(num_classes=len(names))
+    return _untrained_key(seed, getattr(module, "config", {"num_classes": len(names)}))
+
+
 def prepare_model(
     checkpoint=None,
     class_names: Union[None, str, Sequence[str]] = None,
@@ -91,11 +129,7 @@ def prepare_model(
                                  getattr(model, "normalization", None) or DEFAULT, {"config": getattr(model, "config", {})},
                                  inputs=getattr(model, "input_spec", None))
     elif checkpoint is not None:
-        path = Path(checkpoint)
-        if path.is_dir():
-            raise CheckpointError(f"Checkpoint '{path}' is a folder, not a checkpoint file.")
-        if not path.is_file():
-            raise CheckpointError(f"Checkpoint '{path}' does not exist.")
+        path = _checkpoint_path(checkpoint)
         try:
             module, info = load_checkpoint(path)
         except EpamError:
@@ -108,7 +142,7 @@ def prepare_model(
 
             names = generic_class_names(_num_classes(module) or 0)
         prepared = PreparedModel(
-            module, names, path.name, bool(info.trained), "checkpoint:" + content_key(path, full=True),
+            module, names, path.name, bool(info.trained), _checkpoint_key(path),
             Normalization.from_dict(info.normalization) if info.normalization else module.normalization,
             {"checkpoint": str(path.resolve()), "config": dict(info.config), "provenance": dict(info.provenance),
              "format_version": info.format_version},
@@ -120,8 +154,7 @@ def prepare_model(
         module = create_epam_net(num_classes=len(names))
         config = getattr(module, "config", {"num_classes": len(names)})
         prepared = PreparedModel(
-            module, names, UNTRAINED, False,
-            f"{UNTRAINED}:seed={seed}:" + json.dumps(config, sort_keys=True, default=str),
+            module, names, UNTRAINED, False, _untrained_key(seed, config),
             getattr(module, "normalization", None) or DEFAULT, {"config": config, "seed": seed},
         )
     count = _num_classes(prepared.module)

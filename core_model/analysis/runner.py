@@ -12,7 +12,7 @@ from ..errors import PoseError
 from ..jobs import CancelToken, ProgressFn, check_cancel, report
 from .cache import analysis_key, load_cached, poses_hash, request_key, store
 from .inputs import StageClock, WindowInputs, iter_window_inputs
-from .model_setup import PreparedModel, prepare_model
+from .model_setup import PreparedModel, model_key, prepare_model
 from .prefetch import prefetch
 from .results import AnalysisResult, frame_time_fn
 from .segments import segments_for_rows
@@ -57,7 +57,7 @@ def analyze_video(
     with VideoReader(video) as reader:
         video_key = content_key(video)
         request = request_key_for(video_key, prepared, settings, device)
-        poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache)
+        poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache, reader)
         _check_poses(poses, reader, video)
         pose_key = poses_hash(poses)
         key = analysis_key(request, pose_key)
@@ -101,7 +101,8 @@ def cached_result(video, *, checkpoint=None, class_names=None, settings: Optiona
                   poses=None, model=None) -> Optional[AnalysisResult]:
     """The cached result :func:`analyze_video` would return for these arguments, or ``None``.
 
-    Never extracts poses or runs the network (``poses`` default: the pose cache).
+    Never extracts poses, runs or builds the network (``poses`` default: the pose cache; the model's
+    cache identity comes from :func:`~.model_setup.model_key`). This is the one lookup the app uses too.
     """
     from ..pose import cached_poses
     from ..video import content_key
@@ -112,9 +113,13 @@ def cached_result(video, *, checkpoint=None, class_names=None, settings: Optiona
         poses = cached_poses(video, max_people=settings.max_people)
         if poses is None:
             return None
-    prepared = model if isinstance(model, PreparedModel) else prepare_model(
-        checkpoint, class_names, seed=settings.seed, model=model)
-    request = request_key_for(content_key(video), prepared, settings)
+    if isinstance(model, PreparedModel):
+        key_of_model = model.key
+    elif model is not None:
+        key_of_model = prepare_model(None, class_names, seed=settings.seed, model=model).key
+    else:
+        key_of_model = model_key(checkpoint, class_names, seed=settings.seed)
+    request = request_key_for(content_key(video), key_of_model, settings)
     cached = load_cached(analysis_key(request, poses_hash(poses)))
     return describe_video(cached, video) if cached is not None else None
 
@@ -129,10 +134,13 @@ def describe_video(result: AnalysisResult, video: Path) -> AnalysisResult:
     return result
 
 
-def request_key_for(video_key: str, prepared: PreparedModel, settings: AnalysisSettings, device=None) -> str:
-    """The key a results folder of this request carries (``device`` defaults to the settings' device)."""
+def request_key_for(video_key: str, prepared: Union[PreparedModel, str], settings: AnalysisSettings,
+                    device=None) -> str:
+    """The key a results folder of this request carries (``prepared``: the model or its key; ``device``
+    defaults to the settings' device)."""
     device = device if device is not None else _device(settings.device)
-    return request_key(video_key=video_key, model_key=prepared.key, settings=settings.result_key(),
+    key = prepared if isinstance(prepared, str) else prepared.key
+    return request_key(video_key=video_key, model_key=key, settings=settings.result_key(),
                        device_type=device.type)
 
 
@@ -151,7 +159,7 @@ def _device(name: str):
     return device
 
 
-def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache):
+def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache, reader=None):
     """The poses to use and whether they were extracted now."""
     if poses is not None:
         return poses, False
@@ -167,7 +175,7 @@ def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache)
 
     with clock.timed("pose"):
         found = extract_poses(video, max_people=settings.max_people, progress=pose_progress, cancel=cancel,
-                              use_cache=use_cache)
+                              use_cache=use_cache, reader=reader)
     return found, True
 
 

@@ -56,7 +56,7 @@ def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe")
 def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
-                  delegate: str = "cpu") -> Poses:
+                  delegate: str = "cpu", reader=None) -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -67,6 +67,8 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     content and settings is returned at once, and a new result is cached.
     ``delegate``: ``"cpu"``, ``"gpu"`` or ``"auto"`` (MediaPipe backend); where the GPU delegate cannot
     run, extraction falls back to the CPU and ``poses.meta["delegate_note"]`` says why in one line.
+    ``reader``: an open :class:`~core_model.video.VideoReader` of the video (analysis passes its own so
+    the file is opened and indexed once in this process).
     """
     path = _check_video(video_path)
     settings = _settings(max_people, backend)
@@ -82,7 +84,7 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     options, note = _backend_options(backend, max_people, delegate)
     frames, info = extract_frame_detections(str(path), backend=backend, options=options,
                                             workers=workers, progress=progress, cancel=cancel,
-                                            local_worker=local_worker)
+                                            local_worker=local_worker, reader=reader)
     check_cancel(cancel)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),

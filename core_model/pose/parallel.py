@@ -61,22 +61,25 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
 
 
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
-                stopped: Callable[[], bool], overlap: int) -> None:
+                stopped: Callable[[], bool], overlap: int, reader=None) -> None:
     """Take chunks from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
     Every chunk starts from a fresh extractor state (whoever ran before). After its own chunk a worker
     goes on into the next one (up to ``overlap`` frames) until it sees nobody: those frames, tracked
     with history, replace the cold-start results of the next chunk, so chunk borders do not lose
-    people that MediaPipe was tracking but would not detect afresh.
+    people that MediaPipe was tracking but would not detect afresh. ``reader``: an open
+    :class:`~core_model.video.VideoReader` of ``path`` to use (and leave open) instead of opening one.
     """
     from ..video import VideoReader
 
-    reader = VideoReader(path)
+    own = reader is None
+    reader = VideoReader(path) if own else reader
     timestamps = reader.timestamps
     try:
         extractor = create_extractor(backend, **options)
     except BaseException:
-        reader.close()
+        if own:
+            reader.close()
         raise
     try:
         previous_end = None
@@ -91,7 +94,8 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
             slot = table.take()
     finally:
         extractor.close()
-        reader.close()
+        if own:
+            reader.close()
 
 
 def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, start: int, emit, stopped,
@@ -171,31 +175,36 @@ def _worker_main(path, table, backend, options, results, stop_event, overlap) ->
         results.put(("error", "PoseError", f"A pose worker failed: {type(exc).__name__}: {exc}"))
 
 
-def video_info(path: str) -> Tuple[VideoInfo, Optional[np.ndarray]]:
-    """Frame count, fps, timestamps and size of ``path``, plus its key frames when the reader knows them."""
-    from ..video import VideoReader
+def video_info(path: str, reader=None) -> Tuple[VideoInfo, Optional[np.ndarray]]:
+    """Frame count, fps, timestamps and size of ``path``, plus its key frames when the reader knows them.
 
-    with VideoReader(path) as reader:
-        info = VideoInfo(reader.frame_count, float(reader.fps), np.asarray(reader.timestamps, np.float64),
-                         (int(reader.height), int(reader.width)))
-        key_frames = getattr(reader, "key_frames", None)
-    return info, key_frames
+    ``reader``: an open reader of ``path`` to ask instead of opening (and indexing) the file again.
+    """
+    if reader is None:
+        from ..video import VideoReader
+
+        with VideoReader(path) as opened:
+            return video_info(path, opened)
+    info = VideoInfo(reader.frame_count, float(reader.fps), np.asarray(reader.timestamps, np.float64),
+                     (int(reader.height), int(reader.width)))
+    return info, getattr(reader, "key_frames", None)
 
 
 def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: Optional[dict] = None,
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
                              cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
                              local_worker: bool = True, chunk_frames: Optional[int] = None,
-                             ) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+                             reader=None) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
 
     ``local_worker``: the calling thread is one of the ``workers`` (fastest start). MediaPipe holds
     the GIL while it runs, so a GUI should pass False: then all workers are spawned processes.
     ``chunk_frames`` overrides the chunk length (:func:`~.scheduling.chunk_length`; for tests): the
-    result depends on it, never on ``workers``.
+    result depends on it, never on ``workers``. ``reader``: the caller's open reader of ``path``
+    (the video is then not opened and indexed again in this process).
     """
     options = dict(options or {})
-    info, key_frames = video_info(path)
+    info, key_frames = video_info(path, reader)
     total = info.frame_count
     ctx = mp.get_context("spawn")
     table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames)
@@ -247,7 +256,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         for proc in procs:
             proc.start()
         if local_worker:
-            _run_ranges(path, table, backend, options, store, stopped, overlap)
+            _run_ranges(path, table, backend, options, store, stopped, overlap, reader=reader)
         while pending["workers"] > 0 and not stopped():
             drain(block=True)
             if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
