@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+from core_model.paths import RESOURCES
 
 
 @lru_cache(maxsize=None)

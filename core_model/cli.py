@@ -13,6 +13,7 @@ import os
 import sys
 from typing import List, Optional
 
+from . import __version__
 from .errors import Cancelled, EpamError
 
 #: subcommand name -> module under core_model.commands
@@ -40,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="epam", description="EPAM Studio command-line tool.")
-    parser.add_argument("--version", action="version", version="epam-studio 0.1.0")
+    parser.add_argument("--version", action="version", version=f"epam-studio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
         try:

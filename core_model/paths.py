@@ -5,7 +5,15 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-RESOURCES = PROJECT_ROOT / "resources"
+
+
+def _resources_dir() -> Path:
+    """``core_model/resources`` (a link to the checkout's ``resources/``, real files in a wheel or bundle)."""
+    packaged = Path(__file__).resolve().parent / "resources"
+    return packaged if packaged.is_dir() else PROJECT_ROOT / "resources"
+
+
+RESOURCES = _resources_dir()
 
 
 def cache_dir() -> Path:
