@@ -1,0 +1,101 @@
+"""Peak resident memory and wall time of ``epam analyze`` with the poses already cached.
+
+Builds (once, in --work) a 768x576, 80-second, 25 fps video of stick figures and its ground-truth
+poses, and puts the poses in a fresh pose cache before every run, so each run is an analysis whose
+poses are cached and whose result is not. Each run is a separate ``epam analyze`` process; its peak
+RSS comes from the kernel (``wait4`` rusage). Prints each run and the medians.
+
+Usage: python benchmarks/analysis_memory.py [--runs 3] [--work DIR] [--people 2] [--env NAME=VALUE ...]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZE, SECONDS, FPS = (768, 576), 80, 25.0
+
+
+def prepare(work: Path, people: int) -> Path:
+    """The test video (made once) and its poses file beside it."""
+    import numpy as np
+
+    from core_model.pose.format import Poses
+    from core_model.video.synthetic import write_stick_figure_video
+
+    video = work / f"people{people}_{SIZE[0]}x{SIZE[1]}_{SECONDS}s.mp4"
+    poses_file = video.with_suffix(".poses.npz")
+    if not (video.is_file() and poses_file.is_file()):
+        frames = int(SECONDS * FPS)
+        keypoints = write_stick_figure_video(video, people=people, frames=frames, size=SIZE, fps=FPS)
+        Poses(keypoints, np.ones(keypoints.shape[:3], np.float32), np.arange(people), np.arange(frames) / FPS,
+              (SIZE[1], SIZE[0]), FPS, {"source": video.name}).save(poses_file)
+    return video
+
+
+def seed_pose_cache(cache: Path, video: Path) -> None:
+    """Put the video's poses where ``epam analyze`` (default --max-people) looks them up."""
+    from core_model.pose import cache as pose_cache
+    from core_model.pose.extract import _settings
+    from core_model.pose.format import Poses
+
+    os.environ["EPAM_CACHE_DIR"] = str(cache)
+    pose_cache.store(video, _settings(4, "mediapipe"), Poses.load(video.with_suffix(".poses.npz")))
+
+
+def run_once(video: Path, extra_env: dict) -> tuple:
+    """(peak RSS MiB, wall seconds) of one ``epam analyze`` process."""
+    cache = Path(tempfile.mkdtemp(prefix="epam-mem-cache-"))
+    out = Path(tempfile.mkdtemp(prefix="epam-mem-out-"))
+    try:
+        seed_pose_cache(cache, video)
+        env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT), **extra_env}
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "core_model.cli", "analyze", str(video), "-o", str(out)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"epam analyze failed: {err.strip()}")
+        return usage.ru_maxrss / 1024.0, wall  # ru_maxrss is in KiB on Linux
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--people", type=int, default=2)
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "epam-bench-memory"))
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the analysed process (experiments)")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    video = prepare(work, args.people)
+    extra = dict(item.split("=", 1) for item in args.env)
+    peaks, walls = [], []
+    for i in range(args.runs):
+        peak, wall = run_once(video, extra)
+        peaks.append(peak)
+        walls.append(wall)
+        print(f"run {i + 1}: peak RSS {peak:7.1f} MiB, wall {wall:6.1f} s", flush=True)
+    print(f"median over {args.runs} runs: peak RSS {statistics.median(peaks):.1f} MiB, "
+          f"wall {statistics.median(walls):.1f} s ({SIZE[0]}x{SIZE[1]}, {SECONDS} s, poses cached)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
