@@ -211,7 +211,12 @@ class ReviewController(QObject):
                           "prediction, ] goes on.")
 
     def video_opened(self, entry: VideoEntry) -> None:
-        """A video finished opening (the main window shows it): finish a pending jump there."""
+        """A video finished opening (the main window shows it): show the analysis the project recorded for it
+        (when nothing else is loaded) and finish a pending jump there."""
+        if entry.result is None and entry.project_id is not None and self.store is not None:
+            recorded = ResultCache.get(self.results, self.store, entry.project_id)
+            if recorded is not None and recorded.frame_count == entry.frame_count:
+                self.session.update(entry, result=recorded)
         item = self._pending_jump
         if item is not None and entry is self.session.current and entry.project_id == item.video_id:
             self._jump(item)
@@ -279,6 +284,13 @@ class ReviewController(QObject):
         if store is None or vid is None:
             return {}, []
         return {lab.id: lab for lab in store.labels()}, store.segments(video_id=vid)
+
+    def video_duration(self) -> float:
+        """Seconds of the current video (from the project's record when it has one)."""
+        store, vid, entry = self.store, self.current_video_id(), self.session.current
+        if store is not None and vid is not None:
+            return self.frame_time(store.video(vid).frame_count)
+        return self.frame_time(entry.frame_count) if entry is not None else 0.0
 
     def frame_time(self, frame: int) -> float:
         store, vid, entry = self.store, self.current_video_id(), self.session.current

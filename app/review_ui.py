@@ -30,11 +30,10 @@ class ReviewUI(QObject):
         for dock in self.docks.values():
             if anchor is not None:
                 w.tabifyDockWidget(anchor, dock)
-            dock.visibilityChanged.connect(lambda on, k=self._kind(dock): c.set_active(k, on))
+        for kind in (AGREEMENT, STATS):  # the queue is always kept (its keys work with the dock hidden)
+            self.docks[kind].visibilityChanged.connect(lambda on, k=kind: c.set_active(k, on))
         if getattr(w, "inspector_dock", None) is not None:
             w.inspector_dock.raise_()
-        for kind, dock in self.docks.items():
-            c.set_active(kind, not dock.visibleRegion().isEmpty() if kind != QUEUE else True)
 
         actions = getattr(w, "actions", {})
         if "review_next" in actions:
@@ -51,9 +50,6 @@ class ReviewUI(QObject):
         c.message.connect(lambda text: w.status.showMessage(text, 10000))
         w.controller.opened.connect(lambda entry, _info: c.video_opened(entry))
         w.frameDisplayed.connect(self._on_frame)
-
-    def _kind(self, dock) -> str:
-        return next(k for k, d in self.docks.items() if d is dock)
 
     def _seek(self, frame: int) -> None:
         self.w.playback.pause()

@@ -60,14 +60,18 @@ class ConfusionMatrixView(QWidget):
         return QSize(320, 280)
 
     def _geometry(self):
+        """(left, top, side, name width, font metrics, slanted label reach): the matrix centred in the widget."""
         fm = QFontMetrics(self.font())
-        n = len(self.report.classes)
-        names = [fm.horizontalAdvance(c) for c in self.report.classes]
-        name_w = min(self.NAME_W, max(names, default=20) + 8)
-        top = fm.height() * 2 + min(self.NAME_W, max(names, default=20) + 8) * 0.72 + self.PAD
-        left = name_w + fm.height() + self.PAD
-        side = max(4.0, min((self.width() - left - self.PAD) / max(n, 1), (self.height() - top - self.PAD) / max(n, 1)))
-        return left, top, side, name_w, fm
+        n = max(len(self.report.classes), 1)
+        name_w = min(self.NAME_W, max((fm.horizontalAdvance(c) for c in self.report.classes), default=20) + 6)
+        reach = name_w * 0.71  # the slanted column names go this far up and right
+        top = fm.height() + reach + self.PAD
+        left = fm.height() + 4 + name_w + self.PAD
+        room_w = self.width() - left - reach * 0.8 - self.PAD
+        room_h = self.height() - top - self.PAD
+        side = max(4.0, min(56.0, room_w / n, room_h / n))
+        left += max(0.0, (room_w - n * side) / 2)
+        return left, top, side, name_w, fm, reach
 
     def cell_at(self, x: float, y: float):
         if self.report is None or not self.report.classes:
@@ -97,7 +101,7 @@ class ConfusionMatrixView(QWidget):
         if r is None or not r.classes:
             p.end()
             return
-        left, top, side, name_w, fm = self._geometry()
+        left, top, side, name_w, fm, reach = self._geometry()
         n = len(r.classes)
         conf = r.confusion.astype(np.float64)
         rows = conf.sum(axis=1, keepdims=True)
@@ -105,25 +109,25 @@ class ConfusionMatrixView(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(6.0, min(self.font().pointSizeF(), side * 0.33)))
         sfm = QFontMetrics(small)
-        # axis titles
-        p.setPen(QColor("#8b97a8"))
+        p.setPen(QColor("#8b97a8"))  # axis titles
         p.drawText(QRectF(left, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.other} →")
         p.save()
-        p.translate(2, top + n * side / 2)
+        p.translate(left - name_w - self.PAD - fm.height() - 2, top + n * side / 2)
         p.rotate(-90)
-        p.drawText(QRectF(-n * side / 2, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.reference} →")
+        p.drawText(QRectF(-n * side / 2, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   f"{r.reference} →")
         p.restore()
         for i, name in enumerate(r.classes):
             p.setPen(QColor("#d8dee9"))
-            y = top + i * side
-            p.drawText(QRectF(fm.height() + 2, y, name_w, side), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(name, Qt.TextElideMode.ElideRight, name_w - 4))
+            p.drawText(QRectF(left - name_w - self.PAD, top + i * side, name_w, side),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(name, Qt.TextElideMode.ElideRight, int(name_w)))
             p.save()  # column names, slanted
             p.translate(left + (i + 0.5) * side, top - self.PAD)
             p.rotate(-45)
-            p.drawText(QRectF(0, -fm.height() / 2, self.NAME_W, fm.height()),
+            p.drawText(QRectF(0, -fm.height() / 2, name_w, fm.height()),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(name, Qt.TextElideMode.ElideRight, self.NAME_W))
+                       fm.elidedText(name, Qt.TextElideMode.ElideRight, int(name_w)))
             p.restore()
         p.setFont(small)
         for i in range(n):

@@ -13,8 +13,8 @@ from typing import Optional
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView,
-                               QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
+                               QSizePolicy, QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
 
 from core_model.review import REASONS
 from core_model.review.queue import REASON_TITLES
@@ -23,10 +23,16 @@ from .timeline_data import format_time
 
 REASON_COLORS = {"low_confidence": "#f4a261", "disagreement": "#e76f9a", "flicker": "#b388eb",
                  "unlabeled": "#5fa8d3"}
+CHIP_TEXT = {"low_confidence": "unsure", "disagreement": "disagree", "flicker": "flicker", "unlabeled": "unlabeled"}
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 SCOPES = (("This video", "video"), ("Whole project", "project"))
 EMPTY_HINT = {"no_result": "Analyze the video (Ctrl+R) to see where the model is unsure.",
               "empty": "Nothing left to review with these filters."}
+
+
+def item_place(item, seconds: float) -> str:
+    """'P2 · 0:22.2' (who and when)."""
+    return f"{'everybody' if item.person < 0 else f'P{item.person}'} · {format_time(seconds, 1)}"
 
 
 class ReviewQueueModel(QAbstractListModel):
@@ -95,15 +101,25 @@ class ReviewItemDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(6.5, option.font.pointSizeF() * 0.82))
         sfm = QFontMetrics(small)
+        painter.setFont(option.font)
         x, y = rect.x() + 8, rect.y() + 5
-        dim = 0.45 if item.done else 1.0
-        painter.setOpacity(dim)
+        painter.setOpacity(0.45 if item.done else 1.0)
+        where = ("✓ " if item.done else "") + item_place(item, self._time(item))
+        if self.show_video:
+            where += f" · {self.model.video_name(item.video_id)}"
+        painter.setPen(QColor("#aab4c3"))
+        width = min(fm.horizontalAdvance(where) + 4, int(rect.width() * 0.6))
+        painter.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(where, Qt.TextElideMode.ElideMiddle, width))
+        x += width + 8
         painter.setFont(small)
         tag_h = fm.height() - 2
         for reason in item.reasons:
             text = REASON_TITLES[reason]
             w = sfm.horizontalAdvance(text) + 10
-            box = QRectF(x, y + 1, w, tag_h)
+            if x + w > rect.right() - 6:  # no room: a dot in the reason's colour instead
+                text, w = "", tag_h * 0.6
+            box = QRectF(x, y + 1 + (tag_h * 0.2 if not text else 0), w, tag_h * 0.6 if not text else tag_h)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(REASON_COLORS[reason]))
             painter.drawRoundedRect(box, 4, 4)
@@ -111,16 +127,6 @@ class ReviewItemDelegate(QStyledItemDelegate):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             x += w + 4
         painter.setFont(option.font)
-        where = "everybody" if item.person < 0 else f"P{item.person}"
-        where += f" · {format_time(self._time(item), 1)}"
-        if self.show_video:
-            where += f" · {self.model.video_name(item.video_id)}"
-        if item.done:
-            where = "✓ done · " + where
-        painter.setPen(QColor("#8b97a8"))
-        right = QRectF(x + 4, y, rect.right() - x - 10, fm.height())
-        painter.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(where, Qt.TextElideMode.ElideLeft, int(right.width())))
         painter.setPen(QColor("#e8ecf1" if not item.done else "#aab4c3"))
         line = QRectF(rect.x() + 8, y + fm.height() + 3, rect.width() - 16, fm.height())
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -130,16 +136,27 @@ class ReviewItemDelegate(QStyledItemDelegate):
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.restore()
 
-    def _time(self, item) -> float:
-        c = self.model.c
-        store = c.store
-        if store is not None and item.video_id is not None:
+    def _time(self, item, frame=None) -> float:
+        """Seconds of ``frame`` (default: the item's first frame) in the item's video."""
+        c, frame = self.model.c, item.start_frame if frame is None else frame
+        if c.store is not None and item.video_id is not None:
             try:
-                return store.frame_time(item.video_id, item.start_frame)
-            except Exception:  # noqa: BLE001
+                return c.store.frame_time(item.video_id, frame)
+            except Exception:  # noqa: BLE001 - video removed meanwhile
                 return 0.0
         entry = c.session.current
-        return entry.frame_time(item.start_frame) if entry is not None else 0.0
+        return entry.frame_time(frame) if entry is not None else 0.0
+
+
+def _chip_style(color: str) -> str:
+    return (f"QToolButton {{ border: 1px solid {color}; border-radius: 8px; padding: 0px 5px; color: {color};"
+            f" font-size: 9pt; }} QToolButton:checked {{ background: {color}; color: #111111; }}")
+
+
+def _fix_chip(button: QToolButton) -> None:
+    font = QFont(button.font())
+    font.setPointSizeF(9)
+    button.setFixedSize(QFontMetrics(font).horizontalAdvance(button.text()) + 16, QFontMetrics(font).height() + 4)
 
 
 class ReviewQueueWidget(QWidget):
@@ -178,19 +195,23 @@ class ReviewQueueWidget(QWidget):
         for reason in REASONS:
             b = QToolButton()
             b.setObjectName(f"reason_{reason}")
-            b.setText(REASON_TITLES[reason])
+            b.setText(CHIP_TEXT[reason])
             b.setCheckable(True)
             b.setChecked(reason in controller.reasons)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             color = REASON_COLORS[reason]
-            b.setStyleSheet(f"QToolButton {{ border: 1px solid {color}; border-radius: 8px; padding: 1px 6px;"
-                            f" color: {color}; }} QToolButton:checked {{ background: {color}; color: #111111; }}")
+            b.setStyleSheet(_chip_style(color))
+            _fix_chip(b)
             b.setToolTip(f"Show items where: {REASON_TITLES[reason]}")
             b.toggled.connect(self._reasons_changed)
             self.reason_buttons[reason] = b
             chips.addWidget(b)
         chips.addStretch(1)
-        self.done_box = QCheckBox("done")
+        self.done_box = QToolButton()
+        self.done_box.setText("✓ done")
+        self.done_box.setCheckable(True)
+        self.done_box.setStyleSheet(_chip_style("#8b97a8"))
+        _fix_chip(self.done_box)
         self.done_box.setObjectName("reviewShowDone")
         self.done_box.setToolTip("Also list the items whose window labels already cover")
         self.done_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -216,6 +237,12 @@ class ReviewQueueWidget(QWidget):
         layout.addLayout(chips)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty)
+        self.details = QLabel()
+        self.details.setObjectName("reviewDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setStyleSheet("background: #1b2230; border-radius: 5px; padding: 6px;")
+        layout.addWidget(self.details)
         self.setMinimumWidth(280)
 
         self.scope_box.currentIndexChanged.connect(lambda i: controller.set_queue_scope(self.scope_box.itemData(i)))
@@ -247,8 +274,28 @@ class ReviewQueueWidget(QWidget):
             self.empty.show()
         self._select_row(c.index_of(c.current) if c.current is not None else -1)
 
+    def _show_details(self, row: int) -> None:
+        c = self.c
+        if 0 <= row < len(c.visible):
+            item = c.visible[row]
+            end = self.delegate._time(item, item.end_frame)
+            tags = " ".join(f"<span style='color:{REASON_COLORS[r]}'>●</span>&nbsp;{REASON_TITLES[r]}"
+                            for r in item.reasons)
+            where = item_place(item, self.delegate._time(item)) + f"–{format_time(end, 1)}"
+            if c.queue_scope == "project":
+                where += f" · {self.model.video_name(item.video_id)}"
+            self.details.setText(f"<b>{row + 1} / {len(c.visible)}</b> · {where}{' · ✓ done' if item.done else ''}"
+                                 f"<br>{tags}<br><span style='color:#e8ecf1'>{item.text}</span><br>"
+                                 "<span style='color:#8b97a8'>a label key labels this window · A accepts the "
+                                 "prediction · ] next · [ previous</span>")
+        else:
+            self.details.setText("<span style='color:#8b97a8'><b>]</b> next item · <b>[</b> previous · "
+                                 "double-click a row to go there. The playhead jumps to the window, selects the "
+                                 "person and marks the window in/out: a label key labels it.</span>")
+
     def _select_row(self, row) -> None:
         row = -1 if row is None else int(row)
+        self._show_details(row)
         sel = self.list.selectionModel()
         if row < 0 or row >= self.model.rowCount():
             sel.clearSelection()

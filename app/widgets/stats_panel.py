@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -55,6 +55,12 @@ class _SortItem(QTableWidgetItem):
         if a is not None and b is not None:
             return a < b
         return self.text() < other.text()
+
+
+def _fit_axis(axis: pg.AxisItem, texts) -> None:
+    """Make a left axis wide enough for its tick texts (pyqtgraph would clip long class names)."""
+    fm = QFontMetrics(axis.style.get("tickFont") or QFont())
+    axis.setWidth(min(160, max((fm.horizontalAdvance(t) for t in texts), default=20) + 16))
 
 
 def _person_text(person) -> str:
@@ -102,7 +108,7 @@ class StatsPanel(QWidget):
         self.ethogram.getPlotItem().invertY(True)
         self.ethogram.getPlotItem().getAxis("bottom").setLabel("time (s)", color=AXIS)
         self._etho_items: List[pg.GraphicsObject] = []
-        self._etho_rows: List[int] = []
+        self._etho_rows: List[str] = []
         self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1))
         self.ethogram.addItem(self.playhead)
         self.legend = QLabel()
@@ -135,7 +141,9 @@ class StatsPanel(QWidget):
         self.split.addWidget(self.chart)
         self.split.addWidget(etho)
         self.split.addWidget(self.table)
-        self.split.setSizes([220, 150, 160])
+        self.chart.setMinimumHeight(120)
+        self.ethogram.setMinimumHeight(90)
+        self.split.setSizes([230, 160, 150])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -160,8 +168,8 @@ class StatsPanel(QWidget):
     def bar_seconds(self) -> List[float]:
         return list(self._bar_seconds)
 
-    def ethogram_rows(self) -> List[int]:
-        """The person of each ethogram row, top to bottom (-1 = everybody)."""
+    def ethogram_rows(self) -> List[str]:
+        """The name of each ethogram row, top to bottom ("everybody", "P1", or "P1 · ann" with several coders)."""
         return list(self._etho_rows)
 
     def set_playhead(self, seconds: float) -> None:
@@ -195,7 +203,9 @@ class StatsPanel(QWidget):
         self._bar_names = names
         self._bar_seconds = [float(totals[k]["seconds"]) for k in names]
         ax = plot.getAxis("left")
-        ax.setTicks([[(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(names)]])
+        ticks = [(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(names)]
+        ax.setTicks([ticks])
+        _fit_axis(ax, [t for _i, t in ticks])
         if not names:
             return
         secs = np.array(self._bar_seconds)
@@ -212,7 +222,7 @@ class StatsPanel(QWidget):
             text.setPos(secs[i] + top * 0.02, i)
             plot.addItem(text)
             self._bar_texts.append(text)
-        plot.setXRange(0, top * 1.9, padding=0)
+        plot.setXRange(0, top * 2.3, padding=0)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
 
     def _draw_ethogram(self) -> None:
@@ -221,10 +231,17 @@ class StatsPanel(QWidget):
             plot.removeItem(item)
         self._etho_items = []
         labels, segments = self.c.video_segments()
-        people = sorted({s.person for s in segments})
-        self._etho_rows = people
-        row_of = {p: i for i, p in enumerate(people)}
-        plot.getAxis("left").setTicks([[(i, _person_text(p)) for i, p in enumerate(people)]])
+        several = len({s.author or "" for s in segments}) > 1  # coders side by side: a row per person and coder
+
+        def row_key(seg):
+            return (seg.person, (seg.author or "?") if several else "")
+
+        keys = sorted({row_key(s) for s in segments})
+        self._etho_rows = [_person_text(p) + (f" · {a}" if a else "") for p, a in keys]
+        row_of = {k: i for i, k in enumerate(keys)}
+        ticks = list(enumerate(self._etho_rows))
+        plot.getAxis("left").setTicks([ticks])
+        _fit_axis(plot.getAxis("left"), self._etho_rows)
         by_label: Dict[int, list] = {}
         for s in segments:
             by_label.setdefault(s.label_id, []).append(s)
@@ -234,7 +251,7 @@ class StatsPanel(QWidget):
             color = lab.color if lab is not None else ACCENT
             t0 = np.array([self.c.frame_time(s.start_frame) for s in segs])
             t1 = np.array([self.c.frame_time(s.end_frame) for s in segs])
-            item = pg.BarGraphItem(x0=t0, width=np.maximum(t1 - t0, 1e-3), y=[row_of[s.person] for s in segs],
+            item = pg.BarGraphItem(x0=t0, width=np.maximum(t1 - t0, 1e-3), y=[row_of[row_key(s)] for s in segs],
                                    height=0.75, brush=pg.mkBrush(color), pen=pg.mkPen(None))
             plot.addItem(item)
             self._etho_items.append(item)
@@ -242,10 +259,8 @@ class StatsPanel(QWidget):
             legend.append(f"<span style='color:{color}'>■</span>&nbsp;{name}")
         self.legend.setText("&nbsp;&nbsp; ".join(legend) if legend else
                             "<span style='color:#9aa0a6'>No labels on this video yet.</span>")
-        entry = self.c.session.current
-        end = self.c.frame_time(entry.frame_count) if entry is not None and entry.frame_count else 1.0
-        plot.setXRange(0, max(end, 1e-3), padding=0.01)
-        plot.setYRange(-0.6, max(len(people), 1) - 0.4, padding=0)
+        plot.setXRange(0, max(self.c.video_duration(), 1.0), padding=0.01)
+        plot.setYRange(-0.6, max(len(keys), 1) - 0.4, padding=0)
 
     def _fill_table(self, budgets) -> None:
         self.table.setSortingEnabled(False)

@@ -135,11 +135,14 @@ def _sides(store, video, names, between, results: ResultCache, rows, label_names
         result = results.get(store, video.id)
         if result is None:
             return None
-        lanes = human_lanes(store, video, names, human_side[1], rows, label_names)
+        # every coder's labels count on their own (two coders of one person are not merged into one lane)
+        authors = [human_side[1]] if human_side[1] is not None else sorted({a or "" for *_x, a in rows}) or [None]
         refs, others = [], []
-        for person, codes in sorted(lanes.items()):
-            refs.append(codes)
-            others.append(results.model_lane(result, person, video.frame_count, names))
+        for author in authors:
+            lanes = human_lanes(store, video, names, author, rows, label_names)
+            for person, codes in sorted(lanes.items()):
+                refs.append(codes)
+                others.append(results.model_lane(result, person, video.frame_count, names))
         return refs, others, True
     lanes_a = human_lanes(store, video, names, author_a, rows, label_names)
     lanes_b = human_lanes(store, video, names, author_b, rows, label_names)

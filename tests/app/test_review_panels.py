@@ -137,13 +137,15 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     panel.scope_box.setCurrentIndex(1)  # this video (a)
     assert panel.bar_names() == ["sit", "stand"]
     # ethogram of video a: one row (everybody), one bar item per label used
-    assert panel.ethogram_rows() == [-1] and len(panel._etho_items) == 2
+    assert panel.ethogram_rows() == ["everybody"] and len(panel._etho_items) == 2
     assert "sit" in panel.legend.text() and "stand" in panel.legend.text()
     # a new label updates the chart after the debounce
     vid = session.current.project_id
-    assert project.apply(CreateSegment(vid, 3, 0, 30, project.store.label_by_name("wave").id))
+    assert project.apply(CreateSegment(vid, 3, 0, 30, project.store.label_by_name("wave").id, author="ann"))
     qtbot.waitUntil(lambda: panel.bar_names() == ["sit", "stand", "wave"], timeout=3000)
-    assert panel.ethogram_rows() == [-1, 3]
+    assert panel.ethogram_rows() == ["everybody", "P3"]
+    session.set_current(session.entries[1])  # video b: two coders -> a row per person and coder
+    qtbot.waitUntil(lambda: panel.ethogram_rows() == ["everybody · ann", "everybody · bob"], timeout=3000)
 
 
 def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):

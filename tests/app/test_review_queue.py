@@ -1,0 +1,135 @@
+"""The Review dock in the main window: ] / [ step through the ranked queue, the playhead and the person follow,
+the window is marked in/out, and a label key (or A) there marks the item done; filters; another video opens."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from .conftest import open_and_wait
+
+CLASSES = ["wave", "walk", "sit"]
+
+
+def per_person_result(frame_count=60, odd=((2, 30, "split"), (1, 20, "low"))):
+    """Windows of 20 frames every 10 for persons 1 and 2; confident 'wave' except the ``odd`` windows:
+    (person, start, "split") = RGB says walk, pose says sit; (person, start, "low") = fused 'wave' at 40 %."""
+    from core_model.analysis.results import AnalysisResult
+    from core_model.analysis.segments import Segment
+
+    starts = np.arange(0, frame_count - 20 + 1, 10)
+    rows = [(p, s) for p in (1, 2) for s in starts]
+    w = len(rows)
+    rgb = np.tile(np.array([0.9, 0.05, 0.05], np.float32), (w, 1))
+    pose = rgb.copy()
+    for person, start, kind in odd:
+        i = rows.index((person, start))
+        if kind == "split":
+            rgb[i], pose[i] = [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]
+        else:
+            rgb[i] = pose[i] = [0.4, 0.35, 0.25]
+    fused = (rgb + pose) / 2
+    s = np.array([r[1] for r in rows])
+    pf = np.stack([np.linspace(a, a + 19, 48).round().astype(int) for a in s])
+    segments = [Segment(p, 0, frame_count, 0.0, frame_count / 25, 0, "wave", 0.9) for p in (1, 2)]
+    return AnalysisResult(
+        summary={}, class_names=CLASSES, model="test.pt", trained=True, frame_count=frame_count, fps=25.0,
+        img_shape=(128, 192), window_start=s, window_end=s + 20, person=np.array([r[0] for r in rows]),
+        pose_frames=pf, rgb_frames=pf[:, ::3], boxes=np.array([[10, 10, 180, 120]] * w, np.float32),
+        prob_rgb=rgb, prob_pose=pose, prob_fused=fused, spatial_attention=None, temporal_attention=None,
+        segments=segments)
+
+
+@pytest.fixture
+def reviewing(qtbot, window, barcode_video, tmp_path):
+    """A project (labels = the model's classes), the bar-code video open with a per-person result."""
+    assert window.project.new_project(tmp_path / "review.epam", labels=CLASSES)
+    entry = open_and_wait(qtbot, window, barcode_video)
+    qtbot.waitUntil(lambda: entry.project_id is not None, timeout=5000)
+    window.session.update(entry, result=per_person_result())
+    c = window.review_ui.controller
+    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=5000)
+    window.view.setFocus()
+    return window
+
+
+def press(qtbot, win, key, mod=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(win.view, key, mod)
+
+
+def at(qtbot, win, frame, person):
+    qtbot.waitUntil(lambda: win.view.shown_frame == frame, timeout=5000)
+    assert win.session.person == person
+
+
+def test_keys_step_through_the_queue_and_labels_mark_items_done(qtbot, reviewing):
+    w = reviewing
+    c, panel = w.review_ui.controller, w.review_ui.queue
+    assert panel.model.rowCount() == 10 and "10 open" in panel.count_label.text()
+    first = c.visible[0]
+    assert (first.person, first.start_frame) == (2, 30)  # streams disagree, flicker, low: the top of the queue
+    assert set(first.reasons) >= {"disagreement", "unlabeled"} and "RGB says walk" in first.text
+    assert (c.visible[1].person, c.visible[1].start_frame, c.visible[1].reasons) == (1, 20,
+                                                                                     ("low_confidence", "unlabeled"))
+    # a filter per reason
+    panel.reason_buttons["unlabeled"].setChecked(False)
+    panel.reason_buttons["low_confidence"].setChecked(False)
+    panel.reason_buttons["flicker"].setChecked(False)
+    assert [(i.person, i.start_frame) for i in c.visible] == [(2, 30)] and panel.model.rowCount() == 1
+    for b in panel.reason_buttons.values():
+        b.setChecked(True)
+    assert len(c.visible) == 10
+
+    press(qtbot, w, Qt.Key.Key_BracketRight)  # ] -> the first item: P2, window 30..49, playhead at its centre
+    at(qtbot, w, 39, 2)
+    assert (w.labeling.mark_in, w.labeling.mark_out) == (30, 49)
+    assert panel.list.currentIndex().row() == 0
+    press(qtbot, w, Qt.Key.Key_BracketRight)
+    at(qtbot, w, 29, 1)
+    press(qtbot, w, Qt.Key.Key_BracketLeft)  # [ -> back
+    at(qtbot, w, 39, 2)
+
+    press(qtbot, w, Qt.Key.Key_3)  # label key 3 = "sit" on the marked window of P2: the item is done
+    store = w.project.store
+    assert [(s.person, s.start_frame, s.end_frame) for s in store.segments()] == [(2, 30, 50)]
+    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=3000)
+    assert (2, 30) not in [(i.person, i.start_frame) for i in c.visible] and len(c.visible) == 9
+    assert "9 open · 1 done" in panel.count_label.text()
+
+    press(qtbot, w, Qt.Key.Key_BracketRight)  # the done item left the list: ] goes to the one that followed it
+    at(qtbot, w, 29, 1)
+    press(qtbot, w, Qt.Key.Key_A)  # accept the prediction of P1 here (wave over the whole video)
+    qtbot.waitUntil(lambda: c.queue.open_count() == 4, timeout=3000)
+    assert all(i.person == 2 for i in c.visible)
+
+    panel.done_box.setChecked(True)  # done items listed too, last (confident labeled windows leave the queue)
+    assert [(i.person, i.start_frame, i.done) for i in c.visible][4:] == [(2, 30, True), (1, 20, True)]
+    assert [i.done for i in c.visible] == [False] * 4 + [True] * 2
+    panel.done_box.setChecked(False)
+
+    # an edit undone makes the item open again
+    press(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=3000)
+
+
+def test_project_queue_opens_the_other_video(qtbot, reviewing, tmp_path):
+    from core_model.video.synthetic import write_barcode_video
+
+    w = reviewing
+    c, panel = w.review_ui.controller, w.review_ui.queue
+    first = w.session.current
+    other_path = tmp_path / "other.mp4"
+    write_barcode_video(other_path, frames=40, size=(192, 128), fps=25.0)
+    other = open_and_wait(qtbot, w, other_path)
+    qtbot.waitUntil(lambda: other.project_id is not None, timeout=5000)
+    w.session.update(other, result=per_person_result(40, odd=((1, 10, "split"),)))
+    panel.scope_box.setCurrentIndex(1)  # the whole project
+    qtbot.waitUntil(lambda: len(c.visible) == 16, timeout=5000)
+    assert {i.video_id for i in c.visible} == {first.project_id, other.project_id}
+    # the top item is on the first video (two odd windows there outrank): ] switches to it and jumps
+    index = next(k for k, i in enumerate(c.visible) if i.video_id == first.project_id)
+    item = c.visible[index]
+    c.activate(index)
+    qtbot.waitUntil(lambda: w.session.current is first and w.view.shown_frame == item.frame, timeout=10000)
+    assert w.session.person == item.person
+    assert (w.labeling.mark_in, w.labeling.mark_out) == (item.start_frame, item.end_frame - 1)
