@@ -38,6 +38,7 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "overlay_sampled": ("Sampled frames", "", ("5",), "Toggle the sampled-frame marks", True),
     "settings": ("&Settings…", "settings", ("Ctrl+,",), "Device, checkpoint, classes, window and overlay defaults", False),
     "shortcuts": ("&Keyboard shortcuts", "help", ("F1",), "Show the keyboard shortcuts", False),
+    "about": ("&About EPAM Studio", "", (), "Versions of EPAM Studio, torch, MediaPipe, Qt; the device in use", False),
 }
 
 MENUS: Dict[str, List[str]] = {
@@ -47,7 +48,7 @@ MENUS: Dict[str, List[str]] = {
     "&View": ["fit", "zoom_in", "zoom_out", None, "pose_only", "overlay_skeleton", "overlay_crop_box",
               "overlay_heatmap", "overlay_attention", "overlay_sampled"],
     "&Jobs": ["extract", "analyze", "cancel_jobs"],
-    "&Help": ["shortcuts"],
+    "&Help": ["shortcuts", None, "about"],
 }
 TOOLBAR = ["open", None, "extract", "analyze", None, "jump_back", "step_back", "play", "step_forward",
            "jump_forward", "|speed", None, "fit", "pose_only", None, "settings", "shortcuts"]

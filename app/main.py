@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from core_model import __version__
+
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="epam-studio", description="EPAM Studio: inspect what EPAM-Net looks at.")
@@ -20,6 +22,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                    "skeleton,crop_box,heatmap,attention,sampled (default: the saved settings)")
     p.add_argument("--pose-only", action="store_true", help="hide the video pixels (sensitive footage)")
     p.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
+    p.add_argument("--version", action="version", version=f"epam-studio {__version__}")
+    p.add_argument("--install-desktop-entry", action="store_true",
+                   help="add EPAM Studio to your applications menu (and open .epam projects with it), then exit")
+    p.add_argument("--uninstall-desktop-entry", action="store_true",
+                   help="remove the menu entry, icon and .epam file type, then exit")
     args = p.parse_args(argv)
     if args.screenshot and not (args.paths or args.demo):
         p.error("--screenshot needs a VIDEO (or --demo)")
@@ -32,6 +39,22 @@ def prepare_qt_environment() -> None:
     path = os.environ.get("QT_QPA_PLATFORM_PLUGIN_PATH", "")
     if "cv2" in path or "opencv" in path.lower():
         del os.environ["QT_QPA_PLATFORM_PLUGIN_PATH"]
+
+
+def _desktop_entry(install: bool) -> int:
+    """``--install-desktop-entry`` / ``--uninstall-desktop-entry``: print what was written or removed."""
+    from core_model.errors import EpamError
+
+    from .desktop_entry import install_desktop_entry, uninstall_desktop_entry
+
+    try:
+        paths = install_desktop_entry() if install else uninstall_desktop_entry()
+    except (EpamError, OSError) as exc:  # a folder that cannot be written, a file that cannot be removed
+        sys.stderr.write(f"epam-studio: error: {exc}\n")
+        return 1
+    verb = "installed" if install else "removed"
+    print("\n".join(f"{verb} {path}" for path in paths) if paths else "no desktop entry was installed")
+    return 0
 
 
 def create_app():
@@ -81,6 +104,8 @@ def create_window(size: str = "1440x900"):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return _desktop_entry(install=args.install_desktop_entry)
     app = create_app()
     window = create_window(args.size)
     if args.overlays:

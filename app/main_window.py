@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             a[f"overlay_{key}"].toggled.connect(lambda on, k=key: self.set_overlay(k, on))
         a["settings"].triggered.connect(self.open_settings)
         a["shortcuts"].triggered.connect(self.show_shortcuts)
+        a["about"].triggered.connect(self.show_about)
 
         pb.frameShown.connect(self._on_frame_shown)
         pb.playingChanged.connect(self._on_playing)
@@ -214,6 +215,12 @@ class MainWindow(QMainWindow):
             self.settings = dialog.settings()
             self.store.save(self.settings)
             self._apply_overlay_settings()
+
+    def show_about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        self.about_dialog = AboutDialog(self.settings.device, self)
+        self.about_dialog.show()
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(self.actions.values(), self)
