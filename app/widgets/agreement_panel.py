@@ -150,7 +150,8 @@ class AgreementPanel(QWidget):
         self.between_box = QComboBox()
         self.between_box.setObjectName("agreementBetween")
         self.between_box.setToolTip("Model against the human labels, or one coder against another")
-        self.between_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.between_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.between_box.setMinimumContentsLength(10)
         self.scope_box = QComboBox()
         self.scope_box.setObjectName("agreementScope")
         for text, scope in SCOPES:

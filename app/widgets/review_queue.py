@@ -208,7 +208,7 @@ class ReviewQueueWidget(QWidget):
             chips.addWidget(b)
         chips.addStretch(1)
         self.done_box = QToolButton()
-        self.done_box.setText("✓ done")
+        self.done_box.setText("done")
         self.done_box.setCheckable(True)
         self.done_box.setStyleSheet(_chip_style("#8b97a8"))
         _fix_chip(self.done_box)
