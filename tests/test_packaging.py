@@ -149,3 +149,18 @@ def test_help_menu_opens_about(qtbot, tmp_path, monkeypatch):
     window.about_dialog.close()
     window.jobs.shutdown(5000)
     window.playback.close()
+
+
+def test_a_shipped_pose_bundle_is_used_before_the_cache(tmp_path, monkeypatch):
+    """The desktop bundle ships the MediaPipe .task built in advance; a damaged one falls back to the cache."""
+    from core_model.paths import cache_dir
+    from core_model.pose import task_bundle
+
+    shipped = tmp_path / "models" / task_bundle.bundle_name()
+    task_bundle.build_bundle(shipped)
+    monkeypatch.setattr(task_bundle, "SHIPPED_MODELS", shipped.parent)
+    assert task_bundle.pose_landmarker_bundle() == shipped
+    assert not (cache_dir() / "models").exists()
+    shipped.write_bytes(b"damaged")
+    built = task_bundle.pose_landmarker_bundle()
+    assert built.parent == cache_dir() / "models" and task_bundle.is_valid_bundle(built)

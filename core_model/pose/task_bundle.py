@@ -8,7 +8,8 @@ Tasks API needs an *uncompressed*, 4-byte-aligned zip holding ``pose_detector.tf
 - detector: pixels mapped to [-1, 1] (mean 127.5, std 127.5);
 - landmark model: pixels mapped to [0, 1] (mean 0, std 255).
 
-The bundle is written once into ``cache_dir()/models/`` keyed by the mediapipe version.
+The bundle is written once into ``cache_dir()/models/`` keyed by the mediapipe version. The desktop bundle
+(packaging/epam-studio.spec) ships one built in advance in ``core_model/pose/models/``, used first.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ LANDMARKER_MEMBER = "pose_landmarks_detector.tflite"
 _WHEEL_DETECTOR = ("modules", "pose_detection", "pose_detection.tflite")
 _WHEEL_LANDMARKER = ("modules", "pose_landmark", "pose_landmark_full.tflite")
 _BUNDLE_REVISION = 1  # bump when the way the bundle is built changes
+#: where a desktop bundle keeps the ``.task`` built in advance (absent in a checkout or wheel)
+SHIPPED_MODELS = Path(__file__).resolve().parent / "models"
 
 
 def _mediapipe_root() -> Path:
@@ -78,11 +81,19 @@ def is_valid_bundle(path: Path) -> bool:
     return all(n in infos and infos[n].compress_type == zipfile.ZIP_STORED and infos[n].file_size > 0 for n in wanted)
 
 
-def pose_landmarker_bundle() -> Path:
-    """Path of the ``.task`` bundle for the installed mediapipe, building it on first use."""
+def bundle_name() -> str:
+    """File name of the ``.task`` bundle for the installed mediapipe."""
     import mediapipe
 
-    path = cache_dir() / "models" / f"pose_landmarker_full-mp{mediapipe.__version__}-r{_BUNDLE_REVISION}.task"
+    return f"pose_landmarker_full-mp{mediapipe.__version__}-r{_BUNDLE_REVISION}.task"
+
+
+def pose_landmarker_bundle() -> Path:
+    """Path of the ``.task`` bundle for the installed mediapipe: the shipped one, else built on first use."""
+    shipped = SHIPPED_MODELS / bundle_name()
+    if shipped.is_file() and is_valid_bundle(shipped):
+        return shipped
+    path = cache_dir() / "models" / bundle_name()
     if path.is_file() and is_valid_bundle(path):
         return path
     try:
