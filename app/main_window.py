@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QMenu, QSplitter, QToolBar,
+                               QVBoxLayout, QWidget)
 
-from .actions import MENUS, TOOLBAR, create_actions
+from .actions import LABEL_KEYS_HELP, MENUS, TOOLBAR, create_actions
 from .controller import VideoController
 from .dialogs.error import show_error
 from .dialogs.settings_dialog import SettingsDialog
 from .dialogs.shortcuts import ShortcutsDialog
+from .labeling_ui import LabelingUI
+from .review_ui import ReviewUI
 from .overlays.context import FrameContext, person_at
 from .overlays.stack import OverlayStack
 from .playback import SPEEDS, FrameDecoder, PlaybackController
@@ -56,6 +58,9 @@ class MainWindow(QMainWindow):
         self._pending_readers: Dict[int, object] = {}
         self._shown_data = (None, None, None)  # (entry, poses, result) pushed to the timeline/inspector
 
+        self.labeling_ui = LabelingUI(self)
+        self.project = self.labeling_ui.project
+        self.labeling = self.labeling_ui.labeling
         self._build_widgets()
         self._build_actions()
         self._connect()
@@ -94,7 +99,11 @@ class MainWindow(QMainWindow):
         column.addWidget(self.overlay_panel, 0)
         side.setMinimumWidth(300)
         self.inspector_dock = self._dock("Inspector", side, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resize(1440, 900)
+        self.labels_panel = self.labeling_ui.panel
+        self.labels_dock = self._dock("Labels", self.labels_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.labels_dock)
+        self.inspector_dock.raise_()
+        self.resize(1280, 720)
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -111,7 +120,15 @@ class MainWindow(QMainWindow):
         for title, names in MENUS.items():
             menu = menubar.addMenu(title)
             for name in names:
-                menu.addSeparator() if name is None else menu.addAction(self.actions[name])
+                if name is None:
+                    menu.addSeparator()
+                elif name == "|recent":
+                    self.recent_menu = menu.addMenu("Recent projects")
+                    self.recent_menu.setObjectName("recentMenu")
+                    self.recent_menu.aboutToShow.connect(
+                        lambda: self.labeling_ui.fill_recent_menu(self.recent_menu))
+                else:
+                    menu.addAction(self.actions[name])
         toolbar = QToolBar("Playback", self)
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -180,6 +197,8 @@ class MainWindow(QMainWindow):
         c.opened.connect(self._on_opened)
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
         c.error.connect(self.show_error)
+        self.labeling_ui.connect()
+        self.review_ui = ReviewUI(self)
 
     # public commands -----------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -189,13 +208,23 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
 
     def open_paths(self, paths) -> None:
-        """Open videos or folders of videos (command line, dialog, drag and drop)."""
+        """Open videos or folders of videos (command line, dialog, drag and drop); a ``.epam`` file opens
+        that project. With a project open, the videos are added to it."""
         from pathlib import Path
 
         paths = [str(p) for p in paths]
         if paths:
             self.settings.last_dir = str(Path(paths[-1]).resolve().parent)
-        self.controller.open_paths(paths)
+        projects = [p for p in paths if p.lower().endswith(".epam")]
+        videos = [p for p in paths if not p.lower().endswith(".epam")]
+        if projects and not self.project.open_project(projects[-1]):
+            return
+        if videos:
+            self.controller.open_paths(videos)
+
+    def open_project(self, path) -> bool:
+        """Open a labeling project (its videos are listed; the first one is opened)."""
+        return self.project.open_project(path)
 
     def show_error(self, title: str, message: str) -> None:
         self.status.showMessage(f"{title}: {message}", 10000)
@@ -223,7 +252,8 @@ class MainWindow(QMainWindow):
         self.about_dialog.show()
 
     def show_shortcuts(self) -> None:
-        self.shortcuts_dialog = ShortcutsDialog(self.actions.values(), self)
+        self.shortcuts_dialog = ShortcutsDialog(list(self.actions.values()) + self.labeling_ui.label_actions(), self,
+                                                extra_rows=[LABEL_KEYS_HELP])
         self.shortcuts_dialog.show()
 
     def current_context(self) -> Optional[FrameContext]:
@@ -237,6 +267,7 @@ class MainWindow(QMainWindow):
     # reactions -----------------------------------------------------------------------------
     def _on_opened(self, entry: VideoEntry, info) -> None:
         self._pending_readers[id(entry)] = info.reader
+        self.labeling_ui.video_opened(entry, info)
         if self.session.current is entry:
             self._on_current_changed(entry)
         else:
@@ -244,6 +275,7 @@ class MainWindow(QMainWindow):
 
     def _on_current_changed(self, entry: Optional[VideoEntry]) -> None:
         self.view.clear()
+        self.labeling_ui.current_changed(entry)
         if entry is None or not entry.is_open:
             self.playback.set_source(None)
             self._refresh_entry_views()
@@ -256,7 +288,6 @@ class MainWindow(QMainWindow):
         self.timeline.set_video(entry.frame_count, entry.fps)
         self._refresh_entry_views()
         self.playback.set_source(decoder, entry.frame_count, entry.fps)
-        self.setWindowTitle(f"{entry.name} — EPAM Studio")
 
     def _on_entry_changed(self, entry: VideoEntry) -> None:
         if entry is self.session.current:
@@ -362,6 +393,7 @@ class MainWindow(QMainWindow):
         self.store.save(self.settings)
         self.store.save_geometry(self.saveGeometry(), self.saveState())
         self.jobs.shutdown(timeout_ms=5000)
+        self.labeling_ui.close()
         self.playback.close()
         for reader in self._pending_readers.values():
             reader.close()

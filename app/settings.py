@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from PySide6.QtCore import QSettings
 
@@ -40,6 +40,7 @@ class StudioSettings:
     overlays: Dict[str, dict] = field(default_factory=default_overlays)
     pose_only: bool = False
     last_dir: str = ""
+    recent_projects: List[str] = field(default_factory=list)  # most recent first
 
     def analysis_settings(self):
         """The core_model ``AnalysisSettings`` these preferences describe."""
@@ -89,7 +90,7 @@ class SettingsStore:
 
     def save(self, settings: StudioSettings) -> None:
         for name, value in asdict(settings).items():
-            self._q.setValue(f"studio/{name}", json.dumps(value) if isinstance(value, dict) else value)
+            self._q.setValue(f"studio/{name}", json.dumps(value) if isinstance(value, (dict, list)) else value)
         self._q.sync()
 
     def save_geometry(self, geometry: bytes, state: bytes) -> None:
@@ -108,9 +109,9 @@ class SettingsStore:
             return int(raw)
         if isinstance(default, float):
             return float(raw)
-        if isinstance(default, dict):
+        if isinstance(default, (dict, list)):
             value = json.loads(raw) if isinstance(raw, str) else raw
-            if not isinstance(value, dict):
+            if not isinstance(value, type(default)):
                 raise ValueError(name)
             return value
         return str(raw)

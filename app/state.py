@@ -42,7 +42,9 @@ class VideoEntry:
     timestamps: Any = None  # (frame_count,) seconds of each frame (VFR aware)
     poses: Any = None  # core_model.pose.Poses
     result: Any = None  # core_model.analysis.AnalysisResult
-    labels: int = 0
+    labels: int = 0  # labeled segments (project videos)
+    covered: Optional[float] = None  # fraction of the frames covered by labels (project videos)
+    project_id: Optional[int] = None  # id in the open project, None outside a project
     error: Optional[str] = None
     busy: Optional[str] = None  # "extracting poses", "analyzing", ...
 
@@ -67,16 +69,29 @@ class VideoEntry:
     def status_text(self) -> str:
         """One short line: what has been done on this video."""
         if self.error:
-            return f"error: {self.error}"
-        parts = ["poses ✓" if self.poses is not None else "no poses"]
-        if self.result is not None:
-            parts.append("analyzed ✓" if getattr(self.result, "trained", False) else "analyzed (untrained)")
+            return f"error: {self.error}" + (f" · {self.label_text()}" if self.project_id is not None else "")
+        if not self.is_open and self.busy is None:
+            parts = ["not opened yet"]
         else:
-            parts.append("not analyzed")
-        parts.append(f"{self.labels} label{'s' if self.labels != 1 else ''}")
+            parts = ["poses ✓" if self.poses is not None else "no poses"]
+            if self.result is not None:
+                parts.append("analyzed ✓" if getattr(self.result, "trained", False) else "analyzed (untrained)")
+            else:
+                parts.append("not analyzed")
+        if self.project_id is not None:
+            parts.append(self.label_text())
         if self.busy:
             parts.append(f"{self.busy}…")
         return " · ".join(parts)
+
+
+    def label_text(self) -> str:
+        """'12 labels · 43% covered' (project videos)."""
+        text = f"{self.labels} label{'s' if self.labels != 1 else ''}"
+        if self.covered is not None:
+            pct = 100.0 * self.covered
+            text += f" · {pct:.0f}% covered" if pct >= 1 or pct == 0 else " · <1% covered"
+        return text
 
 
 @dataclass(eq=False)

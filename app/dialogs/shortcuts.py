@@ -1,7 +1,7 @@
 """F1: a table of the keyboard shortcuts, built from the window's actions."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout
@@ -18,11 +18,13 @@ def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, actions: Iterable[QAction], parent=None) -> None:
+    """The keymap: ``extra_rows`` (keys, description) first, then every action with a shortcut."""
+
+    def __init__(self, actions: Iterable[QAction], parent=None, extra_rows: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcutsDialog")
-        rows = shortcut_rows(actions)
+        rows = list(extra_rows) + shortcut_rows(actions)
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setHorizontalHeaderLabels(["Keys", "Action"])
         self.table.verticalHeader().setVisible(False)
@@ -39,7 +41,9 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.table.setWordWrap(False)
+        for r in range(len(rows)):
+            self.table.item(r, 1).setToolTip(rows[r][1])
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(26)
         wanted = 26 * len(rows) + self.table.horizontalHeader().sizeHint().height() + 70
-        self.resize(560, max(320, min(wanted, 860)))  # the whole list without scrolling where the screen allows
+        self.resize(620, max(320, min(wanted, 680)))  # fits a 720-px screen; the list scrolls beyond  # the whole list without scrolling where the screen allows

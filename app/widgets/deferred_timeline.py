@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
@@ -15,7 +15,15 @@ class DeferredTimeline(QWidget):
     """Same setters and ``seekRequested`` signal as ``TimelineWidget``; ``widget()`` builds it now."""
 
     seekRequested = Signal(int)
-    REPLAYED = ("set_video", "set_poses", "set_result", "set_person", "set_playhead")
+    personPicked = Signal(int)
+    segmentClicked = Signal(object)
+    segmentDrawn = Signal(int, int, int)
+    boundsDragged = Signal(int, int, int)
+    contextRequested = Signal(int, int, object, QPoint)
+    REPLAYED = ("set_video", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
+                "set_selected_segment", "set_marks", "set_playhead")
+    FORWARDED = ("seekRequested", "personPicked", "segmentClicked", "segmentDrawn", "boundsDragged",
+                 "contextRequested")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -38,7 +46,8 @@ class DeferredTimeline(QWidget):
             from .timeline import TimelineWidget
 
             self._widget = TimelineWidget(self)
-            self._widget.seekRequested.connect(self.seekRequested)
+            for name in self.FORWARDED:
+                getattr(self._widget, name).connect(getattr(self, name))
             self._layout.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
             self._layout.addWidget(self._widget)
@@ -68,3 +77,18 @@ class DeferredTimeline(QWidget):
 
     def set_playhead(self, frame: int) -> None:
         self._call("set_playhead", frame)
+
+    def set_labels(self, segments, labels) -> None:
+        self._call("set_labels", segments, labels)
+
+    def set_editable(self, editable: bool) -> None:
+        self._call("set_editable", editable)
+
+    def set_selected_segment(self, seg_id) -> None:
+        self._call("set_selected_segment", seg_id)
+
+    def set_marks(self, mark_in, mark_out) -> None:
+        self._call("set_marks", mark_in, mark_out)
+
+    def people(self) -> list:
+        return self._widget.people() if self._widget is not None else [-1]

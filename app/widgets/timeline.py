@@ -7,14 +7,22 @@ API (stable; the main window embeds this):
     set_poses(poses: Poses | None)                    people-per-frame strip
     set_playhead(frame: int)                          move the playhead (keeps it in view while zoomed)
     set_class(index: int)                             class whose probability curves are shown (no signal)
-    set_person(track_id: int | None)                  per-person mode: whose curves are shown (None = first)
+    set_person(track_id: int | None)                  whose curves are shown and whose band is highlighted
+    set_labels(segments, labels)                      label segments (``SegmentRecord``-like) and the label set
+    set_selected_segment(id | None), set_marks(in, out), set_editable(bool)
     Signal seekRequested(int frame)                   left click / drag on any plot
     Signal classPicked(int index)                     the user picked a class in the combo box
+    Signal personPicked(int track_id)                 a click on a band (-1 = everybody)
+    Signal segmentClicked(object id | None)           a click on a label (None: empty space)
+    Signal segmentDrawn(int person, int start, int end)      drag in an empty labels lane
+    Signal boundsDragged(int id, int start, int end)         drag of a label's edge or body
+    Signal contextRequested(int person, int frame, object id, QPoint screen)   right click on a band
 Read-outs for tools and tests: ``curve_data(name)`` (name in CURVES), ``playhead_frame()``,
 ``segment_item`` (the single item drawing every segment), ``frame_to_view_pos(frame)``.
 
 Plots, top to bottom, share the x axis (frames; time ``m:ss`` on top, frame numbers below):
-segment lanes (one lane per person in per-person mode), fused top-class confidence and
+the lanes (one band per person and one for everybody: labels on top, predictions below, see
+``timeline_lanes``), fused top-class confidence and
 temporal attention, the picked class's RGB / pose / fused probability, people per frame.
 Each row is named in its left margin by short colour-coded entries that double as the legend
 (``RowAxisItem``); nothing is drawn over the curves.
@@ -30,13 +38,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QSizePolicy, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScrollBar, QSizePolicy,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from .class_colors import class_color
 from .timeline_data import (attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
 from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
+from .timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, EDGE_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET,
+                             BandsItem, Drag, Hit, LaneAxisItem, LanesViewBox, label_arrays)
 
 CURVES = ("confidence", "attention", "rgb", "pose", "fused", "people")
 BACKGROUND = "#1b1d22"
@@ -52,11 +62,13 @@ CURVE_STYLE = {  # name -> (colour, width, legend text)
 }
 ROW_CURVES = {"scores": ("confidence", "attention"), "class": ("rgb", "pose", "fused"), "people": ("people",)}
 ROW_LABELS = {"confidence": "conf", "attention": "attn", "rgb": "RGB", "pose": "pose", "fused": "fused"}
-ROW_STRETCH = {"segments": 40, "scores": 50, "class": 60, "people": 40}  # segments: updated per lane count
+ROW_STRETCH = {"segments": 0, "scores": 50, "class": 60, "people": 40}  # segments: fixed height per band count
 ROW_MIN_PX = {"segments": 24, "scores": 26, "class": 30, "people": 24}
 ROW_GAP_PX = 5
 LEFT_AXIS_WIDTH = 66
-LANE_PX = 24
+SCROLLBAR_PX = 10
+AXIS_PX = 22  # height of the time axis on top of the lanes (and of the frame axis below the last row)
+MAX_BANDS_SHOWN = 4  # bands shown without scrolling (the curves keep the rest of the height)
 Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
@@ -77,6 +89,11 @@ class TimelineWidget(QWidget):
 
     seekRequested = Signal(int)
     classPicked = Signal(int)
+    personPicked = Signal(int)
+    segmentClicked = Signal(object)
+    segmentDrawn = Signal(int, int, int)
+    boundsDragged = Signal(int, int, int)
+    contextRequested = Signal(int, int, object, QPoint)
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -87,7 +104,15 @@ class TimelineWidget(QWidget):
         self._playhead = 0
         self._class = -1
         self._person: Optional[int] = None
-        self._lanes: dict[int, int] = {}
+        self._lanes: dict[int, int] = {}  # person -> band (every person shown, -1 = everybody first)
+        self._result_people: list[int] = []
+        self._pose_people: list[int] = []
+        self._label_segments: list = []
+        self._label_set: list = []
+        self._selected_segment: Optional[int] = None
+        self._band_top = 0.0
+        self._drag: Optional[Drag] = None
+        self.editable = False
         self._last_seek: Optional[int] = None
         self._combo_names: list[str] = []
         self._build_header()
@@ -98,6 +123,7 @@ class TimelineWidget(QWidget):
         layout.addLayout(self._header)
         layout.addWidget(self.view, 1)
         self._apply_extent()
+        self._rebuild_lanes()
         self._refresh_badge()
 
     # ---- construction -------------------------------------------------------------------
@@ -139,18 +165,19 @@ class TimelineWidget(QWidget):
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.view.ci.layout.setSpacing(0)
         self.view.ci.layout.setVerticalSpacing(ROW_GAP_PX)  # keeps tick labels of adjacent rows apart
-        self.view.ci.setContentsMargins(2, 2, 8, 2)
+        self.view.ci.setContentsMargins(2, 2, 4 + SCROLLBAR_PX, 2)
         self._time_axis = TimeAxisItem("top")
         self._frame_axis = pg.AxisItem("bottom")
         self._frame_axis.enableAutoSIPrefix(False)
         rows = {name: RowAxisItem([(ROW_LABELS.get(k, k), CURVE_STYLE[k][0]) for k in keys])
                 for name, keys in ROW_CURVES.items()}
-        specs = [("segments", {"top": self._time_axis}), ("scores", {"left": rows["scores"]}),
+        self._lane_axis = LaneAxisItem()
+        specs = [("segments", {"top": self._time_axis, "left": self._lane_axis}), ("scores", {"left": rows["scores"]}),
                  ("class", {"left": rows["class"]}), ("people", {"left": rows["people"], "bottom": self._frame_axis})]
         self.plots: dict[str, pg.PlotItem] = {}
         self._playheads: list[pg.InfiniteLine] = []
         for row, (name, axes) in enumerate(specs):
-            vb = SeekViewBox()
+            vb = LanesViewBox() if name == "segments" else SeekViewBox()
             vb.sigSeek.connect(self._on_seek)
             plot = self.view.addPlot(row=row, col=0, viewBox=vb, axisItems=axes)
             plot.hideButtons()
@@ -170,9 +197,22 @@ class TimelineWidget(QWidget):
             plot.addItem(line, ignoreBounds=True)
             self._playheads.append(line)
             self.plots[name] = plot
-        self.segment_item = SegmentBarsItem()
-        self.plots["segments"].addItem(self.segment_item)
-        self.plots["segments"].invertY(True)
+        lanes = self.plots["segments"]
+        self.bands_item = BandsItem()
+        self.segment_item = SegmentBarsItem(offset=PRED_OFFSET, fill=PRED_FILL, alpha=150, italic=True)
+        self.label_item = SegmentBarsItem(offset=LABEL_OFFSET, fill=LABEL_FILL, separate=True)
+        for item in (self.bands_item, self.segment_item, self.label_item):
+            lanes.addItem(item)
+        lanes.invertY(True)
+        vb = lanes.getViewBox()
+        vb.editor = self
+        vb.sigWheelBands.connect(lambda steps: self.scroll_bands(steps))
+        vb.sigResized.connect(self._apply_band_range)
+        self._band_bar = QScrollBar(Qt.Orientation.Vertical, self.view)
+        self._band_bar.setObjectName("laneScrollBar")
+        self._band_bar.setToolTip("Scroll the people's lanes (Shift+wheel)")
+        self._band_bar.valueChanged.connect(self._on_band_bar)
+        self._band_bar.hide()
         self._curves = {
             "confidence": _curve(self.plots["scores"], "confidence"),
             "attention": _curve(self.plots["scores"], "attention"),
@@ -196,6 +236,7 @@ class TimelineWidget(QWidget):
         self._frame_count = max(int(frame_count), 1)
         self._fps = float(fps) if fps and fps > 0 else 25.0
         self._apply_extent()
+        self._rebuild_lanes()
         self.set_playhead(min(self._playhead, self._frame_count - 1))
 
     def set_result(self, result) -> None:
@@ -207,19 +248,14 @@ class TimelineWidget(QWidget):
             if result.frame_count > self._frame_count or self._frame_count <= 1:
                 self._frame_count, self._fps = int(result.frame_count), float(result.fps or self._fps)
                 self._apply_extent()
-            people = np.unique(result.person).tolist()
-            self._lanes = lanes_for(people) if people else {-1: 0}
-            cols = segment_arrays(result.segments, self._lanes)
-            self.segment_item.set_segments(cols, len(self._lanes), names, self._frame_count)
+            self._result_people = [int(p) for p in np.unique(result.person).tolist()]
             self.segment_item.set_hatched(not result.trained)
             if not 0 <= self._class < len(names):
                 self._class = int(np.argmax(result.prob_fused.mean(axis=0))) if result.num_windows else 0
             self._select_combo(self._class)
         else:
-            self._lanes = {}
-            self.segment_item.set_segments(segment_arrays([], {}), 0, [], self._frame_count)
-        self._set_lane_axis()
-        self._set_y_ranges()
+            self._result_people = []
+        self._rebuild_lanes()
         self._update_curves()
         self._refresh_badge()
 
@@ -228,10 +264,12 @@ class TimelineWidget(QWidget):
         self._poses = poses
         if poses is None or poses.num_frames == 0:
             self._curves["people"].setData([], [])
+            self._pose_people = []
         else:
             x, y = step_curve(poses.people_per_frame())
             self._curves["people"].setData(x, y)
-        self._set_y_ranges()
+            self._pose_people = [int(t) for t in np.asarray(poses.track_ids).tolist()]
+        self._rebuild_lanes()
 
     def set_playhead(self, frame: int) -> None:
         """Move the playhead to ``frame``; while zoomed in, scroll so it stays visible."""
@@ -253,9 +291,47 @@ class TimelineWidget(QWidget):
         self._update_curves(class_only=True)
 
     def set_person(self, track_id: Optional[int]) -> None:
-        """Per-person mode: show the curves of ``track_id`` and outline its lane (None = first person)."""
-        self._person = None if track_id is None else int(track_id)
+        """Show the curves of ``track_id`` (None: everybody, or the first person in per-person mode),
+        highlight its band and scroll it into view."""
+        self._person = None if track_id is None or track_id < 0 else int(track_id)
         self._update_curves()
+        self._show_selected_band()
+
+    def set_labels(self, segments, labels) -> None:
+        """Label segments (objects with ``id, person, start_frame, end_frame, label_id, confidence``) of
+        this video, and the label set (objects with ``id, name, color``)."""
+        self._label_segments = list(segments)
+        self._label_set = list(labels)
+        self._rebuild_lanes()
+
+    def set_selected_segment(self, seg_id: Optional[int]) -> None:
+        """Outline the label segment ``seg_id`` (None: none)."""
+        self._selected_segment = seg_id
+        self.label_item.set_selected_id(seg_id)
+
+    def set_marks(self, mark_in: Optional[int], mark_out: Optional[int]) -> None:
+        """Show the in/out marks (either may be None)."""
+        self.bands_item.set_marks(mark_in, mark_out)
+
+    def set_editable(self, editable: bool) -> None:
+        """Whether drags in a labels lane edit labels (a project is open) or only scrub."""
+        self.editable = bool(editable)
+
+    def people(self) -> list[int]:
+        """The person of each band, top to bottom (-1 = everybody)."""
+        return list(self._lanes)
+
+    def scroll_bands(self, steps: float) -> None:
+        """Scroll the bands by ``steps`` bands (positive = down)."""
+        self._band_top += steps
+        self._apply_band_range()
+
+    def band_pos(self, frame: float, person: int, labels: bool = True) -> QPoint:
+        """Viewport position (``self.view``) of ``frame`` in the labels (or prediction) lane of ``person``."""
+        band = self._lanes[int(person)]
+        y = band + (LABEL_OFFSET + LABEL_FILL / 2 if labels else PRED_OFFSET + PRED_FILL / 2)
+        scene = self.plots["segments"].getViewBox().mapViewToScene(QPointF(frame, y))
+        return self.view.mapFromScene(scene)
 
     def zoom_to_fit(self) -> None:
         """Show the whole video."""
@@ -285,7 +361,7 @@ class TimelineWidget(QWidget):
     def _shown_person(self) -> Optional[int]:
         if self._result is None:
             return None
-        people = [p for p in self._lanes if p >= 0]
+        people = [p for p in self._result_people if p >= 0]
         if not people:
             return None
         return self._person if self._person in people else people[0]
@@ -293,7 +369,6 @@ class TimelineWidget(QWidget):
     def _update_curves(self, class_only: bool = False) -> None:
         r = self._result
         person = self._shown_person()
-        self.segment_item.set_highlight(self._lanes.get(person) if person is not None and len(self._lanes) > 1 else None)
         if r is None or r.num_windows == 0:
             for name in ("confidence", "attention", "rgb", "pose", "fused"):
                 self._curves[name].setData([], [])
@@ -318,18 +393,206 @@ class TimelineWidget(QWidget):
 
     def _set_y_ranges(self) -> None:
         n = max(len(self._lanes), 1)
-        self.plots["segments"].setYRange(0, n, padding=0)
+        self._apply_band_range()
         self.plots["scores"].setYRange(0, Y_HEADROOM, padding=0)
         self.plots["class"].setYRange(0, Y_HEADROOM, padding=0)
         _, y = self.curve_data("people")
         top = max(float(y.max()) if y.size else 1.0, 1.0)
         self.plots["people"].setYRange(0, top * 1.15, padding=0)
         self.plots["people"].getAxis("left").setTicks([[(0, "0"), (top, str(int(top)))]])
-        self.view.ci.layout.setRowStretchFactor(0, 16 + LANE_PX * n)
+        self._size_lanes_row()
 
-    def _set_lane_axis(self) -> None:
-        ticks = [(lane + 0.5, "all" if p < 0 else f"P{p}") for p, lane in self._lanes.items()]
-        self.plots["segments"].getAxis("left").setTicks([ticks])
+    def _size_lanes_row(self) -> None:
+        """Give the lanes row room for up to ``MAX_BANDS_SHOWN`` bands at their minimum height (more scroll),
+        leaving the curve rows at least their minimum height."""
+        n = max(len(self._lanes), 1)
+        others = sum(ROW_MIN_PX[k] for k in ("scores", "class", "people")) + AXIS_PX + 3 * ROW_GAP_PX
+        room = self.view.height() - others - AXIS_PX - 4
+        fit = int(min(max(room // BAND_MIN_PX, 1), n, MAX_BANDS_SHOWN))
+        height = AXIS_PX + fit * BAND_MIN_PX
+        lanes = self.plots["segments"]
+        if lanes.minimumHeight() != height or lanes.maximumHeight() != height:
+            lanes.setMinimumHeight(height)
+            lanes.setMaximumHeight(height)
+            self.view.ci.layout.activate()  # now, so the band range below uses the new height
+
+    # ---- lanes ----------------------------------------------------------------------------
+    def _rebuild_lanes(self) -> None:
+        """Bands for everybody + every person seen in the result, the poses or the labels; fill both items."""
+        people = {-1, *self._result_people, *self._pose_people, *(int(s.person) for s in self._label_segments)}
+        self._lanes = lanes_for(people)
+        n = len(self._lanes)
+        r = self._result
+        if r is not None:
+            names = list(r.class_names)
+            self.segment_item.set_segments(segment_arrays(r.segments, self._lanes), n, names, self._frame_count)
+        else:
+            self.segment_item.set_segments(segment_arrays([], {}), n, [], self._frame_count)
+        colors = {int(lb.id): QColor(lb.color) for lb in self._label_set}
+        names = {int(lb.id): lb.name for lb in self._label_set}
+        self.label_item.set_segments(label_arrays(self._label_segments, list(self._lanes)), n, names,
+                                     self._frame_count, colors=colors)
+        self.label_item.set_selected_id(self._selected_segment)
+        self.bands_item.set_bands(n, self._frame_count)
+        self._set_y_ranges()
+        self._show_selected_band()
+
+    def _selected_band(self) -> int:
+        return self._lanes.get(-1 if self._person is None else self._person, 0)
+
+    def _show_selected_band(self) -> None:
+        band = self._selected_band()
+        self.bands_item.set_selected(band)
+        self._lane_axis.set_people(list(self._lanes), -1 if self._person is None else self._person)
+        visible = self._visible_bands()
+        if band < self._band_top:
+            self._band_top = float(band)
+        elif band + 1 > self._band_top + visible:
+            self._band_top = band + 1 - visible
+        self._apply_band_range()
+
+    def _visible_bands(self) -> float:
+        h = self.plots["segments"].getViewBox().height()
+        n = max(len(self._lanes), 1)
+        if h <= 1:
+            return float(n)
+        if n * BAND_MIN_PX <= h:
+            return max(float(n), h / BAND_MAX_PX)  # all fit: bands between the minimum and maximum height
+        return h / BAND_MIN_PX
+
+    def _apply_band_range(self) -> None:
+        n = max(len(self._lanes), 1)
+        visible = self._visible_bands()
+        scroll = visible < n - 1e-6
+        self._band_top = min(max(self._band_top, 0.0), max(n - visible, 0.0)) if scroll else 0.0
+        self.plots["segments"].setYRange(self._band_top, self._band_top + visible, padding=0)
+        bar = self._band_bar
+        bar.blockSignals(True)
+        bar.setRange(0, int(round(100 * max(n - visible, 0.0))) if scroll else 0)
+        bar.setPageStep(int(round(100 * visible)))
+        bar.setSingleStep(100)
+        bar.setValue(int(round(100 * self._band_top)))
+        bar.blockSignals(False)
+        bar.setVisible(scroll)
+        if scroll:
+            rect = self.view.mapFromScene(self.plots["segments"].getViewBox().sceneBoundingRect()).boundingRect()
+            bar.setGeometry(rect.right() + 2, rect.top(), SCROLLBAR_PX, rect.height())
+        self._lane_axis.picture = None
+        self._lane_axis.update()
+
+    def _on_band_bar(self, value: int) -> None:
+        self._band_top = value / 100.0
+        self._apply_band_range()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._size_lanes_row()
+        self._apply_band_range()
+
+    # ---- mouse on the lanes (called by LanesViewBox) ---------------------------------------
+    def _band_person(self, hit: Hit) -> Optional[int]:
+        people = list(self._lanes)
+        return people[hit.band] if 0 <= hit.band < len(people) else None
+
+    def _label_at(self, hit: Hit) -> Optional[int]:
+        d = self.label_item.lane_data(hit.band)
+        i = self.label_item.segment_at(hit.frame, hit.band)
+        return None if i is None or d is None else int(d["id"][i])
+
+    def _frame(self, x: float, lo: int = 0, hi: Optional[int] = None) -> int:
+        hi = self._frame_count if hi is None else hi
+        return int(min(max(round(x), lo), hi))
+
+    def lane_clicked(self, hit: Hit) -> None:
+        person = self._band_person(hit)
+        if person is not None:
+            self.personPicked.emit(person)
+            if hit.in_labels:
+                seg = self._label_at(hit)
+                self.set_selected_segment(seg)
+                self.segmentClicked.emit(seg)
+        self._on_seek(hit.frame)
+
+    def lane_context(self, hit: Hit, screen_pos) -> None:
+        person = self._band_person(hit)
+        if person is None:
+            return
+        self.personPicked.emit(person)
+        seg = self._label_at(hit) if hit.in_labels else None
+        if seg is not None:
+            self.set_selected_segment(seg)
+        self.contextRequested.emit(person, self._frame(hit.frame, 0, self._frame_count - 1), seg,
+                                   QPoint(int(screen_pos.x()), int(screen_pos.y())))
+
+    def _edge_near(self, band: int, x: float) -> Optional[Drag]:
+        """A drag of the label edge within ``EDGE_PX`` of ``x`` (or of the label body under ``x``)."""
+        d = self.label_item.lane_data(band)
+        if d is None or not len(d["start"]):
+            return None
+        ppf = self.plots["segments"].getViewBox().pixels_per_frame()
+        i = int(np.searchsorted(d["start"], x, side="right")) - 1
+        best, best_px = None, EDGE_PX + 1e-9
+        for j in (i - 1, i, i + 1):
+            if not 0 <= j < len(d["start"]):
+                continue
+            for kind, edge in (("start", d["start"][j]), ("end", d["end"][j])):
+                dist = abs(x - edge) * ppf
+                if dist < best_px or (dist == best_px and kind == "start"):
+                    best, best_px = (kind, j), dist
+        if best is None and 0 <= i < len(d["start"]) and x < d["end"][i]:
+            best = ("move", i)
+        if best is None:
+            return None
+        kind, j = best
+        return Drag(kind, band, x, int(d["id"][j]), int(d["start"][j]), int(d["end"][j]))
+
+    def lane_drag_start(self, start: Hit, now: Hit) -> None:
+        person = self._band_person(start)
+        drag = None
+        if self.editable and person is not None and start.in_labels:
+            drag = self._edge_near(start.band, start.frame) or Drag("create", start.band, start.frame)
+            self.personPicked.emit(person)
+        self._drag = drag or Drag("scrub", start.band, start.frame)
+        self.lane_drag_move(now)
+
+    def _drag_bounds(self, hit: Hit) -> tuple[int, int]:
+        d, n = self._drag, self._frame_count
+        if d.kind == "create":
+            a, b = sorted((self._frame(d.origin), self._frame(hit.frame)))
+            return (a, b) if b > a else (a, min(a + 1, n))
+        if d.kind == "start":
+            return self._frame(hit.frame, 0, d.end - 1), d.end
+        if d.kind == "end":
+            return d.start, self._frame(hit.frame, d.start + 1, n)
+        delta = int(round(hit.frame - d.origin))
+        delta = min(max(delta, -d.start), n - d.end)
+        return d.start + delta, d.end + delta
+
+    def lane_drag_move(self, hit: Hit) -> None:
+        if self._drag is None:
+            return
+        if self._drag.kind == "scrub":
+            self._on_seek(hit.frame)
+            return
+        a, b = self._drag_bounds(hit)
+        self.label_item.set_preview(self._drag.band, a, b)
+
+    def lane_drag_finish(self, hit: Hit) -> None:
+        drag = self._drag
+        if drag is None:
+            return
+        if drag.kind == "scrub":
+            self._on_seek(hit.frame)
+            self._drag = None
+            return
+        a, b = self._drag_bounds(hit)
+        self._drag = None
+        self.label_item.set_preview(None)
+        if drag.kind == "create":
+            person = list(self._lanes)[drag.band]
+            self.segmentDrawn.emit(person, a, b)
+        elif (a, b) != (drag.start, drag.end):
+            self.boundsDragged.emit(drag.seg_id, a, b)
 
     def _fill_combo(self, names: list[str]) -> None:
         if names == self._combo_names:

@@ -27,34 +27,66 @@ MIN_LABEL_PX = 28  # narrowest bar that gets a text label
 
 
 class SegmentBarsItem(pg.GraphicsObject):
-    """Coloured bars ``[start, end) x lane`` with class names; data coordinates: x = frame, y = lane."""
+    """Coloured bars ``[start, end) x lane`` with names; data coordinates: x = frame, y = lane.
 
-    def __init__(self) -> None:
+    Lane ``i`` is drawn in ``[i + offset, i + offset + fill)`` (so several items can share a lane band:
+    the labels on top, the predictions below). ``alpha`` < 255 and ``italic`` mark read-only predictions;
+    ``separate`` keeps a visible boundary between touching segments of one class (editable labels).
+    """
+
+    def __init__(self, *, offset: float = (1 - LANE_FILL) / 2, fill: float = LANE_FILL, alpha: int = 255,
+                 separate: bool = False, italic: bool = False) -> None:
         super().__init__()
         self._lanes: list[dict[str, np.ndarray]] = []
-        self._names: Sequence[str] = ()
+        self._names: dict[int, str] | Sequence[str] = ()
         self._extent = 1.0
         self._hatched = False
         self._highlight: Optional[int] = None
         self._colors: dict[int, QColor] = {}
+        self._custom_colors = False
+        self.offset, self.fill, self.alpha, self.separate = float(offset), float(fill), int(alpha), bool(separate)
+        self._selected: Optional[tuple[int, int]] = None  # (lane, index in lane)
+        self._preview: Optional[tuple[int, float, float]] = None  # (lane, start, end) while dragging
         self._font = QFont()
         self._font.setPointSizeF(8.0)
+        self._font.setItalic(italic)
         self.drawn_rects = 0  # rectangles painted by the last paint() (for tests and benchmarks)
         self.setAcceptHoverEvents(True)
 
     # ---- data ---------------------------------------------------------------------------
-    def set_segments(self, arrays: dict[str, np.ndarray], n_lanes: int, names: Sequence[str], extent: float) -> None:
-        """Set columns ``start, end, lane, cls, conf`` (sorted by lane, start) and the x extent."""
+    def set_segments(self, arrays: dict[str, np.ndarray], n_lanes: int, names, extent: float,
+                     colors: Optional[dict[int, QColor]] = None) -> None:
+        """Set columns ``start, end, lane, cls, conf`` (+ optional ``id``; sorted by lane, start) and the x extent.
+
+        ``names``: class names by index (a list) or by id (a dict); ``colors``: id -> QColor (default: class colours).
+        """
         self.prepareGeometryChange()
         lane = arrays["lane"]
         self._lanes = []
         for i in range(max(n_lanes, 0)):
             sel = lane == i
             self._lanes.append({k: v[sel] for k, v in arrays.items()})
-        self._names = list(names)
+        self._names = dict(names) if isinstance(names, dict) else list(names)
         self._extent = max(float(extent), 1.0)
-        self._colors = {int(c): class_color(int(c)) for c in np.unique(arrays["cls"])}
+        self._custom_colors = colors is not None
+        self._colors = dict(colors) if colors is not None else {int(c): class_color(int(c))
+                                                                for c in np.unique(arrays["cls"])}
+        self._selected = None
         self.update()
+
+    def _name(self, c: int) -> str:
+        if isinstance(self._names, dict):
+            return self._names.get(c, "?")
+        return self._names[c] if 0 <= c < len(self._names) else f"class {c}"
+
+    def _color(self, c: int) -> QColor:
+        color = self._colors.get(c)
+        if color is None:
+            color = QColor("#8a8f98") if self._custom_colors else class_color(c)
+        if self.alpha < 255:
+            color = QColor(color)
+            color.setAlpha(self.alpha)
+        return color
 
     def set_hatched(self, hatched: bool) -> None:
         """Overlay a diagonal hatch (used for results of an untrained model)."""
@@ -66,9 +98,35 @@ class SegmentBarsItem(pg.GraphicsObject):
         self._highlight = lane
         self.update()
 
+    def set_selected_id(self, seg_id: Optional[int]) -> None:
+        """Outline the segment whose ``id`` column is ``seg_id`` (None: no selection)."""
+        found = None
+        if seg_id is not None:
+            for lane, d in enumerate(self._lanes):
+                ids = d.get("id")
+                if ids is not None:
+                    hit = np.nonzero(ids == seg_id)[0]
+                    if hit.size:
+                        found = (lane, int(hit[0]))
+                        break
+        if found != self._selected:
+            self._selected = found
+            self.update()
+
+    def selected(self) -> Optional[tuple[int, int]]:
+        return self._selected
+
+    def set_preview(self, lane: Optional[int], start: float = 0.0, end: float = 0.0) -> None:
+        """Draw a dashed outline ``[start, end)`` in ``lane`` (a drag in progress), or none."""
+        self._preview = None if lane is None else (int(lane), float(start), float(end))
+        self.update()
+
     def segment_count(self) -> int:
         """Number of segments held (all lanes)."""
         return int(sum(len(d["start"]) for d in self._lanes))
+
+    def lane_data(self, lane: int) -> Optional[dict[str, np.ndarray]]:
+        return self._lanes[lane] if 0 <= lane < len(self._lanes) else None
 
     def segment_at(self, frame: float, lane: int) -> Optional[int]:
         """Index (within its lane) of the segment covering ``frame`` in ``lane``, or None."""
@@ -84,7 +142,7 @@ class SegmentBarsItem(pg.GraphicsObject):
 
     def paint(self, p: QPainter, *args) -> None:
         self.drawn_rects = 0
-        if not self._lanes:
+        if not self._lanes and self._preview is None:
             return
         tr = p.transform()
         sx, dx, sy, dy = tr.m11(), tr.dx(), tr.m22(), tr.dy()
@@ -92,9 +150,9 @@ class SegmentBarsItem(pg.GraphicsObject):
             return
         vb = self.getViewBox()
         if vb is not None:
-            (x_min, x_max), _ = vb.viewRange()
+            (x_min, x_max), (y_min, y_max) = vb.viewRange()
         else:
-            x_min, x_max = 0.0, self._extent
+            (x_min, x_max), (y_min, y_max) = (0.0, self._extent), (0.0, float(len(self._lanes)))
         p.save()
         p.resetTransform()
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -102,52 +160,99 @@ class SegmentBarsItem(pg.GraphicsObject):
         fm = QFontMetrics(self._font)
         hatch = QBrush(QColor(0, 0, 0, 110), Qt.BrushStyle.BDiagPattern)
         for lane, d in enumerate(self._lanes):
-            y_a = (lane + (1 - LANE_FILL) / 2) * sy + dy
-            y_b = (lane + (1 + LANE_FILL) / 2) * sy + dy
-            top, height = int(round(min(y_a, y_b))), max(int(round(abs(y_b - y_a))), 1)
-            rects = _visible_pixel_runs(d, x_min, x_max, sx, dx)
+            if lane + 1 < y_min or lane > y_max:
+                continue  # band scrolled out of view
+            top, height = self._lane_pixels(lane, sy, dy)
+            rects = _visible_pixel_runs(d, x_min, x_max, sx, dx, self.separate)
             if rects is None:
+                self._paint_highlight(p, lane, top, height, x_min, x_max, sx, dx)
                 continue
             px0, px1, cls, _ = rects
             self.drawn_rects += len(px0)
             p.setPen(Qt.PenStyle.NoPen)
             for a, b, c in zip(px0.tolist(), px1.tolist(), cls.tolist()):
-                p.fillRect(a, top, b - a, height, self._colors.get(c) or class_color(c))
+                p.fillRect(a, top, b - a, height, self._color(c))
             if self._hatched:
                 for a, b in zip(px0.tolist(), px1.tolist()):
                     p.fillRect(a, top, b - a, height, hatch)
-            if self._highlight == lane:
-                p.setPen(QPen(QColor(255, 255, 255, 220), 2))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawRect(QRectF(x_min * sx + dx + 1, top - 1, (x_max - x_min) * sx - 2, height + 2))
+            if self.separate:  # a dark hairline at each segment start: touching segments stay distinct
+                for a in px0[px1 - px0 >= 4].tolist():
+                    p.fillRect(a, top, 1, height, QColor(0, 0, 0, 160))
+            self._paint_highlight(p, lane, top, height, x_min, x_max, sx, dx)
             wide = np.nonzero(px1 - px0 >= MIN_LABEL_PX)[0]
+            if height < fm.height() - 4:
+                wide = wide[:0]
             for i in wide.tolist():
                 a, b, c = int(px0[i]), int(px1[i]), int(cls[i])
-                name = self._names[c] if 0 <= c < len(self._names) else f"class {c}"
-                text = fm.elidedText(name, Qt.TextElideMode.ElideRight, b - a - 6)
+                text = fm.elidedText(self._name(c), Qt.TextElideMode.ElideRight, b - a - 6)
                 if len(text) <= 1:
                     continue
-                p.setPen(text_color_for(self._colors.get(c) or class_color(c)))
+                color = self._color(c)
+                color.setAlpha(255)
+                p.setPen(text_color_for(color) if self.alpha >= 200 else QColor("#e8eaed"))
                 p.drawText(QRectF(a + 3, top, b - a - 6, height),
                            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        self._paint_selection(p, sx, dx, sy, dy)
+        if self._preview is not None:
+            lane, a, b = self._preview
+            top, height = self._lane_pixels(lane, sy, dy)
+            x0, x1 = sorted((a * sx + dx, b * sx + dx))
+            p.setPen(QPen(QColor("#ffffff"), 1, Qt.PenStyle.DashLine))
+            p.setBrush(QColor(255, 255, 255, 50))
+            p.drawRect(QRectF(x0, top, max(x1 - x0, 1.0), height))
         p.restore()
+
+    def _lane_pixels(self, lane: int, sy: float, dy: float) -> tuple[int, int]:
+        y_a = (lane + self.offset) * sy + dy
+        y_b = (lane + self.offset + self.fill) * sy + dy
+        return int(round(min(y_a, y_b))), max(int(round(abs(y_b - y_a))), 1)
+
+    def _paint_highlight(self, p, lane, top, height, x_min, x_max, sx, dx) -> None:
+        if self._highlight == lane:
+            p.setPen(QPen(QColor(255, 255, 255, 220), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(x_min * sx + dx + 1, top - 1, (x_max - x_min) * sx - 2, height + 2))
+
+    def _paint_selection(self, p, sx, dx, sy, dy) -> None:
+        if self._selected is None:
+            return
+        lane, i = self._selected
+        d = self._lanes[lane]
+        top, height = self._lane_pixels(lane, sy, dy)
+        x0, x1 = d["start"][i] * sx + dx, d["end"][i] * sx + dx
+        p.setPen(QPen(QColor("#ffffff"), 2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(QRectF(x0, top - 1, max(x1 - x0, 2.0), height + 2))
+        p.setPen(Qt.PenStyle.NoPen)
+        for x in (x0, x1):  # drag handles on both edges
+            p.fillRect(QRectF(x - 2, top - 2, 4, height + 4), QColor("#ffffff"))
 
     def hoverMoveEvent(self, ev) -> None:
         pos = ev.pos()
         lane = int(np.floor(pos.y()))
+        if not self.offset <= pos.y() - lane < self.offset + self.fill:
+            self.setToolTip("")
+            return
         i = self.segment_at(pos.x(), lane)
         if i is None:
             self.setToolTip("")
             return
         d = self._lanes[lane]
         c = int(d["cls"][i])
-        name = self._names[c] if 0 <= c < len(self._names) else f"class {c}"
-        self.setToolTip(f"{name}\nframes {int(d['start'][i])}–{int(d['end'][i]) - 1}"
-                        f"\nconfidence {100 * float(d['conf'][i]):.0f}%")
+        conf = float(d["conf"][i])
+        tip = f"{self._name(c)}\nframes {int(d['start'][i])}–{int(d['end'][i]) - 1}"
+        if np.isfinite(conf):
+            tip += f"\nconfidence {100 * conf:.0f}%"
+        self.setToolTip(tip)
 
 
-def _visible_pixel_runs(d: dict[str, np.ndarray], x_min: float, x_max: float, sx: float, dx: float):
-    """Whole-pixel rectangles ``(px0, px1, cls, first_row)`` of the visible segments of one lane."""
+def _visible_pixel_runs(d: dict[str, np.ndarray], x_min: float, x_max: float, sx: float, dx: float,
+                        separate: bool = False):
+    """Whole-pixel rectangles ``(px0, px1, cls, first_row)`` of the visible segments of one lane.
+
+    Touching runs of one class merge into one rectangle unless ``separate`` (then only runs narrower
+    than 4 px merge, so a boundary stays visible wherever there is room to show it).
+    """
     lo = int(np.searchsorted(d["end"], x_min, side="right"))
     hi = int(np.searchsorted(d["start"], x_max, side="left"))
     if hi <= lo:
@@ -164,6 +269,8 @@ def _visible_pixel_runs(d: dict[str, np.ndarray], x_min: float, x_max: float, sx
     # merge touching runs of the same class into one rectangle
     new_run = np.ones(len(px0), bool)
     new_run[1:] = (cls[1:] != cls[:-1]) | (px0[1:] > px1[:-1])
+    if separate:
+        new_run[1:] |= (px1[1:] - px0[1:]) >= 4
     starts = np.nonzero(new_run)[0]
     ends = np.concatenate([starts[1:], [len(px0)]]) - 1
     return px0[starts], px1[ends], cls[starts], starts + lo

@@ -87,23 +87,22 @@ def test_segments_drawn_by_one_item_with_one_lane(timeline):
     r = synthetic_result(1000, 25, n_segments=8)
     _shown(timeline, r)
     items = [i for i in timeline.plots["segments"].items if isinstance(i, SegmentBarsItem)]
-    assert items == [timeline.segment_item]
-    assert len(timeline.plots["segments"].items) <= 3  # bars + playhead, never one item per segment
+    assert items == [timeline.segment_item, timeline.label_item]  # predictions, labels: one item each
+    assert len(timeline.plots["segments"].items) <= 4  # bands + predictions + labels + playhead
     assert timeline.segment_item.segment_count() == 8
     assert timeline.segment_item.drawn_rects == 8  # all visible, each wider than a pixel
-    ticks = timeline.plots["segments"].getAxis("left")._tickLevels[0]
-    assert [t[1] for t in ticks] == ["all"]
+    assert timeline.people() == [-1]
 
 
-def test_per_person_mode_has_one_lane_per_person(timeline):
+def test_per_person_mode_has_one_band_per_person_and_one_for_everybody(timeline):
     r = synthetic_result(1000, 25, people=(1, 3), n_segments=5)
     _shown(timeline, r)
     assert timeline.segment_item.segment_count() == 10
-    ticks = timeline.plots["segments"].getAxis("left")._tickLevels[0]
-    assert sorted(t[1] for t in ticks) == ["P1", "P3"]
-    assert timeline.plots["segments"].viewRange()[1] == [0, 2]
+    assert timeline.people() == [-1, 1, 3]
+    y0, y1 = timeline.plots["segments"].viewRange()[1]
+    assert y0 == 0 and y1 >= 3  # all three bands fit
     seg = timeline.segment_item
-    assert seg.segment_at(10, 1) == 0 and seg.segment_at(999, 0) == 4 and seg.segment_at(10, 2) is None
+    assert seg.segment_at(10, 1) == 0 and seg.segment_at(999, 2) == 4 and seg.segment_at(10, 0) is None
 
 
 def test_level_of_detail_limits_rectangles_to_pixels(timeline):
@@ -164,7 +163,7 @@ def test_person_choice_selects_rows_of_that_person(timeline):
     rows3 = r.person == 3
     np.testing.assert_allclose(timeline.curve_data("rgb")[1],
                                centre_curve(r.window_start[rows3], r.window_end[rows3], r.prob_rgb[rows3, 2])[1])
-    assert timeline.segment_item._highlight == 1
+    assert timeline.bands_item.selected == 2  # bands: all, P1, P3
 
 
 def test_people_strip_from_poses(timeline):

@@ -1,0 +1,447 @@
+"""Wires the project, the labeling commands and their views into the main window.
+
+Owns the Labels dock, the label-key actions (one per label with a key), the project menu commands
+(with their file dialogs), the timeline's label menu and the video list's label coverage. The main
+window creates one ``LabelingUI`` and forwards a few events to it (video opened, current video).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu
+
+from core_model.project import EVERYBODY
+
+from .labeling import LabelingController
+from .project_controller import PROJECT_SUFFIX, ProjectController
+from .state import VideoEntry
+from .widgets.labels_panel import LabelsPanel
+
+LABEL_PRESETS = {"NTU RGB+D 120 (120 actions)": "ntu120", "NTU RGB+D 60 (60 actions)": "ntu60",
+                 "Empty (add your own labels)": None}
+MAX_RECENT = 8
+MENU_LABELS = 24  # labels listed directly in the relabel menu (the rest: "Other…")
+
+
+class LabelingUI(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.project = ProjectController(self)
+        self.labeling = LabelingController(self.project, window.session, self._playhead, self._seek,
+                                           lambda: window.timeline.people(), self)
+        self.panel = LabelsPanel()
+        self._label_actions: List[QAction] = []
+        self._entries_by_id: Dict[int, VideoEntry] = {}
+        self.project_status = QLabel("")
+        self.project_status.setObjectName("projectStatus")
+
+    # ---- construction (called by the main window) -----------------------------------------
+    def connect(self) -> None:
+        w, a, lab, proj, panel = self.w, self.w.actions, self.labeling, self.project, self.panel
+        a["new_project"].triggered.connect(self.ask_new_project)
+        a["open_project"].triggered.connect(self.ask_open_project)
+        a["save_project_as"].triggered.connect(self.ask_save_as)
+        a["close_project"].triggered.connect(proj.close_project)
+        a["import_labels"].triggered.connect(self.ask_import)
+        a["export_labels"].triggered.connect(self.ask_export)
+        a["undo"].triggered.connect(proj.undo_step)
+        a["redo"].triggered.connect(proj.redo_step)
+        a["mark_in"].triggered.connect(lab.mark_in_here)
+        a["mark_out"].triggered.connect(lab.mark_out_here)
+        a["clear_marks"].triggered.connect(lab.clear)
+        a["split"].triggered.connect(lambda: lab.split())
+        a["merge"].triggered.connect(lambda: lab.merge(True))
+        a["merge_previous"].triggered.connect(lambda: lab.merge(False))
+        a["accept"].triggered.connect(lambda: lab.accept())
+        a["accept_range"].triggered.connect(lab.accept_range)
+        a["delete_segment"].triggered.connect(lambda: lab.delete())
+        a["next_segment"].triggered.connect(lambda: lab.step_segment(1))
+        a["previous_segment"].triggered.connect(lambda: lab.step_segment(-1))
+        a["person_up"].triggered.connect(lambda: lab.step_person(-1))
+        a["person_down"].triggered.connect(lambda: lab.step_person(1))
+        a["edit_note"].triggered.connect(self.ask_note)
+
+        t = w.timeline
+        t.personPicked.connect(lambda p: w.session.set_person(None if p == EVERYBODY else p))
+        t.segmentClicked.connect(lab.select)
+        t.segmentDrawn.connect(lambda person, s, e: lab.create(person, s, e))
+        t.boundsDragged.connect(lab.set_bounds)
+        t.contextRequested.connect(self.show_lane_menu)
+
+        panel.addLabel.connect(lambda name: proj.label_op(proj.store.add_label, name))
+        panel.renameLabel.connect(lambda i, name: proj.label_op(proj.store.rename_label, i, name))
+        panel.recolorLabel.connect(lambda i, c: proj.label_op(proj.store.recolor_label, i, c))
+        panel.setLabelKey.connect(proj.set_label_key)
+        panel.deleteLabel.connect(self.ask_delete_label)
+        panel.segmentActivated.connect(self.go_to_segment)
+        panel.segmentLabelEdited.connect(lambda seg, label: lab.relabel([seg], label))
+        panel.segmentNoteEdited.connect(lab.set_note)
+
+        lab.selectionChanged.connect(self._on_selection)
+        lab.marksChanged.connect(t.set_marks)
+        lab.message.connect(self._status)
+        proj.message.connect(self._status)
+        proj.error.connect(w.show_error)
+        proj.projectChanged.connect(self._on_project)
+        proj.labelsChanged.connect(self._on_labels)
+        proj.segmentsChanged.connect(self._on_segments)
+        proj.videosChanged.connect(self._on_videos)
+        w.status.addPermanentWidget(self.project_status)
+        self._on_project(None)
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _status(self, text: str) -> None:
+        self.w.status.showMessage(text, 8000)
+
+    def _playhead(self) -> Optional[int]:
+        return self.w.view.shown_frame if self.w.view.shown_frame is not None else self.w.playback.frame
+
+    def _seek(self, frame: int) -> None:
+        self.w.playback.pause()
+        self.w.playback.seek(int(frame))
+
+    def _entry_for(self, video_id: int) -> Optional[VideoEntry]:
+        return next((e for e in self.w.session.entries if e.project_id == video_id), None)
+
+    # ---- project life cycle -------------------------------------------------------------------
+    def _on_project(self, store) -> None:
+        w = self.w
+        session = w.session
+        for entry in list(session.entries):  # a project replaces what was open
+            w.controller.close(entry)
+        self._entries_by_id = {}
+        writable = store is not None and not store.read_only
+        self.panel.set_read_only(not writable)
+        w.timeline.set_editable(writable)
+        if store is None:
+            self.panel.set_project_text("No project — File ▸ New project… (Ctrl+Shift+N) to label; "
+                                        "videos opened now are not saved anywhere.")
+            self.panel.set_labels([])
+            self.panel.set_segments([])
+            w.timeline.set_labels([], [])
+            self.project_status.setText("")
+            self.project_status.setToolTip("")
+        else:
+            self._remember_recent(store.path)
+            state = "read-only" if store.read_only else "saved as you edit"
+            self.panel.set_project_text(f"<b>{store.path.name}</b> — {state}")
+            self.project_status.setText(f" {store.path.name}" + (" · READ-ONLY " if store.read_only else " "))
+            self.project_status.setProperty("readOnly", "true" if store.read_only else "false")
+            self.project_status.setToolTip(store.read_only_reason or str(store.path))
+            self.project_status.style().unpolish(self.project_status)
+            self.project_status.style().polish(self.project_status)
+            self._on_labels()
+            self._load_videos(store)
+        self.update_title()
+
+    def _load_videos(self, store) -> None:
+        """One list entry per project video (opened when chosen); the first one found on disk is opened now.
+
+        Files are not hashed here (opening stays fast with many videos): a missing one is marked, and
+        choosing it searches for it by content or asks where it is.
+        """
+        session = self.w.session
+        first = None
+        for rec in store.videos():
+            entry = session.add(rec.path)
+            entry.project_id = rec.id
+            self._entries_by_id[rec.id] = entry
+            self.project.remember_path(rec.id, rec.path)
+            if not rec.path.is_file():
+                entry.error = "file not found: choose it to locate it"
+            elif first is None:
+                first = entry
+            self._update_coverage(entry)
+        if first is not None:
+            session.set_current(first)
+
+    def _on_videos(self) -> None:
+        store = self.project.store
+        if store is None:
+            return
+        for rec in store.videos():
+            entry = self._entries_by_id.get(rec.id) or self._entry_for(rec.id)
+            if entry is not None:
+                self._entries_by_id[rec.id] = entry
+
+    def update_title(self) -> None:
+        w = self.w
+        parts = []
+        entry = w.session.current
+        if entry is not None:
+            parts.append(entry.name)
+        store = self.project.store
+        if store is not None:
+            parts.append(store.path.name + (" [read-only]" if store.read_only else ""))
+        parts.append("EPAM Studio")
+        w.setWindowTitle(" — ".join(parts))
+
+    # ---- videos (called by the main window) ------------------------------------------------
+    def video_opened(self, entry: VideoEntry, info) -> None:
+        """A video finished opening: add it to the project (if one is open) and show its labels."""
+        if not self.project.is_open:
+            return
+        vid = entry.project_id
+        if vid is None:
+            vid = self.project.add_opened_video(entry.path, info)
+            if vid is not None:
+                entry.project_id = vid
+                self._entries_by_id[vid] = entry
+        else:
+            self.project.remember_path(vid, entry.path)
+        if vid is not None:
+            self._update_coverage(entry)
+            if entry is self.w.session.current:
+                self.show_labels()
+
+    def current_changed(self, entry: Optional[VideoEntry]) -> bool:
+        """The current video changed; returns False when it must be opened first (done here)."""
+        self.labeling.select(None)
+        self.labeling.set_marks(None, None)
+        self.update_title()
+        if entry is None:
+            self.show_labels()
+            return True
+        if not entry.is_open and entry.busy is None and entry.project_id is not None:
+            if not entry.path.is_file() and not self._locate(entry):
+                return False
+            if entry.error:
+                self.w.session.update(entry, error=None)
+            self.w.controller.open_paths([entry.path])
+            self.show_labels()
+            return False
+        self.show_labels()
+        return True
+
+    def _locate(self, entry: VideoEntry) -> bool:
+        store = self.project.store
+        found = store.resolve_video(entry.project_id)
+        if found is None:
+            path, _ = QFileDialog.getOpenFileName(self.w, f"Where is {entry.name}?", str(store.folder))
+            if not path:
+                self.w.session.update(entry, error=f"{entry.name} is missing; choose it again to locate it")
+                return False
+            try:
+                found = store.relocate_video(entry.project_id, path).path
+            except Exception as err:  # noqa: BLE001 - EpamError: one sentence
+                self.w.show_error("Cannot use that file", str(err))
+                return False
+        self.project.remember_path(entry.project_id, found)
+        self.w.session.update(entry, path=Path(found).absolute(), error=None)
+        return True
+
+    def _update_coverage(self, entry: VideoEntry) -> None:
+        store = self.project.store
+        if store is None or entry.project_id is None:
+            return
+        count, covered, frames = store.coverage(entry.project_id)
+        self.w.session.update(entry, labels=count, covered=covered / frames if frames else 0.0)
+
+    # ---- labels of the current video --------------------------------------------------------
+    def show_labels(self) -> None:
+        store, entry = self.project.store, self.w.session.current
+        vid = entry.project_id if entry is not None else None
+        if store is None or vid is None:
+            self.w.timeline.set_labels([], store.labels() if store is not None else [])
+            self.panel.set_segments([])
+            return
+        segments = store.segments(video_id=vid)
+        self.w.timeline.set_labels(segments, store.labels())
+        self.panel.set_segments(segments, store.segment_times)
+        self.w.timeline.set_selected_segment(self.labeling.selected)
+
+    def _on_segments(self, video_id: int) -> None:
+        entry = self._entries_by_id.get(video_id) or self._entry_for(video_id)
+        if entry is not None:
+            self._update_coverage(entry)
+            if entry is self.w.session.current:
+                self.show_labels()
+
+    def _on_labels(self) -> None:
+        store = self.project.store
+        labels = store.labels() if store is not None else []
+        usage = {}
+        if store is not None:
+            for row in store.conn.execute("SELECT label_id, count(*) FROM segments GROUP BY label_id"):
+                usage[row[0]] = row[1]
+        self.panel.set_labels(labels, usage)
+        self._rebuild_label_actions(labels)
+        self.show_labels()
+
+    def _rebuild_label_actions(self, labels) -> None:
+        for action in self._label_actions:
+            self.w.removeAction(action)
+            action.deleteLater()
+        self._label_actions = []
+        for lab in labels:
+            if not lab.key:
+                continue
+            action = QAction(f"Label: {lab.name}", self.w)
+            action.setObjectName(f"label_key_{lab.id}")
+            action.setShortcut(QKeySequence(lab.key))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setStatusTip(f"Label '{lab.name}'")
+            action.triggered.connect(lambda _=False, i=lab.id: self.labeling.apply_label(i))
+            self.w.addAction(action)
+            self._label_actions.append(action)
+
+    def label_actions(self) -> List[QAction]:
+        return list(self._label_actions)
+
+    def _on_selection(self, seg_id) -> None:
+        self.w.timeline.set_selected_segment(seg_id)
+        self.panel.set_selected(seg_id)
+
+    def go_to_segment(self, seg_id: int) -> None:
+        store = self.project.store
+        if store is None:
+            return
+        seg = store.segment(seg_id)
+        self.w.session.set_person(None if seg.person == EVERYBODY else seg.person)
+        self.labeling.select(seg_id)
+        self._seek(seg.start_frame)
+
+    # ---- menus and dialogs --------------------------------------------------------------------
+    def show_lane_menu(self, person: int, frame: int, seg_id, pos: QPoint) -> None:
+        menu = self.lane_menu(person, frame, seg_id)
+        menu.popup(pos)
+
+    def lane_menu(self, person: int, frame: int, seg_id) -> QMenu:
+        """The right-click menu of a band at ``frame`` (``seg_id``: the label clicked, or None)."""
+        lab, store = self.labeling, self.project.store
+        menu = QMenu(self.w)
+        menu.setObjectName("laneMenu")
+        writable = self.project.writable(quiet=True)
+        if seg_id is not None and store is not None:
+            relabel = menu.addMenu("Relabel")
+            labels = store.labels()
+            keyed = [x for x in labels if x.key] + [x for x in labels if not x.key]
+            for x in keyed[:MENU_LABELS]:
+                act = relabel.addAction(f"{x.name}\t{x.key or ''}")
+                act.triggered.connect(lambda _=False, i=x.id: lab.relabel([seg_id], i))
+            if len(keyed) > MENU_LABELS:
+                relabel.addAction("Other…").triggered.connect(lambda: self.ask_relabel(seg_id))
+            relabel.setEnabled(writable)
+            for text, slot in (("Split here", lambda: lab.split(frame)), ("Merge with next", lambda: lab.merge(True)),
+                               ("Merge with previous", lambda: lab.merge(False)),
+                               ("Delete", lambda: lab.delete(seg_id)), ("Edit note…", self.ask_note)):
+                act = menu.addAction(text)
+                act.triggered.connect(slot)
+                act.setEnabled(writable)
+            menu.addSeparator()
+        act = menu.addAction("Accept prediction under it")
+        act.triggered.connect(lambda: lab.accept(frame, person))
+        result = self.w.session.current.result if self.w.session.current is not None else None
+        has_pred = result is not None and any(s.person == person and s.start_frame <= frame < s.end_frame
+                                              for s in result.segments)
+        act.setEnabled(writable and has_pred)
+        return menu
+
+    def ask_relabel(self, seg_id: int) -> None:
+        store = self.project.store
+        names = [x.name for x in store.labels()]
+        name, ok = QInputDialog.getItem(self.w, "Relabel", "Label:", names, 0, True)
+        target = store.label_by_name(name) if ok else None
+        if target is not None:
+            self.labeling.relabel([seg_id], target.id)
+
+    def ask_note(self) -> None:
+        store = self.project.store
+        if store is None or self.labeling.selected is None:
+            self._status("Select a label first (click it, or N / Shift+N).")
+            return
+        seg = store.segment(self.labeling.selected)
+        note, ok = QInputDialog.getText(self.w, "Note", "Note for this label:", text=seg.note or "")
+        if ok:
+            self.labeling.set_note(seg.id, note)
+
+    def ask_delete_label(self, label_id: int) -> None:
+        store = self.project.store
+        if store is None or not self.project.writable():
+            return
+        target = store.label(label_id)
+        used = store.label_usage(label_id)
+        if not used:
+            self.project.label_op(store.delete_label, label_id)
+            return
+        others = [x.name for x in store.labels() if x.id != label_id]
+        if not others:
+            self.w.show_error("Label set", f"'{target.name}' is used by {used} segments and is the only label.")
+            return
+        name, ok = QInputDialog.getItem(
+            self.w, "Delete label", f"'{target.name}' is used by {used} segment{'s' if used != 1 else ''}.\n"
+            "Relabel them to:", others, 0, False)
+        if ok:
+            self.project.label_op(store.delete_label, label_id, store.label_by_name(name).id)
+
+    def _dialog_dir(self) -> str:
+        store = self.project.store
+        return str(store.folder) if store is not None else (self.w.settings.last_dir or str(Path.home()))
+
+    def ask_new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.w, "New project", self._dialog_dir(),
+                                              f"EPAM projects (*{PROJECT_SUFFIX})")
+        if not path:
+            return
+        choice, ok = QInputDialog.getItem(self.w, "Label set", "Start the project with:", list(LABEL_PRESETS), 0, False)
+        if ok:
+            self.project.new_project(path, LABEL_PRESETS[choice])
+
+    def ask_open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open project", self._dialog_dir(),
+                                              f"EPAM projects (*{PROJECT_SUFFIX});;All files (*)")
+        if path:
+            self.project.open_project(path)
+
+    def ask_save_as(self) -> None:
+        if not self.project.is_open:
+            self._status("No project is open.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save a copy of the project", self._dialog_dir(),
+                                              f"EPAM projects (*{PROJECT_SUFFIX})")
+        if path:
+            self.project.save_as(path)
+
+    def ask_import(self) -> None:
+        if not self.project.writable():
+            return
+        path, _ = QFileDialog.getOpenFileName(self.w, "Import labels", self._dialog_dir(),
+                                              "Labels (*.csv *.json);;All files (*)")
+        if path:
+            self.project.import_labels(path)
+
+    def ask_export(self) -> None:
+        if not self.project.is_open:
+            self._status("No project is open.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export labels", self._dialog_dir(),
+                                              "CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.project.export_labels(path)
+
+    # ---- recent projects ----------------------------------------------------------------------
+    def _remember_recent(self, path: Path) -> None:
+        s = self.w.settings
+        recent = [str(path)] + [p for p in s.recent_projects if p != str(path)]
+        s.recent_projects = recent[:MAX_RECENT]
+        self.w.store.save(s)
+
+    def fill_recent_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        recent = [p for p in self.w.settings.recent_projects if p]
+        for p in recent:
+            act = menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.setStatusTip(p)
+            act.triggered.connect(lambda _=False, path=p: self.project.open_project(path))
+        if not recent:
+            menu.addAction("(none yet)").setEnabled(False)
+
+    def close(self) -> None:
+        """Close the project (nothing to save: every edit was committed as it happened)."""
+        self.project.close_project()
+

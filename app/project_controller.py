@@ -1,0 +1,287 @@
+"""The open labeling project: a thin Qt layer over ``core_model.project`` (no widgets here).
+
+It owns the ``ProjectStore`` and the undo stack, turns the store's change events into Qt signals
+(coalesced: one ``segmentsChanged`` per video and event-loop turn, flushed at once after an edit),
+and turns every refusal into one sentence (``message`` for the status bar, ``error`` for a dialog).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Optional
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core_model.errors import EpamError
+
+from .actions import normalize_key, reserved_keys
+
+DEFAULT_LABEL_KEYS = "1234567890"  # a new project gives these to its first ten labels
+PROJECT_SUFFIX = ".epam"
+
+
+class ProjectController(QObject):
+    """``store`` is None when no project is open."""
+
+    projectChanged = Signal(object)  # the store (or None)
+    segmentsChanged = Signal(int)  # video id
+    labelsChanged = Signal()
+    videosChanged = Signal()
+    message = Signal(str)  # one sentence for the status bar
+    error = Signal(str, str)  # title, one sentence (a dialog)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.store = None
+        self.undo = None
+        self._unsubscribe = None
+        self._pending_videos: set[int] = set()
+        self._pending_kinds: set[str] = set()
+        self._flush_scheduled = False
+        self._ids_by_path: Dict[Path, int] = {}
+
+    # ---- state ----------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.store is not None
+
+    @property
+    def read_only(self) -> bool:
+        return self.store is not None and self.store.read_only
+
+    @property
+    def name(self) -> str:
+        return self.store.path.name if self.store is not None else ""
+
+    def writable(self, quiet: bool = False) -> bool:
+        """True when edits may be made; otherwise says why in one sentence (unless ``quiet``)."""
+        if self.store is None:
+            if not quiet:
+                self.message.emit("Open or create a project to label (File ▸ New project…).")
+            return False
+        if self.store.read_only:
+            if not quiet:
+                self.message.emit(f"{self.name} is read-only: {self.store.read_only_reason}")
+            return False
+        return True
+
+    # ---- life cycle -----------------------------------------------------------------------
+    def new_project(self, path, labels="ntu120") -> bool:
+        from core_model.project import ProjectStore
+
+        try:
+            store = ProjectStore.create(path, labels=labels)
+            for lab, key in zip(store.labels(), DEFAULT_LABEL_KEYS):
+                store.set_label_key(lab.id, key)
+        except EpamError as err:
+            self.error.emit("Cannot create the project", str(err))
+            return False
+        self._set_store(store)
+        self.message.emit(f"Created {store.path.name}: every edit is saved as you make it.")
+        return True
+
+    def open_project(self, path) -> bool:
+        from core_model.project import ProjectStore
+
+        if self.store is not None and Path(path).absolute() == self.store.path:
+            return True
+        try:
+            store = ProjectStore.open(path)
+        except EpamError as err:
+            self.error.emit("Cannot open the project", str(err))
+            return False
+        except OSError as err:
+            self.error.emit("Cannot open the project", f"{Path(path).name} cannot be read ({err.strerror}).")
+            return False
+        self._set_store(store)
+        if store.read_only:
+            self.message.emit(f"{store.path.name} is open read-only: {store.read_only_reason}")
+        return True
+
+    def close_project(self) -> None:
+        if self.store is None:
+            return
+        self._set_store(None)
+
+    def save_as(self, path) -> Optional[Path]:
+        if self.store is None:
+            self.message.emit("No project is open.")
+            return None
+        try:
+            dest = self.store.save_as(path)
+        except EpamError as err:
+            self.error.emit("Cannot save a copy", str(err))
+            return None
+        self.message.emit(f"Saved a copy as {dest.name} (this window stays on {self.name}).")
+        return dest
+
+    def _set_store(self, store) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.undo is not None:
+            self.undo.clear()
+            self.undo.deleteLater()
+            self.undo = None
+        if self.store is not None:
+            self.store.close()
+        self.store = store
+        self._ids_by_path = {}
+        if store is not None:
+            from .undo import ProjectUndo
+
+            self.undo = ProjectUndo(store, self)
+            self.undo.failed.connect(lambda text: self.error.emit("Undo / redo", text))
+            self._unsubscribe = store.subscribe(self._on_change)
+        self.projectChanged.emit(store)
+
+    # ---- videos ---------------------------------------------------------------------------
+    def video_id(self, path) -> Optional[int]:
+        """Project id of the video at ``path`` (None when not in the project)."""
+        if self.store is None:
+            return None
+        path = Path(path).absolute()
+        vid = self._ids_by_path.get(path)
+        if vid is None:
+            rec = next((r for r in self.store.videos() if r.path == path), None)
+            if rec is not None:
+                vid = rec.id
+                self._ids_by_path[path] = vid
+        return vid
+
+    def remember_path(self, video_id: int, path) -> None:
+        self._ids_by_path[Path(path).absolute()] = video_id
+
+    def add_opened_video(self, path, info) -> Optional[int]:
+        """Add a video that was just opened (``info``: the open job's VideoInfo) to the project."""
+        if not self.writable(quiet=True):
+            return self.video_id(path) if self.store is not None else None
+        from core_model.video import content_key
+
+        path = Path(path).absolute()
+        try:
+            key = content_key(path)
+            rec = self.store.video_by_key(key)
+            if rec is None:
+                rec = self.store.add_video_record(path, key, info.frame_count, info.fps,
+                                                  timestamps=getattr(info, "timestamps", None),
+                                                  size=path.stat().st_size, width=info.width, height=info.height)
+                self.message.emit(f"Added {path.name} to {self.name}.")
+            elif rec.path != path:
+                self.store.relocate_video(rec.id, path, check=False)
+        except (EpamError, OSError) as err:
+            self.error.emit("Cannot add the video to the project", str(err))
+            return None
+        self._ids_by_path[path] = rec.id
+        return rec.id
+
+    # ---- edits ----------------------------------------------------------------------------
+    def apply(self, edit) -> bool:
+        """Apply a core edit as one undo step; a refusal is one sentence in the status bar."""
+        if not self.writable():
+            return False
+        try:
+            self.undo.do(edit)
+        except EpamError as err:
+            self.message.emit(str(err))
+            return False
+        finally:
+            self.flush()
+        return True
+
+    def undo_step(self) -> None:
+        if self.writable() and self.undo is not None:
+            if not self.undo.stack.canUndo():
+                self.message.emit("Nothing to undo.")
+            self.undo.undo()
+            self.flush()
+
+    def redo_step(self) -> None:
+        if self.writable() and self.undo is not None:
+            if not self.undo.stack.canRedo():
+                self.message.emit("Nothing to redo.")
+            self.undo.redo()
+            self.flush()
+
+    def label_op(self, fn, *args, **kwargs) -> bool:
+        """Run a label-set operation of the store (add, rename, recolour, key, delete); errors: one sentence."""
+        if not self.writable():
+            self.labelsChanged.emit()  # put the panel back to the database's state
+            return False
+        try:
+            fn(*args, **kwargs)
+        except EpamError as err:
+            self.error.emit("Label set", str(err))
+            self.labelsChanged.emit()
+            return False
+        finally:
+            self.flush()
+        return True
+
+    def set_label_key(self, label_id: int, key: str) -> bool:
+        """Assign ``key`` to a label; keys the app uses for commands are refused."""
+        key = key.strip()
+        if key:
+            norm = normalize_key(key)
+            if not norm:
+                self.error.emit("Label set", f"'{key}' is not a key.")
+                self.labelsChanged.emit()
+                return False
+            if norm in reserved_keys():
+                self.error.emit("Label set", f"The key '{norm}' is already a command (see F1); choose another.")
+                self.labelsChanged.emit()
+                return False
+            key = norm
+        return self.label_op(self.store.set_label_key, label_id, key or None)
+
+    def import_labels(self, path) -> Optional[int]:
+        if not self.writable():
+            return None
+        from core_model.project import import_labels
+
+        try:
+            n = import_labels(self.store, path, history=self.undo)
+        except EpamError as err:
+            self.error.emit("Cannot import labels", str(err))
+            return None
+        finally:
+            self.flush()
+        self.message.emit(f"Imported {n} segment{'s' if n != 1 else ''} from {Path(path).name} (Ctrl+Z undoes).")
+        return n
+
+    def export_labels(self, path) -> Optional[int]:
+        if self.store is None:
+            self.message.emit("No project is open.")
+            return None
+        from core_model.project import export_labels
+
+        try:
+            n = export_labels(self.store, path)
+        except EpamError as err:
+            self.error.emit("Cannot export labels", str(err))
+            return None
+        self.message.emit(f"Exported {n} segment{'s' if n != 1 else ''} to {Path(path).name}.")
+        return n
+
+    # ---- change events --------------------------------------------------------------------
+    def _on_change(self, change) -> None:
+        if change.kind == "segments" and change.video_id is not None:
+            self._pending_videos.add(int(change.video_id))
+        else:
+            self._pending_kinds.add(change.kind)
+            if change.kind == "labels":
+                self._pending_videos.update(self._ids_by_path.values())  # names/colours shown with segments
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            QTimer.singleShot(0, self.flush)
+
+    def flush(self) -> None:
+        """Send the pending change signals now."""
+        self._flush_scheduled = False
+        kinds, self._pending_kinds = self._pending_kinds, set()
+        videos, self._pending_videos = self._pending_videos, set()
+        if "labels" in kinds:
+            self.labelsChanged.emit()
+        if "videos" in kinds:
+            self.videosChanged.emit()
+        for vid in sorted(videos):
+            self.segmentsChanged.emit(vid)

@@ -1,0 +1,435 @@
+"""The Labels panel (a dock): the project's label set and the label segments of the current video.
+
+Fed by plain lists (``LabelRecord`` / ``SegmentRecord``-like objects); every change the user asks for
+goes out as a signal, and the panel is refreshed from the database once the edit is committed, so it
+never shows an edit that did not happen.
+
+API:
+    set_labels(labels)                   objects with ``id, name, color ('#rrggbb'), key (str | None)``
+    set_segments(segments, times=None)   segments of the current video; ``times(seg) -> (t0, t1)`` seconds
+    set_selected(seg_id | None)          select (and scroll to) a segment row
+    set_read_only(bool), set_project_text(str)
+Signals: addLabel(str), renameLabel(int, str), recolorLabel(int, str), setLabelKey(int, str),
+         deleteLabel(int), segmentActivated(int), segmentLabelEdited(int, int), segmentNoteEdited(int, str)
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
+                               QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+
+from .timeline_data import format_time
+
+SEG_COLUMNS = ("Person", "Start", "End", "Label", "Source", "Note")
+COL_LABEL, COL_NOTE = 3, 5
+ANY = "any"
+
+
+def swatch(color: str, size: int = 12) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(QColor(color))
+    return QIcon(pix)
+
+
+def person_text(person: int) -> str:
+    return "all" if person < 0 else f"P{person}"
+
+
+class SegmentTableModel(QAbstractTableModel):
+    """Rows = segments; Label and Note are editable (the edit is reported, not stored here)."""
+
+    labelEdited = Signal(int, int)  # segment id, label id
+    noteEdited = Signal(int, str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list = []
+        self.labels: dict[int, object] = {}
+        self.times: Optional[Callable] = None
+        self.read_only = False
+
+    def set_data(self, rows: Sequence, labels: dict, times: Optional[Callable]) -> None:
+        self.beginResetModel()
+        self.rows, self.labels, self.times = list(rows), labels, times
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(SEG_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return SEG_COLUMNS[section]
+        return None
+
+    def flags(self, index):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in (COL_LABEL, COL_NOTE) and not self.read_only:
+            base |= Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def _time(self, seg, end: bool) -> str:
+        frame = seg.end_frame if end else seg.start_frame
+        if self.times is None:
+            return str(frame)
+        t = self.times(seg)[1 if end else 0]
+        return f"{format_time(t, 1)}  ({frame})"
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        seg, col = self.rows[index.row()], index.column()
+        label = self.labels.get(seg.label_id)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if col == 0:
+                return person_text(seg.person)
+            if col == 1:
+                return self._time(seg, False)
+            if col == 2:
+                return self._time(seg, True)
+            if col == COL_LABEL:
+                return label.name if label is not None else "?"
+            if col == 4:
+                if seg.source == "accepted" and seg.confidence is not None:
+                    return f"accepted {100 * seg.confidence:.0f}%"
+                return seg.source
+            if col == COL_NOTE:
+                return seg.note or ""
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_LABEL and label is not None:
+            return swatch(label.color)
+        if role == Qt.ItemDataRole.UserRole:
+            return seg.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{seg.source} · {seg.author or ''} · modified {seg.modified}" if seg.modified else None
+        if role == Qt.ItemDataRole.UserRole + 1:  # sort key
+            return (seg.start_frame, seg.person) if col in (1, 2) else self.data(index)
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        seg = self.rows[index.row()]
+        if index.column() == COL_LABEL and value is not None and int(value) != seg.label_id:
+            self.labelEdited.emit(seg.id, int(value))
+        elif index.column() == COL_NOTE and str(value) != (seg.note or ""):
+            self.noteEdited.emit(seg.id, str(value))
+        return False  # the database is the truth: the row changes when the edit is committed
+
+    def row_of(self, seg_id) -> int:
+        return next((i for i, s in enumerate(self.rows) if s.id == seg_id), -1)
+
+
+class LabelDelegate(QStyledItemDelegate):
+    """A combo box of the label set for the Label column (type to search)."""
+
+    def __init__(self, panel: "LabelsPanel") -> None:
+        super().__init__(panel)
+        self.panel = panel
+
+    def createEditor(self, parent, option, index):
+        box = QComboBox(parent)
+        for lab in self.panel.labels:
+            box.addItem(swatch(lab.color), lab.name, lab.id)
+        box.setEditable(True)
+        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        return box
+
+    def setEditorData(self, editor, index):
+        name = index.data(Qt.ItemDataRole.EditRole)
+        i = editor.findText(name)
+        editor.setCurrentIndex(max(i, 0))
+
+    def setModelData(self, editor, model, index):
+        i = editor.findText(editor.currentText(), Qt.MatchFlag.MatchFixedString)
+        if i >= 0:
+            model.setData(index, editor.itemData(i), Qt.ItemDataRole.EditRole)
+
+
+class SegmentFilter(QSortFilterProxyModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.person: Optional[int] = None
+        self.label_id: Optional[int] = None
+        self.source: Optional[str] = None
+
+    def set_filter(self, person, label_id, source) -> None:
+        self.beginFilterChange()
+        self.person, self.label_id, self.source = person, label_id, source
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row, parent) -> bool:
+        seg = self.sourceModel().rows[row]
+        return ((self.person is None or seg.person == self.person)
+                and (self.label_id is None or seg.label_id == self.label_id)
+                and (self.source is None or seg.source == self.source))
+
+
+class LabelsPanel(QWidget):
+    addLabel = Signal(str)
+    renameLabel = Signal(int, str)
+    recolorLabel = Signal(int, str)
+    setLabelKey = Signal(int, str)
+    deleteLabel = Signal(int)
+    segmentActivated = Signal(int)
+    segmentLabelEdited = Signal(int, int)
+    segmentNoteEdited = Signal(int, str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelsPanel")
+        self.labels: list = []
+        self.read_only = False
+        self._filling = False
+        self._build_label_set()
+        self._build_segments()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self._labels_box)
+        split.addWidget(self._segments_box)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.project_label = QLabel("No project — File ▸ New project to label")
+        self.project_label.setObjectName("projectLabel")
+        self.project_label.setWordWrap(True)
+        layout.addWidget(self.project_label)
+        layout.addWidget(split, 1)
+
+    # ---- construction -------------------------------------------------------------------
+    def _build_label_set(self) -> None:
+        self.label_table = QTableWidget(0, 3)
+        self.label_table.setObjectName("labelSetTable")
+        self.label_table.setHorizontalHeaderLabels(["Label", "Key", "Used"])
+        self.label_table.verticalHeader().setVisible(False)
+        self.label_table.verticalHeader().setDefaultSectionSize(22)
+        self.label_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.label_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.label_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
+        header = self.label_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.label_table.setToolTip("Double-click a name or key to change it; the colour button recolours")
+        self.label_table.itemChanged.connect(self._on_label_item_changed)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        self._label_buttons = {}
+        for name, text, tip, slot in (("add", "Add…", "Add a label", self._ask_add),
+                                      ("color", "Colour…", "Change the colour of the selected label", self._ask_color),
+                                      ("key", "Key…", "Assign a shortcut key to the selected label", self._ask_key),
+                                      ("delete", "Delete", "Delete the selected label", self._ask_delete)):
+            b = QToolButton()
+            b.setText(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+            self._label_buttons[name] = b
+        buttons.addStretch(1)
+        self._labels_box = QWidget()
+        col = QVBoxLayout(self._labels_box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(QLabel("<b>Label set</b>"))
+        col.addWidget(self.label_table, 1)
+        col.addLayout(buttons)
+
+    def _build_segments(self) -> None:
+        self.model = SegmentTableModel(self)
+        self.model.labelEdited.connect(self.segmentLabelEdited)
+        self.model.noteEdited.connect(self.segmentNoteEdited)
+        self.proxy = SegmentFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 1)
+        self.table = QTableView()
+        self.table.setObjectName("segmentTable")
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegateForColumn(COL_LABEL, LabelDelegate(self))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        for c in range(len(SEG_COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Stretch)
+        self.table.clicked.connect(self._on_row_clicked)
+        self.count_label = QLabel("")
+        self.person_filter = QComboBox()
+        self.label_filter = QComboBox()
+        self.source_filter = QComboBox()
+        self.source_filter.addItem(ANY, None)
+        for src in ("user", "accepted"):
+            self.source_filter.addItem(src, src)
+        for box, tip in ((self.person_filter, "Show the labels of one person"),
+                         (self.label_filter, "Show one label"), (self.source_filter, "Show user or accepted labels")):
+            box.setToolTip(tip)
+            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            box.currentIndexChanged.connect(self._apply_filter)
+        self.person_filter.addItem(ANY, None)
+        self.label_filter.addItem(ANY, None)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        for title, box in (("person", self.person_filter), ("label", self.label_filter),
+                           ("source", self.source_filter)):
+            filters.addWidget(QLabel(title))
+            filters.addWidget(box, 1)
+        self._segments_box = QWidget()
+        col = QVBoxLayout(self._segments_box)
+        col.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>Segments</b>"))
+        head.addStretch(1)
+        head.addWidget(self.count_label)
+        col.addLayout(head)
+        col.addLayout(filters)
+        col.addWidget(self.table, 1)
+
+    # ---- API ------------------------------------------------------------------------------
+    def set_project_text(self, text: str) -> None:
+        self.project_label.setText(text)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = bool(read_only)
+        self.model.read_only = self.read_only
+        for b in self._label_buttons.values():
+            b.setEnabled(not self.read_only)
+        self.label_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if self.read_only
+                                         else QAbstractItemView.EditTrigger.DoubleClicked)
+
+    def set_labels(self, labels: Sequence, usage: Optional[dict] = None) -> None:
+        """The label set (in order); ``usage``: label id -> number of segments."""
+        self.labels = list(labels)
+        usage = usage or {}
+        self._filling = True
+        selected = self.selected_label_id()
+        self.label_table.setRowCount(len(self.labels))
+        for r, lab in enumerate(self.labels):
+            name = QTableWidgetItem(swatch(lab.color), lab.name)
+            name.setData(Qt.ItemDataRole.UserRole, lab.id)
+            key = QTableWidgetItem(lab.key or "")
+            key.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            used = QTableWidgetItem(str(usage.get(lab.id, 0)) if usage else "")
+            used.setFlags(used.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            used.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.label_table.setItem(r, 0, name)
+            self.label_table.setItem(r, 1, key)
+            self.label_table.setItem(r, 2, used)
+            if lab.id == selected:
+                self.label_table.selectRow(r)
+        self._filling = False
+        self._fill_combo(self.label_filter, [(lab.name, lab.id) for lab in self.labels], swatches=True)
+        self.model.set_data(self.model.rows, {lab.id: lab for lab in self.labels}, self.model.times)
+
+    def set_segments(self, segments: Sequence, times: Optional[Callable] = None) -> None:
+        selected = self.selected_segment_id()
+        self.model.set_data(segments, {lab.id: lab for lab in self.labels}, times)
+        people = sorted({s.person for s in segments})
+        self._fill_combo(self.person_filter, [(person_text(p), p) for p in people])
+        self._update_count()
+        if selected is not None:
+            self.set_selected(selected)
+
+    def set_selected(self, seg_id: Optional[int]) -> None:
+        row = self.model.row_of(seg_id) if seg_id is not None else -1
+        if row < 0:
+            self.table.clearSelection()
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.table.scrollTo(index)
+
+    def selected_segment_id(self) -> Optional[int]:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
+
+    def selected_label_id(self) -> Optional[int]:
+        row = self.label_table.currentRow()
+        item = self.label_table.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def visible_segment_ids(self) -> list[int]:
+        return [self.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.proxy.rowCount())]
+
+    # ---- internals ------------------------------------------------------------------------
+    def _fill_combo(self, box: QComboBox, items, swatches: bool = False) -> None:
+        current = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(ANY, None)
+        for text, data in items:
+            if swatches:
+                lab = next((lb for lb in self.labels if lb.id == data), None)
+                box.addItem(swatch(lab.color) if lab else QIcon(), text, data)
+            else:
+                box.addItem(text, data)
+        i = box.findData(current)
+        box.setCurrentIndex(i if i >= 0 else 0)
+        box.blockSignals(False)
+        if box.currentData() != current:
+            self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(self.person_filter.currentData(), self.label_filter.currentData(),
+                              self.source_filter.currentData())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{shown} of {total}" if shown != total else f"{total}")
+
+    def _on_row_clicked(self, index) -> None:
+        seg_id = index.data(Qt.ItemDataRole.UserRole)
+        if seg_id is not None:
+            self.segmentActivated.emit(int(seg_id))
+
+    def _on_label_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        lab = self.labels[item.row()] if item.row() < len(self.labels) else None
+        if lab is None:
+            return
+        text = item.text().strip()
+        if item.column() == 0 and text != lab.name:
+            self.renameLabel.emit(lab.id, text)
+        elif item.column() == 1 and text != (lab.key or ""):
+            self.setLabelKey.emit(lab.id, text)
+
+    def _selected_label(self):
+        lid = self.selected_label_id()
+        return next((lab for lab in self.labels if lab.id == lid), None)
+
+    def _ask_add(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
+        if ok and name.strip():
+            self.addLabel.emit(name.strip())
+
+    def _ask_color(self) -> None:
+        lab = self._selected_label()
+        if lab is None:
+            return
+        color = QColorDialog.getColor(QColor(lab.color), self, f"Colour of '{lab.name}'")
+        if color.isValid():
+            self.recolorLabel.emit(lab.id, color.name())
+
+    def _ask_key(self) -> None:
+        lab = self._selected_label()
+        if lab is None:
+            return
+        key, ok = QInputDialog.getText(self, "Label key", f"Key for '{lab.name}' (empty: none):", text=lab.key or "")
+        if ok:
+            self.setLabelKey.emit(lab.id, key.strip())
+
+    def _ask_delete(self) -> None:
+        lab = self._selected_label()
+        if lab is not None:
+            self.deleteLabel.emit(lab.id)
