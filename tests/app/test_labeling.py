@@ -184,3 +184,70 @@ def test_video_list_shows_labels_and_coverage(qtbot, window, tmp_path):
     assert texts[0].startswith("missing_a.mp4") and "2 labels · 50% covered" in texts[0]  # frames 0-50 of 100
     assert "0 labels · 0% covered" in texts[1] and "not found" in texts[1]
 
+
+
+def test_labels_panel_edits_the_label_set_and_segments(qtbot, labeled):
+    w, store, panel = labeled, labeled.project.store, labeled.labels_panel
+    panel.addLabel.emit("clap")
+    assert [lab.name for lab in store.labels()][-1] == "clap"
+    clap = store.label_by_name("clap")
+    panel.label_table.item(3, 0).setText("applause")  # inline rename
+    assert store.label(clap.id).name == "applause"
+    panel.setLabelKey.emit(clap.id, "q")
+    assert store.label(clap.id).key == "Q"
+    panel.setLabelKey.emit(clap.id, "s")  # S splits: refused with one sentence, nothing changed
+    assert store.label(clap.id).key == "Q"
+    panel.recolorLabel.emit(clap.id, "#123456")
+    assert store.label(clap.id).color == "#123456"
+    qtbot.keyClick(w.view, Qt.Key.Key_Q)  # the new key works at once (playhead on no label: a hint)
+    w.labeling.create(-1, 0, 10, clap.id)
+    w.labeling.create(4, 20, 30, store.label_by_name("walk").id)
+    assert panel.model.rowCount() == 2
+    panel.person_filter.setCurrentIndex(panel.person_filter.findData(4))
+    assert [store.segment(i).person for i in panel.visible_segment_ids()] == [4]
+    panel.person_filter.setCurrentIndex(0)
+    panel.source_filter.setCurrentIndex(panel.source_filter.findData("accepted"))
+    assert panel.visible_segment_ids() == []
+    panel.source_filter.setCurrentIndex(0)
+    # inline edits of label and note go through the core (undoable)
+    first = panel.proxy.index(0, 0).data(Qt.ItemDataRole.UserRole)
+    row = panel.proxy.mapToSource(panel.proxy.index(0, 0)).row()
+    panel.model.setData(panel.model.index(row, 3), store.label_by_name("sit").id)
+    panel.model.setData(panel.model.index(row, 5), "hands hidden")
+    seg = store.segment(first)
+    assert store.label(seg.label_id).name == "sit" and seg.note == "hands hidden"
+    # a click on a row seeks to the segment and selects its person
+    other = next(s for s in store.segments() if s.person == 4)
+    panel.segmentActivated.emit(other.id)
+    qtbot.waitUntil(lambda: w.view.shown_frame == 20, timeout=5000)
+    assert w.session.person == 4 and w.labeling.selected == other.id
+    # deleting a label in use asks first; deleting an unused one does not
+    panel.deleteLabel.emit(store.label_by_name("wave").id)
+    assert store.label_by_name("wave") is None
+
+
+def test_import_export_from_the_app_and_epam_file_opens_a_project(qtbot, labeled, tmp_path):
+    w, store = labeled, labeled.project.store
+    w.labeling.create(-1, 0, 10, store.label_by_name("sit").id)
+    out = tmp_path / "labels.csv"
+    assert w.project.export_labels(out) == 1
+    text = out.read_text()
+    assert text.splitlines()[0].startswith("video,person,start_frame,end_frame")
+    w.labeling.delete(store.segments()[0].id)
+    assert w.project.import_labels(out) == 1
+    assert rows(store) == [(-1, 0, 10, "sit", "user")]
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the import is one undo step
+    assert rows(store) == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace(",sit,", ",no-such-label,"))
+    errors = []
+    w.project.error.connect(lambda title, msg: errors.append(msg))
+    assert w.project.import_labels(bad) is None
+    assert errors and "line 2" in errors[0] and rows(store) == []
+    # Save as: a copy; this window stays on the original
+    copy = w.project.save_as(tmp_path / "copy.epam")
+    assert copy.is_file() and w.project.store.path.name == "study.epam"
+    # the .epam path on the command line / drag and drop opens that project
+    w.open_paths([copy])
+    assert w.project.store.path == copy and "copy.epam" in w.windowTitle()
+    assert str(copy) == w.settings.recent_projects[0]

@@ -317,3 +317,48 @@ def test_short_row_packs_entries_into_fewer_lines(qapp):
     assert axis.entry_lines() == [[("RGB", "#4fc3f7"), ("pose", "#e57cf2"), ("fused", "#fff176")]]
     axis.resize(66, 60)
     assert len(axis.entry_lines()) == 3
+
+
+# ---- people's bands (labels + predictions per person) ---------------------------------------
+def test_thirty_people_bands_stay_readable_scroll_and_select_on_click(timeline, qtbot):
+    from app.widgets.timeline_lanes import BAND_MIN_PX
+
+    poses = synthetic_poses(1000, 25, tuple((t, 0, 1000) for t in range(30)))
+    r = synthetic_result(1000, 25, people=tuple(range(30)), n_segments=4)
+    _shown(timeline, r, poses)
+    assert timeline.people() == [-1] + list(range(30))
+    vb = timeline.plots["segments"].getViewBox()
+    y0, y1 = vb.viewRange()[1]
+    assert vb.height() / (y1 - y0) >= BAND_MIN_PX - 0.5  # bands never thinner than the minimum
+    assert timeline._band_bar.isVisible() and timeline._band_bar.maximum() > 0
+    timeline.set_person(25)  # the selected person's band scrolls into view and is highlighted
+    y0, y1 = vb.viewRange()[1]
+    band = timeline.people().index(25)
+    assert y0 <= band and band + 1 <= y1 + 1e-6
+    assert timeline.bands_item.selected == band
+    timeline.grab()
+    visible = [p for k, p in enumerate(timeline.people()) if y0 <= k + 0.5 <= y1]
+    with qtbot.waitSignal(timeline.personPicked, timeout=1000) as sig:
+        QTest.mouseClick(timeline.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         timeline.band_pos(500, visible[0], labels=False))
+    assert sig.args == [visible[0]]
+    timeline.scroll_bands(-100)
+    assert vb.viewRange()[1][0] == 0
+
+
+def test_labels_and_predictions_are_separate_items_and_look_different(timeline):
+    from types import SimpleNamespace as NS
+
+    r = synthetic_result(1000, 25, people=(1,), n_segments=4)
+    labels = [NS(id=7, name="walk", color="#ff0000", key="1")]
+    segs = [NS(id=3, person=1, start_frame=100, end_frame=300, label_id=7, confidence=None)]
+    _shown(timeline, r)
+    timeline.set_labels(segs, labels)
+    timeline.grab()
+    assert timeline.people() == [-1, 1]
+    assert timeline.label_item.segment_count() == 1 and timeline.segment_item.segment_count() == 4
+    assert timeline.segment_item.alpha < 255 and timeline.label_item.alpha == 255  # predictions translucent
+    assert timeline.label_item.offset + timeline.label_item.fill <= timeline.segment_item.offset  # labels on top
+    assert timeline.label_item.segment_at(150, 1) == 0 and timeline.label_item.segment_at(150, 0) is None
+    timeline.set_selected_segment(3)
+    assert timeline.label_item.selected() == (1, 0)
