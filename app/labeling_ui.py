@@ -111,6 +111,7 @@ class LabelingUI(QObject):
     def _on_project(self, store) -> None:
         w = self.w
         session = w.session
+        session.set_current(None)  # first: removing the others must not open each next one
         for entry in list(session.entries):  # a project replaces what was open
             w.controller.close(entry)
         self._entries_by_id = {}
@@ -146,6 +147,7 @@ class LabelingUI(QObject):
         """
         session = self.w.session
         first = None
+        coverage = self.project.coverage_all()
         for rec in store.videos():
             entry = session.add(rec.path)
             entry.project_id = rec.id
@@ -155,7 +157,7 @@ class LabelingUI(QObject):
                 entry.error = "file not found: choose it to locate it"
             elif first is None:
                 first = entry
-            self._update_coverage(entry)
+            self._set_coverage(entry, coverage.get(rec.id, (0, 0, rec.frame_count)))
         if first is not None:
             session.set_current(first)
 
@@ -206,7 +208,8 @@ class LabelingUI(QObject):
         if entry is None:
             self.show_labels()
             return True
-        if not entry.is_open and entry.busy is None and entry.project_id is not None:
+        if (not entry.is_open and entry.busy is None and entry.project_id is not None
+                and self.project.store is not None):
             if not entry.path.is_file() and not self._locate(entry):
                 return False
             if entry.error:
@@ -238,7 +241,10 @@ class LabelingUI(QObject):
         store = self.project.store
         if store is None or entry.project_id is None:
             return
-        count, covered, frames = store.coverage(entry.project_id)
+        self._set_coverage(entry, store.coverage(entry.project_id))
+
+    def _set_coverage(self, entry: VideoEntry, coverage: tuple) -> None:
+        count, covered, frames = coverage
         self.w.session.update(entry, labels=count, covered=covered / frames if frames else 0.0)
 
     # ---- labels of the current video --------------------------------------------------------

@@ -174,6 +174,25 @@ class ProjectController(QObject):
         self._ids_by_path[path] = rec.id
         return rec.id
 
+    def coverage_all(self) -> Dict[int, tuple]:
+        """``{video id: (segments, frames covered by any label, frame count)}`` in one query
+        (as ``store.coverage`` per video, which costs one query each)."""
+        if self.store is None:
+            return {}
+        frames = {rec.id: rec.frame_count for rec in self.store.videos()}
+        out = {vid: [0, 0, n] for vid, n in frames.items()}
+        reach: Dict[int, int] = {}
+        rows = self.store.conn.execute("SELECT video_id, start_frame, end_frame FROM segments "
+                                       "ORDER BY video_id, start_frame")
+        for vid, start, end in rows:
+            acc = out.setdefault(vid, [0, 0, 0])
+            acc[0] += 1
+            start = max(start, reach.get(vid, 0))
+            if end > start:
+                acc[1] += end - start
+                reach[vid] = end
+        return {vid: tuple(v) for vid, v in out.items()}
+
     # ---- edits ----------------------------------------------------------------------------
     def apply(self, edit) -> bool:
         """Apply a core edit as one undo step; a refusal is one sentence in the status bar."""

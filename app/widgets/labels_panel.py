@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 from .timeline_data import format_time
 
 SEG_COLUMNS = ("Person", "Start", "End", "Label", "Source", "Note")
+SEG_WIDTHS = (48, 92, 92, 110, 84, 80)
 COL_LABEL, COL_NOTE = 3, 5
 ANY = "any"
 
@@ -53,8 +54,9 @@ class SegmentTableModel(QAbstractTableModel):
         self.read_only = False
 
     def set_data(self, rows: Sequence, labels: dict, times: Optional[Callable]) -> None:
-        self.beginResetModel()
-        self.rows, self.labels, self.times = list(rows), labels, times
+        self.beginResetModel()  # rows in time order (sorted here: a sorting proxy costs ~n log n data() calls)
+        self.rows = sorted(rows, key=lambda s: (s.start_frame, s.person, s.end_frame))
+        self.labels, self.times = labels, times
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -107,8 +109,6 @@ class SegmentTableModel(QAbstractTableModel):
             return seg.id
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{seg.source} · {seg.author or ''} · modified {seg.modified}" if seg.modified else None
-        if role == Qt.ItemDataRole.UserRole + 1:  # sort key
-            return (seg.start_frame, seg.person) if col in (1, 2) else self.data(index)
         return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
@@ -244,7 +244,6 @@ class LabelsPanel(QWidget):
         self.model.noteEdited.connect(self.segmentNoteEdited)
         self.proxy = SegmentFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 1)
         self.table = QTableView()
         self.table.setObjectName("segmentTable")
         self.table.setModel(self.proxy)
@@ -255,12 +254,11 @@ class LabelsPanel(QWidget):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        for c in range(len(SEG_COLUMNS)):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()  # fixed widths: fitting to contents reads every row each time
+        for c, width in enumerate(SEG_WIDTHS):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(c, width)
+        header.setStretchLastSection(True)
         self.table.clicked.connect(self._on_row_clicked)
         self.count_label = QLabel("")
         self.person_filter = QComboBox()
