@@ -18,6 +18,28 @@ from .resources import icon
 
 # name: (text, icon, shortcuts, tooltip, checkable)
 ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
+    # labeling
+    "undo": ("&Undo", "", ("Ctrl+Z",), "Undo the last label edit", False),
+    "redo": ("&Redo", "", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the label edit undone last", False),
+    "mark_in": ("Mark &in", "", ("I",), "Mark the start of a segment at the playhead", False),
+    "mark_out": ("Mark &out", "", ("O",), "Mark the end of a segment at the playhead (inclusive)", False),
+    "clear_marks": ("Clear marks", "", ("Escape",), "Clear the in/out marks and the selection", False),
+    "split": ("&Split", "", ("S",), "Split the label under the playhead at the playhead", False),
+    "merge": ("&Merge with next", "", ("M",), "Merge the selected label with the next one", False),
+    "merge_previous": ("Merge with previous", "", ("Shift+M",), "Merge the selected label with the previous one", False),
+    "accept": ("&Accept prediction", "", ("A",), "Accept the prediction under the playhead as a label", False),
+    "accept_range": ("Accept predictions in range", "", ("Shift+A",),
+                     "Accept every prediction of the person inside the in/out range (or the whole video)", False),
+    "delete_segment": ("&Delete label", "", ("Delete",), "Delete the selected label", False),
+    "next_segment": ("&Next label", "", ("N",), "Select the next label of the person and go to it", False),
+    "previous_segment": ("&Previous label", "", ("Shift+N",), "Select the previous label of the person and go to it", False),
+    "person_up": ("Person above", "", ("Up",), "Select the person of the lane above", False),
+    "person_down": ("Person below", "", ("Down",), "Select the person of the lane below", False),
+    "edit_note": ("Edit &note…", "", ("F2",), "Edit the note of the selected label", False),
+    # review (issue 9)
+    "review_next": ("&Next review item", "", ("]",), "Go to the next place the model needs a human (Review panel)",
+                    False),
+    "review_previous": ("&Previous review item", "", ("[",), "Go to the previous item of the review queue", False),
     # files and projects
     "open": ("&Open video…", "open", ("Ctrl+O",), "Open videos (or drop them on the window); added to the open project", False),
     "close_video": ("&Close video", "", ("Ctrl+W",), "Close the current video", False),
@@ -43,28 +65,6 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "faster": ("Faster", "", ("+", "=", "Ctrl+Up"), "Play faster (up to 4×)", False),
     "slower": ("Slower", "", ("-", "Ctrl+Down"), "Play slower (down to 0.1×)", False),
     "normal_speed": ("Normal speed", "", ("Backspace",), "Play at 1×", False),
-    # labeling
-    "undo": ("&Undo", "", ("Ctrl+Z",), "Undo the last label edit", False),
-    "redo": ("&Redo", "", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the label edit undone last", False),
-    "mark_in": ("Mark &in", "", ("I",), "Mark the start of a segment at the playhead", False),
-    "mark_out": ("Mark &out", "", ("O",), "Mark the end of a segment at the playhead (inclusive)", False),
-    "clear_marks": ("Clear marks", "", ("Escape",), "Clear the in/out marks and the selection", False),
-    "split": ("&Split", "", ("S",), "Split the label under the playhead at the playhead", False),
-    "merge": ("&Merge with next", "", ("M",), "Merge the selected label with the next one", False),
-    "merge_previous": ("Merge with previous", "", ("Shift+M",), "Merge the selected label with the previous one", False),
-    "accept": ("&Accept prediction", "", ("A",), "Accept the prediction under the playhead as a label", False),
-    "accept_range": ("Accept predictions in range", "", ("Shift+A",),
-                     "Accept every prediction of the person inside the in/out range (or the whole video)", False),
-    "delete_segment": ("&Delete label", "", ("Delete",), "Delete the selected label", False),
-    "next_segment": ("&Next label", "", ("N",), "Select the next label of the person and go to it", False),
-    "previous_segment": ("&Previous label", "", ("Shift+N",), "Select the previous label of the person and go to it", False),
-    "person_up": ("Person above", "", ("Up",), "Select the person of the lane above", False),
-    "person_down": ("Person below", "", ("Down",), "Select the person of the lane below", False),
-    "edit_note": ("Edit &note…", "", ("F2",), "Edit the note of the selected label", False),
-    # review (issue 9)
-    "review_next": ("&Next review item", "", ("]",), "Go to the next place the model needs a human (Review panel)",
-                    False),
-    "review_previous": ("&Previous review item", "", ("[",), "Go to the previous item of the review queue", False),
     # view
     "fit": ("&Fit to window", "fit", ("Ctrl+0",), "Fit the frame in the view", False),
     "zoom_in": ("Zoom &in", "", ("Ctrl++", "Ctrl+="), "Zoom in", False),

@@ -38,6 +38,7 @@ class LabelingUI(QObject):
         self._entries_by_id: Dict[int, VideoEntry] = {}
         self.project_status = QLabel("")
         self.project_status.setObjectName("projectStatus")
+        self.project_status.setMinimumWidth(24)
 
     # ---- construction (called by the main window) -----------------------------------------
     def connect(self) -> None:
@@ -137,6 +138,7 @@ class LabelingUI(QObject):
             self.project_status.style().polish(self.project_status)
             self._on_labels()
             self._load_videos(store)
+            w.labels_dock.raise_()
         self.update_title()
 
     def _load_videos(self, store) -> None:

@@ -21,7 +21,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--overlays", help="overlays to show: 'all', 'none' or a comma list of "
                    "skeleton,crop_box,heatmap,attention,sampled (default: the saved settings)")
     p.add_argument("--pose-only", action="store_true", help="hide the video pixels (sensitive footage)")
-    p.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
+    p.add_argument("--size", default="1280x720", help="window size WxH (default 1280x720)")
     p.add_argument("--version", action="version", version=f"epam-studio {__version__}")
     p.add_argument("--install-desktop-entry", action="store_true",
                    help="add EPAM Studio to your applications menu (and open .epam projects with it), then exit")
@@ -88,7 +88,7 @@ def _start_heap_trimming(app, interval_ms: int = 3000) -> None:
     app._heap_timer = timer
 
 
-def create_window(size: str = "1440x900"):
+def create_window(size: str = "1280x720"):
     """The main window, resized to ``size`` (WxH) and shown."""
     from .main_window import MainWindow
 

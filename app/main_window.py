@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._apply_overlay_settings()
+        self.resizeDocks([self.videos_dock, self.inspector_dock], [190, 350], Qt.Orientation.Horizontal)
         self._restore_geometry()
         self._refresh_entry_views()
         QTimer.singleShot(TIMELINE_BUILD_MS, self.timeline.widget)
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         center.addWidget(self.timeline)
         center.setStretchFactor(0, 3)
         center.setStretchFactor(1, 1)
-        center.setSizes([460, 250])  # the timeline gets ~240 px of an 800 px high window
+        center.setSizes([400, 300])  # the timeline (lanes + curves) gets ~290 px of a 720 px high window
         self.setCentralWidget(center)
 
         self.video_list.setMinimumWidth(200)

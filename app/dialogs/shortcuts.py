@@ -46,4 +46,4 @@ class ShortcutsDialog(QDialog):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(26)
         wanted = 26 * len(rows) + self.table.horizontalHeader().sizeHint().height() + 70
-        self.resize(620, max(320, min(wanted, 680)))  # fits a 720-px screen; the list scrolls beyond  # the whole list without scrolling where the screen allows
+        self.resize(760, max(320, min(wanted, 680)))  # fits a 720-px screen; the list scrolls beyond  # the whole list without scrolling where the screen allows

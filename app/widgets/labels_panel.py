@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 from .timeline_data import format_time
 
 SEG_COLUMNS = ("Person", "Start", "End", "Label", "Source", "Note")
-SEG_WIDTHS = (48, 92, 92, 110, 84, 80)
+SEG_WIDTHS = (40, 58, 58, 120, 72, 80)
 COL_LABEL, COL_NOTE = 3, 5
 ANY = "any"
 
@@ -80,8 +80,7 @@ class SegmentTableModel(QAbstractTableModel):
         frame = seg.end_frame if end else seg.start_frame
         if self.times is None:
             return str(frame)
-        t = self.times(seg)[1 if end else 0]
-        return f"{format_time(t, 1)}  ({frame})"
+        return format_time(self.times(seg)[1 if end else 0], 1)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -108,7 +107,9 @@ class SegmentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return seg.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{seg.source} · {seg.author or ''} · modified {seg.modified}" if seg.modified else None
+            tip = f"frames {seg.start_frame}–{seg.end_frame - 1} ({seg.end_frame - seg.start_frame} frames)"
+            tip += f"\n{seg.source}" + (f" by {seg.author}" if seg.author else "")
+            return tip + (f"\nmodified {seg.modified}" if seg.modified else "")
         return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
@@ -276,15 +277,18 @@ class LabelsPanel(QWidget):
         self.label_filter.addItem(ANY, None)
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
-        for title, box in (("person", self.person_filter), ("label", self.label_filter),
-                           ("source", self.source_filter)):
-            filters.addWidget(QLabel(title))
+        filters.setSpacing(3)
+        for box, text in ((self.person_filter, "person"), (self.label_filter, "label"),
+                          (self.source_filter, "source")):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(5)
+            box.setToolTip(f"{box.toolTip()} (filter: {text})")
             filters.addWidget(box, 1)
         self._segments_box = QWidget()
         col = QVBoxLayout(self._segments_box)
         col.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
-        head.addWidget(QLabel("<b>Segments</b>"))
+        head.addWidget(QLabel("<b>Segments</b> of this video"))
         head.addStretch(1)
         head.addWidget(self.count_label)
         col.addLayout(head)

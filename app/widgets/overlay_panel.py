@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 
 from ..overlays.stack import OverlayStack
 
-SHORTCUT_HINTS = {"skeleton": "1", "crop_box": "2", "heatmap": "3", "attention": "4", "sampled": "5"}
+SHORTCUT_HINTS = {"skeleton": "Alt+1", "crop_box": "Alt+2", "heatmap": "Alt+3", "attention": "Alt+4",
+                  "sampled": "Alt+5"}
 
 
 class OverlayPanel(QWidget):

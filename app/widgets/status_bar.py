@@ -42,6 +42,7 @@ class StudioStatusBar(QStatusBar):
         self.addPermanentWidget(job_panel)
         for w in (self.frame_label, self.fps_label, self.speed_label, self.model_label):
             self.addPermanentWidget(w)
+            w.setMinimumWidth(24)  # long texts are clipped, never widen the window
 
     def show_frame(self, entry: Optional[VideoEntry], frame: Optional[int]) -> None:
         self.frame_label.setText(frame_text(entry, frame))

@@ -72,6 +72,12 @@ MAX_BANDS_SHOWN = 4  # bands shown without scrolling (the curves keep the rest o
 Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
+def _plain(html: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ").strip()
+
+
 def _curve(plot: pg.PlotItem, name: str, fill: Optional[str] = None) -> pg.PlotDataItem:
     color, width, label = CURVE_STYLE[name]
     item = pg.PlotDataItem(pen=pg.mkPen(color, width=width), name=label)
@@ -131,7 +137,7 @@ class TimelineWidget(QWidget):
         self._combo = QComboBox()
         self._combo.setEditable(True)
         self._combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self._combo.setMinimumContentsLength(22)
+        self._combo.setMinimumContentsLength(16)
         self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self._combo.lineEdit().setPlaceholderText("pick a class…")
         completer = QCompleter(self._combo.model(), self._combo)
@@ -144,6 +150,8 @@ class TimelineWidget(QWidget):
         self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
         self._badge = QLabel()
         self._badge.setTextFormat(Qt.TextFormat.RichText)
+        self._badge.setMinimumWidth(40)  # clipped rather than widening the window (full text in the tooltip)
+        self._badge.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._position = QLabel()
         self._position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._position.setStyleSheet("font-family: monospace;")
@@ -638,3 +646,4 @@ class TimelineWidget(QWidget):
         else:
             text = f"<span style='color:#9aa0a6'>model: {r.model}</span>"
         self._badge.setText(text)
+        self._badge.setToolTip(_plain(text))
