@@ -131,8 +131,10 @@ def _no_frames(img_shape):
 
 
 def worker_init(_worker_id: int) -> None:
-    """DataLoader workers: one thread each, and Ctrl+C is left to the main process (which saves and stops)."""
+    """DataLoader workers: one thread each; Ctrl+C and SIGTERM (sent to the whole process group by a
+    terminal or ``timeout``) are left to the main process, which saves, stops and ends its workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     torch.set_num_threads(1)
     try:
         import cv2

@@ -424,6 +424,9 @@ class Trainer:
         entry = {"phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
                  "lr": optimizer.param_groups[0]["lr"], "seconds": stats.get("seconds"),
                  "train": stats, "val": {k: v for k, v in val.items() if k not in ("confusion",)}}
+        if self.dist.world > 1:  # every process must hold the same weights (DDP) and statistics (synced)
+            digests = self.dist.gather(_weights_digest(self.model))
+            entry["ranks"] = {"weight_digests": digests, "agree": len(set(digests)) == 1}
         improved = phase not in self.best or (val.get(key) or 0.0) > self.best[phase]["value"]
         if improved:
             self.best[phase] = {"metric": key, "value": val.get(key), "epoch": epoch + 1}
@@ -462,6 +465,17 @@ class Trainer:
         self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
                    "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
         raise _Stop()
+
+
+def _weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 (16 hex digits) of every parameter and buffer: equal digests = identical weights."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, value in model.state_dict().items():
+        h.update(name.encode())
+        h.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def train(opts: TrainOptions, *, emit: Optional[Emit] = None, cancel: Optional[CancelToken] = None) -> TrainResult:
