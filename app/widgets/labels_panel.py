@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 
 from .timeline_data import format_time
 
-SEG_COLUMNS = ("Person", "Start", "End", "Label", "Source", "Note")
-SEG_WIDTHS = (40, 58, 58, 120, 72, 80)
+SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "Note")
+SEG_WIDTHS = (38, 50, 50, 0, 54, 56)  # the Label column takes the rest
+SEG_TIPS = ("Person (all = everybody)", "Start time", "End time", "Label (double-click to change)",
+            "Source: user, or accepted prediction with its confidence", "Note (double-click to edit)")
 COL_LABEL, COL_NOTE = 3, 5
 ANY = "any"
 
@@ -68,6 +70,8 @@ class SegmentTableModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return SEG_COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return SEG_TIPS[section]
         return None
 
     def flags(self, index):
@@ -97,8 +101,8 @@ class SegmentTableModel(QAbstractTableModel):
             if col == COL_LABEL:
                 return label.name if label is not None else "?"
             if col == 4:
-                if seg.source == "accepted" and seg.confidence is not None:
-                    return f"accepted {100 * seg.confidence:.0f}%"
+                if seg.source == "accepted":
+                    return f"acc {100 * seg.confidence:.0f}%" if seg.confidence is not None else "acc"
                 return seg.source
             if col == COL_NOTE:
                 return seg.note or ""
@@ -108,7 +112,8 @@ class SegmentTableModel(QAbstractTableModel):
             return seg.id
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = f"frames {seg.start_frame}–{seg.end_frame - 1} ({seg.end_frame - seg.start_frame} frames)"
-            tip += f"\n{seg.source}" + (f" by {seg.author}" if seg.author else "")
+            tip += "\n" + ("accepted prediction" if seg.source == "accepted" else "labeled by hand")
+            tip += (f" ({seg.model_key})" if seg.model_key else "") + (f" by {seg.author}" if seg.author else "")
             return tip + (f"\nmodified {seg.modified}" if seg.modified else "")
         return None
 
@@ -259,7 +264,8 @@ class LabelsPanel(QWidget):
         for c, width in enumerate(SEG_WIDTHS):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(c, width)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(28)
         self.table.clicked.connect(self._on_row_clicked)
         self.count_label = QLabel("")
         self.person_filter = QComboBox()
