@@ -16,6 +16,12 @@ timestamps (T,) seconds, img_shape (H,W), fps. Absent people are zeros.
 
 Results are cached per video content and settings, so extracting again is instant (--no-cache
 to recompute). Workers: the calling process counts as one; default one per CPU core.
+
+--detect: full = MediaPipe's PoseLandmarker on whole frames (people larger than about a fifth of
+the frame; quickest); tiles = the person detector also on zoomed tiles of the frame plus the
+landmark model per person (people down to about 60 px, e.g. a classroom: use --max-people 30;
+about 12-15 ms per person per frame and a detection pass every 8 frames); auto (default) looks at
+two frames and picks tiles when it sees small people the whole frame misses.
 """
 
 
@@ -26,6 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="OUT.npz", help="pose file to write (default: ./VIDEO_STEM.poses.npz)")
     p.add_argument("--max-people", type=int, default=4, metavar="N", help="people per frame (default 4)")
     p.add_argument("--workers", type=int, default=None, metavar="W", help="processes (default: one per core)")
+    p.add_argument("--detect", choices=("auto", "full", "tiles"), default="auto",
+                   help="how people are found: auto (default), full (whole frames) or tiles (small people too)")
     p.add_argument("--delegate", choices=("cpu", "gpu", "auto"), default="cpu",
                    help="MediaPipe delegate (default cpu); gpu/auto fall back to the CPU with a note where no GPU works")
     p.add_argument("--no-cache", action="store_true", help="recompute even if cached poses exist")
@@ -64,6 +72,7 @@ def summary(poses, seconds: float, output: Path, cached: bool) -> dict:
         "frames_per_second": round(poses.num_frames / seconds, 1) if seconds > 0 else None,
         "cached": cached,
         "delegate": poses.meta.get("delegate", "cpu"),
+        "detect": poses.meta.get("detect", "full"),
     }
 
 
@@ -85,11 +94,11 @@ def run(args) -> int:
     interactive = sys.stderr.isatty() and not args.json
     show = _progress_printer(enabled=interactive)
     started = time.perf_counter()
-    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people)
+    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people, detect=args.detect)
     cached = poses is not None
     if poses is None:  # one cache lookup only: extract_poses would hash and load it again
         poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
-                              use_cache=not args.no_cache, delegate=args.delegate)
+                              use_cache=not args.no_cache, delegate=args.delegate, detect=args.detect)
     if poses.meta.get("delegate_note"):
         sys.stderr.write(f"epam: note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started

@@ -19,8 +19,19 @@ from .tracking import track_frames
 MAX_GAP_SECONDS = 1.0
 
 
-def _settings(max_people: int, backend: str) -> dict:
-    return {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
+def _settings(max_people: int, backend: str, detect: str = "auto") -> dict:
+    settings = {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
+    if backend == "mediapipe" and detect != "full":  # "full" keeps the cache keys of before detection modes
+        settings.update(detect=detect, tiled=backend_settings(backend, max_people=max_people, detect="tiles"))
+    return settings
+
+
+def _check_detect(detect: str) -> str:
+    from .auto_detect import DETECT_MODES
+
+    if detect not in DETECT_MODES:
+        raise ConfigError(f"Unknown detection mode '{detect}'; choose one of: {', '.join(DETECT_MODES)}.")
+    return detect
 
 
 def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict, Optional[str]]:
@@ -44,10 +55,11 @@ def _check_video(video_path) -> Path:
     return check_video_path(video_path)
 
 
-def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe") -> Optional[Poses]:
+def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe",
+                 detect: str = "auto") -> Optional[Poses]:
     """Poses cached by an earlier :func:`extract_poses` with the same settings, else ``None`` (never extracts)."""
     path = _check_video(video_path)
-    hit = cache.load_cached(path, _settings(max_people, backend))
+    hit = cache.load_cached(path, _settings(max_people, backend, _check_detect(detect)))
     if hit is not None:
         hit.meta["source"] = path.name  # cached by content: maybe extracted from a copy of this video
     return hit
@@ -56,7 +68,7 @@ def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe")
 def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
-                  delegate: str = "cpu", reader=None) -> Poses:
+                  delegate: str = "cpu", reader=None, detect: str = "auto") -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -69,9 +81,15 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     run, extraction falls back to the CPU and ``poses.meta["delegate_note"]`` says why in one line.
     ``reader``: an open :class:`~core_model.video.VideoReader` of the video (analysis passes its own so
     the file is opened and indexed once in this process).
+    ``detect`` (MediaPipe backend): ``"full"`` runs the Tasks PoseLandmarker on whole frames (people
+    larger than about a fifth of the frame; quickest); ``"tiles"`` adds the person detector on zoomed
+    tiles and runs the landmark model per person (people down to about 60 px, up to ``max_people``
+    of them; cost grows with the people present); ``"auto"`` (default) probes a few frames and picks
+    ``tiles`` when it sees small people the whole frame misses (:mod:`.auto_detect`).
+    ``poses.meta["detect"]`` says which ran.
     """
     path = _check_video(video_path)
-    settings = _settings(max_people, backend)
+    settings = _settings(max_people, backend, _check_detect(detect))
     if use_cache:
         hit = cache.load_cached(path, settings)
         if hit is not None:
@@ -82,13 +100,21 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     check_cancel(cancel)
     started = time.perf_counter()
     options, note = _backend_options(backend, max_people, delegate)
+    mode = detect
+    if backend == "mediapipe":
+        if mode == "auto":
+            from .auto_detect import choose_detect
+
+            mode = choose_detect(path, max_people=max_people, reader=reader)
+        if mode == "tiles":
+            options = {**options, "detect": "tiles"}
     frames, info = extract_frame_detections(str(path), backend=backend, options=options,
                                             workers=workers, progress=progress, cancel=cancel,
                                             local_worker=local_worker, reader=reader)
     check_cancel(cancel)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
-            "delegate": options.get("delegate", "cpu")}
+            "delegate": options.get("delegate", "cpu"), "detect": mode}
     if note:
         meta["delegate_note"] = note
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,

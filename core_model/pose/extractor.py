@@ -33,13 +33,21 @@ class PoseExtractor(Protocol):
     def close(self) -> None: ...
 
 
-def _mediapipe_create(**options) -> PoseExtractor:
+def _mediapipe_create(detect: str = "full", **options) -> PoseExtractor:
+    if detect == "tiles":  # the detector on zoomed tiles + the landmark model per person (tiled_backend.py)
+        from .tiled_backend import TiledPoseExtractor
+
+        return TiledPoseExtractor(**options)
     from .mediapipe_backend import MediaPipePoseExtractor
 
     return MediaPipePoseExtractor(**options)
 
 
-def _mediapipe_describe(**options) -> dict:
+def _mediapipe_describe(detect: str = "full", **options) -> dict:
+    if detect != "full":  # "full" keeps the settings (and cache keys) it had before detection modes
+        from .tiled_backend import describe_tiled_settings
+
+        return describe_tiled_settings(detect=detect, **options)
     from .mediapipe_backend import describe_settings
 
     return describe_settings(**options)

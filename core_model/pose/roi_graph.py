@@ -1,0 +1,225 @@
+"""MediaPipe's pose detector and its per-ROI landmark model, run separately in one graph.
+
+The Tasks ``PoseLandmarker`` decides itself where to run its detector and landmark model (always on
+the whole frame). The ``mediapipe==0.10.21`` wheel also registers the subgraphs of its legacy pose
+solution: ``PoseDetectionCpu`` (image -> person detections) and ``PoseLandmarkByRoiCpu`` (image + a
+rotated region of interest -> 33 landmarks). Both read the model files inside the wheel, so they run
+offline. :class:`PoseGraph` exposes them as two calls that each take a batch:
+
+- :meth:`PoseGraph.detect` on images (the whole frame and zoomed tiles of it);
+- :meth:`PoseGraph.landmarks` on one frame and any number of ROIs (one per person).
+
+A ROI is MediaPipe's: centre, side of a square (pixels) and rotation (radians), made from the
+detector's alignment keypoints (hip centre and a point on the body circle) or, when tracking, from
+the previous frame's auxiliary landmarks, exactly as the legacy solution does
+(``rotation_vector_target_angle 90``, scale 1.25, square).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from ..errors import PoseError
+from .native_stderr import silenced_native_stderr
+
+#: ROI side = this factor x 2 x (hip centre -> body circle point), as the legacy solution
+ROI_SCALE = 1.25
+
+_GRAPH = """
+input_stream: "det_image"
+input_stream: "image"
+input_stream: "roi"
+output_stream: "detections"
+output_stream: "landmarks"
+output_stream: "aux"
+node {
+  calculator: "PoseDetectionCpu"
+  input_stream: "IMAGE:det_image"
+  output_stream: "DETECTIONS:detections"
+}
+node {
+  calculator: "PoseLandmarkByRoiCpu"
+  input_side_packet: "MODEL_COMPLEXITY:model_complexity"
+  input_side_packet: "ENABLE_SEGMENTATION:enable_segmentation"
+  input_stream: "IMAGE:image"
+  input_stream: "ROI:roi"
+  output_stream: "LANDMARKS:landmarks"
+  output_stream: "AUXILIARY_LANDMARKS:aux"
+}
+"""
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A square region of interest: centre ``(cx, cy)`` and ``side`` in pixels, ``rotation`` in radians."""
+
+    cx: float
+    cy: float
+    side: float
+    rotation: float = 0.0
+
+    def box(self) -> np.ndarray:
+        """The axis-aligned box around the (unrotated) square, ``(x0, y0, x1, y1)``."""
+        h = self.side / 2.0
+        return np.array([self.cx - h, self.cy - h, self.cx + h, self.cy + h], np.float64)
+
+
+@dataclass
+class PersonDetection:
+    """One detector hit in frame pixels: ``score``, body ``box`` (the circle around the body) and the ROI."""
+
+    score: float
+    box: np.ndarray
+    roi: Roi
+
+
+@dataclass
+class RoiLandmarks:
+    """Landmarks found in one ROI: ``raw (33, 4)`` = normalized x, y, visibility, presence; next ``roi``."""
+
+    raw: np.ndarray
+    roi: Roi
+
+
+def roi_from_alignment(x0: float, y0: float, x1: float, y1: float, scale: float = ROI_SCALE) -> Roi:
+    """MediaPipe's ROI from two alignment points in pixels (hip centre, then the body circle point)."""
+    side = 2.0 * float(np.hypot(x1 - x0, y1 - y0)) * scale
+    rotation = np.pi / 2 - np.arctan2(-(y1 - y0), x1 - x0)
+    rotation = (rotation + np.pi) % (2 * np.pi) - np.pi
+    return Roi(float(x0), float(y0), max(side, 1.0), float(rotation))
+
+
+def _resource_root() -> str:
+    import mediapipe
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(mediapipe.__file__)))
+
+
+class PoseGraph:
+    """The detector and ROI landmark subgraphs of MediaPipe's legacy pose solution (see the module docstring)."""
+
+    def __init__(self, quiet: bool = True) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        from google.protobuf import text_format
+        from mediapipe.framework import calculator_pb2
+        from mediapipe.python import packet_creator, packet_getter
+        from mediapipe.python._framework_bindings import calculator_graph, image_frame, resource_util
+        from mediapipe.framework.formats import rect_pb2
+
+        self._creator, self._getter, self._rect_pb2 = packet_creator, packet_getter, rect_pb2
+        self._srgb = image_frame.ImageFormat.SRGB
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._outputs: Dict[str, Dict[int, object]] = {"detections": {}, "landmarks": {}, "aux": {}}
+        self._ts = 0
+        resource_util.set_resource_dir(_resource_root())
+        config = text_format.Parse(_GRAPH, calculator_pb2.CalculatorGraphConfig())
+        try:
+            with silenced_native_stderr(quiet):
+                self._graph = calculator_graph.CalculatorGraph(graph_config=config)
+                for name in self._outputs:
+                    self._graph.observe_output_stream(name, self._observer(name))
+                self._graph.start_run({"model_complexity": packet_creator.create_int(1),
+                                       "enable_segmentation": packet_creator.create_bool(False)})
+        except Exception as exc:  # noqa: BLE001 - MediaPipe raises plain RuntimeError/ValueError
+            raise PoseError(f"MediaPipe could not load its pose detector and landmark models: {exc}.") from exc
+        self._closed = False
+        self._ran: set = set()
+
+    def _observer(self, name: str):
+        getter = self._getter
+        if name == "detections":
+            def keep(_stream, packet) -> None:
+                self._outputs[name][packet.timestamp.value] = getter.get_proto_list(packet)
+        else:
+            def keep(_stream, packet) -> None:
+                self._outputs[name][packet.timestamp.value] = getter.get_proto(packet)
+        return keep
+
+    def _next_ts(self) -> int:
+        self._ts += 1
+        return self._ts
+
+    def _run(self, kind: str) -> None:
+        first = kind not in self._ran
+        with silenced_native_stderr(self._quiet and first):  # one-off C++ warnings of each model's first run
+            self._graph.wait_until_idle()
+        self._ran.add(kind)
+
+    def _image_packet(self, image: np.ndarray):
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise PoseError(f"Frames must be RGB uint8 (H, W, 3), got {image.dtype} {image.shape}.")
+        return self._creator.create_image_frame(data=np.ascontiguousarray(image), image_format=self._srgb)
+
+    def detect(self, images: Sequence[np.ndarray], offsets: Sequence[Sequence[float]]) -> List[List[PersonDetection]]:
+        """Person detections in each image, in frame pixels (``offsets[i]`` = the image's top-left in the frame)."""
+        if self._closed:
+            raise PoseError("The pose graph was used after close().")
+        with self._lock:
+            stamps = []
+            for image in images:
+                ts = self._next_ts()
+                self._graph.add_packet_to_input_stream("det_image", self._image_packet(image).at(ts))
+                stamps.append(ts)
+            self._run("detect")
+            found = [self._outputs["detections"].pop(ts, []) for ts in stamps]
+        out: List[List[PersonDetection]] = []
+        for image, (ox, oy), protos in zip(images, offsets, found):
+            h, w = image.shape[:2]
+            people = []
+            for det in protos:
+                kps = det.location_data.relative_keypoints
+                if len(kps) < 2:
+                    continue
+                x0, y0 = ox + kps[0].x * w, oy + kps[0].y * h
+                x1, y1 = ox + kps[1].x * w, oy + kps[1].y * h
+                radius = float(np.hypot(x1 - x0, y1 - y0))
+                box = np.array([x0 - radius, y0 - radius, x0 + radius, y0 + radius], np.float64)
+                people.append(PersonDetection(float(det.score[0]) if det.score else 0.0, box,
+                                              roi_from_alignment(x0, y0, x1, y1)))
+            out.append(people)
+        return out
+
+    def landmarks(self, frame: np.ndarray, rois: Sequence[Roi]) -> List[Optional[RoiLandmarks]]:
+        """Landmarks of the person in each ROI of ``frame`` (``None`` where the model sees nobody)."""
+        if self._closed:
+            raise PoseError("The pose graph was used after close().")
+        if not rois:
+            return []
+        height, width = frame.shape[:2]
+        with self._lock:
+            image = self._image_packet(frame)
+            stamps = []
+            for roi in rois:
+                ts = self._next_ts()
+                rect = self._rect_pb2.NormalizedRect(x_center=roi.cx / width, y_center=roi.cy / height,
+                                                     width=roi.side / width, height=roi.side / height,
+                                                     rotation=roi.rotation)
+                self._graph.add_packet_to_input_stream("image", image.at(ts))
+                self._graph.add_packet_to_input_stream("roi", self._creator.create_proto(rect).at(ts))
+                stamps.append(ts)
+            self._run("landmarks")
+            results = [(self._outputs["landmarks"].pop(ts, None), self._outputs["aux"].pop(ts, None))
+                       for ts in stamps]
+        out: List[Optional[RoiLandmarks]] = []
+        for landmarks, aux in results:
+            if landmarks is None or aux is None or len(aux.landmark) < 2:
+                out.append(None)
+                continue
+            raw = np.array([(lm.x, lm.y, lm.visibility, lm.presence) for lm in landmarks.landmark], np.float32)
+            a, b = aux.landmark[0], aux.landmark[1]
+            out.append(RoiLandmarks(raw, roi_from_alignment(a.x * width, a.y * height, b.x * width, b.y * height)))
+        return out
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._graph.close()
+        except Exception:  # noqa: BLE001 - closing a graph that failed is not worth an error
+            pass

@@ -1,0 +1,315 @@
+"""Poses of many and small people: the detector on zoomed tiles, the landmark model per person ROI.
+
+Per frame (see :mod:`.roi_graph` for the two MediaPipe calls):
+
+1. every person followed from the previous frame gets the landmark model on its ROI (made from its
+   last landmarks, as MediaPipe tracks): the cost grows with the people present, not ``max_people``;
+2. on a *detection frame* the pose detector runs on the whole frame and, with ``detect="tiles"``,
+   on overlapping zoomed tiles (:func:`.tiles.tile_layout`); boxes found twice (neighbouring tiles,
+   tile + frame) are merged by non-maximum suppression in frame coordinates, hits on somebody already
+   followed are dropped, and the rest get the landmark model on their ROI. Detection frames: the
+   first frame after a reset, every ``redetect_interval`` frames, and the next frame after somebody
+   was lost (at most every :data:`LOST_REDETECT_GAP` frames), so people entering or reappearing are
+   found within ``redetect_interval`` frames;
+3. a person the landmark model loses (occluded, blurred, too small for a moment) is looked for
+   again around its last ROI: the detector on a zoomed crop there, for up to :data:`LOST_FRAMES`
+   frames (re-detection where tracks are lost, cheap: one detector run per lost person);
+4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross) are
+   merged: the better one stays and the other ROI is dropped; at most ``max_people`` are kept.
+
+Everything depends on the frames since the last :meth:`reset` only (chunked extraction stays
+independent of the number of workers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+import numpy as np
+
+from ..errors import ConfigError, PoseError
+from .detection import Detection
+from .mediapipe_backend import blazepose_to_coco
+from .roi_graph import PersonDetection, PoseGraph, Roi
+from .tiles import MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, iou, nms, overlap_of_smaller, person_box, tile_layout
+
+MODEL_NAME = "blazepose_full_roi"
+#: frames between detection passes
+REDETECT_INTERVAL = 8
+#: after somebody is lost, the next detection pass comes at most this many frames after the last one
+LOST_REDETECT_GAP = 3
+#: a detection whose ROI centre lies within this fraction of a followed person's ROI side, with a side
+#: between 1/SAME_SIZE and SAME_SIZE times its side, is that person (a small person behind a large one is not)
+SAME_CENTRE, SAME_SIZE = 0.3, 1.6
+#: a lost person found again by the landmark model on its predicted ROI must have about the size it had
+AGAIN_SIZE = 1.3
+#: two skeletons whose boxes overlap this much (intersection over the smaller) are one person when their
+#: joints are this close (in body sizes), or when one box lies inside the other (INSIDE) and their sizes
+#: differ by at most SIMILAR (a small person behind a large one is somebody else)
+DUPLICATE_OVERLAP, DUPLICATE_JOINTS = 0.6, 0.25
+INSIDE, SIMILAR = 0.8, 1.6
+#: a body box found in a tile may stick out of the tile by this fraction of its width (see _whole_in)
+WHOLE_SLACK = 0.15
+#: a person lost by the landmark model is looked for around its last ROI (the detector on a crop this
+#: many ROI sides wide, at least LOCAL_MIN pixels) for up to LOST_FRAMES frames
+LOCAL_CROP, LOCAL_MIN, LOST_FRAMES = 1.2, 96, 25
+#: a ROI must keep at least this many joints with a score >= CONFIDENT to be followed
+MIN_JOINTS, CONFIDENT = 4, 0.5
+MIN_DETECTION = 0.5
+
+
+def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
+                            redetect_interval: int = REDETECT_INTERVAL, min_detection: float = MIN_DETECTION,
+                            **_ignored) -> dict:
+    """Settings that determine the output (the pose cache key); loads no model."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mp_version = version("mediapipe")
+    except PackageNotFoundError:
+        mp_version = "missing"
+    return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "detect": detect,
+            "max_people": int(max_people), "redetect_interval": int(redetect_interval),
+            "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
+            "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK,
+            "min_joints": [MIN_JOINTS, CONFIDENT]}
+
+
+@dataclass
+class _Lost:
+    """A person the landmark model lost: where it was, and for how many more frames to look there."""
+
+    roi: Roi
+    frames_left: int
+    velocity: np.ndarray
+    since: int = 0
+
+    def predicted(self) -> Roi:
+        """Its ROI moved on at the velocity it had (constant-velocity prediction)."""
+        dx, dy = self.velocity * self.since
+        return Roi(self.roi.cx + float(dx), self.roi.cy + float(dy), self.roi.side, self.roi.rotation)
+
+
+@dataclass
+class _Followed:
+    """A person followed from frame to frame by the landmark model on its ROI."""
+
+    roi: Roi
+    detection: Detection
+    quality: float
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+
+class TiledPoseExtractor:
+    """Implements :class:`~.extractor.PoseExtractor` with tile detection (``detect="tiles"``) or the
+    whole frame only (``detect="frame"``: same ROI pipeline, no tiles; for comparisons).
+
+    :attr:`stats` counts frames, detection passes, detector runs and landmark runs.
+    """
+
+    def __init__(self, max_people: int = 4, *, detect: str = "tiles", redetect_interval: int = REDETECT_INTERVAL,
+                 min_detection: float = MIN_DETECTION, quiet: bool = True, delegate: str = "cpu", **_ignored) -> None:
+        if int(max_people) < 1:
+            raise ConfigError(f"max_people must be at least 1, got {max_people}.")
+        if detect not in ("tiles", "frame"):
+            raise ConfigError(f"Unknown detection mode {detect!r} for the tiled extractor (tiles or frame).")
+        if int(redetect_interval) < 1:
+            raise ConfigError(f"redetect_interval must be at least 1, got {redetect_interval}.")
+        self.max_people = int(max_people)
+        self.detect_mode = detect
+        self.redetect_interval = int(redetect_interval)
+        self.min_detection = float(min_detection)
+        self.note: Optional[str] = None
+        self.device = "cpu"
+        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0}
+        self._graph = PoseGraph(quiet=quiet)
+        self._closed = False
+        self.reset()
+
+    def settings(self) -> dict:
+        return describe_tiled_settings(self.max_people, detect=self.detect_mode,
+                                       redetect_interval=self.redetect_interval, min_detection=self.min_detection)
+
+    def reset(self) -> None:
+        """Forget everybody followed (the next frame starts like the first one)."""
+        self._followed: List[_Followed] = []
+        self._lost_people: List[_Lost] = []
+        self._since_detection = 0
+        self._first = True
+        self._lost = False
+
+    # -- detection ------------------------------------------------------------------------
+    def _detection_due(self) -> bool:
+        if self._first or self._since_detection >= self.redetect_interval:
+            return True
+        return (self._lost or len(self._followed) == 0) and self._since_detection >= LOST_REDETECT_GAP
+
+    def _detect(self, frame: np.ndarray) -> List[PersonDetection]:
+        """Detector hits on the whole frame (+ tiles), merged across tiles, best first."""
+        height, width = frame.shape[:2]
+        images, offsets, areas = [frame], [(0, 0)], [(0, 0, width, height)]
+        if self.detect_mode == "tiles":
+            for x0, y0, x1, y1 in tile_layout(width, height):
+                images.append(frame[y0:y1, x0:x1])
+                offsets.append((x0, y0))
+                areas.append((x0, y0, x1, y1))
+        self.stats["detection_passes"] += 1
+        self.stats["detector_runs"] += len(images)
+        hits = [d for found, area in zip(self._graph.detect(images, offsets), areas) for d in found
+                if d.score >= self.min_detection and _whole_in(d.box, area, width, height)]
+        if not hits:
+            return []
+        keep = nms(np.stack([d.box for d in hits]), [d.score for d in hits])
+        return [hits[i] for i in keep]
+
+    def _new_people(self, hits: List[PersonDetection], followed: List[_Followed]) -> List[PersonDetection]:
+        """Hits that are nobody followed (see :func:`same_roi`)."""
+        return [h for h in hits if not any(same_roi(h.roi, f.roi) for f in followed)]
+
+    def _look_again(self, frame: np.ndarray, tracked: List[_Followed]) -> List[_Followed]:
+        """People lost recently, found again where they should be by now: first the landmark model on
+        their predicted ROI, then the detector on a zoomed crop around it."""
+        height, width = frame.shape[:2]
+        waiting = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in tracked)]
+        if not waiting:
+            return []
+        found = self._landmark(frame, [p.predicted() for p in waiting])
+        # the landmark model may lock onto somebody else standing there: keep what fits the prediction
+        found = [f if f is not None and same_roi(p.predicted(), f.roi, AGAIN_SIZE) else None
+                 for p, f in zip(waiting, found)]
+        back = [f for f in found if f is not None]
+        self._lost_people = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in back)]
+        images, offsets, owners = [], [], []
+        for lost, again in zip(waiting, found):
+            if again is not None:
+                continue
+            roi = lost.predicted()
+            half = max(LOCAL_CROP * roi.side, LOCAL_MIN) / 2
+            x0, y0 = int(max(0, roi.cx - half)), int(max(0, roi.cy - half))
+            x1, y1 = int(min(width, roi.cx + half)), int(min(height, roi.cy + half))
+            if x1 - x0 < 16 or y1 - y0 < 16:
+                continue
+            images.append(frame[y0:y1, x0:x1])
+            offsets.append((x0, y0))
+            owners.append(lost)
+        if not images:
+            return back
+        self.stats["detector_runs"] += len(images)
+        hits = []
+        for lost, found in zip(owners, self._graph.detect(images, offsets)):
+            found = [d for d in found if d.score >= self.min_detection]
+            if found:  # the hit nearest to where the person was
+                hits.append(min(found, key=lambda d: np.hypot(d.roi.cx - lost.roi.cx, d.roi.cy - lost.roi.cy)))
+        hits = self._new_people(hits, tracked + back)
+        return back + [f for f in self._landmark(frame, [h.roi for h in hits]) if f is not None]
+
+    # -- per frame ------------------------------------------------------------------------
+    def _landmark(self, frame: np.ndarray, rois: List[Roi]) -> List[Optional[_Followed]]:
+        height, width = frame.shape[:2]
+        self.stats["landmark_runs"] += len(rois)
+        out: List[Optional[_Followed]] = []
+        for found in self._graph.landmarks(frame, rois):
+            if found is None:
+                out.append(None)
+                continue
+            det = blazepose_to_coco(found.raw, width, height)
+            confident = int((det.score >= CONFIDENT).sum())
+            if confident < MIN_JOINTS:
+                out.append(None)
+                continue
+            out.append(_Followed(found.roi, det, float(det.score.mean())))
+        return out
+
+    def process(self, frame_rgb: np.ndarray, timestamp: float) -> List[Detection]:
+        if self._closed:
+            raise PoseError("The tiled pose extractor was used after close().")
+        if frame_rgb.dtype != np.uint8 or frame_rgb.ndim != 3 or frame_rgb.shape[2] != 3:
+            raise PoseError(f"Frames must be RGB uint8 (H, W, 3), got {frame_rgb.dtype} {frame_rgb.shape}.")
+        self.stats["frames"] += 1
+        results = self._landmark(frame_rgb, [f.roi for f in self._followed])
+        tracked = []
+        for old, new in zip(self._followed, results):
+            if new is not None:
+                moved = np.array([new.roi.cx - old.roi.cx, new.roi.cy - old.roi.cy])
+                new.velocity = 0.5 * old.velocity + 0.5 * moved
+                tracked.append(new)
+        lost_now = [_Lost(f.roi, LOST_FRAMES, f.velocity) for f, r in zip(self._followed, results) if r is None]
+        self._lost_people = [_Lost(p.roi, p.frames_left - 1, p.velocity, p.since + 1)
+                             for p in self._lost_people if p.frames_left > 1]
+        self._lost_people += [_Lost(p.roi, p.frames_left, p.velocity, 1) for p in lost_now]
+        if self._lost_people and len(tracked) < self.max_people:
+            tracked += self._look_again(frame_rgb, tracked)
+        tracked = _without_duplicates(tracked)
+        lost = bool(lost_now)
+        if self._detection_due():
+            self._since_detection, self._first = 0, False
+            new = self._new_people(self._detect(frame_rgb), tracked)
+            room = self.max_people - len(tracked)
+            if new and room > 0:
+                found = [f for f in self._landmark(frame_rgb, [h.roi for h in new[: 2 * room]]) if f is not None]
+                tracked = _without_duplicates(tracked + found)
+            self._lost = False
+        else:
+            self._since_detection += 1
+            self._lost = self._lost or lost
+        self._followed = tracked[: self.max_people]
+        return [f.detection for f in self._followed]
+
+    def close(self) -> None:
+        self._closed = True
+        self._graph.close()
+
+    def __enter__(self) -> "TiledPoseExtractor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _whole_in(box: np.ndarray, area, width: int, height: int) -> bool:
+    """Whether a body box found in a tile lies inside it (borders on the frame's edge do not count).
+
+    A tile border that cuts through somebody shows the detector a part of a body (legs, a torso)
+    that it may take for a small person; tiles overlap enough for anybody of up to
+    :data:`~.tiles.TILE_OVERLAP` of a tile to lie whole in one tile, larger people are the
+    whole-frame pass's.
+    """
+    x0, y0, x1, y1 = area
+    slack = WHOLE_SLACK * (box[2] - box[0])
+    return ((x0 == 0 or box[0] >= x0 - slack) and (y0 == 0 or box[1] >= y0 - slack)
+            and (x1 == width or box[2] <= x1 + slack) and (y1 == height or box[3] <= y1 + slack))
+
+
+def same_roi(a: Roi, b: Roi, size: float = SAME_SIZE) -> bool:
+    """Whether two ROIs frame the same person: close centres and similar sizes (sides within ``size`` x)."""
+    big = max(a.side, b.side)
+    if big > size * min(a.side, b.side):
+        return False
+    return float(np.hypot(a.cx - b.cx, a.cy - b.cy)) <= SAME_CENTRE * big
+
+
+def _without_duplicates(people: List[_Followed]) -> List[_Followed]:
+    """People minus skeletons lying on a better one (first come, i.e. followed longer, wins ties)."""
+    if len(people) < 2:
+        return people
+    from .tracking import body_scale, pose_distance
+
+    order = sorted(range(len(people)), key=lambda i: (-round(people[i].quality, 2), i))
+    boxes = [person_box(p.detection.keypoint, p.detection.score) for p in people]
+    keep: List[int] = []
+    for i in order:
+        di = people[i].detection
+        duplicate = False
+        for j in keep:
+            dj = people[j].detection
+            if overlap_of_smaller(boxes[i], boxes[j])[0, 0] < DUPLICATE_OVERLAP:
+                continue
+            si, sj = body_scale(di.keypoint, di.score), body_scale(dj.keypoint, dj.score)
+            inside = overlap_of_smaller(boxes[i], boxes[j])[0, 0] >= INSIDE and max(si, sj) <= SIMILAR * min(si, sj)
+            if inside or pose_distance(di.keypoint, di.score, dj.keypoint, dj.score) <= DUPLICATE_JOINTS * min(si, sj) \
+                    or iou(boxes[i], boxes[j])[0, 0] > 0.7:
+                duplicate = True
+                break
+        if not duplicate:
+            keep.append(i)
+    return [people[i] for i in sorted(keep)]

@@ -1,0 +1,100 @@
+"""Tiles of a frame for the person detector, boxes in frame coordinates and their merge (NMS).
+
+MediaPipe's pose detector sees a 224x224 resize of its input, so people below about a fifth of the
+input height are missed. Overlapping square tiles of the frame, each resized to the detector input,
+zoom small people in; boxes found in several tiles (or in a tile and the whole frame) are merged
+with non-maximum suppression in frame coordinates.
+
+Boxes are ``(x0, y0, x1, y1)`` float arrays in pixels.
+"""
+from __future__ import annotations
+
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+#: tiles of two sizes, these fractions of the frame's short side (at least MIN_TILE pixels): the detector
+#: finds people of about 1/4 to 1/2 of its input, so each size zooms in on one range of person sizes
+TILE_FRACTIONS = (0.6, 0.33)
+MIN_TILE = 192
+#: neighbouring tiles share this fraction of a tile (a person up to this size lies whole in one tile)
+TILE_OVERLAP = 0.45
+
+Tile = Tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels, x1/y1 exclusive)
+
+
+def _starts(length: int, tile: int, step: int) -> List[int]:
+    if tile >= length:
+        return [0]
+    starts = list(range(0, length - tile, step))
+    starts.append(length - tile)  # the last tile ends on the border
+    return sorted(set(starts))
+
+
+def tile_layout(width: int, height: int, *, fractions: Sequence[float] = TILE_FRACTIONS,
+                overlap: float = TILE_OVERLAP, min_tile: int = MIN_TILE) -> List[Tile]:
+    """Square tiles covering a ``width`` x ``height`` frame: for each size, row by row.
+
+    A size that would be about the whole frame is left out (the whole-frame pass sees it). 768x576
+    gives 12 tiles of 317 px and 30 of 192 px; 640x360 gives 8 of 198 px (the second size is the same).
+    """
+    short = min(width, height)
+    tiles: List[Tile] = []
+    for fraction in fractions:
+        tile = max(int(min_tile), int(round(short * fraction)))
+        if tile >= 0.8 * short:
+            continue
+        step = max(1, int(round(tile * (1.0 - overlap))))
+        for y in _starts(height, tile, step):
+            for x in _starts(width, tile, step):
+                if (x, y, x + tile, y + tile) not in tiles:
+                    tiles.append((x, y, x + tile, y + tile))
+    return tiles
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over union of boxes ``a (n,4)`` with ``b (m,4)``: ``(n, m)``."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Intersection over the smaller box's area, ``(n, m)``: 1 when one box lies inside the other."""
+    a = np.asarray(a, np.float64).reshape(-1, 4)
+    b = np.asarray(b, np.float64).reshape(-1, 4)
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    smaller = np.minimum(area_a[:, None], area_b[None, :])
+    return np.where(smaller > 0, inter / np.maximum(smaller, 1e-9), 0.0)
+
+
+def nms(boxes: np.ndarray, scores: Sequence[float], threshold: float = 0.4) -> List[int]:
+    """Indices of the boxes kept by greedy non-maximum suppression (best score first; ties by index)."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    order = sorted(range(len(boxes)), key=lambda i: (-float(scores[i]), i))
+    keep: List[int] = []
+    for i in order:
+        if not keep or iou(boxes[i], boxes[keep]).max() <= threshold:
+            keep.append(i)
+    return keep
+
+
+def person_box(keypoint: np.ndarray, score: np.ndarray, min_score: float = 0.3) -> np.ndarray:
+    """Box around a skeleton's confident joints (all joints when fewer than 3 are confident)."""
+    ok = score >= min_score
+    pts = keypoint[ok] if ok.sum() >= 3 else keypoint
+    return np.concatenate([pts.min(axis=0), pts.max(axis=0)]).astype(np.float64)

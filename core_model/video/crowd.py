@@ -1,0 +1,291 @@
+"""Composited crowd videos with known people: the real cyclist of ``bikes.mp4`` cut out and pasted
+several times, scaled to 50-150 px tall, walking on known straight paths that cross.
+
+:func:`make_crowd_video` writes the video and returns a :class:`CrowdTruth`: per frame and person the
+box of the pasted body (the cyclist's joints, transformed) and the fraction of it left visible by
+the people pasted in front (people lower in the frame are nearer and drawn later). Used by the
+crowd-pose tests and ``benchmarks/crowd_pose.py``; nothing is committed as a binary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+#: frames of bikes.mp4 where the cyclist is fully in view (shot 76-136, not hidden by cars)
+SOURCE_FRAMES = (108, 137)
+#: the smallest pasted person (pixels, head to ankles); see make_crowd_video
+MIN_HEIGHT = 60
+
+
+@dataclass
+class Cutout:
+    """One frame of the source person: RGB ``patch``, ``alpha`` (float 0..1) and the body box in the patch."""
+
+    patch: np.ndarray
+    alpha: np.ndarray
+    body: Tuple[float, float, float, float]  # x0, y0, x1, y1 of the joints
+
+
+@dataclass
+class Walker:
+    """A pasted person: body height in pixels, start and end of its body box's top-left, mirrored or not."""
+
+    height: float
+    start: Tuple[float, float]
+    end: Tuple[float, float]
+    mirror: bool
+    phase: int
+
+
+@dataclass
+class CrowdTruth:
+    """Ground truth of a crowd video: ``boxes (T, P, 4)`` body boxes and ``visible (T, P)`` fractions."""
+
+    boxes: np.ndarray
+    visible: np.ndarray
+    walkers: List[Walker]
+    size: Tuple[int, int]
+    fps: float
+    crossings: List[Tuple[int, int, int]]  # (person a, person b, frame where their paths meet)
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.boxes.shape[0])
+
+    @property
+    def num_people(self) -> int:
+        return int(self.boxes.shape[1])
+
+
+def cut_source_people(video, frames: Sequence[int] = SOURCE_FRAMES) -> List[Cutout]:
+    """The person of ``video`` (one clearly visible person) in frames ``[start, stop)``, cut out with a soft mask.
+
+    The body box comes from the pose extractor (MediaPipe, one person), so any real clip with one
+    person works as a source.
+    """
+    from ..pose.mediapipe_backend import MediaPipePoseExtractor
+    from . import VideoReader
+
+    start, stop = frames
+    cutouts: List[Cutout] = []
+    with VideoReader(video) as reader, MediaPipePoseExtractor(max_people=1, adaptive=False) as extractor:
+        for idx, frame in reader.iter_frames(start):
+            if idx >= stop:
+                break
+            found = extractor.process(frame, float(reader.timestamps[idx]))
+            if not found:
+                continue
+            x0, y0, x1, y1 = found[0].box()
+            w, h = x1 - x0, y1 - y0
+            px0, py0 = int(max(0, x0 - 0.15 * w)), int(max(0, y0 - 0.08 * h))
+            px1, py1 = int(min(reader.width, x1 + 0.15 * w)), int(min(reader.height, y1 + 0.06 * h))
+            patch = frame[py0:py1, px0:px1].copy()
+            ph, pw = patch.shape[:2]
+            alpha = np.zeros((ph, pw), np.float32)
+            cv2.ellipse(alpha, (pw // 2, ph // 2), (int(pw * 0.46), int(ph * 0.49)), 0, 0, 360, 1.0, -1)
+            alpha = cv2.GaussianBlur(alpha, (0, 0), max(1.0, 0.04 * pw))
+            cutouts.append(Cutout(patch, alpha, (x0 - px0, y0 - py0, x1 - px0, y1 - py0)))
+    if not cutouts:
+        raise ValueError(f"No person found in frames {start}-{stop} of {Path(video).name}.")
+    return cutouts
+
+
+def default_walkers(people: int, size: Tuple[int, int], frames: int, seed: int = 0) -> Tuple[List[Walker], list]:
+    """``people`` walkers in a ``size`` frame, 50-150 px tall, in pairs whose paths cross.
+
+    Pair k walks in opposite directions through a crossing point in its own cell of a grid over the
+    frame, at a frame between 35 % and 65 % of the video; the second of a pair has its feet a little
+    lower (nearer: it passes in front). Heights follow the perspective of a room seen from above eye
+    level: pairs higher in the frame (farther) are smaller, pair heights evenly spread over
+    50-150 px from the top pair to the bottom one, each person within 10 % of that. An odd walker out walks alone.
+    """
+    width, height = size
+    rng = np.random.default_rng(seed)
+    pairs = (people + 1) // 2
+    cols = int(np.ceil(np.sqrt(pairs * width / height)))
+    rows = int(np.ceil(pairs / cols))
+    cells = np.sort(rng.permutation(rows * cols)[:pairs])  # row by row: farther pairs first
+    pair_heights = np.linspace(MIN_HEIGHT, 150, pairs) if pairs > 1 else np.array([100.0])
+    walkers: List[Walker] = []
+    crossings = []
+    last = max(frames - 1, 1)
+    for k, cell in enumerate(cells):
+        r, c = divmod(int(cell), cols)
+        cx = (c + 0.5 + rng.uniform(-0.15, 0.15)) * width / cols
+        feet = (r + 0.5 + rng.uniform(-0.1, 0.1)) * height / rows + 60
+        meet = int(round(last * rng.uniform(0.35, 0.65)))
+        for j in range(2):
+            i = 2 * k + j
+            if i >= people:
+                break
+            h = float(np.clip(pair_heights[k] * rng.uniform(0.9, 1.1), MIN_HEIGHT, 150))
+            w = 0.55 * h
+            speed = rng.uniform(1.5, 3.0) * (1 if j == 0 else -1)
+            foot = min(feet + 8 * j, height - 4)
+            y = foot - h
+            x0 = cx - w / 2 - speed * meet
+            x1 = x0 + speed * last
+            walkers.append(Walker(h, (x0, y), (x1, y), mirror=speed < 0, phase=int(rng.integers(0, 30))))
+        if 2 * k + 1 < people:
+            crossings.append((2 * k, 2 * k + 1, meet))
+    return walkers, crossings
+
+
+def _background(size: Tuple[int, int], seed: int) -> np.ndarray:
+    width, height = size
+    rng = np.random.default_rng(seed + 1)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([150 + 40 * yy / height, 140 + 30 * xx / width, 120 + 20 * np.ones_like(xx)], axis=-1)
+    noise = cv2.resize(rng.normal(0, 8, (height // 24, width // 24, 3)).astype(np.float32), (width, height),
+                       interpolation=cv2.INTER_CUBIC)
+    frame = np.clip(base + noise, 0, 255).astype(np.uint8)
+    for _ in range(6):  # a few flat shapes (doors, windows): structure without people
+        x, y = int(rng.integers(0, width - 80)), int(rng.integers(0, height - 80))
+        colour = tuple(int(c) for c in rng.integers(60, 200, 3))
+        cv2.rectangle(frame, (x, y), (x + int(rng.integers(30, 90)), y + int(rng.integers(30, 90))), colour, -1)
+    return frame
+
+
+def _paste(frame: np.ndarray, owner: np.ndarray, cut: Cutout, walker: Walker, t: float, pid: int) -> np.ndarray:
+    """Paste one person; returns the body box in the frame."""
+    bx0, by0, bx1, by1 = cut.body
+    scale = walker.height / (by1 - by0)
+    patch = cv2.resize(cut.patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize(cut.alpha, (patch.shape[1], patch.shape[0]), interpolation=cv2.INTER_LINEAR)
+    body = np.array([bx0, by0, bx1, by1], np.float64) * scale
+    if walker.mirror:
+        patch, alpha = patch[:, ::-1], alpha[:, ::-1]
+        pw = patch.shape[1]
+        body = np.array([pw - body[2], body[1], pw - body[0], body[3]])
+    x = walker.start[0] + (walker.end[0] - walker.start[0]) * t
+    y = walker.start[1] + (walker.end[1] - walker.start[1]) * t
+    ox, oy = int(round(x - body[0])), int(round(y - body[1]))
+    h, w = frame.shape[:2]
+    ph, pw = patch.shape[:2]
+    fx0, fy0, fx1, fy1 = max(ox, 0), max(oy, 0), min(ox + pw, w), min(oy + ph, h)
+    if fx1 > fx0 and fy1 > fy0:
+        sub = (slice(fy0 - oy, fy1 - oy), slice(fx0 - ox, fx1 - ox))
+        a = alpha[sub][..., None]
+        region = frame[fy0:fy1, fx0:fx1].astype(np.float32)
+        frame[fy0:fy1, fx0:fx1] = np.clip(region * (1 - a) + patch[sub].astype(np.float32) * a, 0, 255).astype(np.uint8)
+        owner[fy0:fy1, fx0:fx1][alpha[sub] > 0.5] = pid
+    return body + [ox, oy, ox, oy]
+
+
+def render_crowd(cutouts: Sequence[Cutout], walkers: Sequence[Walker], size: Tuple[int, int], frames: int,
+                 seed: int = 0):
+    """Yield ``(frame, boxes (P,4), visible (P,))`` for each of ``frames`` frames."""
+    width, height = size
+    background = _background(size, seed)
+    n = len(cutouts)
+    for f in range(frames):
+        t = f / max(frames - 1, 1)
+        frame = background.copy()
+        owner = np.full((height, width), -1, np.int32)
+        boxes = np.zeros((len(walkers), 4))
+        areas = np.zeros(len(walkers))
+        # nearer people (feet lower in the frame) are drawn later, in front
+        order = sorted(range(len(walkers)), key=lambda i: (walkers[i].start[1] + walkers[i].height, i))
+        for i in order:
+            k = (walkers[i].phase + f) % (2 * n - 2) if n > 1 else 0
+            cut = cutouts[k if k < n else 2 * n - 2 - k]  # ping-pong through the source frames
+            before = (owner == i).sum()
+            boxes[i] = _paste(frame, owner, cut, walkers[i], t, i)
+            areas[i] = (owner == i).sum() - before
+        visible = np.array([(owner == i).sum() for i in range(len(walkers))]) / np.maximum(areas, 1)
+        yield frame, boxes, visible
+
+
+def make_crowd_video(path, source_video, *, people: int = 8, frames: int = 48, size: Tuple[int, int] = (768, 576),
+                     fps: float = 25.0, seed: int = 0, cutouts: Optional[List[Cutout]] = None) -> CrowdTruth:
+    """Write a crowd video to ``path`` (H.264) and return its :class:`CrowdTruth`."""
+    from .encoding import encode_frames
+
+    cutouts = cutouts if cutouts is not None else cut_source_people(source_video)
+    walkers, crossings = default_walkers(people, size, frames, seed)
+    boxes, visible, images = [], [], []
+    for frame, b, v in render_crowd(cutouts, walkers, size, frames, seed):
+        images.append(frame)
+        boxes.append(b)
+        visible.append(v)
+    encode_frames(path, images, fps=fps, options={"crf": "18"})
+    return CrowdTruth(np.array(boxes), np.array(visible), list(walkers), size, fps, crossings)
+
+
+@dataclass
+class CrowdScore:
+    """How poses fit a :class:`CrowdTruth`: see :func:`score_poses`."""
+
+    recall: float
+    duplicates: int
+    false_positives: int
+    found: np.ndarray  # (T, P) bool: person p found in frame t
+    counted: np.ndarray  # (T, P) bool: person p visible enough to count in frame t
+
+    def recall_of(self, person: int) -> float:
+        n = int(self.counted[:, person].sum())
+        return float((self.found & self.counted)[:, person].sum() / n) if n else 1.0
+
+
+def _lies_on(points: np.ndarray, box: np.ndarray, margin: float = 0.15) -> float:
+    """Fraction of ``points`` inside ``box`` grown by ``margin`` of its size on each side."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    x0, y0, x1, y1 = box[0] - margin * w, box[1] - margin * h, box[2] + margin * w, box[3] + margin * h
+    inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+    return float(inside.mean())
+
+
+def score_poses(truth: CrowdTruth, keypoint: np.ndarray, score: np.ndarray, *, confident: float = 0.5,
+                min_joints: int = 5, min_visible: float = 0.6) -> CrowdScore:
+    """Recall, duplicate skeletons and false positives of poses ``keypoint (M,T,17,2)``, ``score (M,T,17)``.
+
+    A skeleton counts when it has ``min_joints`` joints scored ``>= confident``; it *lies on* a person
+    when 80 % of those joints are inside the person's body box (grown by 15 %) and its height is
+    within a factor 2 of theirs. In each frame skeletons and people are matched one to one (best fit
+    first: centre distance and size, in body heights); a person is found when matched. A skeleton
+    left over that lies on a matched person is a duplicate, one that lies on nobody a false
+    positive. Recall counts people at least ``min_visible`` visible (not hidden by people in front).
+    """
+    T, P = truth.boxes.shape[:2]
+    found = np.zeros((T, P), bool)
+    counted = truth.visible >= min_visible
+    duplicates = false_positives = 0
+    for t in range(min(T, keypoint.shape[1])):
+        skeletons = []
+        for m in range(keypoint.shape[0]):
+            ok = score[m, t] >= confident
+            if ok.sum() >= min_joints:
+                skeletons.append(keypoint[m, t][ok])
+        pairs = []
+        on = np.zeros((len(skeletons), P), bool)
+        for s, pts in enumerate(skeletons):
+            height = max(float(np.ptp(pts[:, 1])), 1.0)
+            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+            for p in range(P):
+                box = truth.boxes[t, p]
+                body = box[3] - box[1]
+                if _lies_on(pts, box) < 0.8 or not 0.5 <= height / body <= 2.0:
+                    continue
+                on[s, p] = True
+                cost = np.hypot(*(centre - [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])) / body
+                pairs.append((cost + abs(np.log(height / body)) - 0.5 * truth.visible[t, p], s, p))
+        used_s, used_p = set(), set()
+        for _cost, s, p in sorted(pairs):
+            if s not in used_s and p not in used_p:
+                used_s.add(s)
+                used_p.add(p)
+                found[t, p] = True
+        for s in range(len(skeletons)):
+            if s in used_s:
+                continue
+            if on[s].any():
+                duplicates += 1
+            else:
+                false_positives += 1
+    n = int(counted.sum())
+    recall = float((found & counted).sum() / n) if n else 1.0
+    return CrowdScore(recall, duplicates, false_positives, found, counted)
