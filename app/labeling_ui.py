@@ -139,6 +139,11 @@ class LabelingUI(QObject):
             self._on_labels()
             self._load_videos(store)
             w.labels_dock.raise_()
+            stack = self.project.undo.stack
+            stack.undoTextChanged.connect(lambda text: self._undo_text("undo", "&Undo", text))
+            stack.redoTextChanged.connect(lambda text: self._undo_text("redo", "&Redo", text))
+        self._undo_text("undo", "&Undo", "")
+        self._undo_text("redo", "&Redo", "")
         self.update_title()
 
     def _load_videos(self, store) -> None:
@@ -171,6 +176,10 @@ class LabelingUI(QObject):
             entry = self._entries_by_id.get(rec.id) or self._entry_for(rec.id)
             if entry is not None:
                 self._entries_by_id[rec.id] = entry
+
+    def _undo_text(self, name: str, base: str, text: str) -> None:
+        """Menu entries say what they undo/redo ("Undo Create segment")."""
+        self.w.actions[name].setText(f"{base} {text}" if text else base)
 
     def update_title(self) -> None:
         w = self.w

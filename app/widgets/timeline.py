@@ -554,6 +554,15 @@ class TimelineWidget(QWidget):
         kind, j = best
         return Drag(kind, band, x, int(d["id"][j]), int(d["start"][j]), int(d["end"][j]))
 
+    def lane_cursor(self, hit: Hit) -> Qt.CursorShape:
+        """The mouse cursor over ``hit``: what a drag there would do."""
+        if not (self.editable and hit.in_labels and self._band_person(hit) is not None):
+            return Qt.CursorShape.ArrowCursor
+        drag = self._edge_near(hit.band, hit.frame)
+        if drag is None:
+            return Qt.CursorShape.CrossCursor  # draw a new label
+        return Qt.CursorShape.OpenHandCursor if drag.kind == "move" else Qt.CursorShape.SizeHorCursor
+
     def lane_drag_start(self, start: Hit, now: Hit) -> None:
         person = self._band_person(start)
         drag = None

@@ -193,6 +193,14 @@ class LanesViewBox(SeekViewBox):
         else:
             self.editor.lane_drag_move(self.hit(ev.scenePos()))
 
+    def hoverEvent(self, ev) -> None:
+        if self.editor is None:
+            return
+        if ev.isExit():
+            self.unsetCursor()
+            return
+        self.setCursor(self.editor.lane_cursor(self.hit(ev.scenePos())))
+
     def wheelEvent(self, ev, axis=None) -> None:
         if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             ev.accept()

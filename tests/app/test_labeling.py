@@ -70,6 +70,7 @@ def test_label_by_keyboard_and_undo_redo(qtbot, labeled):
     key(qtbot, w, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert len(rows(store)) == 2
     assert w.project.undo.stack.count() == 3 and w.project.undo.history.undo_count == 3
+    assert w.actions["undo"].text() == "&Undo Split segment"
     # with only an in mark, a label key labels from it to the playhead; N selects labels in order
     show_frame(qtbot, w, 30)
     key(qtbot, w, Qt.Key.Key_I)
@@ -122,6 +123,18 @@ def test_label_by_mouse_drag_and_edge_drag_is_one_undo_step(qtbot, labeled):
     assert seg.start_frame == start and abs(seg.end_frame - 45) <= 1
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert rows(store) == [(-1, start, end, "walk", "user")]  # one step back to before the drag
+    # dragging the label's body moves it (one step); the cursor says what a drag would do
+    mid = (start + end) // 2
+    vb = tl.plots["segments"].getViewBox()
+    hit = vb.hit(tl.view.mapToScene(tl.band_pos(mid, -1)))
+    assert tl.lane_cursor(hit) == Qt.CursorShape.OpenHandCursor
+    assert tl.lane_cursor(vb.hit(tl.view.mapToScene(tl.band_pos(end, -1)))) == Qt.CursorShape.SizeHorCursor
+    assert tl.lane_cursor(vb.hit(tl.view.mapToScene(tl.band_pos(55, -1)))) == Qt.CursorShape.CrossCursor
+    drag(tl, tl.band_pos(mid, -1), tl.band_pos(mid + 10, -1))
+    moved = store.segment(seg_id)
+    assert moved.end_frame - moved.start_frame == end - start and abs(moved.start_frame - (start + 10)) <= 1
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert rows(store) == [(-1, start, end, "walk", "user")]
     # a click on the label selects it; a click on an empty lane clears the selection
     w.labeling.select(None)
     QTest.mouseClick(tl.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
