@@ -307,7 +307,8 @@ class Trainer:
         steps = len(train_loader)
         optimizer = torch.optim.SGD(params, lr=recipe.lr, momentum=self.preset.momentum,
                                     weight_decay=self.preset.weight_decay)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=recipe.epochs * steps)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, _WarmupCosine(recipe.epochs * steps, int(round(self.preset.warmup_epochs * steps))))
         first_epoch, start = 0, 0
         resuming = self.state is not None and int(self.state["phase_index"]) == index
         if resuming:
@@ -465,6 +466,21 @@ class Trainer:
         self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
                    "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
         raise _Stop()
+
+
+class _WarmupCosine:
+    """Learning-rate factor per iteration: linear warm-up, then cosine decay to 0 (stepped every batch)."""
+
+    def __init__(self, total: int, warmup: int) -> None:
+        self.total, self.warmup = max(1, total), max(0, min(warmup, total - 1))
+
+    def __call__(self, it: int) -> float:
+        import math
+
+        if it < self.warmup:
+            return (it + 1) / (self.warmup + 1)
+        t = (it - self.warmup) / max(1, self.total - self.warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(t, 1.0)))
 
 
 def _weights_digest(model: torch.nn.Module) -> str:

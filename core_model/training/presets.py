@@ -39,6 +39,7 @@ class Preset:
     area_range: Tuple[float, float] = (0.56, 1.0)
     aspect_range: Tuple[float, float] = (0.75, 4 / 3)
     flip: float = 0.5
+    warmup_epochs: float = 0.0  # linear warm-up of the learning rate before the cosine decay
 
     def phase_names(self, phase: str) -> List[str]:
         """Phases a ``--phase`` choice runs (``all`` = rgb, pose, joint)."""
@@ -49,7 +50,8 @@ class Preset:
                 "phases": {k: vars(v) for k, v in self.phases.items()}, "default_phase": self.default_phase,
                 "model": dict(self.model), "optimizer": {"momentum": self.momentum,
                                                          "weight_decay": self.weight_decay,
-                                                         "grad_clip": self.grad_clip},
+                                                         "grad_clip": self.grad_clip,
+                                                         "warmup_epochs": self.warmup_epochs},
                 "augment": {"area_range": list(self.area_range), "aspect_range": list(self.aspect_range),
                             "flip": self.flip}}
 
@@ -88,7 +90,7 @@ def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
         inputs=InputSpec.from_dict(raw.get("inputs")), phases=phases, default_phase=default_phase,
         model=dict(raw.get("model", {"backbone": "x3d", "attention": "nested"})),
         momentum=float(opt.get("momentum", 0.9)), weight_decay=float(opt.get("weight_decay", 3e-4)),
-        grad_clip=float(opt.get("grad_clip", 40.0)),
+        grad_clip=float(opt.get("grad_clip", 40.0)), warmup_epochs=float(opt.get("warmup_epochs", 0.0)),
         area_range=tuple(float(v) for v in aug.get("area_range", (0.56, 1.0))),
         aspect_range=tuple(float(v) for v in aug.get("aspect_range", (0.75, 4 / 3))),
         flip=float(aug.get("flip", 0.5)))
