@@ -1,4 +1,4 @@
-"""``epam-studio [VIDEO|FOLDER ...] [--demo] [--frame N --screenshot PATH [--analyze]]``."""
+"""``epam-studio [VIDEO|FOLDER|PROJECT.epam ...] [--demo] [--frame N --screenshot PATH [--analyze]]``."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,7 @@ from core_model import __version__
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="epam-studio", description="EPAM Studio: inspect what EPAM-Net looks at.")
-    p.add_argument("paths", nargs="*", help="videos or folders of videos to open")
+    p.add_argument("paths", nargs="*", help="videos or folders of videos to open, or a project (NAME.epam)")
     p.add_argument("--demo", action="store_true", help="open the demo video, extract poses, analyze and play")
     p.add_argument("--frame", type=int, default=0, help="frame to show (with --screenshot)")
     p.add_argument("--screenshot", metavar="PNG", help="save a picture of the window at --frame and exit")
@@ -126,6 +126,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     task = None
     if args.screenshot:
         video = Path(args.paths[0]) if args.paths else demo_path
+        if video is not None and video.suffix.lower() == ".epam":  # a project: its first video, with labels
+            if not window.open_project(video) or window.session.current is None:
+                sys.stderr.write(f"epam-studio: screenshot failed: {video.name} has no video to show\n")
+                return 1
+            video = window.session.current.path
         task = ScreenshotTask(window, video, args.frame, Path(args.screenshot), analyze=args.analyze)
     elif args.demo:
         task = DemoTask(window, demo_path)

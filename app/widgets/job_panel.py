@@ -1,4 +1,8 @@
-"""Running jobs in the status bar: title, progress bar, time left and a cancel button per job."""
+"""Running jobs in the status bar: title, progress bar, time left and a cancel button per job.
+
+Only the oldest job's row is shown, followed by "+N more" (the others in its tooltip; Ctrl+. cancels
+them all), and titles are clipped: however many jobs run, the status bar never widens the window.
+"""
 from __future__ import annotations
 
 from typing import Dict
@@ -14,6 +18,8 @@ class JobRow(QWidget):
         super().__init__(parent)
         self.setObjectName("jobRow")
         self.label = QLabel(job.title)
+        self.label.setMinimumWidth(40)  # clipped rather than widening the window
+        self.label.setToolTip(job.title)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy until the first report
         self.bar.setFixedWidth(160)
@@ -50,6 +56,9 @@ class JobPanel(QWidget):
         self._manager = manager
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self.more = QLabel("")
+        self.more.setObjectName("jobMore")
+        self._layout.addWidget(self.more)
         manager.started.connect(self._on_started)
         manager.progressed.connect(self._on_progress)
         manager.ended.connect(self._on_ended)
@@ -61,8 +70,8 @@ class JobPanel(QWidget):
     def _on_started(self, job: Job) -> None:
         row = JobRow(job, self._manager, self)
         self._rows[job.id] = row
-        self._layout.addWidget(row)
-        self.setVisible(True)
+        self._layout.insertWidget(self._layout.count() - 1, row)
+        self._arrange()
 
     def _on_progress(self, job: Job) -> None:
         if job.id in self._rows:
@@ -73,4 +82,14 @@ class JobPanel(QWidget):
         if row is not None:
             self._layout.removeWidget(row)
             row.deleteLater()
-        self.setVisible(bool(self._rows))
+        self._arrange()
+
+    def _arrange(self) -> None:
+        rows = list(self._rows.values())
+        for i, row in enumerate(rows):
+            row.setVisible(i == 0)
+        extra = rows[1:]
+        self.more.setText(f"+{len(extra)} more" if extra else "")
+        self.more.setToolTip("\n".join(r.label.text() for r in extra))
+        self.more.setVisible(bool(extra))
+        self.setVisible(bool(rows))

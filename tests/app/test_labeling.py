@@ -264,3 +264,48 @@ def test_import_export_from_the_app_and_epam_file_opens_a_project(qtbot, labeled
     w.open_paths([copy])
     assert w.project.store.path == copy and "copy.epam" in w.windowTitle()
     assert str(copy) == w.settings.recent_projects[0]
+
+
+def test_epam_studio_project_file_opens_the_project_and_window_fits_1280x720(qtbot, labeled, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import make_result
+
+    w = labeled
+    w.session.update(w.session.current, result=make_result(frame_count=60))
+    w.labeling.create(-1, 5, 40, w.project.store.labels()[0].id)
+    qtbot.wait(50)
+    hint = w.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720, hint  # with a project, labels and an analysis shown
+    # the command line: epam-studio PROJECT.epam (here with --screenshot, which exits by itself)
+    path = w.project.store.path
+    w.project.close_project()
+    out = tmp_path / "project.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", EPAM_STUDIO_SETTINGS=str(tmp_path / "s.ini"))
+    proc = subprocess.run([sys.executable, "-m", "app.main", str(path), "--frame", "12", "--screenshot", str(out)],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    assert QImage(str(out)).width() == 1280
+
+
+def test_many_running_jobs_never_widen_the_window(qtbot, window):
+    import threading
+
+    release = threading.Event()
+    width = window.width()
+    jobs = [window.jobs.start("test", f"A rather long job title number {i} — something.mp4",
+                              lambda progress=None, cancel=None: release.wait(10)) for i in range(4)]
+    qtbot.wait(50)
+    panel = window.job_panel
+    assert [panel.row(j).isVisible() for j in jobs] == [True, False, False, False]
+    assert panel.more.text() == "+3 more"
+    assert window.width() == width and window.minimumSizeHint().width() <= 1280
+    release.set()
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=5000)
+    assert not panel.isVisible()
