@@ -102,6 +102,18 @@ def _write(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def _system_env() -> dict:
+    """The environment for system tools: a desktop bundle's own library path is taken out again."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):  # PyInstaller keeps the user's value in LD_LIBRARY_PATH_ORIG
+        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original is None:
+            env.pop("LD_LIBRARY_PATH", None)
+        else:
+            env["LD_LIBRARY_PATH"] = original
+    return env
+
+
 def _refresh_databases(base: Path) -> None:
     """Run the freedesktop database tools that are installed; quietly skip those that are not."""
     for tool, folder in (("update-mime-database", base / "mime"), ("update-desktop-database", base / "applications")):
@@ -109,7 +121,7 @@ def _refresh_databases(base: Path) -> None:
         if exe and folder.is_dir():
             try:
                 subprocess.run([exe, str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               timeout=60, check=False)
+                               timeout=60, check=False, env=_system_env())
             except (OSError, subprocess.TimeoutExpired):
                 pass
 

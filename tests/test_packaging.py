@@ -164,3 +164,12 @@ def test_a_shipped_pose_bundle_is_used_before_the_cache(tmp_path, monkeypatch):
     shipped.write_bytes(b"damaged")
     built = task_bundle.pose_landmarker_bundle()
     assert built.parent == cache_dir() / "models" and task_bundle.is_valid_bundle(built)
+
+
+def test_system_tools_get_the_users_library_path_back_in_a_bundle(monkeypatch):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/EPAM Studio/_internal")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/usr/local/lib")
+    assert desktop_entry._system_env()["LD_LIBRARY_PATH"] == "/usr/local/lib"
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
+    assert "LD_LIBRARY_PATH" not in desktop_entry._system_env()
