@@ -112,10 +112,12 @@ class LabelingUI(QObject):
     def _on_project(self, store) -> None:
         w = self.w
         session = w.session
-        session.set_current(None)  # first: removing the others must not open each next one
-        for entry in list(session.entries):  # a project replaces what was open
-            w.controller.close(entry)
         self._entries_by_id = {}
+        keep = store is not None and self.project.fresh  # a new project takes the open videos in
+        if not keep:
+            session.set_current(None)  # first: removing the others must not open each next one
+            for entry in list(session.entries):  # an opened project replaces what was open
+                w.controller.close(entry)
         writable = store is not None and not store.read_only
         self.panel.set_read_only(not writable)
         w.timeline.set_editable(writable)
@@ -137,7 +139,13 @@ class LabelingUI(QObject):
             self.project_status.style().unpolish(self.project_status)
             self.project_status.style().polish(self.project_status)
             self._on_labels()
-            self._load_videos(store)
+            if keep:
+                for entry in list(session.entries):
+                    if entry.is_open:
+                        self.video_opened(entry, entry)  # the entry has the reader's facts
+                self.show_labels()
+            else:
+                self._load_videos(store)
             w.labels_dock.raise_()
             stack = self.project.undo.stack
             stack.undoTextChanged.connect(lambda text: self._undo_text("undo", "&Undo", text))

@@ -38,6 +38,7 @@ class ProjectController(QObject):
         self._pending_kinds: set[str] = set()
         self._flush_scheduled = False
         self._ids_by_path: Dict[Path, int] = {}
+        self.fresh = False  # True while a project just created is being announced
 
     # ---- state ----------------------------------------------------------------------------
     @property
@@ -75,7 +76,11 @@ class ProjectController(QObject):
         except EpamError as err:
             self.error.emit("Cannot create the project", str(err))
             return False
-        self._set_store(store)
+        self.fresh = True  # the views keep the open videos and add them to the new project
+        try:
+            self._set_store(store)
+        finally:
+            self.fresh = False
         self.message.emit(f"Created {store.path.name}: every edit is saved as you make it.")
         return True
 

@@ -264,6 +264,17 @@ def test_import_export_from_the_app_and_epam_file_opens_a_project(qtbot, labeled
     w.open_paths([copy])
     assert w.project.store.path == copy and "copy.epam" in w.windowTitle()
     assert str(copy) == w.settings.recent_projects[0]
+    w.labeling_ui.fill_recent_menu(w.recent_menu)
+    assert [a.text() for a in w.recent_menu.actions()][:2] == ["copy.epam", "study.epam"]
+
+
+def test_new_project_takes_in_the_videos_already_open(qtbot, window, barcode_video, tmp_path):
+    entry = open_and_wait(qtbot, window, barcode_video)
+    assert entry.project_id is None and "label" not in entry.status_text()  # a plain video, no project
+    assert window.project.new_project(tmp_path / "later.epam", labels=LABELS)
+    assert window.session.current is entry and entry.project_id is not None
+    assert [v.frame_count for v in window.project.store.videos()] == [60]
+    assert "0 labels" in entry.status_text()
 
 
 def test_epam_studio_project_file_opens_the_project_and_window_fits_1280x720(qtbot, labeled, tmp_path):
