@@ -1,0 +1,103 @@
+"""Stop in the middle of an epoch, resume, and end exactly where an uninterrupted run ends; DDP on 2 CPU processes."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from core_model.export import make_synthetic_set
+from core_model.jobs import CancelToken
+from core_model.models import load_checkpoint
+from core_model.training import TrainOptions, train
+
+TINY = {"rgb_size": 64, "heatmap_size": 16, "rgb_frames": 4, "pose_frames": 12}
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("resume")
+    data = make_synthetic_set(folder / "set", classes=3, clips_per_class=6, size=(64, 48), seconds=0.6, seed=2,
+                              split=0.67)
+    preset = folder / "tiny.json"
+    preset.write_text(json.dumps({"name": "tiny", "inputs": TINY, "default_phase": "joint",
+                                  "phases": {"joint": {"epochs": 2, "batch": 4, "lr": 0.05}}}))
+    return folder, data, str(preset)
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread: the runs compare bit for bit, and a shared CPU does not oversubscribe."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _weights(path):
+    model, _ = load_checkpoint(path)
+    return model.state_dict()
+
+
+@pytest.mark.slow
+def test_resume_continues_with_identical_state(setup, one_thread):
+    folder, data, preset = setup
+    straight = train(TrainOptions(str(data.path), str(folder / "a"), preset=preset, workers=0))
+    assert not straight.stopped and len(straight.history) == 2
+
+    cancel = CancelToken()
+    events = []
+
+    def emit(event):
+        events.append(event)
+        if event["event"] == "batch" and event["epoch"] == 1 and event["step"] == 2:
+            cancel.cancel()  # as Ctrl+C: the run saves and stops before the next batch
+
+    stopped = train(TrainOptions(str(data.path), str(folder / "b"), preset=preset, workers=0, log_every=0),
+                    emit=emit, cancel=cancel)
+    assert stopped.stopped and events[-1]["event"] == "stopped" and stopped.history == []
+    assert (folder / "b" / "last.pt").is_file()
+    state = torch.load(folder / "b" / "train_state.pt", weights_only=True)
+    assert (state["epoch"], state["start"]) == (0, 2)
+
+    resumed = train(TrainOptions(str(data.path), str(folder / "b"), resume=True, workers=1))
+    assert not resumed.stopped
+    a, b = _weights(straight.last), _weights(resumed.last)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:5]
+    sa = torch.load(folder / "a" / "train_state.pt", weights_only=True)
+    sb = torch.load(folder / "b" / "train_state.pt", weights_only=True)
+    assert sa["scheduler"] == sb["scheduler"] and sa["done"] and sb["done"]
+    for key, value in sa["optimizer"]["state"].items():
+        assert torch.equal(value["momentum_buffer"], sb["optimizer"]["state"][key]["momentum_buffer"])
+    assert [e["val"]["acc_fused"] for e in straight.history] == [e["val"]["acc_fused"] for e in resumed.history]
+    # a finished run resumes to "done" at once; a new run refuses to overwrite it
+    again = train(TrainOptions(str(data.path), str(folder / "b"), resume=True, workers=0))
+    assert not again.stopped and again.last is not None
+    with pytest.raises(Exception, match="--resume"):
+        train(TrainOptions(str(data.path), str(folder / "b"), preset=preset, workers=0))
+
+
+@pytest.mark.slow
+def test_two_process_gloo_run_ends_with_identical_weights(setup, tmp_path):
+    folder, data, preset = setup
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         "-m", "core_model.training", str(data.path), "-o", str(out), "--preset", preset, "--epochs", "1",
+         "--workers", "0", "--device", "cpu"],
+        capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in lines].count("start") == 1  # rank 0 alone reports
+    start = lines[0]
+    assert start["world_size"] == 2
+    metrics = json.loads((out / "metrics.json").read_text())
+    ranks = metrics["epochs"][-1]["ranks"]
+    assert len(ranks["weight_digests"]) == 2 and ranks["agree"], ranks
+    epoch = metrics["epochs"][-1]
+    assert epoch["train"]["clips"] >= len(data.train)  # the two ranks shared the epoch
+    assert epoch["val"]["clips"] == len(data.val)  # validation gathered from both, each clip once
+    load_checkpoint(out / "last.pt")
