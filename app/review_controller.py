@@ -292,6 +292,16 @@ class ReviewController(QObject):
             return self.frame_time(store.video(vid).frame_count)
         return self.frame_time(entry.frame_count) if entry is not None else 0.0
 
+    def frame_times(self, frames) -> np.ndarray:
+        """Seconds of many frames of the current video (the end of the video past its last frame)."""
+        frames = np.asarray(frames, np.int64)
+        store, vid = self.store, self.current_video_id()
+        if store is not None and vid is not None:
+            ts = store.timestamps(vid)
+            times = np.append(ts, store.frame_time(vid, len(ts)))
+            return times[np.clip(frames, 0, len(times) - 1)]
+        return np.array([self.frame_time(int(f)) for f in frames], np.float64)
+
     def frame_time(self, frame: int) -> float:
         store, vid, entry = self.store, self.current_video_id(), self.session.current
         if store is not None and vid is not None:

@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
-                               QSplitter, QTableWidget, QTableWidgetItem, QToolTip, QVBoxLayout, QWidget)
+                               QSplitter, QTableView, QToolTip, QVBoxLayout, QWidget)
 
 from core_model.review.tables import confusion_table, per_class_table
 
 from .plot_export import export_button, save_table, save_widget
+from .rows_model import RowsModel
 
 SCOPES = (("This video", "video"), ("Whole project", "project"))
 HIT, MISS, CELL_BG = QColor("#59c46a"), QColor("#e15759"), QColor("#1a212c")
@@ -32,11 +33,22 @@ def _pct(value: float) -> str:
     return "—" if value != value else f"{100 * value:.1f} %"
 
 
-def _blend(color: QColor, share: float) -> QColor:
-    share = float(np.clip(share, 0.0, 1.0)) ** 0.7
-    return QColor(int(CELL_BG.red() + (color.red() - CELL_BG.red()) * share),
-                  int(CELL_BG.green() + (color.green() - CELL_BG.green()) * share),
-                  int(CELL_BG.blue() + (color.blue() - CELL_BG.blue()) * share))
+def cells_rgb(conf: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """(n, n, 3) uint8 cell colours: green diagonal, red elsewhere, shaded by the share of the row."""
+    rgb = lambda c: np.array([c.red(), c.green(), c.blue()], np.float64)  # noqa: E731
+    base = rgb(CELL_BG)
+    n = conf.shape[0]
+    target = np.where(np.eye(n, dtype=bool)[..., None], rgb(HIT), rgb(MISS))
+    amount = np.clip(share, 0.0, 1.0)[..., None] ** 0.7
+    out = base + (target - base) * amount
+    out[conf == 0] = base
+    return np.round(out).astype(np.uint8)
+
+
+def cells_image(conf: np.ndarray, share: np.ndarray) -> QImage:
+    colors = np.ascontiguousarray(cells_rgb(conf, share))
+    n = colors.shape[0]
+    return QImage(colors.tobytes(), n, n, 3 * n, QImage.Format.Format_RGB888).copy()
 
 
 class ConfusionMatrixView(QWidget):
@@ -130,15 +142,22 @@ class ConfusionMatrixView(QWidget):
                        fm.elidedText(name, Qt.TextElideMode.ElideRight, int(name_w)))
             p.restore()
         p.setFont(small)
-        for i in range(n):
-            for j in range(n):
-                rect = QRectF(left + j * side + 1, top + i * side + 1, side - 2, side - 2)
-                color = _blend(HIT if i == j else MISS, share[i, j]) if conf[i, j] else CELL_BG
-                p.fillRect(rect, color)
-                if conf[i, j] and sfm.horizontalAdvance(str(int(conf[i, j]))) < side - 4:
-                    lum = 0.2126 * color.redF() + 0.7152 * color.greenF() + 0.0722 * color.blueF()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.drawImage(QRectF(left, top, n * side, n * side), cells_image(conf, share))  # one pixel per cell, scaled
+        if side >= 6:  # thin gaps between the cells
+            p.setPen(QColor("#161b22"))
+            for k in range(n + 1):
+                p.drawLine(QPointF(left + k * side, top), QPointF(left + k * side, top + n * side))
+                p.drawLine(QPointF(left, top + k * side), QPointF(left + n * side, top + k * side))
+        if side >= 18:  # counts in the cells when they fit
+            colors = cells_rgb(conf, share)
+            for i, j in zip(*np.nonzero(conf)):
+                text = str(int(conf[i, j]))
+                if sfm.horizontalAdvance(text) < side - 4:
+                    lum = (0.2126 * colors[i, j, 0] + 0.7152 * colors[i, j, 1] + 0.0722 * colors[i, j, 2]) / 255
                     p.setPen(QColor("#111111") if lum > 0.5 else QColor("#e8ecf1"))
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(conf[i, j])))
+                    p.drawText(QRectF(left + j * side, top + i * side, side, side), Qt.AlignmentFlag.AlignCenter, text)
         p.end()
 
 
@@ -174,16 +193,22 @@ class AgreementPanel(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
         self.matrix = ConfusionMatrixView()
-        self.table = QTableWidget(0, 5)
+        self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"], parent=self)
+        self.table = QTableView()
         self.table.setObjectName("agreementTable")
-        self.table.setHorizontalHeaderLabels(["class", "precision", "recall", "F1", "frames"])
+        self.table.setModel(self.table_model)
+        self.table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # most frequent classes first
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, QFontMetrics(self.font()).horizontalAdvance("100.0 %") + 14)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -238,7 +263,7 @@ class AgreementPanel(QWidget):
             self.figures.setText("")
             self.figures.hide()
             self.empty.setText(EMPTY_TEXT["author" if self.c.between[0].startswith("author:") else "model"])
-            self.table.setRowCount(0)
+            self.table_model.set_rows([])
             return
         self.figures.show()
         self.figures.setText(
@@ -249,16 +274,9 @@ class AgreementPanel(QWidget):
             f"&nbsp;<span style='color:#8b97a8'>Cohen's κ</span><br>"
             f"<span style='color:#8b97a8'>{report.frames:,} labeled frames compared · rows "
             f"{report.reference}, columns {report.other}</span>")
-        header, rows = per_class_table(report)
-        rows.sort(key=lambda r: -r[4])
-        self.table.setRowCount(len(rows))
-        for i, (name, precision, recall, f1, support) in enumerate(rows):
-            cells = [name, _pct(precision), _pct(recall), _pct(f1), f"{support:,}"]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(i, j, item)
+        _header, rows = per_class_table(report)
+        self.table_model.set_rows(((name, _pct(p), _pct(r), _pct(f), f"{support:,}"), (name, p, r, f, support))
+                                  for name, p, r, f, support in rows)
 
     # ---- export ---------------------------------------------------------------------------
     def export_matrix(self, path):

@@ -18,17 +18,19 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 from core_model.review.stats import summarize
 from core_model.review.tables import budget_table
 
 from .plot_export import export_button, save_table, save_widget
+from .rows_model import RowsModel
 from .timeline_data import format_time
 
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
 GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"))
+MAX_BAR_TEXTS = 40
 TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout"]
 
 
@@ -45,16 +47,6 @@ def _plot(title: str) -> pg.PlotWidget:
         ax.setTextPen(pg.mkPen(AXIS))
     w.setMouseEnabled(x=False, y=False)
     return w
-
-
-class _SortItem(QTableWidgetItem):
-    """A table cell that sorts by its number (UserRole) when it has one."""
-
-    def __lt__(self, other) -> bool:
-        a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
-        if a is not None and b is not None:
-            return a < b
-        return self.text() < other.text()
 
 
 def _fit_axis(axis: pg.AxisItem, texts) -> None:
@@ -122,16 +114,23 @@ class StatsPanel(QWidget):
         ev.addWidget(self.ethogram, 1)
         ev.addWidget(self.legend)
 
-        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table_model = RowsModel(TABLE_COLUMNS, right_from=3, parent=self)
+        self.table = QTableView()
         self.table.setObjectName("budgetTable")
-        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.table.setModel(self.table_model)
+        self.table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        fm = QFontMetrics(self.font())
+        self.table.verticalHeader().setDefaultSectionSize(fm.height() + 6)
+        for col, sample in ((0, "video_000.mp4"), (1, "everybody"), (3, "1:00:00.0"), (4, "100.0 %"), (5, "bouts"),
+                            (6, "mean bout")):  # fixed widths: measuring every row of a big table takes long
+            header.resizeSection(col, fm.horizontalAdvance(sample) + 18)
 
         self.empty = QLabel("No labels yet: the time budgets appear as you label.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -214,7 +213,7 @@ class StatsPanel(QWidget):
                                     brushes=brushes, pen=pg.mkPen(None))
         plot.addItem(self.bars)
         top = float(secs.max()) or 1.0
-        for i, name in enumerate(names):
+        for i, name in enumerate(names[:MAX_BAR_TEXTS]):  # past that many bars, texts would not be readable
             bouts = int(totals[name]["bouts"])
             mean = secs[i] / bouts if bouts else 0.0
             text = pg.TextItem(f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''} · "
@@ -242,40 +241,31 @@ class StatsPanel(QWidget):
         ticks = list(enumerate(self._etho_rows))
         plot.getAxis("left").setTicks([ticks])
         _fit_axis(plot.getAxis("left"), self._etho_rows)
-        by_label: Dict[int, list] = {}
+        legend, brushes, used = [], {}, []
         for s in segments:
-            by_label.setdefault(s.label_id, []).append(s)
-        legend = []
-        for label_id, segs in by_label.items():
-            lab = labels.get(label_id)
-            color = lab.color if lab is not None else ACCENT
-            t0 = np.array([self.c.frame_time(s.start_frame) for s in segs])
-            t1 = np.array([self.c.frame_time(s.end_frame) for s in segs])
-            item = pg.BarGraphItem(x0=t0, width=np.maximum(t1 - t0, 1e-3), y=[row_of[row_key(s)] for s in segs],
-                                   height=0.75, brush=pg.mkBrush(color), pen=pg.mkPen(None))
+            if s.label_id not in brushes:
+                lab = labels.get(s.label_id)
+                color = lab.color if lab is not None else ACCENT
+                brushes[s.label_id] = pg.mkBrush(color)
+                used.append(f"<span style='color:{color}'>■</span>&nbsp;{lab.name if lab is not None else '?'}")
+        legend = used
+        if segments:  # one item for all bars (hundreds of labels stay fast)
+            t0 = self.c.frame_times([s.start_frame for s in segments])
+            t1 = self.c.frame_times([s.end_frame for s in segments])
+            item = pg.BarGraphItem(x0=t0, width=np.maximum(t1 - t0, 1e-3), y=[row_of[row_key(s)] for s in segments],
+                                   height=0.75, brushes=[brushes[s.label_id] for s in segments], pen=pg.mkPen(None))
             plot.addItem(item)
             self._etho_items.append(item)
-            name = lab.name if lab is not None else "?"
-            legend.append(f"<span style='color:{color}'>■</span>&nbsp;{name}")
         self.legend.setText("&nbsp;&nbsp; ".join(legend) if legend else
                             "<span style='color:#9aa0a6'>No labels on this video yet.</span>")
         plot.setXRange(0, max(self.c.video_duration(), 1.0), padding=0.01)
         plot.setYRange(-0.6, max(len(keys), 1) - 0.4, padding=0)
 
     def _fill_table(self, budgets) -> None:
-        self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(budgets))
-        for i, b in enumerate(budgets):
-            cells = [(b.video, b.video), (_person_text(b.person), b.person), (b.label, b.label),
-                     (format_time(b.seconds, 1), b.seconds), (f"{100 * b.share:.1f} %", b.share),
-                     (str(b.bouts), b.bouts), (f"{b.mean_bout:.1f} s", b.mean_bout)]
-            for j, (text, value) in enumerate(cells):
-                item = _SortItem(text)
-                if isinstance(value, (int, float)):
-                    item.setData(Qt.ItemDataRole.UserRole, value)
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(i, j, item)
-        self.table.setSortingEnabled(True)
+        self.table_model.set_rows(
+            ((b.video, _person_text(b.person), b.label, format_time(b.seconds, 1), f"{100 * b.share:.1f} %",
+              str(b.bouts), f"{b.mean_bout:.1f} s"), (b.video, b.person, b.label, b.seconds, b.share, b.bouts,
+                                                       b.mean_bout)) for b in budgets)
 
     # ---- export ---------------------------------------------------------------------------
     def export_chart(self, path):

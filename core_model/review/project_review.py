@@ -208,12 +208,22 @@ def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Bu
     """Time budgets per video, person and label of the project's labels (from the videos' real timestamps)."""
     labels = {lab.id: lab.name for lab in store.labels()}
     videos = {v.id: v for v in store.videos() if video_ids is None or v.id in video_ids}
-    ids = {v.rel_path: v.id for v in videos.values()}
-    segs = [(videos[s.video_id].rel_path, s.person, s.start_frame, s.end_frame, labels[s.label_id])
-            for s in store.segments() if s.video_id in videos]
+    times: Dict[str, np.ndarray] = {}  # per video: frame times, then the end of the video
+    for v in videos.values():
+        ts = store.timestamps(v.id)
+        times[v.rel_path] = np.append(ts, store.frame_time(v.id, len(ts)))
+    sql = "SELECT video_id, person, start_frame, end_frame, label_id FROM segments"
+    if video_ids is not None:
+        sql += f" WHERE video_id IN ({','.join(str(int(v)) for v in videos) or 'NULL'})"
+    segs = [(videos[vid].rel_path, person, start, end, labels[label_id])
+            for vid, person, start, end, label_id in store.conn.execute(sql) if vid in videos]
+
+    def frame_time(name: str, frame: int) -> float:
+        t = times[name]
+        return float(t[min(max(int(frame), 0), len(t) - 1)])
 
     def duration(name: str) -> float:
-        video = videos[ids[name]]
-        return store.frame_time(video.id, video.frame_count) - store.frame_time(video.id, 0)
+        t = times[name]
+        return float(t[-1] - t[0])
 
-    return time_budgets(segs, lambda name, frame: store.frame_time(ids[name], frame), duration)
+    return time_budgets(segs, frame_time, duration)

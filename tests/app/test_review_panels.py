@@ -6,6 +6,7 @@ import csv
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from core_model.analysis.results import AnalysisResult
 from core_model.analysis.segments import Segment
@@ -82,8 +83,8 @@ def test_agreement_panel_shows_the_figures_and_updates_after_an_edit(qtbot, revi
     # p_o = 0.9, p_e = (50*60 + 50*40) / 100^2 = 0.5 -> kappa = 0.8
     text = panel.figures.text()
     assert "90.0 %" in text and "0.80" in text and "100 labeled frames" in text
-    table = {panel.table.item(i, 0).text(): [panel.table.item(i, j).text() for j in range(1, 5)]
-             for i in range(panel.table.rowCount())}
+    model = panel.table_model
+    table = {model.text(i, 0): [model.text(i, j) for j in range(1, 5)] for i in range(model.rowCount())}
     assert table == {"sit": ["83.3 %", "100.0 %", "90.9 %", "50"], "stand": ["100.0 %", "80.0 %", "88.9 %", "50"]}
     assert panel.matrix.report is report and panel.matrix.cell_at(-5, -5) is None
 
@@ -130,14 +131,18 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     assert panel.bar_seconds() == pytest.approx([9.0, 5.0, 4.0])
     colors = {lab.name: lab.color for lab in project.store.labels()}
     assert [b.color().name() for b in panel.bars.opts["brushes"]] == [colors[n] for n in panel.bar_names()]
-    assert panel.table.rowCount() == 4  # (video, person, label): a/sit, a/stand, b/sit, b/wave
+    assert panel.table_model.rowCount() == 4  # (video, person, label): a/sit, a/stand, b/sit, b/wave
     panel.group_box.setCurrentIndex(1)  # per video
     assert panel.bar_names() == ["a.mp4", "b.mp4"] and len(panel.bars.opts["width"]) == 2
     panel.group_box.setCurrentIndex(0)
     panel.scope_box.setCurrentIndex(1)  # this video (a)
     assert panel.bar_names() == ["sit", "stand"]
-    # ethogram of video a: one row (everybody), one bar item per label used
-    assert panel.ethogram_rows() == ["everybody"] and len(panel._etho_items) == 2
+    model = panel.table_model  # sortable by value: longest first
+    panel.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    assert [model.index(i, 2).data() for i in range(2)] == ["sit", "stand"]
+    assert model.index(0, 3).data() == "0:05.0" and model.index(0, 4).data() == "50.0 %"
+    # ethogram of video a: one row (everybody), a bar per label segment
+    assert panel.ethogram_rows() == ["everybody"] and len(panel._etho_items[0].opts["x0"]) == 2
     assert "sit" in panel.legend.text() and "stand" in panel.legend.text()
     # a new label updates the chart after the debounce
     vid = session.current.project_id

@@ -1,0 +1,125 @@
+"""The studio's review panels over the 50-video / 20,000-segment project: one debounced rebuild after an edit.
+
+Builds the project and its analyses like ``benchmarks/review_speed.py``, opens it through the app's
+``ProjectController`` with a ``ReviewController`` and the three panels (offscreen), then times, as medians:
+  - queue rebuild + Review list refresh, current video and whole project;
+  - agreement rebuild + Agreement panel refresh (confusion matrix, per-class table), video and project;
+  - time budgets + Statistics panel refresh (bars, ethogram, table), video and project;
+  - one edit -> everything the visible panels show, rebuilt once (what a user waits for after a correction).
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/review_studio.py [--videos 50] [--segments 20000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from review_speed import fake_result  # noqa: E402
+
+from core_model.labels import load_class_names  # noqa: E402
+from core_model.project import ProjectStore  # noqa: E402
+from core_model.project.synthetic import make_project  # noqa: E402
+
+
+def median_ms(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--videos", type=int, default=50)
+    ap.add_argument("--segments", type=int, default=20000)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    from app.project_controller import ProjectController
+    from app.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
+    from app.state import Session
+    from app.widgets.agreement_panel import AgreementPanel
+    from app.widgets.review_queue import ReviewQueueWidget
+    from app.widgets.stats_panel import StatsPanel
+    from core_model.project import CreateSegment
+
+    app = QApplication.instance() or QApplication([])
+    names = load_class_names("ntu120")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.epam"
+        t0 = time.perf_counter()
+        make_project(path, videos=args.videos, segments=args.segments)
+        with ProjectStore.open(path) as store:
+            for i, video in enumerate(store.videos()):
+                folder = Path(tmp) / "results" / f"v{video.id}"
+                fake_result(video.frame_count, video.fps, names, i).save(folder)
+                store.set_analysis(video.id, folder, "bench.pt")
+        print(f"built the project and its analyses ({time.perf_counter() - t0:.0f} s)", flush=True)
+        project, session = ProjectController(), Session()
+        project.open_project(path)
+        c = ReviewController(project, session, lambda f: None)
+        panels = [ReviewQueueWidget(c), AgreementPanel(c), StatsPanel(c)]
+        for p in panels:
+            p.resize(360, 700)
+            p.show()
+        rec = project.store.videos()[0]
+        entry = session.add(Path(tmp) / rec.rel_path)
+        entry.project_id = rec.id
+        session.update(entry, frame_count=rec.frame_count, fps=rec.fps)
+        session.set_current(entry)
+        for kind in (QUEUE, AGREEMENT, STATS):
+            c.set_active(kind, True)
+        app.processEvents()
+
+        def timed(kind, fn):
+            def run():
+                c.invalidate(kind)
+                fn()
+                c.rebuild()
+                app.processEvents()
+            return median_ms(run, args.repeat)
+
+        print(f"{args.videos} videos, {args.segments} segments (medians of {args.repeat})", flush=True)
+        rows = []
+
+        def show(text, ms, n):
+            rows.append((text, ms, n))
+            print(f"  {text:34s} {ms:8.1f} ms   ({n} items)", flush=True)
+
+        for scope in ("video", "project"):
+            c.set_queue_scope(scope)
+            show(f"queue + list, {scope}", timed(QUEUE, lambda: None), len(c.queue))
+            c.set_agreement_scope(scope)
+            show(f"agreement + panel, {scope}", timed(AGREEMENT, lambda: None),
+                 c.agreement_report().frames if c.agreement_report() else 0)
+            c.set_stats_scope(scope)
+            show(f"budgets + charts + table, {scope}", timed(STATS, lambda: None), len(c.budgets))
+        label = project.store.labels()[0].id
+        frame = [0]
+
+        def edit():
+            frame[0] += 1
+            project.apply(CreateSegment(rec.id, 5, frame[0] * 10, frame[0] * 10 + 5, label))
+            c.rebuild()
+            app.processEvents()
+
+        edit_all = median_ms(edit, args.repeat)
+        print(f"  {'one edit -> all panels, project':34s} {edit_all:8.1f} ms   (debounced: once per burst of edits)")
+        project.close_project()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
