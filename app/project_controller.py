@@ -200,13 +200,14 @@ class ProjectController(QObject):
 
     # ---- edits ----------------------------------------------------------------------------
     def apply(self, edit) -> bool:
-        """Apply a core edit as one undo step; a refusal is one sentence in the status bar."""
+        """Apply a core edit as one undo step. Read-only: one sentence in the status bar; an edit the core
+        refuses (a label missing from the set, a write that failed): one sentence in a dialog."""
         if not self.writable():
             return False
         try:
             self.undo.do(edit)
         except EpamError as err:
-            self.message.emit(str(err))
+            self.error.emit(f"{edit.description} refused", str(err))
             return False
         finally:
             self.flush()

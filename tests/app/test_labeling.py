@@ -162,6 +162,14 @@ def test_lane_menu_deletes_and_accepts_a_prediction(qtbot, labeled):
     [(person, start, end, name, source)] = rows(store)
     assert (person, start, end, name, source) == (-1, 0, 60, "wave", "accepted")
     assert store.segments()[0].confidence == pytest.approx(0.6)
+    # a prediction whose class is not in the label set: refused with one sentence in a dialog
+    from core_model.project import AcceptPredictions
+
+    errors = []
+    w.project.error.connect(lambda title, msg: errors.append((title, msg)))
+    assert not w.project.apply(AcceptPredictions(store.videos()[0].id, [(-1, 0, 10, "juggle", 0.5, "m")]))
+    assert errors and "juggle" in errors[0][1] and "\n" not in errors[0][1]
+    assert len(rows(store)) == 1
 
 
 def test_read_only_project_says_so_and_refuses_edits(qtbot, window, tmp_path):
