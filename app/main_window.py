@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QMenu, QSplitter, QToolBar,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
 from .actions import LABEL_KEYS_HELP, MENUS, TOOLBAR, create_actions
