@@ -195,7 +195,7 @@ class LabelingController(QObject):
         if seg is None:
             self.message.emit(NO_TARGET)
             return
-        lane = self._lane(vid, seg.person)
+        lane = [s for s in self._lane(vid, seg.person) if (s.author or "") == (seg.author or "")]  # one coder's lane
         i = next(k for k, s in enumerate(lane) if s.id == seg.id)
         j = i + 1 if forward else i - 1
         if not 0 <= j < len(lane):

@@ -279,7 +279,14 @@ class LabelingUI(QObject):
         self.panel.set_segments(segments, store.segment_times)
         self.w.timeline.set_selected_segment(self.labeling.selected)
 
+    def _usage(self) -> dict:
+        store = self.project.store
+        if store is None:
+            return {}
+        return dict(store.conn.execute("SELECT label_id, count(*) FROM segments GROUP BY label_id").fetchall())
+
     def _on_segments(self, video_id: int) -> None:
+        self.panel.set_usage(self._usage())
         entry = self._entries_by_id.get(video_id) or self._entry_for(video_id)
         if entry is not None:
             self._update_coverage(entry)
@@ -289,11 +296,7 @@ class LabelingUI(QObject):
     def _on_labels(self) -> None:
         store = self.project.store
         labels = store.labels() if store is not None else []
-        usage = {}
-        if store is not None:
-            for row in store.conn.execute("SELECT label_id, count(*) FROM segments GROUP BY label_id"):
-                usage[row[0]] = row[1]
-        self.panel.set_labels(labels, usage)
+        self.panel.set_labels(labels, self._usage())
         self._rebuild_label_actions(labels)
         self.show_labels()
 

@@ -337,6 +337,15 @@ class LabelsPanel(QWidget):
         self._fill_combo(self.label_filter, [(lab.name, lab.id) for lab in self.labels], swatches=True)
         self.model.set_data(self.model.rows, {lab.id: lab for lab in self.labels}, self.model.times)
 
+    def set_usage(self, usage: dict) -> None:
+        """Update only the "Used" column (label id -> segments in the project)."""
+        self._filling = True
+        for r, lab in enumerate(self.labels):
+            item = self.label_table.item(r, 2)
+            if item is not None:
+                item.setText(str(usage.get(lab.id, 0)))
+        self._filling = False
+
     def set_segments(self, segments: Sequence, times: Optional[Callable] = None) -> None:
         selected = self.selected_segment_id()
         self.model.set_data(segments, {lab.id: lab for lab in self.labels}, times)

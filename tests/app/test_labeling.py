@@ -224,6 +224,7 @@ def test_labels_panel_edits_the_label_set_and_segments(qtbot, labeled):
     w.labeling.create(-1, 0, 10, clap.id)
     w.labeling.create(4, 20, 30, store.label_by_name("walk").id)
     assert panel.model.rowCount() == 2
+    assert panel.label_table.item(3, 2).text() == "1"  # use counts follow the edits
     panel.person_filter.setCurrentIndex(panel.person_filter.findData(4))
     assert [store.segment(i).person for i in panel.visible_segment_ids()] == [4]
     panel.person_filter.setCurrentIndex(0)
