@@ -215,15 +215,15 @@ class ProjectController(QObject):
 
     def undo_step(self) -> None:
         if self.writable() and self.undo is not None:
-            if not self.undo.stack.canUndo():
-                self.message.emit("Nothing to undo.")
+            stack = self.undo.stack
+            self.message.emit(f"Undone: {stack.undoText()}." if stack.canUndo() else "Nothing to undo.")
             self.undo.undo()
             self.flush()
 
     def redo_step(self) -> None:
         if self.writable() and self.undo is not None:
-            if not self.undo.stack.canRedo():
-                self.message.emit("Nothing to redo.")
+            stack = self.undo.stack
+            self.message.emit(f"Redone: {stack.redoText()}." if stack.canRedo() else "Nothing to redo.")
             self.undo.redo()
             self.flush()
 
