@@ -1,8 +1,9 @@
-"""Wires review, agreement and statistics into the main window: three docks and the queue's keys.
+"""Wires review, agreement and statistics into the main window: two docks and the queue's keys.
 
-The main window creates one ``ReviewUI`` after the labeling UI; it adds the Review, Agreement and Statistics
-docks (tabbed with the Labels dock), connects the ``review_next`` / ``review_previous`` actions of the keymap
-(``]`` / ``[``) and lists the docks in the Review menu. Figures of a hidden dock are not computed.
+The main window creates one ``ReviewUI`` after the labeling UI; it adds two docks tabbed with the Labels dock:
+Review (the queue) and Figures (the Agreement and Statistics panels, as tabs or one above the other), connects
+the ``review_next`` / ``review_previous`` actions of the keymap (``]`` / ``[``) and lists the docks in the Review
+menu. Figures that are not on screen are not computed.
 """
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from PySide6.QtCore import QObject, Qt
 
 from .review_controller import AGREEMENT, QUEUE, STATS, ReviewController
 from .widgets.agreement_panel import AgreementPanel
+from .widgets.review_figures import ReviewFigures
 from .widgets.review_queue import ReviewQueueWidget
 from .widgets.stats_panel import StatsPanel
+
+FIGURES = "figures"
 
 
 class ReviewUI(QObject):
@@ -23,15 +27,16 @@ class ReviewUI(QObject):
         self.queue = ReviewQueueWidget(c)
         self.agreement = AgreementPanel(c)
         self.stats = StatsPanel(c)
+        self.figures = ReviewFigures(self.agreement, self.stats)
         area = Qt.DockWidgetArea.RightDockWidgetArea
-        self.docks = {QUEUE: w._dock("Review", self.queue, area), AGREEMENT: w._dock("Agreement", self.agreement, area),
-                      STATS: w._dock("Statistics", self.stats, area)}
+        self.docks = {QUEUE: w._dock("Review", self.queue, area), FIGURES: w._dock("Figures", self.figures, area)}
         anchor = getattr(w, "labels_dock", None) or getattr(w, "inspector_dock", None)
         for dock in self.docks.values():
             if anchor is not None:
                 w.tabifyDockWidget(anchor, dock)
-        for kind in (AGREEMENT, STATS):  # the queue is always kept (its keys work with the dock hidden)
-            self.docks[kind].visibilityChanged.connect(lambda on, k=kind: c.set_active(k, on))
+        self._figures_visible = False
+        self.docks[FIGURES].visibilityChanged.connect(self._on_figures_visible)
+        self.figures.changed.connect(self._update_active)
         if getattr(w, "inspector_dock", None) is not None:
             w.inspector_dock.raise_()
 
@@ -50,6 +55,22 @@ class ReviewUI(QObject):
         c.message.connect(lambda text: w.status.showMessage(text, 10000))
         w.controller.opened.connect(lambda entry, _info: c.video_opened(entry))
         w.frameDisplayed.connect(self._on_frame)
+
+    def _on_figures_visible(self, on: bool) -> None:
+        self._figures_visible = bool(on)
+        self._update_active()
+
+    def _update_active(self) -> None:
+        """Only the figures on screen are computed (the queue always is: its keys work with the dock hidden)."""
+        shown = self.figures.shown()
+        self.controller.set_active(AGREEMENT, self._figures_visible and shown["agreement"])
+        self.controller.set_active(STATS, self._figures_visible and shown["stats"])
+
+    def show_figures(self, page: str = "agreement") -> None:
+        dock = self.docks[FIGURES]
+        dock.show()
+        dock.raise_()
+        self.figures.show_page(page)
 
     def _seek(self, frame: int) -> None:
         self.w.playback.pause()

@@ -4,7 +4,8 @@ Builds a *synthetic* project (nothing here is a real prediction): a 30-second vi
 made-up per-person model output (mostly right, with stream disagreements, flicker and unsure windows written in)
 and the labels of two coders (ann labels both people, bob labels person 1 for a human-human comparison). Then it
 opens the project in the studio, arranges the docks so the queue, the agreement panel and the time-budget chart
-show together, steps to the first review item and saves a picture of the window.
+show together (Review beside the Videos list, the Figures dock with its two panels one above the other), steps to
+the first review item and saves a picture of the window.
 
 Run (a real window: ``xvfb-run -a -s "-screen 0 1440x900x24" ...``, or offscreen with QT_QPA_PLATFORM=offscreen):
     .venv/bin/python scripts/review_screenshot.py --out docs/screenshots/studio_review.png [--keep DIR]
@@ -126,23 +127,22 @@ def main(argv=None) -> int:
     window = create_window(args.size)
     window.open_project(project)
     ui = window.review_ui
-    left = Qt.DockWidgetArea.LeftDockWidgetArea
-    window.addDockWidget(left, ui.docks["queue"])
-    window.tabifyDockWidget(window.videos_dock, ui.docks["queue"])
-    right = Qt.DockWidgetArea.RightDockWidgetArea
-    window.inspector_dock.hide()  # the right side holds the agreement panel over the statistics
-    window.labels_dock.hide()
-    for kind in ("agreement", "stats"):
-        window.removeDockWidget(ui.docks[kind])
-        window.addDockWidget(right, ui.docks[kind], Qt.Orientation.Vertical)
-    for dock in ui.docks.values():
-        dock.show()
-        dock.raise_()
-    window.resizeDocks([ui.docks["queue"], ui.docks["agreement"]], [340, 400], Qt.Orientation.Horizontal)
-    window.resizeDocks([ui.docks["agreement"], ui.docks["stats"]], [480, 420], Qt.Orientation.Vertical)
-    ui.stats.split.setSizes([250, 150, 0])
-    ui.agreement.scope_box.setCurrentIndex(1)
-    ui.stats.group_box.setCurrentIndex(0)
+
+    def arrange() -> None:
+        """Review on the left (tabbed with Videos), the Figures dock on the right with both panels shown (⇕)."""
+        window.removeDockWidget(ui.docks["queue"])
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, ui.docks["queue"])
+        window.tabifyDockWidget(window.videos_dock, ui.docks["queue"])
+        for dock in ui.docks.values():
+            dock.show()
+            dock.raise_()
+        ui.figures.set_stacked(True)
+        window.resizeDocks([ui.docks["queue"], ui.docks["figures"]], [340, 420], Qt.Orientation.Horizontal)
+        ui.figures.split.setSizes([520, 480])
+        ui.stats.split.setSizes([250, 150, 0])
+        ui.agreement.scope_box.setCurrentIndex(1)
+        ui.stats.group_box.setCurrentIndex(0)
+
     out = Path(args.out)
     state = {"tries": 0}
 
@@ -155,6 +155,7 @@ def main(argv=None) -> int:
             return
         if state["tries"] < 1000 and not state.get("stepped"):
             state["stepped"] = True
+            arrange()
             ui.step(1)
             QTimer.singleShot(1500, shoot)
             return

@@ -118,8 +118,9 @@ class ConfusionMatrixView(QWidget):
         conf = r.confusion.astype(np.float64)
         rows = conf.sum(axis=1, keepdims=True)
         share = np.divide(conf, rows, out=np.zeros_like(conf), where=rows > 0)
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.0, min(self.font().pointSizeF(), side * 0.33)))
+        small = QFont(self.font())  # the largest count fits its cell
+        widest = QFontMetrics(small).horizontalAdvance(str(int(conf.max())) if conf.size else "0")
+        small.setPointSizeF(max(6.0, small.pointSizeF() * min(1.0, (side - 7) / max(widest, 1))))
         sfm = QFontMetrics(small)
         p.setPen(QColor("#8b97a8"))  # axis titles
         p.drawText(QRectF(left, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.other} →")
@@ -154,7 +155,7 @@ class ConfusionMatrixView(QWidget):
             colors = cells_rgb(conf, share)
             for i, j in zip(*np.nonzero(conf)):
                 text = str(int(conf[i, j]))
-                if sfm.horizontalAdvance(text) < side - 4:
+                if sfm.horizontalAdvance(text) <= side - 3:
                     lum = (0.2126 * colors[i, j, 0] + 0.7152 * colors[i, j, 1] + 0.0722 * colors[i, j, 2]) / 255
                     p.setPen(QColor("#111111") if lum > 0.5 else QColor("#e8ecf1"))
                     p.drawText(QRectF(left + j * side, top + i * side, side, side), Qt.AlignmentFlag.AlignCenter, text)

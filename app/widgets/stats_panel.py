@@ -216,12 +216,14 @@ class StatsPanel(QWidget):
         for i, name in enumerate(names[:MAX_BAR_TEXTS]):  # past that many bars, texts would not be readable
             bouts = int(totals[name]["bouts"])
             mean = secs[i] / bouts if bouts else 0.0
-            text = pg.TextItem(f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''} · "
-                               f"⌀ {mean:.1f} s", color="#d8dee9", anchor=(0, 0.5))
+            text = pg.TextItem(f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''}",
+                               color="#d8dee9", anchor=(0, 0.5))
+            text.setToolTip(f"{name}: {format_time(secs[i], 1)} in {bouts} bout{'s' if bouts != 1 else ''}, "
+                            f"mean bout {mean:.1f} s")
             text.setPos(secs[i] + top * 0.02, i)
             plot.addItem(text)
             self._bar_texts.append(text)
-        plot.setXRange(0, top * 2.3, padding=0)
+        plot.setXRange(0, top * 1.9, padding=0)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
 
     def _draw_ethogram(self) -> None:

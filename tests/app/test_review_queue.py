@@ -133,3 +133,23 @@ def test_project_queue_opens_the_other_video(qtbot, reviewing, tmp_path):
     qtbot.waitUntil(lambda: w.session.current is first and w.view.shown_frame == item.frame, timeout=10000)
     assert w.session.person == item.person
     assert (w.labeling.mark_in, w.labeling.mark_out) == (item.start_frame, item.end_frame - 1)
+
+
+def test_figures_dock_computes_only_what_is_shown(qtbot, reviewing):
+    w = reviewing
+    ui, c = w.review_ui, w.review_ui.controller
+    assert ui.docks["queue"].windowTitle() == "Review" and ui.docks["figures"].windowTitle() == "Figures"
+    ui.show_figures("stats")
+    qtbot.waitUntil(lambda: c.active["stats"], timeout=3000)
+    assert not c.active["agreement"] and ui.stats.bar_names() == []  # no labels yet
+    ui.figures.set_stacked(True)  # both panels, one above the other
+    assert c.active["agreement"] and c.active["stats"] and ui.agreement.isVisible() and ui.stats.isVisible()
+    ui.figures.set_stacked(False)
+    assert ui.figures.tabs.count() == 2 and ui.figures.tabs.currentIndex() == 1
+    assert c.active["stats"] and not c.active["agreement"]
+    ui.docks["queue"].raise_()  # the Figures dock hidden behind another tab: nothing computed
+    qtbot.waitUntil(lambda: not c.active["stats"], timeout=3000)
+    # the Review menu lists the keys and both docks
+    menu = next(a.menu() for a in w.menuBar().actions() if a.menu() and a.menu().title() == "&Review")
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:2] == ["&Next review item", "&Previous review item"] and "Figures" in texts and "Review" in texts
