@@ -5,7 +5,12 @@ poses, and puts the poses in a fresh pose cache before every run, so each run is
 poses are cached and whose result is not. Each run is a separate ``epam analyze`` process; its peak
 RSS comes from the kernel (``wait4`` rusage). Prints each run and the medians.
 
-Usage: python benchmarks/analysis_memory.py [--runs 3] [--work DIR] [--people 2] [--env NAME=VALUE ...]
+With ``--baseline TREE`` (another checkout, e.g. ``git worktree`` or ``git archive`` of an older commit)
+the runs alternate between that tree and this one, so both see the same machine load, and both
+medians are printed.
+
+Usage: python benchmarks/analysis_memory.py [--runs 3] [--work DIR] [--people 2] [--baseline TREE]
+                                             [--env NAME=VALUE ...]
 """
 from __future__ import annotations
 
@@ -42,26 +47,32 @@ def prepare(work: Path, people: int) -> Path:
     return video
 
 
-def seed_pose_cache(cache: Path, video: Path) -> None:
-    """Put the video's poses where ``epam analyze`` (default --max-people) looks them up."""
-    from core_model.pose import cache as pose_cache
-    from core_model.pose.extract import _settings
-    from core_model.pose.format import Poses
+_SEED = """
+import sys
+from core_model.pose import cache
+from core_model.pose.extract import _settings
+from core_model.pose.format import Poses
+cache.store(sys.argv[1], _settings(4, "mediapipe"), Poses.load(sys.argv[2]))
+"""
 
-    os.environ["EPAM_CACHE_DIR"] = str(cache)
-    pose_cache.store(video, _settings(4, "mediapipe"), Poses.load(video.with_suffix(".poses.npz")))
+
+def seed_pose_cache(cache: Path, video: Path, root: Path) -> None:
+    """Put the video's poses where ``epam analyze`` (default --max-people) of the tree ``root`` looks them up."""
+    env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", _SEED, str(video), str(video.with_suffix(".poses.npz"))], env=env,
+                   cwd=root, check=True)
 
 
-def run_once(video: Path, extra_env: dict) -> tuple:
-    """(peak RSS MiB, wall seconds) of one ``epam analyze`` process."""
+def run_once(video: Path, extra_env: dict, root: Path = ROOT) -> tuple:
+    """(peak RSS MiB, wall seconds) of one ``epam analyze`` process running the code in ``root``."""
     cache = Path(tempfile.mkdtemp(prefix="epam-mem-cache-"))
     out = Path(tempfile.mkdtemp(prefix="epam-mem-out-"))
     try:
-        seed_pose_cache(cache, video)
-        env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT), **extra_env}
+        seed_pose_cache(cache, video, root)
+        env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(root), **extra_env}
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "core_model.cli", "analyze", str(video), "-o", str(out)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         err = proc.stderr.read().decode(errors="replace")
@@ -79,6 +90,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--people", type=int, default=2)
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "epam-bench-memory"))
+    parser.add_argument("--baseline", metavar="TREE", help="another checkout to alternate with")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the analysed process (experiments)")
     args = parser.parse_args()
@@ -86,14 +98,17 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     video = prepare(work, args.people)
     extra = dict(item.split("=", 1) for item in args.env)
-    peaks, walls = [], []
+    trees = [("this tree", ROOT)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
+    figures = {name: ([], []) for name, _ in trees}
     for i in range(args.runs):
-        peak, wall = run_once(video, extra)
-        peaks.append(peak)
-        walls.append(wall)
-        print(f"run {i + 1}: peak RSS {peak:7.1f} MiB, wall {wall:6.1f} s", flush=True)
-    print(f"median over {args.runs} runs: peak RSS {statistics.median(peaks):.1f} MiB, "
-          f"wall {statistics.median(walls):.1f} s ({SIZE[0]}x{SIZE[1]}, {SECONDS} s, poses cached)")
+        for name, root in trees if i % 2 == 0 else trees[::-1]:
+            peak, wall = run_once(video, extra, root)
+            figures[name][0].append(peak)
+            figures[name][1].append(wall)
+            print(f"run {i + 1} {name}: peak RSS {peak:7.1f} MiB, wall {wall:6.1f} s", flush=True)
+    for name, (peaks, walls) in figures.items():
+        print(f"{name}: median over {args.runs} runs: peak RSS {statistics.median(peaks):.1f} MiB, "
+              f"wall {statistics.median(walls):.1f} s ({SIZE[0]}x{SIZE[1]}, {SECONDS} s, poses cached)")
     return 0
 
 

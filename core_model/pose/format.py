@@ -90,6 +90,13 @@ class Poses:
         if sc.size and not np.isfinite(sc).all():
             raise PoseError(f"The poses have {int((~np.isfinite(sc)).sum())} keypoint scores that are not "
                             "numbers (NaN or infinity).")
+        h, w = self.img_shape
+        if h > 0 and w > 0 and kp.size:
+            seen = kp[sc > 0]
+            far = (seen[:, 0] < -w) | (seen[:, 0] > 2 * w) | (seen[:, 1] < -h) | (seen[:, 1] > 2 * h)
+            if far.any():
+                raise PoseError(f"The poses have {int(far.sum())} keypoints more than a frame's size outside the "
+                                f"{w}x{h} image: they do not belong to this video's frames.")
         if not (np.isfinite(self.fps) and self.fps >= 0):
             raise PoseError(f"The poses have an invalid frame rate ({self.fps}).")
         if self.timestamps.size and not np.isfinite(self.timestamps).all():

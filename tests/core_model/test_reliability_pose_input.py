@@ -188,3 +188,12 @@ def test_pose_files_with_bad_numbers_are_refused_or_clipped(tmp_path):
     score = np.full((1, 3, 17), 1e6, np.float32)
     poses = Poses.load(_pose_file(tmp_path, score=score))
     assert poses.keypoint_score.max() == 1.0 and "clipped" in poses.meta["note"]
+
+
+def test_keypoints_far_outside_the_image_are_refused(tmp_path):
+    kp = np.full((1, 3, 17, 2), 5.0, np.float32)
+    kp[0, 1, 3] = (5e5, 5.0)  # would make a crop box of a million pixels a side
+    with pytest.raises(PoseError, match="outside the 10x10 image"):
+        Poses.load(_pose_file(tmp_path, kp))
+    kp[0, 1, 3] = (-8.0, 15.0)  # a little outside the frame is fine (a limb cut by the border)
+    assert Poses.load(_pose_file(tmp_path, kp)).num_frames == 3
