@@ -126,6 +126,7 @@ class LabelingUI(QObject):
                                         "videos opened now are not saved anywhere.")
             self.panel.set_labels([])
             self.panel.set_segments([])
+            self._rebuild_label_actions([])
             w.timeline.set_labels([], [])
             self.project_status.setText("")
             self.project_status.setToolTip("")
@@ -305,6 +306,16 @@ class LabelingUI(QObject):
             self.w.removeAction(action)
             action.deleteLater()
         self._label_actions = []
+        used = {lab.key for lab in labels if lab.key}
+        for digit in "1234567890":  # a digit no label has: say why nothing happens (overlays moved to Alt)
+            if digit in used:
+                continue
+            action = QAction(f"Key {digit}", self.w)
+            action.setShortcut(QKeySequence(digit))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _=False, d=digit: self._free_digit(d))
+            self.w.addAction(action)
+            self._label_actions.append(action)
         for lab in labels:
             if not lab.key:
                 continue
@@ -317,8 +328,16 @@ class LabelingUI(QObject):
             self.w.addAction(action)
             self._label_actions.append(action)
 
+    def _free_digit(self, digit: str) -> None:
+        if not self.project.is_open:
+            self._status(f"Key {digit} applies a label: open or create a project first (File ▸ New project…); "
+                         "overlays are on Alt+1 … Alt+5.")
+        else:
+            self._status(f"No label has the key {digit}: assign it in the Labels panel (Key…).")
+
     def label_actions(self) -> List[QAction]:
-        return list(self._label_actions)
+        """The label-key actions (for F1): one per label with a key."""
+        return [a for a in self._label_actions if a.objectName().startswith("label_key_")]
 
     def _on_selection(self, seg_id) -> None:
         self.w.timeline.set_selected_segment(seg_id)

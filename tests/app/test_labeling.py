@@ -329,3 +329,12 @@ def test_many_running_jobs_never_widen_the_window(qtbot, window):
     release.set()
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=5000)
     assert not panel.isVisible()
+
+
+def test_a_digit_without_a_project_or_label_says_why(qtbot, window, barcode_video):
+    open_and_wait(qtbot, window, barcode_video)
+    window.view.setFocus()
+    crop = window.overlays["crop_box"].enabled
+    qtbot.keyClick(window.view, Qt.Key.Key_2)
+    assert "open or create a project" in window.status.currentMessage()
+    assert window.overlays["crop_box"].enabled == crop  # digits no longer toggle overlays
