@@ -145,7 +145,8 @@ class LabelingController(QObject):
         self.select(seg.id)
 
     def create(self, person: int, start: int, end: int, label_id: Optional[int] = None) -> None:
-        """A segment drawn with the mouse (label: ``label_id``, else the last label used, else the first)."""
+        """A segment drawn with the mouse (label: ``label_id`` — the one chosen in the Labels panel —, else the
+        last label used, else the first)."""
         vid = self.video_id()
         if vid is None:
             return

@@ -69,7 +69,7 @@ class LabelingUI(QObject):
         t = w.timeline
         t.personPicked.connect(lambda p: w.session.set_person(None if p == EVERYBODY else p))
         t.segmentClicked.connect(lab.select)
-        t.segmentDrawn.connect(lambda person, s, e: lab.create(person, s, e))
+        t.segmentDrawn.connect(lambda person, s, e: lab.create(person, s, e, panel.selected_label_id()))
         t.boundsDragged.connect(lab.set_bounds)
         t.contextRequested.connect(self.show_lane_menu)
 

@@ -135,6 +135,11 @@ def test_label_by_mouse_drag_and_edge_drag_is_one_undo_step(qtbot, labeled):
     assert moved.end_frame - moved.start_frame == end - start and abs(moved.start_frame - (start + 10)) <= 1
     key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert rows(store) == [(-1, start, end, "walk", "user")]
+    # the label chosen in the Labels panel is the one a drag draws
+    w.labels_panel.label_table.selectRow(2)
+    drag(tl, tl.band_pos(50, -1), tl.band_pos(58, -1))
+    assert rows(store)[-1][3] == "wave"
+    key(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     # a click on the label selects it; a click on an empty lane clears the selection
     w.labeling.select(None)
     QTest.mouseClick(tl.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
