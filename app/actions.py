@@ -49,6 +49,10 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "close_project": ("Close project", "", (), "Close the project (every edit is already saved)", False),
     "import_labels": ("&Import labels…", "", (), "Import segments from a CSV or JSON file (all or nothing)", False),
     "export_labels": ("&Export labels…", "", (), "Export the project's segments to CSV or JSON", False),
+    "export_set": ("&Export fine-tuning set…", "", (),
+                   "Export the project's labeled segments as clips and poses to train on (epam export)", False),
+    "finetune": ("&Fine-tune…", "", (), "Train EPAM-Net on a fine-tuning set, then use the model and see what changed",
+                 False),
     "quit": ("&Quit", "", ("Ctrl+Q",), "Quit EPAM Studio", False),
     # jobs
     "extract": ("&Extract pose", "extract", ("Ctrl+E",), "Extract poses of the current video", False),
@@ -93,6 +97,7 @@ MENUS: Dict[str, List[str]] = {
                "edit_note", None, "accept", "accept_range", None, "next_segment", "previous_segment", "person_up",
                "person_down"],
     "&Review": ["review_next", "review_previous"],
+    "&Project": ["export_set", "finetune"],
     "&Video": ["play", "step_back", "step_forward", "jump_back", "jump_forward", "first_frame", "last_frame", None,
                "faster", "slower", "normal_speed"],
     "&View": ["fit", "zoom_in", "zoom_out", None, "pose_only", "overlay_skeleton", "overlay_crop_box",

@@ -18,6 +18,7 @@ from .dialogs.settings_dialog import SettingsDialog
 from .dialogs.shortcuts import ShortcutsDialog
 from .labeling_ui import LabelingUI
 from .review_ui import ReviewUI
+from .train_export_ui import TrainExportUI
 from .overlays.context import FrameContext, person_at
 from .overlays.stack import OverlayStack
 from .playback import SPEEDS, FrameDecoder, PlaybackController
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         c.error.connect(self.show_error)
         self.labeling_ui.connect()
         self.review_ui = ReviewUI(self)
+        self.train_export_ui = TrainExportUI(self)
 
     # public commands -----------------------------------------------------------------------
     def open_dialog(self) -> None:
