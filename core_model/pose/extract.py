@@ -118,7 +118,7 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     if note:
         meta["delegate_note"] = note
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
-                         max_gap_seconds=MAX_GAP_SECONDS, meta=meta)
+                         max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles")
     if use_cache:
         cache.store(path, settings, poses)
     return poses

@@ -40,7 +40,7 @@ REDETECT_INTERVAL = 8
 LOST_REDETECT_GAP = 3
 #: a detection whose ROI centre lies within this fraction of a followed person's ROI side, with a side
 #: between 1/SAME_SIZE and SAME_SIZE times its side, is that person (a small person behind a large one is not)
-SAME_CENTRE, SAME_SIZE = 0.3, 1.6
+SAME_CENTRE, SAME_SIZE = 0.12, 1.6
 #: a lost person found again by the landmark model on its predicted ROI must have about the size it had
 AGAIN_SIZE = 1.3
 #: two skeletons whose boxes overlap this much (intersection over the smaller) are one person when their
@@ -53,6 +53,8 @@ WHOLE_SLACK = 0.15
 #: a person lost by the landmark model is looked for around its last ROI (the detector on a crop this
 #: many ROI sides wide, at least LOCAL_MIN pixels) for up to LOST_FRAMES frames
 LOCAL_CROP, LOCAL_MIN, LOST_FRAMES = 1.2, 96, 25
+#: the velocity of a followed person is their ROI centre's mean motion over this many frames
+VELOCITY_FRAMES = 10
 #: a ROI must keep at least this many joints with a score >= CONFIDENT to be followed
 MIN_JOINTS, CONFIDENT = 4, 0.5
 MIN_DETECTION = 0.5
@@ -71,7 +73,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
     return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "detect": detect,
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
-            "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK,
+            "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK,
             "min_joints": [MIN_JOINTS, CONFIDENT]}
 
 
@@ -98,6 +100,9 @@ class _Followed:
     detection: Detection
     quality: float
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    previous: Optional[Roi] = None  # the ROI it was followed from (None: found in this frame)
+    centres: tuple = ()  # ROI centres of the last VELOCITY_FRAMES frames (velocity over a window: a ROI
+    # sliding onto somebody passing in front for a frame or two does not make a fast walker)
 
 
 class TiledPoseExtractor:
@@ -230,8 +235,11 @@ class TiledPoseExtractor:
         tracked = []
         for old, new in zip(self._followed, results):
             if new is not None:
-                moved = np.array([new.roi.cx - old.roi.cx, new.roi.cy - old.roi.cy])
-                new.velocity = 0.5 * old.velocity + 0.5 * moved
+                new.centres = (old.centres or ((old.roi.cx, old.roi.cy),))[-(VELOCITY_FRAMES - 1):] + \
+                    ((new.roi.cx, new.roi.cy),)
+                path = np.asarray(new.centres)
+                new.velocity = (path[-1] - path[0]) / (len(path) - 1)
+                new.previous = old.roi
                 tracked.append(new)
         lost_now = [_Lost(f.roi, LOST_FRAMES, f.velocity) for f, r in zip(self._followed, results) if r is None]
         self._lost_people = [_Lost(p.roi, p.frames_left - 1, p.velocity, p.since + 1)
@@ -239,8 +247,13 @@ class TiledPoseExtractor:
         self._lost_people += [_Lost(p.roi, p.frames_left, p.velocity, 1) for p in lost_now]
         if self._lost_people and len(tracked) < self.max_people:
             tracked += self._look_again(frame_rgb, tracked)
-        tracked = _without_duplicates(tracked)
-        lost = bool(lost_now)
+        kept = _without_duplicates(tracked)
+        # somebody whose ROI slid onto another person (hidden behind them) is lost, not gone: look for them
+        hidden = [_Lost(f.previous, LOST_FRAMES, f.velocity, 1) for f in tracked
+                  if f.previous is not None and not any(f is k for k in kept)]
+        self._lost_people += hidden
+        tracked = kept
+        lost = bool(lost_now or hidden)
         if self._detection_due():
             self._since_detection, self._first = 0, False
             new = self._new_people(self._detect(frame_rgb), tracked)

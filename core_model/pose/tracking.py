@@ -82,9 +82,12 @@ class PoseTracker:
     """
 
     def __init__(self, *, max_gap: int = 25, max_cost: float = 0.5, gap_growth: float = 0.1,
-                 min_scale: float = 8.0) -> None:
+                 min_scale: float = 8.0, crowd: bool = False) -> None:
         self.max_gap, self.max_cost, self.gap_growth = int(max_gap), float(max_cost), float(gap_growth)
         self.min_scale = float(min_scale)
+        #: crowd mode (tiles): left/right-swapped fits of one person match, and a track seen in the previous
+        #: frame is preferred over one lost for a while (people crossing: see crowd_cost)
+        self.crowd = bool(crowd)
         self._tracks: List[_Track] = []
         self._next_id = 0
 
@@ -106,7 +109,9 @@ class PoseTracker:
                 cost = pose_distance(predicted, track.score, keypoints[di], scores[di]) / scale
                 if gap > 2:  # a constant velocity extrapolated over a long gap may overshoot: or where last seen
                     cost = min(cost, pose_distance(track.keypoint, track.score, keypoints[di], scores[di]) / scale)
-                if cost <= limit:
+                if self.crowd:
+                    cost = crowd_cost(cost, track, predicted, keypoints[di], scores[di], scale, gap)
+                if cost <= limit + (CROWD_GAP_PENALTY * (gap - 1) if self.crowd else 0.0):
                     pairs.append((cost, ti, di))
         used_tracks, used_dets = set(), set()
         for cost, ti, di in sorted(pairs):
@@ -124,16 +129,35 @@ class PoseTracker:
         return ids
 
 
+#: crowd mode: added to a match's cost per frame the track was not seen (in body sizes)
+CROWD_GAP_PENALTY = 0.03
+
+
+def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np.ndarray, score: np.ndarray,
+               scale: float, gap: int) -> float:
+    """The match cost in crowd mode: the smaller of the cost and that of the left/right-swapped pose (small
+    people are sometimes fitted facing the other way), plus :data:`CROWD_GAP_PENALTY` per missed frame (when
+    two people cross and one is hidden, the one seen just before keeps the visible body)."""
+    from .coco import COCO17_FLIP_INDEX
+
+    if keypoint.shape[0] == len(COCO17_FLIP_INDEX):
+        flipped = pose_distance(predicted, track.score, keypoint[COCO17_FLIP_INDEX], score[COCO17_FLIP_INDEX])
+        cost = min(cost, flipped / scale)
+    return cost + CROWD_GAP_PENALTY * (gap - 1)
+
+
 def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.ndarray,
                  img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0,
-                 num_joints: int = 17, meta: Optional[dict] = None) -> Poses:
+                 num_joints: int = 17, meta: Optional[dict] = None, crowd: bool = False) -> Poses:
     """Track per-frame detections (``None`` or ``(keypoints, scores)`` per frame) into :class:`Poses`.
 
-    Rows are ordered by first appearance; ``track_ids`` are 0, 1, 2, ... in that order.
+    Rows are ordered by first appearance; ``track_ids`` are 0, 1, 2, ... in that order. ``crowd``: see
+    :class:`PoseTracker` (used with tile detection, where people are small and many; body sizes then
+    are not floored at 5 % of the frame diagonal).
     """
     diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
     tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * (fps if fps > 0 else 25.0)))),
-                          min_scale=max(8.0, 0.05 * diagonal))
+                          min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd)
     per_track: Dict[int, List[Tuple[int, np.ndarray, np.ndarray]]] = {}
     for t, det in enumerate(frames):
         if det is None or len(det[0]) == 0:

@@ -225,10 +225,15 @@ class CrowdScore:
     false_positives: int
     found: np.ndarray  # (T, P) bool: person p found in frame t
     counted: np.ndarray  # (T, P) bool: person p visible enough to count in frame t
+    rows: np.ndarray  # (T, P) int: the pose row matched to person p in frame t, -1 if none
 
     def recall_of(self, person: int) -> float:
         n = int(self.counted[:, person].sum())
         return float((self.found & self.counted)[:, person].sum() / n) if n else 1.0
+
+    def rows_of(self, person: int, frames: range) -> set:
+        """Pose rows (tracks) matched to ``person`` in ``frames``."""
+        return {int(r) for r in self.rows[list(frames), person] if r >= 0}
 
 
 def _lies_on(points: np.ndarray, box: np.ndarray, margin: float = 0.15) -> float:
@@ -252,14 +257,16 @@ def score_poses(truth: CrowdTruth, keypoint: np.ndarray, score: np.ndarray, *, c
     """
     T, P = truth.boxes.shape[:2]
     found = np.zeros((T, P), bool)
+    rows = np.full((T, P), -1, np.int64)
     counted = truth.visible >= min_visible
     duplicates = false_positives = 0
     for t in range(min(T, keypoint.shape[1])):
-        skeletons = []
+        skeletons, owners = [], []
         for m in range(keypoint.shape[0]):
             ok = score[m, t] >= confident
             if ok.sum() >= min_joints:
                 skeletons.append(keypoint[m, t][ok])
+                owners.append(m)
         pairs = []
         on = np.zeros((len(skeletons), P), bool)
         for s, pts in enumerate(skeletons):
@@ -279,6 +286,7 @@ def score_poses(truth: CrowdTruth, keypoint: np.ndarray, score: np.ndarray, *, c
                 used_s.add(s)
                 used_p.add(p)
                 found[t, p] = True
+                rows[t, p] = owners[s]
         for s in range(len(skeletons)):
             if s in used_s:
                 continue
@@ -288,4 +296,4 @@ def score_poses(truth: CrowdTruth, keypoint: np.ndarray, score: np.ndarray, *, c
                 false_positives += 1
     n = int(counted.sum())
     recall = float((found & counted).sum() / n) if n else 1.0
-    return CrowdScore(recall, duplicates, false_positives, found, counted)
+    return CrowdScore(recall, duplicates, false_positives, found, counted, rows)
