@@ -122,8 +122,10 @@ class ProjectStore:
                 conn.execute("BEGIN")
                 schema.create_schema(conn)
                 conn.execute("INSERT INTO meta (key, value) VALUES ('created', ?)", (now_iso(),))
-                conn.executemany("INSERT INTO labels (name, color, key, ord) VALUES (?, ?, NULL, ?)",
-                                 [(n, default_color(i), i) for i, n in enumerate(names)])
+                # the first ten labels get the digit keys 1 … 9, 0 (what people press hundreds of times an hour)
+                conn.executemany("INSERT INTO labels (name, color, key, ord) VALUES (?, ?, ?, ?)",
+                                 [(n, default_color(i), str((i + 1) % 10) if i < 10 else None, i)
+                                  for i, n in enumerate(names)])
                 conn.execute("COMMIT")
                 conn.execute("PRAGMA journal_mode = WAL")
             finally:

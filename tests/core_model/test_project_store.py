@@ -342,3 +342,12 @@ def test_remove_video_and_lookup_by_path(tmp_path, vfr_video):
         assert store.videos() == [] and store.segments() == []
         with pytest.raises(ProjectError, match="no video with id"):
             store.video(rec.id)
+
+
+def test_a_new_project_gives_the_first_ten_labels_the_digit_keys(tmp_path):
+    from core_model.project import ProjectStore
+
+    with ProjectStore.create(tmp_path / "k.epam", labels="ntu60") as store:
+        keys = [lab.key for lab in store.labels()]
+    assert keys[:10] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
+    assert all(k is None for k in keys[10:])
