@@ -276,16 +276,18 @@ class Trainer:
         return TrainResult(self.out, last if last.exists() else None, best if best.exists() else None,
                            list(self.history), stopped)
 
-    def _trainable(self, phase: str):
+    def _trainable(self, phase: str, lr: float) -> List[dict]:
+        """Optimizer parameter groups of what ``phase`` trains, one per part, at the preset's lr multiplier."""
         streams = set(STREAMS[phase]) - {self.opts.freeze}
-        params = []
+        groups: Dict[str, list] = {}
         for name, p in self.model.named_parameters():
             top = name.split(".", 1)[0]
             train = top in streams or (top == "attention" and phase == "joint" and "rgb" in streams)
             p.requires_grad_(train)
             if train:
-                params.append(p)
-        return params
+                groups.setdefault(top, []).append(p)
+        return [{"params": params, "lr": lr * self.preset.stream_lr.get(top, 1.0), "name": top}
+                for top, params in groups.items()]
 
     def _set_modes(self, phase: str) -> None:
         self.model.train()
@@ -297,7 +299,8 @@ class Trainer:
         phase, recipe = self.phases[index]
         streams = STREAMS[phase]
         batch = max(1, recipe.batch // self.dist.world)
-        params = self._trainable(phase)
+        groups = self._trainable(phase, recipe.lr)
+        params = [p for g in groups for p in g["params"]]
         net = _PhaseNet(self.model, phase)
         if self.dist.world > 1:
             net = torch.nn.parallel.DistributedDataParallel(
@@ -305,7 +308,7 @@ class Trainer:
         train_loader = self._loader(self.data.train, train=True, batch=batch, streams=streams)
         val_loader = self._loader(self.data.val, train=False, batch=batch, streams=streams)
         steps = len(train_loader)
-        optimizer = torch.optim.SGD(params, lr=recipe.lr, momentum=self.preset.momentum,
+        optimizer = torch.optim.SGD(groups, lr=recipe.lr, momentum=self.preset.momentum,
                                     weight_decay=self.preset.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, _WarmupCosine(recipe.epochs * steps, int(round(self.preset.warmup_epochs * steps))))
@@ -327,14 +330,14 @@ class Trainer:
             offset = start if (resuming and epoch == first_epoch) else 0
             rng_state = self.state["rng"] if (resuming and epoch == first_epoch and offset) else None
             stats = self._train_epoch(net, phase, index, epoch, recipe, train_loader, optimizer, scheduler, scaler,
-                                      offset, rng_state, batch)
+                                      offset, rng_state, batch, params)
             self.dist.sync_buffers(self.model)
             val = self._validate(phase, val_loader)
             self._end_epoch(phase, index, epoch, recipe, stats, val, optimizer, scheduler)
         self.state = None
 
     def _train_epoch(self, net, phase, index, epoch, recipe, loader, optimizer, scheduler, scaler, offset,
-                     rng_state, batch) -> dict:
+                     rng_state, batch, params) -> dict:
         self._set_modes(phase)
         loader.sampler.set_epoch(epoch, offset * batch)
         iterator = iter(loader)
@@ -357,12 +360,12 @@ class Trainer:
             if scaler is not None and scaler.is_enabled():
                 scaler.scale(loss).backward()
                 scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], self.preset.grad_clip)
+                torch.nn.utils.clip_grad_norm_(params, self.preset.grad_clip)
                 scaler.step(optimizer)
                 scaler.update()
             else:
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], self.preset.grad_clip)
+                torch.nn.utils.clip_grad_norm_(params, self.preset.grad_clip)
                 optimizer.step()
             scheduler.step()
             n = int(labels.shape[0])
@@ -378,7 +381,7 @@ class Trainer:
                 self.emit({"event": "batch", "phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
                            "step": step + 1, "steps": steps, "loss": float(loss.detach()),
                            **{f"loss_{k}": float(v.detach()) for k, v in parts.items()},
-                           "lr": optimizer.param_groups[0]["lr"],
+                           "lr": _base_lr(optimizer, recipe),
                            "clips_per_s": round(seen * self.dist.world / max(now, 1e-9), 3)})
         seconds = time.perf_counter() - t0
         stats = {k: self.dist.mean(v / max(seen, 1)) for k, v in sums.items()}
@@ -423,7 +426,7 @@ class Trainer:
         if key not in val:  # a frozen stream: judge the phase by what it trains
             key = next(k for k in ("acc_fused", "acc_rgb", "acc_pose") if k in val)
         entry = {"phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
-                 "lr": optimizer.param_groups[0]["lr"], "seconds": stats.get("seconds"),
+                 "lr": _base_lr(optimizer, recipe), "seconds": stats.get("seconds"),
                  "train": stats, "val": {k: v for k, v in val.items() if k not in ("confusion",)}}
         if self.dist.world > 1:  # every process must hold the same weights (DDP) and statistics (synced)
             digests = self.dist.gather(_weights_digest(self.model))
@@ -466,6 +469,12 @@ class Trainer:
         self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
                    "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
         raise _Stop()
+
+
+def _base_lr(optimizer, recipe: PhaseRecipe) -> float:
+    """The phase's current learning rate before per-part multipliers."""
+    group = optimizer.param_groups[0]
+    return float(group["lr"] * recipe.lr / group.get("initial_lr", recipe.lr))
 
 
 class _WarmupCosine:
