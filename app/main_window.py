@@ -19,7 +19,7 @@ from .dialogs.shortcuts import ShortcutsDialog
 from .labeling_ui import LabelingUI
 from .review_ui import ReviewUI
 from .train_export_ui import TrainExportUI
-from .overlays.context import FrameContext, person_at
+from .overlays.context import FrameContext, person_at, shown_person
 from .overlays.stack import OverlayStack
 from .playback import SPEEDS, FrameDecoder, PlaybackController
 from .resources import icon
@@ -326,13 +326,12 @@ class MainWindow(QMainWindow):
         self.view.set_hud(frame_text(entry, frame) if frame is not None else "", warning)
         if frame is not None:
             self.timeline.set_playhead(frame)
-            self.inspector.set_frame(frame, self.session.person)
+            shown = shown_person(entry.result if entry is not None else None, self.session.person)
+            self.inspector.set_frame(frame, shown if shown is not None and shown >= 0 else None)
 
     def _on_person_changed(self, person: Optional[int]) -> None:
         self.timeline.set_person(person)
-        if person is not None:
-            self.inspector.select_person(person)
-        self._update_frame_views()
+        self._update_frame_views()  # the inspector follows the same rule (``shown_person``)
 
     def _on_image_clicked(self, pos: QPointF) -> None:
         entry, frame = self.session.current, self.view.shown_frame

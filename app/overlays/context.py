@@ -45,17 +45,28 @@ class FrameContext:
         row = self.row
         if row is not None:
             return tuple(float(v) for v in self.result.boxes[row])
+        if self.result is not None and len(self.result.window_start):
+            return None  # analyzed, but no window of the shown person covers this frame: nothing was cropped
         return pose_box(self.poses, self.frame, self.fallback_window, self.image_shape, self.person)
 
 
-def window_row(result: Any, frame: int, person: Optional[int]) -> Optional[int]:
-    """Row of ``result`` covering ``frame``: the selected person's if the result is per person."""
+def shown_person(result: Any, person: Optional[int]) -> Optional[int]:
+    """Whose analysis rows are shown (the one rule the view, the timeline and the inspector follow):
+    the selected ``person`` when ``result`` has rows of them, else everybody's rows (-1) when it has
+    those, else its lowest track id; None without a result (or without rows)."""
     if result is None or len(result.window_start) == 0:
         return None
-    people = set(result.people())
-    who = person if person is not None and person in people else (-1 if -1 in people else None)
-    if who is None and people:
-        who = min(people)
+    people = result.people()
+    if person is not None and int(person) in people:
+        return int(person)
+    return -1 if -1 in people else int(people[0])
+
+
+def window_row(result: Any, frame: int, person: Optional[int]) -> Optional[int]:
+    """Row of ``result`` covering ``frame`` for the person :func:`shown_person` picks."""
+    who = shown_person(result, person)
+    if who is None:
+        return None
     row = result.window_at(frame, who)
     return None if row is None else int(row)
 

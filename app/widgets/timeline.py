@@ -41,6 +41,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScrollBar, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
+from ..overlays.context import shown_person
 from .class_colors import class_color
 from .timeline_data import (attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
@@ -367,12 +368,7 @@ class TimelineWidget(QWidget):
 
     # ---- internals ----------------------------------------------------------------------
     def _shown_person(self) -> Optional[int]:
-        if self._result is None:
-            return None
-        people = [p for p in self._result_people if p >= 0]
-        if not people:
-            return None
-        return self._person if self._person in people else people[0]
+        return shown_person(self._result, self._person)
 
     def _update_curves(self, class_only: bool = False) -> None:
         r = self._result
