@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 #: a chunk has at least this many frames (each border costs a cold start plus a short re-tracked overlap)
-MIN_CHUNK_FRAMES = 200
+MIN_CHUNK_FRAMES = 120
 #: long videos are cut into about this many chunks (enough to balance many workers)
 TARGET_CHUNKS = 32
 

@@ -17,7 +17,8 @@ def test_chunks_depend_on_the_video_only():
     assert plan_chunks(250, 80) == [(0, 80), (80, 160), (160, 250)]
     assert plan_chunks(0, 80) == []
     assert plan_chunks(33, 16) == [(0, 16), (16, 33)]
-    assert chunk_length(250) == 200 and chunk_length(90000) == 2813
+    assert chunk_length(250) == 120 and chunk_length(90000) == 2813
+    assert plan_chunks(250) == [(0, 120), (120, 250)]  # the demo video: two workers share it
     chunks = plan_chunks(90000, key_frames=np.arange(0, 90000, 250))
     assert chunks[0][0] == 0 and chunks[-1][1] == 90000 and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
 
