@@ -145,7 +145,13 @@ class ConfusionMatrixView(QWidget):
         p.setFont(small)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        p.drawImage(QRectF(left, top, n * side, n * side), cells_image(conf, share))  # one pixel per cell, scaled
+        if n <= 40:  # cells as rectangles (vector in an SVG export)
+            colors = cells_rgb(conf, share)
+            for i in range(n):
+                for j in range(n):
+                    p.fillRect(QRectF(left + j * side, top + i * side, side, side), QColor(*colors[i, j].tolist()))
+        else:  # many classes: one pixel per cell, scaled (fast)
+            p.drawImage(QRectF(left, top, n * side, n * side), cells_image(conf, share))
         if side >= 6:  # thin gaps between the cells
             p.setPen(QColor("#161b22"))
             for k in range(n + 1):

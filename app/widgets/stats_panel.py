@@ -30,7 +30,6 @@ from .timeline_data import format_time
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
 GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"))
-MAX_BAR_TEXTS = 40
 TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout"]
 
 
@@ -90,8 +89,11 @@ class StatsPanel(QWidget):
         self.chart.setObjectName("budgetChart")
         self.chart.getPlotItem().invertY(True)
         self.chart.getPlotItem().getAxis("bottom").setLabel("seconds", color=AXIS)
+        self.chart.getPlotItem().showAxis("right")
+        right = self.chart.getPlotItem().getAxis("right")
+        right.setPen(pg.mkPen(None))
+        right.setTextPen(pg.mkPen("#d8dee9"))
         self.bars: Optional[pg.BarGraphItem] = None
-        self._bar_texts: List[pg.TextItem] = []
         self._bar_names: List[str] = []
         self._bar_seconds: List[float] = []
 
@@ -190,9 +192,6 @@ class StatsPanel(QWidget):
         if self.bars is not None:
             plot.removeItem(self.bars)
             self.bars = None
-        for t in self._bar_texts:
-            plot.removeItem(t)
-        self._bar_texts = []
         group = self.group()
         totals = summarize(budgets, group)
         if group == "person":
@@ -206,6 +205,7 @@ class StatsPanel(QWidget):
         ax.setTicks([ticks])
         _fit_axis(ax, [t for _i, t in ticks])
         if not names:
+            plot.getAxis("right").setTicks([[]])
             return
         secs = np.array(self._bar_seconds)
         brushes = [pg.mkBrush(colors.get(n, ACCENT)) for n in names]
@@ -213,17 +213,14 @@ class StatsPanel(QWidget):
                                     brushes=brushes, pen=pg.mkPen(None))
         plot.addItem(self.bars)
         top = float(secs.max()) or 1.0
-        for i, name in enumerate(names[:MAX_BAR_TEXTS]):  # past that many bars, texts would not be readable
+        values = []  # time and bouts of each bar, as the right axis' labels (vector text in an SVG export)
+        for i, name in enumerate(names):
             bouts = int(totals[name]["bouts"])
-            mean = secs[i] / bouts if bouts else 0.0
-            text = pg.TextItem(f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''}",
-                               color="#d8dee9", anchor=(0, 0.5))
-            text.setToolTip(f"{name}: {format_time(secs[i], 1)} in {bouts} bout{'s' if bouts != 1 else ''}, "
-                            f"mean bout {mean:.1f} s")
-            text.setPos(secs[i] + top * 0.02, i)
-            plot.addItem(text)
-            self._bar_texts.append(text)
-        plot.setXRange(0, top * 1.9, padding=0)
+            values.append((i, f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''}"))
+        right = plot.getAxis("right")
+        right.setTicks([values])
+        _fit_axis(right, [t for _i, t in values])
+        plot.setXRange(0, top * 1.04, padding=0)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
 
     def _draw_ethogram(self) -> None:
@@ -274,7 +271,11 @@ class StatsPanel(QWidget):
         return save_widget(self.chart, path)
 
     def export_ethogram(self, path):
-        return save_widget(self.ethogram, path)
+        self.playhead.hide()  # the playhead is a thing of the screen, not of the figure
+        try:
+            return save_widget(self.ethogram, path)
+        finally:
+            self.playhead.show()
 
     def export_table(self, path):
         header, rows = budget_table(self.c.budgets)

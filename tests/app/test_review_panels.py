@@ -129,6 +129,8 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     assert panel.bar_names() == ["sit", "stand", "wave"]
     assert len(panel.bars.opts["width"]) == 3
     assert panel.bar_seconds() == pytest.approx([9.0, 5.0, 4.0])
+    right = panel.chart.getPlotItem().getAxis("right")._tickLevels[0]  # the figures beside the bars
+    assert [t for _i, t in right] == ["0:09.0 · 2 bouts", "0:05.0 · 1 bout", "0:04.0 · 2 bouts"]
     colors = {lab.name: lab.color for lab in project.store.labels()}
     assert [b.color().name() for b in panel.bars.opts["brushes"]] == [colors[n] for n in panel.bar_names()]
     assert panel.table_model.rowCount() == 4  # (video, person, label): a/sit, a/stand, b/sit, b/wave
