@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.view = VideoView()
         self.overlays = OverlayStack(self.view.scene())
         self.timeline = DeferredTimeline()
+        self.timeline.set_focus_target(self.view)  # a picked class gives the keyboard back to the video
         self.inspector = InspectorWidget()
         self.video_list = VideoListWidget(self.session)
         self.overlay_panel = OverlayPanel(self.overlays)
@@ -288,7 +289,7 @@ class MainWindow(QMainWindow):
             stale.close()
         self._pending_readers.clear()
         decoder = FrameDecoder(entry.path, reader_factory=(lambda _p, r=reader: r) if reader is not None else None)
-        self.timeline.set_video(entry.frame_count, entry.fps)
+        self.timeline.set_video(entry.frame_count, entry.fps, entry.timestamps)
         self._refresh_entry_views()
         self.playback.set_source(decoder, entry.frame_count, entry.fps)
 

@@ -153,16 +153,6 @@ class Session:
         self.person_changed.emit(person)
 
 
-def format_time(seconds: float) -> str:
-    """``mm:ss.mmm`` (``h:mm:ss.mmm`` past one hour)."""
-    seconds = max(0.0, float(seconds))
-    ms = int(round(seconds * 1000))
-    h, rem = divmod(ms, 3_600_000)
-    m, rem = divmod(rem, 60_000)
-    s, ms = divmod(rem, 1000)
-    return f"{h}:{m:02d}:{s:02d}.{ms:03d}" if h else f"{m:02d}:{s:02d}.{ms:03d}"
-
-
 def expand_paths(paths: List[str | Path]) -> List[Path]:
     """Files stay as they are; a folder becomes the videos inside it (sorted)."""
     out: List[Path] = []

@@ -29,10 +29,9 @@ class CropBoxOverlay(Overlay):
         self.box.set_rect(rect)
         row = ctx.row
         if row is not None:
-            r = ctx.result
-            fps = r.fps or 1.0
+            r = ctx.result  # real timestamps (variable frame rate video), not frame / fps
             start, end = int(r.window_start[row]), int(r.window_end[row])
-            self.label.set_text(f"crop · window {start / fps:.1f}–{end / fps:.1f} s")
+            self.label.set_text(f"crop · window {r.frame_time(start):.1f}–{r.frame_time(end):.1f} s")
         else:
             self.label.set_text("crop (from poses)")
         self.label.setPos(max(rect.left(), 0.0) + 3, max(rect.top(), 0.0) + 3)  # inside the picture

@@ -20,7 +20,7 @@ class DeferredTimeline(QWidget):
     segmentDrawn = Signal(int, int, int)
     boundsDragged = Signal(int, int, int)
     contextRequested = Signal(int, int, object, QPoint)
-    REPLAYED = ("set_video", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
+    REPLAYED = ("set_video", "set_focus_target", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
                 "set_selected_segment", "set_marks", "set_playhead")
     FORWARDED = ("seekRequested", "personPicked", "segmentClicked", "segmentDrawn", "boundsDragged",
                  "contextRequested")
@@ -63,8 +63,11 @@ class DeferredTimeline(QWidget):
         else:
             getattr(self._widget, name)(*args)
 
-    def set_video(self, frame_count: int, fps: float) -> None:
-        self._call("set_video", frame_count, fps)
+    def set_video(self, frame_count: int, fps: float, timestamps=None) -> None:
+        self._call("set_video", frame_count, fps, timestamps)
+
+    def set_focus_target(self, widget) -> None:
+        self._call("set_focus_target", widget)
 
     def set_poses(self, poses) -> None:
         self._call("set_poses", poses)

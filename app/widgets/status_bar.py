@@ -5,19 +5,20 @@ from typing import Optional
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from ..state import VideoEntry, format_time
+from ..state import VideoEntry
 from .job_panel import JobPanel
+from .timeline_data import format_time
 
 UNTRAINED_TEXT = "untrained model — not a prediction"
 
 
 def frame_text(entry: Optional[VideoEntry], frame: Optional[int]) -> str:
-    """'Frame 12 / 250 · 00:00.480 / 00:10.000' (1-based frame numbers are not used: index as in the reader)."""
+    """'Frame 12 / 250 · 0:00.480 / 0:10.000' (1-based frame numbers are not used: index as in the reader)."""
     if entry is None or frame is None or not entry.is_open:
         return "No video"
     last = entry.frame_count - 1
     end = entry.frame_time(last) + (1.0 / entry.fps if entry.fps else 0.0)
-    return f"Frame {frame} / {last} · {format_time(entry.frame_time(frame))} / {format_time(end)}"
+    return f"Frame {frame} / {last} · {format_time(entry.frame_time(frame), 3)} / {format_time(end, 3)}"
 
 
 def model_text(result) -> tuple[str, Optional[bool]]:

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScro
 
 from ..overlays.context import shown_person
 from .class_colors import class_color
-from .timeline_data import (attention_points, centre_curve, format_time, lanes_for, rows_for_person,
+from .timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
 from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
 from .timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, EDGE_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET,
@@ -108,6 +108,7 @@ class TimelineWidget(QWidget):
         self._poses = None
         self._frame_count = 1
         self._fps = 25.0
+        self._clock = FrameClock(1, 25.0)
         self._playhead = 0
         self._class = -1
         self._person: Optional[int] = None
@@ -147,6 +148,10 @@ class TimelineWidget(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self._combo.setCompleter(completer)
         self._combo.currentIndexChanged.connect(self._on_combo)
+        self._combo.activated.connect(lambda _i: self._give_focus_back())
+        completer.activated.connect(self._pick_text)  # a completion chosen in the popup
+        self._combo.lineEdit().returnPressed.connect(lambda: self._pick_text(self._combo.lineEdit().text()))
+        self._focus_target: Optional[QWidget] = None
         self._combo.setEnabled(False)
         self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
         self._badge = QLabel()
@@ -240,10 +245,12 @@ class TimelineWidget(QWidget):
         self._set_y_ranges()
 
     # ---- public API ---------------------------------------------------------------------
-    def set_video(self, frame_count: int, fps: float) -> None:
-        """Set the video length (frames) and frame rate; shows the whole video."""
+    def set_video(self, frame_count: int, fps: float, timestamps=None) -> None:
+        """Set the video length (frames), frame rate and the frames' timestamps (seconds, VFR aware;
+        None: frame / fps); shows the whole video."""
         self._frame_count = max(int(frame_count), 1)
         self._fps = float(fps) if fps and fps > 0 else 25.0
+        self._clock = FrameClock(self._frame_count, self._fps, timestamps)
         self._apply_extent()
         self._rebuild_lanes()
         self.set_playhead(min(self._playhead, self._frame_count - 1))
@@ -256,6 +263,7 @@ class TimelineWidget(QWidget):
         if result is not None:
             if result.frame_count > self._frame_count or self._frame_count <= 1:
                 self._frame_count, self._fps = int(result.frame_count), float(result.fps or self._fps)
+                self._clock = FrameClock(self._frame_count, self._fps, getattr(result, "frame_times", None))
                 self._apply_extent()
             self._result_people = [int(p) for p in np.unique(result.person).tolist()]
             self.segment_item.set_hatched(not result.trained)
@@ -285,8 +293,8 @@ class TimelineWidget(QWidget):
         self._playhead = int(frame)
         for line in self._playheads:
             line.setValue(self._playhead)
-        self._position.setText(f"{format_time(self._playhead / self._fps, 1)} / "
-                               f"{format_time(self._frame_count / self._fps)}  ·  frame {self._playhead}")
+        self._position.setText(f"{format_time(self._clock.time(self._playhead), 1)} / "
+                               f"{format_time(self._clock.end())}  ·  frame {self._playhead}")
         (x0, x1), _ = self.plots["segments"].viewRange()
         width = x1 - x0
         if width < self._frame_count and not x0 <= self._playhead <= x1:
@@ -321,6 +329,10 @@ class TimelineWidget(QWidget):
     def set_marks(self, mark_in: Optional[int], mark_out: Optional[int]) -> None:
         """Show the in/out marks (either may be None)."""
         self.bands_item.set_marks(mark_in, mark_out)
+
+    def set_focus_target(self, widget: Optional[QWidget]) -> None:
+        """The widget that gets the keyboard back once a class is picked (the video)."""
+        self._focus_target = widget
 
     def set_editable(self, editable: bool) -> None:
         """Whether drags in a labels lane edit labels (a project is open) or only scrub."""
@@ -390,7 +402,7 @@ class TimelineWidget(QWidget):
             self._curves[name].setData(*centre_curve(s, e, probs[rows, c]))
 
     def _apply_extent(self) -> None:
-        self._time_axis.set_fps(self._fps)
+        self._time_axis.set_clock(self._clock)
         for plot in self.plots.values():
             plot.getViewBox().setLimits(xMin=0, xMax=self._frame_count, minXRange=min(10, self._frame_count))
         self.zoom_to_fit()
@@ -625,6 +637,27 @@ class TimelineWidget(QWidget):
             self._combo.blockSignals(True)
             self._combo.setCurrentIndex(index)
             self._combo.blockSignals(False)
+
+    def _pick_text(self, text: str) -> None:
+        """Pick the class ``text`` names: the exact entry, else the first whose text contains it (what
+        the completer offers); the box then shows that class in full and the keyboard goes back."""
+        typed = text.strip().lower()
+        names = [self._combo.itemText(i) for i in range(self._combo.count())]
+        index = next((i for i, n in enumerate(names) if n.lower() == typed), None)
+        if index is None and typed:
+            index = next((i for i, n in enumerate(names) if typed in n.lower()), None)
+        if index is not None:
+            self._combo.setCurrentIndex(index)
+            self._on_combo(index)
+        if 0 <= self._combo.currentIndex():
+            self._combo.lineEdit().setText(self._combo.currentText())
+        self._give_focus_back()
+
+    def _give_focus_back(self) -> None:
+        if self._focus_target is not None:
+            self._focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self._combo.clearFocus()
 
     def _on_combo(self, index: int) -> None:
         if index < 0 or index == self._class:

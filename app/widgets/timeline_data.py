@@ -110,6 +110,41 @@ def segment_arrays(segments: Sequence, lanes: dict[int, int]) -> dict[str, np.nd
             "conf": table[order, 4]}
 
 
+class FrameClock:
+    """Frame index <-> seconds for one video: its decoded timestamps when known (variable frame rate),
+    else ``frame / fps``. Fractional frames interpolate; frame ``frame_count`` is the end of the video."""
+
+    def __init__(self, frame_count: int, fps: float, timestamps=None) -> None:
+        self.frame_count = max(int(frame_count), 1)
+        self.fps = float(fps) if fps and fps > 0 else 25.0
+        self._times = None
+        if timestamps is not None:
+            ts = np.asarray(timestamps, np.float64).reshape(-1)
+            if len(ts) == self.frame_count and np.all(np.isfinite(ts)) and np.all(np.diff(ts) > 0):
+                self._times = np.append(ts, ts[-1] + 1.0 / self.fps)  # the last frame lasts 1/fps
+                self._frames = np.arange(len(self._times), dtype=np.float64)
+
+    def time(self, frame):
+        """Seconds at ``frame`` (scalar or array)."""
+        if self._times is None:
+            return np.asarray(frame, np.float64) / self.fps if np.ndim(frame) else float(frame) / self.fps
+        out = np.interp(frame, self._frames, self._times, left=None, right=None)
+        extra = np.asarray(frame, np.float64) - self.frame_count  # past the end: at the nominal rate
+        out = np.where(extra > 0, self._times[-1] + extra / self.fps, out)
+        return out if np.ndim(frame) else float(out)
+
+    def frame(self, seconds):
+        """The (fractional) frame at ``seconds`` (scalar or array)."""
+        if self._times is None:
+            return np.asarray(seconds, np.float64) * self.fps if np.ndim(seconds) else float(seconds) * self.fps
+        out = np.interp(seconds, self._times, self._frames)
+        return out if np.ndim(seconds) else float(out)
+
+    def end(self) -> float:
+        """Seconds at the end of the last frame."""
+        return self.time(self.frame_count)
+
+
 def format_time(seconds: float, decimals: int = 0) -> str:
     """``m:ss`` (``h:mm:ss`` from one hour), with ``decimals`` digits of the second."""
     seconds = max(0.0, float(seconds))

@@ -20,7 +20,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
 from .class_colors import class_color, text_color_for
-from .timeline_data import format_time
+from .timeline_data import FrameClock, format_time
 
 LANE_FILL = 0.76  # fraction of a lane's height covered by its bars
 MIN_LABEL_PX = 28  # narrowest bar that gets a text label
@@ -368,27 +368,35 @@ class RowAxisItem(pg.AxisItem):
 
 
 class TimeAxisItem(pg.AxisItem):
-    """An x axis in frames whose ticks fall on round times and read ``m:ss`` (or ``m:ss.s``)."""
+    """An x axis in frames whose ticks fall on round times and read ``m:ss`` (or ``m:ss.s``); times come
+    from a :class:`FrameClock` (the video's timestamps, so variable-frame-rate video reads true)."""
 
     def __init__(self, orientation: str = "top", fps: float = 25.0, **kw) -> None:
         super().__init__(orientation, **kw)
-        self.fps = fps
+        self.clock = FrameClock(1, fps)
         self.enableAutoSIPrefix(False)
 
+    @property
+    def fps(self) -> float:
+        return self.clock.fps
+
     def set_fps(self, fps: float) -> None:
-        self.fps = fps if fps and fps > 0 else 25.0
+        self.set_clock(FrameClock(self.clock.frame_count, fps))
+
+    def set_clock(self, clock: FrameClock) -> None:
+        self.clock = clock
         self.picture = None
         self.update()
 
     def tickValues(self, minVal, maxVal, size):
-        f = self.fps
-        levels = super().tickValues(minVal / f, maxVal / f, size)
-        return [(spacing * f, [v * f for v in values]) for spacing, values in levels]
+        c = self.clock
+        levels = super().tickValues(c.time(minVal), c.time(maxVal), size)
+        return [(spacing * c.fps, [float(c.frame(v)) for v in values]) for spacing, values in levels]
 
     def tickStrings(self, values, scale, spacing):
-        step = spacing / self.fps
+        step = spacing / self.clock.fps
         decimals = 0 if step >= 1 else (1 if step >= 0.1 else 2)
-        return [format_time(v / self.fps, decimals) for v in values]
+        return [format_time(self.clock.time(v), decimals) for v in values]
 
 
 class SeekViewBox(pg.ViewBox):

@@ -81,3 +81,24 @@ def test_no_crop_box_where_the_selected_person_has_no_window(qtbot, per_person):
     # no analysis at all: the box still comes from the poses
     bare = FrameContext(frame=40, image_shape=(240, 320), poses=win.session.current.poses, person=2)
     assert bare.box() is not None
+
+
+def test_a_picked_class_gives_the_keyboard_back_to_the_video(qtbot, window, stick_video):
+    path, keypoints = stick_video
+    entry = open_and_wait(qtbot, window, path)
+    window.session.update(entry, poses=make_poses(keypoints), result=make_result())
+    show_frame(qtbot, window, 10)
+    tl = window.timeline.widget()
+    box = tl._combo
+    window.activateWindow()
+    box.setFocus()
+    box.lineEdit().clear()
+    qtbot.keyClicks(box.lineEdit(), "wal")  # a partial name, then Return: the completed class is picked
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert tl.current_class() == 1 and box.currentText() == "1: walk"
+    assert window.view.hasFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)  # the arrows step again (not typed into the box)
+    qtbot.waitUntil(lambda: window.view.shown_frame == 11, timeout=5000)
+    box.setFocus()
+    box.activated.emit(2)  # picked from the list
+    assert window.view.hasFocus()
