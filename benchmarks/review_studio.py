@@ -106,6 +106,14 @@ def main() -> int:
                  c.agreement_report().frames if c.agreement_report() else 0)
             c.set_stats_scope(scope)
             show(f"budgets + charts + table, {scope}", timed(STATS, lambda: None), len(c.budgets))
+        from core_model.review.project_review import project_agreement, project_budgets, project_queue
+
+        store = project.store  # the core alone, same run (what the panels add is the difference)
+        show("core: project_queue, project", median_ms(lambda: project_queue(store, results=c.results), args.repeat),
+             len(c.queue))
+        show("core: project_agreement, project",
+             median_ms(lambda: project_agreement(store, results=c.results), args.repeat), 0)
+        show("core: project_budgets, project", median_ms(lambda: project_budgets(store), args.repeat), len(c.budgets))
         label = project.store.labels()[0].id
         frame = [0]
 

@@ -200,7 +200,8 @@ class AgreementPanel(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
         self.matrix = ConfusionMatrixView()
-        self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"], parent=self)
+        self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"],
+                                     [str, _pct, _pct, _pct, lambda v: f"{int(v):,}"], parent=self)
         self.table = QTableView()
         self.table.setObjectName("agreementTable")
         self.table.setModel(self.table_model)
@@ -282,8 +283,7 @@ class AgreementPanel(QWidget):
             f"<span style='color:#8b97a8'>{report.frames:,} labeled frames compared · rows "
             f"{report.reference}, columns {report.other}</span>")
         _header, rows = per_class_table(report)
-        self.table_model.set_rows(((name, _pct(p), _pct(r), _pct(f), f"{support:,}"), (name, p, r, f, support))
-                                  for name, p, r, f, support in rows)
+        self.table_model.set_rows(rows)
 
     # ---- export ---------------------------------------------------------------------------
     def export_matrix(self, path):

@@ -1,21 +1,24 @@
 """A read-only table model over plain rows (text per cell, a sort value per cell), made for tens of thousands.
 
-API: ``RowsModel(columns, right_from=1)``; ``set_rows([(texts, values), ...])`` with ``texts`` the shown strings
-and ``values`` what a column sorts by; ``text(row, column)``. Columns from ``right_from`` on are right-aligned.
+API: ``RowsModel(columns, formats=None, right_from=1)``; ``set_rows([values, ...])``: a tuple of values per row,
+shown through ``formats`` (one callable per column, ``str`` by default; applied only to the rows on screen) and
+sorted by value; ``text(row, column)``. Columns from ``right_from`` on are right-aligned.
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-Row = Tuple[Sequence[str], Sequence]
+Row = Sequence
 
 
 class RowsModel(QAbstractTableModel):
-    def __init__(self, columns: Sequence[str], right_from: int = 1, parent=None) -> None:
+    def __init__(self, columns: Sequence[str], formats: Optional[Sequence[Callable]] = None, right_from: int = 1,
+                 parent=None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
+        self.formats = list(formats) if formats is not None else [str] * len(self.columns)
         self.right_from = right_from
         self.rows: List[Row] = []
         self._sort = None  # (column, order) last asked for
@@ -28,7 +31,7 @@ class RowsModel(QAbstractTableModel):
         self.endResetModel()
 
     def text(self, row: int, column: int) -> str:
-        return self.rows[row][0][column]
+        return self.formats[column](self.rows[row][column])
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -45,7 +48,7 @@ class RowsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.rows[index.row()][0][index.column()]
+            return self.text(index.row(), index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= self.right_from:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -57,4 +60,4 @@ class RowsModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _sort_rows(self, column, order) -> None:
-        self.rows.sort(key=lambda r: r[1][column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self.rows.sort(key=lambda r: r[column], reverse=order == Qt.SortOrder.DescendingOrder)

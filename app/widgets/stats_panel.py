@@ -116,7 +116,9 @@ class StatsPanel(QWidget):
         ev.addWidget(self.ethogram, 1)
         ev.addWidget(self.legend)
 
-        self.table_model = RowsModel(TABLE_COLUMNS, right_from=3, parent=self)
+        self.table_model = RowsModel(TABLE_COLUMNS, [str, _person_text, str, lambda v: format_time(v, 1),
+                                                     lambda v: f"{100 * v:.1f} %", str, lambda v: f"{v:.1f} s"],
+                                     right_from=3, parent=self)
         self.table = QTableView()
         self.table.setObjectName("budgetTable")
         self.table.setModel(self.table_model)
@@ -261,10 +263,8 @@ class StatsPanel(QWidget):
         plot.setYRange(-0.6, max(len(keys), 1) - 0.4, padding=0)
 
     def _fill_table(self, budgets) -> None:
-        self.table_model.set_rows(
-            ((b.video, _person_text(b.person), b.label, format_time(b.seconds, 1), f"{100 * b.share:.1f} %",
-              str(b.bouts), f"{b.mean_bout:.1f} s"), (b.video, b.person, b.label, b.seconds, b.share, b.bouts,
-                                                       b.mean_bout)) for b in budgets)
+        self.table_model.set_rows((b.video, b.person, b.label, b.seconds, b.share, b.bouts, b.mean_bout)
+                                  for b in budgets)
 
     # ---- export ---------------------------------------------------------------------------
     def export_chart(self, path):
