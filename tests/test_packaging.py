@@ -5,7 +5,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11 (the project supports 3.10: skip there)
 from pathlib import Path
 
 import pytest
