@@ -90,11 +90,15 @@ def parse_side(text: str) -> Tuple[str, Optional[str]]:
     raise AgreementError(f"'{text}' is not a side to compare: use model, human or author:NAME.")
 
 
-def segment_rows(store) -> Dict[int, List[Tuple[int, int, int, int, Optional[str]]]]:
-    """All segments as plain ``(person, start, end, label_id, author)`` tuples per video, in one query."""
+def segment_rows(store, video_ids: Optional[Sequence[int]] = None) -> Dict[int, List[Tuple[int, int, int, int,
+                                                                                 Optional[str]]]]:
+    """All segments (of ``video_ids`` only, when given) as plain ``(person, start, end, label_id, author)`` tuples
+    per video, in one query."""
+    sql = "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments"
+    if video_ids is not None:
+        sql += f" WHERE video_id IN ({','.join(str(int(v)) for v in video_ids) or 'NULL'})"
     out: Dict[int, list] = {}
-    for video_id, person, start, end, label_id, author in store.conn.execute(
-            "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments"):
+    for video_id, person, start, end, label_id, author in store.conn.execute(sql):
         out.setdefault(video_id, []).append((person, start, end, label_id, author))
     return out
 
@@ -110,7 +114,7 @@ def human_lanes(store, video, names: NameIndex, author: Optional[str] = None, ro
     """Per-person frame codes of the human labels of ``video`` (one author's only when ``author``)."""
     label_names = label_names or {lab.id: lab.name for lab in store.labels()}
     if rows is None:
-        rows = segment_rows(store).get(video.id, [])
+        rows = segment_rows(store, [video.id]).get(video.id, [])
     lanes: Dict[int, List[Tuple[int, int, int]]] = {}
     for person, start, end, label_id, seg_author in rows:
         if author is not None and (seg_author or "") != author:
@@ -161,7 +165,7 @@ def project_agreement(store, between: Sequence[str] = (HUMAN, MODEL), video_ids:
     names = NameIndex(lab.name for lab in store.labels())
     per_video_codes: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
     count_missing = True
-    rows = segment_rows(store)
+    rows = segment_rows(store, video_ids)
     label_names = {lab.id: lab.name for lab in store.labels()}
     for video in store.videos():
         if video_ids is not None and video.id not in video_ids:
@@ -193,7 +197,7 @@ def project_queue(store, video_ids: Optional[Sequence[int]] = None, results: Opt
     """The review queue over the project's analysed videos, best first (done items last)."""
     results = results or ResultCache()
     queues: List[ReviewQueue] = []
-    rows = segment_rows(store)
+    rows = segment_rows(store, video_ids)
     label_names = {lab.id: lab.name for lab in store.labels()}
     for video in store.videos():
         if video_ids is not None and video.id not in video_ids:
