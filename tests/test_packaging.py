@@ -5,14 +5,13 @@ import re
 import shutil
 import subprocess
 import sys
-import pytest
-
-tomllib = pytest.importorskip("tomllib")  # Python >= 3.11 (the project supports 3.10: skip there)
 from pathlib import Path
 
 import pytest
 
 import core_model
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11 (the project supports 3.10: skip there)
 from app import desktop_entry
 from core_model.paths import PROJECT_ROOT, RESOURCES
 
