@@ -22,15 +22,27 @@ NOT_ANALYZED = "(not analyzed)"
 NO_CLASS = "(none)"
 
 
+class _NoResult:
+    """A video without analysis, as the agreement sees it: no prediction on any frame (counted as missed)."""
+
+    segments: list = []
+    class_names: list = []
+
+    @staticmethod
+    def people() -> list:
+        return []
+
+
 class FixedResults(ResultCache):
-    """A result cache that answers from a given ``{video id: AnalysisResult}`` (None: not analyzed)."""
+    """A result cache answering from ``{video id: AnalysisResult}``; a video without one has no predictions."""
 
     def __init__(self, results: Dict[int, object]) -> None:
         super().__init__()
         self.results = dict(results)
 
     def get(self, store, video_id: int):
-        return self.results.get(video_id)
+        result = self.results.get(video_id)
+        return _NoResult() if result is None else result
 
 
 @dataclass
@@ -79,7 +91,11 @@ def _lane(result, person: int, frame_count: int, names: NameIndex) -> np.ndarray
 
 def changed_spans(before, after, frame_count: int) -> List[tuple]:
     """``(person, start, end, before name, after name)`` for every run of frames whose class changed."""
-    people = sorted(set(after.people() if after is not None else []) | set(before.people() if before else []))
+    ours = [set(r.people()) for r in (before, after) if r is not None]
+    people = set().union(*ours)
+    if len(ours) == 2 and not all(-1 in p for p in ours):
+        people.discard(-1)  # one side per person: its people are compared with the other side's everybody rows
+    people = sorted(people)
     names = NameIndex()
     out: List[tuple] = []
     if frame_count <= 0:
@@ -94,9 +110,10 @@ def changed_spans(before, after, frame_count: int) -> List[tuple]:
     return out
 
 
-def _agreement(store, results: Dict[int, object]):
+def _agreement(store, results: Dict[int, object], video_ids: List[int]):
+    """The model's agreement with the human labels on ``video_ids`` (a video without a result counts as missed)."""
     try:
-        overall, per_video = project_agreement(store, (HUMAN, MODEL), None, FixedResults(results))
+        overall, _per_video = project_agreement(store, (HUMAN, MODEL), video_ids, FixedResults(results))
     except Exception:  # noqa: BLE001 - a project without labels or results: nothing to compare
         return None
     return overall if overall.frames else None
@@ -108,7 +125,10 @@ def _model_name(results: Dict[int, object]) -> str:
 
 
 def compare_results(store, before: Dict[int, object], after: Dict[int, object]) -> WhatChanged:
-    """Agreement with the human labels before/after and the changed stretches of every video in ``after``."""
+    """Agreement with the human labels before/after and the changed stretches, on the videos ``after`` has.
+
+    Both agreements are over the same frames (the human-labeled frames of those videos); a video without a
+    result before counts as predicting nothing there."""
     changes: List[ClassChange] = []
     for video_id, new in sorted(after.items()):
         if new is None:
@@ -118,8 +138,9 @@ def compare_results(store, before: Dict[int, object], after: Dict[int, object]) 
             end_time = store.frame_time(video_id, end) if end < rec.frame_count else rec.duration
             changes.append(ClassChange(video_id, rec.name, int(person), int(start), int(end),
                                        float(store.frame_time(video_id, start)), float(end_time), old_name, new_name))
-    merged_before = {vid: before.get(vid) for vid in after}
-    return WhatChanged(_agreement(store, merged_before), _agreement(store, after), changes,
+    compared = [vid for vid, result in after.items() if result is not None]
+    merged_before = {vid: before.get(vid) for vid in compared}
+    return WhatChanged(_agreement(store, merged_before, compared), _agreement(store, after, compared), changes,
                        videos=sum(r is not None for r in after.values()),
                        model_before=_model_name(merged_before), model_after=_model_name(after))
 

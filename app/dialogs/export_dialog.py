@@ -248,8 +248,9 @@ class ExportDialog(QDialog):
         self.result = result
         train, val = len(result.train), len(result.val)
         kind = "pose-only " if result.pose_only else ""
-        self._ended(f"Exported {len(result.rows)} {kind}clips of {len(result.classes)} classes ({train} train, "
-                    f"{val} val) to {result.path}.")
+        n, k = len(result.rows), len(result.classes)
+        self._ended(f"Exported {n} {kind}clip{'s' if n != 1 else ''} of {k} class{'es' if k != 1 else ''} "
+                    f"({train} train, {val} val) to {result.path}.")
         self.progress.setValue(self.progress.maximum())
         self.exported.emit(Path(result.path))
 

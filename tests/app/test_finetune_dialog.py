@@ -1,0 +1,171 @@
+"""Project ▸ Fine-tune…: a real training subprocess with a live plot and Stop; the what-changed comparison."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.main import prepare_qt_environment
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    """``epam synth-dataset -o DIR --classes 2 --clips-per-class 3 --size 96x72``."""
+    from core_model.cli import main
+
+    out = tmp_path_factory.mktemp("synth") / "set"
+    assert main(["synth-dataset", "-o", str(out), "--classes", "2", "--clips-per-class", "3", "--size", "96x72"]) == 0
+    prepare_qt_environment()
+    return out
+
+
+@pytest.mark.slow  # a real training subprocess: ~50 s on a loaded 2-core machine
+def test_training_runs_plots_and_stops_with_a_checkpoint(qtbot, tiny_set, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.settings import StudioSettings
+    from app.training_process import STOPPED
+
+    settings = StudioSettings()
+    used = []
+    dialog = FinetuneDialog(None, settings, data=tiny_set, use_model=used.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "untrained" in dialog.model_label.text()
+    assert dialog.width() <= 1280 and dialog.height() <= 720
+    dialog.epochs.setValue(3)
+    dialog.run_dir.setText(str(tmp_path / "run"))
+    dialog.extra_args = ["--workers", "0", "--batch", "2", "--log-every", "0"]  # 2 steps an epoch, every step logged
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.training and dialog.stop_button.isEnabled() and not dialog.start_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.plot.points("loss") >= 1 or not dialog.training, timeout=180000)
+    assert dialog.training, dialog.status.text()
+    assert dialog.plot.points("loss_rgb") >= 1 and dialog.plot.points("loss_pose") >= 1
+    x, y = dialog.plot.series["loss"]
+    assert 0 < x[0] <= 1.0 and np.isfinite(y[0]) and y[0] > 0
+    assert "epoch 1/3" in dialog.status.text()
+
+    qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=180000)
+    outcome = dialog.outcome
+    assert outcome.status == STOPPED, outcome.message
+    assert outcome.last == tmp_path / "run" / "last.pt" and outcome.last.is_file()
+    assert (tmp_path / "run" / "train_state.pt").is_file()  # what --resume needs
+    assert any(e["event"] == "stopped" for e in outcome.events)
+    assert "stopped" in dialog.status.text() and "checkpoint is saved" in dialog.status.text()
+    assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
+
+    from core_model.models import load_checkpoint
+
+    model, info = load_checkpoint(outcome.checkpoint)
+    assert info["class_names"] == ["wave", "clap"]
+
+    assert dialog.offer.isVisible() and not dialog.use_reanalyze.isVisible()  # no project: nothing to re-analyze
+    qtbot.mouseClick(dialog.use_only, Qt.MouseButton.LeftButton)
+    assert used == [str(outcome.checkpoint.resolve())] and settings.checkpoint == used[0]
+    assert "trained run run" in dialog.model_label.text()
+
+
+def test_bad_set_is_one_sentence(qtbot, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+
+    not_a_set = tmp_path / "empty"
+    not_a_set.mkdir()
+    dialog = FinetuneDialog(None, None, data=not_a_set)
+    qtbot.addWidget(dialog)
+    dialog.run_dir.setText(str(tmp_path / "run"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=120000)
+    assert dialog.outcome.status == "failed"
+    text = dialog.status.text()
+    assert text and "\n" not in text and "Traceback" not in text and "e5534b" in dialog.status.styleSheet()
+    assert not dialog.offer.isVisible()
+
+    dialog.data.setText(str(tmp_path / "missing"))
+    dialog.start()
+    assert "does not exist" in dialog.status.text() and not dialog.training
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+# ---- what changed ----------------------------------------------------------------------------
+FPS, FRAMES = 25.0, 100
+
+
+def _result(segments, classes=("wave", "walk", "sit")):
+    """A hand-built AnalysisResult whose segments are ``(person, start, end, class name)``."""
+    from core_model.analysis.results import AnalysisResult
+    from core_model.analysis.segments import Segment
+
+    classes = list(classes)
+    segs = [Segment(p, a, b, a / FPS, b / FPS, classes.index(c), c, 0.7) for p, a, b, c in segments]
+    people = sorted({p for p, *_ in segments})
+    starts = np.array([a for _p, a, _b, _c in segments])
+    n = len(segments)
+    probs = np.full((n, len(classes)), 1.0 / len(classes), np.float32)
+    pose_frames = np.stack([np.linspace(a, b - 1, 48).round().astype(int) for _p, a, b, _c in segments])
+    return AnalysisResult(summary={}, class_names=classes, model="model.pt", trained=True, frame_count=FRAMES,
+                          fps=FPS, img_shape=(72, 96), window_start=starts,
+                          window_end=np.array([b for _p, _a, b, _c in segments]),
+                          person=np.array([p for p, *_ in segments]), pose_frames=pose_frames,
+                          rgb_frames=pose_frames[:, ::3], boxes=np.zeros((n, 4), np.float32), prob_rgb=probs,
+                          prob_pose=probs, prob_fused=probs, spatial_attention=None, temporal_attention=None,
+                          segments=segs) if people else None
+
+
+@pytest.fixture
+def labeled_store(tmp_path):
+    from core_model.project import CreateSegment, ProjectStore
+
+    store = ProjectStore.create(tmp_path / "p.epam", labels=["wave", "walk", "sit"], author="ann")
+    a = store.add_video_record(tmp_path / "a.mp4", "key-a", FRAMES, FPS)
+    b = store.add_video_record(tmp_path / "b.mp4", "key-b", FRAMES, FPS)
+    ids = {lab.name: lab.id for lab in store.labels()}
+    for video, person, start, end, name in [(a.id, 1, 0, 50, "wave"), (a.id, 1, 50, 100, "walk"),
+                                            (b.id, 2, 0, 100, "sit")]:
+        CreateSegment(video, person, start, end, ids[name]).apply(store)
+    yield store, a.id, b.id
+    store.close()
+
+
+def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
+    from app.what_changed import NOT_ANALYZED, WhatChangedDialog, compare_results
+
+    store, a, b = labeled_store
+    before = {a: _result([(-1, 0, 100, "wave")]), b: None}  # everybody rows; b never analyzed
+    after = {a: _result([(1, 0, 50, "wave"), (1, 50, 80, "walk"), (1, 80, 100, "sit")]),
+             b: _result([(2, 0, 40, "walk"), (2, 40, 100, "sit")])}
+    what = compare_results(store, before, after)
+
+    # before: a's person 1 = 50/100 frames right (b has no result: its 100 labeled frames count as missed)
+    assert what.before.frames == 200 and what.before.accuracy == pytest.approx(50 / 200)
+    assert what.after.frames == 200 and what.after.accuracy == pytest.approx((80 + 60) / 200)
+    assert what.after.kappa > what.before.kappa
+    spans = [(c.video_id, c.person, c.start_frame, c.end_frame, c.before, c.after) for c in what.changes]
+    assert spans == [(a, 1, 50, 80, "wave", "walk"), (a, 1, 80, 100, "wave", "sit"),
+                     (b, 2, 0, 40, NOT_ANALYZED, "walk"), (b, 2, 40, 100, NOT_ANALYZED, "sit")]
+    assert what.changes[0].start_time == pytest.approx(2.0) and what.changes[1].end_time == pytest.approx(4.0)
+    assert what.frames_changed == 30 + 20 + 100 and what.videos == 2
+
+    went = []
+    dialog = WhatChangedDialog(what, seek=lambda vid, frame: went.append((vid, frame)))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.changes.rowCount() == 4 and dialog.changes.item(0, 4).text() == "wave"
+    assert dialog.agreement.item(0, 1).text() == "25.0 %" and dialog.agreement.item(0, 2).text() == "70.0 %"
+    assert dialog.agreement.item(0, 3).text() == "+45.0 pts"
+    dialog.changes.cellDoubleClicked.emit(1, 0)
+    assert went == [(a, 80)]
+    assert dialog.width() <= 1280 and dialog.height() <= 720
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_nothing_changed_when_results_agree(labeled_store):
+    from app.what_changed import compare_results
+
+    store, a, _b = labeled_store
+    same = _result([(1, 0, 50, "wave"), (1, 50, 100, "walk")])
+    what = compare_results(store, {a: same}, {a: same})
+    assert what.changes == [] and what.before.accuracy == what.after.accuracy == 1.0
