@@ -17,6 +17,26 @@ from .workers import Job, JobManager
 OPEN, CACHE, EXTRACT, ANALYZE = "open", "cache", "extract", "analyze"
 
 
+class OpenBatch:
+    """The videos of one open request (a drop, a dialog, a folder): it makes one of them current, once,
+    and reports its failures together when the last open ends."""
+
+    def __init__(self, entries: List[VideoEntry]) -> None:
+        self.target = entries[-1] if entries else None  # becomes current when it opens
+        self.pending = 0
+        self.opened: List[VideoEntry] = []
+        self.failures: List[str] = []
+        self.switched = False
+
+    def failure_report(self) -> Optional[tuple]:
+        """(title, message) for the failures, or None."""
+        if not self.failures:
+            return None
+        if len(self.failures) == 1:
+            return "Cannot open video", self.failures[0]
+        return f"Cannot open {len(self.failures)} videos", "\n".join(f"• {m}" for m in self.failures)
+
+
 class VideoController(QObject):
     """Opens videos and runs the per-video jobs; results land in ``session`` entries."""
 
@@ -37,31 +57,63 @@ class VideoController(QObject):
 
     # open ----------------------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | Path], *, load_cache: bool = True) -> List[VideoEntry]:
-        """Open files (a folder opens the videos in it); the last one becomes current once opened."""
-        entries = []
-        for path in expand_paths(list(paths)):
-            existing = self.session.find(path)
-            if existing is not None and existing.is_open:
-                self.session.set_current(existing)
-                entries.append(existing)
+        """Open files (a folder opens the videos in it). The last one becomes current once opened (or, if it
+        cannot be opened, the last one that could): the current video switches once per request, and the
+        files that cannot be opened are listed in one message when every open has ended."""
+        paths = expand_paths(list(paths))
+        entries = [self.session.add(p) for p in paths]  # the open entry when the file is already listed
+        batch = OpenBatch(entries)
+        for entry in entries:
+            if entry.is_open:
+                batch.opened.append(entry)
                 continue
-            if existing is not None and existing.busy == "opening":  # already on its way: do not open twice
-                entries.append(existing)
+            if entry.busy == "opening":  # already on its way: do not open twice
                 continue
-            entry = self.session.add(path)
-            entries.append(entry)
-            self.session.update(entry, busy="opening")
-            self.jobs.start(OPEN, f"Opening {entry.name}", lambda progress=None, cancel=None, p=entry.path:
-                            core_bridge.open_video(p), target=entry,
-                            on_done=lambda info, e=entry, lc=load_cache: self._on_opened(e, info, lc))
+            self.session.update(entry, busy="opening", error=None)
+            batch.pending += 1
+            job = self.jobs.start(OPEN, f"Opening {entry.name}", lambda progress=None, cancel=None, p=entry.path:
+                                  core_bridge.open_video(p), target=entry,
+                                  on_done=lambda info, e=entry, lc=load_cache: self._on_opened(e, info, lc))
+            job.group = batch
+        if batch.target is not None and batch.target.is_open:
+            batch.switched = True
+            self.session.set_current(batch.target)
+        if batch.pending == 0:
+            self._finish_batch(batch)
         return entries
 
     def _on_opened(self, entry: VideoEntry, info, load_cache: bool) -> None:
+        warning = " ".join(getattr(info, "warnings", ()) or ()) or None
         self.session.update(entry, frame_count=info.frame_count, fps=info.fps, width=info.width,
-                            height=info.height, timestamps=info.timestamps, busy=None, error=None)
+                            height=info.height, timestamps=info.timestamps, busy=None, error=None, warning=warning)
         self.opened.emit(entry, info)
+        if warning:  # read up to the cut, as the CLI does, saying how much was readable
+            self.message.emit(f"Warning: {warning}")
         if load_cache:
             self.load_cache(entry)
+
+    def _open_ended(self, job: Job, opened: bool) -> None:
+        """One open of a batch ended (opened or not): switch to its target, report the batch at its end."""
+        batch = job.group
+        if not isinstance(batch, OpenBatch):
+            return
+        batch.pending -= 1
+        if opened:
+            batch.opened.append(job.target)
+            if job.target is batch.target and not batch.switched:
+                batch.switched = True
+                self.session.set_current(job.target)
+        if batch.pending <= 0:
+            self._finish_batch(batch)
+
+    def _finish_batch(self, batch: OpenBatch) -> None:
+        opened = [e for e in batch.opened if e in self.session.entries and e.is_open]
+        if not batch.switched and opened:
+            batch.switched = True
+            self.session.set_current(opened[-1])
+        report = batch.failure_report()
+        if report is not None:
+            self.error.emit(*report)
 
     def load_cache(self, entry: VideoEntry, then: Optional[Callable[[], None]] = None) -> Job:
         """Fill poses/analysis from the caches only (nothing is computed)."""
@@ -157,7 +209,10 @@ class VideoController(QObject):
         entry = job.target
         if job.kind == OPEN and isinstance(entry, VideoEntry):
             self.session.remove(entry)
-            self.error.emit("Cannot open video", message)
+            if isinstance(job.group, OpenBatch):
+                job.group.failures.append(message)
+            else:
+                self.error.emit("Cannot open video", message)
             return
         if job.kind == CACHE:
             self.message.emit(f"Cached results not loaded: {message}")
@@ -168,6 +223,8 @@ class VideoController(QObject):
         self.message.emit(f"Cancelled: {job.title}.")
 
     def _on_ended(self, job: Job) -> None:
+        if job.kind == OPEN:
+            self._open_ended(job, opened=isinstance(job.target, VideoEntry) and job.target.is_open)
         entry = job.target
         if not isinstance(entry, VideoEntry) or entry not in self.session.entries or job.kind == CACHE:
             return

@@ -22,15 +22,16 @@ class VideoInfo:
     height: int
     timestamps: np.ndarray
     reader: Any  # an open VideoReader, handed to the decode thread
+    warnings: tuple = ()  # what could not be read (a truncated file is read up to the cut, as the CLI does)
 
 
 def open_video(path: Path, **_job) -> VideoInfo:
     """Open ``path`` (indexing may take a moment on long files; run it as a job)."""
     from core_model.video import VideoReader
 
-    reader = VideoReader(path)
+    reader = VideoReader(path)  # its warnings (``reader.warnings``) are shown in the window
     return VideoInfo(reader.frame_count, float(reader.fps), reader.width, reader.height,
-                     np.asarray(reader.timestamps, dtype=np.float64), reader)
+                     np.asarray(reader.timestamps, dtype=np.float64), reader, tuple(reader.warnings))
 
 
 def class_names_arg(spec: str):

@@ -272,10 +272,8 @@ class MainWindow(QMainWindow):
     def _on_opened(self, entry: VideoEntry, info) -> None:
         self._pending_readers[id(entry)] = info.reader
         self.labeling_ui.video_opened(entry, info)
-        if self.session.current is entry:
+        if self.session.current is entry:  # the controller makes one video of each open request current
             self._on_current_changed(entry)
-        else:
-            self.session.set_current(entry)
 
     def _on_current_changed(self, entry: Optional[VideoEntry]) -> None:
         self.view.clear()

@@ -46,6 +46,7 @@ class VideoEntry:
     covered: Optional[float] = None  # fraction of the frames covered by labels (project videos)
     project_id: Optional[int] = None  # id in the open project, None outside a project
     error: Optional[str] = None
+    warning: Optional[str] = None  # the file could be opened but not fully read (a truncated download)
     busy: Optional[str] = None  # "extracting poses", "analyzing", ...
 
     @property
@@ -80,6 +81,8 @@ class VideoEntry:
                 parts.append("not analyzed")
         if self.project_id is not None:
             parts.append(self.label_text())
+        if self.warning:
+            parts.append("⚠ " + ("truncated" if "truncated" in self.warning else "damaged"))
         if self.busy:
             parts.append(f"{self.busy}…")
         return " · ".join(parts)

@@ -47,6 +47,8 @@ class VideoListWidget(QListWidget):
         info = f"{entry.path}"
         if entry.frame_count:
             info += f"\n{entry.width}×{entry.height}, {entry.frame_count} frames, {entry.fps:.3g} fps"
+        if entry.warning:
+            info += f"\n{entry.warning}"
         item.setToolTip(info)
         item.setForeground(Qt.GlobalColor.red if entry.error else self.palette().text().color())
 

@@ -86,6 +86,7 @@ class Job:
     eta: Optional[float] = None
     estimator: EtaEstimator = field(default_factory=EtaEstimator)
     on_done: Optional[Callable[[Any], None]] = None
+    group: Any = None  # what the job is part of (the open request of several files)
 
     @property
     def fraction(self) -> float:
