@@ -169,3 +169,58 @@ def test_nothing_changed_when_results_agree(labeled_store):
     same = _result([(1, 0, 50, "wave"), (1, 50, 100, "walk")])
     what = compare_results(store, {a: same}, {a: same})
     assert what.changes == [] and what.before.accuracy == what.after.accuracy == 1.0
+
+
+# ---- after training: use the model, analyze the project again, see what changed -------------------
+def _small_checkpoint(path: Path, classes) -> Path:
+    """A checkpoint as a cpu-quick run writes it (new weights; 112 px / 28 px inputs recorded)."""
+    from core_model.models import create_epam_net, save_checkpoint
+    from core_model.preprocess.spec import InputSpec
+
+    net = create_epam_net(len(classes), attention_frames=8, class_names=list(classes))
+    return save_checkpoint(net, path, list(classes), trained=True, inputs=InputSpec(112, 28, 8, 24).to_dict(),
+                           preset="cpu-quick")
+
+
+def test_use_new_model_reanalyzes_the_project(qtbot, window, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training_process import DONE, TrainingOutcome
+    from app.what_changed import WhatChangedDialog
+
+    from .test_export_dialog import LABELS, make_project
+
+    project = make_project(tmp_path / "proj", videos=2)
+    run = tmp_path / "run"
+    run.mkdir()
+    ckpt = _small_checkpoint(run / "best.pt", LABELS)
+    (run / "metrics.json").write_text("{}")
+    assert window.open_project(project)
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30000)
+    store = window.project.store
+    assert all(store.analysis_folder(rec.id) is None for rec in store.videos())
+
+    window.train_export_ui.open_finetune()
+    dialog = window.train_export_ui.finetune_dialog
+    assert isinstance(dialog, FinetuneDialog) and "untrained" in dialog.model_label.text()
+    dialog._on_finished(TrainingOutcome(DONE, "Training finished.", run, last=None, best=ckpt))  # as a run ends
+    assert dialog.offer.isVisible() and dialog.use_reanalyze.isVisible()
+    qtbot.mouseClick(dialog.use_reanalyze, Qt.MouseButton.LeftButton)
+    assert window.settings.checkpoint == str(ckpt.resolve())
+    assert window.store.load().checkpoint == str(ckpt.resolve())  # saved with the settings
+    assert "trained run run (best.pt)" in dialog.model_label.text()
+    qtbot.waitUntil(lambda: dialog.what_changed is not None or not dialog.reanalysis.running, timeout=240000)
+    outcome = dialog.reanalysis.outcome
+    assert not outcome.failed and not outcome.cancelled and len(outcome.after) == 2
+    for rec in store.videos():  # recorded in the project, made by the new model
+        folder = store.analysis_folder(rec.id)
+        assert folder is not None and folder == outcome.after[rec.id].path.resolve()
+        assert outcome.after[rec.id].class_names == LABELS and outcome.after[rec.id].model == "best.pt"
+    what = dialog.what_changed.what
+    assert isinstance(dialog.what_changed, WhatChangedDialog) and dialog.what_changed.isVisible()
+    assert what.before is not None and what.before.accuracy == 0.0  # nothing was analyzed before
+    assert what.after is not None and what.after.frames == what.before.frames > 0
+    assert what.changes and all(c.before == "(not analyzed)" for c in what.changes)
+    current = window.session.current
+    assert current is not None and current.result is outcome.after[current.project_id]
+    dialog.what_changed.close()
+    dialog.close()
