@@ -1,8 +1,9 @@
 """Spatial attention of the window covering this frame, upsampled from 7x7 to the crop box.
 
-The map shown is the one of the sampled RGB frame nearest to the current frame, stretched over
-the window's own range (min..max of its 16 maps) so its structure is visible; a legend gives the
-real values, so a flat map (an untrained network's) is never passed off as a strong one.
+The map shown is the one of the sampled RGB frame nearest to the current frame, coloured by its
+**absolute** value in [0, 1] (the attention is a product of sigmoids): a flat map (an untrained or
+uncertain network's, e.g. 0.522–0.526 everywhere) is one even colour, never the full colour range
+that would look like strong focus. The legend gives the window's real range and says "flat".
 """
 from __future__ import annotations
 
@@ -36,19 +37,19 @@ def upsample_bilinear(grid: np.ndarray, size: int) -> np.ndarray:
 
 
 def attention_map(ctx: FrameContext) -> Optional[Tuple[np.ndarray, int, float, float]]:
-    """(7x7 map stretched over its window's range, sample index k, window min, window max) or None."""
+    """(7x7 map of sample k, values in [0, 1] as the model gave them, k, window min, window max) or None."""
     result, row = ctx.result, ctx.row
     if row is None or getattr(result, "spatial_attention", None) is None:
         return None
     k = nearest_sample(result.rgb_frames[row], ctx.frame)
     window = np.asarray(result.spatial_attention[row], dtype=np.float32)  # (16, 7, 7)
     lo, hi = float(window.min()), float(window.max())
-    return (window[k] - lo) / max(hi - lo, 1e-6), k, lo, hi
+    return np.clip(window[k], 0.0, 1.0), k, lo, hi
 
 
 def legend_text(k: int, lo: float, hi: float, count: int = 16) -> str:
     flat = " (flat)" if hi - lo < FLAT_SPAN else ""
-    return f"attention of RGB sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat}"
+    return f"attention of RGB sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat} · colour: 0–1 scale"
 
 
 class AttentionOverlay(Overlay):
