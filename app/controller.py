@@ -140,16 +140,21 @@ class VideoController(QObject):
         if not self._ready(entry, EXTRACT):
             return None
         self.session.update(entry, busy="extracting poses")
+        extract, previous = core_bridge.extract_job(entry.path, self._settings().max_people), entry.poses
 
-        def done(poses) -> None:
-            self.session.update(entry, poses=poses, result=None if entry.poses is not poses else entry.result)
+        def run(progress=None, cancel=None):
+            poses = extract(progress=progress, cancel=cancel)
+            return poses, core_bridge.same_poses(previous, poses)  # compared here, off the GUI thread
+
+        def done(found) -> None:
+            poses, same = found
+            # the analysis stays when the poses are the same (e.g. from the cache): it was made from them
+            self.session.update(entry, poses=poses, result=entry.result if same else None)
             self.message.emit(f"Poses of {entry.name}: {poses.num_people} tracked people, {poses.num_frames} frames.")
             if then is not None:
                 then()
 
-        return self.jobs.start(EXTRACT, f"Extracting poses — {entry.name}",
-                               core_bridge.extract_job(entry.path, self._settings().max_people),
-                               target=entry, on_done=done)
+        return self.jobs.start(EXTRACT, f"Extracting poses — {entry.name}", run, target=entry, on_done=done)
 
     def analyze(self, entry: Optional[VideoEntry], then: Optional[Callable[[], None]] = None) -> Optional[Job]:
         """Run EPAM-Net over ``entry`` (extracting poses first if needed, inside the same job)."""

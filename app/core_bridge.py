@@ -74,22 +74,29 @@ def cached_poses(path: Path, max_people: int):
 
 
 def cached_analysis(path: Path, settings, poses) -> Optional[Any]:
-    """The cached analysis of ``path`` with these settings and poses, or None (never computes)."""
+    """The cached analysis of ``path`` with these settings and poses, or None (never computes): the core's
+    one lookup (``core_model.analysis.runner.cached_result``)."""
     if poses is None:
         return None
-    from core_model.analysis.cache import analysis_key, cache_folder, load_cached, poses_hash, request_key
+    from core_model.analysis.cache import cache_folder
 
     if not any(cache_folder("x").parent.glob("*/summary.json")):
-        return None  # nothing cached at all: skip building the network just to compute a key
-    from core_model.analysis.model_setup import prepare_model
-    from core_model.device import resolve_device
-    from core_model.video import content_key
+        return None  # nothing cached at all: no need to import torch for a model key
+    from core_model.analysis.runner import cached_result
 
-    analysis = settings.analysis_settings()
-    prepared = prepare_model(settings.checkpoint or None, class_names_arg(settings.class_list), seed=analysis.seed)
-    request = request_key(video_key=content_key(path), model_key=prepared.key, settings=analysis.result_key(),
-                          device_type=resolve_device(analysis.device).type)
-    return load_cached(analysis_key(request, poses_hash(poses)))
+    return cached_result(path, checkpoint=settings.checkpoint or None, class_names=class_names_arg(settings.class_list),
+                         settings=settings.analysis_settings(), poses=poses)
+
+
+def same_poses(a, b) -> bool:
+    """Whether two ``Poses`` hold the same arrays (the same object, or equal content)."""
+    if a is None or b is None:
+        return a is b
+    if a is b:
+        return True
+    from core_model.analysis.cache import poses_hash
+
+    return poses_hash(a) == poses_hash(b)
 
 
 def load_cache_job(path: Path, settings, with_analysis: bool = True) -> Callable[..., Any]:

@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
             self.settings = dialog.settings()
             self.store.save(self.settings)
             self._apply_overlay_settings()
+            self._refresh_entry_views()
 
     def show_about(self) -> None:
         from .dialogs.about import AboutDialog
@@ -306,7 +307,9 @@ class MainWindow(QMainWindow):
             self.timeline.set_result(result)
             self.inspector.set_result(result)
             self._update_frame_views()
-        self.status.show_model(result)
+        stale = self.settings.stale_reason(result)  # after a settings change or a cancelled new analysis
+        self.timeline.set_stale(stale)
+        self.status.show_model(result, stale)
 
     def _on_frame_shown(self, index: int, frame) -> None:
         self.view.set_frame(index, frame)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from PySide6.QtCore import QSettings
@@ -48,6 +49,28 @@ class StudioSettings:
 
         return AnalysisSettings(window=self.window, stride=self.stride, unit=self.unit, per_person=self.per_person,
                                 max_people=self.max_people, device=self.device)
+
+    def stale_reason(self, result) -> Optional[str]:
+        """Why ``result`` does not match these settings ("other settings: window", "another model"), or None
+        when it does (or when the result does not say how it was made)."""
+        summary = getattr(result, "summary", None)
+        made = summary.get("settings") if isinstance(summary, dict) else None
+        if result is None or not isinstance(made, dict):
+            return None
+        try:
+            wanted = self.analysis_settings().result_key()
+        except Exception:  # noqa: BLE001 - settings the core refuses: nothing matches them
+            return "other settings"
+        differ = [k for k in ("window", "stride", "unit", "per_person", "max_people") if k in made
+                  and made[k] != wanted[k]]
+        if differ:
+            return "other settings: " + ", ".join(n.replace("_", " ") for n in differ)
+        info = summary.get("model_info") if isinstance(summary.get("model_info"), dict) else {}
+        model = str(info.get("name") or getattr(result, "model", ""))
+        expected = Path(self.checkpoint).name if self.checkpoint else "untrained"
+        if model and model != expected:
+            return "another model"
+        return None
 
 
 def _qsettings() -> QSettings:

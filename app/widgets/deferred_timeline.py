@@ -21,7 +21,7 @@ class DeferredTimeline(QWidget):
     boundsDragged = Signal(int, int, int)
     contextRequested = Signal(int, int, object, QPoint)
     REPLAYED = ("set_video", "set_focus_target", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
-                "set_selected_segment", "set_marks", "set_playhead")
+                "set_selected_segment", "set_marks", "set_playhead", "set_stale")
     FORWARDED = ("seekRequested", "personPicked", "segmentClicked", "segmentDrawn", "boundsDragged",
                  "contextRequested")
 
@@ -65,6 +65,9 @@ class DeferredTimeline(QWidget):
 
     def set_video(self, frame_count: int, fps: float, timestamps=None) -> None:
         self._call("set_video", frame_count, fps, timestamps)
+
+    def set_stale(self, reason) -> None:
+        self._call("set_stale", reason)
 
     def set_focus_target(self, widget) -> None:
         self._call("set_focus_target", widget)

@@ -52,9 +52,13 @@ class StudioStatusBar(QStatusBar):
     def show_speed(self, speed: float) -> None:
         self.speed_label.setText(f"{speed:g}×")
 
-    def show_model(self, result) -> None:
+    def show_model(self, result, stale: Optional[str] = None) -> None:
+        """The model behind ``result``; ``stale``: why it does not match the settings (marked)."""
         text, trained = model_text(result)
+        if stale:
+            text = f"⚠ results from {stale} — Analyze again · {text}"
         self.model_label.setText(f" {text} ")
+        self.model_label.setToolTip(text)
         self.model_label.setProperty("trained", "" if trained is None else ("true" if trained else "false"))
         self.model_label.style().unpolish(self.model_label)
         self.model_label.style().polish(self.model_label)

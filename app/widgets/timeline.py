@@ -152,6 +152,7 @@ class TimelineWidget(QWidget):
         completer.activated.connect(self._pick_text)  # a completion chosen in the popup
         self._combo.lineEdit().returnPressed.connect(lambda: self._pick_text(self._combo.lineEdit().text()))
         self._focus_target: Optional[QWidget] = None
+        self._stale: Optional[str] = None
         self._combo.setEnabled(False)
         self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
         self._badge = QLabel()
@@ -333,6 +334,11 @@ class TimelineWidget(QWidget):
     def set_focus_target(self, widget: Optional[QWidget]) -> None:
         """The widget that gets the keyboard back once a class is picked (the video)."""
         self._focus_target = widget
+
+    def set_stale(self, reason: Optional[str]) -> None:
+        """Mark the result shown as not matching the settings (``reason``), or clear the mark (None)."""
+        self._stale = reason
+        self._refresh_badge()
 
     def set_editable(self, editable: bool) -> None:
         """Whether drags in a labels lane edit labels (a project is open) or only scrub."""
@@ -683,5 +689,9 @@ class TimelineWidget(QWidget):
                     "<span style='color:#ffb366'>&nbsp;bars and curves are not predictions</span>")
         else:
             text = f"<span style='color:#9aa0a6'>model: {r.model}</span>"
+        if r is not None and self._stale:
+            text = (f"<span style='background:#7a5c00;color:white;font-weight:bold'>&nbsp;STALE&nbsp;</span>"
+                    f"<span style='color:#ffd166'>&nbsp;results from {self._stale}: Analyze again (Ctrl+R)&nbsp;</span>"
+                    + text)
         self._badge.setText(text)
         self._badge.setToolTip(_plain(text))
