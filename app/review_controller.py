@@ -116,6 +116,7 @@ class ReviewController(QObject):
     def set_queue_scope(self, scope: str) -> None:
         if scope != self.queue_scope:
             self.queue_scope = scope
+            self.current, self.current_index = None, -1
             self.invalidate(QUEUE, now=True)
 
     def set_reasons(self, reasons: Sequence[str]) -> None:
@@ -173,12 +174,12 @@ class ReviewController(QObject):
                                                            ": analyze the video first (Ctrl+R)") + ".")
             return
         index = self.index_of(self.current)
-        if self.current is None:
-            target = 0 if delta > 0 else n - 1
-        elif index is None:  # the current item left the list (done): its successor took its place
-            target = self.current_index if delta > 0 else self.current_index - 1
-        else:
+        if index is not None:
             target = index + (1 if delta > 0 else -1)
+        elif self.current is not None and self.current_index >= 0:  # it left the list (done): its successor
+            target = self.current_index if delta > 0 else self.current_index - 1  # took its place
+        else:  # nothing visited in this list yet
+            target = 0 if delta > 0 else n - 1
         if not 0 <= target < n:
             self.message.emit("End of the review queue." if delta > 0 else "Start of the review queue.")
             return

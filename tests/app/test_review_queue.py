@@ -153,3 +153,32 @@ def test_figures_dock_computes_only_what_is_shown(qtbot, reviewing):
     menu = next(a.menu() for a in w.menuBar().actions() if a.menu() and a.menu().title() == "&Review")
     texts = [a.text() for a in menu.actions() if a.text()]
     assert texts[:2] == ["&Next review item", "&Previous review item"] and "Figures" in texts and "Review" in texts
+
+
+def test_without_a_project_the_current_video_is_reviewed(qtbot, window, barcode_video):
+    w = window
+    entry = open_and_wait(qtbot, w, barcode_video)
+    c = w.review_ui.controller
+    press(qtbot, w, Qt.Key.Key_BracketRight)  # nothing analysed yet: one sentence, nothing moves
+    assert "analyze the video first" in w.status.currentMessage() and w.view.shown_frame == 0
+    w.session.update(entry, result=per_person_result())
+    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=5000)
+    assert c.visible[0].video_id is None
+    press(qtbot, w, Qt.Key.Key_BracketLeft)  # [ first: the last item of the list
+    last = c.visible[len(c.visible) - 1]
+    at(qtbot, w, last.frame, last.person)
+    press(qtbot, w, Qt.Key.Key_BracketRight)
+    assert "End of the review queue" in w.status.currentMessage()
+    w.review_ui.queue.scope_box.setCurrentIndex(1)  # project scope without a project: still this video
+    assert len(c.visible) == 10 and c.current is None
+
+
+def test_reanalysis_rebuilds_the_queue_and_is_recorded_in_the_project(qtbot, reviewing, tmp_path):
+    w = reviewing
+    c, entry, store = w.review_ui.controller, w.session.current, w.project.store
+    assert (c.visible[0].person, c.visible[0].start_frame) == (2, 30)
+    result = per_person_result(odd=((1, 0, "split"),))
+    folder = result.save(tmp_path / "analysis")  # a result saved in a folder, as analyze_video's cache does
+    w.session.update(entry, result=result)
+    qtbot.waitUntil(lambda: (c.visible[0].person, c.visible[0].start_frame) == (1, 0), timeout=3000)
+    assert store.analysis_folder(entry.project_id) == folder.resolve()  # the whole-project queue finds it later
