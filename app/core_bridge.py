@@ -38,6 +38,16 @@ def class_names_arg(spec: str):
     return spec or None
 
 
+def check_checkpoint(path: str, class_list: str = "") -> str:
+    """Load the checkpoint as Analyze will (with the class list); one line describing it, or an
+    ``EpamError`` whose message is one sentence."""
+    from core_model.analysis.model_setup import prepare_model
+
+    prepared = prepare_model(path, class_names_arg(class_list))
+    state = "trained" if prepared.trained else "untrained weights"
+    return f"{prepared.name}: {len(prepared.class_names)} classes, {state}"
+
+
 def extract_job(path: Path, max_people: int) -> Callable[..., Any]:
     """A job computing (or loading from cache) the poses of ``path``."""
 

@@ -243,7 +243,8 @@ class MainWindow(QMainWindow):
         self._sync_overlay_controls()
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        entry = self.session.current
+        dialog = SettingsDialog(self.settings, self, fps=entry.fps if entry is not None and entry.is_open else None)
         if dialog.exec():
             self.settings = dialog.settings()
             self.store.save(self.settings)

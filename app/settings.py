@@ -12,8 +12,22 @@ from typing import Dict, List, Optional
 
 from PySide6.QtCore import QSettings
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # what a settings file may hold (the CLI accepts them all too)
 CLASS_PRESETS = ("", "ntu60", "ntu120")
+MIN_WINDOW_FRAMES = 16  # the model's RGB frames: a shorter window repeats frames and is never useful
+
+
+def available_devices() -> tuple:
+    """The device choices that exist here: "auto", "cpu", then "cuda" / "mps" when PyTorch sees them."""
+    import torch
+
+    out = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        out.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append("mps")
+    return tuple(out)
 
 
 def default_overlays() -> Dict[str, dict]:

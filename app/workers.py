@@ -7,6 +7,7 @@ blocks and never spins ``processEvents``.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -23,10 +24,14 @@ JobFn = Callable[..., Any]
 PROGRESS_INTERVAL = 0.05
 
 
+_CLASS_NAME = re.compile(r"\s*\((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt)\)")
+
+
 def error_message(exc: BaseException) -> str:
-    """One readable line for a failure (EpamError messages are written for users)."""
+    """One readable line for a failure. EpamError messages are written for users: an exception class name
+    some add in brackets ("... (KeyError).") is left out. Anything else is a bug: its class name stays."""
     if isinstance(exc, EpamError):
-        return str(exc)
+        return _CLASS_NAME.sub("", str(exc))
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

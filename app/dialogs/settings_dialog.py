@@ -1,13 +1,44 @@
-"""The settings dialog: edits a copy of StudioSettings; the caller saves it on accept."""
+"""The settings dialog: edits a copy of StudioSettings; the caller saves it on accept.
+
+Checked as the user edits, not at Analyze time: a checkpoint is loaded (in the background) when it is
+chosen and its problem shown in one sentence; a window shorter than the model's 16 RGB frames is refused;
+switching seconds <-> frames converts the numbers at the video's frame rate; only devices that exist
+here are offered.
+"""
 from __future__ import annotations
 
 import copy
+from typing import Optional
 
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
 
-from ..settings import CLASS_PRESETS, DEVICES, StudioSettings
+from ..settings import CLASS_PRESETS, MIN_WINDOW_FRAMES, StudioSettings, available_devices
+
+ASSUMED_FPS = 25.0  # converts seconds <-> frames when no video is open (said in the dialog)
+OK_COLOR, BAD_COLOR = "#8fd694", "#ff8a80"
+
+
+class _CheckSignals(QObject):
+    done = Signal(int, bool, str)  # request number, ok, one line
+
+
+class _CheckRunnable(QRunnable):
+    def __init__(self, number: int, path: str, class_list: str, signals: _CheckSignals) -> None:
+        super().__init__()
+        self.number, self.path, self.class_list, self.signals = number, path, class_list, signals
+
+    def run(self) -> None:
+        from ..core_bridge import check_checkpoint
+        from ..workers import error_message
+
+        try:
+            text, ok = check_checkpoint(self.path, self.class_list), True
+        except Exception as exc:  # noqa: BLE001 - any failure is a reason to refuse the file
+            text, ok = error_message(exc), False
+        self.signals.done.emit(self.number, ok, text)
 
 OVERLAY_TITLES = {"skeleton": "Skeletons", "crop_box": "Crop box", "heatmap": "Pose heatmap",
                   "attention": "Spatial attention", "sampled": "Sampled frames"}
@@ -24,6 +55,7 @@ def _with_browse(edit: QLineEdit, caption: str, pattern: str) -> QWidget:
         path, _ = QFileDialog.getOpenFileName(box, caption, edit.text(), pattern)
         if path:
             edit.setText(path)
+            edit.editingFinished.emit()  # check what was chosen
 
     button.clicked.connect(browse)
     row.addWidget(button)
@@ -33,16 +65,27 @@ def _with_browse(edit: QLineEdit, caption: str, pattern: str) -> QWidget:
 class SettingsDialog(QDialog):
     """Model, analysis and overlay defaults. ``settings()`` returns the edited copy."""
 
-    def __init__(self, settings: StudioSettings, parent=None) -> None:
+    checked = Signal(bool, str)  # the checkpoint check finished: ok, one line
+
+    def __init__(self, settings: StudioSettings, parent=None, fps: Optional[float] = None, devices=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
         self.setMinimumWidth(520)
         self._settings = copy.deepcopy(settings)
+        self._fps = float(fps) if fps and fps > 0 else None
+        self._check_number = 0
+        self._checkpoint_ok: Optional[bool] = True  # None while checking
+        self.window_problem: Optional[str] = None
+        self._pool = QThreadPool(self)
+        self._signals = _CheckSignals(self)
+        self._signals.done.connect(self._on_checked)
 
         self.device = QComboBox()
-        self.device.addItems(DEVICES)
-        self.device.setCurrentText(settings.device)
+        self.device.addItems(list(devices if devices is not None else available_devices()))
+        self.device.setToolTip("Only devices PyTorch finds here are offered (the CLI's --device takes any and says "
+                               "when one is missing)")
+        self.device.setCurrentText(settings.device if self.device.findText(settings.device) >= 0 else "auto")
         self.checkpoint = QLineEdit(settings.checkpoint)
         self.checkpoint.setPlaceholderText("none: the untrained network (results are not predictions)")
         self.class_list = QComboBox()
@@ -51,11 +94,21 @@ class SettingsDialog(QDialog):
         self.class_list.setCurrentText(settings.class_list)
         self.class_list.lineEdit().setPlaceholderText("the model's own list (untrained: ntu120)")
         self.class_list.setToolTip("ntu60, ntu120 or a text file (one class a line); empty = the model's own list")
-        self.window = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=10000, value=settings.window)
-        self.stride = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=10000, value=settings.stride)
+        self.checkpoint_status = QLabel("")
+        self.checkpoint_status.setObjectName("checkpointStatus")
+        self.checkpoint_status.setWordWrap(True)
         self.unit = QComboBox()
         self.unit.addItems(["s", "frames"])
         self.unit.setCurrentText(settings.unit)
+        self._unit = settings.unit
+        self.window = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=100000)
+        self.stride = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=100000)
+        self._set_decimals()
+        self.window.setValue(settings.window)
+        self.stride.setValue(settings.stride)
+        self.window_status = QLabel("")
+        self.window_status.setObjectName("windowStatus")
+        self.window_status.setWordWrap(True)
         self.per_person = QCheckBox("one row per window and person")
         self.per_person.setChecked(settings.per_person)
         self.max_people = QSpinBox(minimum=1, maximum=16, value=settings.max_people)
@@ -64,6 +117,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(model)
         form.addRow("Device", self.device)
         form.addRow("Checkpoint", _with_browse(self.checkpoint, "Choose a checkpoint", "Checkpoints (*.pt *.pth *.pyth *.ckpt);;All files (*)"))
+        form.addRow("", self.checkpoint_status)
         form.addRow("Class list", self.class_list)
 
         analysis = QGroupBox("Analysis")
@@ -71,6 +125,7 @@ class SettingsDialog(QDialog):
         form.addRow("Window", self.window)
         form.addRow("Stride", self.stride)
         form.addRow("Unit", self.unit)
+        form.addRow("", self.window_status)
         form.addRow("Per person", self.per_person)
         form.addRow("Max people (pose)", self.max_people)
 
@@ -96,10 +151,118 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         for group in (model, analysis, overlays):
             layout.addWidget(group)
         layout.addWidget(buttons)
+
+        self.unit.currentTextChanged.connect(self._on_unit)
+        self.window.valueChanged.connect(self._validate)
+        self.stride.valueChanged.connect(self._validate)
+        self.checkpoint.editingFinished.connect(self.check_checkpoint)
+        self.checkpoint.textChanged.connect(lambda _t: self._mark_unchecked())
+        self.class_list.currentTextChanged.connect(lambda _t: self._mark_unchecked())
+        self.class_list.lineEdit().editingFinished.connect(self.check_checkpoint)
+        self._checked_request = (settings.checkpoint.strip(), settings.class_list.strip())
+        self._validate()
+
+    # checks ------------------------------------------------------------------------------------
+    def fps_used(self) -> float:
+        """The frame rate seconds <-> frames are converted at (the video's, else ``ASSUMED_FPS``)."""
+        return self._fps or ASSUMED_FPS
+
+    def window_frames(self) -> float:
+        return self.window.value() * (self.fps_used() if self.unit.currentText() == "s" else 1.0)
+
+    def _set_decimals(self) -> None:
+        frames = self.unit.currentText() == "frames"
+        for box in (self.window, self.stride):
+            box.setDecimals(0 if frames else 2)
+            box.setMinimum(1 if frames else 0.01)
+
+    def _on_unit(self, unit: str) -> None:
+        """Convert the numbers to the new unit at the video's frame rate (2.00 s -> 50 frames at 25 fps)."""
+        if unit == self._unit:
+            return
+        factor = self.fps_used() if unit == "frames" else 1.0 / self.fps_used()
+        values = [box.value() * factor for box in (self.window, self.stride)]
+        if unit == "frames":
+            values = [max(1.0, round(v)) for v in values]
+        self._unit = unit
+        self._set_decimals()
+        for box, value in zip((self.window, self.stride), values):
+            box.setValue(value)
+        self._validate()
+
+    def _validate(self, *_args) -> None:
+        frames = self.window_frames()
+        note = "" if self._fps else f" (no video open: {ASSUMED_FPS:g} fps assumed)"
+        if frames < MIN_WINDOW_FRAMES - 1e-6:
+            self.window_problem = (f"A window of {frames:.0f} frames is shorter than the model's {MIN_WINDOW_FRAMES} "
+                                   f"RGB frames{note}: it is never useful, make it at least "
+                                   f"{MIN_WINDOW_FRAMES / self.fps_used():.2f} s ({MIN_WINDOW_FRAMES} frames).")
+            self._show(self.window_status, False, self.window_problem)
+        else:
+            self.window_problem = None
+            other = (f"{frames:.0f} frames" if self.unit.currentText() == "s"
+                     else f"{frames / self.fps_used():.2f} s")
+            self._show(self.window_status, True, f"window = {other} at {self.fps_used():.3g} fps{note}")
+        self._update_ok()
+
+    def check_checkpoint(self) -> None:
+        """Load the chosen checkpoint (with the class list) in the background; the answer shows under it."""
+        path, classes = self.checkpoint.text().strip(), self.class_list.currentText().strip()
+        self._check_number += 1
+        self._checked_request = (path, classes)
+        if not path:
+            self._checkpoint_ok = True
+            self._show(self.checkpoint_status, True, "")
+            self._update_ok()
+            return
+        self._checkpoint_ok = None
+        self.checkpoint_status.setText("checking the checkpoint…")
+        self.checkpoint_status.setStyleSheet("")
+        self._update_ok()
+        self._pool.start(_CheckRunnable(self._check_number, path, classes, self._signals))
+
+    def _mark_unchecked(self) -> None:
+        if (self.checkpoint.text().strip(), self.class_list.currentText().strip()) != self._checked_request:
+            self._checkpoint_ok = None if self.checkpoint.text().strip() else True
+            self.checkpoint_status.setText("")
+            self._update_ok()
+
+    def _on_checked(self, number: int, ok: bool, text: str) -> None:
+        if number != self._check_number:
+            return  # an older request
+        self._checkpoint_ok = ok
+        self._show(self.checkpoint_status, ok, ("✓ " if ok else "") + text)
+        self._update_ok()
+        self.checked.emit(ok, text)
+
+    def _show(self, label: QLabel, ok: bool, text: str) -> None:
+        label.setText(text)
+        label.setStyleSheet(f"color: {OK_COLOR if ok else BAD_COLOR};")
+
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(self.window_problem is None and self._checkpoint_ok is not False)
+
+    def accept(self) -> None:
+        if self._checkpoint_ok is None and self.checkpoint.text().strip():
+            self.checked.connect(self._accept_if_ok)  # typed and OK at once: accept once the check says yes
+            self.check_checkpoint()
+            return
+        if self.window_problem is None and self._checkpoint_ok is not False:
+            super().accept()
+
+    def _accept_if_ok(self, ok: bool, _text: str) -> None:
+        self.checked.disconnect(self._accept_if_ok)
+        if ok:
+            self.accept()
+
+    def done(self, result: int) -> None:
+        self._check_number += 1  # a check still running is ignored
+        super().done(result)
 
     def settings(self) -> StudioSettings:
         s = self._settings
