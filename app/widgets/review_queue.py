@@ -105,8 +105,6 @@ class ReviewItemDelegate(QStyledItemDelegate):
         x, y = rect.x() + 8, rect.y() + 5
         painter.setOpacity(0.45 if item.done else 1.0)
         where = ("✓ " if item.done else "") + item_place(item, self._time(item))
-        if self.show_video:
-            where += f" · {self.model.video_name(item.video_id)}"
         painter.setPen(QColor("#aab4c3"))
         width = min(fm.horizontalAdvance(where) + 4, int(rect.width() * 0.6))
         painter.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -127,6 +125,11 @@ class ReviewItemDelegate(QStyledItemDelegate):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             x += w + 4
         painter.setFont(option.font)
+        room = rect.right() - 8 - x
+        if self.show_video and room > 40:  # the video, in what is left of the first line
+            painter.setPen(QColor("#8b97a8"))
+            painter.drawText(QRectF(x, y, room, fm.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(self.model.video_name(item.video_id), Qt.TextElideMode.ElideMiddle, room))
         painter.setPen(QColor("#e8ecf1" if not item.done else "#aab4c3"))
         line = QRectF(rect.x() + 8, y + fm.height() + 3, rect.width() - 16, fm.height())
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
