@@ -74,18 +74,25 @@ def create_app():
 
 
 def _start_heap_trimming(app, interval_ms: int = 3000) -> None:
-    """Return freed frame memory to the system every few seconds (bounded memory on long sessions)."""
-    from PySide6.QtCore import QTimer
-
+    """Return freed frame memory to the system a few seconds after work (bounded memory on long sessions);
+    an idle app trims nothing (``HeapTrimmer``: armed by frames shown and job reports)."""
     from core_model.memory import trim_heap
 
-    if getattr(app, "_heap_timer", None) is not None or not trim_heap():
+    from .heap_trim import HeapTrimmer
+
+    if getattr(app, "heap_trimmer", None) is not None or not trim_heap():
         return
-    timer = QTimer(app)
-    timer.setInterval(interval_ms)
-    timer.timeout.connect(trim_heap)
-    timer.start()
-    app._heap_timer = timer
+    app.heap_trimmer = HeapTrimmer(trim_heap, interval_ms, app)
+
+
+def _trim_after_work(window) -> None:
+    """Arm the app's heap trimmer whenever the window shows a frame or a job reports."""
+    from PySide6.QtWidgets import QApplication
+
+    trimmer = getattr(QApplication.instance(), "heap_trimmer", None)
+    if trimmer is not None:
+        for signal in (window.frameDisplayed, window.jobs.progressed, window.jobs.ended):
+            signal.connect(trimmer.poke)
 
 
 def create_window(size: str = "1280x720"):
@@ -93,6 +100,7 @@ def create_window(size: str = "1280x720"):
     from .main_window import MainWindow
 
     window = MainWindow()
+    _trim_after_work(window)
     try:
         w, h = (int(v) for v in size.lower().split("x"))
         window.resize(w, h)
