@@ -14,7 +14,7 @@ from typing import Optional
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
-                               QSizePolicy, QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
+                               QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
 
 from core_model.review import REASONS
 from core_model.review.queue import REASON_TITLES
@@ -125,10 +125,11 @@ class ReviewItemDelegate(QStyledItemDelegate):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             x += w + 4
         painter.setFont(option.font)
-        room = rect.right() - 8 - x
+        room = int(rect.right() - 8 - x)
         if self.show_video and room > 40:  # the video, in what is left of the first line
             painter.setPen(QColor("#8b97a8"))
-            painter.drawText(QRectF(x, y, room, fm.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(x, y, room, fm.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              fm.elidedText(self.model.video_name(item.video_id), Qt.TextElideMode.ElideMiddle, room))
         painter.setPen(QColor("#e8ecf1" if not item.done else "#aab4c3"))
         line = QRectF(rect.x() + 8, y + fm.height() + 3, rect.width() - 16, fm.height())
