@@ -126,6 +126,11 @@ def test_project_queue_opens_the_other_video(qtbot, reviewing, tmp_path):
     panel.scope_box.setCurrentIndex(1)  # the whole project
     qtbot.waitUntil(lambda: len(c.visible) == 16, timeout=5000)
     assert {i.video_id for i in c.visible} == {first.project_id, other.project_id}
+    w.review_ui.docks["queue"].raise_()  # rows are painted (reason tags, video names) without errors
+    panel.done_box.setChecked(True)
+    image = panel.list.grab().toImage()
+    assert image.width() > 200 and image.pixelColor(5, 5).name() != "#000000"
+    panel.done_box.setChecked(False)
     # the top item is on the first video (two odd windows there outrank): ] switches to it and jumps
     index = next(k for k, i in enumerate(c.visible) if i.video_id == first.project_id)
     item = c.visible[index]
