@@ -86,9 +86,9 @@ class _Lost:
     velocity: np.ndarray
     since: int = 0
 
-    def predicted(self) -> Roi:
-        """Its ROI moved on at the velocity it had (constant-velocity prediction)."""
-        dx, dy = self.velocity * self.since
+    def predicted(self, damping: float = 1.0) -> Roi:
+        """Its ROI moved on at the velocity it had (constant-velocity prediction; ``damping`` < 1 moves it less)."""
+        dx, dy = self.velocity * self.since * damping
         return Roi(self.roi.cx + float(dx), self.roi.cy + float(dy), self.roi.side, self.roi.rotation)
 
 
@@ -101,6 +101,14 @@ class _Followed:
     quality: float
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     previous: Optional[Roi] = None  # the ROI it was followed from (None: found in this frame)
+    prior_velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # before this frame
+
+    def jump(self) -> float:
+        """How far its ROI moved from where it was expected (in ROI sides; found in this frame: 1)."""
+        if self.previous is None:
+            return 1.0
+        expected = np.array([self.previous.cx, self.previous.cy]) + self.prior_velocity
+        return float(np.hypot(*(np.array([self.roi.cx, self.roi.cy]) - expected)) / max(self.roi.side, 1.0))
     centres: tuple = ()  # ROI centres of the last VELOCITY_FRAMES frames (velocity over a window: a ROI
     # sliding onto somebody passing in front for a frame or two does not make a fast walker)
 
@@ -178,10 +186,13 @@ class TiledPoseExtractor:
         waiting = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in tracked)]
         if not waiting:
             return []
-        found = self._landmark(frame, [p.predicted() for p in waiting])
+        # every other frame a slower prediction: a ROI that slid onto somebody passing in front while the
+        # person disappeared behind them makes the measured velocity too high
+        damping = [1.0 if p.since % 2 else 0.5 for p in waiting]
+        found = self._landmark(frame, [p.predicted(d) for p, d in zip(waiting, damping)])
         # the landmark model may lock onto somebody else standing there: keep what fits the prediction
-        found = [f if f is not None and same_roi(p.predicted(), f.roi, AGAIN_SIZE) else None
-                 for p, f in zip(waiting, found)]
+        found = [f if f is not None and same_roi(p.predicted(d), f.roi, AGAIN_SIZE) else None
+                 for p, f, d in zip(waiting, found, damping)]
         back = [f for f in found if f is not None]
         self._lost_people = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in back)]
         images, offsets, owners = [], [], []
@@ -239,7 +250,7 @@ class TiledPoseExtractor:
                     ((new.roi.cx, new.roi.cy),)
                 path = np.asarray(new.centres)
                 new.velocity = (path[-1] - path[0]) / (len(path) - 1)
-                new.previous = old.roi
+                new.previous, new.prior_velocity = old.roi, old.velocity
                 tracked.append(new)
         lost_now = [_Lost(f.roi, LOST_FRAMES, f.velocity) for f, r in zip(self._followed, results) if r is None]
         self._lost_people = [_Lost(p.roi, p.frames_left - 1, p.velocity, p.since + 1)
@@ -249,7 +260,7 @@ class TiledPoseExtractor:
             tracked += self._look_again(frame_rgb, tracked)
         kept = _without_duplicates(tracked)
         # somebody whose ROI slid onto another person (hidden behind them) is lost, not gone: look for them
-        hidden = [_Lost(f.previous, LOST_FRAMES, f.velocity, 1) for f in tracked
+        hidden = [_Lost(f.previous, LOST_FRAMES, f.prior_velocity, 1) for f in tracked
                   if f.previous is not None and not any(f is k for k in kept)]
         self._lost_people += hidden
         tracked = kept
@@ -302,12 +313,14 @@ def same_roi(a: Roi, b: Roi, size: float = SAME_SIZE) -> bool:
 
 
 def _without_duplicates(people: List[_Followed]) -> List[_Followed]:
-    """People minus skeletons lying on a better one (first come, i.e. followed longer, wins ties)."""
+    """People minus skeletons lying on a better one: the one whose ROI moved least from where it was expected
+    wins (when two people overlap, the ROI of the one behind slides onto the one in front), then the
+    better scored one, then the one followed longer."""
     if len(people) < 2:
         return people
     from .tracking import body_scale, pose_distance
 
-    order = sorted(range(len(people)), key=lambda i: (-round(people[i].quality, 2), i))
+    order = sorted(range(len(people)), key=lambda i: (round(people[i].jump(), 1), -round(people[i].quality, 2), i))
     boxes = [person_box(p.detection.keypoint, p.detection.score) for p in people]
     keep: List[int] = []
     for i in order:

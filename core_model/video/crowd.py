@@ -124,7 +124,7 @@ def default_walkers(people: int, size: Tuple[int, int], frames: int, seed: int =
                 break
             h = float(np.clip(pair_heights[k] * rng.uniform(0.9, 1.1), MIN_HEIGHT, 150))
             w = 0.55 * h
-            speed = rng.uniform(1.5, 3.0) * (1 if j == 0 else -1)
+            speed = rng.uniform(70, 140) / last * (1 if j == 0 else -1)  # 70-140 px over the video
             foot = min(feet + 8 * j, height - 4)
             y = foot - h
             x0 = cx - w / 2 - speed * meet
@@ -150,8 +150,9 @@ def _background(size: Tuple[int, int], seed: int) -> np.ndarray:
     return frame
 
 
-def _paste(frame: np.ndarray, owner: np.ndarray, cut: Cutout, walker: Walker, t: float, pid: int) -> np.ndarray:
-    """Paste one person; returns the body box in the frame."""
+def _paste(frame: np.ndarray, owner: np.ndarray, cut: Cutout, walker: Walker, t: float,
+           pid: int) -> Tuple[np.ndarray, int]:
+    """Paste one person; returns the body box in the frame and the person's whole area (pixels, in the frame or not)."""
     bx0, by0, bx1, by1 = cut.body
     scale = walker.height / (by1 - by0)
     patch = cv2.resize(cut.patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -173,7 +174,7 @@ def _paste(frame: np.ndarray, owner: np.ndarray, cut: Cutout, walker: Walker, t:
         region = frame[fy0:fy1, fx0:fx1].astype(np.float32)
         frame[fy0:fy1, fx0:fx1] = np.clip(region * (1 - a) + patch[sub].astype(np.float32) * a, 0, 255).astype(np.uint8)
         owner[fy0:fy1, fx0:fx1][alpha[sub] > 0.5] = pid
-    return body + [ox, oy, ox, oy]
+    return body + [ox, oy, ox, oy], int((alpha > 0.5).sum())
 
 
 def render_crowd(cutouts: Sequence[Cutout], walkers: Sequence[Walker], size: Tuple[int, int], frames: int,
@@ -193,11 +194,9 @@ def render_crowd(cutouts: Sequence[Cutout], walkers: Sequence[Walker], size: Tup
         for i in order:
             k = (walkers[i].phase + f) % (2 * n - 2) if n > 1 else 0
             cut = cutouts[k if k < n else 2 * n - 2 - k]  # ping-pong through the source frames
-            before = (owner == i).sum()
-            boxes[i] = _paste(frame, owner, cut, walkers[i], t, i)
-            areas[i] = (owner == i).sum() - before
+            boxes[i], areas[i] = _paste(frame, owner, cut, walkers[i], t, i)
         visible = np.array([(owner == i).sum() for i in range(len(walkers))]) / np.maximum(areas, 1)
-        yield frame, boxes, visible
+        yield frame, boxes, visible  # visible: the part of each person not hidden nor out of the frame
 
 
 def make_crowd_video(path, source_video, *, people: int = 8, frames: int = 48, size: Tuple[int, int] = (768, 576),
