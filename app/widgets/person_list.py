@@ -1,0 +1,228 @@
+"""The person list: every tracked person of the current video with colour, id and time present, plus the
+track corrections (merge, split at the current frame, delete) for the selected skeleton(s).
+
+Usable with a classroom (30+ people): a sortable table, a filter box (id), the selected person kept
+in view, and "present now" marking the people in the current frame. It only shows and asks: the
+corrections go out as signals; the owner applies them (``core_model.project.track_edits`` edits in a
+project, ``core_model.pose.track_edit`` on a pose file) and calls :meth:`set_poses` again.
+
+API:
+    set_poses(poses | None)       a ``core_model.pose.Poses`` (or None: empty)
+    set_frame(frame)              the frame shown (split point, "present now" column)
+    set_selected(track | None)    select the person (e.g. a clicked skeleton) without a signal
+    selected_tracks() -> list     the selected track ids, in selection order
+Signals: personSelected(int)  (-1: nobody), mergeRequested(int into, int other),
+         splitRequested(int track, int frame), deleteRequested(int track)
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..overlays.skeleton import person_color
+
+COLUMNS = ("Person", "Present", "From", "To", "Now")
+COL_ID, COL_PRESENT, COL_FROM, COL_TO, COL_NOW = range(5)
+
+
+def _swatch(color: QColor, size: int = 12) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(color)
+    return QIcon(pix)
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(seconds, 0.0), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+class _NumberItem(QTableWidgetItem):
+    """A cell sorted by its number, shown as text."""
+
+    def __init__(self, text: str, value: float) -> None:
+        super().__init__(text)
+        self.setData(Qt.UserRole, float(value))
+        self.setFlags(Qt.ItemIsSelectable | Qt.ItemIsEnabled)
+
+    def __lt__(self, other) -> bool:  # noqa: D105
+        return float(self.data(Qt.UserRole)) < float(other.data(Qt.UserRole))
+
+
+class PersonList(QWidget):
+    personSelected = Signal(int)
+    mergeRequested = Signal(int, int)
+    splitRequested = Signal(int, int)
+    deleteRequested = Signal(int)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self._poses = None
+        self._frame = 0
+        self._order: List[int] = []  # selection order of track ids
+        self._quiet = False
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Find a person (id)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.summary = QLabel("No poses")
+        self.merge_button = QPushButton("Merge")
+        self.merge_button.setToolTip("The two selected tracks are one person: the second becomes the first")
+        self.split_button = QPushButton("Split here")
+        self.split_button.setToolTip("From the current frame on, the selected track is somebody else")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("The selected track is nobody (a bag, a poster): remove it and its labels")
+        self.merge_button.clicked.connect(self._merge)
+        self.split_button.clicked.connect(self._split)
+        self.delete_button.clicked.connect(self._delete)
+        buttons = QHBoxLayout()
+        for b in (self.merge_button, self.split_button, self.delete_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ feeding
+    def set_poses(self, poses) -> None:
+        selected = self.selected_tracks()
+        self._poses = poses
+        self._quiet = True
+        self.table.setSortingEnabled(False)
+        self.table.clearContents()
+        n = 0 if poses is None else poses.num_people
+        self.table.setRowCount(n)
+        if poses is not None:
+            present = poses.present
+            times = poses.timestamps
+            fps = poses.fps if poses.fps > 0 else 25.0
+            for row, track in enumerate(poses.track_ids):
+                frames = np.nonzero(present[row])[0]
+                first = float(times[frames[0]]) if len(frames) else 0.0
+                last = float(times[frames[-1]]) if len(frames) else 0.0
+                ident = _NumberItem(f"{int(track)}", int(track))
+                ident.setIcon(_swatch(person_color(int(track))))
+                ident.setData(Qt.UserRole + 1, int(track))
+                seconds = len(frames) / fps
+                self.table.setItem(row, COL_ID, ident)
+                self.table.setItem(row, COL_PRESENT, _NumberItem(f"{seconds:.1f} s", seconds))
+                self.table.setItem(row, COL_FROM, _NumberItem(_clock(first), first))
+                self.table.setItem(row, COL_TO, _NumberItem(_clock(last), last))
+                self.table.setItem(row, COL_NOW, _NumberItem("", 0))
+        self.table.setSortingEnabled(True)
+        self.summary.setText("No poses" if poses is None else f"{n} people over {poses.num_frames} frames")
+        self._quiet = False
+        self._mark_now()
+        self._apply_filter(self.filter.text())
+        self._select(selected)
+
+    def set_frame(self, frame: int) -> None:
+        self._frame = int(frame)
+        self._mark_now()
+        self._update_buttons()
+
+    def set_selected(self, track: Optional[int]) -> None:
+        self._select([] if track is None or track < 0 else [int(track)])
+
+    def selected_tracks(self) -> List[int]:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        chosen = {int(self.table.item(r, COL_ID).data(Qt.UserRole + 1)) for r in rows if self.table.item(r, COL_ID)}
+        ordered = [t for t in self._order if t in chosen]
+        return ordered + sorted(chosen - set(ordered))
+
+    def row_of(self, track: int) -> Optional[int]:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_ID)
+            if item is not None and int(item.data(Qt.UserRole + 1)) == int(track):
+                return row
+        return None
+
+    # ------------------------------------------------------------------ internals
+    def _select(self, tracks: List[int]) -> None:
+        self._quiet = True
+        self.table.clearSelection()
+        self._order = []
+        for track in tracks:
+            row = self.row_of(track)
+            if row is None:
+                continue
+            self.table.selectionModel().select(self.table.model().index(row, 0),
+                                               QItemSelectionModel.Select | QItemSelectionModel.Rows)
+            self._order.append(int(track))
+            self.table.scrollToItem(self.table.item(row, COL_ID))
+        self._quiet = False
+        self._update_buttons()
+
+    def _mark_now(self) -> None:
+        if self._poses is None:
+            return
+        ids = {int(t): row for row, t in enumerate(self._poses.track_ids)}
+        now = self._poses.present[:, self._frame] if 0 <= self._frame < self._poses.num_frames else None
+        sorting = self.table.isSortingEnabled()
+        self.table.setSortingEnabled(False)
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_ID)
+            if item is None:
+                continue
+            here = bool(now is not None and now[ids[int(item.data(Qt.UserRole + 1))]])
+            cell = self.table.item(row, COL_NOW)
+            cell.setText("●" if here else "")
+            cell.setData(Qt.UserRole, 1.0 if here else 0.0)
+        self.table.setSortingEnabled(sorting)
+
+    def _apply_filter(self, text: str) -> None:
+        text = text.strip()
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_ID)
+            self.table.setRowHidden(row, bool(text) and item is not None and not item.text().startswith(text))
+
+    def _on_selection(self) -> None:
+        if self._quiet:
+            return
+        chosen = self.selected_tracks()
+        self._order = [t for t in self._order if t in chosen] + [t for t in chosen if t not in self._order]
+        self._update_buttons()
+        self.personSelected.emit(self._order[-1] if self._order else -1)
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_tracks()
+        self.merge_button.setEnabled(len(chosen) == 2)
+        self.delete_button.setEnabled(len(chosen) == 1)
+        can_split = False
+        if len(chosen) == 1 and self._poses is not None:
+            row = int(np.nonzero(self._poses.track_ids == chosen[0])[0][0])
+            frames = np.nonzero(self._poses.present[row])[0]
+            can_split = bool(len(frames)) and bool(frames[0] < self._frame <= frames[-1])
+        self.split_button.setEnabled(can_split)
+
+    def _merge(self) -> None:
+        chosen = self.selected_tracks()
+        if len(chosen) == 2:  # the one selected first keeps its id
+            self.mergeRequested.emit(chosen[0], chosen[1])
+
+    def _split(self) -> None:
+        chosen = self.selected_tracks()
+        if len(chosen) == 1:
+            self.splitRequested.emit(chosen[0], self._frame)
+
+    def _delete(self) -> None:
+        chosen = self.selected_tracks()
+        if len(chosen) == 1:
+            self.deleteRequested.emit(chosen[0])
