@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from ..state import VideoEntry
 from .job_panel import JobPanel
@@ -41,6 +41,8 @@ class StudioStatusBar(QStatusBar):
         self.model_label = QLabel("no analysis yet")
         self.model_label.setObjectName("modelStatus")
         self.addPermanentWidget(job_panel)
+        # as high with a running job (progress bar, cancel button) as without: nothing above it moves
+        self.setMinimumHeight(max(QProgressBar().sizeHint().height(), QToolButton().sizeHint().height()) + 4)
         for w in (self.frame_label, self.fps_label, self.speed_label, self.model_label):
             self.addPermanentWidget(w)
             w.setMinimumWidth(24)  # long texts are clipped, never widen the window

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScro
 
 from ..overlays.context import shown_person
 from .class_colors import class_color
+from .fit_label import FitLabel
 from .timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
 from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
@@ -73,10 +74,8 @@ MAX_BANDS_SHOWN = 4  # bands shown without scrolling (the curves keep the rest o
 Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
-def _plain(html: str) -> str:
-    import re
-
-    return re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ").strip()
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _curve(plot: pg.PlotItem, name: str, fill: Optional[str] = None) -> pg.PlotDataItem:
@@ -155,10 +154,7 @@ class TimelineWidget(QWidget):
         self._stale: Optional[str] = None
         self._combo.setEnabled(False)
         self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
-        self._badge = QLabel()
-        self._badge.setTextFormat(Qt.TextFormat.RichText)
-        self._badge.setMinimumWidth(40)  # clipped rather than widening the window (full text in the tooltip)
-        self._badge.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._badge = FitLabel()  # the longest text that fits: never runs into the time read-out or widens the window
         self._position = QLabel()
         self._position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._position.setStyleSheet("font-family: monospace;")
@@ -168,6 +164,7 @@ class TimelineWidget(QWidget):
         fit.clicked.connect(self.zoom_to_fit)
         self._header = QHBoxLayout()
         self._header.setContentsMargins(4, 2, 4, 0)
+        self._header.setSpacing(8)
         self._header.addWidget(QLabel("Class"))
         self._header.addWidget(self._combo)
         self._header.addWidget(self._badge, 1)
@@ -681,17 +678,20 @@ class TimelineWidget(QWidget):
             self.seekRequested.emit(frame)
 
     def _refresh_badge(self) -> None:
+        """What the results are, from the longest wording to the shortest (the badge shows what fits)."""
         r = self._result
+        grey = "<span style='color:#9aa0a6'>{}</span>"
         if r is None:
-            text = "<span style='color:#9aa0a6'>No analysis yet — run Analyze (Ctrl+R)</span>"
+            variants = [grey.format("No analysis yet — run Analyze (Ctrl+R)"), grey.format("No analysis yet"),
+                        grey.format("no analysis")]
         elif not r.trained:
-            text = ("<span style='background:#b35900;color:white;font-weight:bold'>&nbsp;UNTRAINED MODEL&nbsp;</span>"
-                    "<span style='color:#ffb366'>&nbsp;bars and curves are not predictions</span>")
+            chip = "<span style='background:#b35900;color:white;font-weight:bold'>&nbsp;UNTRAINED MODEL&nbsp;</span>"
+            variants = [chip + "<span style='color:#ffb366'>&nbsp;bars and curves are not predictions</span>", chip,
+                        chip.replace("UNTRAINED MODEL", "UNTRAINED")]
         else:
-            text = f"<span style='color:#9aa0a6'>model: {r.model}</span>"
+            variants = [grey.format(f"model: {_escape(r.model)}"), grey.format(_escape(r.model)), ""]
         if r is not None and self._stale:
-            text = (f"<span style='background:#7a5c00;color:white;font-weight:bold'>&nbsp;STALE&nbsp;</span>"
-                    f"<span style='color:#ffd166'>&nbsp;results from {self._stale}: Analyze again (Ctrl+R)&nbsp;</span>"
-                    + text)
-        self._badge.setText(text)
-        self._badge.setToolTip(_plain(text))
+            chip = "<span style='background:#7a5c00;color:white;font-weight:bold'>&nbsp;STALE&nbsp;</span>"
+            note = f"<span style='color:#ffd166'>&nbsp;results from {self._stale}: Analyze again (Ctrl+R)&nbsp;</span>"
+            variants = [chip + note + variants[0], chip + note + variants[-1], chip + variants[-1], chip]
+        self._badge.set_variants(variants)

@@ -9,12 +9,13 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView
 
 from ..imaging import rgb_view_qimage
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 40.0
+BANNER_MARGIN = 6  # px above and below the warning banner
 BACKGROUND = QColor("#0e1117")
 POSE_ONLY_CANVAS = QColor("#151a22")
 
@@ -125,13 +126,27 @@ class VideoView(QGraphicsView):
         self.set_zoom(self.zoom() * step)
 
     def fit(self) -> None:
-        """Fit the whole frame in the view (and keep fitting on resize until the user zooms)."""
+        """Fit the whole frame in the view (and keep fitting on resize until the user zooms), below the
+        warning banner when one is shown: nothing drawn on the picture hides under it."""
         self._fit_mode = True
         rect = self._canvas.rect()
         if rect.isEmpty():
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        vp = self.viewport().rect()
+        band = self.banner_height()
+        scale = max(1e-6, min((vp.width() - 4) / rect.width(), (vp.height() - 4 - band) / rect.height()))
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.centerOn(rect.center() - QPointF(0.0, band / 2.0 / scale))
         self.zoomChanged.emit(self.zoom())
+
+    def banner_height(self) -> int:
+        """Pixels the warning banner takes at the top of the view (0 without a warning)."""
+        if not self._hud_warning:
+            return 0
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        font.setBold(True)
+        return QFontMetrics(font).height() + 8 + 2 * BANNER_MARGIN
 
     def wheelEvent(self, event) -> None:
         if self._image is None:
@@ -186,7 +201,10 @@ class VideoView(QGraphicsView):
     def set_hud(self, text: str, warning: str = "") -> None:
         """Frame/time line (bottom left) and a warning line (top centre), drawn over everything."""
         if (text, warning) != (self._hud_text, self._hud_warning):
+            banner = bool(warning) != bool(self._hud_warning)
             self._hud_text, self._hud_warning = text, warning
+            if banner and self._fit_mode:
+                self.fit()  # make room for the banner (or take it back)
             self.scene().update()  # coalesced with the frame's own scene changes into one paint
 
     def hud_text(self) -> str:
@@ -219,7 +237,7 @@ class VideoView(QGraphicsView):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._hud_text)
         if self._hud_warning:
             w, h = fm.horizontalAdvance(self._hud_warning) + 20, fm.height() + 8
-            box = QRectF((vp.width() - w) / 2, 8, w, h)
+            box = QRectF((vp.width() - w) / 2, BANNER_MARGIN, w, h)
             painter.setBrush(QColor(120, 60, 10, 215))
             painter.setPen(QColor("#f4a261"))
             painter.drawRoundedRect(box, 5, 5)

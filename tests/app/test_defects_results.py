@@ -55,16 +55,16 @@ def test_results_from_other_settings_are_marked_stale(qtbot, loaded):
     win.session.update(entry, result=result)
     show_frame(qtbot, win, 5)
     badge = win.timeline.widget()._badge
-    assert "STALE" not in badge.text() and "⚠" not in win.status.model_label.text()
+    assert "STALE" not in badge.toolTip() and "⚠" not in win.status.model_label.text()
     changed = StudioSettings(**{**win.settings.__dict__, "window": 2.0})
     win.settings = changed  # what the settings dialog does on OK
     win._refresh_entry_views()
-    assert "STALE" in badge.text() and "other settings: window" in badge.text()
+    assert "STALE" in badge.text() and "other settings: window" in badge.toolTip()
     assert "results from other settings: window" in win.status.model_label.text()
     assert StudioSettings(checkpoint="/x/mine.pt").stale_reason(result) == "another model"
     win.settings = StudioSettings(**{**win.settings.__dict__, "window": 3.0})
     win._refresh_entry_views()
-    assert "STALE" not in badge.text()
+    assert "STALE" not in badge.toolTip()
     assert StudioSettings().stale_reason(make_result()) is None  # a result that does not say how it was made
 
 
