@@ -121,7 +121,7 @@ def _agreement(store, results: Dict[int, object], video_ids: List[int]):
 
 def _model_name(results: Dict[int, object]) -> str:
     names = sorted({getattr(r, "model", "") for r in results.values() if r is not None})
-    return ", ".join(names) if names else "none"
+    return ", ".join(names) if names else "not analyzed"
 
 
 def compare_results(store, before: Dict[int, object], after: Dict[int, object]) -> WhatChanged:
@@ -165,14 +165,14 @@ def _time(seconds: float) -> str:
     return f"{int(m):02d}:{s:06.3f}"
 
 
-def _table(headers: List[str]) -> QTableWidget:
+def _table(headers: List[str], stretch: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -220,14 +220,17 @@ class WhatChangedDialog(QDialog):
                 continue  # a class only the model used: its F1 is 0 on both sides, not worth a row
             rows.append([f"F1 {name}", _pct(f_b), _pct(f_a), _delta(f_b, f_a)])
         _fill(self.agreement, rows)
-        self.agreement.setMaximumHeight(40 + 26 * min(len(rows), 8))
+        self.agreement.resizeRowsToContents()
+        shown = sum(self.agreement.rowHeight(r) for r in range(min(len(rows), 7)))
+        self.agreement.setFixedHeight(self.agreement.horizontalHeader().sizeHint().height() + shown
+                                      + 2 * self.agreement.frameWidth() + 2)
         layout.addWidget(self.agreement)
 
         n = len(what.changes)
         title = QLabel(f"<b>{n} segment{'s' if n != 1 else ''} changed class</b> ({what.frames_changed} frames)"
                        + (" — double-click one to go there." if n else "."))
         layout.addWidget(title)
-        self.changes = _table(["video", "person", "from", "to", "before", "after"])
+        self.changes = _table(["video", "person", "from", "to", "before", "after"], stretch=5)
         self.changes.setObjectName("changesTable")
         _fill(self.changes, [[c.video, "everybody" if c.person < 0 else f"P{c.person}", _time(c.start_time),
                               _time(c.end_time), c.before, c.after] for c in what.changes])

@@ -242,10 +242,10 @@ class FinetuneDialog(QDialog):
         self.epochs.setValue(recipe.epochs)
         if hasattr(self, "preset_note"):
             i = preset.inputs
-            phases = ", ".join(f"{p} {r.epochs} ep · batch {r.batch} · lr {r.lr:g}" for p, r in preset.phases.items()
-                               if preset.default_phase in (p, "all"))
+            phases = ", ".join(f"{p}: batch {r.batch}, lr {r.lr:g}, {r.epochs} epochs by default"
+                               for p, r in preset.phases.items() if preset.default_phase in (p, "all"))
             self.preset_note.setText(f"{i.rgb_frames} RGB frames of {i.rgb_size} px, {i.pose_frames} heatmaps of "
-                                     f"{i.heatmap_size} px; {phases}. Epochs apply to each phase.")
+                                     f"{i.heatmap_size} px; {phases}.")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)

@@ -24,10 +24,9 @@ CURVES = {
     "val_acc_rgb": ("acc", "rgb", True), "val_acc_pose": ("acc", "pose", True),
     "val_acc_fused": ("acc", "fused", True),
 }
-LEGEND = {"loss": "train loss", "loss_rgb": "train loss RGB", "loss_pose": "train loss pose",
-          "val_loss": "val loss", "val_loss_rgb": "val loss RGB", "val_loss_pose": "val loss pose",
-          "val_acc_rgb": "val RGB", "val_acc_pose": "val pose", "val_acc_fused": "val fused",
-          "acc_rgb": "train RGB", "acc_pose": "train pose", "acc_fused": "train fused"}
+#: legend entries (one per stream colour: the training curves share their stream's colour)
+LEGEND = {"val_loss": "total", "val_loss_rgb": "RGB", "val_loss_pose": "pose",
+          "val_acc_rgb": "RGB", "val_acc_pose": "pose", "val_acc_fused": "fused"}
 
 
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -53,12 +52,12 @@ class TrainingPlot(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPlot")
-        self.loss_plot = _plot("Loss", "cross-entropy")
-        self.acc_plot = _plot("Accuracy", "accuracy")
+        self.loss_plot = _plot("Loss (lines: training batches, dots: validation)", "cross-entropy")
+        self.acc_plot = _plot("Accuracy (dashed: training, solid: validation)", "accuracy")
         self.acc_plot.setYRange(0.0, 1.0, padding=0.02)
         self.acc_plot.getPlotItem().getViewBox().setLimits(yMin=-0.05, yMax=1.05)
-        self.loss_plot.getPlotItem().addLegend(offset=(-4, 4), labelTextColor=AXIS, labelTextSize="8pt")
-        self.acc_plot.getPlotItem().addLegend(offset=(-4, -4), labelTextColor=AXIS, labelTextSize="8pt")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getPlotItem().addLegend(offset=(-4, 4), labelTextColor=AXIS, labelTextSize="8pt", colCount=3)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.loss_plot, 1)
@@ -120,7 +119,7 @@ class TrainingPlot(QWidget):
         style = Qt.PenStyle.SolidLine if validation or which == "loss" else Qt.PenStyle.DashLine
         pen = pg.mkPen(color, width=2 if validation else 1.2, style=style)
         per_epoch = which == "acc" or validation
-        item = pg.PlotDataItem(pen=pen, name=LEGEND[name], symbol="o" if per_epoch else None, symbolSize=6,
+        item = pg.PlotDataItem(pen=pen, name=LEGEND.get(name), symbol="o" if per_epoch else None, symbolSize=6,
                                symbolBrush=color if validation else None, symbolPen=pg.mkPen(color))
         (self.loss_plot if which == "loss" else self.acc_plot).addItem(item)
         return item
