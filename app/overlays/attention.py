@@ -49,7 +49,7 @@ def attention_map(ctx: FrameContext) -> Optional[Tuple[np.ndarray, int, float, f
 
 def legend_text(k: int, lo: float, hi: float, count: int = 16) -> str:
     flat = " (flat)" if hi - lo < FLAT_SPAN else ""
-    return f"attention of RGB sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat} · colour: 0–1 scale"
+    return f"attention · sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat} · 0–1 scale"
 
 
 class AttentionOverlay(Overlay):

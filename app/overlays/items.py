@@ -68,6 +68,16 @@ class BadgeItem(QGraphicsItem):
         self._font.setBold(True)
         self._rect = QRectF()
         self._accent: Optional[QColor] = None
+        self.home = QPointF()  # where its overlay put it (the stack may move it off another label)
+
+    def setPos(self, *args) -> None:  # noqa: N802 - Qt's name
+        """Place the badge (its overlay's choice, remembered as ``home``)."""
+        super().setPos(*args)
+        self.home = QPointF(self.pos())
+
+    @property
+    def anchor_bottom(self) -> bool:
+        return self._anchor_bottom
 
     def set_text(self, text: str, accent: Optional[str] = None) -> None:
         self.prepareGeometryChange()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Dict, Iterator, List, Optional
 
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ..state import Event
 from .attention import AttentionOverlay
@@ -11,6 +12,7 @@ from .base import Overlay
 from .context import FrameContext
 from .crop_box import CropBoxOverlay
 from .heatmap import HeatmapOverlay
+from .items import BadgeItem
 from .sampled import SampledFramesOverlay
 from .skeleton import SkeletonOverlay
 
@@ -21,6 +23,7 @@ class OverlayStack:
     """All overlays of a scene: forwards the frame context, toggles and opacities by key."""
 
     def __init__(self, scene: QGraphicsScene) -> None:
+        self._scene = scene
         self._overlays: Dict[str, Overlay] = {}
         for cls in OVERLAY_TYPES:
             overlay = cls()
@@ -28,6 +31,9 @@ class OverlayStack:
             self._overlays[overlay.key] = overlay
         self.changed = Event()  # (key)
         self._ctx: Optional[FrameContext] = None
+        for view in scene.views():
+            if hasattr(view, "zoomChanged"):
+                view.zoomChanged.connect(lambda _z: self.separate_badges())
 
     def __iter__(self) -> Iterator[Overlay]:
         return iter(self._overlays.values())
@@ -46,10 +52,46 @@ class OverlayStack:
         self._ctx = ctx
         for overlay in self:
             overlay.set_context(ctx)
+        self.separate_badges()
 
     def set_enabled(self, key: str, enabled: bool) -> None:
         self._overlays[key].set_enabled(enabled)
+        self.separate_badges()
         self.changed.emit(key)
+
+    def badges(self) -> List[BadgeItem]:
+        """The text badges on the picture, most important first: the sampled-frame badge, the crop box's
+        label, the attention legend (a skeleton's small id tag stays with its skeleton)."""
+        items = [(self._overlays["sampled"], "badge"), (self._overlays["crop_box"], "label"),
+                 (self._overlays["attention"], "legend")]
+        return [getattr(o, name) for o, name in items if o.visible and getattr(o, name).isVisible()]
+
+    def separate_badges(self) -> None:
+        """Move badges that would be drawn over one another (or over the view's frame read-out) apart:
+        each goes back where its overlay put it, then down (a bottom-anchored one: up) past the ones
+        placed before it. Badges keep their pixel size, so this is redone when the zoom changes."""
+        views = self._scene.views()
+        if not views:
+            return
+        view = views[0]
+        zoom = abs(view.transform().m11()) or 1.0
+        placed: List[QRectF] = []
+        hud = getattr(view, "hud_rect", None)
+        if hud is not None and not hud().isEmpty():
+            placed.append(view.mapToScene(hud()).boundingRect())
+        gap = 3.0 / zoom
+        for badge in self.badges():
+            QGraphicsItem.setPos(badge, badge.home)
+            local = badge.boundingRect()
+            rect = QRectF(badge.home + local.topLeft() / zoom, local.size() / zoom)
+            for _ in range(len(placed) + 1):
+                hit = next((p for p in placed if p.intersects(rect)), None)
+                if hit is None:
+                    break
+                dy = -(rect.bottom() - hit.top() + gap) if badge.anchor_bottom else hit.bottom() - rect.top() + gap
+                rect.translate(0.0, dy)
+            QGraphicsItem.setPos(badge, rect.topLeft() - local.topLeft() / zoom)
+            placed.append(rect)
 
     def set_opacity(self, key: str, opacity: float) -> None:
         self._overlays[key].set_opacity(opacity)

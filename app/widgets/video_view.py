@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView
 
@@ -209,6 +209,20 @@ class VideoView(QGraphicsView):
 
     def hud_text(self) -> str:
         return self._hud_text
+
+    def hud_rect(self) -> QRect:
+        """Where the frame read-out is drawn (viewport pixels; empty when none)."""
+        if not self._hud_text or self._image is None:
+            return QRect()
+        fm = QFontMetrics(self._hud_font())
+        w, h = fm.horizontalAdvance(self._hud_text) + 16, fm.height() + 8
+        return QRect(8, self.viewport().height() - h - 8, w, h)
+
+    def _hud_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        font.setBold(True)
+        return font
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         painter.save()

@@ -94,6 +94,11 @@ def portrait_video(tmp_path_factory):
 
 
 def viewport_rect(win, item):
+    """Viewport pixels of ``item`` (badges keep their pixel size: they ignore the view's zoom)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations:
+        return item.boundingRect().toRect().translated(win.view.mapFromScene(item.scenePos()))
     return win.view.mapFromScene(item.sceneBoundingRect()).boundingRect()
 
 
@@ -113,6 +118,34 @@ def test_sampled_frame_badge_is_not_under_the_untrained_banner(qtbot, window, po
     assert not viewport_rect(window, badge).intersects(banner), (viewport_rect(window, badge), banner)
     image = viewport_rect(window, window.view._canvas)
     assert image.top() >= banner.bottom() - 1 and image.bottom() <= window.view.viewport().height()
+
+
+@pytest.mark.parametrize("size", [(240, 400), (320, 240)])
+def test_labels_on_the_picture_are_not_drawn_over_each_other(qtbot, window, tmp_path, size):
+    from app.main import prepare_qt_environment
+    from core_model.video.synthetic import write_stick_figure_video
+
+    path = tmp_path / "v.mp4"
+    keypoints = write_stick_figure_video(path, people=1, frames=40, size=size)
+    prepare_qt_environment()
+    window.resize(1280, 720)
+    entry = open_and_wait(qtbot, window, path)
+    result = make_result(frame_count=40, size=size)
+    w, h = size
+    result.boxes[:] = [w * 0.45, 2, w - 2, h - 2]  # the crop box's label right under the sampled-frame badge
+    window.session.update(entry, poses=make_poses(keypoints, size=size), result=result)
+    for key in window.overlays.keys():
+        window.set_overlay(key, True)
+    for zoom in (None, 1.6):
+        if zoom:
+            window.view.zoom_by(zoom)
+        show_frame(qtbot, window, int(result.rgb_frames[0, 2]))
+        badges = window.overlays.badges()
+        assert len(badges) == 3
+        rects = [viewport_rect(window, b) for b in badges] + [window.view.hud_rect()]
+        for i, a in enumerate(rects):
+            for b in rects[i + 1:]:
+                assert not a.intersects(b), (size, zoom, rects)
 
 
 def test_timeline_badge_never_runs_into_the_time_readout(qtbot, window, barcode_video):
