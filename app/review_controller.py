@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core_model.review import REASONS, ReviewQueue, build_queue
 from core_model.review.project_review import (HUMAN, MODEL, ResultCache, project_agreement, project_authors,
-                                              project_budgets, project_queue)
+                                              project_budgets, segment_rows, video_queue)
 
 from .state import Session, VideoEntry
 
@@ -68,13 +68,15 @@ class ReviewController(QObject):
         self._dirty = {QUEUE, AGREEMENT, STATS}
         self._pending_jump = None  # item waiting for its video to open
         self._results_seen: Dict[int, int] = {}
+        self._video_queues: Dict[int, tuple] = {}  # video id -> (result, its queue): the project queue's parts
+        self._stale_videos: set = set()  # videos whose labels changed since their part was built
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self.rebuild)
 
-        project.segmentsChanged.connect(lambda _vid: self.invalidate())
-        project.labelsChanged.connect(self.invalidate)
+        project.segmentsChanged.connect(self._on_segments)
+        project.labelsChanged.connect(self._on_labels)
         project.projectChanged.connect(self._on_project)
         session.current_changed.connect(self._on_current_video)
         session.changed.connect(self._on_entry_changed)
@@ -129,14 +131,32 @@ class ReviewController(QObject):
 
     def _rebuild_queue(self) -> None:
         store, entry = self.store, self.session.current
-        if store is not None and (self.queue_scope == PROJECT or (entry is not None and entry.project_id is not None)):
-            ids = None if self.queue_scope == PROJECT else [entry.project_id]
-            self.queue = project_queue(store, ids, self.results)
+        if store is not None and self.queue_scope == PROJECT:
+            self.queue = self._project_queue([v.id for v in store.videos()])
+        elif store is not None and entry is not None and entry.project_id is not None:
+            self.queue = self._project_queue([entry.project_id])
         elif entry is not None and entry.result is not None:  # no project: the current video's windows only
             self.queue = build_queue(entry.result)
         else:
             self.queue = ReviewQueue.concat([])
         self._refilter()
+
+    def _project_queue(self, ids: List[int]) -> ReviewQueue:
+        """``project_queue`` of these videos, rebuilding only the videos whose labels or result changed."""
+        store = self.store
+        results = {vid: self.results.get(store, vid) for vid in ids}
+        stale = [vid for vid in ids if vid in self._stale_videos or vid not in self._video_queues
+                 or self._video_queues[vid][0] is not results[vid]]
+        if stale:
+            rows = segment_rows(store, stale)
+            label_names = {lab.id: lab.name for lab in store.labels()}
+            for vid in stale:
+                result = results[vid]
+                queue = video_queue(store, store.video(vid), result, rows=rows.get(vid, []),
+                                    label_names=label_names) if result is not None else None
+                self._video_queues[vid] = (result, queue)
+                self._stale_videos.discard(vid)
+        return ReviewQueue.concat([q for vid in ids for q in [self._video_queues[vid][1]] if q is not None])
 
     def _refilter(self) -> None:
         reasons = [r for r in REASONS if r in self.reasons]
@@ -310,7 +330,17 @@ class ReviewController(QObject):
         return entry.frame_time(frame) if entry is not None else 0.0
 
     # ---- reactions ------------------------------------------------------------------------
+    def _on_segments(self, video_id: int) -> None:
+        self._stale_videos.add(int(video_id))
+        self.invalidate()
+
+    def _on_labels(self) -> None:
+        self._video_queues.clear()
+        self.invalidate()
+
     def _on_project(self, _store) -> None:
+        self._video_queues.clear()
+        self._stale_videos.clear()
         self.current, self.current_index, self._pending_jump = None, -1, None
         self._results_seen.clear()
         self.invalidate(now=True)

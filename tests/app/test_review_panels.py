@@ -7,6 +7,7 @@ import csv
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from core_model.analysis.results import AnalysisResult
 from core_model.analysis.segments import Segment
@@ -56,10 +57,12 @@ def review(qtbot, project_path):
     from app.review_controller import ReviewController
     from app.state import Session
 
-    project = ProjectController()
+    holder = QWidget()  # Qt deletes the controllers with it, on this thread, when the test ends
+    qtbot.addWidget(holder)
+    project = ProjectController(holder)
     session = Session()
     seeks = []
-    controller = ReviewController(project, session, seeks.append, debounce_ms=20)
+    controller = ReviewController(project, session, seeks.append, debounce_ms=20, parent=holder)
     assert project.open_project(project_path)
     for rec in project.store.videos():
         entry = session.add(project_path.parent / rec.rel_path)
@@ -196,3 +199,46 @@ def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
     assert rows == [["human \\ model", "sit", "stand"], ["sit", "50", "0"], ["stand", "10", "40"]]
     with pytest.raises(Exception, match="folder"):
         stats.export_table(out)  # a folder is refused in one sentence
+
+
+def test_project_queue_rebuilt_per_video_equals_the_core(qtbot, tmp_path):
+    """The controller rebuilds only the edited video's part of the project queue: same items as project_queue."""
+    from app.project_controller import ProjectController
+    from app.review_controller import ReviewController
+    from app.state import Session
+    from core_model.project.synthetic import make_project
+    from core_model.review.project_review import project_queue
+
+    path = make_project(tmp_path / "big.epam", videos=4, segments=200, frames=400, fps=10.0, labels=LABELS,
+                        people=(-1,), seed=2)
+    with ProjectStore.open(path) as store:
+        for k, video in enumerate(store.videos()):
+            rng = np.random.default_rng(k)
+            segs = [(s, s + 40, LABELS[int(rng.integers(3))]) for s in range(0, 400, 40)]
+            result = model_result(400, segs)
+            result.prob_fused[:] = rng.dirichlet(np.ones(3), size=len(result.prob_fused))  # varied reasons
+            result.prob_rgb[:] = rng.dirichlet(np.ones(3), size=len(result.prob_rgb))
+            result.save(tmp_path / f"res{k}")
+            store.set_analysis(video.id, tmp_path / f"res{k}", "ckpt.pt")
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    project, session = ProjectController(holder), Session()
+    controller = ReviewController(project, session, lambda f: None, debounce_ms=20, parent=holder)
+    assert project.open_project(path)
+    controller.set_queue_scope("project")
+
+    def same():
+        core = project_queue(project.store, results=controller.results)
+        return all(np.array_equal(core.columns[k], controller.queue.columns[k])
+                   for k in ("video", "row", "person", "start", "bits", "score", "done"))
+
+    assert len(controller.queue) > 20 and same()
+    vid = project.store.videos()[2].id
+    before = {v: part for v, part in controller._video_queues.items()}
+    sit = project.store.label_by_name("sit").id
+    open_before = controller.queue.open_count()
+    assert project.apply(CreateSegment(vid, -1, 0, 400, sit))  # covers video 2: its items are done
+    qtbot.waitUntil(lambda: controller.queue.open_count() < open_before, timeout=3000)
+    assert same() and not any(i.video_id == vid and not i.done for i in controller.queue)
+    assert all(controller._video_queues[v] is before[v] for v in before if v != vid)  # the others were reused
+    project.close_project()
