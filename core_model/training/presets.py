@@ -42,6 +42,8 @@ class Preset:
     warmup_epochs: float = 0.0  # linear warm-up of the learning rate before the cosine decay
     #: learning-rate multiplier per part ("rgb", "pose", "attention"); 1 when absent
     stream_lr: Dict[str, float] = field(default_factory=dict)
+    #: training clips over which BatchNorm statistics are recomputed after each epoch ("precise BN"; 0: off)
+    precise_bn_clips: int = 0
 
     def phase_names(self, phase: str) -> List[str]:
         """Phases a ``--phase`` choice runs (``all`` = rgb, pose, joint)."""
@@ -54,7 +56,8 @@ class Preset:
                                                          "weight_decay": self.weight_decay,
                                                          "grad_clip": self.grad_clip,
                                                          "warmup_epochs": self.warmup_epochs,
-                                                         "stream_lr": dict(self.stream_lr)},
+                                                         "stream_lr": dict(self.stream_lr),
+                                                         "precise_bn_clips": self.precise_bn_clips},
                 "augment": {"area_range": list(self.area_range), "aspect_range": list(self.aspect_range),
                             "flip": self.flip}}
 
@@ -95,6 +98,7 @@ def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
         momentum=float(opt.get("momentum", 0.9)), weight_decay=float(opt.get("weight_decay", 3e-4)),
         grad_clip=float(opt.get("grad_clip", 40.0)), warmup_epochs=float(opt.get("warmup_epochs", 0.0)),
         stream_lr={str(k): float(v) for k, v in (opt.get("stream_lr") or {}).items()},
+        precise_bn_clips=int(opt.get("precise_bn_clips", 0)),
         area_range=tuple(float(v) for v in aug.get("area_range", (0.56, 1.0))),
         aspect_range=tuple(float(v) for v in aug.get("aspect_range", (0.75, 4 / 3))),
         flip=float(aug.get("flip", 0.5)))

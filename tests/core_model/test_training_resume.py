@@ -22,6 +22,7 @@ def setup(tmp_path_factory):
                               split=0.67)
     preset = folder / "tiny.json"
     preset.write_text(json.dumps({"name": "tiny", "inputs": TINY, "default_phase": "joint",
+                                  "optimizer": {"precise_bn_clips": 8},
                                   "phases": {"joint": {"epochs": 2, "batch": 4, "lr": 0.05}}}))
     return folder, data, str(preset)
 

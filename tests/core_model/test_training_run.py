@@ -21,7 +21,7 @@ def tiny_preset(folder, epochs=8, lr=0.05, batch=8):
     path = folder / "tiny.json"
     path.write_text(json.dumps({
         "name": "tiny", "description": "tests", "inputs": TINY, "default_phase": "joint",
-        "optimizer": {"warmup_epochs": 1, "stream_lr": {"rgb": 0.2}},
+        "optimizer": {"warmup_epochs": 1, "stream_lr": {"rgb": 0.2}, "precise_bn_clips": 16},
         "phases": {p: {"epochs": epochs, "batch": batch, "lr": lr} for p in ("rgb", "pose", "joint")}}))
     return str(path)
 
