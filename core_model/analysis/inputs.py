@@ -1,8 +1,10 @@
 """Model inputs of each window: sampled frames, person-centric box, heatmaps and RGB clip.
 
 The RGB frames of all windows are read in increasing order (one forward pass over the video,
-only the needed frames converted to RGB) and each window is handed on as soon as its last RGB
-frame has been read, so memory holds only the frames of the windows in flight.
+only the needed frames converted to RGB). Each window's frames and crop box are planned before
+reading, so every frame is cropped and resized for the windows that use it as soon as it is
+decoded and then dropped: memory holds the small crops (224 x 224) of the windows in flight, never
+full frames (a 4000 x 3000 frame is 36 MB). A window is handed on when its last frame is read.
 """
 from __future__ import annotations
 
@@ -84,40 +86,57 @@ def iter_window_inputs(
     lengths and crop sizes the model was trained with.
     """
     from ..preprocess import build_inputs
+    from ..preprocess.inputs import window_box
+    from ..preprocess.rgb import crop_resize
     from ..preprocess.sampling import window_frames
     from ..preprocess.spec import InputSpec
 
     spec = spec if spec is not None else InputSpec()
-    plans: List[Tuple[WindowJob, np.ndarray, np.ndarray]] = []
+    plans: List[Optional[_Plan]] = []
     for job in jobs:  # sampled once: the reads are planned with the frames build_inputs is given
-        plans.append((job, *window_frames(job.start, job.end, spec.pose_frames, spec.rgb_frames)))
+        pose_frames, rgb_frames = window_frames(job.start, job.end, spec.pose_frames, spec.rgb_frames)
+        rows = person_rows(job, poses.num_people)
+        box = window_box(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape, pose_frames)
+        plans.append(_Plan(job, pose_frames, rgb_frames, box))
     if not plans:
         return
-    users: Dict[int, int] = {}  # frame -> number of jobs still needing it
-    for _, _, rgb_frames in plans:
-        for f in set(rgb_frames.tolist()):
-            users[f] = users.get(f, 0) + 1
-    frames: Dict[int, np.ndarray] = {}
+    uses: Dict[int, List[Tuple[int, int]]] = {}  # frame -> (plan, position in its RGB frames) still to fill
+    for p, plan in enumerate(plans):
+        for k, f in enumerate(plan.rgb_frames.tolist()):
+            uses.setdefault(f, []).append((p, k))
     next_plan = 0
-    decode_t0 = time.perf_counter()
-    for index in sorted(users):  # the reader decodes forward and converts only the frames asked for
-        frames[index] = reader.get_frame(index)
-        clock.add("decode", time.perf_counter() - decode_t0)
-        # hand on every job whose frames are all read
-        while next_plan < len(plans) and int(plans[next_plan][2].max()) <= index:
-            job, pose_frames, rgb_frames = plans[next_plan]
-            rows = person_rows(job, poses.num_people)
-            with clock.timed("preprocess"):
-                built = build_inputs(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape,
-                                     lambda idx: np.stack([frames[int(f)] for f in idx]), job.start, job.end,
-                                     normalization=normalization, pose_len=spec.pose_frames,
-                                     rgb_len=spec.rgb_frames, rgb_size=spec.rgb_size,
-                                     heatmap_size=spec.heatmap_size, pose_frames=pose_frames)
-            for f in set(rgb_frames.tolist()):
-                users[f] -= 1
-                if users[f] == 0:
-                    frames.pop(f, None)
-            next_plan += 1
-            yield WindowInputs(job, built.pose_frames, built.rgb_frames, np.asarray(built.box, np.float32),
-                               np.asarray(built.heatmaps, np.float32), np.asarray(built.rgb, np.float32))
+    for index in sorted(uses):  # the reader decodes forward and converts only the frames asked for
         decode_t0 = time.perf_counter()
+        frame = reader.get_frame(index)
+        clock.add("decode", time.perf_counter() - decode_t0)
+        with clock.timed("preprocess"):
+            for p, k in uses.pop(index):
+                plan = plans[p]
+                if plan.crops is None:
+                    plan.crops = np.empty((len(plan.rgb_frames), spec.rgb_size, spec.rgb_size, 3), np.uint8)
+                plan.crops[k] = crop_resize(frame, plan.box, spec.rgb_size)
+        del frame
+        # hand on every job whose frames are all read
+        while next_plan < len(plans) and int(plans[next_plan].rgb_frames.max()) <= index:
+            plan, plans[next_plan] = plans[next_plan], None  # its crops are freed once handed on
+            rows = person_rows(plan.job, poses.num_people)
+            with clock.timed("preprocess"):
+                built = build_inputs(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape, None,
+                                     plan.job.start, plan.job.end, normalization=normalization,
+                                     pose_len=spec.pose_frames, rgb_len=spec.rgb_frames, rgb_size=spec.rgb_size,
+                                     heatmap_size=spec.heatmap_size, pose_frames=plan.pose_frames, box=plan.box,
+                                     crops=plan.crops)
+            next_plan += 1
+            yield WindowInputs(plan.job, built.pose_frames, built.rgb_frames, np.asarray(built.box, np.float32),
+                               np.asarray(built.heatmaps, np.float32), np.asarray(built.rgb, np.float32))
+
+
+@dataclass
+class _Plan:
+    """A window whose frames are being read: its sampled frames, crop box and the crops made so far."""
+
+    job: WindowJob
+    pose_frames: np.ndarray
+    rgb_frames: np.ndarray
+    box: tuple
+    crops: Optional[np.ndarray] = None

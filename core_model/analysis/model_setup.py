@@ -41,6 +41,11 @@ class PreparedModel:
             self._folded = fuse_for_inference(self.module)
         return self._folded
 
+    def release_source(self) -> None:
+        """Keep only the inference copy (made now if needed): all a command-line analysis needs (~20 MB less)."""
+        self.inference_module()
+        self.module = None
+
     def describe(self) -> dict:
         return {"name": self.name, "trained": self.trained, "key": self.key, **self.info}
 

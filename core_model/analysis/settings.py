@@ -44,7 +44,7 @@ class AnalysisSettings:
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
     max_people: int = 4  # pose extraction
     device: str = "auto"
-    batch_size: int = 0  # windows per forward pass; 0 = auto (2 on CPU, 16 on a GPU)
+    batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network
 
@@ -87,10 +87,12 @@ class AnalysisSettings:
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
 
     def batch_for(self, device_type: str) -> int:
-        """Windows per forward pass on a device type (auto: 2 on CPU, measured best; 16 on a GPU)."""
+        """Windows per forward pass on a device type (auto: 16 on a GPU; 1 on a CPU, as fast per window as 2
+        with all threads on one forward, and the activations of one window instead of two in memory:
+        benchmarks/analysis_memory.py)."""
         if self.batch_size:
             return self.batch_size
-        return 16 if device_type == "cuda" else 2
+        return 16 if device_type == "cuda" else 1
 
     def presence_gap_frames(self, fps: float) -> int:
         """``presence_gap`` in frames at ``fps`` (seconds, whatever the window unit)."""

@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="merge segments shorter than this into a neighbour (default 0)")
     p.add_argument("--max-people", type=int, default=4, metavar="N", help="people tracked by pose extraction")
     p.add_argument("--batch-size", type=int, default=0, metavar="N",
-                   help="windows per forward pass (default 0: automatic, 2 on CPU, 16 on a GPU)")
+                   help="windows per forward pass (default 0: automatic, 1 on CPU, 16 on a GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")
     p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
                    help="parent folder of the results folders (default: ./epam-results)")
@@ -112,6 +112,7 @@ def run(args) -> int:
         raise ConfigError(f"-o {out_root} is a file; results are written into a folder: give a folder.")
     check_output_location(out_root / "results")  # creates DIR, probes that it is writable
     prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed)
+    prepared.release_source()  # the analysis runs the folded inference copy only
     tty = sys.stderr.isatty()
     warned = {"untrained": prepared.trained}
 

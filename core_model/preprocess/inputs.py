@@ -9,7 +9,7 @@ import numpy as np
 from core_model.preprocess.crop import compact_box
 from core_model.preprocess.heatmaps import heatmap_volume
 from core_model.preprocess.normalization import DEFAULT, Normalization
-from core_model.preprocess.rgb import rgb_clip
+from core_model.preprocess.rgb import normalize_clip, rgb_clip
 from core_model.preprocess.sampling import POSE_CLIP_LEN, RGB_CLIP_LEN, Rng, rgb_from_pose, window_frames
 
 
@@ -41,6 +41,8 @@ def build_inputs(
     rgb_size: int = 224,
     heatmap_size: int = 56,
     pose_frames: Optional[np.ndarray] = None,
+    box: Optional[Tuple[int, int, int, int]] = None,
+    crops: Optional[np.ndarray] = None,
 ) -> WindowInputs:
     """Build both inputs for frames ``[window_start, window_end)`` of a video.
 
@@ -53,6 +55,9 @@ def build_inputs(
     :class:`core_model.preprocess.spec.InputSpec` (the paper's 48 / 16 / 224 / 56 by default).
     ``pose_frames``: the window's frames when already sampled with
     :func:`~core_model.preprocess.sampling.window_frames` (analysis plans its reads with them).
+    ``box``: the crop box when already known (:func:`window_box`); ``crops``: instead of
+    ``frames_fn``, the RGB frames already cropped to that box and resized (``crop_resize``,
+    (16, rgb_size, rgb_size, 3) uint8), as analysis makes them while decoding.
     """
     length = int(window_end) - int(window_start)
     if length < 1 or window_start < 0 or window_end > keypoint.shape[1]:
@@ -64,7 +69,19 @@ def build_inputs(
         rgb_frames = rgb_from_pose(pose_frames, rgb_len)
     kp = np.asarray(keypoint)[:, pose_frames]
     sc = None if score is None else np.asarray(score)[:, pose_frames]
-    box = compact_box(kp, img_shape, score=sc)
+    if box is None:
+        box = compact_box(kp, img_shape, score=sc)
     heatmaps = heatmap_volume(kp, sc, box, size=heatmap_size, flip=flip)
-    rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, size=rgb_size, normalization=normalization, flip=flip)
+    if crops is not None:
+        rgb = normalize_clip(np.asarray(crops), normalization=normalization, flip=flip)
+    else:
+        rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, size=rgb_size, normalization=normalization, flip=flip)
     return WindowInputs(rgb, heatmaps, pose_frames, rgb_frames, box)
+
+
+def window_box(keypoint: np.ndarray, score: Optional[np.ndarray], img_shape: Tuple[int, int],
+               pose_frames: np.ndarray) -> Tuple[int, int, int, int]:
+    """The crop box of a window: the one :func:`build_inputs` uses, from its sampled pose frames only."""
+    kp = np.asarray(keypoint)[:, pose_frames]
+    sc = None if score is None else np.asarray(score)[:, pose_frames]
+    return compact_box(kp, img_shape, score=sc)

@@ -7,6 +7,31 @@ from core_model.preprocess.crop import Box, crop_frame
 from core_model.preprocess.normalization import DEFAULT, Normalization
 
 
+def crop_resize(frame: np.ndarray, box: Box, size: int = 224) -> np.ndarray:
+    """One uint8 RGB frame (H, W, 3) cropped to ``box`` (zeros outside the image) and resized to (size, size, 3).
+
+    Bilinear (``cv2.INTER_LINEAR``, as mmcv ``imresize``). Analysis calls it as each frame is decoded, so
+    only the small crops of a window are kept, not its full frames.
+    """
+    import cv2  # imported here so that importing core_model.preprocess stays light
+
+    return cv2.resize(crop_frame(frame, box), (size, size), interpolation=cv2.INTER_LINEAR)
+
+
+def normalize_clip(resized: np.ndarray, *, normalization: Normalization = DEFAULT, flip: bool = False) -> np.ndarray:
+    """RGB-stream input (3, T, S, S) float32 from resized uint8 crops (T, S, S, 3): optional mirror, then normalize."""
+    if flip:
+        resized = resized[:, :, ::-1]
+    # (x * scale - mean) / std as one multiply-add per channel, written straight to (3, T, S, S).
+    t, size = resized.shape[0], resized.shape[1]
+    out = np.empty((3, t, size, resized.shape[2]), np.float32)
+    for c in range(3):
+        gain = np.float32(normalization.scale / normalization.std[c])
+        np.multiply(resized[..., c], gain, out=out[c])
+        out[c] -= np.float32(normalization.mean[c] / normalization.std[c])
+    return out
+
+
 def rgb_clip(
     frames: np.ndarray,
     box: Box,
@@ -19,22 +44,12 @@ def rgb_clip(
 
     Each frame is cropped to ``box`` (zeros outside the image, as PYSKL ``MMCompact``),
     resized bilinearly to ``size`` x ``size`` (``cv2.INTER_LINEAR``, as mmcv ``imresize``),
-    optionally mirrored, then normalized.
+    optionally mirrored, then normalized (:func:`crop_resize` then :func:`normalize_clip`).
     """
-    import cv2  # imported here so that importing core_model.preprocess stays light
-
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 (T, H, W, 3), got {frames.dtype} {frames.shape}")
     resized = np.empty((len(frames), size, size, 3), np.uint8)
     for t in range(len(frames)):
-        resized[t] = cv2.resize(crop_frame(frames[t], box), (size, size), interpolation=cv2.INTER_LINEAR)
-    if flip:
-        resized = resized[:, :, ::-1]
-    # (x * scale - mean) / std as one multiply-add per channel, written straight to (3, T, S, S).
-    out = np.empty((3, len(frames), size, size), np.float32)
-    for c in range(3):
-        gain = np.float32(normalization.scale / normalization.std[c])
-        np.multiply(resized[..., c], gain, out=out[c])
-        out[c] -= np.float32(normalization.mean[c] / normalization.std[c])
-    return out
+        resized[t] = crop_resize(frames[t], box, size)
+    return normalize_clip(resized, normalization=normalization, flip=flip)

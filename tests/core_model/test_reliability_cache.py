@@ -83,11 +83,12 @@ def test_one_analysis_opens_and_indexes_the_video_once(tmp_path, bikes_video, mo
     original = reader_module.VideoReader.__init__
 
     def counting(self, path, *args, **kwargs):
-        opened.append(str(path))
+        opened.append((str(path), kwargs.get("cache_frames")))
         original(self, path, *args, **kwargs)
 
     monkeypatch.setattr(reader_module.VideoReader, "__init__", counting)
     settings = AnalysisSettings(window=24, stride=24, unit="frames", batch_size=1, max_people=2)
     result = analyze_video(clip, model=prepare_model(None, "ntu60", seed=0), settings=settings)
     assert result.summary["poses"]["extracted_now"] is True
-    assert opened == [str(clip)]  # extraction reused the analysis' reader (one chunk: no worker process)
+    # extraction reused the analysis' reader (one chunk: no worker process), which keeps 2 decoded frames, not 64
+    assert opened == [(str(clip), 2)]
