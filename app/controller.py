@@ -22,6 +22,7 @@ class OpenBatch:
     and reports its failures together when the last open ends."""
 
     def __init__(self, entries: List[VideoEntry]) -> None:
+        self.entries = list(entries)  # in the order asked for
         self.target = entries[-1] if entries else None  # becomes current when it opens
         self.pending = 0
         self.opened: List[VideoEntry] = []
@@ -107,7 +108,7 @@ class VideoController(QObject):
             self._finish_batch(batch)
 
     def _finish_batch(self, batch: OpenBatch) -> None:
-        opened = [e for e in batch.opened if e in self.session.entries and e.is_open]
+        opened = [e for e in batch.entries if e in batch.opened and e in self.session.entries and e.is_open]
         if not batch.switched and opened:
             batch.switched = True
             self.session.set_current(opened[-1])

@@ -79,3 +79,19 @@ def test_a_truncated_file_is_read_up_to_the_cut_with_a_warning(qtbot, window, tm
     assert "⚠ truncated" in window.video_list.item_for(entry).text()
     assert entry.warning in window.video_list.item_for(entry).toolTip()
     assert "truncated" in window.status.currentMessage()
+
+
+def test_the_last_openable_file_in_order_becomes_current_whatever_opens_last(qtbot):
+    from app.controller import OpenBatch, VideoController
+    from app.state import Session
+    from app.workers import JobManager
+
+    session = Session()
+    a, c, d = (session.add(f"/tmp/{n}.mp4") for n in "acd")
+    for entry in (a, c):
+        entry.frame_count = 10  # opened
+    controller = VideoController(session, JobManager(), lambda: None)
+    batch = OpenBatch([a, c, d])  # d (the target) could not be opened
+    batch.opened = [c, a]  # c finished opening before a
+    controller._finish_batch(batch)
+    assert session.current is c
