@@ -27,15 +27,18 @@ class OpenBatch:
         self.pending = 0
         self.opened: List[VideoEntry] = []
         self.failures: List[str] = []
+        self.warnings: List[str] = []  # files opened up to a cut (truncated)
         self.switched = False
 
     def failure_report(self) -> Optional[tuple]:
-        """(title, message) for the failures, or None."""
+        """(title, message) for the failures (and, with them, the files opened with a warning), or None."""
         if not self.failures:
             return None
-        if len(self.failures) == 1:
+        warned = [f"• opened with a warning: {m}" for m in self.warnings]
+        if len(self.failures) == 1 and not warned:
             return "Cannot open video", self.failures[0]
-        return f"Cannot open {len(self.failures)} videos", "\n".join(f"• {m}" for m in self.failures)
+        title = "Cannot open video" if len(self.failures) == 1 else f"Cannot open {len(self.failures)} videos"
+        return title, "\n".join([f"• {m}" for m in self.failures] + warned)
 
 
 class VideoController(QObject):
@@ -101,6 +104,8 @@ class VideoController(QObject):
         batch.pending -= 1
         if opened:
             batch.opened.append(job.target)
+            if job.target.warning:
+                batch.warnings.append(job.target.warning)
             if job.target is batch.target and not batch.switched:
                 batch.switched = True
                 self.session.set_current(job.target)

@@ -640,6 +640,7 @@ class TimelineWidget(QWidget):
             self._combo.blockSignals(True)
             self._combo.setCurrentIndex(index)
             self._combo.blockSignals(False)
+        self._combo.lineEdit().setCursorPosition(0)  # a long name shows its start
 
     def _pick_text(self, text: str) -> None:
         """Pick the class ``text`` names: the exact entry, else the first whose text contains it (what
@@ -654,6 +655,7 @@ class TimelineWidget(QWidget):
             self._on_combo(index)
         if 0 <= self._combo.currentIndex():
             self._combo.lineEdit().setText(self._combo.currentText())
+            self._combo.lineEdit().setCursorPosition(0)
         self._give_focus_back()
 
     def _give_focus_back(self) -> None:

@@ -95,3 +95,14 @@ def test_the_last_openable_file_in_order_becomes_current_whatever_opens_last(qtb
     batch.opened = [c, a]  # c finished opening before a
     controller._finish_batch(batch)
     assert session.current is c
+
+
+def test_the_message_also_names_files_opened_up_to_a_cut():
+    from app.controller import OpenBatch
+
+    batch = OpenBatch([])
+    batch.failures = ["junk.mp4 is not a video file that can be read (damaged, truncated or not a video)."]
+    batch.warnings = ["cut.mp4: The file looks truncated; only 57 of 60 frames can be read."]
+    title, text = batch.failure_report()
+    assert title == "Cannot open video" and len(text.splitlines()) == 2
+    assert text.splitlines()[1] == "• opened with a warning: cut.mp4: The file looks truncated; only 57 of 60 frames can be read."
