@@ -64,6 +64,7 @@ class AttentionOverlay(Overlay):
         self.image = ImageItem()
         self.image.setParentItem(self.clip)
         self.legend = BadgeItem(size=11, anchor_bottom=True)
+        self.legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)  # readable at any opacity
         group.addToGroup(self.clip)
         group.addToGroup(self.legend)
         return group
