@@ -23,7 +23,7 @@ def setup(tmp_path_factory):
     preset = folder / "tiny.json"
     preset.write_text(json.dumps({"name": "tiny", "inputs": TINY, "default_phase": "joint",
                                   "optimizer": {"precise_bn_clips": 8},
-                                  "phases": {"joint": {"epochs": 2, "batch": 4, "lr": 0.05}}}))
+                                  "phases": {p: {"epochs": 2, "batch": 4, "lr": 0.05} for p in ("rgb", "pose", "joint")}}))
     return folder, data, str(preset)
 
 
@@ -102,3 +102,27 @@ def test_two_process_gloo_run_ends_with_identical_weights(setup, tmp_path):
     assert epoch["train"]["clips"] >= len(data.train)  # the two ranks shared the epoch
     assert epoch["val"]["clips"] == len(data.val)  # validation gathered from both, each clip once
     load_checkpoint(out / "last.pt")
+
+
+@pytest.mark.slow
+def test_phase_all_runs_rgb_pose_then_joint(setup, one_thread, tmp_path):
+    folder, data, preset = setup
+    events = []
+    result = train(TrainOptions(str(data.path), str(tmp_path / "all"), preset=preset, phase="all", epochs=1,
+                                workers=0, freeze=None), emit=events.append)
+    assert [e["phase"] for e in result.history] == ["rgb", "pose", "joint"]
+    rgb, pose, joint = (e["val"] for e in result.history)
+    assert "acc_rgb" in rgb and "acc_pose" not in rgb and "acc_pose" in pose and "acc_rgb" not in pose
+    assert {"acc_rgb", "acc_pose", "acc_fused"} <= set(joint)
+    assert [e["loss_rgb" if p == "rgb" else "loss_pose"] > 0 for p, e in
+            (("rgb", result.history[0]["train"]), ("pose", result.history[1]["train"]))] == [True, True]
+    _, info = load_checkpoint(result.last)
+    assert info.provenance["meta"]["phase"] == "joint" and info.provenance["meta"]["phases"] == ["rgb", "pose", "joint"]
+    start = events[0]
+    assert [p["phase"] for p in start["phases"]] == ["rgb", "pose", "joint"]
+
+
+def test_freezing_the_only_stream_a_phase_trains_is_refused(setup, tmp_path):
+    folder, data, preset = setup
+    with pytest.raises(Exception, match="nothing would be trained"):
+        train(TrainOptions(str(data.path), str(tmp_path / "f"), preset=preset, phase="pose", freeze="pose"))
