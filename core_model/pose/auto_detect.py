@@ -32,8 +32,12 @@ def probe_frames(frame_count: int, count: int = PROBE_FRAMES, key_frames=None) -
     return sorted(out)
 
 
-def small_people_missed(graph, frame: np.ndarray) -> bool:
-    """Whether the tiles find a confirmed small person in ``frame`` that the whole-frame pass misses."""
+def small_people_missed(graph, frame: np.ndarray, confirm=None) -> bool:
+    """Whether the tiles find a confirmed small person in ``frame`` that the whole-frame pass misses.
+
+    ``confirm``: a :class:`~.roi_graph.PoseGraph` with the landmark model (default ``graph``) or a
+    function returning one (made only when there is something to confirm).
+    """
     from .tiled_backend import MIN_DETECTION, _whole_in, same_roi
     from .tiles import tile_layout
 
@@ -54,7 +58,8 @@ def small_people_missed(graph, frame: np.ndarray) -> bool:
                 candidates.append(d)
     if not candidates:
         return False
-    return any(r is not None for r in graph.landmarks(frame, [c.roi for c in candidates[:8]]))
+    checker = graph if confirm is None else (confirm() if callable(confirm) else confirm)
+    return any(r is not None for r in checker.landmarks(frame, [c.roi for c in candidates[:8]]))
 
 
 def choose_detect(path, *, max_people: int, reader=None) -> str:
@@ -66,13 +71,21 @@ def choose_detect(path, *, max_people: int, reader=None) -> str:
 
     own = reader is None
     reader = VideoReader(path) if own else reader
-    graph = PoseGraph()
+    graph = PoseGraph(landmarks=False)  # the landmark model is loaded only if there is somebody to confirm
+    full: list = []
+
+    def confirm():
+        if not full:
+            full.append(PoseGraph())
+        return full[0]
     try:
         for index in probe_frames(reader.frame_count, key_frames=getattr(reader, "key_frames", None)):
-            if small_people_missed(graph, reader.get_frame(index)):
+            if small_people_missed(graph, reader.get_frame(index), confirm):
                 return "tiles"
         return "full"
     finally:
         graph.close()
+        for g in full:
+            g.close()
         if own:
             reader.close()

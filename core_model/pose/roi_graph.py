@@ -29,18 +29,20 @@ from .native_stderr import silenced_native_stderr
 #: ROI side = this factor x 2 x (hip centre -> body circle point), as the legacy solution
 ROI_SCALE = 1.25
 
-_GRAPH = """
+_DETECTOR = """
 input_stream: "det_image"
-input_stream: "image"
-input_stream: "roi"
 output_stream: "detections"
-output_stream: "landmarks"
-output_stream: "aux"
 node {
   calculator: "PoseDetectionCpu"
   input_stream: "IMAGE:det_image"
   output_stream: "DETECTIONS:detections"
 }
+"""
+_LANDMARKS = """
+input_stream: "image"
+input_stream: "roi"
+output_stream: "landmarks"
+output_stream: "aux"
 node {
   calculator: "PoseLandmarkByRoiCpu"
   input_side_packet: "MODEL_COMPLEXITY:model_complexity"
@@ -102,7 +104,8 @@ def _resource_root() -> str:
 class PoseGraph:
     """The detector and ROI landmark subgraphs of MediaPipe's legacy pose solution (see the module docstring)."""
 
-    def __init__(self, quiet: bool = True) -> None:
+    def __init__(self, quiet: bool = True, landmarks: bool = True) -> None:
+        """``landmarks=False``: the detector only (quicker to load; :meth:`landmarks` is then refused)."""
         os.environ.setdefault("GLOG_minloglevel", "2")
         from google.protobuf import text_format
         from mediapipe.framework import calculator_pb2
@@ -114,17 +117,20 @@ class PoseGraph:
         self._srgb = image_frame.ImageFormat.SRGB
         self._quiet = quiet
         self._lock = threading.Lock()
-        self._outputs: Dict[str, Dict[int, object]] = {"detections": {}, "landmarks": {}, "aux": {}}
+        self._outputs: Dict[str, Dict[int, object]] = {"detections": {}}
+        if landmarks:
+            self._outputs.update(landmarks={}, aux={})
+        self.has_landmarks = landmarks
         self._ts = 0
         resource_util.set_resource_dir(_resource_root())
-        config = text_format.Parse(_GRAPH, calculator_pb2.CalculatorGraphConfig())
+        config = text_format.Parse(_DETECTOR + (_LANDMARKS if landmarks else ""), calculator_pb2.CalculatorGraphConfig())
         try:
             with silenced_native_stderr(quiet):
                 self._graph = calculator_graph.CalculatorGraph(graph_config=config)
                 for name in self._outputs:
                     self._graph.observe_output_stream(name, self._observer(name))
                 self._graph.start_run({"model_complexity": packet_creator.create_int(1),
-                                       "enable_segmentation": packet_creator.create_bool(False)})
+                                       "enable_segmentation": packet_creator.create_bool(False)} if landmarks else {})
         except Exception as exc:  # noqa: BLE001 - MediaPipe raises plain RuntimeError/ValueError
             raise PoseError(f"MediaPipe could not load its pose detector and landmark models: {exc}.") from exc
         self._closed = False
@@ -186,8 +192,8 @@ class PoseGraph:
 
     def landmarks(self, frame: np.ndarray, rois: Sequence[Roi]) -> List[Optional[RoiLandmarks]]:
         """Landmarks of the person in each ROI of ``frame`` (``None`` where the model sees nobody)."""
-        if self._closed:
-            raise PoseError("The pose graph was used after close().")
+        if self._closed or not self.has_landmarks:
+            raise PoseError("The pose graph was used after close(), or was made without the landmark model.")
         if not rois:
             return []
         height, width = frame.shape[:2]

@@ -1,0 +1,93 @@
+"""Poses of many small people: recall and speed of ``--detect full`` vs ``tiles`` (1 and 2 workers) on a
+composited crowd video, and the close-up (bikes.mp4) speed of the default ``auto`` against ``full``.
+
+The crowd video (core_model/video/crowd.py): the real cyclist of bikes.mp4 pasted PEOPLE times into a
+768x576 frame, 60-150 px tall, walking in pairs that cross; recall = people (at least 60 % visible)
+with a skeleton of >= 5 joints scored >= 0.5 lying on them. Figures are medians of ``--repeat`` runs
+of ``extract_poses`` end to end (decoding, model and worker start-up, tracking). The machine may be
+shared: the load average is printed, CPU milliseconds per frame (all threads of the process and its
+workers) are given as a load-independent cost with the frames/s that W idle cores would give
+(W x 1000 / CPU ms), and the close-up is given as a ratio against ``full`` measured in the same run
+(``full`` is the pipeline of before detection modes, unchanged).
+
+    .venv/bin/python benchmarks/crowd_pose.py [--frames 400] [--people 8] [--repeat 1]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+import time
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the pose workers), all threads."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _run(video, **kwargs):
+    """Poses, frames/s (wall clock) and CPU milliseconds per frame (load-independent)."""
+    from core_model.pose import extract_poses
+
+    started, cpu = time.perf_counter(), _cpu()
+    poses = extract_poses(video, use_cache=False, **kwargs)
+    wall = time.perf_counter() - started
+    return poses, poses.num_frames / wall, 1000.0 * (_cpu() - cpu) / poses.num_frames
+
+
+def main() -> None:
+    from core_model.paths import demo_video
+    from core_model.video.crowd import make_crowd_video, score_poses
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=400, help="crowd video length (400: two 200-frame chunks)")
+    parser.add_argument("--people", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault("EPAM_CACHE_DIR", tempfile.mkdtemp(prefix="epam-bench-"))
+    folder = tempfile.mkdtemp(prefix="epam-crowd-")
+    crowd = os.path.join(folder, "crowd.mp4")
+    truth = make_crowd_video(crowd, demo_video(), people=args.people, frames=args.frames, seed=args.seed)
+    print(f"crowd video: {args.frames} frames 768x576, {args.people} people "
+          f"{min(w.height for w in truth.walkers):.0f}-{max(w.height for w in truth.walkers):.0f} px tall, "
+          f"{len(truth.crossings)} crossings; cpu cores: {os.cpu_count()}, "
+          f"load average before: {os.getloadavg()[0]:.1f}")
+    rows = {}
+    for detect in ("full", "tiles"):
+        for workers in (1, 2):
+            rates, recalls, cpus = [], [], []
+            for _ in range(args.repeat):
+                poses, rate, cpu = _run(crowd, detect=detect, workers=workers, max_people=30)
+                score = score_poses(truth, poses.keypoint, poses.keypoint_score)
+                rates.append(rate)
+                recalls.append(score.recall)
+                cpus.append(cpu)
+            rows[detect, workers] = statistics.median(rates)
+            cpu = statistics.median(cpus)
+            print(f"crowd  {detect:5s} {workers} worker{'s' if workers > 1 else ' '}: "
+                  f"{statistics.median(rates):6.1f} frames/s  {cpu:6.1f} CPU ms/frame (idle cores: "
+                  f"~{workers * 1000 / cpu:5.1f} frames/s)  recall {statistics.median(recalls):.3f}  "
+                  f"duplicates {score.duplicates}  false positives {score.false_positives}  tracks {poses.num_people}")
+    close_up = str(demo_video())
+    full_rates, auto_rates, full_cpu, auto_cpu = [], [], [], []
+    for _ in range(max(args.repeat, 3)):  # alternate, so that load changes hit both alike
+        _poses, rate, cpu = _run(close_up, detect="full", workers=1)
+        full_rates.append(rate)
+        full_cpu.append(cpu)
+        poses, rate, cpu = _run(close_up, workers=1)
+        auto_rates.append(rate)
+        auto_cpu.append(cpu)
+    full, auto = statistics.median(full_rates), statistics.median(auto_rates)
+    print(f"close-up bikes.mp4, 1 worker: full {full:6.1f} frames/s, auto {auto:6.1f} frames/s "
+          f"(auto chose {poses.meta['detect']}); auto/full = {auto / full:.2f} (wall), "
+          f"{statistics.median(full_cpu) / statistics.median(auto_cpu):.2f} (CPU per frame)")
+    print(f"tiles 2 workers / 1 worker = {rows['tiles', 2] / rows['tiles', 1]:.2f}; "
+          f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
