@@ -113,7 +113,7 @@ def run(args) -> int:
     hist = ", ".join(f"{k}: {v}" for k, v in info["people_per_frame"].items())
     print(f"{video.name}: {info['frames']} frames at {info['fps']:g} fps, {info['img_shape'][1]}x{info['img_shape'][0]}")
     print(f"people per frame (count: frames): {hist}")
-    print(f"tracks: {info['tracks']}, frames with people: {info['frames_with_people']}")
+    print(f"tracks: {info['tracks']}, frames with people: {info['frames_with_people']}, detection: {info['detect']}")
     how = "from cache" if cached else f"{info['frames_per_second']} frames/s"
     print(f"took {info['seconds']:.2f} s ({how}); wrote {output}")
     return 0
