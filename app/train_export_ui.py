@@ -41,21 +41,27 @@ class TrainExportUI(QObject):
         if store is None:
             return
         self.export_dialog = ExportDialog(store, self._poses(), self.w)
-        self.export_dialog.show()
+        self._show(self.export_dialog)
 
     def open_finetune(self) -> None:
         from .dialogs.finetune_dialog import FinetuneDialog
 
         if self.finetune_dialog is not None and self.finetune_dialog.isVisible():
-            self.finetune_dialog.raise_()
-            self.finetune_dialog.activateWindow()
+            self._show(self.finetune_dialog)  # one run at a time: bring the open one forward
             return
         review = getattr(self.w, "review_ui", None)
         results = review.controller.results if review is not None else None
         self.finetune_dialog = FinetuneDialog(self.w.project.store, self.w.settings, jobs=self.w.jobs,
                                               session=self.w.session, results=results, use_model=self.use_model,
                                               seek=self.go_to, parent=self.w)
-        self.finetune_dialog.show()
+        self._show(self.finetune_dialog)
+
+    @staticmethod
+    def _show(dialog) -> None:
+        """Show a dialog with the keyboard focus (Esc reaches it even without a window manager)."""
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def use_model(self, checkpoint: str) -> None:
         """Make ``checkpoint`` the app's model (saved with the settings)."""

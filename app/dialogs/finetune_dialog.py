@@ -51,15 +51,19 @@ def default_run_folder(store, data: Path) -> Path:
 
 
 def _presets() -> List[tuple]:
-    from core_model.training.presets import load_preset, preset_names
+    """(name, preset JSON) of the shipped presets, read directly (importing core_model.training loads torch)."""
+    import json
+
+    from core_model.paths import RESOURCES
 
     out = []
-    for name in preset_names():
+    for path in sorted((RESOURCES / "presets").glob("*.json")):
         try:
-            preset = load_preset(name)
-        except Exception:  # noqa: BLE001 - a broken preset file is not offered
-            continue
-        out.append((name, preset))
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw["phases"] = {k: v for k, v in raw["phases"].items() if {"epochs", "batch", "lr"} <= set(v)}
+        except (OSError, ValueError, KeyError, AttributeError):
+            continue  # a broken preset file is not offered (epam train would name the problem)
+        out.append((path.stem, raw))
     return out
 
 
@@ -118,7 +122,8 @@ class FinetuneDialog(QDialog):
         self.preset.setObjectName("presetBox")
         for name, preset in self.presets:
             self.preset.addItem(name, name)
-            self.preset.setItemData(self.preset.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole)
+            self.preset.setItemData(self.preset.count() - 1, preset.get("description", ""),
+                                    Qt.ItemDataRole.ToolTipRole)
         self.epochs = QSpinBox(minimum=1, maximum=10000)
         self.epochs.setObjectName("epochsBox")
         self.epochs.setSuffix(" epochs")
@@ -238,14 +243,16 @@ class FinetuneDialog(QDialog):
         preset = next((p for n, p in self.presets if n == name), None)
         if preset is None:
             return
-        recipe = preset.phases.get(preset.default_phase) or next(iter(preset.phases.values()))
-        self.epochs.setValue(recipe.epochs)
+        phases, default = preset["phases"], preset.get("default_phase", "joint")
+        recipe = phases.get(default) or next(iter(phases.values()), None)
+        if recipe is not None:
+            self.epochs.setValue(int(recipe["epochs"]))
         if hasattr(self, "preset_note"):
-            i = preset.inputs
-            phases = ", ".join(f"{p}: batch {r.batch}, lr {r.lr:g}, {r.epochs} epochs by default"
-                               for p, r in preset.phases.items() if preset.default_phase in (p, "all"))
-            self.preset_note.setText(f"{i.rgb_frames} RGB frames of {i.rgb_size} px, {i.pose_frames} heatmaps of "
-                                     f"{i.heatmap_size} px; {phases}.")
+            i = preset.get("inputs") or {}
+            text = ", ".join(f"{p}: batch {r['batch']}, lr {r['lr']:g}, {r['epochs']} epochs by default"
+                             for p, r in phases.items() if default in (p, "all"))
+            self.preset_note.setText(f"{i.get('rgb_frames', 16)} RGB frames of {i.get('rgb_size', 224)} px, "
+                                     f"{i.get('pose_frames', 48)} heatmaps of {i.get('heatmap_size', 56)} px; {text}.")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
