@@ -175,3 +175,23 @@ def test_the_status_bar_keeps_its_height_when_a_job_runs(qtbot, window, barcode_
     release.set()
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=5000)
     assert during == before  # the timeline does not jump when the progress bar appears
+
+
+def test_the_docks_keep_their_widths_when_an_analysis_arrives(qtbot, window, barcode_video):
+    from core_model.labels import load_class_names
+
+    window.resize(1280, 720)
+    entry = open_and_wait(qtbot, window, barcode_video)
+    qtbot.wait(50)
+    before = (window.videos_dock.width(), window.inspector_dock.width(), window.width())
+    result = make_result(frame_count=60, size=(192, 128))
+    names = load_class_names("ntu120")
+    longest = sorted(range(120), key=lambda i: -len(names[i]))[:5]
+    result.class_names = names
+    probs = np.full((2, 120), 0.1 / 115, np.float32)
+    probs[:, longest] = 0.18
+    result.prob_rgb = result.prob_pose = result.prob_fused = probs
+    window.session.update(entry, result=result, busy=None)
+    show_frame(qtbot, window, 10)
+    qtbot.wait(50)
+    assert (window.videos_dock.width(), window.inspector_dock.width(), window.width()) == before
