@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core_model.review import REASONS, ReviewQueue, build_queue
-from core_model.review.project_review import (HUMAN, MODEL, ResultCache, project_agreement, project_authors,
-                                              project_budgets, segment_rows, video_queue)
+from core_model.review.project_review import (HUMAN, MODEL, AgreementParts, ResultCache, project_agreement,
+                                              project_authors, project_budgets, segment_rows, video_queue)
 
 from .state import Session, VideoEntry
 
@@ -70,6 +70,7 @@ class ReviewController(QObject):
         self._results_seen: Dict[int, int] = {}
         self._video_queues: Dict[int, tuple] = {}  # video id -> (result, its queue): the project queue's parts
         self._stale_videos: set = set()  # videos whose labels changed since their part was built
+        self.agreement_parts = AgreementParts()  # the agreement's per-video parts, likewise
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(debounce_ms)
@@ -279,7 +280,7 @@ class ReviewController(QObject):
         else:
             ids = None if self.agreement_scope == PROJECT else [self.current_video_id()]
             try:
-                self.agreement = project_agreement(store, self.between, ids, self.results)
+                self.agreement = project_agreement(store, self.between, ids, self.results, self.agreement_parts)
             except Exception as err:  # noqa: BLE001 - AgreementError: one sentence
                 self.agreement = None
                 self.message.emit(str(err))
@@ -332,14 +333,17 @@ class ReviewController(QObject):
     # ---- reactions ------------------------------------------------------------------------
     def _on_segments(self, video_id: int) -> None:
         self._stale_videos.add(int(video_id))
+        self.agreement_parts.mark(video_id)
         self.invalidate()
 
     def _on_labels(self) -> None:
         self._video_queues.clear()
+        self.agreement_parts.mark()
         self.invalidate()
 
     def _on_project(self, _store) -> None:
         self._video_queues.clear()
+        self.agreement_parts = AgreementParts()
         self._stale_videos.clear()
         self.current, self.current_index, self._pending_jump = None, -1, None
         self._results_seen.clear()

@@ -154,34 +154,62 @@ def _sides(store, video, names, between, results: ResultCache, rows, label_names
     return [lanes_a[p] for p in common], [lanes_b[p] for p in common], False
 
 
+class AgreementParts:
+    """Per-video frame codes and reports of :func:`project_agreement`, kept between calls so that after an edit
+    only the edited videos are compared again (the caller says which: :meth:`mark`)."""
+
+    def __init__(self) -> None:
+        self.key = None  # (between, label names) the parts were made for
+        self.names = NameIndex()
+        self.videos: Dict[int, tuple] = {}  # video id -> (result, ref codes, other codes, report)
+        self.stale: set = set()
+
+    def mark(self, video_id: Optional[int] = None) -> None:
+        """Labels of ``video_id`` changed (all videos when None)."""
+        if video_id is None:
+            self.key = None
+        else:
+            self.stale.add(int(video_id))
+
+
 def project_agreement(store, between: Sequence[str] = (HUMAN, MODEL), video_ids: Optional[Sequence[int]] = None,
-                      results: Optional[ResultCache] = None) -> Tuple[AgreementReport, Dict[int, AgreementReport]]:
+                      results: Optional[ResultCache] = None, parts: Optional[AgreementParts] = None
+                      ) -> Tuple[AgreementReport, Dict[int, AgreementReport]]:
     """Frame-level agreement over the project and per video. ``between`` = (reference, other) with sides
-    ``human``, ``model`` or ``author:NAME``; the human side is the reference (confusion rows)."""
+    ``human``, ``model`` or ``author:NAME``; the human side is the reference (confusion rows). With ``parts``,
+    videos neither marked stale nor re-analysed since the last call are not compared again."""
     between = tuple(between)
     if between[0] == MODEL:  # rows are always the human side
         between = (between[1], between[0])
     results = results or ResultCache()
-    names = NameIndex(lab.name for lab in store.labels())
-    per_video_codes: Dict[int, Tuple[np.ndarray, np.ndarray]] = {}
-    count_missing = True
-    rows = segment_rows(store, video_ids)
-    label_names = {lab.id: lab.name for lab in store.labels()}
-    for video in store.videos():
-        if video_ids is not None and video.id not in video_ids:
-            continue
-        if video.id not in rows:
-            continue
-        sides = _sides(store, video, names, between, results, rows[video.id], label_names)
-        if sides is None or not sides[0]:
-            continue
-        refs, others, count_missing = sides
-        per_video_codes[video.id] = (np.concatenate(refs), np.concatenate(others))
-    all_ref = np.concatenate([r for r, _ in per_video_codes.values()]) if per_video_codes else np.zeros(0, np.int64)
-    all_oth = np.concatenate([o for _, o in per_video_codes.values()]) if per_video_codes else np.zeros(0, np.int64)
+    label_list = store.labels()
+    count_missing = MODEL in (parse_side(between[0])[0], parse_side(between[1])[0])
+    parts = parts or AgreementParts()
+    key = (between, tuple(lab.name for lab in label_list))
+    if parts.key != key:
+        parts.key, parts.names, parts.videos, parts.stale = key, NameIndex(key[1]), {}, set()
+    names = parts.names
+    label_names = {lab.id: lab.name for lab in label_list}
     kwargs = dict(count_missing_other=count_missing, reference_name=between[0], other_name=between[1])
+    wanted = [v for v in store.videos() if video_ids is None or v.id in video_ids]
+    current = {v.id: results.get(store, v.id) if count_missing else None for v in wanted}
+    todo = [v for v in wanted if v.id in parts.stale or v.id not in parts.videos
+            or parts.videos[v.id][0] is not current[v.id]]
+    rows = segment_rows(store, [v.id for v in todo]) if todo else {}
+    for video in todo:
+        parts.stale.discard(video.id)
+        sides = _sides(store, video, names, between, results, rows[video.id], label_names) \
+            if video.id in rows else None
+        if sides is None or not sides[0]:
+            parts.videos[video.id] = (current[video.id], None, None, None)
+            continue
+        ref, oth = np.concatenate(sides[0]), np.concatenate(sides[1])
+        parts.videos[video.id] = (current[video.id], ref, oth, agreement_from_frames(ref, oth, names.names, **kwargs))
+    used = [parts.videos[v.id] for v in wanted if parts.videos[v.id][1] is not None]
+    all_ref = np.concatenate([u[1] for u in used]) if used else np.zeros(0, np.int64)
+    all_oth = np.concatenate([u[2] for u in used]) if used else np.zeros(0, np.int64)
     overall = agreement_from_frames(all_ref, all_oth, names.names, **kwargs)
-    per_video = {vid: agreement_from_frames(r, o, names.names, **kwargs) for vid, (r, o) in per_video_codes.items()}
+    per_video = {v.id: parts.videos[v.id][3] for v in wanted if parts.videos[v.id][1] is not None}
     return overall, per_video
 
 

@@ -109,7 +109,7 @@ def test_agreement_panel_shows_the_figures_and_updates_after_an_edit(qtbot, revi
     sit = project.store.label_by_name("sit").id
     vid = session.current.project_id
     assert project.apply(CreateSegment(vid, -1, 50, 60, sit, author="ann"))
-    qtbot.waitUntil(lambda: "100.0 %" in panel.figures.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "100.0 %" in panel.figures.text(), timeout=10000)
     assert controller.agreement_report().confusion.tolist() == [[60, 0], [0, 40]]
 
     # the whole project: video b has no analysis, so only a is compared; scope "this video" of b: nothing
@@ -117,7 +117,7 @@ def test_agreement_panel_shows_the_figures_and_updates_after_an_edit(qtbot, revi
     assert controller.agreement_report().frames == 100
     session.set_current(session.entries[1])
     panel.scope_box.setCurrentIndex(0)
-    qtbot.waitUntil(lambda: not panel.empty.isHidden(), timeout=3000)
+    qtbot.waitUntil(lambda: not panel.empty.isHidden(), timeout=10000)
     assert controller.agreement_report() is None and "analyze" in panel.empty.text()
 
 
@@ -152,10 +152,10 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     # a new label updates the chart after the debounce
     vid = session.current.project_id
     assert project.apply(CreateSegment(vid, 3, 0, 30, project.store.label_by_name("wave").id, author="ann"))
-    qtbot.waitUntil(lambda: panel.bar_names() == ["sit", "stand", "wave"], timeout=3000)
+    qtbot.waitUntil(lambda: panel.bar_names() == ["sit", "stand", "wave"], timeout=10000)
     assert panel.ethogram_rows() == ["everybody", "P3"]
     session.set_current(session.entries[1])  # video b: two coders -> a row per person and coder
-    qtbot.waitUntil(lambda: panel.ethogram_rows() == ["everybody · ann", "everybody · bob"], timeout=3000)
+    qtbot.waitUntil(lambda: panel.ethogram_rows() == ["everybody · ann", "everybody · bob"], timeout=10000)
 
 
 def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
@@ -201,13 +201,14 @@ def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
         stats.export_table(out)  # a folder is refused in one sentence
 
 
-def test_project_queue_rebuilt_per_video_equals_the_core(qtbot, tmp_path):
-    """The controller rebuilds only the edited video's part of the project queue: same items as project_queue."""
+def test_project_figures_rebuilt_per_video_equal_the_core(qtbot, tmp_path):
+    """The controller rebuilds only the edited video's part of the project queue and agreement: the same figures
+    as project_queue and project_agreement from scratch."""
     from app.project_controller import ProjectController
     from app.review_controller import ReviewController
     from app.state import Session
     from core_model.project.synthetic import make_project
-    from core_model.review.project_review import project_queue
+    from core_model.review.project_review import project_agreement, project_queue
 
     path = make_project(tmp_path / "big.epam", videos=4, segments=200, frames=400, fps=10.0, labels=LABELS,
                         people=(-1,), seed=2)
@@ -226,19 +227,28 @@ def test_project_queue_rebuilt_per_video_equals_the_core(qtbot, tmp_path):
     controller = ReviewController(project, session, lambda f: None, debounce_ms=20, parent=holder)
     assert project.open_project(path)
     controller.set_queue_scope("project")
+    controller.set_agreement_scope("project")
+    controller.set_active("agreement", True)
 
     def same():
         core = project_queue(project.store, results=controller.results)
-        return all(np.array_equal(core.columns[k], controller.queue.columns[k])
-                   for k in ("video", "row", "person", "start", "bits", "score", "done"))
+        overall, per_video = project_agreement(project.store)  # from scratch, results loaded anew
+        mine, mine_per_video = controller.agreement
+        return (all(np.array_equal(core.columns[k], controller.queue.columns[k])
+                    for k in ("video", "row", "person", "start", "bits", "score", "done"))
+                and overall.to_dict() == mine.to_dict()
+                and {v: r.to_dict() for v, r in per_video.items()} == {v: r.to_dict() for v, r in mine_per_video.items()})
 
     assert len(controller.queue) > 20 and same()
     vid = project.store.videos()[2].id
     before = {v: part for v, part in controller._video_queues.items()}
+    reports = {v: part[3] for v, part in controller.agreement_parts.videos.items()}
     sit = project.store.label_by_name("sit").id
     open_before = controller.queue.open_count()
     assert project.apply(CreateSegment(vid, -1, 0, 400, sit))  # covers video 2: its items are done
-    qtbot.waitUntil(lambda: controller.queue.open_count() < open_before, timeout=3000)
+    qtbot.waitUntil(lambda: controller.queue.open_count() < open_before, timeout=10000)
     assert same() and not any(i.video_id == vid and not i.done for i in controller.queue)
     assert all(controller._video_queues[v] is before[v] for v in before if v != vid)  # the others were reused
+    assert all(controller.agreement_parts.videos[v][3] is reports[v] for v in reports if v != vid)
+    assert controller.agreement_parts.videos[vid][3] is not reports[vid]
     project.close_project()

@@ -45,10 +45,10 @@ def reviewing(qtbot, window, barcode_video, tmp_path):
     """A project (labels = the model's classes), the bar-code video open with a per-person result."""
     assert window.project.new_project(tmp_path / "review.epam", labels=CLASSES)
     entry = open_and_wait(qtbot, window, barcode_video)
-    qtbot.waitUntil(lambda: entry.project_id is not None, timeout=5000)
+    qtbot.waitUntil(lambda: entry.project_id is not None, timeout=10000)
     window.session.update(entry, result=per_person_result())
     c = window.review_ui.controller
-    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=5000)
+    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=10000)
     window.view.setFocus()
     return window
 
@@ -58,7 +58,7 @@ def press(qtbot, win, key, mod=Qt.KeyboardModifier.NoModifier):
 
 
 def at(qtbot, win, frame, person):
-    qtbot.waitUntil(lambda: win.view.shown_frame == frame, timeout=5000)
+    qtbot.waitUntil(lambda: win.view.shown_frame == frame, timeout=10000)
     assert win.session.person == person
 
 
@@ -92,14 +92,14 @@ def test_keys_step_through_the_queue_and_labels_mark_items_done(qtbot, reviewing
     press(qtbot, w, Qt.Key.Key_3)  # label key 3 = "sit" on the marked window of P2: the item is done
     store = w.project.store
     assert [(s.person, s.start_frame, s.end_frame) for s in store.segments()] == [(2, 30, 50)]
-    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=3000)
+    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=10000)
     assert (2, 30) not in [(i.person, i.start_frame) for i in c.visible] and len(c.visible) == 9
     assert "9 open · 1 done" in panel.count_label.text()
 
     press(qtbot, w, Qt.Key.Key_BracketRight)  # the done item left the list: ] goes to the one that followed it
     at(qtbot, w, 29, 1)
     press(qtbot, w, Qt.Key.Key_A)  # accept the prediction of P1 here (wave over the whole video)
-    qtbot.waitUntil(lambda: c.queue.open_count() == 4, timeout=3000)
+    qtbot.waitUntil(lambda: c.queue.open_count() == 4, timeout=10000)
     assert all(i.person == 2 for i in c.visible)
 
     panel.done_box.setChecked(True)  # done items listed too, last (confident labeled windows leave the queue)
@@ -109,7 +109,7 @@ def test_keys_step_through_the_queue_and_labels_mark_items_done(qtbot, reviewing
 
     # an edit undone makes the item open again
     press(qtbot, w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=3000)
+    qtbot.waitUntil(lambda: c.queue.open_count() == 9, timeout=10000)
 
 
 def test_project_queue_opens_the_other_video(qtbot, reviewing, tmp_path):
@@ -121,10 +121,10 @@ def test_project_queue_opens_the_other_video(qtbot, reviewing, tmp_path):
     other_path = tmp_path / "other.mp4"
     write_barcode_video(other_path, frames=40, size=(192, 128), fps=25.0)
     other = open_and_wait(qtbot, w, other_path)
-    qtbot.waitUntil(lambda: other.project_id is not None, timeout=5000)
+    qtbot.waitUntil(lambda: other.project_id is not None, timeout=10000)
     w.session.update(other, result=per_person_result(40, odd=((1, 10, "split"),)))
     panel.scope_box.setCurrentIndex(1)  # the whole project
-    qtbot.waitUntil(lambda: len(c.visible) == 16, timeout=5000)
+    qtbot.waitUntil(lambda: len(c.visible) == 16, timeout=10000)
     assert {i.video_id for i in c.visible} == {first.project_id, other.project_id}
     w.review_ui.docks["queue"].raise_()  # rows are painted (reason tags, video names) without errors
     panel.done_box.setChecked(True)
@@ -145,7 +145,7 @@ def test_figures_dock_computes_only_what_is_shown(qtbot, reviewing):
     ui, c = w.review_ui, w.review_ui.controller
     assert ui.docks["queue"].windowTitle() == "Review" and ui.docks["figures"].windowTitle() == "Figures"
     ui.show_figures("stats")
-    qtbot.waitUntil(lambda: c.active["stats"], timeout=3000)
+    qtbot.waitUntil(lambda: c.active["stats"], timeout=10000)
     assert not c.active["agreement"] and ui.stats.bar_names() == []  # no labels yet
     ui.figures.set_stacked(True)  # both panels, one above the other
     assert c.active["agreement"] and c.active["stats"] and ui.agreement.isVisible() and ui.stats.isVisible()
@@ -153,7 +153,7 @@ def test_figures_dock_computes_only_what_is_shown(qtbot, reviewing):
     assert ui.figures.tabs.count() == 2 and ui.figures.tabs.currentIndex() == 1
     assert c.active["stats"] and not c.active["agreement"]
     ui.docks["queue"].raise_()  # the Figures dock hidden behind another tab: nothing computed
-    qtbot.waitUntil(lambda: not c.active["stats"], timeout=3000)
+    qtbot.waitUntil(lambda: not c.active["stats"], timeout=10000)
     # the Review menu lists the keys and both docks
     menu = next(a.menu() for a in w.menuBar().actions() if a.menu() and a.menu().title() == "&Review")
     texts = [a.text() for a in menu.actions() if a.text()]
@@ -167,7 +167,7 @@ def test_without_a_project_the_current_video_is_reviewed(qtbot, window, barcode_
     press(qtbot, w, Qt.Key.Key_BracketRight)  # nothing analysed yet: one sentence, nothing moves
     assert "analyze the video first" in w.status.currentMessage() and w.view.shown_frame == 0
     w.session.update(entry, result=per_person_result())
-    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=5000)
+    qtbot.waitUntil(lambda: len(c.visible) == 10, timeout=10000)
     assert c.visible[0].video_id is None
     press(qtbot, w, Qt.Key.Key_BracketLeft)  # [ first: the last item of the list
     last = c.visible[len(c.visible) - 1]
@@ -185,5 +185,5 @@ def test_reanalysis_rebuilds_the_queue_and_is_recorded_in_the_project(qtbot, rev
     result = per_person_result(odd=((1, 0, "split"),))
     folder = result.save(tmp_path / "analysis")  # a result saved in a folder, as analyze_video's cache does
     w.session.update(entry, result=result)
-    qtbot.waitUntil(lambda: (c.visible[0].person, c.visible[0].start_frame) == (1, 0), timeout=3000)
+    qtbot.waitUntil(lambda: (c.visible[0].person, c.visible[0].start_frame) == (1, 0), timeout=10000)
     assert store.analysis_folder(entry.project_id) == folder.resolve()  # the whole-project queue finds it later
