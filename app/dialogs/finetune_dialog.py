@@ -298,6 +298,15 @@ class FinetuneDialog(QDialog):
         if not Path(text).expanduser().exists():
             self._say(f"{text} does not exist: choose a set folder or a .pkl file.", error=True)
             return
+        if Path(text).expanduser().is_dir():  # a quick check before a subprocess starts (numpy only)
+            from core_model.errors import EpamError
+            from core_model.export import load_set
+
+            try:
+                load_set(Path(text).expanduser())
+            except EpamError as err:
+                self._say(str(err), error=True)
+                return
         if self.run_dir.text().strip() and (Path(self.run_dir.text().strip()) / "last.pt").exists():
             self.run_dir.clear()  # a finished run's folder: start a new one
         args = self.args()

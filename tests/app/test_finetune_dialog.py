@@ -67,26 +67,40 @@ def test_training_runs_plots_and_stops_with_a_checkpoint(qtbot, tiny_set, tmp_pa
     assert "trained run run" in dialog.model_label.text()
 
 
-def test_bad_set_is_one_sentence(qtbot, tmp_path):
+def test_not_a_set_is_one_sentence(qtbot, tmp_path):
     from app.dialogs.finetune_dialog import FinetuneDialog
 
     not_a_set = tmp_path / "empty"
     not_a_set.mkdir()
     dialog = FinetuneDialog(None, None, data=not_a_set)
     qtbot.addWidget(dialog)
-    dialog.run_dir.setText(str(tmp_path / "run"))
+    dialog.show()
     dialog.start()
-    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=120000)
-    assert dialog.outcome.status == "failed"
     text = dialog.status.text()
-    assert text and "\n" not in text and "Traceback" not in text and "e5534b" in dialog.status.styleSheet()
-    assert not dialog.offer.isVisible()
-
+    assert not dialog.training and "empty" in text and "\n" not in text and "e5534b" in dialog.status.styleSheet()
     dialog.data.setText(str(tmp_path / "missing"))
     dialog.start()
     assert "does not exist" in dialog.status.text() and not dialog.training
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+@pytest.mark.slow  # a training subprocess that refuses to start
+def test_training_error_is_one_sentence(qtbot, tiny_set, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+
+    dialog = FinetuneDialog(None, None, data=tiny_set)
+    qtbot.addWidget(dialog)
+    dialog.run_dir.setText(str(tmp_path / "run"))
+    dialog.extra_args = ["--init", str(tmp_path / "gone.pt")]  # a checkpoint that does not exist
+    dialog.start()
+    assert dialog.training
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=300000)
+    assert dialog.outcome.status == "failed"
+    text = dialog.status.text()
+    assert "gone.pt" in text and "\n" not in text and "Traceback" not in text, text
+    assert "e5534b" in dialog.status.styleSheet() and not dialog.offer.isVisible()
+    assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
 
 
 # ---- what changed ----------------------------------------------------------------------------
