@@ -131,6 +131,7 @@ class PoseGraph:
                     self._graph.observe_output_stream(name, self._observer(name))
                 self._graph.start_run({"model_complexity": packet_creator.create_int(1),
                                        "enable_segmentation": packet_creator.create_bool(False)} if landmarks else {})
+                self._graph.wait_until_idle()  # the models open (and log) now, while stderr is silenced
         except Exception as exc:  # noqa: BLE001 - MediaPipe raises plain RuntimeError/ValueError
             raise PoseError(f"MediaPipe could not load its pose detector and landmark models: {exc}.") from exc
         self._closed = False
