@@ -196,14 +196,20 @@ class StatsPanel(QWidget):
             self.bars = None
         group = self.group()
         totals = summarize(budgets, group)
-        if group == "person":
-            totals = {_person_text(k): v for k, v in totals.items()}
+        if group == "person":  # a track id means something within its video only
+            several = len({b.video for b in budgets}) > 1
+            totals = {}
+            for b in budgets:
+                key = (f"{b.video} · " if several else "") + _person_text(b.person)
+                entry = totals.setdefault(key, {"seconds": 0.0, "bouts": 0})
+                entry["seconds"] += b.seconds
+                entry["bouts"] += b.bouts
         colors = self._label_colors() if group == "label" else {}
         names = sorted(totals, key=lambda k: -totals[k]["seconds"])
         self._bar_names = names
         self._bar_seconds = [float(totals[k]["seconds"]) for k in names]
         ax = plot.getAxis("left")
-        ticks = [(i, n if len(n) <= 18 else n[:17] + "…") for i, n in enumerate(names)]
+        ticks = [(i, n if len(n) <= 22 else n[:10] + "…" + n[-11:]) for i, n in enumerate(names)]
         ax.setTicks([ticks])
         _fit_axis(ax, [t for _i, t in ticks])
         if not names:

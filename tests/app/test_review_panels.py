@@ -139,6 +139,8 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     assert panel.table_model.rowCount() == 4  # (video, person, label): a/sit, a/stand, b/sit, b/wave
     panel.group_box.setCurrentIndex(1)  # per video
     assert panel.bar_names() == ["a.mp4", "b.mp4"] and len(panel.bars.opts["width"]) == 2
+    panel.group_box.setCurrentIndex(2)  # per person: a track id is per video
+    assert panel.bar_names() == ["a.mp4 · everybody", "b.mp4 · everybody"]
     panel.group_box.setCurrentIndex(0)
     panel.scope_box.setCurrentIndex(1)  # this video (a)
     assert panel.bar_names() == ["sit", "stand"]
