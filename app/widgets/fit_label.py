@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
@@ -18,7 +19,7 @@ class FitLabel(QLabel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setTextFormat(self.textFormat().RichText)
+        self.setTextFormat(Qt.TextFormat.RichText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._variants: list[str] = [""]
         self._widths: list[float] = [0.0]
