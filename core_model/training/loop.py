@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -246,6 +247,9 @@ class Trainer:
                       persistent_workers=bool(self.workers), pin_memory=self.device.type == "cuda")
         if self.workers:
             kwargs["prefetch_factor"] = 2
+            # workers start from a fresh interpreter: a fork of a process with running threads (torch, Qt,
+            # MediaPipe) can inherit a held lock and hang forever (seen in the full test run)
+            kwargs["multiprocessing_context"] = "forkserver" if sys.platform.startswith("linux") else "spawn"
         return torch.utils.data.DataLoader(ds, batch_size=batch, sampler=sampler, **kwargs)
 
     # ------------------------------------------------------------------ run
