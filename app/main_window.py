@@ -29,6 +29,7 @@ from .video_list import VideoListWidget
 from .widgets.inspector import InspectorWidget
 from .widgets.job_panel import JobPanel
 from .widgets.overlay_panel import OverlayPanel
+from .widgets.person_list import PersonList
 from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
 from .widgets.deferred_timeline import DeferredTimeline
 from .widgets.video_view import VideoView
@@ -105,6 +106,10 @@ class MainWindow(QMainWindow):
         self.labels_panel = self.labeling_ui.panel
         self.labels_dock = self._dock("Labels", self.labels_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.labels_dock)
+        self.person_list = PersonList()
+        self.person_list.set_corrections_visible(False)  # shows and selects; corrections: epam poses (not wired yet)
+        self.people_dock = self._dock("People", self.person_list, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.people_dock)
         self.inspector_dock.raise_()
         self.resize(1280, 720)
 
@@ -190,6 +195,7 @@ class MainWindow(QMainWindow):
         self.view.filesDropped.connect(self.open_paths)
         self.timeline.seekRequested.connect(self._seek_from_timeline)
         self.inspector.personSelected.connect(self.session.set_person)
+        self.person_list.personSelected.connect(lambda t: self.session.set_person(t if t >= 0 else None))
         self.overlay_panel.toggled.connect(self.set_overlay)
         self.overlay_panel.opacityChanged.connect(self._set_overlay_opacity)
         self.overlay_panel.poseOnlyChanged.connect(self.set_pose_only)
@@ -305,6 +311,7 @@ class MainWindow(QMainWindow):
         if any(a is not b for a, b in zip(self._shown_data, (entry, poses, result))):  # identity: arrays inside
             self._shown_data = (entry, poses, result)
             self.timeline.set_poses(poses)
+            self.person_list.set_poses(poses)
             self.timeline.set_result(result)
             self.inspector.set_result(result)
             self._update_frame_views()
@@ -329,11 +336,13 @@ class MainWindow(QMainWindow):
         self.view.set_hud(frame_text(entry, frame) if frame is not None else "", warning)
         if frame is not None:
             self.timeline.set_playhead(frame)
+            self.person_list.set_frame(frame)
             shown = shown_person(entry.result if entry is not None else None, self.session.person)
             self.inspector.set_frame(frame, shown if shown is not None and shown >= 0 else None)
 
     def _on_person_changed(self, person: Optional[int]) -> None:
         self.timeline.set_person(person)
+        self.person_list.set_selected(person)
         self._update_frame_views()  # the inspector follows the same rule (``shown_person``)
 
     def _on_image_clicked(self, pos: QPointF) -> None:

@@ -10,6 +10,7 @@ API:
     set_poses(poses | None)       a ``core_model.pose.Poses`` (or None: empty)
     set_frame(frame)              the frame shown (split point, "present now" column)
     set_selected(track | None)    select the person (e.g. a clicked skeleton) without a signal
+    set_corrections_visible(bool) show or hide the correction buttons
     selected_tracks() -> list     the selected track ids, in selection order
 Signals: personSelected(int)  (-1: nobody), mergeRequested(int into, int other),
          splitRequested(int track, int frame), deleteRequested(int track)
@@ -132,6 +133,11 @@ class PersonList(QWidget):
         self._mark_now()
         self._apply_filter(self.filter.text())
         self._select(selected)
+
+    def set_corrections_visible(self, visible: bool) -> None:
+        """Show or hide the Merge / Split here / Delete buttons (hidden where nobody applies the requests)."""
+        for button in (self.merge_button, self.split_button, self.delete_button):
+            button.setVisible(bool(visible))
 
     def set_frame(self, frame: int) -> None:
         self._frame = int(frame)
