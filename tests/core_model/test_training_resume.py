@@ -126,3 +126,29 @@ def test_freezing_the_only_stream_a_phase_trains_is_refused(setup, tmp_path):
     folder, data, preset = setup
     with pytest.raises(Exception, match="nothing would be trained"):
         train(TrainOptions(str(data.path), str(tmp_path / "f"), preset=preset, phase="pose", freeze="pose"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_after_saving(setup, tmp_path):
+    """SIGINT to the CLI (as Ctrl+C; SIGTERM alike): one 'stopped' line, exit status 130, resumable state."""
+    import signal
+
+    folder, data, preset = setup
+    out = tmp_path / "ctrl_c"
+    proc = subprocess.Popen([sys.executable, "-m", "core_model.training", str(data.path), "-o", str(out),
+                             "--preset", preset, "--workers", "1", "--log-every", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    lines = []
+    for line in proc.stdout:
+        lines.append(json.loads(line))
+        if lines[-1]["event"] == "batch":
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=600)
+    lines += [json.loads(line) for line in rest.splitlines() if line.startswith("{")]
+    assert proc.returncode == 130, err[-2000:]
+    assert lines[-1]["event"] == "stopped" and "Traceback" not in err
+    state = torch.load(out / "train_state.pt", weights_only=True)
+    assert state["epoch"] == 0 and state["start"] >= 1
+    load_checkpoint(out / "last.pt")
