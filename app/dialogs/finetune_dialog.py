@@ -326,7 +326,8 @@ class FinetuneDialog(QDialog):
         if self.training:
             first = not self.run.stopping
             self.run.stop()
-            self._say("Stopping after the current batch (saving the last checkpoint)…" if first else
+            self._say("Stopping: the run saves the last checkpoint at its next training batch (after the "
+                      "validation, if an epoch is ending)…" if first else
                       "Stopping now, without saving…")
             self.stop_button.setText("Stop now")
 
