@@ -238,3 +238,28 @@ def test_use_new_model_reanalyzes_the_project(qtbot, window, tmp_path):
     assert current is not None and current.result is outcome.after[current.project_id]
     dialog.what_changed.close()
     dialog.close()
+
+
+def test_reanalysis_cancel_keeps_what_was_done(qtbot, window, tmp_path):
+    from app.reanalysis import Reanalysis
+
+    from .test_export_dialog import LABELS, make_project
+
+    project = make_project(tmp_path / "proj", videos=2)
+    window.settings.checkpoint = str(_small_checkpoint(tmp_path / "best.pt", LABELS))
+    assert window.open_project(project)
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30000)
+    store = window.project.store
+    job = Reanalysis(store, window.settings, window.jobs, window.session)
+    progress = []
+    job.progressed.connect(lambda fraction, text: progress.append((fraction, text)))
+    with qtbot.waitSignal(job.finished, timeout=120000) as done:
+        job.start()
+        assert job.running and job.job is not None and window.jobs.jobs  # an Analyze job of the window
+        job.cancel()
+    outcome = done.args[0]
+    assert outcome.cancelled and len(outcome.after) < 2 and "cancelled" in outcome.summary()
+    assert progress[0][1].startswith("Analyzing ") and progress[-1][0] == 1.0
+    analyzed = [rec.id for rec in store.videos() if store.analysis_folder(rec.id) is not None]
+    assert sorted(analyzed) == sorted(outcome.after)  # only finished videos are recorded
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30000)
