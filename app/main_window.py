@@ -19,6 +19,7 @@ from .dialogs.shortcuts import ShortcutsDialog
 from .labeling_ui import LabelingUI
 from .review_ui import ReviewUI
 from .train_export_ui import TrainExportUI
+from .track_actions import TrackActions
 from .overlays.context import FrameContext, person_at, shown_person
 from .overlays.stack import OverlayStack
 from .playback import SPEEDS, FrameDecoder, PlaybackController
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.labels_dock = self._dock("Labels", self.labels_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.labels_dock)
         self.person_list = PersonList()
-        self.person_list.set_corrections_visible(False)  # shows and selects; corrections: epam poses (not wired yet)
+        self.person_list.set_corrections_visible(False)  # TrackActions shows them once wired (project edits)
         self.people_dock = self._dock("People", self.person_list, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.people_dock)
         self.inspector_dock.raise_()
@@ -209,6 +210,8 @@ class MainWindow(QMainWindow):
         self.labeling_ui.connect()
         self.review_ui = ReviewUI(self)
         self.train_export_ui = TrainExportUI(self)
+        self.track_actions = TrackActions(self)  # merge / split / delete tracks (People dock, skeleton menu)
+        self.track_actions.connect()
 
     # public commands -----------------------------------------------------------------------
     def open_dialog(self) -> None:

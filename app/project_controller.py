@@ -26,6 +26,7 @@ class ProjectController(QObject):
     segmentsChanged = Signal(int)  # video id
     labelsChanged = Signal()
     videosChanged = Signal()
+    posesChanged = Signal(int)  # video id: its project pose file was rewritten (a track edit, its undo/redo)
     message = Signal(str)  # one sentence for the status bar
     error = Signal(str, str)  # title, one sentence (a dialog)
 
@@ -36,6 +37,7 @@ class ProjectController(QObject):
         self._unsubscribe = None
         self._pending_videos: set[int] = set()
         self._pending_kinds: set[str] = set()
+        self._pending_poses: set[int] = set()
         self._flush_scheduled = False
         self._ids_by_path: Dict[Path, int] = {}
         self.fresh = False  # True while a project just created is being announced
@@ -179,6 +181,14 @@ class ProjectController(QObject):
         self._ids_by_path[path] = rec.id
         return rec.id
 
+    def poses_path(self, video_id: int) -> Optional[Path]:
+        """The project's own pose file of a video (``NAME.epam-data/poses/<content key>.npz``; it may not exist)."""
+        if self.store is None:
+            return None
+        from core_model.project.track_edits import project_poses_path
+
+        return project_poses_path(self.store, video_id)
+
     def coverage_all(self) -> Dict[int, tuple]:
         """``{video id: (segments, frames covered by any label, frame count)}`` in one query
         (as ``store.coverage`` per video, which costs one query each)."""
@@ -291,6 +301,8 @@ class ProjectController(QObject):
     def _on_change(self, change) -> None:
         if change.kind == "segments" and change.video_id is not None:
             self._pending_videos.add(int(change.video_id))
+        elif change.kind == "poses" and change.video_id is not None:
+            self._pending_poses.add(int(change.video_id))
         else:
             self._pending_kinds.add(change.kind)
             if change.kind == "labels":
@@ -304,9 +316,12 @@ class ProjectController(QObject):
         self._flush_scheduled = False
         kinds, self._pending_kinds = self._pending_kinds, set()
         videos, self._pending_videos = self._pending_videos, set()
+        poses, self._pending_poses = self._pending_poses, set()
         if "labels" in kinds:
             self.labelsChanged.emit()
         if "videos" in kinds:
             self.videosChanged.emit()
+        for vid in sorted(poses):  # before the segments: the lanes are drawn for the persons of the new poses
+            self.posesChanged.emit(vid)
         for vid in sorted(videos):
             self.segmentsChanged.emit(vid)

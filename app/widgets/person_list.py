@@ -11,6 +11,7 @@ API:
     set_frame(frame)              the frame shown (split point, "present now" column)
     set_selected(track | None)    select the person (e.g. a clicked skeleton) without a signal
     set_corrections_visible(bool) show or hide the correction buttons
+    set_corrections_enabled(bool, reason="")  disable them all, with ``reason`` (one sentence) as their tooltip
     selected_tracks() -> list     the selected track ids, in selection order
 Signals: personSelected(int)  (-1: nobody), mergeRequested(int into, int other),
          splitRequested(int track, int frame), deleteRequested(int track)
@@ -66,6 +67,7 @@ class PersonList(QWidget):
         self._frame = 0
         self._order: List[int] = []  # selection order of track ids
         self._quiet = False
+        self._blocked = ""  # why the corrections cannot be made now ("" = they can)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Find a person (id)")
         self.filter.setClearButtonEnabled(True)
@@ -87,6 +89,7 @@ class PersonList(QWidget):
         self.split_button.setToolTip("From the current frame on, the selected track is somebody else")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("The selected track is nobody (a bag, a poster): remove it and its labels")
+        self._tips = {b: b.toolTip() for b in (self.merge_button, self.split_button, self.delete_button)}
         self.merge_button.clicked.connect(self._merge)
         self.split_button.clicked.connect(self._split)
         self.delete_button.clicked.connect(self._delete)
@@ -139,12 +142,21 @@ class PersonList(QWidget):
         for button in (self.merge_button, self.split_button, self.delete_button):
             button.setVisible(bool(visible))
 
+    def set_corrections_enabled(self, enabled: bool, reason: str = "") -> None:
+        """Allow the corrections, or disable every button with ``reason`` (why, in one sentence) as tooltip."""
+        self._blocked = "" if enabled else (reason or "Track corrections are not available now.")
+        for button, tip in self._tips.items():
+            button.setToolTip(self._blocked or tip)
+        self._update_buttons()
+
     def set_frame(self, frame: int) -> None:
         self._frame = int(frame)
         self._mark_now()
         self._update_buttons()
 
     def set_selected(self, track: Optional[int]) -> None:
+        if track is not None and track >= 0 and int(track) in self.selected_tracks():
+            return  # already selected (e.g. the echo of a row added to a selection for Merge): keep the others
         self._select([] if track is None or track < 0 else [int(track)])
 
     def selected_tracks(self) -> List[int]:
@@ -217,6 +229,9 @@ class PersonList(QWidget):
             frames = np.nonzero(self._poses.present[row])[0]
             can_split = bool(len(frames)) and bool(frames[0] < self._frame <= frames[-1])
         self.split_button.setEnabled(can_split)
+        if self._blocked:
+            for button in self._tips:
+                button.setEnabled(False)
 
     def _merge(self) -> None:
         chosen = self.selected_tracks()

@@ -1,0 +1,246 @@
+"""Track corrections in the studio: merge, split at the playhead and delete a track of the current video.
+
+The People dock's buttons and the skeleton's right-click menu ask; the corrections are the project's
+undoable edits (``core_model.project.track_edits``: they rewrite the project's own pose file
+``NAME.epam-data/poses/<content key>.npz`` and move the labels in one transaction), applied through
+``ProjectController.apply`` so Ctrl+Z / Ctrl+Shift+Z undo and redo them with the label edits.
+
+The studio shows a project video's poses from that file: when the video opens (if the file exists),
+and again after every track edit, undo or redo (``ProjectController.posesChanged``). Poses extracted
+inside a project are saved to it (when it does not exist yet), so corrections and exports use the
+poses the studio showed. Without a project (or read-only, or before poses) the corrections are
+disabled and their tooltip says why.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Optional
+
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtWidgets import QMenu
+
+from core_model.errors import EpamError
+
+from .state import VideoEntry
+
+CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton (as a left click)
+MENU_TRACKS = 30  # tracks listed in "Merge into"
+
+
+class TrackActions(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.project = window.project
+        self.session = window.session
+        self._loaded: Dict[int, object] = {}  # video id -> the Poses read from its project file (identity)
+
+    def connect(self) -> None:
+        w, people = self.w, self.w.person_list
+        people.set_corrections_visible(True)
+        people.mergeRequested.connect(self.merge)
+        people.splitRequested.connect(self.split)
+        people.deleteRequested.connect(self.delete)
+        self.project.posesChanged.connect(self.reload)
+        self.project.projectChanged.connect(self._on_project)
+        w.controller.opened.connect(self._on_opened)  # after the window's slot: the entry has its project id
+        self.session.current_changed.connect(lambda _entry: self.update_enabled())
+        self.session.changed.connect(self._on_entry_changed)
+        w.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        w.view.customContextMenuRequested.connect(self.show_skeleton_menu)
+        self.update_enabled()
+
+    # ---- state ------------------------------------------------------------------------------
+    def blocked_reason(self) -> str:
+        """Why the current video's tracks cannot be corrected now (one sentence), or ""."""
+        project, entry = self.project, self.session.current
+        if not project.is_open:
+            return "Track corrections are project edits: open or create a project first (File ▸ New project…)."
+        if project.read_only:
+            return f"{project.name} is read-only: {project.store.read_only_reason}"
+        if entry is None or not entry.is_open:
+            return "Open a video first (Ctrl+O)."
+        if entry.project_id is None:
+            return f"{entry.name} is not in the project yet; open it again to add it."
+        if entry.poses is None:
+            return f"{entry.name} has no poses yet: extract them first (Ctrl+E)."
+        return ""
+
+    def update_enabled(self) -> None:
+        reason = self.blocked_reason()
+        self.w.person_list.set_corrections_enabled(not reason, reason)
+
+    def _ready(self) -> Optional[VideoEntry]:
+        reason = self.blocked_reason()
+        if reason:
+            self.project.message.emit(reason)
+            return None
+        return self.session.current
+
+    def _entry(self, video_id: int) -> Optional[VideoEntry]:
+        return next((e for e in self.session.entries if e.project_id == video_id), None)
+
+    # ---- the project's pose file ------------------------------------------------------------
+    def _load(self, entry: VideoEntry) -> bool:
+        """Show the project's pose file of ``entry`` (if there is one); True when shown."""
+        path = self.project.poses_path(entry.project_id) if entry.project_id is not None else None
+        if path is None or not path.is_file():
+            return False
+        from core_model.pose.format import Poses
+
+        try:
+            poses = Poses.load(path)
+        except (EpamError, OSError, ValueError) as err:
+            self.project.error.emit("Cannot read the project's poses", f"{path.name}: {err}")
+            return False
+        self._loaded[entry.project_id] = poses
+        self.session.update(entry, poses=poses)
+        return True
+
+    def reload(self, video_id: int) -> None:
+        """The project's pose file of ``video_id`` was rewritten (a track edit, an undo or redo): show it."""
+        entry = self._entry(video_id)
+        if entry is not None and entry.is_open:
+            self._load(entry)
+        self.update_enabled()
+
+    def _on_project(self, _store) -> None:
+        self._loaded = {}
+        self.update_enabled()
+
+    def _on_opened(self, entry: VideoEntry, _info) -> None:
+        if self.project.is_open and entry.project_id is not None:
+            self._load(entry)  # before the cache lookup ends: it only fills poses that are missing
+        self.update_enabled()
+
+    def _on_entry_changed(self, entry: VideoEntry) -> None:
+        if entry is self.session.current:
+            self.update_enabled()
+        if (entry.busy == "extracting poses" and entry.poses is not None and entry.project_id is not None
+                and self._loaded.get(entry.project_id) is not entry.poses and self.project.writable(quiet=True)):
+            self._extracted(entry)
+
+    def _extracted(self, entry: VideoEntry) -> None:
+        """Poses were just extracted inside the project: they become its pose file, unless it has one
+        (which holds the corrections: it stays, and is what the studio shows)."""
+        path = self.project.poses_path(entry.project_id)
+        if path.is_file():
+            self._load(entry)
+            self.project.message.emit(f"{entry.name}: the project's corrected poses are kept and shown "
+                                      f"({path.parent.name}/{path.name}).")
+            return
+        from core_model.project.track_edits import ensure_project_poses
+
+        try:
+            ensure_project_poses(self.project.store, entry.project_id, source=entry.poses)
+        except (EpamError, OSError) as err:
+            self.project.error.emit("Cannot save the poses to the project", str(err))
+            return
+        self._loaded[entry.project_id] = entry.poses
+
+    def _prepare(self, entry: VideoEntry) -> bool:
+        """The project's pose file exists (made from the poses shown) before the first correction."""
+        from core_model.project.track_edits import ensure_project_poses
+
+        try:
+            ensure_project_poses(self.project.store, entry.project_id, source=entry.poses)
+        except (EpamError, OSError) as err:
+            self.project.error.emit("Cannot correct the tracks", str(err))
+            return False
+        return True
+
+    # ---- corrections --------------------------------------------------------------------------
+    def _apply(self, entry: VideoEntry, edit) -> bool:
+        return self._prepare(entry) and self.project.apply(edit)
+
+    def merge(self, into: int, other: int) -> bool:
+        """Track ``other`` is the same person as ``into``: one track, ``other``'s labels become ``into``'s."""
+        entry = self._ready()
+        if entry is None:
+            return False
+        from core_model.project.track_edits import MergeTracks
+
+        if not self._apply(entry, MergeTracks(entry.project_id, into, other)):
+            return False
+        self.session.set_person(int(into))
+        self.project.message.emit(f"Merged track {other} into {into} (Ctrl+Z undoes).")
+        return True
+
+    def split(self, track: int, frame: Optional[int] = None) -> bool:
+        """From ``frame`` (default: the playhead) on, ``track`` is somebody else: a new track id."""
+        entry = self._ready()
+        if entry is None:
+            return False
+        from core_model.project.track_edits import SplitTrack
+
+        frame = self.w.view.shown_frame if frame is None else frame
+        edit = SplitTrack(entry.project_id, track, int(frame or 0))
+        if not self._apply(entry, edit):
+            return False
+        self.project.message.emit(f"Split track {track} at frame {frame}: from there on it is track "
+                                  f"{edit.new_id} (Ctrl+Z undoes).")
+        return True
+
+    def delete(self, track: int) -> bool:
+        """Track ``track`` is nobody (a bag, a poster): it goes, with its labels."""
+        entry = self._ready()
+        if entry is None:
+            return False
+        from core_model.project.track_edits import DeleteTrack
+
+        if not self._apply(entry, DeleteTrack(entry.project_id, track)):
+            return False
+        if self.session.person == int(track):
+            self.session.set_person(None)
+        self.project.message.emit(f"Deleted track {track} and its labels (Ctrl+Z undoes).")
+        return True
+
+    # ---- the skeleton's menu ------------------------------------------------------------------
+    def skeleton_menu(self, track: int) -> QMenu:
+        """Merge into… / Split at playhead / Delete track for the skeleton ``track``."""
+        entry, frame = self.session.current, self.w.view.shown_frame
+        reason = self.blocked_reason()
+        menu = QMenu(self.w)
+        menu.setObjectName("skeletonMenu")
+        menu.setToolTipsVisible(True)
+        title = menu.addAction(f"Track {track}")
+        title.setEnabled(False)
+        into = menu.addMenu("Merge into…")
+        others = [int(t) for t in entry.poses.track_ids if int(t) != int(track)] if entry.poses is not None else []
+        for other in others[:MENU_TRACKS]:
+            into.addAction(f"Track {other}").triggered.connect(lambda _=False, o=other: self.merge(o, track))
+        into.setEnabled(not reason and bool(others))
+        split = menu.addAction(f"Split at playhead (frame {frame})")
+        split.triggered.connect(lambda: self.split(track, frame))
+        delete = menu.addAction(f"Delete track {track}")
+        delete.triggered.connect(lambda: self.delete(track))
+        for action in (split, delete, into.menuAction()):
+            action.setEnabled(not reason and action.isEnabled())
+            if reason:
+                action.setToolTip(reason)
+        if reason:
+            menu.addSeparator()
+            menu.addAction(reason).setEnabled(False)
+        return menu
+
+    def track_at(self, pos: QPoint) -> Optional[int]:
+        from .overlays.context import person_at
+
+        entry, frame = self.session.current, self.w.view.shown_frame
+        if entry is None or entry.poses is None or frame is None:
+            return None
+        point = self.w.view.mapToScene(pos)
+        return person_at(entry.poses, frame, point.x(), point.y(), CLICK_RADIUS)
+
+    def show_skeleton_menu(self, pos: QPoint) -> None:
+        track = self.track_at(pos)
+        if track is None:
+            return
+        self.session.set_person(track)
+        self.skeleton_menu(track).popup(self.w.view.viewport().mapToGlobal(pos))
+
+
+def project_pose_file(window, entry: VideoEntry) -> Optional[Path]:
+    """The project's pose file of ``entry`` if it exists (tests, the status line)."""
+    path = window.project.poses_path(entry.project_id) if entry.project_id is not None else None
+    return path if path is not None and path.is_file() else None
