@@ -206,10 +206,13 @@ class TrackActions(QObject):
         title = menu.addAction(f"Track {track}")
         title.setEnabled(False)
         into = menu.addMenu("Merge into…")
-        others = [int(t) for t in entry.poses.track_ids if int(t) != int(track)] if entry.poses is not None else []
+        others = self.merge_candidates(track)
         for other in others[:MENU_TRACKS]:
             into.addAction(f"Track {other}").triggered.connect(lambda _=False, o=other: self.merge(o, track))
         into.setEnabled(not reason and bool(others))
+        if not others:
+            into.menuAction().setToolTip(f"Every other track is present in a frame with track {track}: "
+                                         "they are different people.")
         split = menu.addAction(f"Split at playhead (frame {frame})")
         split.triggered.connect(lambda: self.split(track, frame))
         delete = menu.addAction(f"Delete track {track}")
@@ -222,6 +225,25 @@ class TrackActions(QObject):
             menu.addSeparator()
             menu.addAction(reason).setEnabled(False)
         return menu
+
+    def merge_candidates(self, track: int) -> list:
+        """Tracks that may be merged with ``track``: never present in the same frame, nearest in time first."""
+        poses = self.session.current.poses if self.session.current is not None else None
+        if poses is None or int(track) not in set(int(t) for t in poses.track_ids):
+            return []
+        import numpy as np
+
+        present = poses.present
+        mine = present[int(np.nonzero(poses.track_ids == int(track))[0][0])]
+        frames = np.nonzero(mine)[0]
+        out = []
+        for row, other in enumerate(poses.track_ids):
+            theirs = np.nonzero(present[row])[0]
+            if int(other) == int(track) or not len(theirs) or (mine & present[row]).any():
+                continue
+            gap = min(abs(int(theirs[0]) - int(frames[-1])), abs(int(frames[0]) - int(theirs[-1]))) if len(frames) else 0
+            out.append((gap, int(other)))
+        return [other for _gap, other in sorted(out)]
 
     def track_at(self, pos: QPoint) -> Optional[int]:
         from .overlays.context import person_at

@@ -79,6 +79,13 @@ def test_merge_from_the_people_dock_moves_poses_and_labels_and_undoes(qtbot, win
     assert people.merge_button.isVisible() and not people.merge_button.isEnabled()  # nothing selected yet
 
     a, b = _disjoint_pair(original)
+    row = {int(t): r for r, t in enumerate(original.track_ids)}
+    candidates = window.track_actions.merge_candidates(a)  # the skeleton menu's "Merge into…"
+    assert b in candidates  # and tracks present in a frame with a are left out:
+    assert not any((original.present[row[a]] & original.present[row[c]]).any() for c in candidates)
+    together = [(int(s), int(t)) for s in original.track_ids for t in original.track_ids
+                if s != t and (original.present[row[int(s)]] & original.present[row[int(t)]]).any()]
+    assert all(t not in window.track_actions.merge_candidates(s) for s, t in together)  # (9, 10) on bikes.mp4
     label = store.labels()[0].id
     for track in (a, b):
         assert window.project.apply(CreateSegment(vid, track, *_span(original, track), label))
