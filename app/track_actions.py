@@ -13,7 +13,6 @@ disabled and their tooltip says why.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, Optional
 
 from PySide6.QtCore import QObject, QPoint, Qt
@@ -153,6 +152,12 @@ class TrackActions(QObject):
     def _apply(self, entry: VideoEntry, edit) -> bool:
         return self._prepare(entry) and self.project.apply(edit)
 
+    def _done(self, entry: VideoEntry, text: str) -> None:
+        """One sentence for the status bar (the analysis shown was made from the tracks before the edit)."""
+        if entry.result is not None:
+            text += " The analysis shown predates it: Analyze (Ctrl+R) to use the corrected tracks."
+        self.project.message.emit(text)
+
     def merge(self, into: int, other: int) -> bool:
         """Track ``other`` is the same person as ``into``: one track, ``other``'s labels become ``into``'s."""
         entry = self._ready()
@@ -163,7 +168,7 @@ class TrackActions(QObject):
         if not self._apply(entry, MergeTracks(entry.project_id, into, other)):
             return False
         self.session.set_person(int(into))
-        self.project.message.emit(f"Merged track {other} into {into} (Ctrl+Z undoes).")
+        self._done(entry, f"Merged track {other} into {into} (Ctrl+Z undoes).")
         return True
 
     def split(self, track: int, frame: Optional[int] = None) -> bool:
@@ -177,8 +182,8 @@ class TrackActions(QObject):
         edit = SplitTrack(entry.project_id, track, int(frame or 0))
         if not self._apply(entry, edit):
             return False
-        self.project.message.emit(f"Split track {track} at frame {frame}: from there on it is track "
-                                  f"{edit.new_id} (Ctrl+Z undoes).")
+        self._done(entry, f"Split track {track} at frame {frame}: from there on it is track {edit.new_id} "
+                          "(Ctrl+Z undoes).")
         return True
 
     def delete(self, track: int) -> bool:
@@ -192,7 +197,7 @@ class TrackActions(QObject):
             return False
         if self.session.person == int(track):
             self.session.set_person(None)
-        self.project.message.emit(f"Deleted track {track} and its labels (Ctrl+Z undoes).")
+        self._done(entry, f"Deleted track {track} and its labels (Ctrl+Z undoes).")
         return True
 
     # ---- the skeleton's menu ------------------------------------------------------------------
@@ -241,7 +246,8 @@ class TrackActions(QObject):
             theirs = np.nonzero(present[row])[0]
             if int(other) == int(track) or not len(theirs) or (mine & present[row]).any():
                 continue
-            gap = min(abs(int(theirs[0]) - int(frames[-1])), abs(int(frames[0]) - int(theirs[-1]))) if len(frames) else 0
+            gap = 0 if not len(frames) else min(abs(int(theirs[0]) - int(frames[-1])),
+                                                abs(int(frames[0]) - int(theirs[-1])))
             out.append((gap, int(other)))
         return [other for _gap, other in sorted(out)]
 
@@ -261,8 +267,3 @@ class TrackActions(QObject):
         self.session.set_person(track)
         self.skeleton_menu(track).popup(self.w.view.viewport().mapToGlobal(pos))
 
-
-def project_pose_file(window, entry: VideoEntry) -> Optional[Path]:
-    """The project's pose file of ``entry`` if it exists (tests, the status line)."""
-    path = window.project.poses_path(entry.project_id) if entry.project_id is not None else None
-    return path if path is not None and path.is_file() else None

@@ -24,12 +24,12 @@ def bikes_poses(bikes_video, tmp_path_factory):
     return path
 
 
-def _seed_cache(video, poses_path):
-    """Put the real poses in this test's cache, as an earlier extraction with the studio's settings would."""
+def _seed_cache(video, poses):
+    """Put real poses in this test's cache, as an earlier extraction with the studio's settings would."""
     from core_model.pose import cache
     from core_model.pose.extract import _settings
 
-    cache.store(video, _settings(4, "mediapipe", "auto"), Poses.load(poses_path))
+    cache.store(video, _settings(4, "mediapipe", "auto"), poses if isinstance(poses, Poses) else Poses.load(poses))
 
 
 def _disjoint_pair(poses):
@@ -96,6 +96,7 @@ def test_merge_from_the_people_dock_moves_poses_and_labels_and_undoes(qtbot, win
                                          QItemSelectionModel.Select | QItemSelectionModel.Rows)
     assert people.selected_tracks() == [a, b] and people.merge_button.isEnabled()
     people.merge_button.click()
+    assert f"Merged track {b} into {a}" in window.status.currentMessage()
 
     merged = Poses.load(pose_file)
     assert merged.num_people == original.num_people - 1 and b not in merged.track_ids
@@ -158,6 +159,13 @@ def test_delete_and_split_from_the_skeleton_menu_on_a_reopened_project(qtbot, wi
     window.project.undo_step()
     assert _same(Poses.load(pose_file), original) and _same(entry.poses, original)
     assert _people(store, vid) == [(longest, first, end)]
+
+    from core_model.pose.track_edit import delete_track
+
+    _seed_cache(bikes_video, delete_track(original, longest)[0])  # a new extraction that differs from the file
+    window.actions["extract"].trigger()
+    qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None, timeout=15000)
+    assert _same(Poses.load(pose_file), original) and _same(entry.poses, original)  # the corrected file stays
 
 
 def test_without_a_project_the_corrections_are_disabled_and_say_why(qtbot, window, bikes_video, bikes_poses):
