@@ -26,20 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from review_speed import fake_result  # noqa: E402
+from review_speed import fake_result, median_ms  # noqa: E402
 
 from core_model.labels import load_class_names  # noqa: E402
 from core_model.project import ProjectStore  # noqa: E402
 from core_model.project.synthetic import make_project  # noqa: E402
-
-
-def median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def main() -> int:

@@ -194,20 +194,8 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def _int(value, column: str) -> Optional[int]:
-    text = _text(value)
-    if text == "":
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise _Rejected(f"{column} '{text}' is not a number") from None
-    if not number.is_integer():
-        raise _Rejected(f"{column} '{text}' is not a whole number")
-    return int(number)
-
-
-def _float(value, column: str) -> Optional[float]:
+def _number(value, column: str) -> Optional[float]:
+    """A finite number from a cell (None when empty); a bad cell is rejected naming its column."""
     text = _text(value)
     if text == "":
         return None
@@ -218,6 +206,17 @@ def _float(value, column: str) -> Optional[float]:
     if not math.isfinite(number):
         raise _Rejected(f"{column} '{text}' is not a finite number")
     return number
+
+
+def _int(value, column: str) -> Optional[int]:
+    number = _number(value, column)
+    if number is not None and not number.is_integer():
+        raise _Rejected(f"{column} '{_text(value)}' is not a whole number")
+    return None if number is None else int(number)
+
+
+def _float(value, column: str) -> Optional[float]:
+    return _number(value, column)
 
 
 class _Resolver:
