@@ -10,7 +10,7 @@ the runs alternate between that tree and this one, so both see the same machine 
 medians are printed.
 
 Usage: python benchmarks/analysis_memory.py [--runs 3] [--work DIR] [--people 2] [--baseline TREE]
-                                             [--env NAME=VALUE ...]
+                                             [--size 768x576] [--seconds 80] [--env NAME=VALUE ...]
 """
 from __future__ import annotations
 
@@ -30,14 +30,14 @@ sys.path.insert(0, str(ROOT))
 SIZE, SECONDS, FPS = (768, 576), 80, 25.0
 
 
-def prepare(work: Path, people: int) -> Path:
+def prepare(work: Path, people: int) -> Path:  # uses SIZE / SECONDS (set from --size / --seconds)
     """The test video (made once) and its poses file beside it."""
     import numpy as np
 
     from core_model.pose.format import Poses
     from core_model.video.synthetic import write_stick_figure_video
 
-    video = work / f"people{people}_{SIZE[0]}x{SIZE[1]}_{SECONDS}s.mp4"
+    video = work / f"people{people}_{SIZE[0]}x{SIZE[1]}_{SECONDS:g}s.mp4"
     poses_file = video.with_suffix(".poses.npz")
     if not (video.is_file() and poses_file.is_file()):
         frames = int(SECONDS * FPS)
@@ -91,9 +91,13 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=2)
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "epam-bench-memory"))
     parser.add_argument("--baseline", metavar="TREE", help="another checkout to alternate with")
+    parser.add_argument("--size", default="768x576", metavar="WxH", help="frame size (default 768x576)")
+    parser.add_argument("--seconds", type=float, default=80, help="video length at 25 fps (default 80)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the analysed process (experiments)")
     args = parser.parse_args()
+    global SIZE, SECONDS
+    SIZE, SECONDS = tuple(int(v) for v in args.size.lower().split("x")), args.seconds
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     video = prepare(work, args.people)

@@ -87,9 +87,9 @@ class AnalysisSettings:
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
 
     def batch_for(self, device_type: str) -> int:
-        """Windows per forward pass on a device type (auto: 16 on a GPU; 1 on a CPU, as fast per window as 2
-        with all threads on one forward, and the activations of one window instead of two in memory:
-        benchmarks/analysis_memory.py)."""
+        """Windows per forward pass on a device type (auto: 16 on a GPU; 1 on a CPU: the activations of one
+        window instead of two in memory, and no slower per window than 2 in an interleaved measurement on
+        2 cores; see benchmarks/analysis_memory.py)."""
         if self.batch_size:
             return self.batch_size
         return 16 if device_type == "cuda" else 1
