@@ -56,6 +56,12 @@ cache.store(sys.argv[1], _settings(4, "mediapipe"), Poses.load(sys.argv[2]))
 """
 
 
+def _prepare_in_child(work: Path, people: int, size, seconds) -> None:
+    global SIZE, SECONDS
+    SIZE, SECONDS = size, seconds
+    prepare(work, people)
+
+
 def seed_pose_cache(cache: Path, video: Path, root: Path) -> None:
     """Put the video's poses where ``epam analyze`` (default --max-people) of the tree ``root`` looks them up."""
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(root)}
@@ -100,7 +106,15 @@ def main() -> int:
     SIZE, SECONDS = tuple(int(v) for v in args.size.lower().split("x")), args.seconds
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    video = prepare(work, args.people)
+    # made in a child process: Linux keeps a process's peak RSS across fork and exec, so a big parent
+    # (drawing a 4000x3000 video) would show as the peak of every analysis it starts
+    import multiprocessing
+
+    maker = multiprocessing.get_context("spawn").Process(target=_prepare_in_child, args=(work, args.people, SIZE,
+                                                                                          SECONDS))
+    maker.start()
+    maker.join()
+    video = work / f"people{args.people}_{SIZE[0]}x{SIZE[1]}_{SECONDS:g}s.mp4"
     extra = dict(item.split("=", 1) for item in args.env)
     trees = [("this tree", ROOT)] + ([("baseline", Path(args.baseline).resolve())] if args.baseline else [])
     figures = {name: ([], []) for name, _ in trees}
