@@ -103,14 +103,20 @@ def person_box(poses: Poses, person: int, width: int, height: int) -> Tuple[int,
 
 
 def shift_poses(poses: Poses, box: Sequence[int]) -> Poses:
-    """Keypoints in the coordinates of the crop ``box`` (missing joints stay 0)."""
+    """Keypoints in the coordinates of the crop ``box``: what the cropped clip shows.
+
+    Joints outside the crop (other people elsewhere in a classroom, a limb leaving the box) are not in the
+    clip: they become missing (coordinates and score 0), like joints that were never seen.
+    """
     x0, y0, x1, y1 = box
     kp = poses.keypoint.copy()
-    seen = poses.keypoint_score > 0
-    kp[..., 0] = np.where(seen, kp[..., 0] - x0, 0.0)
-    kp[..., 1] = np.where(seen, kp[..., 1] - y0, 0.0)
-    return Poses(kp, poses.keypoint_score, poses.track_ids, poses.timestamps, (y1 - y0, x1 - x0), poses.fps,
-                 dict(poses.meta))
+    kp[..., 0] -= x0
+    kp[..., 1] -= y0
+    inside = (kp[..., 0] >= 0) & (kp[..., 0] < x1 - x0) & (kp[..., 1] >= 0) & (kp[..., 1] < y1 - y0)
+    seen = (poses.keypoint_score > 0) & inside
+    kp[~seen] = 0.0
+    score = np.where(seen, poses.keypoint_score, 0.0).astype(poses.keypoint_score.dtype)
+    return Poses(kp, score, poses.track_ids, poses.timestamps, (y1 - y0, x1 - x0), poses.fps, dict(poses.meta))
 
 
 def _load_poses(spec: ClipSpec) -> Poses:

@@ -265,3 +265,20 @@ def test_two_coders_on_the_same_frames(tmp_path, capsys):
     assert len(s.rows) == 4 and {r.author for r in s.rows} == {"tester"} and "overlap" not in capsys.readouterr().out
     assert main(["export", str(project), "-o", str(tmp_path / "x"), "--authors", "nobody"]) == 1
     assert "No segment by nobody" in capsys.readouterr().err
+
+
+def test_person_crop_drops_joints_of_people_far_outside_the_box():
+    """A classroom: the labeled child's crop is small and other people are far away (more than the crop's
+    size outside it); their joints are not in the clip, so they become missing instead of failing validation."""
+    from core_model.export.writer import shift_poses
+
+    kp = np.zeros((2, 3, 17, 2), np.float32)
+    kp[0, :, :, 0], kp[0, :, :, 1] = 110.0, 60.0  # labeled person inside the box
+    kp[1, :, :, 0], kp[1, :, :, 1] = 600.0, 300.0  # somebody across the room
+    kp[0, :, 3] = (60.0, 60.0)  # one joint just outside the box on the left
+    poses = Poses(kp, np.ones((2, 3, 17), np.float32), [4, 9], np.arange(3) / 25.0, (360, 640), 25.0)
+    out = shift_poses(poses, (80, 20, 160, 100))
+    assert out.img_shape == (80, 80)
+    assert (out.keypoint_score[1] == 0).all() and (out.keypoint[1] == 0).all()
+    np.testing.assert_allclose(out.keypoint[0, :, 0], [[30.0, 40.0]] * 3)
+    assert (out.keypoint_score[0, :, 3] == 0).all() and (out.keypoint_score[0, :, :3] == 1).all()
