@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")
     p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
                    help="parent folder of the results folders (default: ./epam-results)")
+    p.add_argument("--project", metavar="PROJECT.epam",
+                   help="record each results folder in this labeling project (the video is added if new), "
+                        "so that `epam labels agreement` and the studio's review use it")
     p.add_argument("--no-cache", action="store_true", help="ignore cached poses and results")
     p.add_argument("--json", action="store_true", help="print the results summary (or batch report) as JSON")
 
@@ -107,6 +110,8 @@ def run(args) -> int:
     from ..fileio import check_output_location, check_video_path
 
     settings = _settings(args)
+    if args.project:
+        _check_project(args.project)
     target, out_root = check_video_path(args.video, folder_ok=True), Path(args.output)
     if out_root.exists() and not out_root.is_dir():
         raise ConfigError(f"-o {out_root} is a file; results are written into a folder: give a folder.")
@@ -130,6 +135,8 @@ def run(args) -> int:
         finally:
             bar.finish()
         warn_untrained()
+        if args.project:
+            record_in_project(args.project, video, out_dir, result.model)
         if not (args.json and target.is_dir()):
             _print_result(result, out_dir, args.json)
         return result
@@ -157,6 +164,25 @@ def run(args) -> int:
         print(f"{prefix}{len(report.done)} analysed, {len(report.skipped)} already done, "
               f"{len(report.failed)} failed in {time.perf_counter() - t0:.1f} s")
     return 0 if report.ok else 1
+
+
+def _check_project(path) -> None:
+    """Refuse a project that cannot be written before any work starts (one sentence)."""
+    from ..project import ProjectError, ProjectStore
+
+    with ProjectStore.open(path) as store:
+        if store.read_only:
+            raise ProjectError(f"{Path(path).name} is open for writing in another program "
+                               f"({store.read_only_reason}); close it there to record analyses.")
+
+
+def record_in_project(project, video: Path, out_dir: Path, model_key: str) -> None:
+    """Record ``out_dir`` as the analysis of ``video`` in ``project`` (adding the video when it is new)."""
+    from ..project import ProjectStore
+
+    with ProjectStore.open(project) as store:
+        record = store.video_by_path(video) or store.add_video(video)
+        store.set_analysis(record.id, Path(out_dir).resolve(), model_key)
 
 
 def _request_key(video: Path, prepared, settings):
