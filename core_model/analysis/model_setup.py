@@ -140,7 +140,8 @@ def prepare_model(
         except EpamError:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure to read a user's file is a user error
-            raise CheckpointError(f"Checkpoint '{path.name}' could not be loaded ({type(exc).__name__}).") from exc
+            raise CheckpointError(f"Checkpoint '{path.name}' could not be loaded: it is damaged or not a "
+                                  "checkpoint this version reads.") from exc
         names = _resolve_names(class_names, list(info.class_names or []) or None)
         if names is None:
             from ..labels import generic_class_names

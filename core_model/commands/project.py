@@ -36,6 +36,17 @@ def _check_files(paths) -> None:
             raise VideoError(f"Video file not found: {path}.")
 
 
+def _remove_new_project(store) -> None:
+    """Delete a project this command has just created (file, WAL files, data folder)."""
+    import shutil
+    from pathlib import Path
+
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{store.path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(store.data_dir, ignore_errors=True)
+
+
 def _add_videos(store, paths) -> None:
     for path in paths:
         before = len(store.videos())
@@ -74,9 +85,15 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "new":
         _check_files(args.video)
         store = ProjectStore.create(args.project, labels=args.labels, author=args.author)
-        with store:
-            print(f"created {store.path} ({len(store.labels())} labels)")
-            _add_videos(store, args.video)
+        try:
+            with store:
+                labels = len(store.labels())
+                _add_videos(store, args.video)
+        except BaseException:
+            _remove_new_project(store)  # a video that cannot be read leaves no half-made project behind
+            raise
+        n = len(args.video)
+        print(f"created {store.path} ({labels} labels, {n} video{'' if n == 1 else 's'})")
         return 0
     if args.action == "add":
         _check_files(args.videos)

@@ -42,7 +42,8 @@ def read_torch_file(path: Union[str, Path], *, map_location: Union[str, torch.de
                     return torch.load(path, map_location=map_location, weights_only=True)
             except Exception:  # noqa: BLE001
                 pass
-        raise CheckpointError(f"{path.name} is not {what} ({type(first).__name__}).") from None
+        why = ": the file is empty" if path.stat().st_size == 0 else ": it is damaged, or not a PyTorch file"
+        raise CheckpointError(f"{path.name} is not {what}{why}.") from None
 
 
 def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:

@@ -207,8 +207,11 @@ class Poses:
                 raise PoseError(f"Pose file {path.name}: {_lower_first(str(exc))}") from exc
         except PoseError:
             raise
-        except (OSError, ValueError, TypeError, zipfile.BadZipFile, KeyError, EOFError, OverflowError) as exc:
-            raise PoseError(f"Cannot read pose file {path.name}: {exc}.") from exc
+        except OSError as exc:
+            raise PoseError(f"Cannot read pose file {path.name}: {exc.strerror or exc}.") from exc
+        except (ValueError, TypeError, zipfile.BadZipFile, KeyError, EOFError, OverflowError) as exc:
+            raise PoseError(f"{path.name} is not a pose file (an .npz written by `epam extract`), "
+                            "or it is damaged.") from exc
 
 
 def _lower_first(text: str) -> str:

@@ -66,7 +66,7 @@ def safe_load_pickle(path) -> object:
     except pickle.UnpicklingError as exc:
         raise PoseError(f"{path.name} was refused: {exc}.") from exc
     except Exception as exc:  # noqa: BLE001 - any malformed pickle
-        raise PoseError(f"{path.name} is not a readable pose pickle ({type(exc).__name__}).") from exc
+        raise PoseError(f"{path.name} is not a readable pose pickle (damaged or not a pickle).") from exc
 
 
 _MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)

@@ -78,7 +78,7 @@ def load_preset(name_or_path: str) -> Preset:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return preset_from_dict(raw, default_name=path.stem)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ConfigError(f"The preset {path.name} is malformed ({type(exc).__name__}: {exc}).") from None
+        raise ConfigError(f"The preset {path.name} is malformed ({exc}).") from None
 
 
 def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:

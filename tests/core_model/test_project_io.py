@@ -161,3 +161,12 @@ def test_cli_new_add_info_export_import(tmp_path, capsys):
     (tmp_path / "text.epam").write_text("hello")
     assert main(["project", "info", str(tmp_path / "text.epam")]) == 1
     assert capsys.readouterr().err.strip() == "epam: error: text.epam is not an EPAM project file."
+
+
+def test_project_new_with_an_unreadable_video_leaves_no_project_behind(tmp_path, capsys):
+    from core_model.cli import main
+
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert main(["project", "new", str(tmp_path / "p.epam"), "--video", str(tmp_path / "empty.mp4")]) == 1
+    assert "empty.mp4 is empty" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.mp4"]
