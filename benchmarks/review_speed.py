@@ -54,6 +54,19 @@ def fake_result(frames: int, fps: float, names, seed: int) -> AnalysisResult:
                           temporal_attention=None, segments=segs)
 
 
+def build_project(tmp, videos: int, segments: int) -> Path:
+    """The synthetic project with one fake per-person analysis per video, recorded in the project."""
+    names = load_class_names("ntu120")
+    path = Path(tmp) / "bench.epam"
+    make_project(path, videos=videos, segments=segments)
+    with ProjectStore.open(path) as store:
+        for i, video in enumerate(store.videos()):
+            folder = Path(tmp) / "results" / f"v{video.id}"
+            fake_result(video.frame_count, video.fps, names, i).save(folder)
+            store.set_analysis(video.id, folder, "bench.pt")
+    return path
+
+
 def median_ms(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -69,16 +82,9 @@ def main() -> int:
     ap.add_argument("--segments", type=int, default=20000)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    names = load_class_names("ntu120")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.epam"
         t0 = time.perf_counter()
-        make_project(path, videos=args.videos, segments=args.segments)
-        with ProjectStore.open(path) as store:
-            for i, video in enumerate(store.videos()):
-                folder = Path(tmp) / "results" / f"v{video.id}"
-                fake_result(video.frame_count, video.fps, names, i).save(folder)
-                store.set_analysis(video.id, folder, "bench.pt")
+        path = build_project(tmp, args.videos, args.segments)
         print(f"built project: {args.videos} videos, {args.segments} segments, analyses "
               f"({time.perf_counter() - t0:.1f} s)")
         with ProjectStore.open(path, read_only=True) as store:

@@ -26,11 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from review_speed import fake_result, median_ms  # noqa: E402
+from review_speed import build_project, median_ms  # noqa: E402
 
-from core_model.labels import load_class_names  # noqa: E402
 from core_model.project import ProjectStore  # noqa: E402
-from core_model.project.synthetic import make_project  # noqa: E402
 
 
 def main() -> int:
@@ -50,16 +48,9 @@ def main() -> int:
     from core_model.project import CreateSegment
 
     app = QApplication.instance() or QApplication([])
-    names = load_class_names("ntu120")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.epam"
         t0 = time.perf_counter()
-        make_project(path, videos=args.videos, segments=args.segments)
-        with ProjectStore.open(path) as store:
-            for i, video in enumerate(store.videos()):
-                folder = Path(tmp) / "results" / f"v{video.id}"
-                fake_result(video.frame_count, video.fps, names, i).save(folder)
-                store.set_analysis(video.id, folder, "bench.pt")
+        path = build_project(tmp, args.videos, args.segments)
         print(f"built the project and its analyses ({time.perf_counter() - t0:.0f} s)", flush=True)
         project, session = ProjectController(), Session()
         project.open_project(path)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from core_model.review.stats import summarize
 from core_model.review.tables import budget_table
 
+from .dark_plot import dark_plot
 from .plot_export import export_button, save_table, save_widget
 from .rows_model import RowsModel
 from .timeline_data import format_time
@@ -34,16 +35,7 @@ TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bou
 
 
 def _plot(title: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
-    w.setBackground(BACKGROUND)
-    w.setMenuEnabled(False)
-    w.hideButtons()
-    item = w.getPlotItem()
-    item.setTitle(f"<span style='color:{AXIS}'>{title}</span>", size="9pt")
-    for name in ("left", "bottom"):
-        ax = item.getAxis(name)
-        ax.setPen(pg.mkPen("#3a4556"))
-        ax.setTextPen(pg.mkPen(AXIS))
+    w = dark_plot(title)
     w.setMouseEnabled(x=False, y=False)
     return w
 

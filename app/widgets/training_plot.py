@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-BACKGROUND, AXIS, GRID = "#161b22", "#8b97a8", "#3a4556"
+from .dark_plot import AXIS, dark_plot
+
 STREAM_COLORS = {"total": "#e6edf3", "rgb": "#f28e2b", "pose": "#4e9be6", "fused": "#59c46a"}
 
 #: curve name -> (plot, stream, validation?)
@@ -30,17 +31,9 @@ LEGEND = {"val_loss": "total", "val_loss_rgb": "RGB", "val_loss_pose": "pose",
 
 
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
-    w.setBackground(BACKGROUND)
-    w.setMenuEnabled(False)
-    w.hideButtons()
+    w = dark_plot(title)
     item = w.getPlotItem()
-    item.setTitle(f"<span style='color:{AXIS}'>{title}</span>", size="9pt")
     item.showGrid(x=True, y=True, alpha=0.15)
-    for name in ("left", "bottom"):
-        ax = item.getAxis(name)
-        ax.setPen(pg.mkPen(GRID))
-        ax.setTextPen(pg.mkPen(AXIS))
     item.setLabel("bottom", "epoch", color=AXIS)
     item.setLabel("left", y_label, color=AXIS)
     return w
