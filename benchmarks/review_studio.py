@@ -28,7 +28,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from review_speed import build_project, median_ms  # noqa: E402
 
-from core_model.project import ProjectStore  # noqa: E402
 
 
 def main() -> int:
