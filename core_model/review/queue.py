@@ -3,7 +3,8 @@
 Reasons (see :data:`REASONS`): the fused confidence is low; the RGB and pose streams disagree (different top
 class, or a large Jensen–Shannon divergence between their distributions); the top class flickers (changes and
 changes back within a few windows); the window is not covered by a label yet. An item is *done* once labels
-cover most of its window (accepting or correcting a prediction there does that).
+of its own person cover most of its window (accepting or correcting a prediction there does that); an
+"everybody" item needs labels of the everybody lane: one person's labels do not close it.
 """
 from __future__ import annotations
 
@@ -125,22 +126,19 @@ def _pct(p: float) -> str:
 
 
 def _covered_share(result, label_frames: Mapping[int, np.ndarray]) -> np.ndarray:
-    """``(W,)`` share of each row's window covered by labels of its person (any person for everybody rows)."""
+    """``(W,)`` share of each row's window covered by labels of its own person (person -1: the everybody lane;
+    labels of one person never cover an everybody row)."""
     share = np.zeros(result.num_windows)
     if not label_frames:
         return share
-    cumulative = {}
-    for person, codes in label_frames.items():
-        cumulative[person] = np.concatenate([[0], np.cumsum(codes != NO_LABEL)])
-    any_mask = np.stack([codes != NO_LABEL for codes in label_frames.values()]).any(axis=0)
-    cumulative["any"] = np.concatenate([[0], np.cumsum(any_mask)])
     starts, ends = result.window_start.astype(np.int64), result.window_end.astype(np.int64)
     lengths = np.maximum(ends - starts, 1)
     for person in np.unique(result.person):
-        rows = result.person == person
-        cs = cumulative["any"] if person == -1 else cumulative.get(int(person))
-        if cs is None:
+        codes = label_frames.get(int(person))
+        if codes is None:
             continue
+        cs = np.concatenate([[0], np.cumsum(codes != NO_LABEL)])
+        rows = result.person == person
         hi = np.minimum(ends[rows], len(cs) - 1)
         lo = np.minimum(starts[rows], len(cs) - 1)
         share[rows] = (cs[hi] - cs[lo]) / lengths[rows]
@@ -152,7 +150,8 @@ def build_queue(result, *, label_frames: Optional[Mapping[int, np.ndarray]] = No
     """Review items of one analysis ``result`` (an ``AnalysisResult``), best first (done items last).
 
     ``label_frames`` maps a person (``-1`` = everybody) to per-frame label codes of the human labels
-    (:func:`frame_codes`); an everybody-mode row counts as covered by the labels of any person.
+    (:func:`frame_codes`); a row counts as covered by the labels of its own person only (an everybody row by
+    the everybody lane).
     """
     n = result.num_windows
     if n == 0:
