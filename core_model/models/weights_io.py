@@ -42,8 +42,29 @@ def read_torch_file(path: Union[str, Path], *, map_location: Union[str, torch.de
                     return torch.load(path, map_location=map_location, weights_only=True)
             except Exception:  # noqa: BLE001
                 pass
+        refused = refusal_reason(first)
+        if refused is not None:
+            raise CheckpointError(f"{path.name} was refused, not read: {refused}, and loading it could run code "
+                                  f"(only plain weights are read).") from None
         why = ": the file is empty" if path.stat().st_size == 0 else ": it is damaged, or not a PyTorch file"
         raise CheckpointError(f"{path.name} is not {what}{why}.") from None
+
+
+def refusal_reason(exc: BaseException) -> Optional[str]:
+    """Why torch's weights-only loader refused a file (it holds more than plain data), or None if it did not.
+
+    The file itself may be intact: it names Python code (a class or function to call while loading,
+    e.g. ``builtins.open``) or uses pickle instructions that only such files need.
+    """
+    import re
+
+    text = str(exc)
+    if "Weights only load failed" not in text:
+        return None
+    found = re.search(r"GLOBAL ([A-Za-z_][\w.]*)", text)
+    if found:
+        return f"it names Python code ({found.group(1)}) besides weights"
+    return "it holds Python objects or pickle instructions besides plain weights"
 
 
 def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:

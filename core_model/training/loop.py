@@ -202,6 +202,12 @@ class Trainer:
         try:
             state = torch.load(self.state_path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - a damaged file is a user-facing problem
+            from ..models.weights_io import refusal_reason
+
+            refused = refusal_reason(exc)
+            if refused is not None:
+                raise ConfigError(f"{self.state_path} was refused, not read: {refused}, and loading it could run "
+                                  f"code; start a new run folder.") from None
             raise ConfigError(f"{self.state_path} cannot be read (damaged); start a new run folder.") from None
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT or state.get("version", 99) > STATE_VERSION:
             raise ConfigError(f"{self.state_path} is not a training state this version can resume.")
