@@ -8,7 +8,7 @@ Person: ``session.person`` (None = the everybody band, stored as person -1).
 """
 from __future__ import annotations
 
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from PySide6.QtCore import QObject, Signal
 
@@ -266,7 +266,8 @@ class LabelingController(QObject):
         return str(info.get("key") or result.model)
 
     def accept(self, frame: Optional[int] = None, person: Optional[int] = None) -> None:
-        """Accept the person's predicted segment under ``frame`` (default: the playhead)."""
+        """Accept the person's predicted segment under ``frame`` (default: the playhead), inside the in/out marks
+        when they are set (a review item's window); the coder's own labels there stay (only free frames)."""
         vid = self.video_id()
         if vid is None:
             return
@@ -275,29 +276,73 @@ class LabelingController(QObject):
         result, preds = self._predictions(person)
         hit = [s for s in preds if s.start_frame <= frame < s.end_frame]
         if not hit:
-            who = "everybody" if person == EVERYBODY else f"P{person}"
-            self.message.emit(f"No prediction of {who} under frame {frame} (run Analyze, Ctrl+R).")
+            self.message.emit(f"No prediction of {_who(person)} under frame {frame} (run Analyze, Ctrl+R).")
             return
         s = hit[0]
-        edit = AcceptPredictions(vid, [(person, s.start_frame, s.end_frame, s.class_name, s.confidence,
-                                        self._model_key(result))])
-        self._apply(edit, select_created=True)
+        window = self._marked_range()
+        lo, hi = s.start_frame, s.end_frame
+        if window is not None:
+            lo, hi = max(lo, window[0]), min(hi, window[1])
+            if hi <= lo:
+                self.message.emit(f"The prediction under frame {frame} lies outside the marked window.")
+                return
+        self._accept_spans(vid, person, result, [(lo, hi, s)], window is not None)
 
     def accept_range(self) -> None:
-        """Accept every prediction of the person inside the in/out range (the whole video without marks)."""
+        """Accept every prediction of the person inside the in/out range (the whole video without marks), on the
+        frames the coder has not labelled."""
         vid = self.video_id()
         if vid is None:
             return
         result, preds = self._predictions(self.person)
-        lo, hi = self._marked_range() or (0, self.session.current.frame_count)
-        items = []
-        for s in preds:
-            a, b = max(s.start_frame, lo), min(s.end_frame, hi)
-            if b > a:
-                items.append((self.person, a, b, s.class_name, s.confidence, self._model_key(result)))
-        if not items:
-            self.message.emit("No prediction of this person in that range (run Analyze, Ctrl+R).")
+        window = self._marked_range()
+        lo, hi = window or (0, self.session.current.frame_count)
+        spans = [(max(s.start_frame, lo), min(s.end_frame, hi), s) for s in preds]
+        spans = [x for x in spans if x[1] > x[0]]
+        if not spans:
+            self.message.emit(f"No prediction of {_who(self.person)} in that range (run Analyze, Ctrl+R).")
             return
-        if self._apply(AcceptPredictions(vid, items)):
+        self._accept_spans(vid, self.person, result, spans, True)
+
+    def free_parts(self, vid: int, person: int, start: int, end: int) -> List[Tuple[int, int]]:
+        """The parts of frames ``[start, end)`` of a lane that none of the current coder's labels covers."""
+        store = self.project.store
+        taken = sorted((s.start_frame, s.end_frame)
+                       for s in store.lane_overlaps(vid, person, start, end, author=store.author or ""))
+        free, at = [], start
+        for a, b in taken:
+            if a > at:
+                free.append((at, min(a, end)))
+            at = max(at, b)
+        if at < end:
+            free.append((at, end))
+        return free
+
+    def _accept_spans(self, vid: int, person: int, result, spans, clear_marks: bool) -> None:
+        """Accept predictions ``(start, end, segment)`` on their unlabelled frames only (one undo step); the
+        status bar says what was accepted and how many of the coder's frames were kept."""
+        key = self._model_key(result)
+        items, kept = [], 0
+        for lo, hi, s in spans:
+            free = self.free_parts(vid, person, lo, hi)
+            kept += (hi - lo) - sum(b - a for a, b in free)
+            items += [(person, a, b, s.class_name, s.confidence, key) for a, b in free]
+        lo, hi = min(x[0] for x in spans), max(x[1] for x in spans)
+        where = f"{_who(person)}, frames {lo}–{hi - 1}"
+        if not items:
+            self.message.emit(f"Nothing accepted: your labels already cover {where} (they stay; delete or relabel "
+                              "one to change it).")
+            return
+        if not self._apply(AcceptPredictions(vid, items), select_created=len(items) == 1):
+            return
+        if clear_marks:
             self.set_marks(None, None)
-            self.message.emit(f"Accepted {len(items)} prediction{'s' if len(items) != 1 else ''} (Ctrl+Z undoes).")
+        names = ", ".join(dict.fromkeys(f"'{s.class_name}'" for *_x, s in spans))
+        text = f"Accepted {names} for {where}"
+        if kept:
+            text += f"; {kept} frame{'s' if kept != 1 else ''} you had labelled kept as they were"
+        self.message.emit(text + " (Ctrl+Z undoes).")
+
+
+def _who(person: int) -> str:
+    return "everybody" if person == EVERYBODY else f"P{person}"

@@ -230,7 +230,7 @@ class ReviewController(QObject):
         n, index = len(self.visible), self.index_of(self.current)
         position = f"{index + 1}/{n}" if index is not None else f"–/{n}"
         self.message.emit(f"Review {position}: {item.text} — a label key labels this window, A accepts the "
-                          "prediction, ] goes on.")
+                          "prediction in this window, Shift+A every prediction in it (your labels stay), ] goes on.")
 
     def video_opened(self, entry: VideoEntry) -> None:
         """A video finished opening (the main window shows it): show the analysis the project recorded for it

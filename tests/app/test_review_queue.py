@@ -98,13 +98,14 @@ def test_keys_step_through_the_queue_and_labels_mark_items_done(qtbot, reviewing
 
     press(qtbot, w, Qt.Key.Key_BracketRight)  # the done item left the list: ] goes to the one that followed it
     at(qtbot, w, 29, 1)
-    press(qtbot, w, Qt.Key.Key_A)  # accept the prediction of P1 here (wave over the whole video)
-    qtbot.waitUntil(lambda: c.queue.open_count() == 4, timeout=10000)
-    assert all(i.person == 2 for i in c.visible)
+    press(qtbot, w, Qt.Key.Key_A)  # accept the prediction of P1 (wave over the whole video) in this window only
+    qtbot.waitUntil(lambda: c.queue.open_count() == 8, timeout=10000)
+    assert [(s.person, s.start_frame, s.end_frame, s.source) for s in store.segments(person=1)] == [
+        (1, 20, 40, "accepted")]
 
     panel.done_box.setChecked(True)  # done items listed too, last (confident labeled windows leave the queue)
-    assert [(i.person, i.start_frame, i.done) for i in c.visible][4:] == [(2, 30, True), (1, 20, True)]
-    assert [i.done for i in c.visible] == [False] * 4 + [True] * 2
+    assert [(i.person, i.start_frame, i.done) for i in c.visible][8:] == [(2, 30, True), (1, 20, True)]
+    assert [i.done for i in c.visible] == [False] * 8 + [True] * 2
     panel.done_box.setChecked(False)
 
     # an edit undone makes the item open again
