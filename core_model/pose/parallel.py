@@ -257,12 +257,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
             proc.start()
         if local_worker:
             _run_ranges(path, table, backend, options, store, stopped, overlap, reader=reader)
-        while pending["workers"] > 0 and not stopped():
-            drain(block=True)
-            if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
-                drain(block=False)
-                if pending["workers"] > 0:
-                    error.append(PoseError("A pose worker process stopped unexpectedly (out of memory?)."))
+        _wait_for_workers(procs, pending, stopped, drain, error)
         if error:
             raise error[0]
         if cancel is not None and cancel.cancelled:
@@ -272,6 +267,16 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     for idx, det in continued.items():
         frames[idx] = det
     return frames, info
+
+
+def _wait_for_workers(procs, pending: dict, stopped, drain, error: list) -> None:
+    """Drain worker messages until every worker is done, one failed or died, or the job is stopped."""
+    while pending["workers"] > 0 and not stopped():
+        drain(block=True)
+        if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
+            drain(block=False)
+            if pending["workers"] > 0:
+                error.append(PoseError("A pose worker process stopped unexpectedly (out of memory?)."))
 
 
 def _shutdown(procs, stop_event, drain) -> None:
