@@ -42,7 +42,7 @@ def read_torch_file(path: Union[str, Path], *, map_location: Union[str, torch.de
                     return torch.load(path, map_location=map_location, weights_only=True)
             except Exception:  # noqa: BLE001
                 pass
-        refused = refusal_reason(first)
+        refused = refusal_reason(first, path)
         if refused is not None:
             raise CheckpointError(f"{path.name} was refused, not read: {refused}, and loading it could run code "
                                   f"(only plain weights are read).") from None
@@ -50,11 +50,12 @@ def read_torch_file(path: Union[str, Path], *, map_location: Union[str, torch.de
         raise CheckpointError(f"{path.name} is not {what}{why}.") from None
 
 
-def refusal_reason(exc: BaseException) -> Optional[str]:
-    """Why torch's weights-only loader refused a file (it holds more than plain data), or None if it did not.
+def refusal_reason(exc: BaseException, path: Optional[Path] = None) -> Optional[str]:
+    """Why torch's weights-only loader refused a file that holds more than plain data, or None.
 
-    The file itself may be intact: it names Python code (a class or function to call while loading,
-    e.g. ``builtins.open``) or uses pickle instructions that only such files need.
+    Such a file may be intact: it names Python code (a class or function to call while loading, e.g.
+    ``builtins.open``). A raw pickle the loader cannot parse is read here without running it
+    (``pickletools``) to tell a pickle that calls code from random bytes.
     """
     import re
 
@@ -64,7 +65,28 @@ def refusal_reason(exc: BaseException) -> Optional[str]:
     found = re.search(r"GLOBAL ([A-Za-z_][\w.]*)", text)
     if found:
         return f"it names Python code ({found.group(1)}) besides weights"
-    return "it holds Python objects or pickle instructions besides plain weights"
+    name = _pickled_code(path) if path is not None else None
+    return f"it names Python code ({name}) besides weights" if name else None
+
+
+def _pickled_code(path: Path) -> Optional[str]:
+    """The first code a plain pickle file names (``GLOBAL``/``STACK_GLOBAL``), without unpickling it; None if the
+    file is not a whole pickle."""
+    import pickletools
+
+    try:
+        data = path.read_bytes()[: 1 << 24]
+        strings, name = [], None
+        for op, arg, _pos in pickletools.genops(data):
+            if isinstance(arg, str):
+                strings.append(arg)
+            if name is None and op.name == "GLOBAL":
+                name = str(arg).replace(" ", ".")
+            elif name is None and op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                name = f"{strings[-2]}.{strings[-1]}"
+        return name
+    except Exception:  # noqa: BLE001 - not a (whole) pickle: damaged or something else
+        return None
 
 
 def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:

@@ -204,7 +204,7 @@ class Trainer:
         except Exception as exc:  # noqa: BLE001 - a damaged file is a user-facing problem
             from ..models.weights_io import refusal_reason
 
-            refused = refusal_reason(exc)
+            refused = refusal_reason(exc, self.state_path)
             if refused is not None:
                 raise ConfigError(f"{self.state_path} was refused, not read: {refused}, and loading it could run "
                                   f"code; start a new run folder.") from None
