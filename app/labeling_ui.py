@@ -99,7 +99,12 @@ class LabelingUI(QObject):
         self.w.status.showMessage(text, 8000)
 
     def _playhead(self) -> Optional[int]:
-        return self.w.view.shown_frame if self.w.view.shown_frame is not None else self.w.playback.frame
+        """The frame marks and edits use: while playing, the frame on screen; paused, the frame the last seek or
+        step asked for (its decode may still be running: keys pressed quickly apply in order)."""
+        pb, shown = self.w.playback, self.w.view.shown_frame
+        if pb.playing and shown is not None:
+            return shown
+        return pb.position if pb.frame_count > 0 else shown
 
     def _seek(self, frame: int) -> None:
         self.w.playback.pause()
