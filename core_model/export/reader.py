@@ -91,11 +91,34 @@ def load_set(path) -> ExportedSet:
     except (TypeError, ValueError) as err:
         raise ExportError(f"{root.name}: a manifest row is malformed ({err}).") from err
     out = ExportedSet(root, classes, rows, bool(info.get("pose_only", False)), info)
-    for row in rows:
+    real_root = root.resolve()
+    for number, row in enumerate(rows, 1):
         if not 0 <= row.label_index < len(classes) or classes[row.label_index] != row.label:
             raise ExportError(f"{root.name}: clip {row.clip} has label {row.label!r} at a wrong index.")
         clip = out.clip_path(row)
         for needed in ([clip] if clip is not None else []) + [out.pose_path(row)]:
+            _inside(root, real_root, needed, number, row.clip)
             if not needed.is_file():
                 raise ExportError(f"{root.name} is incomplete: {needed.relative_to(root)} is missing.")
     return out
+
+
+def _inside(root: Path, real_root: Path, path: Path, number: int, clip: str) -> None:
+    """Refuse a manifest row whose file leaves the set: a name with a folder part (``../../x``, ``/abs``) or a
+    link (of the file or of its folder) to somewhere outside the set folder."""
+    plain = clip not in ("", ".", "..") and "/" not in clip and "\\" not in clip and "\0" not in clip
+    try:
+        real = path.resolve()
+        inside = plain and real.is_relative_to(real_root) and real != real_root
+    except (OSError, RuntimeError, ValueError):  # a link loop, a bad name
+        inside = False
+    if not inside:
+        raise ExportError(f"{root.name}: manifest row {number} (clip {clip!r}) points outside the set, to "
+                          f"{_shown(path)}; a set may only use its own files, so it is refused.")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)
