@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-HELP = "add the segments of a CSV or JSON file to a project (the whole file is checked first; all or nothing)"
+HELP = ("add the segments of a CSV or JSON file to a project (all or nothing: a bad row imports nothing); "
+        "CSV separated by commas, semicolons or tabs")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -13,11 +15,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..project import ProjectError, ProjectStore
-    from ..project.io import import_labels
+    from ..project.io import ImportReport, import_labels
 
+    report = ImportReport()
     with ProjectStore.open(args.project) as store:
         if store.read_only:
             raise ProjectError(store.read_only_reason.replace("it is opened read-only", "close it there first"))
-        n = import_labels(store, args.file)
+        n = import_labels(store, args.file, report=report)
     print(f"imported {n} segment{'s' if n != 1 else ''} into {args.project}")
+    for warning in report.warnings():
+        sys.stderr.write(f"epam: warning: {warning}\n")
     return 0

@@ -5,22 +5,27 @@ confidence, author, note``. ``video`` is the path relative to the project (its f
 matches when unique), ``person`` a track id or -1 (everybody; empty and ``everybody`` are accepted),
 frames are end-exclusive; on import, frames win and times are used only where frames are empty.
 
-Import validates every row first and then adds them all in one transaction (overlapping existing
-labels of the same lane are trimmed by the overlap rule); a bad row rejects the whole file with its
-line number and the reason, and the project is not touched.
+Import reads the file row by row (bounded memory, see :mod:`.label_files`) and adds the rows in one
+transaction (overlapping existing labels of the same lane are trimmed by the overlap rule); a bad row
+rejects the whole file with its line number and the reason, the transaction is rolled back and the project
+is not touched. CSV text cells are written with the formula escaping of :mod:`core_model.csv_safe` and read
+back from it. The import report (:class:`ImportReport`) counts labels on frames where their person's track
+does not exist (:mod:`.presence`): a warning, never a refusal.
 """
 from __future__ import annotations
 
 import csv
-import io as _io
 import json
 import math
-from dataclasses import dataclass
+import re
+import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
+from ..csv_safe import escape_cell
 from ..fileio import atomic_path
-from .edits import Compound, CreateSegment
+from .label_files import csv_rows, json_rows
 from .records import EVERYBODY, SOURCES, ProjectError
 
 COLUMNS = ("video", "person", "start_frame", "end_frame", "start_time", "end_time", "label", "source",
@@ -67,7 +72,7 @@ def export_labels(store, path, *, video_ids=None) -> int:
                 writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
                 writer.writeheader()
                 for row in rows:
-                    writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+                    writer.writerow({k: escape_cell("" if v is None else v) for k, v in row.items()})
         else:
             labels = [{"name": lab.name, "color": lab.color, "key": lab.key} for lab in store.labels()]
             head = {"format": JSON_FORMAT, "version": 1, "project": store.path.name, "columns": list(COLUMNS),
@@ -77,98 +82,6 @@ def export_labels(store, path, *, video_ids=None) -> int:
             with open(tmp, "w", encoding="utf-8") as f:
                 f.write(text + ', "segments": [\n' + body + ("\n" if rows else "") + "]}\n")
     return len(rows)
-
-
-# --------------------------------------------------------------------------- reading
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ProjectError(f"Label file not found: {path}.") from None
-    except UnicodeDecodeError:
-        raise ProjectError(f"{path.name} is not UTF-8 text.") from None
-    except OSError as err:
-        raise ProjectError(f"Cannot read {path.name}: {err.strerror or err}.") from err
-
-
-def _csv_rows(path: Path, text: str) -> List[Tuple[int, dict]]:
-    reader = csv.reader(_io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as err:
-        raise ProjectError(f"{path.name} line 1: not valid CSV ({err}).") from None
-    if not header:
-        raise ProjectError(f"{path.name} is empty (it needs a header line with the column names).")
-    header = [h.strip() for h in header]
-    missing = [c for c in ("video", "person", "label") if c not in header]
-    if missing:
-        raise ProjectError(f"{path.name} line 1: missing column{'s' if len(missing) > 1 else ''} "
-                           f"{', '.join(missing)}.")
-    rows = []
-    line = reader.line_num + 1
-    try:
-        for values in reader:
-            if any(v.strip() for v in values):
-                if len(values) != len(header):
-                    raise ProjectError(f"{path.name} line {line}: {len(values)} values for {len(header)} columns.")
-                rows.append((line, dict(zip(header, values))))
-            line = reader.line_num + 1
-    except csv.Error as err:
-        raise ProjectError(f"{path.name} line {line}: not valid CSV ({err}).") from None
-    return rows
-
-
-def _skip_ws(text: str, i: int) -> int:
-    while i < len(text) and text[i] in " \t\r\n":
-        i += 1
-    return i
-
-
-def _json_array_items(text: str, start: int) -> List[Tuple[int, object]]:
-    """Decode the JSON array beginning at ``text[start] == '['``, keeping each item's offset."""
-    decoder = json.JSONDecoder()
-    items = []
-    i = _skip_ws(text, start + 1)
-    if i < len(text) and text[i] == "]":
-        return items
-    while True:
-        value, end = decoder.raw_decode(text, i)
-        items.append((i, value))
-        i = _skip_ws(text, end)
-        if i < len(text) and text[i] == ",":
-            i = _skip_ws(text, i + 1)
-            continue
-        return items
-
-
-def _json_rows(path: Path, text: str) -> List[Tuple[int, dict]]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ProjectError(f"{path.name} line {err.lineno}: not valid JSON ({err.msg}).") from None
-    start = _skip_ws(text, 0)
-    if isinstance(doc, dict):
-        if not isinstance(doc.get("segments"), list):
-            raise ProjectError(f"{path.name} line 1: expected a list of segments or an object with \"segments\".")
-        decoder = json.JSONDecoder()  # find the top-level "segments" value's offset
-        i = _skip_ws(text, start + 1)
-        while True:
-            key, i = decoder.raw_decode(text, i)
-            i = _skip_ws(text, _skip_ws(text, i) + 1)  # past ':'
-            if key == "segments":
-                start = i
-                break
-            _, i = decoder.raw_decode(text, i)
-            i = _skip_ws(text, _skip_ws(text, i) + 1)  # past ','
-    elif not isinstance(doc, list):
-        raise ProjectError(f"{path.name} line 1: expected a list of segments or an object with \"segments\".")
-    rows = []
-    for offset, item in _json_array_items(text, start):
-        line = text.count("\n", 0, offset) + 1
-        if not isinstance(item, dict):
-            raise ProjectError(f"{path.name} line {line}: a segment must be an object.")
-        rows.append((line, {k: ("" if v is None else v) for k, v in item.items()}))
-    return rows
 
 
 # --------------------------------------------------------------------------- validation
@@ -190,6 +103,11 @@ class _Rejected(Exception):
     pass
 
 
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+#: the largest track id (SQLite's integer)
+MAX_PERSON = (1 << 63) - 1
+
+
 def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -199,19 +117,26 @@ def _number(value, column: str) -> Optional[float]:
     text = _text(value)
     if text == "":
         return None
+    if _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")  # 1,5 from a spreadsheet of a locale with a decimal comma
     try:
         number = float(text)
     except ValueError:
-        raise _Rejected(f"{column} '{text}' is not a number") from None
+        raise _Rejected(f"{column} '{_text(value)}' is not a number") from None
     if not math.isfinite(number):
         raise _Rejected(f"{column} '{text}' is not a finite number")
     return number
 
 
 def _int(value, column: str) -> Optional[int]:
+    text = _text(value)
+    try:
+        return int(text, 10) if text else None  # exact, however long
+    except ValueError:
+        pass
     number = _number(value, column)
     if number is not None and not number.is_integer():
-        raise _Rejected(f"{column} '{_text(value)}' is not a whole number")
+        raise _Rejected(f"{column} '{text}' is not a whole number")
     return None if number is None else int(number)
 
 
@@ -253,6 +178,8 @@ class _Resolver:
             person = _int(person_text, "person")
             if person < EVERYBODY:
                 raise _Rejected(f"person '{person_text}' is not a track id (or -1 for everybody)")
+            if person > MAX_PERSON:
+                raise _Rejected(f"person '{person_text}' is larger than the largest track id ({MAX_PERSON})")
         start, end = _int(raw.get("start_frame"), "start_frame"), _int(raw.get("end_frame"), "end_frame")
         if start is None:
             t = _float(raw.get("start_time"), "start_time")
@@ -281,51 +208,63 @@ class _Resolver:
                     _text(raw.get("author")) or None, "" if raw.get("note") is None else str(raw.get("note")))
 
 
+# --------------------------------------------------------------------------- import
+@dataclass
+class ImportReport:
+    """What an import did: ``imported`` segments, and ``absent`` of them labelling a person on frames where
+    the person's track does not exist (with up to :data:`EXAMPLES` ``absent_examples``, each naming its line)."""
+
+    imported: int = 0
+    absent: int = 0
+    absent_examples: List[str] = field(default_factory=list)
+
+    def warnings(self) -> List[str]:
+        """One sentence per warning (empty when there is nothing to say)."""
+        if not self.absent:
+            return []
+        s, verb = ("", "marks") if self.absent == 1 else ("s", "mark")
+        return [f"{self.absent} imported label{s} {verb} a person on frames where the person's track does not "
+                f"exist (kept; check them): " + "; ".join(self.absent_examples)
+                + (" …" if self.absent > len(self.absent_examples) else "") + "."]
+
+
+EXAMPLES = 5
+
+
+def label_file_rows(path) -> Iterator[Tuple[int, dict]]:
+    """``(line, row)`` of a label file, streamed (see :mod:`.label_files`)."""
+    path = Path(path)
+    return csv_rows(path) if _kind(path) == ".csv" else json_rows(path)
+
+
 def read_label_file(store, path) -> List[_Row]:
     """Parse and validate every row of a label file; raises :class:`ProjectError` naming the first bad line."""
-    path = Path(path)
-    kind = _kind(path)
-    text = _read_text(path)
-    raw_rows = _csv_rows(path, text) if kind == ".csv" else _json_rows(path, text)
-    resolver = _Resolver(store)
-    rows, problems = [], []
-    for line, raw in raw_rows:
-        try:
-            rows.append(resolver.row(line, raw))
-        except _Rejected as err:
-            problems.append((line, str(err)))
-    if not problems:
-        lanes: Dict[tuple, List[_Row]] = {}
-        for row in rows:
-            lanes.setdefault((row.video_id, row.person, row.author or store.author), []).append(row)
-        for lane_rows in lanes.values():
-            lane_rows.sort(key=lambda r: (r.start, r.line))
-            for prev, row in zip(lane_rows, lane_rows[1:]):
-                if row.start < prev.end:
-                    problems.append((max(row.line, prev.line),
-                                     f"the segment overlaps the one on line {min(row.line, prev.line)} "
-                                     "(same video, person and author)"))
-        problems.sort()
-    if problems:
-        line, reason = problems[0]
-        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-        raise ProjectError(f"{path.name} line {line}: {reason}{more}; nothing was imported.")
-    return rows
+    from .label_import import validated_rows
+
+    return list(validated_rows(store, Path(path)))
 
 
-def import_labels(store, path, *, history=None) -> int:
-    """Validate ``path`` completely, then add all its segments in one transaction; returns how many.
+def import_labels(store, path, *, history=None, report: Optional[ImportReport] = None) -> int:
+    """Add the segments of ``path`` in one transaction, all or nothing; returns how many.
 
-    With ``history`` the import is one undo step.
+    The file is streamed (bounded memory); a bad row rolls everything back and raises :class:`ProjectError`
+    with its line and reason. With ``history`` the import is one undo step. ``report`` (an
+    :class:`ImportReport`) is filled in with the warnings.
     """
-    rows = read_label_file(store, path)
-    if not rows:
-        return 0
-    edit = Compound([CreateSegment(r.video_id, r.person, r.start, r.end, r.label_id, source=r.source,
-                                   confidence=r.confidence, note=r.note, author=r.author) for r in rows],
-                    text=f"Import {len(rows)} segment{'s' if len(rows) != 1 else ''}")
-    if history is not None:
-        history.do(edit)
-    else:
-        edit.apply(store)
-    return len(rows)
+    from .label_import import ImportSegments, write_error
+
+    path = Path(path)
+    _kind(path)
+    report = report if report is not None else ImportReport()
+    edit = ImportSegments(path, report, keep_diff=history is not None)
+    try:
+        if history is not None:
+            history.do(edit)
+        else:
+            edit.apply(store)
+    except (sqlite3.Error, ProjectError) as err:
+        error = write_error(store, path, err)
+        if error is None:
+            raise
+        raise error from err
+    return report.imported

@@ -170,3 +170,116 @@ def test_project_new_with_an_unreadable_video_leaves_no_project_behind(tmp_path,
     assert main(["project", "new", str(tmp_path / "p.epam"), "--video", str(tmp_path / "empty.mp4")]) == 1
     assert "empty.mp4 is empty" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.mp4"]
+
+
+# ------------------------------------------------------------------ separators, big person ids, absent tracks
+def test_semicolon_separated_file_with_decimal_commas_is_read(tmp_path):
+    with new_project(tmp_path) as store:
+        (tmp_path / "semi.csv").write_text("video;person;start_frame;end_frame;start_time;end_time;label;note\n"
+                                           "v0.mp4;2;10;20;;;walk;a, b\n"
+                                           "v0.mp4;-1;;;1,0;2,04;sit;\n", encoding="utf-8")
+        assert import_labels(store, tmp_path / "semi.csv") == 2
+        assert [(s.person, s.start_frame, s.end_frame, s.note) for s in store.segments()] == [
+            (-1, 25, 51, ""), (2, 10, 20, "a, b")]
+        (tmp_path / "tab.csv").write_text("video\tperson\tstart_frame\tend_frame\tlabel\nv1.mp4\t1\t0\t5\twave\n")
+        assert import_labels(store, tmp_path / "tab.csv") == 1
+
+
+def test_header_without_the_columns_names_the_separator(tmp_path):
+    with new_project(tmp_path) as store:
+        (tmp_path / "odd.csv").write_text("video:person:label\nv0.mp4:1:walk\n")
+        with pytest.raises(ProjectError) as err:
+            import_labels(store, tmp_path / "odd.csv")
+        text = str(err.value)
+        assert text.startswith("odd.csv line 1: missing columns video, person, label")
+        assert "separated by commas the header line has 1 column: 'video:person:label'" in text
+        assert store.segments() == []
+
+
+@pytest.mark.parametrize("person", ["9223372036854775808", "99999999999999999999999", "1e30"])
+def test_person_larger_than_sqlite_integer_is_refused_with_its_line(tmp_path, person):
+    with new_project(tmp_path) as store:
+        (tmp_path / "big.csv").write_text(f"video,person,start_frame,end_frame,label\nv0.mp4,1,0,5,walk\n"
+                                          f"v0.mp4,{person},0,5,walk\n")
+        with pytest.raises(ProjectError) as err:
+            import_labels(store, tmp_path / "big.csv")
+        assert str(err.value) == (f"big.csv line 3: person '{person}' is larger than the largest track id "
+                                  "(9223372036854775807); nothing was imported.")
+        assert store.segments() == []
+        (tmp_path / "max.csv").write_text("video,person,start_frame,end_frame,label\n"
+                                          "v0.mp4,9223372036854775807,0,5,walk\n")
+        assert import_labels(store, tmp_path / "max.csv") == 1
+        assert store.segments()[0].person == 9223372036854775807
+
+
+def test_cli_refuses_a_huge_person_in_one_line(tmp_path, capsys):
+    with new_project(tmp_path) as store:
+        path = store.path
+    (tmp_path / "big.json").write_text('[{"video": "v0.mp4", "person": 18446744073709551616, "start_frame": 0,'
+                                       ' "end_frame": 5, "label": "walk"}]')
+    assert main(["labels", "import", str(path), str(tmp_path / "big.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("epam: error: big.json line 1: person '18446744073709551616' is larger than") and \
+        err.count("\n") == 1
+
+
+def _present_from(path, frames, track, start):
+    import numpy as np
+
+    from core_model.pose.format import Poses
+    kp = np.zeros((1, frames, 17, 2), np.float32)
+    sc = np.zeros((1, frames, 17), np.float32)
+    kp[0, start:] = 40.0
+    sc[0, start:] = 0.8
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Poses(kp, sc, np.array([track]), np.arange(frames) / 25.0, (720, 1280), 25.0).save(path)
+
+
+def test_import_report_warns_of_labels_where_the_track_does_not_exist(tmp_path, capsys):
+    from core_model.project.io import ImportReport
+    from core_model.project.track_edits import project_poses_path
+
+    with new_project(tmp_path, frames=3000) as store:
+        _present_from(project_poses_path(store, 1), 3000, 4, 1875)  # person 4 present only from 1:15
+        (tmp_path / "l.csv").write_text("video,person,start_frame,end_frame,label\n"
+                                        "v0.mp4,4,0,50,walk\n"        # 0:00-0:02: absent
+                                        "v0.mp4,4,1900,2000,sit\n"    # present
+                                        "v0.mp4,-1,0,50,wave\n"       # everybody
+                                        "v0.mp4,7,0,10,walk\n"        # no such track
+                                        "v1.mp4,4,0,50,walk\n")       # v1 has no poses: nothing to compare
+        report = ImportReport()
+        assert import_labels(store, tmp_path / "l.csv", report=report) == 5  # warned, not refused
+        assert (report.imported, report.absent) == (5, 2)
+        assert report.absent_examples == ["line 2: person 4, frames 0-50: track 4 exists only in frames 1875-3000",
+                                          "line 5: person 7, frames 0-10: the poses have no track 7"]
+        assert report.warnings()[0].startswith("2 imported labels mark a person on frames where the person's track "
+                                               "does not exist (kept; check them): line 2: person 4")
+        path = store.path
+    (tmp_path / "m.csv").write_text("video,person,start_frame,end_frame,label\nv0.mp4,4,100,150,walk\n")
+    assert main(["labels", "import", str(path), str(tmp_path / "m.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 1 segment" in out
+    assert err == ("epam: warning: 1 imported label marks a person on frames where the person's track does not exist "
+                   "(kept; check them): line 2: person 4, frames 100-150: track 4 exists only in frames 1875-3000.\n")
+
+
+def test_import_into_lanes_with_labels_trims_them_and_is_one_undo_step(tmp_path):
+    with new_project(tmp_path) as store:
+        CreateSegment(1, 0, 0, 100, 1).apply(store)
+        CreateSegment(1, 1, 0, 100, 1).apply(store)
+        before = segment_state(store)
+        (tmp_path / "l.csv").write_text("video,person,start_frame,end_frame,label,author\n"
+                                        "v0.mp4,0,10,20,sit,\n"
+                                        "v0.mp4,0,50,60,wave,\n"      # splits the rest of 0-100 again
+                                        "v0.mp4,1,10,20,sit,other\n"  # another coder: a lane of its own
+                                        "v1.mp4,2,0,10,jump,\n")
+        history = History(store)
+        assert import_labels(store, tmp_path / "l.csv", history=history) == 4
+        assert [(s.person, s.start_frame, s.end_frame, s.label_id) for s in store.segments(1, person=0)] == [
+            (0, 0, 10, 1), (0, 10, 20, 2), (0, 20, 50, 1), (0, 50, 60, 3), (0, 60, 100, 1)]
+        assert len(store.segments(1, person=1)) == 2
+        after = segment_state(store)
+        history.undo()
+        assert segment_state(store) == before
+        history.redo()
+        assert segment_state(store) == after
