@@ -91,6 +91,8 @@ class VideoController(QObject):
         self.session.update(entry, frame_count=info.frame_count, fps=info.fps, width=info.width,
                             height=info.height, timestamps=info.timestamps, busy=None, error=None, warning=warning)
         self.opened.emit(entry, info)
+        if entry not in self.session.entries:  # the same file as a listed project video: that row stays
+            return
         if warning:  # read up to the cut, as the CLI does, saying how much was readable
             self.message.emit(f"Warning: {warning}")
         if load_cache:
@@ -235,7 +237,8 @@ class VideoController(QObject):
 
     def _on_ended(self, job: Job) -> None:
         if job.kind == OPEN:
-            self._open_ended(job, opened=isinstance(job.target, VideoEntry) and job.target.is_open)
+            self._open_ended(job, opened=isinstance(job.target, VideoEntry) and job.target.is_open
+                             and job.target in self.session.entries)
         entry = job.target
         if not isinstance(entry, VideoEntry) or entry not in self.session.entries or job.kind == CACHE:
             return

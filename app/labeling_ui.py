@@ -215,6 +215,11 @@ class LabelingUI(QObject):
         vid = entry.project_id
         if vid is None:
             vid = self.project.add_opened_video(entry.path, info)
+            twin = self.w.session.project_entry(vid, besides=entry)
+            if twin is not None:  # a copy of a listed project video (the demo): one row, the project's file
+                self.w.session.replace(entry, twin)
+                self._status(f"{entry.name} is {twin.name} of {self.project.name} (same content): showing that.")
+                return
             if vid is not None:
                 entry.project_id = vid
                 self._entries_by_id[vid] = entry

@@ -173,7 +173,7 @@ class ProjectController(QObject):
                                                   timestamps=getattr(info, "timestamps", None),
                                                   size=path.stat().st_size, width=info.width, height=info.height)
                 self.message.emit(f"Added {path.name} to {self.name}.")
-            elif rec.path != path:
+            elif rec.path != path and not rec.path.is_file():  # moved: the project follows the file
                 self.store.relocate_video(rec.id, path, check=False)
         except (EpamError, OSError) as err:
             self.error.emit("Cannot add the video to the project", str(err))
@@ -194,19 +194,7 @@ class ProjectController(QObject):
         (as ``store.coverage`` per video, which costs one query each)."""
         if self.store is None:
             return {}
-        frames = {rec.id: rec.frame_count for rec in self.store.videos()}
-        out = {vid: [0, 0, n] for vid, n in frames.items()}
-        reach: Dict[int, int] = {}
-        rows = self.store.conn.execute("SELECT video_id, start_frame, end_frame FROM segments "
-                                       "ORDER BY video_id, start_frame")
-        for vid, start, end in rows:
-            acc = out.setdefault(vid, [0, 0, 0])
-            acc[0] += 1
-            start = max(start, reach.get(vid, 0))
-            if end > start:
-                acc[1] += end - start
-                reach[vid] = end
-        return {vid: tuple(v) for vid, v in out.items()}
+        return self.store.coverage_all()
 
     # ---- edits ----------------------------------------------------------------------------
     def apply(self, edit) -> bool:

@@ -126,6 +126,21 @@ class Session:
         self.added.emit(entry)
         return entry
 
+    def project_entry(self, video_id: Optional[int], besides: Optional[VideoEntry] = None) -> Optional[VideoEntry]:
+        """The entry listed for project video ``video_id`` (other than ``besides``), or None."""
+        if video_id is None:
+            return None
+        return next((e for e in self.entries if e.project_id == video_id and e is not besides), None)
+
+    def replace(self, entry: VideoEntry, twin: VideoEntry) -> None:
+        """``entry`` is the same video as ``twin`` (a copy under another name): one row, ``twin``'s."""
+        was_current = self.current is entry
+        if entry in self.entries:
+            self.entries.remove(entry)
+            self.removed.emit(entry)
+        if was_current or self.current is None:
+            self.set_current(twin)
+
     def remove(self, entry: VideoEntry) -> None:
         if entry not in self.entries:
             return
