@@ -294,7 +294,7 @@ class LabelingUI(QObject):
         store = self.project.store
         if store is None:
             return {}
-        return dict(store.conn.execute("SELECT label_id, count(*) FROM segments GROUP BY label_id").fetchall())
+        return store.label_usages()
 
     def _on_segments(self, video_id: int) -> None:
         self.panel.set_usage(self._usage())

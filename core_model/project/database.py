@@ -1,0 +1,200 @@
+"""The project file on disk: names, creating it, opening a connection (lock, version, upgrade).
+
+Nothing here knows about videos or labels: this is what :class:`~.session.StoreSession` is opened on.
+"""
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import List, Optional, Union
+from urllib.parse import quote
+
+from . import schema
+from .labelsets import default_color
+from .lock import ProjectLock
+from .records import ProjectError, now_iso
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, Path]
+SUFFIX = ".epam"
+DATA_SUFFIX = ".epam-data"
+
+
+def default_author() -> str:
+    """``EPAM_AUTHOR`` or the login name."""
+    name = os.environ.get("EPAM_AUTHOR")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def data_dir_for(path: Path) -> Path:
+    return path.with_name(path.name[: -len(SUFFIX)] + DATA_SUFFIX if path.name.endswith(SUFFIX)
+                          else path.name + DATA_SUFFIX)
+
+
+def project_path(path: PathLike) -> Path:
+    """``path`` made absolute, with the ``.epam`` suffix added when missing."""
+    path = Path(path).absolute()
+    return path if path.name.endswith(SUFFIX) else path.with_name(path.name + SUFFIX)
+
+
+def connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    if read_only:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+# --------------------------------------------------------------------------- create
+def create_file(path: Path, names: List[str]) -> None:
+    """Write a new project file with the label ``names`` at ``path`` (written aside; never overwrites)."""
+    if path.exists():
+        raise ProjectError(f"{path.name} already exists; open it instead or choose another name.")
+    if not path.parent.is_dir():
+        raise ProjectError(f"The folder {path.parent} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            schema.create_schema(conn)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('created', ?)", (now_iso(),))
+            # the first ten labels get the digit keys 1 … 9, 0 (what people press hundreds of times an hour)
+            conn.executemany("INSERT INTO labels (name, color, key, ord) VALUES (?, ?, ?, ?)",
+                             [(n, default_color(i), str((i + 1) % 10) if i < 10 else None, i)
+                              for i, n in enumerate(names)])
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)  # fails if someone created it meanwhile; never overwrites
+        except FileExistsError:
+            raise ProjectError(f"{path.name} already exists; open it instead or choose another name.") from None
+        except OSError:
+            if path.exists():
+                raise ProjectError(f"{path.name} already exists.") from None
+            os.replace(tmp, path)  # file systems without hard links
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    data_dir_for(path).mkdir(exist_ok=True)
+
+
+# --------------------------------------------------------------------------- open
+@dataclass
+class OpenedDatabase:
+    """What :func:`open_database` hands the session: the connection, the writer lock (or None) and why not."""
+
+    path: Path
+    conn: sqlite3.Connection
+    lock: Optional[ProjectLock]
+    read_only_reason: str
+    schema_version: int
+
+
+def _writer_lock(path: Path, read_only: bool):
+    """(lock or None, read-only reason)."""
+    if read_only:
+        return None, "Opened read-only on request."
+    if not os.access(path, os.W_OK):
+        return None, f"{path.name} is not writable; it is opened read-only."
+    data_dir = data_dir_for(path)
+    try:
+        data_dir.mkdir(exist_ok=True)
+    except OSError:
+        return None, f"The folder of {path.name} is not writable; it is opened read-only."
+    lock = ProjectLock(data_dir / "lock")
+    if not lock.acquire():
+        pid = f" (process {lock.holder_pid})" if lock.holder_pid else ""
+        return None, f"{path.name} is open in another program{pid}; it is opened read-only."
+    return lock, ""
+
+
+def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
+    """Open the project file at ``path``: probe, lock (a second writer gets read-only), version, upgrade."""
+    version = schema.probe(path)
+    schema.check_version(version, path.name)
+    lock, reason = _writer_lock(path, read_only)
+    try:
+        conn = connect(path, read_only=bool(reason))
+        try:
+            version = read_version(conn, path.name)
+            if version < schema.SCHEMA_VERSION:
+                if reason:
+                    raise ProjectError(f"{path.name} uses an older project format and must be opened once "
+                                       "for writing to be upgraded.")
+                version = upgrade(conn, path, version)
+            if not reason:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    return OpenedDatabase(path, conn, lock, reason, version)
+
+
+def read_version(conn: sqlite3.Connection, name: str) -> int:
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as err:
+        raise ProjectError(f"{name} is damaged and cannot be opened as a project ({err}).") from err
+    if app_id != schema.APPLICATION_ID or row is None:
+        raise ProjectError(f"{name} is not an EPAM project file.")
+    try:
+        version = int(row[0])
+    except ValueError:
+        raise ProjectError(f"{name} has no valid project format version and cannot be opened.") from None
+    schema.check_version(version, name)
+    return version
+
+
+def backup_path(path: Path, version: int) -> Path:
+    """Where the upgrade of ``path`` from ``version`` backs it up: ``NAME.v<N>-backup-<time>.epam`` beside it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stem = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
+    return path.with_name(f"{stem}.v{version}-backup-{stamp}{SUFFIX}")
+
+
+def upgrade(conn: sqlite3.Connection, path: Path, version: int) -> int:
+    """Back the project up beside it (:func:`backup_path`), then migrate."""
+    backup = backup_path(path, version)
+    from ..fileio import atomic_path
+
+    with atomic_path(backup) as tmp:
+        dest = sqlite3.connect(str(tmp))
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+    try:
+        version = schema.migrate(conn, version)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the header shows the new version
+    except sqlite3.Error as err:
+        raise ProjectError(f"Upgrading {path.name} failed ({err}); the backup {backup.name} is intact.") from err
+    log.info("upgraded %s to project format %d (backup %s)", path.name, version, backup.name)
+    return version

@@ -1,0 +1,123 @@
+"""An open project's connection: transactions, change events, the writer lock and closing.
+
+Every part of the store (videos, labels, segments, …) works through one :class:`StoreSession`:
+``session.conn`` to read, ``with session.transaction():`` to write, ``session.note(change)`` to announce.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence
+
+from .database import OpenedDatabase, data_dir_for, default_author
+from .lock import ProjectLock
+from .records import Change, ProjectError
+
+log = logging.getLogger(__name__)
+
+
+class StoreSession:
+    """The connection of an open project and what every write goes through."""
+
+    def __init__(self, opened: OpenedDatabase, author: Optional[str] = None) -> None:
+        self.path: Path = opened.path
+        self.data_dir = data_dir_for(opened.path)
+        self.author = author or default_author()
+        self.schema_version = opened.schema_version
+        self.read_only_reason = opened.read_only_reason
+        self._conn: Optional[sqlite3.Connection] = opened.conn
+        self._file_lock: Optional[ProjectLock] = opened.lock
+        self.lock = threading.RLock()
+        self.depth = 0
+        self._pending: List[Change] = []
+        self._subscribers: List[Callable[[Change], None]] = []
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.read_only_reason)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ProjectError(f"{self.path.name} is closed.")
+        return self._conn
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        with self.lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                conn.close()
+            if self._file_lock is not None:
+                self._file_lock.release()
+                self._file_lock = None
+
+    def check_writable(self) -> None:
+        if self.read_only:
+            raise ProjectError(f"{self.path.name} is open read-only: {self.read_only_reason}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (nested calls join the outer one); events are sent after the commit."""
+        with self.lock:
+            outer = self.depth == 0
+            if outer:
+                self.check_writable()
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._pending = []
+            self.depth += 1
+            try:
+                yield
+            except BaseException:
+                self.depth -= 1
+                if outer:
+                    self._pending = []
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.depth -= 1
+            if not outer:
+                return
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self._pending = []
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise ProjectError(f"{self.path.name} could not be written ({err}).") from err
+            changes, self._pending = self._pending, []
+        self._emit(changes)
+
+    def note(self, change: Change) -> None:
+        """Announce ``change`` to the subscribers once the current transaction commits."""
+        self._pending.append(change)
+
+    def subscribe(self, fn: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``fn(change)`` after every committed change; returns a function that unsubscribes."""
+        self._subscribers.append(fn)
+
+        def unsubscribe() -> None:
+            if fn in self._subscribers:
+                self._subscribers.remove(fn)
+        return unsubscribe
+
+    def _emit(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            for fn in list(self._subscribers):
+                try:
+                    fn(change)
+                except Exception:  # noqa: BLE001 - a broken view must not undo a committed edit
+                    log.exception("project change subscriber failed")
+
+    def meta(self, key: str) -> Optional[str]:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
