@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..csv_safe import escape_cell, unescape_dict
 from ..errors import EpamError
 from ..fileio import OutputError, atomic_dir, describe_os_error, read_dir_files
 from .segments import CSV_COLUMNS, Segment
@@ -233,13 +234,13 @@ def write_segments_csv(path, segments: Sequence[Segment]) -> None:
         writer.writerow(CSV_COLUMNS)
         for s in segments:
             writer.writerow([s.person, s.start_frame, s.end_frame, f"{s.start_time:.4f}", f"{s.end_time:.4f}",
-                             s.class_index, s.class_name, f"{s.confidence:.6f}"])
+                             s.class_index, escape_cell(s.class_name), f"{s.confidence:.6f}"])
 
 
 def read_segments_csv(path) -> List[Segment]:
     """Read a segments CSV written by :func:`write_segments_csv`."""
     with open(path, newline="", encoding="utf-8") as fh:
-        return [Segment.from_dict(row) for row in csv.DictReader(fh)]
+        return [Segment.from_dict(unescape_dict(row)) for row in csv.DictReader(fh)]
 
 
 def check_finite(result: "AnalysisResult") -> None:

@@ -17,14 +17,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def write_csv(path, budgets) -> None:
-    """The budgets as CSV, written aside and renamed."""
+    """The budgets as CSV, written aside and renamed (text cells escaped against formulas: core_model.csv_safe)."""
+    from ..csv_safe import escape_dict
     from ..fileio import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
         writer.writeheader()
         for b in budgets:
-            writer.writerow(b.to_dict())
+            writer.writerow(escape_dict(b.to_dict()))
 
 
 def run(args: argparse.Namespace) -> int:

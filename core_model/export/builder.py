@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import List, Sequence
 
+from ..csv_safe import escape_dict
 from ..fileio import atomic_path
 from ..pose.format import Poses
 from .balance import balance, balance_text
@@ -90,7 +91,7 @@ class SetBuilder:
             data = row.to_dict()
             data["confidence"] = "" if row.confidence is None else f"{row.confidence:.4f}"
             data["start_time"], data["end_time"] = f"{row.start_time:.6f}", f"{row.end_time:.6f}"
-            writer.writerow(data)
+            writer.writerow(escape_dict(data))
         write_text(self.root / MANIFEST_CSV, buf.getvalue())
         write_text(self.root / MANIFEST_JSON, json.dumps([r.to_dict() for r in self.rows], indent=1) + "\n")
 

@@ -39,11 +39,13 @@ def confusion_table(report: AgreementReport) -> Table:
 
 
 def write_csv(path, header: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """Write one table as CSV (UTF-8), to a temporary sibling renamed over ``path``."""
+    """Write one table as CSV (UTF-8), to a temporary sibling renamed over ``path``; text cells that a
+    spreadsheet would run as a formula get a leading ``'`` (:mod:`core_model.csv_safe`), numbers stay as they are."""
+    from ..csv_safe import escape_row
     from ..fileio import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(list(header))
+        writer.writerow(escape_row(header))
         for row in rows:
-            writer.writerow(list(row))
+            writer.writerow(escape_row(row))
