@@ -139,7 +139,14 @@ class ProjectController(QObject):
             self.undo = ProjectUndo(store, self)
             self.undo.failed.connect(lambda text: self.error.emit("Undo / redo", text))
             self._unsubscribe = store.subscribe(self._on_change)
+        self._share_label_colors()
         self.projectChanged.emit(store)
+
+    def _share_label_colors(self) -> None:
+        """One colour per class name in every view: the label set's colours (none without a project)."""
+        from .widgets.class_colors import set_label_colors
+
+        set_label_colors(self.store.labels() if self.store is not None else [])
 
     # ---- videos ---------------------------------------------------------------------------
     def video_id(self, path) -> Optional[int]:
@@ -306,6 +313,7 @@ class ProjectController(QObject):
         videos, self._pending_videos = self._pending_videos, set()
         poses, self._pending_poses = self._pending_poses, set()
         if "labels" in kinds:
+            self._share_label_colors()
             self.labelsChanged.emit()
         if "videos" in kinds:
             self.videosChanged.emit()

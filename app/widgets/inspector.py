@@ -214,7 +214,7 @@ class InspectorWidget(QWidget):
     def _segment_html(self, r, person: Optional[int]) -> str:
         for s in r.segments:
             if s.start_frame <= self._frame < s.end_frame and (person is None or s.person == person):
-                return (f"Segment&nbsp; <span style='color:{class_color_hex(s.class_index)}'>■</span> "
+                return (f"Segment&nbsp; <span style='color:{class_color_hex(s.class_index, s.class_name)}'>■</span> "
                         f"<b>{_escape(s.class_name)}</b>&nbsp; {100 * s.confidence:.0f}%&nbsp; "
                         f"<span style='color:#9aa0a6'>{s.start_frame}–{s.end_frame - 1}</span>")
         return "<span style='color:#9aa0a6'>no segment here</span>"

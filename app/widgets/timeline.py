@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScro
                                QToolButton, QVBoxLayout, QWidget)
 
 from ..overlays.context import shown_person
-from .class_colors import class_color
+from .class_colors import class_color, class_color_hex
 from .fit_label import FitLabel
 from .timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
@@ -444,7 +444,9 @@ class TimelineWidget(QWidget):
         r = self._result
         if r is not None:
             names = list(r.class_names)
-            self.segment_item.set_segments(segment_arrays(r.segments, self._lanes), n, names, self._frame_count)
+            self.segment_item.set_segments(segment_arrays(r.segments, self._lanes), n, names, self._frame_count,
+                                           colors={i: class_color(i, name) for i, name in enumerate(names)})
+            self._fill_combo(names)  # the label set's colours may have changed
         else:
             self.segment_item.set_segments(segment_arrays([], {}), n, [], self._frame_count)
         colors = {int(lb.id): QColor(lb.color) for lb in self._label_set}
@@ -623,14 +625,15 @@ class TimelineWidget(QWidget):
             self.boundsDragged.emit(drag.seg_id, a, b)
 
     def _fill_combo(self, names: list[str]) -> None:
-        if names == self._combo_names:
+        key = [(name, class_color_hex(i, name)) for i, name in enumerate(names)]
+        if key == self._combo_names:
             return
-        self._combo_names = names
+        self._combo_names = key
         self._combo.blockSignals(True)
         self._combo.clear()
         for i, name in enumerate(names):
             pix = QPixmap(10, 10)
-            pix.fill(class_color(i))
+            pix.fill(class_color(i, name))
             self._combo.addItem(QIcon(pix), f"{i}: {name}", i)
         self._combo.setEnabled(bool(names))
         self._combo.blockSignals(False)

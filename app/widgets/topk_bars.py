@@ -84,7 +84,7 @@ class TopKBars(QWidget):
             p.drawText(QRectF(2, title_h, width - 4, rh), Qt.AlignmentFlag.AlignVCenter, "—")
         for i, (cls, name, prob) in enumerate(self._rows):
             y = title_h + i * rh
-            color = class_color(cls)
+            color = class_color(cls, name)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(color)
             p.drawEllipse(QRectF(3, y + text_h / 2 - 4, 8, 8))
