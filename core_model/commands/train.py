@@ -85,6 +85,10 @@ def run(args) -> int:
     except EpamError as exc:
         emit({"event": "error", "message": str(exc)})
         raise
+    except Exception as exc:  # noqa: BLE001 - the studio reads the error line; the CLI reports the rest
+        emit({"event": "error", "message": f"Training failed with an internal error ({type(exc).__name__}: "
+                                           f"{str(exc).splitlines()[0] if str(exc) else 'no details'})."})
+        raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

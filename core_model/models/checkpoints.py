@@ -14,12 +14,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import torch
 
 from ..errors import CheckpointError, ConfigError
-from ..fileio import atomic_path
 from ..labels import generic_class_names, load_class_names
 from ..preprocess.normalization import IMAGENET_0_255, Normalization
 from . import official
 from .epamnet import EPAMNet, create_epam_net, upgrade_config
-from .weights_io import read_torch_file, refuse_non_finite, unwrap_state_dict
+from .weights_io import read_torch_file, refuse_non_finite, unwrap_state_dict, write_torch_file
 
 FORMAT = "epam-studio-checkpoint"
 FORMAT_VERSION = 1
@@ -66,10 +65,7 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
         "trained": trained,
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
     }
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-    return path
+    return write_torch_file(payload, path)
 
 
 def load_checkpoint(path: Union[str, Path], *, expect_classes: Optional[int] = None,

@@ -6,6 +6,7 @@ by default; those few numpy types (plain data) are allowed explicitly.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -87,6 +88,23 @@ def _pickled_code(path: Path) -> Optional[str]:
         return name
     except Exception:  # noqa: BLE001 - not a (whole) pickle: damaged or something else
         return None
+
+
+def write_torch_file(payload: Any, path: Union[str, Path]) -> Path:
+    """``torch.save(payload)`` to ``path`` atomically. The bytes are made in memory, then written with Python's
+    own file calls, so a full disk raises ``OSError`` (ENOSPC) instead of the zip writer's ``RuntimeError``."""
+    import io
+
+    from ..fileio import atomic_path
+
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(buffer.getbuffer())
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
 
 
 def unwrap_state_dict(obj: Any) -> Optional[Dict[str, torch.Tensor]]:

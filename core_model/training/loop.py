@@ -26,7 +26,6 @@ import torch
 from torch.nn import functional as F
 
 from ..errors import ConfigError
-from ..fileio import atomic_path
 from ..jobs import CancelToken
 from .data import TrainingData, load_training_data
 from .dataset import Augment, ClipDataset, EpochSampler, worker_init
@@ -34,6 +33,7 @@ from .distributed import Dist
 from .metrics import confusion_png, stream_report, write_json
 from .presets import PHASES, PhaseRecipe, Preset, load_preset
 from .progress import Emit, quiet
+from .storage import writing
 
 STATE_FORMAT = "epam-train-state"
 STATE_VERSION = 1
@@ -222,8 +222,10 @@ class Trainer:
             "scheduler": scheduler.state_dict() if scheduler is not None else {},
             "rng": torch.get_rng_state(), "history": json.dumps(self.history), "best": json.dumps(self.best),
         }
-        with atomic_path(self.state_path) as tmp:
-            torch.save(payload, tmp)
+        from ..models.weights_io import write_torch_file
+
+        with writing("the training state", self.state_path):
+            write_torch_file(payload, self.state_path)
 
     def _save_checkpoint(self, name: str, phase: str, epoch: int, epochs: int, val: Optional[dict],
                          stopped: bool = False) -> Path:
@@ -238,7 +240,8 @@ class Trainer:
             "val": {k: v for k, v in (val or {}).items() if k.startswith("acc_")},
         }
         path = self.out / name
-        save_checkpoint(self.model, path, self.data.classes, **meta)
+        with writing("checkpoint", path):
+            save_checkpoint(self.model, path, self.data.classes, **meta)
         self.emit({"event": "checkpoint", "kind": name[:-3], "path": str(path), "phase": phase, "epoch": epoch})
         return path
 
@@ -262,7 +265,8 @@ class Trainer:
     def run(self) -> TrainResult:
         from ..device import autocast_context
 
-        self.out.mkdir(parents=True, exist_ok=True)
+        with writing("the run folder", self.out / "."):
+            self.out.mkdir(parents=True, exist_ok=True)
         start_phase = int(self.state["phase_index"]) if self.state else 0
         if self.state and self.state.get("done"):
             self.emit({"event": "done", "message": "this run had already finished", "out_dir": str(self.out)})
@@ -476,13 +480,16 @@ class Trainer:
             self.best[phase] = {"metric": key, "value": val.get(key), "epoch": epoch + 1}
         self.history.append(entry)
         if self.dist.main:
-            confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion.png",
-                          f"{phase} epoch {epoch + 1}: {val['confusion_stream']} accuracy {val.get(key, 0) or 0:.3f}")
+            with writing("the confusion matrix", self.out / "confusion.png"):
+                confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion.png",
+                              f"{phase} epoch {epoch + 1}: {val['confusion_stream']} accuracy "
+                              f"{val.get(key, 0) or 0:.3f}")
             self._save_checkpoint("last.pt", phase, epoch + 1, recipe.epochs, val)
             if improved:
                 self._save_checkpoint("best.pt", phase, epoch + 1, recipe.epochs, val)
-                confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion_best.png",
-                              f"best: {phase} epoch {epoch + 1}, {key} {val.get(key, 0) or 0:.3f}")
+                with writing("the confusion matrix", self.out / "confusion_best.png"):
+                    confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion_best.png",
+                                  f"best: {phase} epoch {epoch + 1}, {key} {val.get(key, 0) or 0:.3f}")
             self._write_metrics(val)
             last_epoch = epoch + 1 == recipe.epochs
             done = last_epoch and index == len(self.phases) - 1
@@ -494,6 +501,10 @@ class Trainer:
         self.emit({"event": "epoch", **entry, "best": improved})
 
     def _write_metrics(self, val: dict) -> None:
+        with writing("the metrics", self.out / "metrics.json"):
+            self._write_metrics_file(val)
+
+    def _write_metrics_file(self, val: dict) -> None:
         write_json(self.out / "metrics.json", {
             "format": "epam-training-metrics", "version": 1, "preset": self.preset.to_dict(),
             "options": asdict(self.opts), "data": self.data.describe(), "classes": self.data.classes,
