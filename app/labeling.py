@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core_model.project import (EVERYBODY, AcceptPredictions, CreateSegment, DeleteSegments, MergeSegments, Relabel,
                                 SetBounds, SetNote, SplitSegment)
+from core_model.project.presence import absent_frames, absent_labels, track_spans
 
 from .project_controller import ProjectController
 from .state import Session
@@ -35,6 +36,7 @@ class LabelingController(QObject):
         self.mark_in: Optional[int] = None
         self.mark_out: Optional[int] = None
         self.current_label: Optional[int] = None  # label of drawn segments: the last one used
+        self._spans = (None, None)  # (poses, their track spans): where each person's track exists
         project.projectChanged.connect(lambda _store: self.reset())
 
     # ---- context --------------------------------------------------------------------------
@@ -88,6 +90,46 @@ class LabelingController(QObject):
     def _lane(self, vid: int, person: Optional[int] = None):
         return self.project.store.segments(video_id=vid, person=self.person if person is None else person)
 
+    # ---- presence: labels where the person's track does not exist (warned about, never refused) ----------
+    def track_spans(self):
+        """Each track's lifetime ``{track: (first, end)}`` in the current video's poses (None: no poses)."""
+        entry = self.session.current
+        poses = entry.poses if entry is not None else None
+        if poses is None:
+            return None
+        if self._spans[0] is not poses:
+            self._spans = (poses, track_spans(poses))
+        return self._spans[1]
+
+    def absent_counts(self, segments) -> dict:
+        """``{segment id: frames outside its person's track}`` of the segments that have such frames."""
+        spans = self.track_spans()
+        if spans is None:
+            return {}
+        return {a.segment.id: a.absent_frames for a in absent_labels(spans, segments)}
+
+    def presence_note(self, person: int, start: int, end: int) -> str:
+        """A warning phrase when frames ``[start, end)`` of ``person`` lie outside the track ('' otherwise)."""
+        spans = self.track_spans()
+        if spans is None:
+            return ""
+        outside = absent_frames(spans, person, start, end)
+        if not outside:
+            return ""
+        span = spans.get(int(person))
+        where = (f"the poses have no track {person}" if span is None
+                 else f"track {person} exists only in frames {span[0]}–{span[1] - 1}")
+        return f" — warning: {where} ({outside} of {end - start} frames outside; the label is kept)"
+
+    def _report_created(self, person: int, start: int, end: int, label_id: int) -> None:
+        """Replace the in/out hint by what was labelled (and a warning when the person is not there)."""
+        try:
+            name = self.project.store.label(label_id).name
+        except Exception:  # noqa: BLE001 - deleted meanwhile
+            name = "?"
+        self.message.emit(f"Labeled {_who(person)} frames {start}–{end - 1} as '{name}'"
+                          f"{self.presence_note(person, start, end)}.")
+
     def _apply(self, edit, select_created: bool = False) -> bool:
         if not self.project.apply(edit):
             return False
@@ -135,6 +177,7 @@ class LabelingController(QObject):
             start, end = marked[0], min(marked[1], entry.frame_count)
             if self._apply(CreateSegment(vid, self.person, start, end, label_id), select_created=True):
                 self.set_marks(None, None)
+                self._report_created(self.person, start, end, label_id)
             return
         seg = self._target(vid)
         if seg is None:
@@ -159,11 +202,16 @@ class LabelingController(QObject):
                 return
             label_id = labels[0].id
         self._set_person(person)
-        self._apply(CreateSegment(vid, person, start, end, label_id), select_created=True)
+        if self._apply(CreateSegment(vid, person, start, end, label_id), select_created=True):
+            self._report_created(person, start, end, label_id)
 
     def set_bounds(self, seg_id: int, start: int, end: int) -> None:
         if self.video_id() is not None:
-            self._apply(SetBounds(seg_id, start, end))
+            if self._apply(SetBounds(seg_id, start, end)):
+                seg = self.project.store.segment(seg_id)
+                note = self.presence_note(seg.person, seg.start_frame, seg.end_frame)
+                if note:
+                    self.message.emit(f"{_who(seg.person)} frames {seg.start_frame}–{seg.end_frame - 1}{note}.")
             self.select(seg_id)
 
     def relabel(self, seg_ids, label_id: int) -> None:
@@ -341,7 +389,7 @@ class LabelingController(QObject):
         text = f"Accepted {names} for {where}"
         if kept:
             text += f"; {kept} frame{'s' if kept != 1 else ''} you had labelled kept as they were"
-        self.message.emit(text + " (Ctrl+Z undoes).")
+        self.message.emit(text + self.presence_note(person, lo, hi) + " (Ctrl+Z undoes).")
 
 
 def _who(person: int) -> str:

@@ -26,6 +26,19 @@ MAX_RECENT = 8
 MENU_LABELS = 24  # labels listed directly in the relabel menu (the rest: "Other…")
 
 
+class ShownSegment:
+    """A segment as the timeline draws it: the record, plus ``absent``: how many of its frames lie outside its
+    person's track (marked on the timeline, never refused)."""
+
+    __slots__ = ("_seg", "absent")
+
+    def __init__(self, seg, absent: int = 0) -> None:
+        self._seg, self.absent = seg, int(absent)
+
+    def __getattr__(self, name):
+        return getattr(self._seg, name)
+
+
 class LabelingUI(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -39,6 +52,7 @@ class LabelingUI(QObject):
         self.project_status = QLabel("")
         self.project_status.setObjectName("projectStatus")
         self.project_status.setMinimumWidth(24)
+        self._poses_shown = None  # the poses the timeline's presence marks were computed from
 
     # ---- construction (called by the main window) -----------------------------------------
     def connect(self) -> None:
@@ -91,6 +105,7 @@ class LabelingUI(QObject):
         proj.labelsChanged.connect(self._on_labels)
         proj.segmentsChanged.connect(self._on_segments)
         proj.videosChanged.connect(self._on_videos)
+        w.session.changed.connect(self._on_entry_changed)
         w.status.addPermanentWidget(self.project_status)
         self._on_project(None)
 
@@ -286,9 +301,16 @@ class LabelingUI(QObject):
             self.panel.set_segments([])
             return
         segments = store.segments(video_id=vid)
-        self.w.timeline.set_labels(segments, store.labels())
+        self._poses_shown = entry.poses
+        counts = self.labeling.absent_counts(segments)  # labels where their person's track does not exist
+        self.w.timeline.set_labels([ShownSegment(s, counts.get(s.id, 0)) for s in segments], store.labels())
         self.panel.set_segments(segments, store.segment_times)
         self.w.timeline.set_selected_segment(self.labeling.selected)
+
+    def _on_entry_changed(self, entry: VideoEntry) -> None:
+        """The current video's poses changed: redo the marks of labels outside their person's track."""
+        if entry is self.w.session.current and entry.poses is not self._poses_shown:
+            self.show_labels()
 
     def _usage(self) -> dict:
         store = self.project.store

@@ -38,6 +38,7 @@ class SegmentBarsItem(pg.GraphicsObject):
                  separate: bool = False, italic: bool = False) -> None:
         super().__init__()
         self._lanes: list[dict[str, np.ndarray]] = []
+        self._tracks: list[tuple] = []
         self._names: dict[int, str] | Sequence[str] = ()
         self._extent = 1.0
         self._hatched = False
@@ -72,7 +73,28 @@ class SegmentBarsItem(pg.GraphicsObject):
         self._colors = dict(colors) if colors is not None else {int(c): class_color(int(c))
                                                                 for c in np.unique(arrays["cls"])}
         self._selected = None
+        self._tracks = []  # (lane, sub-lane, sub-lanes in the lane, its rows): one drawn row per coder
+        for i, d in enumerate(self._lanes):
+            nsub = int(d["nsub"].max()) if "nsub" in d and len(d["nsub"]) else 1
+            if nsub <= 1:
+                self._tracks.append((i, 0, 1, d))
+                continue
+            for k in range(nsub):
+                sel = d["sub"] == k
+                self._tracks.append((i, k, nsub, {key: v[sel] for key, v in d.items()}))
         self.update()
+
+    def lane_coders(self) -> list[list[str]]:
+        """Per lane, the coders with a sub-lane of their own (top to bottom); [] where one coder or none."""
+        out = []
+        for d in self._lanes:
+            names: list[str] = []
+            if "coder" in d and len(d["coder"]) and int(d["nsub"].max()) > 1:
+                names = [""] * int(d["nsub"].max())
+                for k, name in zip(d["sub"].tolist(), d["coder"].tolist()):
+                    names[k] = name or "(no name)"
+            out.append(names)
+        return out
 
     def _name(self, c: int) -> str:
         if isinstance(self._names, dict):
@@ -134,7 +156,12 @@ class SegmentBarsItem(pg.GraphicsObject):
             return None
         d = self._lanes[lane]
         i = int(np.searchsorted(d["start"], frame, side="right")) - 1
-        return i if i >= 0 and frame < d["end"][i] else None
+        if i >= 0 and frame < d["end"][i]:
+            return i
+        if "nsub" in d and len(d["nsub"]) and int(d["nsub"].max()) > 1:  # coders overlap: any that covers it
+            hit = np.nonzero((d["start"][: i + 1] <= frame) & (frame < d["end"][: i + 1]))[0]
+            return int(hit[-1]) if hit.size else None
+        return None
 
     # ---- QGraphicsItem ------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -159,13 +186,14 @@ class SegmentBarsItem(pg.GraphicsObject):
         p.setFont(self._font)
         fm = QFontMetrics(self._font)
         hatch = QBrush(QColor(0, 0, 0, 110), Qt.BrushStyle.BDiagPattern)
-        for lane, d in enumerate(self._lanes):
+        for lane, sub, nsub, d in self._tracks:
             if lane + 1 < y_min or lane > y_max:
                 continue  # band scrolled out of view
-            top, height = self._lane_pixels(lane, sy, dy)
+            top, height = self._lane_pixels(lane, sy, dy, sub, nsub)
             rects = _visible_pixel_runs(d, x_min, x_max, sx, dx, self.separate)
             if rects is None:
-                self._paint_highlight(p, lane, top, height, x_min, x_max, sx, dx)
+                if sub == 0:
+                    self._paint_highlight(p, lane, *self._lane_pixels(lane, sy, dy), x_min, x_max, sx, dx)
                 continue
             px0, px1, cls, _ = rects
             self.drawn_rects += len(px0)
@@ -178,7 +206,9 @@ class SegmentBarsItem(pg.GraphicsObject):
             if self.separate:  # a dark hairline at each segment start: touching segments stay distinct
                 for a in px0[px1 - px0 >= 4].tolist():
                     p.fillRect(a, top, 1, height, QColor(0, 0, 0, 160))
-            self._paint_highlight(p, lane, top, height, x_min, x_max, sx, dx)
+            if sub == 0:
+                self._paint_highlight(p, lane, *self._lane_pixels(lane, sy, dy), x_min, x_max, sx, dx)
+            self._paint_absent(p, d, top, height, x_min, x_max, sx, dx)
             wide = np.nonzero(px1 - px0 >= MIN_LABEL_PX)[0]
             if height < fm.height() - 4:
                 wide = wide[:0]
@@ -202,10 +232,28 @@ class SegmentBarsItem(pg.GraphicsObject):
             p.drawRect(QRectF(x0, top, max(x1 - x0, 1.0), height))
         p.restore()
 
-    def _lane_pixels(self, lane: int, sy: float, dy: float) -> tuple[int, int]:
-        y_a = (lane + self.offset) * sy + dy
-        y_b = (lane + self.offset + self.fill) * sy + dy
-        return int(round(min(y_a, y_b))), max(int(round(abs(y_b - y_a))), 1)
+    def _lane_pixels(self, lane: int, sy: float, dy: float, sub: int = 0, nsub: int = 1) -> tuple[int, int]:
+        """Top and height in pixels of a lane (of its coder's sub-lane ``sub`` of ``nsub``: 1 px apart)."""
+        part = self.fill / max(nsub, 1)
+        y_a = (lane + self.offset + sub * part) * sy + dy
+        y_b = (lane + self.offset + (sub + 1) * part) * sy + dy
+        top, height = int(round(min(y_a, y_b))), max(int(round(abs(y_b - y_a))), 1)
+        if nsub > 1 and sub < nsub - 1 and height > 3:
+            height -= 1  # a gap between two coders' rows
+        return top, height
+
+    def _paint_absent(self, p, d, top, height, x_min, x_max, sx, dx) -> None:
+        """A dashed orange frame over labels with frames where their person's track does not exist."""
+        absent = d.get("absent")
+        if absent is None or not absent.any():
+            return
+        rows = np.nonzero((absent > 0) & (d["end"] > x_min) & (d["start"] < x_max))[0]
+        pen = QPen(QColor("#ffb020"), 2, Qt.PenStyle.DashLine)
+        for i in rows.tolist():
+            x0, x1 = d["start"][i] * sx + dx, d["end"][i] * sx + dx
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(x0 + 1, top + 1, max(x1 - x0 - 2, 2.0), max(height - 2, 1)))
 
     def _paint_highlight(self, p, lane, top, height, x_min, x_max, sx, dx) -> None:
         if self._highlight == lane:
@@ -218,7 +266,8 @@ class SegmentBarsItem(pg.GraphicsObject):
             return
         lane, i = self._selected
         d = self._lanes[lane]
-        top, height = self._lane_pixels(lane, sy, dy)
+        sub = (int(d["sub"][i]), int(d["nsub"][i])) if "sub" in d else (0, 1)
+        top, height = self._lane_pixels(lane, sy, dy, *sub)
         x0, x1 = d["start"][i] * sx + dx, d["end"][i] * sx + dx
         p.setPen(QPen(QColor("#ffffff"), 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -243,6 +292,10 @@ class SegmentBarsItem(pg.GraphicsObject):
         tip = f"{self._name(c)}\nframes {int(d['start'][i])}–{int(d['end'][i]) - 1}"
         if np.isfinite(conf):
             tip += f"\nconfidence {100 * conf:.0f}%"
+        if "coder" in d and int(d["nsub"][i]) > 1:
+            tip += f"\ncoder {d['coder'][i] or '(no name)'}"
+        if "absent" in d and int(d["absent"][i]) > 0:
+            tip += f"\n⚠ {int(d['absent'][i])} frames where this person's track does not exist"
         self.setToolTip(tip)
 
 

@@ -216,7 +216,9 @@ class LanesViewBox(SeekViewBox):
 
 def label_arrays(segments, people: list[int]) -> dict[str, np.ndarray]:
     """Columns ``start, end, lane, cls (label id), conf, id`` of label segments (any objects with
-    ``person, start_frame, end_frame, label_id, confidence, id``), sorted by (lane, start)."""
+    ``person, start_frame, end_frame, label_id, confidence, id``), sorted by (lane, start); and, per segment,
+    its coder's sub-lane ``sub`` of ``nsub`` in the band (each coder of a person gets a row of their own, named by
+    ``coder``) and ``absent``: frames outside the person's track (an optional ``absent`` attribute)."""
     band = {p: k for k, p in enumerate(people)}
     n = len(segments)
     start = np.fromiter((s.start_frame for s in segments), np.int64, n)
@@ -225,6 +227,15 @@ def label_arrays(segments, people: list[int]) -> dict[str, np.ndarray]:
     cls = np.fromiter((s.label_id for s in segments), np.int64, n)
     conf = np.fromiter((np.nan if s.confidence is None else s.confidence for s in segments), np.float64, n)
     ids = np.fromiter((s.id for s in segments), np.int64, n)
+    absent = np.fromiter((int(getattr(s, "absent", 0) or 0) for s in segments), np.int64, n)
+    coder = np.array([getattr(s, "author", None) or "" for s in segments], dtype=object)
+    coders: dict[int, list[str]] = {}
+    for k in range(n):
+        coders.setdefault(int(lane[k]), []).append(coder[k])
+    coders = {b: sorted(set(names)) for b, names in coders.items()}
+    sub = np.fromiter((coders[int(lane[k])].index(coder[k]) for k in range(n)), np.int64, n)
+    nsub = np.fromiter((len(coders[int(lane[k])]) for k in range(n)), np.int64, n)
     order = np.lexsort((start, lane))
     return {"start": start[order], "end": end[order], "lane": lane[order], "cls": cls[order],
-            "conf": conf[order], "id": ids[order]}
+            "conf": conf[order], "id": ids[order], "absent": absent[order], "sub": sub[order], "nsub": nsub[order],
+            "coder": coder[order]}
