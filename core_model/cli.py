@@ -3,13 +3,16 @@
 Subcommands live in ``core_model/commands/<name>.py``; each module defines
 ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``, and imports
 heavy packages (torch, mediapipe) inside ``run`` so ``epam --help`` stays instant.
-Every error reaches the user as one line on stderr with a non-zero exit code.
+Every error reaches the user as one line on stderr with a non-zero exit code. Output piped into a reader
+that stops early (``epam … | head``) ends the command quietly with status 141 (128 + SIGPIPE), as it ends
+Unix tools.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import os
+import signal
 import sys
 from typing import List, Optional
 
@@ -69,7 +72,32 @@ def _one_line_warnings() -> None:
     warnings.showwarning = show
 
 
+#: exit status when the reader of our output went away (as a Unix tool killed by SIGPIPE)
+EXIT_PIPE = 128 + int(getattr(signal, "SIGPIPE", 13))
+
+
+def _stdout_to_devnull() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush stays quiet (the way
+    the Python documentation recommends for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (embedded, captured): nothing to flush
+        pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_PIPE
+
+
+def _main(argv: Optional[List[str]] = None) -> int:
     _one_line_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -84,6 +112,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("epam: interrupted\n")
         return 130
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except EpamError as exc:
         sys.stderr.write(f"epam: error: {exc}\n")
         return 1

@@ -29,11 +29,31 @@ def _video_ids(store, names):
     return ids
 
 
+def figure(value: float) -> str:
+    """A figure with three decimals, or "undefined" (NaN: e.g. kappa when both sides used one class)."""
+    return "undefined" if value != value else f"{value:.3f}"
+
+
+def _check_authors(store, sides) -> None:
+    """Refuse an ``author:NAME`` side for an author without labels in the project (naming them)."""
+    from ..review.agreement_errors import AgreementError
+    from ..review.project_review import parse_side, project_authors
+
+    authors = project_authors(store)
+    missing = [name for kind, name in map(parse_side, sides) if kind == "author" and name not in authors]
+    if not missing:
+        return
+    who = (f"author '{missing[0]}'" if len(missing) == 1
+           else "authors " + " and ".join(f"'{m}'" for m in missing))
+    known = f"authors with labels: {', '.join(authors)}" if authors else "no labels have an author"
+    raise AgreementError(f"The project has no labels by {who} ({known}).")
+
+
 def format_report(report, title: str) -> str:
     """A readable table of one agreement report."""
     if report.frames == 0:
         return f"{title}: no frames to compare"
-    lines = [f"{title}: {report.frames} frames, accuracy {report.accuracy:.3f}, kappa {report.kappa:.3f}",
+    lines = [f"{title}: {report.frames} frames, accuracy {figure(report.accuracy)}, kappa {figure(report.kappa)}",
              f"  {'class':32s} {'precision':>9s} {'recall':>7s} {'f1':>6s} {'frames':>8s}"]
     for name, m in report.per_class.items():
         lines.append(f"  {name[:32]:32s} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} {int(m['support']):8d}")
@@ -53,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if "human" in kinds and "model" not in kinds:
         raise AgreementError("Compare human with model, or two authors (author:A,author:B).")
     with ProjectStore.open(args.project, read_only=True) as store:
+        _check_authors(store, sides)
         overall, per_video = project_agreement(store, sides, _video_ids(store, args.video))
         names = {v.id: v.rel_path for v in store.videos()}
     if "model" in kinds and not per_video:
@@ -63,5 +84,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(format_report(overall, f"{overall.reference} vs {overall.other}, all videos"))
     for vid, report in per_video.items():
-        print(f"  {names[vid]}: {report.frames} frames, accuracy {report.accuracy:.3f}, kappa {report.kappa:.3f}")
+        print(f"  {names[vid]}: {report.frames} frames, accuracy {figure(report.accuracy)}, "
+              f"kappa {figure(report.kappa)}")
     return 0

@@ -17,7 +17,12 @@ NONE_NAME = "(none)"
 
 
 def cohen_kappa(confusion: np.ndarray) -> float:
-    """κ = (p_o − p_e) / (1 − p_e) of a square confusion matrix (1.0 when both sides use one class only)."""
+    """κ = (p_o − p_e) / (1 − p_e) of a square confusion matrix.
+
+    Undefined (NaN, as scikit-learn's ``cohen_kappa_score``) when p_e = 1: both sides used one and the same
+    class on every frame, so agreement by chance is certain and kappa is 0/0. JSON gives it as ``null``, the
+    command line as "undefined".
+    """
     confusion = np.asarray(confusion, np.float64)
     total = confusion.sum()
     if total <= 0:
@@ -25,7 +30,7 @@ def cohen_kappa(confusion: np.ndarray) -> float:
     p_o = np.trace(confusion) / total
     p_e = float((confusion.sum(axis=1) * confusion.sum(axis=0)).sum()) / (total * total)
     if p_e >= 1.0:
-        return 1.0 if p_o >= 1.0 else 0.0
+        return float("nan")
     return float((p_o - p_e) / (1.0 - p_e))
 
 

@@ -70,3 +70,36 @@ def test_empty_overlap_gives_no_frames_and_nan():
 def test_frame_codes_later_segments_win_and_clip():
     codes = frame_codes([(0, 4, 1), (2, 6, 3), (8, 99, 0)], 10)
     np.testing.assert_array_equal(codes, [1, 1, 3, 3, 3, 3, -1, -1, 0, 0])
+
+
+def test_kappa_is_undefined_when_both_coders_use_one_class_like_sklearn():
+    import warnings
+
+    a = np.array([2, 2, 2, 2])
+    report = agreement_from_frames(a, a.copy(), NAMES, count_missing_other=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isnan(cohen_kappa_score(a, a))
+    assert report.accuracy == 1.0 and np.isnan(report.kappa)
+    assert report.to_dict()["kappa"] is None
+    assert np.isnan(cohen_kappa(np.array([[7]])))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_small_and_degenerate_cases_match_sklearn(seed):
+    """Few frames and few classes (where p_e reaches 0 or 1): NaN exactly where scikit-learn gives NaN."""
+    import warnings
+
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(200):
+        n = int(rng.integers(1, 6))
+        human = rng.integers(0, 2, n)
+        model = rng.integers(0, 2, n) if rng.random() < 0.7 else human.copy()
+        report = agreement_from_frames(human, model, NAMES)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cohen_kappa_score(human, model)
+        if np.isnan(expected):
+            assert np.isnan(report.kappa), (human, model)
+        else:
+            assert report.kappa == pytest.approx(expected), (human, model)
