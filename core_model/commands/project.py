@@ -59,8 +59,9 @@ def _writable(store):
     from ..project import ProjectError
 
     if store.read_only:
+        refusal = store.write_refusal
         store.close()
-        raise ProjectError(store.read_only_reason.replace("it is opened read-only", "close it there first"))
+        raise ProjectError(refusal)
     return store
 
 

@@ -102,40 +102,99 @@ def create_file(path: Path, names: List[str]) -> None:
 # --------------------------------------------------------------------------- open
 @dataclass
 class OpenedDatabase:
-    """What :func:`open_database` hands the session: the connection, the writer lock (or None) and why not."""
+    """What :func:`open_database` hands the session: the connection, the writer lock (or None) and why not.
+
+    ``read_only_reason`` says why the project is read-only (one sentence, empty when writable);
+    ``write_refusal`` is the sentence a refused write shows (the same cause, and what to do).
+    """
 
     path: Path
     conn: sqlite3.Connection
     lock: Optional[ProjectLock]
     read_only_reason: str
     schema_version: int
+    write_refusal: str = ""
+
+
+def _read_only(cause: str, fix: str):
+    """(reason, refusal) for a project read-only because of ``cause``."""
+    return f"{cause}; it is opened read-only.", f"{cause}, so it is read-only here; {fix}."
+
+
+def _not_writable_cause(path: Path) -> str:
+    """Why the project file or its folder cannot be written ('' when both can)."""
+    try:
+        if os.statvfs(path.parent).f_flag & getattr(os, "ST_RDONLY", 1):
+            return f"{path.name} is on a read-only file system"
+    except OSError:
+        pass
+    if not os.access(path, os.W_OK):
+        return f"{path.name} is a read-only file (its permissions)"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"The folder of {path.name} is read-only (its permissions), so its journal cannot be written"
+    return ""
+
+
+def _data_dir_cause(data_dir: Path) -> str:
+    """Why the data folder cannot hold the lock ('' when it can; it is created when missing)."""
+    if data_dir.is_symlink() and not data_dir.exists():
+        return f"The data folder {data_dir.name} is a link to a folder that does not exist"
+    if data_dir.exists() and not data_dir.is_dir():
+        return f"The data folder {data_dir.name} is not a folder"
+    try:
+        data_dir.mkdir(exist_ok=True)
+    except OSError as err:
+        return f"The data folder {data_dir.name} is missing and cannot be created ({err.strerror or err})"
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        return f"The data folder {data_dir.name} is read-only (its permissions)"
+    return ""
 
 
 def _writer_lock(path: Path, read_only: bool):
-    """(lock or None, read-only reason)."""
+    """(lock or None, read-only reason, write refusal)."""
     if read_only:
-        return None, "Opened read-only on request."
-    if not os.access(path, os.W_OK):
-        return None, f"{path.name} is not writable; it is opened read-only."
-    data_dir = data_dir_for(path)
+        return (None, "Opened read-only on request.",
+                f"{path.name} was opened read-only on request; open it again for writing to change it.")
+    cause = _not_writable_cause(path) or _data_dir_cause(data_dir_for(path))
+    if cause:
+        return (None, *_read_only(cause, "it cannot be changed here (copy it somewhere writable to edit it)"))
+    lock = ProjectLock(data_dir_for(path) / "lock")
+    if lock.acquire():
+        return lock, "", ""
+    if lock.refused:
+        return (None, *_read_only(f"The lock {lock.refused}",
+                                  f"delete {lock.path.parent.name}/lock to change {path.name}"))
+    pid = f" (process {lock.holder_pid})" if lock.holder_pid else ""
+    return (None, *_read_only(f"{path.name} is open in another program{pid}", "close it there first"))
+
+
+def real_project_path(path: Path) -> Path:
+    """The project file itself when ``path`` is a link to it (the lock and data folder belong to the file)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; in a folder where SQLite cannot make its shared-memory file, an immutable one."""
+    conn = connect(path, read_only=True)
     try:
-        data_dir.mkdir(exist_ok=True)
-    except OSError:
-        return None, f"The folder of {path.name} is not writable; it is opened read-only."
-    lock = ProjectLock(data_dir / "lock")
-    if not lock.acquire():
-        pid = f" (process {lock.holder_pid})" if lock.holder_pid else ""
-        return None, f"{path.name} is open in another program{pid}; it is opened read-only."
-    return lock, ""
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                           check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
 
 
 def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
     """Open the project file at ``path``: probe, lock (a second writer gets read-only), version, upgrade."""
+    path = real_project_path(path)
     version = schema.probe(path)
     schema.check_version(version, path.name)
-    lock, reason = _writer_lock(path, read_only)
+    lock, reason, refusal = _writer_lock(path, read_only)
     try:
-        conn = connect(path, read_only=bool(reason))
+        conn = connect_read_only(path) if reason else connect(path, read_only=False)
         try:
             version = read_version(conn, path.name)
             if version < schema.SCHEMA_VERSION:
@@ -154,7 +213,7 @@ def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
         if lock is not None:
             lock.release()
         raise
-    return OpenedDatabase(path, conn, lock, reason, version)
+    return OpenedDatabase(path, conn, lock, reason, version, refusal)
 
 
 def read_version(conn: sqlite3.Connection, name: str) -> int:

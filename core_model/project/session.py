@@ -28,6 +28,7 @@ class StoreSession:
         self.author = author or default_author()
         self.schema_version = opened.schema_version
         self.read_only_reason = opened.read_only_reason
+        self.write_refusal = opened.write_refusal or opened.read_only_reason
         self._conn: Optional[sqlite3.Connection] = opened.conn
         self._file_lock: Optional[ProjectLock] = opened.lock
         self.lock = threading.RLock()
@@ -64,7 +65,7 @@ class StoreSession:
 
     def check_writable(self) -> None:
         if self.read_only:
-            raise ProjectError(f"{self.path.name} is open read-only: {self.read_only_reason}")
+            raise ProjectError(self.write_refusal)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

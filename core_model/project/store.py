@@ -73,6 +73,8 @@ class ProjectStore:
     data_dir = property(lambda self: self._session.data_dir)
     schema_version = property(lambda self: self._session.schema_version)
     read_only_reason = property(lambda self: self._session.read_only_reason)
+    write_refusal = property(lambda self: self._session.write_refusal,
+                             doc="One sentence a refused write shows: why, and what to do (empty when writable).")
     read_only = property(lambda self: self._session.read_only)
     folder = property(lambda self: self._session.folder)
     closed = property(lambda self: self._session.closed)
