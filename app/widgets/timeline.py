@@ -36,7 +36,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScrollBar, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
@@ -71,6 +71,7 @@ LEFT_AXIS_WIDTH = 66
 SCROLLBAR_PX = 10
 AXIS_PX = 22  # height of the time axis on top of the lanes (and of the frame axis below the last row)
 MAX_BANDS_SHOWN = 4  # bands shown without scrolling (the curves keep the rest of the height)
+WINDOW_PAUSE_MS = 120  # windowChanged fires once the view rests this long
 Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
@@ -100,9 +101,15 @@ class TimelineWidget(QWidget):
     segmentDrawn = Signal(int, int, int)
     boundsDragged = Signal(int, int, int)
     contextRequested = Signal(int, int, object, QPoint)
+    windowChanged = Signal()  # the time range or the bands on screen changed (after a short pause)
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
+        self._window_timer = QTimer(self)
+        self._window_timer.setSingleShot(True)
+        self._window_timer.setInterval(WINDOW_PAUSE_MS)
+        self._window_timer.timeout.connect(self.windowChanged)
+        self._label_people: list[int] = []
         self._result = None
         self._poses = None
         self._frame_count = 1
@@ -216,6 +223,7 @@ class TimelineWidget(QWidget):
         for item in (self.bands_item, self.segment_item, self.label_item):
             lanes.addItem(item)
         lanes.invertY(True)
+        lanes.sigXRangeChanged.connect(lambda *_: self._window_timer.start())
         vb = lanes.getViewBox()
         vb.editor = self
         vb.sigWheelBands.connect(lambda steps: self.scroll_bands(steps))
@@ -312,10 +320,12 @@ class TimelineWidget(QWidget):
         self._update_curves()
         self._show_selected_band()
 
-    def set_labels(self, segments, labels) -> None:
+    def set_labels(self, segments, labels, people=None) -> None:
         """Label segments (objects with ``id, person, start_frame, end_frame, label_id, confidence``) of
-        this video, and the label set (objects with ``id, name, color``)."""
+        this video, and the label set (objects with ``id, name, color``); ``people``: every person with labels
+        in the video when ``segments`` are only those on screen (their lanes are shown all the same)."""
         self._label_segments = list(segments)
+        self._label_people = [int(p) for p in people] if people is not None else []
         self._label_set = list(labels)
         self._rebuild_lanes()
 
@@ -344,6 +354,15 @@ class TimelineWidget(QWidget):
     def people(self) -> list[int]:
         """The person of each band, top to bottom (-1 = everybody)."""
         return list(self._lanes)
+
+    def visible_window(self, label_people=()) -> tuple[float, float, list[int]]:
+        """(first frame, end frame, persons of the bands) on screen, with lanes for ``label_people`` too."""
+        (x0, x1), _ = self.plots["segments"].viewRange()
+        lanes = list(lanes_for({-1, *self._result_people, *self._pose_people, *map(int, label_people)}))
+        top = int(self._band_top)
+        shown = int(np.ceil(self._band_top + self._visible_bands())) if len(lanes) == len(self._lanes) \
+            else top + MAX_BANDS_SHOWN
+        return max(float(x0), 0.0), min(float(x1), float(self._frame_count)), lanes[top:max(shown, top + 1)]
 
     def scroll_bands(self, steps: float) -> None:
         """Scroll the bands by ``steps`` bands (positive = down)."""
@@ -438,7 +457,8 @@ class TimelineWidget(QWidget):
     # ---- lanes ----------------------------------------------------------------------------
     def _rebuild_lanes(self) -> None:
         """Bands for everybody + every person seen in the result, the poses or the labels; fill both items."""
-        people = {-1, *self._result_people, *self._pose_people, *(int(s.person) for s in self._label_segments)}
+        people = {-1, *self._result_people, *self._pose_people, *self._label_people,
+                  *(int(s.person) for s in self._label_segments)}
         self._lanes = lanes_for(people)
         n = len(self._lanes)
         r = self._result
@@ -454,6 +474,7 @@ class TimelineWidget(QWidget):
         self.label_item.set_segments(label_arrays(self._label_segments, list(self._lanes)), n, names,
                                      self._frame_count, colors=colors)
         self.label_item.set_selected_id(self._selected_segment)
+        self._lane_axis.set_coders(self.label_item.lane_coders())  # each coder of a person: a named row
         self.bands_item.set_bands(n, self._frame_count)
         self._set_y_ranges()
         self._show_selected_band()
@@ -495,6 +516,7 @@ class TimelineWidget(QWidget):
         bar.setValue(int(round(100 * self._band_top)))
         bar.blockSignals(False)
         bar.setVisible(scroll)
+        self._window_timer.start()
         if scroll:
             rect = self.view.mapFromScene(self.plots["segments"].getViewBox().sceneBoundingRect()).boundingRect()
             bar.setGeometry(rect.right() + 2, rect.top(), SCROLLBAR_PX, rect.height())

@@ -98,18 +98,28 @@ class LaneAxisItem(pg.AxisItem):
     def __init__(self, **kw) -> None:
         super().__init__("left", **kw)
         self.people: list[int] = []
+        self.coders: list[list[str]] = []  # per band: the coders with a row of their own (none: one coder)
         self.selected: Optional[int] = None
         self._bold = QFont()
         self._bold.setBold(True)
         self._small = QFont()
         self._small.setPointSizeF(7.0)
         self._small.setItalic(True)
+        self._coder_font = QFont()
+        self._coder_font.setPointSizeF(7.0)
         self.setStyle(showValues=False, tickLength=0)
 
     def set_people(self, people: list[int], selected: Optional[int]) -> None:
         self.people, self.selected = list(people), selected
         self.picture = None
         self.update()
+
+    def set_coders(self, coders: list[list[str]]) -> None:
+        """Per band, the coders whose labels have a row of their own (named beside their row)."""
+        if coders != self.coders:
+            self.coders = [list(c) for c in coders]
+            self.picture = None
+            self.update()
 
     def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):
         super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
@@ -126,15 +136,37 @@ class LaneAxisItem(pg.AxisItem):
                 continue
             top = (k - y0) * scale
             chosen = person == self.selected
+            coders = self.coders[k] if k < len(self.coders) else []
             p.setFont(self._bold)
             p.setPen(pg.mkColor("#ffffff" if chosen else "#c9ced6"))
-            p.drawText(QRectF(2, top + LABEL_OFFSET * scale, width, LABEL_FILL * scale),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       ("▶ " if chosen else "") + person_name(person))
+            name = ("▶ " if chosen else "") + person_name(person)
+            if coders:  # the person's name on the left, each coder's name beside their row
+                self._draw_coders(p, coders, name, top, scale, width)
+            else:
+                p.drawText(QRectF(2, top + LABEL_OFFSET * scale, width, LABEL_FILL * scale),
+                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             p.setFont(self._small)
             p.setPen(pg.mkColor("#8d939c"))
             p.drawText(QRectF(2, top + PRED_OFFSET * scale, width, PRED_FILL * scale),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "pred")
+
+
+    def _draw_coders(self, p, coders: list[str], name: str, top: float, scale: float, width: float) -> None:
+        """Each coder's name beside their row (right), the person's name left of them, as on other bands."""
+        row = LABEL_FILL * scale / len(coders)
+        p.setFont(self._coder_font)
+        fm = p.fontMetrics()
+        room = max(int(width * 0.45), 12)
+        shown = [fm.elidedText(c, Qt.TextElideMode.ElideRight, room) for c in coders]
+        used = max(fm.horizontalAdvance(c) for c in shown) + 5
+        p.setPen(pg.mkColor("#e0c36a"))
+        for j, coder in enumerate(shown):
+            p.drawText(QRectF(2, top + LABEL_OFFSET * scale + j * row, width, row),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, coder)
+        p.setFont(self._bold)
+        p.setPen(pg.mkColor("#ffffff" if name.startswith("▶") else "#c9ced6"))
+        p.drawText(QRectF(2, top + LABEL_OFFSET * scale, max(width - used, 8), LABEL_FILL * scale),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
 
 
 @dataclass
