@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
+import time
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -130,11 +132,19 @@ def _no_frames(img_shape):
     return lambda idx: np.zeros((len(idx), max(h, 1), max(w, 1), 3), np.uint8)
 
 
-def worker_init(_worker_id: int) -> None:
+def worker_init(_worker_id: int, trainer_pid: Optional[int] = None) -> None:
     """DataLoader workers: one thread each; Ctrl+C and SIGTERM (sent to the whole process group by a
-    terminal or ``timeout``) are left to the main process, which saves, stops and ends its workers."""
+    terminal or ``timeout``) are left to the main process, which saves, stops and ends its workers.
+
+    ``trainer_pid``: the training process. Workers are forked by multiprocessing's forkserver, not by the
+    trainer, so nothing ends them when the trainer is killed (SIGKILL, a crash): they would wait for work
+    for ever, and keep the forkserver and the resource tracker alive. A watch thread ends the worker as
+    soon as the trainer is gone; the forkserver and the resource tracker then see their pipes close and end.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if trainer_pid is not None:
+        exit_with_process(trainer_pid)
     torch.set_num_threads(1)
     try:
         import cv2
@@ -142,6 +152,55 @@ def worker_init(_worker_id: int) -> None:
         cv2.setNumThreads(1)
     except ImportError:  # pragma: no cover - cv2 is a dependency
         pass
+
+
+def exit_with_process(pid: int) -> None:
+    """End this process (``os._exit``) as soon as process ``pid`` has ended; returns at once.
+
+    Linux: the kernel also kills this process when its parent dies (``PR_SET_PDEATHSIG``), and a
+    ``pidfd`` of ``pid`` becomes readable when it ends (no polling, no pid reuse); elsewhere ``pid``
+    is polled every half second.
+    """
+    import os
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def watch() -> None:
+        if fd is not None:
+            import select
+
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            while not poller.poll(None):
+                pass
+        else:
+            while not gone():
+                time.sleep(0.5)
+        os._exit(1)
+
+    if fd is None and gone():
+        os._exit(1)
+    threading.Thread(target=watch, name="epam-trainer-watch", daemon=True).start()
 
 
 class EpochSampler(torch.utils.data.Sampler):

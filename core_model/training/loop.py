@@ -13,6 +13,7 @@ gradient norm clipped (the authors' trainer); autocast on CUDA.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -252,7 +253,8 @@ class Trainer:
                          want_pose="pose" in streams)
         sampler = EpochSampler(len(items), shuffle=train, seed=self.opts.seed, rank=self.dist.rank,
                                world=self.dist.world, pad=train)
-        kwargs = dict(num_workers=self.workers, worker_init_fn=worker_init if self.workers else None,
+        init = functools.partial(worker_init, trainer_pid=os.getpid()) if self.workers else None
+        kwargs = dict(num_workers=self.workers, worker_init_fn=init,
                       persistent_workers=bool(self.workers), pin_memory=self.device.type == "cuda")
         if self.workers:
             kwargs["prefetch_factor"] = 2
