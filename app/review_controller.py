@@ -63,6 +63,7 @@ class ReviewController(QObject):
         self.agreement_scope = VIDEO
         self.agreement = None  # (overall AgreementReport, {video id: AgreementReport}) or None
         self.stats_scope = PROJECT
+        self.stats_coder: Optional[str] = None  # the coder the budgets are for (None: see ``budget_coder``)
         self.budgets: list = []
         self.active: Dict[str, bool] = {QUEUE: True, AGREEMENT: False, STATS: False}
         self._dirty = {QUEUE, AGREEMENT, STATS}
@@ -291,13 +292,29 @@ class ReviewController(QObject):
         self.stats_scope = scope
         self.invalidate(STATS, now=True)
 
+    def set_stats_coder(self, coder: Optional[str]) -> None:
+        """Show the time budgets of this coder's labels (two coders of one person are never added up)."""
+        self.stats_coder = coder or None
+        self.invalidate(STATS, now=True)
+
+    def budget_coder(self) -> Optional[str]:
+        """Whose labels the budgets count: None with one coder (all labels); with several, the chosen coder,
+        else the project's own author when they labelled, else the first coder by name."""
+        coders = self.authors()
+        if len(coders) <= 1:
+            return None
+        if self.stats_coder in coders:
+            return self.stats_coder
+        own = getattr(self.store, "author", None)
+        return own if own in coders else coders[0]
+
     def _rebuild_stats(self) -> None:
         store = self.store
         if store is None or (self.stats_scope == VIDEO and self.current_video_id() is None):
             self.budgets = []
         else:
             ids = None if self.stats_scope == PROJECT else [self.current_video_id()]
-            self.budgets = project_budgets(store, ids)
+            self.budgets = project_budgets(store, ids, author=self.budget_coder())
         self.statsChanged.emit()
 
     def video_segments(self):

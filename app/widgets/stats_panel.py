@@ -64,7 +64,11 @@ class StatsPanel(QWidget):
         self.group_box.setObjectName("statsGroup")
         for text, key in GROUPS:
             self.group_box.addItem(text, key)
-        for box in (self.scope_box, self.group_box):
+        self.coder_box = QComboBox()  # several coders: whose budgets (they are never added up)
+        self.coder_box.setObjectName("statsCoder")
+        self.coder_box.setToolTip("Whose labels the time budgets count (two coders are never added together)")
+        self.coder_box.hide()
+        for box in (self.scope_box, self.group_box, self.coder_box):
             box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.export = export_button(self, [("Time-budget chart as PNG / SVG…", "image", self.export_chart),
                                            ("Ethogram as PNG / SVG…", "image", self.export_ethogram),
@@ -74,6 +78,7 @@ class StatsPanel(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.scope_box)
         top.addWidget(self.group_box)
+        top.addWidget(self.coder_box)
         top.addStretch(1)
         top.addWidget(self.export)
 
@@ -150,6 +155,7 @@ class StatsPanel(QWidget):
 
         self.scope_box.currentIndexChanged.connect(lambda i: controller.set_stats_scope(self.scope_box.itemData(i)))
         self.group_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.coder_box.activated.connect(lambda i: controller.set_stats_coder(self.coder_box.itemData(i)))
         controller.statsChanged.connect(self.refresh)
         self.refresh()
 
@@ -172,10 +178,22 @@ class StatsPanel(QWidget):
 
     def refresh(self) -> None:
         budgets = self.c.budgets
+        self._fill_coders()
         self.empty.setVisible(not budgets)
         self._draw_chart(budgets)
         self._draw_ethogram()
         self._fill_table(budgets)
+
+    def _fill_coders(self) -> None:
+        coder = self.c.budget_coder() if hasattr(self.c, "budget_coder") else None
+        coders = self.c.authors() if coder is not None else []
+        self.coder_box.blockSignals(True)
+        self.coder_box.clear()
+        for name in coders:
+            self.coder_box.addItem(f"coder: {name}", name)
+        self.coder_box.setCurrentIndex(max(self.coder_box.findData(coder), 0))
+        self.coder_box.blockSignals(False)
+        self.coder_box.setVisible(len(coders) > 1)
 
     def _label_colors(self) -> Dict[str, str]:
         store = self.c.store

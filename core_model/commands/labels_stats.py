@@ -7,7 +7,7 @@ import json
 
 HELP = "time budget per label, video and person: total time, share of the video, bouts, mean bout length"
 
-COLUMNS = ("video", "person", "label", "seconds", "share", "bouts", "mean_bout")
+COLUMNS = ("video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder")  # per coder
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if not budgets:
         print("no labels yet")
         return 0
-    print(f"{'video':28s} {'person':>6s} {'label':28s} {'time':>9s} {'share':>6s} {'bouts':>5s} {'mean':>7s}")
+    print(f"{'video':28s} {'person':>6s} {'label':28s} {'time':>9s} {'share':>6s} {'bouts':>5s} {'mean':>7s}  coder")
     for b in budgets:
         who = "all" if b.person == -1 else str(b.person)
         print(f"{b.video[-28:]:28s} {who:>6s} {b.label[:28]:28s} {b.seconds:8.1f}s {100 * b.share:5.1f}% "
-              f"{b.bouts:5d} {b.mean_bout:6.1f}s")
+              f"{b.bouts:5d} {b.mean_bout:6.1f}s  {b.coder}")
     return 0

@@ -236,18 +236,28 @@ def project_queue(store, video_ids: Optional[Sequence[int]] = None, results: Opt
     return ReviewQueue.concat(queues)
 
 
-def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Budget]:
-    """Time budgets per video, person and label of the project's labels (from the videos' real timestamps).
+def project_budgets(store, video_ids: Optional[Sequence[int]] = None, author: Optional[str] = None) -> List[Budget]:
+    """Time budgets per video, person, coder and label of the project's labels (from the videos' real timestamps);
+    ``author``: one coder's labels only. Two coders of one person are never added together.
 
-    Same figures as :func:`time_budgets` (touching segments of one label form one bout), computed with arrays so
-    that a project of tens of thousands of segments updates live.
+    Same figures as :func:`time_budgets` per coder (touching segments of one label form one bout), computed with
+    arrays so that a project of tens of thousands of segments updates live.
     """
     labels = {lab.id: lab.name for lab in store.labels()}
     videos = {v.id: v for v in store.videos() if video_ids is None or v.id in video_ids}
-    sql = "SELECT video_id, person, label_id, start_frame, end_frame FROM segments"
+    sql = "SELECT video_id, person, label_id, start_frame, end_frame, IFNULL(author, '') FROM segments"
+    where, params = [], []
     if video_ids is not None:
-        sql += f" WHERE video_id IN ({','.join(str(int(v)) for v in videos) or 'NULL'})"
-    rows = np.array([r for r in store.conn.execute(sql) if r[0] in videos], np.int64).reshape(-1, 5)
+        where.append(f"video_id IN ({','.join(str(int(v)) for v in videos) or 'NULL'})")
+    if author is not None:
+        where.append("IFNULL(author, '') = ?")
+        params.append(author)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    raw = [r for r in store.conn.execute(sql, params) if r[0] in videos]
+    coders = sorted({r[5] for r in raw})
+    code = {c: k for k, c in enumerate(coders)}
+    rows = np.array([(r[0], r[1], code[r[5]], r[2], r[3], r[4]) for r in raw], np.int64).reshape(-1, 6)
     if not len(rows):
         return []
     # all videos' frame times in one array (each followed by the end of its video), and where each one starts
@@ -260,12 +270,12 @@ def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Bu
         times.append(np.append(ts, store.frame_time(vid, len(ts))))
         at += len(ts) + 1
     times = np.concatenate(times)
-    rows = rows[np.lexsort((rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))]
-    vid, person, label, start, end = rows.T
+    rows = rows[np.lexsort((rows[:, 4], rows[:, 3], rows[:, 2], rows[:, 1], rows[:, 0]))]
+    vid, person, coder, label, start, end = rows.T
     base = np.array([offset[v] for v in vid])
     lens = np.array([length[v] for v in vid])
     group_change = np.ones(len(rows), bool)
-    group_change[1:] = (np.diff(vid) != 0) | (np.diff(person) != 0) | (np.diff(label) != 0)
+    group_change[1:] = (np.diff(vid) != 0) | (np.diff(person) != 0) | (np.diff(coder) != 0) | (np.diff(label) != 0)
     group = np.cumsum(group_change) - 1
     big = int(end.max()) + 1
     running_end = np.maximum.accumulate(group * big + end) - group * big  # max end so far within the group
@@ -287,6 +297,6 @@ def project_budgets(store, video_ids: Optional[Sequence[int]] = None) -> List[Bu
         total = float(t[-1] - t[0])
         sec = float(seconds[g])
         out.append(Budget(v.rel_path, int(person[i]), labels[int(label[i])], sec, sec / total if total > 0 else 0.0,
-                          int(bouts[g]), sec / int(bouts[g])))
-    out.sort(key=lambda b: (b.video, b.person, b.label))
+                          int(bouts[g]), sec / int(bouts[g]), coders[int(coder[i])]))
+    out.sort(key=lambda b: (b.video, b.person, b.coder, b.label))
     return out

@@ -16,10 +16,12 @@ class Budget:
     share: float  # of the video's duration
     bouts: int
     mean_bout: float  # seconds
+    coder: str = ""  # whose labels (project budgets are per coder: two coders of one person are never added up)
 
     def to_dict(self) -> dict:
         return {"video": self.video, "person": self.person, "label": self.label, "seconds": round(self.seconds, 4),
-                "share": round(self.share, 6), "bouts": self.bouts, "mean_bout": round(self.mean_bout, 4)}
+                "share": round(self.share, 6), "bouts": self.bouts, "mean_bout": round(self.mean_bout, 4),
+                "coder": self.coder}
 
 
 #: a segment for statistics: (video name, person, start_frame, end_frame, label name)

@@ -12,11 +12,11 @@ from .stats import Budget
 
 Table = Tuple[List[str], List[list]]
 
-BUDGET_COLUMNS = ["video", "person", "label", "seconds", "share", "bouts", "mean_bout"]
+BUDGET_COLUMNS = ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder"]
 
 
 def budget_table(budgets: Iterable[Budget]) -> Table:
-    """One row per (video, person, label) budget (person -1 = everybody)."""
+    """One row per (video, person, label, coder) budget (person -1 = everybody)."""
     rows = []
     for b in budgets:
         d = b.to_dict()

@@ -128,15 +128,22 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
     panel = StatsPanel(controller)
     qtbot.addWidget(panel)
     controller.set_active("stats", True)
-    # project: sit = a 5 s + b 4 s (bob), stand 5 s, wave = b [0,20) + [30,50) (both coders: 2 bouts, 4 s)
+    # two coders (ann, bob): the budgets are one coder's, never their sum; the first by name is shown first
+    assert panel.coder_box.isVisibleTo(panel) and panel.coder_box.currentData() == "ann"
+    assert [panel.coder_box.itemData(i) for i in range(panel.coder_box.count())] == ["ann", "bob"]
+    # ann: sit = a 5 s, stand 5 s, wave = b [0,20) + [30,50) (2 bouts, 4 s)
     assert panel.bar_names() == ["sit", "stand", "wave"]
     assert len(panel.bars.opts["width"]) == 3
-    assert panel.bar_seconds() == pytest.approx([9.0, 5.0, 4.0])
+    assert panel.bar_seconds() == pytest.approx([5.0, 5.0, 4.0])
     right = panel.chart.getPlotItem().getAxis("right")._tickLevels[0]  # the figures beside the bars
-    assert [t for _i, t in right] == ["0:09.0 · 2 bouts", "0:05.0 · 1 bout", "0:04.0 · 2 bouts"]
+    assert [t for _i, t in right] == ["0:05.0 · 1 bout", "0:05.0 · 1 bout", "0:04.0 · 2 bouts"]
     colors = {lab.name: lab.color for lab in project.store.labels()}
     assert [b.color().name() for b in panel.bars.opts["brushes"]] == [colors[n] for n in panel.bar_names()]
-    assert panel.table_model.rowCount() == 4  # (video, person, label): a/sit, a/stand, b/sit, b/wave
+    assert panel.table_model.rowCount() == 3  # (video, person, label): a/sit, a/stand, b/wave
+    panel.coder_box.activated.emit(1)  # bob: sit 4 s, wave 1 s
+    assert controller.budget_coder() == "bob"
+    assert dict(zip(panel.bar_names(), panel.bar_seconds())) == pytest.approx({"sit": 4.0, "wave": 1.0})
+    panel.coder_box.activated.emit(0)
     panel.group_box.setCurrentIndex(1)  # per video
     assert panel.bar_names() == ["a.mp4", "b.mp4"] and len(panel.bars.opts["width"]) == 2
     panel.group_box.setCurrentIndex(2)  # per person: a track id is per video
@@ -193,8 +200,8 @@ def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
         assert "<svg" in text and "</svg>" in text
     assert "stand" in (out / "confusion.svg").read_text()  # class names are text in the drawing
     rows = list(csv.reader((out / "budget.csv").open()))
-    assert rows[0] == ["video", "person", "label", "seconds", "share", "bouts", "mean_bout"]
-    assert ["b.mp4", "-1", "wave", "4.0", "0.8", "2", "2.0"] in rows
+    assert rows[0] == ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder"]
+    assert ["b.mp4", "-1", "wave", "4.0", "0.8", "2", "2.0", "ann"] in rows
     rows = list(csv.reader((out / "per_class.csv").open()))
     assert rows[0] == ["class", "precision", "recall", "f1", "support"] and len(rows) == 3
     rows = list(csv.reader((out / "confusion.csv").open()))

@@ -10,14 +10,20 @@ from core_model.review.stats import time_budgets
 
 
 def reference(store, video_ids=None):
+    """time_budgets run for each coder on their own (budgets are per coder: two coders are never added up)."""
+    import dataclasses
+
     labels = {lab.id: lab.name for lab in store.labels()}
     videos = {v.id: v for v in store.videos() if video_ids is None or v.id in video_ids}
     ids = {v.rel_path: v.id for v in videos.values()}
-    segs = [(videos[s.video_id].rel_path, s.person, s.start_frame, s.end_frame, labels[s.label_id])
-            for s in store.segments() if s.video_id in videos]
-    return time_budgets(segs, lambda name, f: store.frame_time(ids[name], f),
-                        lambda name: store.frame_time(ids[name], videos[ids[name]].frame_count)
-                        - store.frame_time(ids[name], 0))
+    out = []
+    for coder in sorted({s.author or "" for s in store.segments()}):
+        segs = [(videos[s.video_id].rel_path, s.person, s.start_frame, s.end_frame, labels[s.label_id])
+                for s in store.segments() if s.video_id in videos and (s.author or "") == coder]
+        out += [dataclasses.replace(b, coder=coder) for b in time_budgets(
+            segs, lambda name, f: store.frame_time(ids[name], f),
+            lambda name: store.frame_time(ids[name], videos[ids[name]].frame_count) - store.frame_time(ids[name], 0))]
+    return sorted(out, key=lambda b: (b.video, b.person, b.coder, b.label))
 
 
 def test_same_budgets_as_the_reference(tmp_path):
@@ -34,7 +40,7 @@ def test_same_budgets_as_the_reference(tmp_path):
         expected, got = reference(store), project_budgets(store)
         assert len(got) == len(expected) > 20
         for a, b in zip(got, expected):
-            assert (a.video, a.person, a.label, a.bouts) == (b.video, b.person, b.label, b.bouts)
+            assert (a.video, a.person, a.coder, a.label, a.bouts) == (b.video, b.person, b.coder, b.label, b.bouts)
             assert a.seconds == pytest.approx(b.seconds) and a.share == pytest.approx(b.share)
             assert a.mean_bout == pytest.approx(b.mean_bout)
         one = project_budgets(store, [v.id])

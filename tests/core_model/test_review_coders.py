@@ -31,3 +31,24 @@ def test_model_vs_every_coder(tmp_path):
     bob, _ = project_agreement(store, ("author:bob", "model"))
     assert bob.frames == 40 and bob.accuracy == 0.0
     store.close()
+
+
+def test_time_budgets_count_each_coder_on_their_own(tmp_path):
+    """Two coders label the same person: the budgets are per coder (or one chosen coder's), never their sum."""
+    from core_model.review.project_review import project_budgets
+
+    store = ProjectStore.create(tmp_path / "p.epam", labels=LABELS, author="ann")
+    v = store.add_video_record("a.mp4", "key-a", 100, 10.0)
+    ids = {lab.name: lab.id for lab in store.labels()}
+    CreateSegment(v.id, 2, 0, 60, ids["sit"]).apply(store)  # ann: sit 6 s
+    CreateSegment(v.id, 2, 0, 40, ids["sit"], author="bob").apply(store)  # bob: sit 4 s, stand 6 s
+    CreateSegment(v.id, 2, 40, 100, ids["stand"], author="bob").apply(store)
+    rows = {(b.coder, b.label): (b.seconds, b.share, b.bouts) for b in project_budgets(store)}
+    assert rows == {("ann", "sit"): (pytest.approx(6.0), pytest.approx(0.6), 1),
+                    ("bob", "sit"): (pytest.approx(4.0), pytest.approx(0.4), 1),
+                    ("bob", "stand"): (pytest.approx(6.0), pytest.approx(0.6), 1)}
+    bob = project_budgets(store, author="bob")
+    assert [(b.coder, b.label, round(b.seconds, 6)) for b in bob] == [("bob", "sit", 4.0), ("bob", "stand", 6.0)]
+    assert project_budgets(store, author="nobody") == []
+    assert project_budgets(store)[0].to_dict()["coder"] == "ann"
+    store.close()
