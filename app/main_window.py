@@ -34,9 +34,16 @@ from .widgets.person_list import PersonList
 from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
 from .widgets.deferred_timeline import DeferredTimeline
 from .widgets.video_view import VideoView
+from .window_layout import DockWidths, WindowFitter
 from .workers import JobManager
 
+VIDEOS_MIN_PX = 150  # the Videos dock (names wrap)
+SIDE_MIN_PX = 260  # the right docks: a 1024-px screen keeps ~600 px for the video and the timeline
+SMALL_SCREEN_PX = 1200  # below this available width the Videos dock starts as a tab of the right docks
+SMALL_SCREEN_SIDE_PX = 380  # ... which then are as wide as their six tabs' names
 CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton that still selects it
+TIMELINE_PX = 262  # the timeline's height for three bands of people and its curve rows
+VIDEO_MIN_PX = 200
 TIMELINE_BUILD_MS = 1500  # build the timeline by then even if no frame was shown
 
 
@@ -69,7 +76,10 @@ class MainWindow(QMainWindow):
         self._connect()
         self._apply_overlay_settings()
         self.resizeDocks([self.videos_dock, self.inspector_dock], [190, 350], Qt.Orientation.Horizontal)
-        self._restore_geometry()
+        restored = self._restore_geometry()
+        self.fitter = WindowFitter(self, after=self._arrange_center)  # the whole window, frame included, on screen
+        QTimer.singleShot(0, self._arrange_for_screen if not restored else self.tidy_dock_tabs)
+        self.dock_widths = DockWidths(self)  # maximising again gives the docks their maximised widths
         self._refresh_entry_views()
         QTimer.singleShot(TIMELINE_BUILD_MS, self.timeline.widget)
 
@@ -95,14 +105,14 @@ class MainWindow(QMainWindow):
         center.setSizes([400, 300])  # the timeline (lanes + curves) gets ~290 px of a 720 px high window
         self.setCentralWidget(center)
 
-        self.video_list.setMinimumWidth(200)
+        self.video_list.setMinimumWidth(VIDEOS_MIN_PX)
         self.videos_dock = self._dock("Videos", self.video_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.inspector, 1)
         column.addWidget(self.overlay_panel, 0)
-        side.setMinimumWidth(300)
+        side.setMinimumWidth(SIDE_MIN_PX)
         self.inspector_dock = self._dock("Inspector", side, Qt.DockWidgetArea.RightDockWidgetArea)
         self.labels_panel = self.labeling_ui.panel
         self.labels_dock = self._dock("Labels", self.labels_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -121,6 +131,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
+        dock.dockLocationChanged.connect(lambda _area: QTimer.singleShot(0, self.tidy_dock_tabs))
         return dock
 
     def _build_actions(self) -> None:
@@ -397,12 +408,44 @@ class MainWindow(QMainWindow):
         if paths:
             self.open_paths(paths)
 
-    def _restore_geometry(self) -> None:
+    def _restore_geometry(self) -> bool:
+        """The saved geometry and dock layout; False when there is none (first start)."""
         geometry, state = self.store.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        return state is not None
+
+    def _arrange_for_screen(self) -> None:
+        """First start on a small screen: the Videos list becomes a tab of the right docks (room for the video)."""
+        screen = self.screen()
+        if screen is not None and screen.availableGeometry().width() < SMALL_SCREEN_PX:
+            self.tabifyDockWidget(self.inspector_dock, self.videos_dock)
+            self.inspector_dock.raise_()
+            self.resizeDocks([self.inspector_dock], [SMALL_SCREEN_SIDE_PX], Qt.Orientation.Horizontal)
+        self.tidy_dock_tabs()
+
+    def _arrange_center(self) -> None:
+        """Split the height between the video and the timeline: the timeline keeps room for three bands and its
+        curves (``TIMELINE_PX``), the video at least ``VIDEO_MIN_PX``, more height goes 4:3 to them."""
+        center = self.centralWidget()
+        total = sum(center.sizes())
+        if total <= 0:
+            return
+        timeline = min(max(TIMELINE_PX, total * 3 // 7), max(total - VIDEO_MIN_PX, total // 2))
+        center.setSizes([total - timeline, timeline])
+
+    def tidy_dock_tabs(self) -> None:
+        """The tabs of tabbed docks show their full names (scroll arrows where they do not fit) and take Tab."""
+        from PySide6.QtWidgets import QTabBar
+
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self:
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
+                bar.setExpanding(False)
+                bar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     def closeEvent(self, event) -> None:
         self.settings.overlays = self.overlays.state()

@@ -33,8 +33,9 @@ def spin(seconds):
 def record(step):
     spin(0.3)
     hint = window.minimumSizeHint()
+    frame = window.frameGeometry()
     out["sizes"].append([step, window.width(), window.height(), hint.width(), hint.height(),
-                         window.frameGeometry().width()])
+                         frame.right() + 1, frame.bottom() + 1])
 record("start")
 window.open_paths(sys.argv[2:4])  # two videos, as from the command line
 deadline = time.time() + 30
@@ -77,8 +78,10 @@ def test_window_fits_a_1280x720_screen_and_never_resizes_itself(tmp_path, stick_
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text())
     assert data["screen"] == [1280, 720]
-    for step, width, height, min_w, min_h, frame_w in data["sizes"]:
-        assert (width, height) == (1280, 720), (step, width, height)  # never resized itself
+    first = data["sizes"][0][1:3]
+    for step, width, height, min_w, min_h, frame_right, frame_bottom in data["sizes"]:
+        assert [width, height] == first, (step, width, height)  # never resized itself
+        assert frame_right <= 1280 and frame_bottom <= 720, step  # the frame fits the screen
         assert min_w <= 1280 and min_h <= 720, (step, min_w, min_h)  # and it can always fit the screen
 
 
