@@ -192,34 +192,7 @@ class ReviewQueueWidget(QWidget):
         top.addWidget(self.prev_button)
         top.addWidget(self.next_button)
 
-        self.reason_buttons = {}
-        chips = QHBoxLayout()
-        chips.setContentsMargins(0, 0, 0, 0)
-        chips.setSpacing(3)
-        for reason in REASONS:
-            b = QToolButton()
-            b.setObjectName(f"reason_{reason}")
-            b.setText(CHIP_TEXT[reason])
-            b.setCheckable(True)
-            b.setChecked(reason in controller.reasons)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            color = REASON_COLORS[reason]
-            b.setStyleSheet(_chip_style(color))
-            _fix_chip(b)
-            b.setToolTip(f"Show items where: {REASON_TITLES[reason]}")
-            b.toggled.connect(self._reasons_changed)
-            self.reason_buttons[reason] = b
-            chips.addWidget(b)
-        chips.addStretch(1)
-        self.done_box = QToolButton()
-        self.done_box.setText("done")
-        self.done_box.setCheckable(True)
-        self.done_box.setStyleSheet(_chip_style("#8b97a8"))
-        _fix_chip(self.done_box)
-        self.done_box.setObjectName("reviewShowDone")
-        self.done_box.setToolTip("Also list the items whose window labels already cover")
-        self.done_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        chips.addWidget(self.done_box)
+        chips = self._build_chips(controller)
 
         self.list = QListView()
         self.list.setObjectName("reviewList")
@@ -258,6 +231,38 @@ class ReviewQueueWidget(QWidget):
         controller.queueChanged.connect(self.refresh)
         controller.currentChanged.connect(self._select_row)
         self.refresh()
+
+    def _build_chips(self, controller) -> QHBoxLayout:
+        """The row of reason filters and the 'done' toggle."""
+        self.reason_buttons = {}
+        chips = QHBoxLayout()
+        chips.setContentsMargins(0, 0, 0, 0)
+        chips.setSpacing(3)
+        for reason in REASONS:
+            b = QToolButton()
+            b.setObjectName(f"reason_{reason}")
+            b.setText(CHIP_TEXT[reason])
+            b.setCheckable(True)
+            b.setChecked(reason in controller.reasons)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            color = REASON_COLORS[reason]
+            b.setStyleSheet(_chip_style(color))
+            _fix_chip(b)
+            b.setToolTip(f"Show items where: {REASON_TITLES[reason]}")
+            b.toggled.connect(self._reasons_changed)
+            self.reason_buttons[reason] = b
+            chips.addWidget(b)
+        chips.addStretch(1)
+        self.done_box = QToolButton()
+        self.done_box.setText("done")
+        self.done_box.setCheckable(True)
+        self.done_box.setStyleSheet(_chip_style("#8b97a8"))
+        _fix_chip(self.done_box)
+        self.done_box.setObjectName("reviewShowDone")
+        self.done_box.setToolTip("Also list the items whose window labels already cover")
+        self.done_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        chips.addWidget(self.done_box)
+        return chips
 
     def _reasons_changed(self) -> None:
         self.c.set_reasons([r for r, b in self.reason_buttons.items() if b.isChecked()])
