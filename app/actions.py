@@ -27,9 +27,11 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "split": ("&Split", "", ("S",), "Split the label under the playhead at the playhead", False),
     "merge": ("&Merge with next", "", ("M",), "Merge the selected label with the next one", False),
     "merge_previous": ("Merge with previous", "", ("Shift+M",), "Merge the selected label with the previous one", False),
-    "accept": ("&Accept prediction", "", ("A",), "Accept the prediction under the playhead as a label", False),
+    "accept": ("&Accept prediction", "", ("A",), "Accept the prediction under the playhead as a label, inside the "
+               "in/out marks when set (a review item's window); your labels stay", False),
     "accept_range": ("Accept predictions in range", "", ("Shift+A",),
-                     "Accept every prediction of the person inside the in/out range (or the whole video)", False),
+                     "Accept every prediction of the person inside the in/out range (or the whole video); "
+                     "your labels stay", False),
     "delete_segment": ("&Delete label", "", ("Delete",), "Delete the selected label", False),
     "next_segment": ("&Next label", "", ("N",), "Select the next label of the person and go to it", False),
     "previous_segment": ("&Previous label", "", ("Shift+N",), "Select the previous label of the person and go to it", False),
