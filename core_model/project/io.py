@@ -153,10 +153,14 @@ class _Resolver:
         for v in self.videos:
             names.setdefault(v.name, []).append(v)
         self.by_name = names
+        self.seen: Dict[str, object] = {}
         self.labels = {lab.name: lab.id for lab in store.labels()}
         self.labels_folded = {name.casefold(): lid for name, lid in self.labels.items()}
 
     def video(self, text: str):
+        known = self.seen.get(text)
+        if known is not None:
+            return known
         if not text:
             raise _Rejected("the video is empty")
         rec = self.by_rel.get(Path(text).as_posix())
@@ -167,6 +171,8 @@ class _Resolver:
             rec = matches[0] if matches else None
         if rec is None:
             raise _Rejected(f"the video '{text}' is not in the project")
+        if len(self.seen) < 10000:  # the spellings of the file's videos, looked up once
+            self.seen[text] = rec
         return rec
 
     def row(self, line: int, raw: dict) -> _Row:

@@ -76,7 +76,7 @@ def csv_rows(path: Path) -> Iterator[Row]:
                     if len(values) != len(header):
                         raise ProjectError(f"{path.name} line {line}: {len(values)} values for {len(header)} "
                                            f"columns (separated by {_SEPARATOR_NAMES[sep]}s).")
-                    yield line, {h: unescape_cell(v) for h, v in zip(header, values)}
+                    yield line, {h: (unescape_cell(v) if v[:1] == "'" else v) for h, v in zip(header, values)}
                 line = reader.line_num + 1
         except csv.Error as err:
             raise ProjectError(f"{path.name} line {locals().get('line', 1)}: not valid CSV ({err}).") from None

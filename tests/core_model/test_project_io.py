@@ -283,3 +283,27 @@ def test_import_into_lanes_with_labels_trims_them_and_is_one_undo_step(tmp_path)
         assert segment_state(store) == before
         history.redo()
         assert segment_state(store) == after
+
+
+def test_long_json_file_is_streamed_with_exact_line_numbers(tmp_path):
+    """More than one read chunk (64 KiB): items cut at chunk ends, a bad item far down names its own line."""
+    rows = [{"video": "v0.mp4", "person": i % 7, "start_frame": (i // 7) * 2, "end_frame": (i // 7) * 2 + 1,
+             "label": "walk", "note": "x" * (i % 50)} for i in range(3000)]
+    body = ",\n".join("  " + json.dumps(r) for r in rows)
+    text = '{"format": "epam-labels", "segments": [\n' + body + '\n], "labels": [{"name": "walk"}]}\n'
+    (tmp_path / "ok.json").write_text(text)
+    with new_project(tmp_path, frames=2000) as store:
+        assert import_labels(store, tmp_path / "ok.json") == 3000
+        bad = text.replace('"person": 3, "start_frame": 572', '"person": "three", "start_frame": 572')
+        assert bad != text
+        (tmp_path / "bad.json").write_text(bad)
+        line = bad[:bad.index('"three"')].count("\n") + 1
+        with pytest.raises(ProjectError, match=rf"^bad\.json line {line}: person 'three' is not a number"):
+            import_labels(store, tmp_path / "bad.json")
+        cut = text.index("},\n", 65000)  # an extra '}' just after the first read chunk
+        broken = text[:cut] + "}}" + text[cut + 1:]
+        (tmp_path / "broken.json").write_text(broken)
+        line = broken[:cut].count("\n") + 1
+        with pytest.raises(ProjectError, match=rf"^broken\.json line {line}: not valid JSON \(expected"):
+            import_labels(store, tmp_path / "broken.json")
+        assert len(store.segments()) == 3000
