@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     init.add_argument("--rgb-init", metavar="X3D_M.pyth", help="start the RGB stream from X3D-M weights")
     p.add_argument("--classes", metavar="FILE|ntu60|ntu120",
                    help="class list the model predicts (default: the set's label map); set labels map by name")
-    p.add_argument("--preset", default="cpu-quick", metavar="NAME", help="cpu-quick (default), paper, or a .json")
+    p.add_argument("--preset", metavar="NAME", help="cpu-quick (default), paper, or a .json")
     p.add_argument("--epochs", type=int, metavar="E", help="epochs of each phase run (default: the preset's)")
     p.add_argument("--batch", type=int, metavar="B", help="clips per step over all processes (default: preset)")
     p.add_argument("--lr", type=float, metavar="LR", help="peak learning rate (default: the preset's)")
@@ -42,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--freeze", choices=("rgb", "pose"), help="hold one stream's weights still")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="default: auto")
     p.add_argument("--workers", type=int, metavar="N", help="data-loading processes (default: by cores)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
     p.add_argument("--videos", metavar="DIR", help="videos of a .pkl DATA")
     p.add_argument("--split", metavar="NAME", help="split of a .pkl DATA, e.g. xsub (NAME_train / NAME_val)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR where it stopped")
@@ -50,14 +50,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seconds between batch progress lines (0: every batch; default 2)")
 
 
+#: options whose value the user typed is compared with the run's own by --resume
+TYPED = ("preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed", "videos",
+         "split")
+
+
 def options_from_args(args):
     from core_model.training import TrainOptions
 
-    return TrainOptions(data=args.data, out_dir=args.output, preset=args.preset, phase=args.phase,
+    given = tuple(name for name in TYPED if getattr(args, name, None) is not None)
+    return TrainOptions(data=args.data, out_dir=args.output, preset=args.preset or "cpu-quick", phase=args.phase,
                         epochs=args.epochs, batch=args.batch, lr=args.lr, init=args.init, rgb_init=args.rgb_init,
                         classes=args.classes, freeze=args.freeze, device=args.device, workers=args.workers,
-                        seed=args.seed, videos=args.videos, split=args.split, resume=args.resume,
-                        log_every=args.log_every)
+                        seed=args.seed if args.seed is not None else 0, videos=args.videos, split=args.split,
+                        resume=args.resume, log_every=args.log_every, given=given)
 
 
 def run(args) -> int:

@@ -19,8 +19,9 @@ import os
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -34,6 +35,7 @@ from .distributed import Dist
 from .metrics import confusion_png, stream_report, write_json
 from .presets import PHASES, PhaseRecipe, Preset, load_preset
 from .progress import Emit, quiet
+from .resume import data_digest, refuse_changed_data, refuse_changes
 from .storage import writing
 
 STATE_FORMAT = "epam-train-state"
@@ -64,6 +66,7 @@ class TrainOptions:
     split: Optional[str] = None
     resume: bool = False
     log_every: float = 2.0  # seconds between "batch" progress lines (0: every batch)
+    given: Optional[Tuple[str, ...]] = None  # options the user typed (CLI); --resume names those that differ
 
 
 @dataclass
@@ -161,8 +164,10 @@ class Trainer:
         self.state = None
         if opts.resume:
             self.state = self._read_state()
-            saved = TrainOptions(**self.state["options"])
-            saved.resume, saved.workers, saved.device = True, opts.workers, opts.device
+            refuse_changes(opts, self.state["options"], self.out)
+            known = {f.name for f in dataclass_fields(TrainOptions)}
+            saved = TrainOptions(**{k: v for k, v in self.state["options"].items() if k in known})
+            saved.resume, saved.workers, saved.device, saved.given = True, opts.workers, opts.device, None
             saved.log_every = opts.log_every
             opts = saved
         elif (self.out / "last.pt").exists() or self.state_path.exists():
@@ -183,6 +188,8 @@ class Trainer:
         self.data: TrainingData = load_training_data(
             opts.data, classes=_class_list(opts.classes), videos=Path(opts.videos) if opts.videos else None,
             split=opts.split, need_rgb=need_rgb)
+        if self.state is not None:
+            refuse_changed_data(self.data, self.state.get("data_digest"), self.state.get("data_counts"), opts.data)
         self.workers = opts.workers if opts.workers is not None else _default_workers(self.device, self.dist.world)
         from .model_setup import build_model
 
@@ -222,6 +229,7 @@ class Trainer:
             "optimizer": optimizer.state_dict() if optimizer is not None else {},
             "scheduler": scheduler.state_dict() if scheduler is not None else {},
             "rng": torch.get_rng_state(), "history": json.dumps(self.history), "best": json.dumps(self.best),
+            "data_digest": data_digest(self.data), "data_counts": self.data.describe(),
         }
         from ..models.weights_io import write_torch_file
 

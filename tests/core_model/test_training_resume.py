@@ -152,3 +152,57 @@ def test_ctrl_c_stops_after_saving(setup, tmp_path):
     state = torch.load(out / "train_state.pt", weights_only=True)
     assert state["epoch"] == 0 and state["start"] >= 1
     load_checkpoint(out / "last.pt")
+
+
+def _stopped_run(data, out, preset, **options):
+    """A run stopped at its first batch (train_state.pt saved), as Stop or Ctrl+C leave it."""
+    cancel = CancelToken()
+
+    def emit(event):
+        if event["event"] == "batch":
+            cancel.cancel()
+
+    result = train(TrainOptions(str(data), str(out), preset=preset, workers=0, log_every=0, **options), emit=emit,
+                   cancel=cancel)
+    assert result.stopped and (out / "train_state.pt").is_file()
+
+
+def test_resume_with_other_data_or_settings_is_refused(setup, tmp_path, capsys):
+    import shutil
+
+    from core_model.cli import main as cli_main
+    from core_model.errors import ConfigError
+
+    folder, data, preset = setup
+    copy = tmp_path / "set"
+    shutil.copytree(data.path, copy)
+    out = tmp_path / "run"
+    _stopped_run(copy, out, preset, seed=3)
+    other = make_synthetic_set(tmp_path / "other", classes=2, clips_per_class=3, size=(64, 48), seconds=0.4, seed=9)
+
+    with pytest.raises(ConfigError) as err:
+        train(TrainOptions(str(other.path), str(out), resume=True, workers=0))
+    text = str(err.value)
+    assert "data" in text and str(other.path) in text and "\n" not in text, text
+
+    # the CLI: settings typed again that differ are named (preset, epochs, seed); device/workers may change
+    rc = cli_main(["train", str(copy), "-o", str(out), "--resume", "--preset", "cpu-quick", "--epochs", "5",
+                   "--seed", "0", "--workers", "0", "--device", "cpu"])
+    printed = capsys.readouterr()
+    assert rc == 1
+    line = printed.err.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line, line
+    for name in ("preset", "epochs", "seed"):
+        assert name in line, line
+    assert "device" not in line and "workers" not in line and "data (" not in line, line
+    errors = [json.loads(x) for x in printed.out.splitlines() if x.startswith("{")]
+    assert errors and errors[-1]["event"] == "error" and "epochs" in errors[-1]["message"]
+
+    # the same folder, but its contents changed since the run started (a set exported again in place)
+    rows = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps(rows[:-1]))
+    with pytest.raises(ConfigError) as err:
+        train(TrainOptions(str(copy), str(out), resume=True, workers=0))
+    assert "changed" in str(err.value) and "\n" not in str(err.value), str(err.value)
+    state = torch.load(out / "train_state.pt", weights_only=True)
+    assert (state["epoch"], state["start"]) == (0, 1)  # nothing was touched
