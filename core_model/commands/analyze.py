@@ -103,9 +103,6 @@ def _failure_line(video: Path, message: str) -> str:
 
 
 def run(args) -> int:
-    from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
-    from ..analysis.model_setup import prepare_model
-    from ..analysis.runner import UNTRAINED_WARNING, analyze_video
     from ..errors import ConfigError
     from ..fileio import check_output_location, check_video_path
 
@@ -115,7 +112,39 @@ def run(args) -> int:
     target, out_root = check_video_path(args.video, folder_ok=True), Path(args.output)
     if out_root.exists() and not out_root.is_dir():
         raise ConfigError(f"-o {out_root} is a file; results are written into a folder: give a folder.")
+    made = _missing_folders(out_root) + ([] if target.is_dir() or (out_root / target.stem).exists()
+                                         else [out_root / target.stem])
     check_output_location(out_root / "results")  # creates DIR, probes that it is writable
+    try:
+        return _run(args, settings, target, out_root)
+    finally:
+        _remove_empty(made)  # a run that wrote nothing leaves no folder it made behind
+
+
+def _missing_folders(folder: Path) -> list:
+    """``folder`` and those of its parents that do not exist yet (deepest first)."""
+    out = []
+    folder = Path(folder).absolute()
+    while not folder.exists() and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
+def _remove_empty(folders) -> None:
+    """Remove the folders of ``folders`` (deepest first) that are empty."""
+    for folder in sorted(folders, key=lambda f: len(Path(f).absolute().parts), reverse=True):
+        try:
+            Path(folder).rmdir()  # only an empty folder goes
+        except OSError:
+            pass
+
+
+def _run(args, settings, target: Path, out_root: Path) -> int:
+    from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
+    from ..analysis.model_setup import prepare_model
+    from ..analysis.runner import UNTRAINED_WARNING, analyze_video
+
     prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed)
     prepared.release_source()  # the analysis runs the folded inference copy only
     tty = sys.stderr.isatty()
