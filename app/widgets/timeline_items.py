@@ -195,7 +195,8 @@ class SegmentBarsItem(pg.GraphicsObject):
                 if sub == 0:
                     self._paint_highlight(p, lane, *self._lane_pixels(lane, sy, dy), x_min, x_max, sx, dx)
                 continue
-            px0, px1, cls, _ = rects
+            px0, px1, cls, first = rects
+            absent = d.get("absent")
             self.drawn_rects += len(px0)
             p.setPen(Qt.PenStyle.NoPen)
             for a, b, c in zip(px0.tolist(), px1.tolist(), cls.tolist()):
@@ -214,7 +215,8 @@ class SegmentBarsItem(pg.GraphicsObject):
                 wide = wide[:0]
             for i in wide.tolist():
                 a, b, c = int(px0[i]), int(px1[i]), int(cls[i])
-                text = fm.elidedText(self._name(c), Qt.TextElideMode.ElideRight, b - a - 6)
+                warn = "⚠ " if absent is not None and absent[first[i]] > 0 else ""  # person not there
+                text = fm.elidedText(warn + self._name(c), Qt.TextElideMode.ElideRight, b - a - 6)
                 if len(text) <= 1:
                     continue
                 color = self._color(c)
