@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHILD = "import sys; from core_model.cli import main; sys.exit(main(sys.argv[1:]))"
+# the checkout comes first on sys.path (``python -c`` would otherwise find the current folder's core_model)
+CHILD = ("import sys; sys.path.insert(0, sys.argv[1]); import core_model; from core_model.cli import main; "
+         "assert core_model.__file__.startswith(sys.argv[1]), core_model.__file__; sys.exit(main(sys.argv[2:]))")
 
 
 def build(folder: Path, rows: int, videos: int, people: int, frames: int, code: Path) -> tuple:
@@ -69,7 +71,7 @@ def child_peak_mib(folder: Path, empty: Path, labels: Path, code: Path, k: int) 
     env = dict(os.environ, PYTHONPATH=str(code))
     start = time.perf_counter()
     pid = os.spawnve(os.P_NOWAIT, sys.executable,
-                     [sys.executable, "-c", CHILD, "labels", "import", str(project), str(labels)], env)
+                     [sys.executable, "-c", CHILD, str(code), "labels", "import", str(project), str(labels)], env)
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:

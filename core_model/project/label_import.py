@@ -15,9 +15,12 @@ from typing import Dict, Iterator, List, Optional
 from .edits import Edit, clear_range
 from .io import EXAMPLES, ImportReport, _Rejected, _Resolver, _Row, label_file_rows
 from .presence import AbsentLabel, absent_frames, video_track_spans
-from .records import ProjectError, SegmentRecord, now_iso
+from .records import Change, ProjectError, SegmentRecord, now_iso
 
 BATCH = 5000
+MAX_LANE_CHANGES = 10000  # more lanes than this are announced as one "project" change
+_INSERT = ("INSERT INTO segments (video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, "
+           "author, note, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class _Problems:
@@ -114,6 +117,38 @@ class _Absent:
                 self.report.absent_examples.append(f"line {row.line}: {found.describe()}")
 
 
+class _BulkWriter:
+    """Rows of lanes without labels, inserted with ``executemany`` (no undo record is kept); the changes are
+    announced per lane (video, person, first frame, last frame) when the transaction commits, so memory stays
+    bounded. Used only where the store offers its change announcer (``store._session.note``)."""
+
+    def __init__(self, store, note) -> None:
+        self.store, self.note = store, note
+        self.lanes: Dict[tuple, list] = {}
+        self.too_many = False
+
+    def write(self, batch: List[SegmentRecord]) -> None:
+        self.store.conn.executemany(_INSERT, [(r.video_id, r.person, r.start_frame, r.end_frame, r.label_id, r.source,
+                                               r.model_key, r.confidence, r.author, r.note, r.created, r.modified)
+                                              for r in batch])
+        if self.too_many:
+            return
+        for r in batch:
+            span = self.lanes.get(r.lane)
+            if span is None:
+                self.lanes[r.lane] = [r.start_frame, r.end_frame]
+            else:
+                span[0], span[1] = min(span[0], r.start_frame), max(span[1], r.end_frame)
+        if len(self.lanes) > MAX_LANE_CHANGES:
+            self.too_many, self.lanes = True, {}
+
+    def announce(self) -> None:
+        if self.too_many:
+            self.note(Change(kind="project"))
+        for (video_id, person), (start, end) in self.lanes.items():
+            self.note(Change(video_id=video_id, person=person, start=start, end=end))
+
+
 class ImportSegments(Edit):
     """Import a label file as one edit (one transaction; with ``keep_diff`` it can be undone and redone)."""
 
@@ -142,8 +177,13 @@ class ImportSegments(Edit):
         touched: Dict[int, SegmentRecord] = {}  # existing rows changed, as they were
         new_ids: set = set()
         problems = _Problems(self.path)
+        note = getattr(getattr(store, "_session", None), "note", None)
+        bulk = _BulkWriter(store, note) if not self.keep_diff and callable(note) else None
 
         def write(removed, added) -> None:
+            if bulk is not None and not removed:
+                bulk.write(added)
+                return
             added = store.write_diff(removed, added)
             if self.keep_diff:
                 for r in removed:
@@ -176,6 +216,8 @@ class ImportSegments(Edit):
         problems.raise_if_any()
         if batch:
             write([], batch)
+        if bulk is not None:
+            bulk.announce()
         if self.keep_diff:
             self._diff = (list(touched.values()), _current(store, list(touched) + sorted(new_ids)))
         else:

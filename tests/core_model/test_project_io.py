@@ -307,3 +307,19 @@ def test_long_json_file_is_streamed_with_exact_line_numbers(tmp_path):
         with pytest.raises(ProjectError, match=rf"^broken\.json line {line}: not valid JSON \(expected"):
             import_labels(store, tmp_path / "broken.json")
         assert len(store.segments()) == 3000
+
+
+def test_import_announces_each_lane_after_the_commit(tmp_path):
+    from core_model.project.records import Change
+
+    with new_project(tmp_path) as store:
+        CreateSegment(1, 0, 0, 100, 1).apply(store)
+        seen = []
+        store.subscribe(seen.append)
+        (tmp_path / "l.csv").write_text("video,person,start_frame,end_frame,label\n"
+                                        "v0.mp4,0,10,20,sit\nv0.mp4,2,5,9,sit\nv0.mp4,2,30,40,walk\nv1.mp4,-1,0,3,wave\n")
+        assert import_labels(store, tmp_path / "l.csv") == 4
+        lanes = {(c.video_id, c.person): (c.start, c.end) for c in seen if c.kind == "segments"}
+        assert lanes[(1, 2)] == (5, 40) and lanes[(2, -1)] == (0, 3)
+        assert lanes[(1, 0)][0] <= 10 and lanes[(1, 0)][1] >= 20
+        assert all(isinstance(c, Change) for c in seen)
