@@ -86,6 +86,7 @@ class LabelingUI(QObject):
         t.segmentDrawn.connect(lambda person, s, e: lab.create(person, s, e, panel.selected_label_id()))
         t.boundsDragged.connect(lab.set_bounds)
         t.contextRequested.connect(self.show_lane_menu)
+        t.windowChanged.connect(lambda: self.project.labels_window_stale(w.session.current, t) and self.show_labels())
 
         panel.addLabel.connect(lambda name: proj.label_op(proj.store.add_label, name))
         panel.renameLabel.connect(lambda i, name: proj.label_op(proj.store.rename_label, i, name))
@@ -300,10 +301,11 @@ class LabelingUI(QObject):
             self.w.timeline.set_labels([], store.labels() if store is not None else [])
             self.panel.set_segments([])
             return
-        segments = store.segments(video_id=vid)
+        segments, people = self.project.visible_segments(vid, self.w.timeline, entry.frame_count)  # on screen
         self._poses_shown = entry.poses
         counts = self.labeling.absent_counts(segments)  # labels where their person's track does not exist
-        self.w.timeline.set_labels([ShownSegment(s, counts.get(s.id, 0)) for s in segments], store.labels())
+        self.w.timeline.set_labels([ShownSegment(s, counts.get(s.id, 0)) for s in segments], store.labels(),
+                                   people)
         self.panel.set_segments(segments, store.segment_times)
         self.w.timeline.set_selected_segment(self.labeling.selected)
 

@@ -41,6 +41,10 @@ class ProjectController(QObject):
         self._flush_scheduled = False
         self._ids_by_path: Dict[Path, int] = {}
         self.fresh = False  # True while a project just created is being announced
+        self.revision = 0  # counts the store's changes (the label window reloads after one)
+        from .label_window import LabelWindow
+
+        self.label_window = LabelWindow()
 
     # ---- state ----------------------------------------------------------------------------
     @property
@@ -132,6 +136,7 @@ class ProjectController(QObject):
         if self.store is not None:
             self.store.close()
         self.store = store
+        self.label_window.clear()
         self._ids_by_path = {}
         if store is not None:
             from .undo import ProjectUndo
@@ -293,7 +298,19 @@ class ProjectController(QObject):
         return n
 
     # ---- change events --------------------------------------------------------------------
+    def visible_segments(self, video_id: int, timeline, frame_count: int):
+        """(segments of ``video_id`` on screen in ``timeline``, every person with labels there): see
+        ``app/label_window.py`` (a project of a million segments opens in seconds)."""
+        return self.label_window.load(self.store, video_id, self.revision, timeline, frame_count)
+
+    def labels_window_stale(self, entry, timeline) -> bool:
+        """True when ``timeline`` now shows a part of ``entry`` whose labels were not loaded."""
+        if self.store is None or entry is None or entry.project_id is None:
+            return False
+        return self.label_window.stale(self.store, entry.project_id, self.revision, timeline)
+
     def _on_change(self, change) -> None:
+        self.revision += 1
         if change.kind == "segments" and change.video_id is not None:
             self._pending_videos.add(int(change.video_id))
         elif change.kind == "poses" and change.video_id is not None:

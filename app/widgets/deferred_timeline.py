@@ -11,6 +11,9 @@ from PySide6.QtCore import QPoint, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
+FIRST_BANDS = 4  # TimelineWidget's MAX_BANDS_SHOWN (not imported: that pulls in pyqtgraph)
+
+
 class DeferredTimeline(QWidget):
     """Same setters and ``seekRequested`` signal as ``TimelineWidget``; ``widget()`` builds it now."""
 
@@ -20,10 +23,11 @@ class DeferredTimeline(QWidget):
     segmentDrawn = Signal(int, int, int)
     boundsDragged = Signal(int, int, int)
     contextRequested = Signal(int, int, object, QPoint)
+    windowChanged = Signal()
     REPLAYED = ("set_video", "set_focus_target", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
                 "set_selected_segment", "set_marks", "set_playhead", "set_stale")
     FORWARDED = ("seekRequested", "personPicked", "segmentClicked", "segmentDrawn", "boundsDragged",
-                 "contextRequested")
+                 "contextRequested", "windowChanged")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -84,8 +88,16 @@ class DeferredTimeline(QWidget):
     def set_playhead(self, frame: int) -> None:
         self._call("set_playhead", frame)
 
-    def set_labels(self, segments, labels) -> None:
-        self._call("set_labels", segments, labels)
+    def set_labels(self, segments, labels, people=None) -> None:
+        self._call("set_labels", segments, labels, people)
+
+    def visible_window(self, label_people=()) -> tuple:
+        """As ``TimelineWidget.visible_window``; before it is built: the whole video, the first bands."""
+        if self._widget is not None:
+            return self._widget.visible_window(label_people)
+        frames = self._calls.get("set_video", (1,))[0]
+        lanes = sorted({-1, *map(int, label_people)})
+        return 0.0, float(max(int(frames), 1)), lanes[:FIRST_BANDS]
 
     def set_editable(self, editable: bool) -> None:
         self._call("set_editable", editable)

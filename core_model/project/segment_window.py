@@ -1,0 +1,55 @@
+"""Range reads of a project's segments for views that show part of a video (the studio's timeline and lists).
+
+A project may hold a million segments; a view needs those of the time range and lanes on screen. These
+functions take an open ``ProjectStore`` (or its ``sqlite3`` connection) and use the lane index
+``segments_lane (video_id, person, start_frame)``:
+
+- :func:`lane_people` the persons (lanes) that have segments in a video, by a skip scan of the index
+  (one index seek per person, not one row per segment);
+- :func:`segments_in_window` the segments of some lanes overlapping frames ``[start, end)``;
+- :func:`video_counts` segments per video (an index count, no rows read).
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional
+
+from .records import SegmentRecord
+
+SEG_COLS = ("id, video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, author, "
+            "note, created, modified")
+
+
+def _conn(store_or_conn):
+    return getattr(store_or_conn, "conn", store_or_conn)
+
+
+def lane_people(store_or_conn, video_id: int) -> List[int]:
+    """Sorted persons with at least one segment in ``video_id`` (a skip scan: cost ~ persons, not segments)."""
+    conn = _conn(store_or_conn)
+    people: List[int] = []
+    row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ?", (video_id,)).fetchone()
+    while row is not None and row[0] is not None:
+        people.append(int(row[0]))
+        row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ? AND person > ?",
+                           (video_id, row[0])).fetchone()
+    return people
+
+
+def segments_in_window(store_or_conn, video_id: int, start: int, end: int,
+                       people: Optional[Iterable[int]] = None) -> List[SegmentRecord]:
+    """Segments of ``video_id`` overlapping frames ``[start, end)``, of ``people`` (None: every lane), sorted by
+    (person, start). Each lane is read through the index up to ``end``."""
+    conn = _conn(store_or_conn)
+    lanes = lane_people(conn, video_id) if people is None else sorted({int(p) for p in people})
+    sql = (f"SELECT {SEG_COLS} FROM segments WHERE video_id = ? AND person = ? AND start_frame < ? "
+           "AND end_frame > ? ORDER BY start_frame")
+    out: List[SegmentRecord] = []
+    for person in lanes:
+        out.extend(SegmentRecord(*r) for r in conn.execute(sql, (video_id, person, int(end), int(start))))
+    return out
+
+
+def video_counts(store_or_conn) -> Dict[int, int]:
+    """``{video id: segments}`` of every video that has segments."""
+    rows = _conn(store_or_conn).execute("SELECT video_id, count(*) FROM segments GROUP BY video_id")
+    return {int(v): int(n) for v, n in rows}
