@@ -2,14 +2,16 @@
 from .edits import (AcceptPredictions, Compound, CreateSegment, DeleteSegments, Edit, MergeSegments, Relabel,
                     SetBounds, SetNote, SplitSegment)
 from .history import History
-from .records import EVERYBODY, Change, LabelRecord, ProjectError, SegmentRecord, VideoRecord
+from .records import (EVERYBODY, Change, LabelRecord, ProjectDamaged, ProjectError, ProjectWarning, SegmentRecord,
+                      VideoRecord)
 from .schema import SCHEMA_VERSION
 from .store import ProjectStore
 
 __all__ = [
     "AcceptPredictions", "Change", "Compound", "CreateSegment", "DeleteSegments", "EVERYBODY", "Edit", "History",
-    "LabelRecord", "MergeSegments", "ProjectError", "ProjectStore", "Relabel", "SCHEMA_VERSION", "SegmentRecord",
-    "SetBounds", "SetNote", "SplitSegment", "VideoRecord", "export_labels", "import_labels",
+    "LabelRecord", "MergeSegments", "ProjectDamaged", "ProjectError", "ProjectStore", "ProjectWarning", "Relabel",
+    "SCHEMA_VERSION", "SegmentRecord", "SetBounds", "SetNote", "SplitSegment", "VideoRecord", "export_labels",
+    "import_labels",
 ]
 
 

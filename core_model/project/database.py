@@ -18,7 +18,7 @@ from urllib.parse import quote
 from . import schema
 from .labelsets import default_color
 from .lock import ProjectLock
-from .records import ProjectError, now_iso
+from .records import ProjectDamaged, ProjectError, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +192,14 @@ def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
     path = real_project_path(path)
     version = schema.probe(path)
     schema.check_version(version, path.name)
+    verified = pages_verified(path)
     lock, reason, refusal = _writer_lock(path, read_only)
     try:
         conn = connect_read_only(path) if reason else connect(path, read_only=False)
         try:
-            version = read_version(conn, path.name)
+            version = read_version(conn, path)
+            if not verified:
+                check_pages(conn, path)
             if version < schema.SCHEMA_VERSION:
                 if reason:
                     raise ProjectError(f"{path.name} uses an older project format and must be opened once "
@@ -216,11 +219,60 @@ def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
     return OpenedDatabase(path, conn, lock, reason, version, refusal)
 
 
-def read_version(conn: sqlite3.Connection, name: str) -> int:
+def last_backup(path: Path) -> Optional[Path]:
+    """The newest backup of ``path`` beside it (``NAME.v<N>-backup-<time>.epam``, see :func:`backup_path`)."""
+    stem = path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.name
+    found = [p for p in path.parent.glob(f"{stem}.v*-backup-*{SUFFIX}") if p.is_file()]
+    return max(found, key=lambda p: (p.stat().st_mtime, p.name)) if found else None
+
+
+def damaged(path: Path, detail: str) -> ProjectDamaged:
+    """The one-sentence error for a project file with damaged pages (naming the last backup, if any)."""
+    backup = last_backup(path)
+    if backup is not None:
+        stamp = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        offer = f"the last backup is {backup} (from {stamp}): open that one, or copy it over {path.name}"
+    else:
+        offer = ("there is no backup of it beside it (one is made before each format upgrade): restore it from "
+                 "your own copies")
+    return ProjectDamaged(f"{path.name} is damaged ({detail}) and was left untouched; {offer}.")
+
+
+def file_state(path: Path) -> str:
+    """Size and modification time of the project file, as its last writer notes them on closing."""
+    st = os.stat(path)
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
+def pages_verified(path: Path) -> bool:
+    """True when the file is as its last writer closed it (so its pages were checked at that opening)."""
+    from .lock import read_note
+
+    try:
+        return (not Path(f"{path}-wal").exists()
+                and read_note(data_dir_for(path) / "lock", "verified") == file_state(path))
+    except OSError:
+        return False
+
+
+def check_pages(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a project whose pages are damaged (``PRAGMA quick_check``), before anything is written."""
+    try:
+        rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.DatabaseError as err:
+        raise damaged(path, str(err)) from err
+    if rows != [("ok",)]:
+        raise damaged(path, "database disk image is malformed")
+
+
+def read_version(conn: sqlite3.Connection, path: Union[Path, str]) -> int:
+    name = Path(path).name
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as err:
+        if isinstance(path, Path) and not isinstance(err, sqlite3.OperationalError):
+            raise damaged(path, str(err)) from err
         raise ProjectError(f"{name} is damaged and cannot be opened as a project ({err}).") from err
     if app_id != schema.APPLICATION_ID or row is None:
         raise ProjectError(f"{name} is not an EPAM project file.")

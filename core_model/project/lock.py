@@ -19,7 +19,11 @@ try:
 except ImportError:  # pragma: no cover - Windows: fall back to an exclusive-create lock file
     fcntl = None
 
-_PID_WIDTH = 12  # the pid line is always this long, so that an old longer pid leaves no digits behind
+#: the lock file's lines, each of fixed width (so that a shorter value leaves nothing of a longer one behind):
+#: the holder's pid; the count of committed writes (see wal_guard.py); the project file's size and mtime when
+#: its writer last closed it with its pages checked (see database.py)
+_PID_WIDTH = 12
+_FIELDS = {"writes": (12, 21), "verified": (33, 40)}
 
 
 class ProjectLock:
@@ -71,6 +75,16 @@ class ProjectLock:
         self._fd = fd
         return True
 
+    def write_note(self, value, field: str = "writes") -> None:
+        """Keep ``value`` in the lock file's line ``field`` (not synced: a note may only lag behind)."""
+        offset, width = _FIELDS[field]
+        text = str(value)[: width - 1]
+        if self._fd is not None:
+            try:
+                os.pwrite(self._fd, f"{text:<{width - 1}}\n".encode(), offset)
+            except OSError:
+                pass
+
     @property
     def acquired(self) -> bool:
         return self._fd is not None
@@ -79,6 +93,24 @@ class ProjectLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the descriptor releases the flock
+
+
+def read_note(path: Path, field: str = "writes") -> Optional[str]:
+    """The line ``field`` of the lock file at ``path`` (None: none, or not a plain file)."""
+    offset, width = _FIELDS[field]
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        text = os.pread(fd, width, offset).decode(errors="replace").split("\n")[0].strip()
+        return text or None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _read_pid(fd: int) -> Optional[int]:

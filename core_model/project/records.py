@@ -17,6 +17,14 @@ class ProjectError(EpamError):
     """A project cannot be opened, read or changed (message: one sentence)."""
 
 
+class ProjectDamaged(ProjectError):
+    """The project file has damaged pages; it is left untouched (the message names the last backup)."""
+
+
+class ProjectWarning(UserWarning):
+    """Something the user must know about an opened project (saved changes missing, …); one sentence."""
+
+
 def now_iso() -> str:
     """UTC time as ISO 8601 with milliseconds (the format of created/modified)."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence
 
-from .database import OpenedDatabase, data_dir_for, default_author
-from .lock import ProjectLock
-from .records import Change, ProjectError
+from .database import OpenedDatabase, data_dir_for, default_author, file_state
+from .lock import ProjectLock, read_note
+from .records import Change, ProjectError, ProjectWarning
+from .wal_guard import WalGuard, count_write, lost_writes_warning, stored_writes
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,21 @@ class StoreSession:
         self.depth = 0
         self._pending: List[Change] = []
         self._subscribers: List[Callable[[Change], None]] = []
+        self.warnings: List[str] = []
+        self._wal = WalGuard(self.path)
+        self.writes = stored_writes(opened.conn)
+        self._check_lost_writes()
+
+    def _check_lost_writes(self) -> None:
+        """Warn (once: a writer notes the count again) when committed writes are missing from the file."""
+        text = lost_writes_warning(self.path.name, self.writes, read_note(self.data_dir / "lock"))
+        if text:
+            self.warnings.append(text)
+            import warnings
+
+            warnings.warn(text, ProjectWarning, stacklevel=4)
+        if self._file_lock is not None:
+            self._file_lock.write_note(self.writes)
 
     @property
     def read_only(self) -> bool:
@@ -59,12 +75,26 @@ class StoreSession:
             if self._conn is not None:
                 conn, self._conn = self._conn, None
                 conn.close()
+                self._note_verified()
             if self._file_lock is not None:
                 self._file_lock.release()
                 self._file_lock = None
 
+    def _note_verified(self) -> None:
+        """Closed cleanly by its writer (pages checked when opened): the next opening may skip the check."""
+        if self._file_lock is None or self.read_only or Path(f"{self.path}-wal").exists():
+            return
+        try:
+            self._file_lock.write_note(file_state(self.path), "verified")
+        except OSError:
+            pass
+
     def check_writable(self) -> None:
         if self.read_only:
+            raise ProjectError(self.write_refusal)
+        if self._wal.changed():
+            rescued = self._wal.rescue(self.conn)
+            self.read_only_reason, self.write_refusal = self._wal.refusal(self.path.name, rescued)
             raise ProjectError(self.write_refusal)
 
     @contextmanager
@@ -89,12 +119,17 @@ class StoreSession:
             if not outer:
                 return
             try:
+                count_write(self.conn, self.writes + 1)
                 self.conn.execute("COMMIT")
             except sqlite3.Error as err:
                 self._pending = []
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise ProjectError(f"{self.path.name} could not be written ({err}).") from err
+            self.writes += 1
+            self._wal.committed()
+            if self._file_lock is not None:
+                self._file_lock.write_note(self.writes)
             changes, self._pending = self._pending, []
         self._emit(changes)
 

@@ -78,6 +78,8 @@ class ProjectStore:
     read_only = property(lambda self: self._session.read_only)
     folder = property(lambda self: self._session.folder)
     closed = property(lambda self: self._session.closed)
+    warnings = property(lambda self: self._session.warnings,
+                        doc="Sentences the user must see about this opening (e.g. saved changes missing).")
     conn = property(lambda self: self._session.conn, doc="The SQLite connection (prefer the named queries).")
     name = property(lambda self: self._session.path.name)
 
