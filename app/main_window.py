@@ -16,6 +16,7 @@ from .controller import VideoController
 from .dialogs.error import show_error
 from .dialogs.settings_dialog import SettingsDialog
 from .dialogs.shortcuts import ShortcutsDialog
+from .keyboard import HELP_ROWS, PANES, KeyboardNavigation, pane_action_name
 from .labeling_ui import LabelingUI
 from .review_ui import ReviewUI
 from .train_export_ui import TrainExportUI
@@ -223,6 +224,13 @@ class MainWindow(QMainWindow):
         self.train_export_ui = TrainExportUI(self)
         self.track_actions = TrackActions(self)  # merge / split / delete tracks (People dock, skeleton menu)
         self.track_actions.connect()
+        self.keys = KeyboardNavigation(self)  # Tab, F6, Ctrl+1…8; focused lists keep their keys
+        a["next_pane"].triggered.connect(lambda: self.keys.cycle_pane(1))
+        a["previous_pane"].triggered.connect(lambda: self.keys.cycle_pane(-1))
+        for pane, _keys in PANES:
+            a[pane_action_name(pane)].triggered.connect(lambda _=False, p=pane: self.keys.focus_pane(p))
+        a["find_label"].triggered.connect(lambda: self.keys.focus_pane("Labels"))
+        self.labels_panel.applyLabel.connect(self._apply_label_from_panel)
 
     # public commands -----------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -279,7 +287,7 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(list(self.actions.values()) + self.labeling_ui.label_actions(), self,
-                                                extra_rows=[LABEL_KEYS_HELP])
+                                                extra_rows=[LABEL_KEYS_HELP] + HELP_ROWS)
         self.shortcuts_dialog.show()
 
     def current_context(self) -> Optional[FrameContext]:
@@ -397,6 +405,16 @@ class MainWindow(QMainWindow):
         self.actions["pose_only"].blockSignals(True)
         self.actions["pose_only"].setChecked(self.view.pose_only)
         self.actions["pose_only"].blockSignals(False)
+
+    def _apply_label_from_panel(self, label_id: int) -> None:
+        """Enter in the label search: the label is used like its key, then the keys go back to the video."""
+        self.labeling.apply_label(label_id)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+        """Tab / Shift+Tab: through the video, the timeline and the docks shown (``app.keyboard``)."""
+        keys = getattr(self, "keys", None)
+        return keys.next_focus(next) if keys is not None else super().focusNextPrevChild(next)
 
     # drag and drop, geometry, closing ------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -9,17 +9,23 @@ API:
     set_segments(segments, times=None)   segments of the current video; ``times(seg) -> (t0, t1)`` seconds
     set_selected(seg_id | None)          select (and scroll to) a segment row
     set_read_only(bool), set_project_text(str)
+    focus_target()                       the label search field (Ctrl+F, F6)
 Signals: addLabel(str), renameLabel(int, str), recolorLabel(int, str), setLabelKey(int, str),
-         deleteLabel(int), segmentActivated(int), segmentLabelEdited(int, int), segmentNoteEdited(int, str)
+         deleteLabel(int), segmentActivated(int), segmentLabelEdited(int, int), segmentNoteEdited(int, str),
+         applyLabel(int) (Enter in the search field or on a label row: use it like the label's key)
+
+The label set has a search field: typing filters the rows (any part of the name, or the key), ↑ / ↓ move the
+selection, Enter applies the selected label, Esc clears the search. A label added with "Add…" is selected and
+scrolled to once it is in the set.
 """
 from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
+                               QInputDialog, QLabel, QLineEdit, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from .timeline_data import format_time
@@ -185,6 +191,7 @@ class LabelsPanel(QWidget):
     segmentActivated = Signal(int)
     segmentLabelEdited = Signal(int, int)
     segmentNoteEdited = Signal(int, str)
+    applyLabel = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -192,13 +199,16 @@ class LabelsPanel(QWidget):
         self.labels: list = []
         self.read_only = False
         self._filling = False
+        self._pending_name: Optional[str] = None  # a label asked for with "Add…": selected once it exists
         self._build_label_set()
         self._build_segments()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._labels_box)
         split.addWidget(self._segments_box)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 3)  # the label set (often 60 or 120 labels) gets most of the height
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        self._split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.project_label = QLabel("No project — File ▸ New project to label")
@@ -223,6 +233,16 @@ class LabelsPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.label_table.setToolTip("Double-click a name or key to change it; the colour button recolours")
         self.label_table.itemChanged.connect(self._on_label_item_changed)
+        self.label_table.setMinimumHeight(5 * 22 + 26)
+        self.label_table.installEventFilter(self)
+        self.search = QLineEdit()
+        self.search.setObjectName("labelSearch")
+        self.search.setPlaceholderText("Find a label (Ctrl+F) — Enter applies it")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Type part of a label's name or its key; ↑ / ↓ choose, Enter applies the label "
+                               "(like its key), Esc clears")
+        self.search.textChanged.connect(self._apply_search)
+        self.search.installEventFilter(self)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         self._label_buttons = {}
@@ -240,7 +260,11 @@ class LabelsPanel(QWidget):
         self._labels_box = QWidget()
         col = QVBoxLayout(self._labels_box)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(QLabel("<b>Label set</b>"))
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(QLabel("<b>Label set</b>"))
+        head.addWidget(self.search, 1)
+        col.addLayout(head)
         col.addWidget(self.label_table, 1)
         col.addLayout(buttons)
 
@@ -277,7 +301,7 @@ class LabelsPanel(QWidget):
         for box, tip in ((self.person_filter, "Show the labels of one person"),
                          (self.label_filter, "Show one label"), (self.source_filter, "Show user or accepted labels")):
             box.setToolTip(tip)
-            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the keys to the video
             box.currentIndexChanged.connect(self._apply_filter)
         self.person_filter.addItem(ANY, None)
         self.label_filter.addItem(ANY, None)
@@ -334,6 +358,12 @@ class LabelsPanel(QWidget):
             if lab.id == selected:
                 self.label_table.selectRow(r)
         self._filling = False
+        self._apply_search(self.search.text())
+        if self._pending_name is not None:
+            added = next((r for r, lab in enumerate(self.labels) if lab.name == self._pending_name), None)
+            if added is not None:
+                self._pending_name = None
+                self.select_label_row(added)
         self._fill_combo(self.label_filter, [(lab.name, lab.id) for lab in self.labels], swatches=True)
         self.model.set_data(self.model.rows, {lab.id: lab for lab in self.labels}, self.model.times)
 
@@ -364,6 +394,20 @@ class LabelsPanel(QWidget):
         if index.isValid():
             self.table.selectRow(index.row())
             self.table.scrollTo(index)
+
+    def focus_target(self) -> QWidget:
+        """Where the keyboard goes when the dock is chosen (Ctrl+F, Ctrl+5, F6): the label search."""
+        return self.search
+
+    def select_label_row(self, row: int) -> None:
+        """Select the label set's ``row`` and scroll it into the middle of the list."""
+        self.label_table.setCurrentCell(row, 0)
+        self.label_table.selectRow(row)
+        self.label_table.scrollToItem(self.label_table.item(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def visible_label_ids(self) -> list[int]:
+        """The labels the search leaves in the list, in order."""
+        return [lab.id for r, lab in enumerate(self.labels) if not self.label_table.isRowHidden(r)]
 
     def selected_segment_id(self) -> Optional[int]:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -428,7 +472,59 @@ class LabelsPanel(QWidget):
     def _ask_add(self) -> None:
         name, ok = QInputDialog.getText(self, "Add label", "Name of the new label:")
         if ok and name.strip():
+            self._pending_name = name.strip()
+            self.search.clear()  # the new label must not be hidden by the search
             self.addLabel.emit(name.strip())
+
+    # ---- search -------------------------------------------------------------------------------
+    def _apply_search(self, text: str) -> None:
+        needle = text.strip().lower()
+        first = None
+        for r, lab in enumerate(self.labels):
+            shown = not needle or needle in lab.name.lower() or needle == (lab.key or "").lower()
+            self.label_table.setRowHidden(r, not shown)
+            if shown and first is None:
+                first = r
+        current = self.label_table.currentRow()
+        if needle and first is not None and (current < 0 or self.label_table.isRowHidden(current)):
+            self.select_label_row(first)
+
+    def _step_search(self, step: int) -> None:
+        rows = [r for r in range(len(self.labels)) if not self.label_table.isRowHidden(r)]
+        if not rows:
+            return
+        current = self.label_table.currentRow()
+        i = rows.index(current) if current in rows else -1
+        self.select_label_row(rows[max(0, min(len(rows) - 1, i + step))])
+
+    def _apply_selected(self) -> bool:
+        rows = [r for r in range(len(self.labels)) if not self.label_table.isRowHidden(r)]
+        current = self.label_table.currentRow()
+        row = current if current in rows else (rows[0] if len(rows) == 1 else None)
+        if row is None:
+            return False
+        self.applyLabel.emit(self.labels[row].id)
+        return True
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return False
+        key = event.key()
+        if obj is self.search:
+            steps = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+            if key in steps:
+                self._step_search(steps[key])
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._apply_selected()
+                return True
+            if key == Qt.Key.Key_Escape and self.search.text():
+                self.search.clear()
+                return True
+        elif obj is self.label_table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.label_table.state() != QAbstractItemView.State.EditingState:
+            return self._apply_selected()
+        return False
 
     def _ask_color(self) -> None:
         lab = self._selected_label()

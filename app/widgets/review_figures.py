@@ -32,12 +32,12 @@ class ReviewFigures(QWidget):
         self.toggle.setText("⇕")
         self.toggle.setCheckable(True)
         self.toggle.setToolTip("Show the agreement panel and the statistics one above the other (or as tabs)")
-        self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it, a click leaves the keys
         self.toggle.toggled.connect(self.set_stacked)
         self.split_toggle = QToolButton()  # the same switch, shown above the stacked panels
         self.split_toggle.setText("⇕ tabs")
         self.split_toggle.setToolTip("Show the two panels as tabs again")
-        self.split_toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.split_toggle.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.split_toggle.clicked.connect(lambda: self.toggle.setChecked(False))
         self.tabs.setCornerWidget(self.toggle, Qt.Corner.TopRightCorner)
         column = QVBoxLayout(self.stacked_page)

@@ -51,7 +51,10 @@ def test_f1_lists_the_shortcuts(qtbot, window):
     for needed in ("Space", "Left", "Right", "Shift+Left", "Shift+Right", "Ctrl+O", "Ctrl+Q", "Ctrl+E", "Ctrl+R",
                    "F1", "Ctrl+0", "+", "-", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "Alt+1", "1 … 9, 0"):
         assert needed in keys, needed
-    assert len(shortcut_rows(window.actions.values())) + 1 == dialog.table.rowCount()  # + the label keys row
+    from app.keyboard import HELP_ROWS
+
+    # + the label keys row and the focus keys (Tab, F6, …: app.keyboard)
+    assert len(shortcut_rows(window.actions.values())) + 1 + len(HELP_ROWS) == dialog.table.rowCount()
     dialog.close()
 
 
