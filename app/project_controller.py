@@ -67,7 +67,7 @@ class ProjectController(QObject):
             return False
         if self.store.read_only:
             if not quiet:
-                self.message.emit(f"{self.name} is read-only: {self.store.read_only_reason}")
+                self.message.emit(self.store.write_refusal)
             return False
         return True
 
@@ -105,7 +105,9 @@ class ProjectController(QObject):
             return False
         self._set_store(store)
         if store.read_only:
-            self.message.emit(f"{store.path.name} is open read-only: {store.read_only_reason}")
+            self.message.emit(store.read_only_reason)
+        for text in store.warnings:  # e.g. saved changes missing: said before any further work
+            self.error.emit("Saved changes are missing", text)
         return True
 
     def close_project(self) -> None:
