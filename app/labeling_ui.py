@@ -287,7 +287,7 @@ class LabelingUI(QObject):
         store = self.project.store
         if store is None or entry.project_id is None:
             return
-        self._set_coverage(entry, store.coverage(entry.project_id))
+        self._set_coverage(entry, self.project.coverage(entry.project_id))
 
     def _set_coverage(self, entry: VideoEntry, coverage: tuple) -> None:
         count, covered, frames = coverage

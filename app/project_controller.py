@@ -42,6 +42,7 @@ class ProjectController(QObject):
         self._ids_by_path: Dict[Path, int] = {}
         self.fresh = False  # True while a project just created is being announced
         self.revision = 0  # counts the store's changes (the label window reloads after one)
+        self._coverage: tuple = (-1, {})  # (revision, {video id: coverage})
         from .label_window import LabelWindow
 
         self.label_window = LabelWindow()
@@ -139,6 +140,7 @@ class ProjectController(QObject):
             self.store.close()
         self.store = store
         self.label_window.clear()
+        self._coverage = (-1, {})
         self._ids_by_path = {}
         if store is not None:
             from .undo import ProjectUndo
@@ -204,11 +206,29 @@ class ProjectController(QObject):
         return project_poses_path(self.store, video_id)
 
     def coverage_all(self) -> Dict[int, tuple]:
-        """``{video id: (segments, frames covered by any label, frame count)}`` in one query
-        (as ``store.coverage`` per video, which costs one query each)."""
+        """``{video id: (segments, frames covered by any label, frame count)}`` in one read (numpy), remembered
+        until the next change of the project (``coverage`` of a video then costs nothing)."""
         if self.store is None:
             return {}
-        return self.store.coverage_all()
+        from core_model.project.segment_window import coverage
+
+        found = coverage(self.store)
+        frames = {rec.id: rec.frame_count for rec in self.store.videos()}
+        self._coverage = (self.revision, {vid: (*found.get(vid, (0, 0)), n) for vid, n in frames.items()})
+        return dict(self._coverage[1])
+
+    def coverage(self, video_id: int) -> tuple:
+        """(segments, frames covered by any label, frame count) of one video (remembered as ``coverage_all``)."""
+        revision, known = self._coverage
+        if revision == self.revision and video_id in known:
+            return known[video_id]
+        from core_model.project.segment_window import coverage
+
+        found = coverage(self.store, video_id)[video_id]
+        known = dict(known) if revision == self.revision else {}
+        known[video_id] = (*found, self.store.video(video_id).frame_count)
+        self._coverage = (self.revision, known)
+        return known[video_id]
 
     # ---- edits ----------------------------------------------------------------------------
     def apply(self, edit) -> bool:
