@@ -13,6 +13,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..formatting import format_percent
 from .frames import NO_LABEL
 
 REASONS = ("low_confidence", "disagreement", "flicker", "unlabeled")
@@ -76,14 +77,14 @@ class ReviewItem:
             return ", ".join(REASON_TITLES[r] for r in self.reasons)
         d, names, parts = self.details, self.context.class_names, []
         if "low_confidence" in self.reasons:
-            parts.append(f"fused {_pct(d['confidence'])} for {names[d['fused_top']]}")
+            parts.append(f"fused {format_percent(d['confidence'], 0)} for {names[d['fused_top']]}")
         if "disagreement" in self.reasons:
-            parts.append(f"RGB says {names[d['rgb_top']]} {_pct(d['rgb_prob'])}, "
-                         f"pose says {names[d['pose_top']]} {_pct(d['pose_prob'])}")
+            parts.append(f"RGB says {names[d['rgb_top']]} {format_percent(d['rgb_prob'], 0)}, "
+                         f"pose says {names[d['pose_top']]} {format_percent(d['pose_prob'], 0)}")
         if "flicker" in self.reasons:
             parts.append(f"top class flickers ({names[d['fused_top']]} between others)")
         if not parts and "unlabeled" in self.reasons:
-            parts.append(f"not labeled yet (model: {names[d['fused_top']]} {_pct(d['confidence'])})")
+            parts.append(f"not labeled yet (model: {names[d['fused_top']]} {format_percent(d['confidence'], 0)})")
         return "; ".join(parts)
 
     def to_dict(self) -> dict:
@@ -119,10 +120,6 @@ def _flicker_rows(top: np.ndarray, span: int) -> np.ndarray:
         back |= later == prev
     out[1:] = changed & back
     return out
-
-
-def _pct(p: float) -> str:
-    return f"{100 * p:.0f} %"
 
 
 def _covered_share(result, label_frames: Mapping[int, np.ndarray]) -> np.ndarray:
