@@ -310,6 +310,8 @@ class MainWindow(QMainWindow):
         self.labeling_ui.current_changed(entry)
         if entry is None or not entry.is_open:
             self.playback.set_source(None)
+            if entry is None:
+                self.timeline.clear_video()  # no video: not the last one's axis
             self._refresh_entry_views()
             return
         reader = self._pending_readers.pop(id(entry), None)

@@ -70,6 +70,14 @@ class DeferredTimeline(QWidget):
     def set_video(self, frame_count: int, fps: float, timestamps=None) -> None:
         self._call("set_video", frame_count, fps, timestamps)
 
+    def clear_video(self) -> None:
+        """As ``TimelineWidget.clear_video`` (before it is built: forget the calls of the last video)."""
+        if self._widget is None:
+            for name in ("set_video", "set_labels", "set_marks", "set_playhead", "set_selected_segment"):
+                self._calls.pop(name, None)
+        else:
+            self._widget.clear_video()
+
     def set_stale(self, reason) -> None:
         self._call("set_stale", reason)
 

@@ -261,6 +261,14 @@ class TimelineWidget(QWidget):
         self._rebuild_lanes()
         self.set_playhead(min(self._playhead, self._frame_count - 1))
 
+    def clear_video(self) -> None:
+        """No video any more (its project or the video was closed): an empty axis, no labels, marks or read-out."""
+        self._label_segments, self._label_people = [], []
+        self._playhead = 0
+        self.bands_item.set_marks(None, None)
+        self.set_video(1, 25.0)
+        self._position.setText("")
+
     def set_result(self, result) -> None:
         """Show an ``AnalysisResult`` (or clear with ``None``)."""
         self._result = result

@@ -362,3 +362,17 @@ def test_labels_and_predictions_are_separate_items_and_look_different(timeline):
     assert timeline.label_item.segment_at(150, 1) == 0 and timeline.label_item.segment_at(150, 0) is None
     timeline.set_selected_segment(3)
     assert timeline.label_item.selected() == (1, 0)
+
+
+def test_closing_the_project_clears_the_timeline_axis(qtbot, window, barcode_video, tmp_path):
+    from .conftest import open_and_wait
+
+    assert window.project.new_project(tmp_path / "p.epam", labels=["walk"])
+    entry = open_and_wait(qtbot, window, barcode_video)
+    timeline = window.timeline.widget()
+    assert timeline._frame_count == entry.frame_count == 60
+    window.project.close_project()
+    qtbot.waitUntil(lambda: window.session.current is None, timeout=5000)
+    (x0, x1), _ = timeline.plots["segments"].viewRange()
+    assert timeline._frame_count == 1 and x1 <= 1.5, (timeline._frame_count, x1)
+    assert timeline._position.text() == "" and timeline.people() == [-1]
