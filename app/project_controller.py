@@ -27,6 +27,7 @@ class ProjectController(QObject):
     labelsChanged = Signal()
     videosChanged = Signal()
     posesChanged = Signal(int)  # video id: its project pose file was rewritten (a track edit, its undo/redo)
+    showVideo = Signal(int)  # video id: an undo/redo is about to change this video (switch to it first)
     message = Signal(str)  # one sentence for the status bar
     error = Signal(str, str)  # title, one sentence (a dialog)
 
@@ -248,6 +249,7 @@ class ProjectController(QObject):
     def undo_step(self) -> None:
         if self.writable() and self.undo is not None:
             stack = self.undo.stack
+            self._show_edited_video(self.undo.videos_of_next(redo=False))
             self.message.emit(f"Undone: {stack.undoText()}." if stack.canUndo() else "Nothing to undo.")
             self.undo.undo()
             self.flush()
@@ -255,9 +257,15 @@ class ProjectController(QObject):
     def redo_step(self) -> None:
         if self.writable() and self.undo is not None:
             stack = self.undo.stack
+            self._show_edited_video(self.undo.videos_of_next(redo=True))
             self.message.emit(f"Redone: {stack.redoText()}." if stack.canRedo() else "Nothing to redo.")
             self.undo.redo()
             self.flush()
+
+    def _show_edited_video(self, videos: set) -> None:
+        """Before undoing/redoing an edit of one other video: ``showVideo`` so the user sees what changes."""
+        if len(videos) == 1:
+            self.showVideo.emit(next(iter(videos)))
 
     def label_op(self, fn, *args, **kwargs) -> bool:
         """Run a label-set operation of the store (add, rename, recolour, key, delete); errors: one sentence."""

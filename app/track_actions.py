@@ -41,6 +41,7 @@ class TrackActions(QObject):
         people.splitRequested.connect(self.split)
         people.deleteRequested.connect(self.delete)
         self.project.posesChanged.connect(self.reload)
+        self.project.showVideo.connect(self.show_video)  # undo/redo of another video's edit: go there first
         self.project.projectChanged.connect(self._on_project)
         w.controller.opened.connect(self._on_opened)  # after the window's slot: the entry has its project id
         self.session.current_changed.connect(lambda _entry: self.update_enabled())
@@ -78,6 +79,13 @@ class TrackActions(QObject):
 
     def _entry(self, video_id: int) -> Optional[VideoEntry]:
         return next((e for e in self.session.entries if e.project_id == video_id), None)
+
+    def show_video(self, video_id: int) -> None:
+        """Make the project video ``video_id`` current (opened if needed) unless it already is."""
+        entry = self.session.project_entry(video_id)
+        if entry is not None and entry is not self.session.current:
+            self.session.set_current(entry)
+            self.project.message.emit(f"Switched to {entry.name}: the edit undone or redone is there.")
 
     # ---- the project's pose file ------------------------------------------------------------
     def _load(self, entry: VideoEntry) -> bool:

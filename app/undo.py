@@ -14,6 +14,19 @@ from core_model.errors import EpamError
 from core_model.project import History
 
 
+def edit_videos(edit) -> set:
+    """The project videos an applied edit changed: its own ``video_id``, else those of the rows it wrote or
+    removed (sub-edits of a compound too)."""
+    if getattr(edit, "video_id", None):
+        return {int(edit.video_id)}
+    found = set()
+    for sub in getattr(edit, "edits", None) or ():
+        found |= edit_videos(sub)
+    for rows in getattr(edit, "_diff", None) or ():
+        found |= {int(r.video_id) for r in rows if getattr(r, "video_id", None) is not None}
+    return found
+
+
 class EditCommand(QUndoCommand):
     """One core edit on the Qt stack."""
 
@@ -48,6 +61,12 @@ class ProjectUndo(QObject):
         self.history.do(edit)
         self.stack.push(EditCommand(self, edit))
         return edit
+
+    def videos_of_next(self, redo: bool = False) -> set:
+        """Project video ids the next undo (or redo) changes (empty: none, or not known)."""
+        index = self.stack.index() if redo else self.stack.index() - 1
+        command = self.stack.command(index) if 0 <= index < self.stack.count() else None
+        return edit_videos(command.edit) if isinstance(command, EditCommand) else set()
 
     def undo(self) -> None:
         self.stack.undo()
