@@ -24,6 +24,30 @@ def write_text(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+#: the time written for every member of a set's .npz files (zip's earliest): a seeded export is byte-identical
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def save_poses_exactly(poses: Poses, path: Path) -> Path:
+    """``poses.save(path)`` with the same bytes for the same poses: members in a fixed order (the format's
+    arrays, then ``meta_*`` by name; metadata read back from a file comes in the hash seed's set order) and
+    a fixed member time (``np.savez`` stamps the current time). ``Poses.load`` reads it as any pose file."""
+    import zipfile
+
+    import numpy as np
+
+    arrays = poses.to_arrays()
+    names = [k for k in arrays if not k.startswith("meta_")] + sorted(k for k in arrays if k.startswith("meta_"))
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(arrays[name]), allow_pickle=False)
+    return path
+
+
 class SetBuilder:
     """Collects clips into the (temporary) set folder ``root``; :meth:`finish` writes the set's own files."""
 
@@ -52,7 +76,7 @@ class SetBuilder:
             raise ExportError(f"Clip {row.clip} has {row.frames} frames but its poses have {poses.num_frames}.")
         if row.clip in self._names:
             raise ExportError(f"Two clips are named {row.clip}.")
-        poses.save(self.root / POSES_DIR / f"{row.clip}.npz")
+        save_poses_exactly(poses, self.root / POSES_DIR / f"{row.clip}.npz")
         self.rows.append(row)
         self._names.add(row.clip)
         self._annotations.append(annotation(row.clip, row.label_index, poses, original_shape))
