@@ -340,8 +340,9 @@ class MainWindow(QMainWindow):
             self.inspector.set_result(result)
             self._update_frame_views()
         stale = self.settings.stale_reason(result)  # after a settings change or a cancelled new analysis
-        self.timeline.set_stale(stale)
-        self.status.show_model(result, stale)
+        analyzing = entry is not None and entry.busy == "analyzing"  # the notice would be old news
+        self.timeline.set_stale(None if analyzing else stale)
+        self.status.show_model(result, stale, analyzing=analyzing)
 
     def _on_frame_shown(self, index: int, frame) -> None:
         self.view.set_frame(index, frame)

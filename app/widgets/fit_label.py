@@ -59,3 +59,37 @@ class FitLabel(QLabel):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._choose()
+
+
+class ElidedLabel(QLabel):
+    """A plain-text label that keeps its whole text (``text()``, tooltip) but draws it elided ("…") when it
+    is given less room than the text needs: a status read-out that never widens the window nor is cut mid-glyph."""
+
+    def __init__(self, text: str = "", parent=None, min_chars: int = 6) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self._min_chars = min_chars
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        m = self.contentsMargins()
+        hint.setWidth(self.fontMetrics().horizontalAdvance("M" * self._min_chars) + m.left() + m.right())
+        return hint
+
+    def is_elided(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+
+    def paintEvent(self, event) -> None:
+        if not self.is_elided():
+            super().paintEvent(event)
+            return
+        from PySide6.QtWidgets import QStyle, QStyleOption, QStylePainter
+
+        painter = QStylePainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        painter.drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option)  # the style sheet's background
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)

@@ -6,10 +6,12 @@ from typing import Optional
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from ..state import VideoEntry
+from .fit_label import ElidedLabel
 from .job_panel import JobPanel
 from .timeline_data import format_time
 
 UNTRAINED_TEXT = "untrained model — not a prediction"
+REANALYZING_TEXT = "analysing again…"
 
 
 def frame_text(entry: Optional[VideoEntry], frame: Optional[int]) -> str:
@@ -31,33 +33,46 @@ def model_text(result) -> tuple[str, Optional[bool]]:
 
 
 class StudioStatusBar(QStatusBar):
+    """Read-outs on the right: running jobs (one row, one percentage each), frame / time, fps, speed, model,
+    project. The fps and speed keep the width their longest text needs; the frame read-out and the model are
+    elided ("…") when the window is narrow (whole texts in their tooltips), never cut mid-glyph."""
+
     def __init__(self, job_panel: JobPanel, parent=None) -> None:
         super().__init__(parent)
-        self.frame_label = QLabel("No video")
+        self.frame_label = ElidedLabel("No video", min_chars=8)
         self.frame_label.setObjectName("frameLabel")
         self.speed_label = QLabel("1×")
+        self.speed_label.setObjectName("speedLabel")
         self.speed_label.setToolTip("Playback speed (+ / -)")
         self.fps_label = QLabel("")
-        self.model_label = QLabel("no analysis yet")
+        self.fps_label.setObjectName("fpsLabel")
+        self.fps_label.setToolTip("Frames per second of the video")
+        self.model_label = ElidedLabel("no analysis yet", min_chars=7)
         self.model_label.setObjectName("modelStatus")
         self.addPermanentWidget(job_panel)
         # as high with a running job (progress bar, cancel button) as without: nothing above it moves
         self.setMinimumHeight(max(QProgressBar().sizeHint().height(), QToolButton().sizeHint().height()) + 4)
         for w in (self.frame_label, self.fps_label, self.speed_label, self.model_label):
             self.addPermanentWidget(w)
-            w.setMinimumWidth(24)  # long texts are clipped, never widen the window
+        for label, longest in ((self.fps_label, "119.88 fps"), (self.speed_label, "0.25×")):
+            label.setFixedWidth(label.fontMetrics().horizontalAdvance(longest) + 14)  # QSS padding 0 6px
 
     def show_frame(self, entry: Optional[VideoEntry], frame: Optional[int]) -> None:
-        self.frame_label.setText(frame_text(entry, frame))
-        self.fps_label.setText(f"{entry.fps:.3g} fps" if entry is not None and entry.fps else "")
+        text = frame_text(entry, frame)
+        self.frame_label.setText(text)
+        self.frame_label.setToolTip(text)
+        self.fps_label.setText(f"{entry.fps:.4g} fps" if entry is not None and entry.fps else "")
 
     def show_speed(self, speed: float) -> None:
         self.speed_label.setText(f"{speed:g}×")
 
-    def show_model(self, result, stale: Optional[str] = None) -> None:
-        """The model behind ``result``; ``stale``: why it does not match the settings (marked)."""
+    def show_model(self, result, stale: Optional[str] = None, analyzing: bool = False) -> None:
+        """The model behind ``result``; ``stale``: why it does not match the settings (marked), unless a new
+        analysis is running (``analyzing``): then that is said instead."""
         text, trained = model_text(result)
-        if stale:
+        if analyzing:
+            text = f"{REANALYZING_TEXT} · {text}" if result is not None else REANALYZING_TEXT
+        elif stale:
             text = f"⚠ results from {stale} — Analyze again · {text}"
         self.model_label.setText(f" {text} ")
         self.model_label.setToolTip(text)
