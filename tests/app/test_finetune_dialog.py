@@ -176,15 +176,6 @@ def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
     assert not dialog.isVisible()
 
 
-def test_nothing_changed_when_results_agree(labeled_store):
-    from app.what_changed import compare_results
-
-    store, a, _b = labeled_store
-    same = _result([(1, 0, 50, "wave"), (1, 50, 100, "walk")])
-    what = compare_results(store, {a: same}, {a: same})
-    assert what.changes == [] and what.before.accuracy == what.after.accuracy == 1.0
-
-
 # ---- after training: use the model, analyze the project again, see what changed -------------------
 def _small_checkpoint(path: Path, classes) -> Path:
     """A checkpoint as a cpu-quick run writes it (new weights; 112 px / 28 px inputs recorded)."""
