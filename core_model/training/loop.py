@@ -25,7 +25,6 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from ..errors import ConfigError
 from ..jobs import CancelToken
@@ -35,6 +34,7 @@ from .distributed import Dist
 from .metrics import confusion_png, stream_report, write_json
 from .presets import PHASES, PhaseRecipe, Preset, load_preset
 from .progress import Emit, quiet
+from .steps import _base_lr, _loss, _predictions, _WarmupCosine, _weights_digest
 from .resume import data_digest, refuse_changed_data, refuse_changes
 from .storage import writing
 
@@ -130,27 +130,6 @@ class _PhaseNet(torch.nn.Module):
             return None, self.model.pose(heat)
         out = self.model(rgb, heat)
         return out.rgb_logits, out.pose_logits
-
-
-def _loss(rgb_logits, pose_logits, labels):
-    parts = {}
-    if rgb_logits is not None:
-        parts["rgb"] = F.cross_entropy(rgb_logits.float(), labels)
-    if pose_logits is not None:
-        parts["pose"] = F.cross_entropy(pose_logits.float(), labels)
-    return sum(parts.values()), parts
-
-
-def _predictions(rgb_logits, pose_logits) -> Dict[str, torch.Tensor]:
-    preds, probs = {}, []
-    for name, logits in (("rgb", rgb_logits), ("pose", pose_logits)):
-        if logits is not None:
-            p = torch.softmax(logits.float(), dim=1)
-            preds[name] = p.argmax(1)
-            probs.append(p)
-    if len(probs) == 2:
-        preds["fused"] = (0.5 * (probs[0] + probs[1])).argmax(1)
-    return preds
 
 
 class Trainer:
@@ -355,9 +334,17 @@ class Trainer:
             rng_state = self.state["rng"] if (resuming and epoch == first_epoch and offset) else None
             stats = self._train_epoch(net, phase, index, epoch, recipe, train_loader, optimizer, scheduler, scaler,
                                       offset, rng_state, batch, params)
-            self._precise_bn(phase, epoch, train_loader, batch)
+            # a Stop asked during the last batch: no precise BN and validation (a minute on a CPU); the state
+            # saved is "epoch trained", so --resume does them
+            stop_here = lambda: self._stop(phase, index, epoch, steps, recipe, optimizer, scheduler)  # noqa: E731
+            if self._stop_requested():
+                stop_here()
+            if not self._precise_bn(phase, epoch, train_loader, batch):
+                stop_here()
             self.dist.sync_buffers(self.model)
             val = self._validate(phase, val_loader)
+            if val is None:
+                stop_here()
             self._end_epoch(phase, index, epoch, recipe, stats, val, optimizer, scheduler)
         self.state = None
 
@@ -373,7 +360,7 @@ class Trainer:
         sums: Dict[str, float] = {}
         seen, t0, last_emit = 0, time.perf_counter(), 0.0
         for step in range(offset, steps):
-            if self.dist.any(self.cancel is not None and self.cancel.cancelled):
+            if self._stop_requested():
                 self._stop(phase, index, epoch, step, recipe, optimizer, scheduler)
             rgb, heat, labels = next(iterator)
             rgb, heat, labels = (rgb.to(self.device, non_blocking=True), heat.to(self.device, non_blocking=True),
@@ -414,8 +401,12 @@ class Trainer:
                      clips_per_s=round(seen * self.dist.world / max(seconds, 1e-9), 3))
         return stats
 
+    def _stop_requested(self) -> bool:
+        """The user asked to stop (on any process: every rank stops at the same point)."""
+        return self.dist.any(self.cancel is not None and self.cancel.cancelled)
+
     @torch.no_grad()
-    def _precise_bn(self, phase: str, epoch: int, loader, batch: int) -> None:
+    def _precise_bn(self, phase: str, epoch: int, loader, batch: int) -> bool:
         """Recompute the trained BatchNorms' statistics as a plain average over training clips ("precise BN").
 
         In short runs at a high learning rate the running averages lag far behind the weights, and the
@@ -424,10 +415,11 @@ class Trainer:
         """
         clips = self.preset.precise_bn_clips
         if clips <= 0:
-            return
+            return True
         self._set_modes(phase)
         norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training]
         momenta = [m.momentum for m in norms]
+        before = [(m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone()) for m in norms]
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # cumulative average
@@ -437,14 +429,22 @@ class Trainer:
             for step, (rgb, heat, _labels) in enumerate(loader):
                 if step * batch >= clips:
                     break
+                if self._stop_requested():  # stopped: the statistics the epoch trained stay as they were
+                    for m, (mean, var, count) in zip(norms, before):
+                        m.running_mean.copy_(mean)
+                        m.running_var.copy_(var)
+                        m.num_batches_tracked.copy_(count)
+                    return False
                 with self._autocast():
                     net(rgb.to(self.device), heat.to(self.device))
         finally:
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
+        return True
 
     @torch.no_grad()
-    def _validate(self, phase: str, loader) -> dict:
+    def _validate(self, phase: str, loader) -> Optional[dict]:
+        """The validation report, or None when a Stop was asked meanwhile."""
         self.model.eval()
         net = _PhaseNet(self.model, phase)
         loader.sampler.set_epoch(0)
@@ -453,6 +453,8 @@ class Trainer:
         position = 0
         losses: Dict[str, float] = {}
         for rgb, heat, labels in loader:
+            if self.dist.world == 1 and self.cancel is not None and self.cancel.cancelled:  # ranks' loops differ
+                return None
             rgb, heat, labels = rgb.to(self.device), heat.to(self.device), labels.to(self.device)
             with self._autocast():
                 rgb_logits, pose_logits = net(rgb, heat)
@@ -530,38 +532,6 @@ class Trainer:
         self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
                    "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
         raise _Stop()
-
-
-def _base_lr(optimizer, recipe: PhaseRecipe) -> float:
-    """The phase's current learning rate before per-part multipliers."""
-    group = optimizer.param_groups[0]
-    return float(group["lr"] * recipe.lr / group.get("initial_lr", recipe.lr))
-
-
-class _WarmupCosine:
-    """Learning-rate factor per iteration: linear warm-up, then cosine decay to 0 (stepped every batch)."""
-
-    def __init__(self, total: int, warmup: int) -> None:
-        self.total, self.warmup = max(1, total), max(0, min(warmup, total - 1))
-
-    def __call__(self, it: int) -> float:
-        import math
-
-        if it < self.warmup:
-            return (it + 1) / (self.warmup + 1)
-        t = (it - self.warmup) / max(1, self.total - self.warmup)
-        return 0.5 * (1.0 + math.cos(math.pi * min(t, 1.0)))
-
-
-def _weights_digest(model: torch.nn.Module) -> str:
-    """SHA-256 (16 hex digits) of every parameter and buffer: equal digests = identical weights."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, value in model.state_dict().items():
-        h.update(name.encode())
-        h.update(value.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def train(opts: TrainOptions, *, emit: Optional[Emit] = None, cancel: Optional[CancelToken] = None) -> TrainResult:

@@ -206,3 +206,35 @@ def test_resume_with_other_data_or_settings_is_refused(setup, tmp_path, capsys):
     assert "changed" in str(err.value) and "\n" not in str(err.value), str(err.value)
     state = torch.load(out / "train_state.pt", weights_only=True)
     assert (state["epoch"], state["start"]) == (0, 1)  # nothing was touched
+
+
+def test_stop_in_the_last_batch_skips_precise_bn_and_validation(setup, one_thread, tmp_path, monkeypatch):
+    """Stop asked during an epoch's last batch: no precise BN, no validation; a resumable state that does them."""
+    from core_model.training import loop
+
+    folder, data, preset = setup
+    ran = []
+    for name in ("_precise_bn", "_validate"):
+        original = getattr(loop.Trainer, name)
+        monkeypatch.setattr(loop.Trainer, name, lambda self, *a, _f=original, _n=name, **k: (ran.append(_n),
+                                                                                              _f(self, *a, **k))[1])
+    cancel = CancelToken()
+    events = []
+
+    def emit(event):
+        events.append(event)
+        if event["event"] == "batch" and event["step"] == event["steps"]:
+            cancel.cancel()  # arrives while the last batch of the epoch runs
+
+    out = tmp_path / "run"
+    result = train(TrainOptions(str(data.path), str(out), preset=preset, epochs=1, workers=0, log_every=0), emit=emit,
+                   cancel=cancel)
+    assert result.stopped and events[-1]["event"] == "stopped"
+    assert ran == [] and not [e for e in events if e["event"] == "epoch"]
+    steps = [e for e in events if e["event"] == "batch"][-1]["steps"]
+    state = torch.load(out / "train_state.pt", weights_only=True)
+    assert (state["epoch"], state["start"]) == (0, steps)
+    load_checkpoint(out / "last.pt")
+    resumed = train(TrainOptions(str(data.path), str(out), resume=True, workers=0))
+    assert not resumed.stopped and len(resumed.history) == 1 and ran == ["_precise_bn", "_validate"]
+
