@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QMenu
 
 from core_model.errors import EpamError
@@ -24,6 +24,7 @@ from .state import VideoEntry
 
 CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton (as a left click)
 MENU_TRACKS = 30  # tracks listed in "Merge into"
+REANALYZE_DELAY_MS = 1500  # the analysis is redone once the corrections pause this long
 
 
 class TrackActions(QObject):
@@ -33,6 +34,11 @@ class TrackActions(QObject):
         self.project = window.project
         self.session = window.session
         self._loaded: Dict[int, object] = {}  # video id -> the Poses read from its project file (identity)
+        self._reanalyze: Optional[VideoEntry] = None  # the video whose analysis predates its corrected tracks
+        self._reanalyze_timer = QTimer(self)
+        self._reanalyze_timer.setSingleShot(True)
+        self._reanalyze_timer.setInterval(REANALYZE_DELAY_MS)
+        self._reanalyze_timer.timeout.connect(self._reanalyze_now)
 
     def connect(self) -> None:
         w, people = self.w, self.w.person_list
@@ -107,9 +113,31 @@ class TrackActions(QObject):
     def reload(self, video_id: int) -> None:
         """The project's pose file of ``video_id`` was rewritten (a track edit, an undo or redo): show it."""
         entry = self._entry(video_id)
-        if entry is not None and entry.is_open:
-            self._load(entry)
+        if entry is not None and entry.is_open and self._load(entry) and entry.result is not None:
+            self.schedule_reanalysis(entry)
         self.update_enabled()
+
+    # ---- the analysis follows the corrected tracks --------------------------------------------
+    def schedule_reanalysis(self, entry: VideoEntry) -> None:
+        """Analyze ``entry`` again with its corrected tracks once the corrections pause (a background job with
+        progress and Cancel in the Jobs panel); an analysis still running on the old tracks is cancelled."""
+        from .controller import ANALYZE
+
+        self._reanalyze = entry
+        for job in self.w.jobs.jobs:
+            if job.target is entry and job.kind == ANALYZE:
+                self.w.jobs.cancel(job)
+        self._reanalyze_timer.start()
+
+    def _reanalyze_now(self) -> None:
+        entry, self._reanalyze = self._reanalyze, None
+        if entry is None or entry not in self.session.entries or not entry.is_open or entry.poses is None:
+            return
+        if any(job.target is entry for job in self.w.jobs.jobs):  # the cancelled run has not ended yet
+            self._reanalyze = entry
+            self._reanalyze_timer.start()
+            return
+        self.w.controller.analyze(entry)
 
     def _on_project(self, _store) -> None:
         self._loaded = {}
@@ -163,7 +191,7 @@ class TrackActions(QObject):
     def _done(self, entry: VideoEntry, text: str) -> None:
         """One sentence for the status bar (the analysis shown was made from the tracks before the edit)."""
         if entry.result is not None:
-            text += " The analysis shown predates it: Analyze (Ctrl+R) to use the corrected tracks."
+            text += " Analyzing again with the corrected tracks (progress and Cancel in the Jobs panel)."
         self.project.message.emit(text)
 
     def merge(self, into: int, other: int) -> bool:

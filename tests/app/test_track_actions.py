@@ -182,3 +182,31 @@ def test_without_a_project_the_corrections_are_disabled_and_say_why(qtbot, windo
     assert not window.track_actions.delete(track)  # asked anyway (e.g. a stale click): edits nothing, says why
     assert "open or create a project" in window.status.currentMessage() and entry.poses.num_people == len(
         Poses.load(bikes_poses).track_ids)
+
+
+def test_a_correction_redoes_the_analysis_shown_in_the_background(qtbot, window, stick_video, tmp_path):
+    """The analysis shown was made from the old tracks: after a correction it is redone by itself (a job with
+    progress and Cancel), from the corrected poses; the status line says so."""
+    from .conftest import make_poses, make_result
+
+    path, keypoints = stick_video
+    assert window.project.new_project(tmp_path / "study.epam", labels=LABELS)
+    entry = open_and_wait(qtbot, window, path)
+    old = make_result(trained=False)
+    window.session.update(entry, poses=make_poses(keypoints), result=old)
+    messages = []
+    window.project.message.connect(messages.append)
+    assert window.track_actions.delete(2)
+    assert "Analyzing again with the corrected tracks" in messages[-1]
+    qtbot.waitUntil(lambda: any(j.kind == "analyze" and j.target is entry for j in window.jobs.jobs), timeout=10000)
+    qtbot.waitUntil(lambda: entry.result is not old and not window.jobs.jobs, timeout=240000)
+    assert list(entry.poses.track_ids) == [1]
+    assert entry.result.frame_count == entry.frame_count and entry.result.num_windows >= 1
+
+    # undo brings the old tracks back: analyzed again; Cancel stops that run and keeps what is shown
+    shown = entry.result
+    window.actions["undo"].trigger()
+    qtbot.waitUntil(lambda: any(j.kind == "analyze" and j.target is entry for j in window.jobs.jobs), timeout=10000)
+    window.controller.cancel(entry)
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=60000)
+    assert entry.result is shown and list(entry.poses.track_ids) == [1, 2]
