@@ -46,6 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--videos", metavar="DIR", help="videos of a .pkl DATA")
     p.add_argument("--split", metavar="NAME", help="split of a .pkl DATA, e.g. xsub (NAME_train / NAME_val)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR where it stopped")
+    p.add_argument("--no-val", action="store_true",
+                   help="train without validation (a set whose validation split is empty, e.g. one labelled video): "
+                        "validation clips are left out, no best.pt, last.pt after every epoch")
     p.add_argument("--log-every", type=float, default=2.0, metavar="S",
                    help="seconds between batch progress lines (0: every batch; default 2)")
 
@@ -58,12 +61,13 @@ TYPED = ("preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classe
 def options_from_args(args):
     from core_model.training import TrainOptions
 
-    given = tuple(name for name in TYPED if getattr(args, name, None) is not None)
+    given = tuple(name for name in TYPED if getattr(args, name, None) is not None) + (("no_val",) if args.no_val
+                                                                                       else ())
     return TrainOptions(data=args.data, out_dir=args.output, preset=args.preset or "cpu-quick", phase=args.phase,
                         epochs=args.epochs, batch=args.batch, lr=args.lr, init=args.init, rgb_init=args.rgb_init,
                         classes=args.classes, freeze=args.freeze, device=args.device, workers=args.workers,
                         seed=args.seed if args.seed is not None else 0, videos=args.videos, split=args.split,
-                        resume=args.resume, log_every=args.log_every, given=given)
+                        resume=args.resume, log_every=args.log_every, no_val=args.no_val, given=given)
 
 
 def run(args) -> int:

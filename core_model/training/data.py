@@ -66,11 +66,12 @@ class TrainingData:
 
 
 def load_training_data(path, *, classes: Optional[Sequence[str]] = None, videos: Optional[Path] = None,
-                       split: Optional[str] = None, need_rgb: bool = True) -> TrainingData:
+                       split: Optional[str] = None, need_rgb: bool = True, no_val: bool = False) -> TrainingData:
     """Read DATA: a set folder (``core_model.export.load_set``) or a ``.pkl`` (with ``videos`` folder).
 
     ``classes`` (names, in output order) replaces the data's own list; every clip's label must be in it.
     ``need_rgb``: the phases to run use the RGB stream, so every clip needs its video.
+    ``no_val``: train without validation (``--no-val``): validation clips, if any, are left out.
     """
     path = Path(path)
     if not path.exists():
@@ -81,9 +82,11 @@ def load_training_data(path, *, classes: Optional[Sequence[str]] = None, videos:
         data = _from_pickle(path, videos=videos, split=split, need_rgb=need_rgb)
     else:
         raise DataError(f"'{path.name}' is neither a fine-tuning set folder nor a PYSKL .pkl file.")
+    if no_val:
+        data = TrainingData(data.classes, data.train, [], data.pose_only, data.source)
     if classes is not None:
         data = _remap(data, [str(c) for c in classes])
-    _check(data, need_rgb)
+    _check(data, need_rgb, no_val)
     return data
 
 
@@ -216,12 +219,15 @@ def _remap(data: TrainingData, names: List[str]) -> TrainingData:
     return TrainingData(names, move(data.train), move(data.val), data.pose_only, data.source)
 
 
-def _check(data: TrainingData, need_rgb: bool) -> None:
+def _check(data: TrainingData, need_rgb: bool, no_val: bool = False) -> None:
     if not data.classes:
         raise DataError("The training data names no classes.")
-    for split, items in (("training", data.train), ("validation", data.val)):
-        if not items:
-            raise DataError(f"The {split} split of the data is empty: export the set with clips in both splits.")
+    if not data.train:
+        raise DataError("The training split of the data is empty: export the set with clips in both splits.")
+    if not data.val and not no_val:
+        raise DataError("The validation split of the data is empty: export the set again split by segment "
+                        "(--split-by random, stratified by class), or train without validation with --no-val.")
+    for items in (data.train, data.val):
         for item in items:
             if not 0 <= item.label < len(data.classes):
                 raise DataError(f"Clip {item.name} has label {item.label}, outside the {len(data.classes)} classes.")

@@ -66,6 +66,7 @@ class TrainOptions:
     split: Optional[str] = None
     resume: bool = False
     log_every: float = 2.0  # seconds between "batch" progress lines (0: every batch)
+    no_val: bool = False  # train without validation (--no-val): no best.pt, last.pt every epoch
     given: Optional[Tuple[str, ...]] = None  # options the user typed (CLI); --resume names those that differ
 
 
@@ -166,7 +167,7 @@ class Trainer:
         need_rgb = any(p != "pose" for p, _ in self.phases)  # the joint phase feeds RGB even to a frozen stream
         self.data: TrainingData = load_training_data(
             opts.data, classes=_class_list(opts.classes), videos=Path(opts.videos) if opts.videos else None,
-            split=opts.split, need_rgb=need_rgb)
+            split=opts.split, need_rgb=need_rgb, no_val=opts.no_val)
         if self.state is not None:
             refuse_changed_data(self.data, self.state.get("data_digest"), self.state.get("data_counts"), opts.data)
         self.workers = opts.workers if opts.workers is not None else _default_workers(self.device, self.dist.world)
@@ -224,7 +225,7 @@ class Trainer:
             "preset": self.preset.name, "phase": phase, "phases": [p for p, _ in self.phases],
             "epoch": epoch, "epochs": epochs, "seed": self.opts.seed, "world_size": self.dist.world,
             "init": self.opts.init, "rgb_init": self.opts.rgb_init, "freeze": self.opts.freeze,
-            "run_dir": str(self.out.resolve()), "stopped_early": stopped,
+            "run_dir": str(self.out.resolve()), "stopped_early": stopped, "no_val": self.opts.no_val,
             "val": {k: v for k, v in (val or {}).items() if k.startswith("acc_")},
         }
         path = self.out / name
@@ -263,7 +264,8 @@ class Trainer:
         self.emit({"event": "start", "out_dir": str(self.out), "preset": self.preset.name,
                    "phases": [{"phase": p, **asdict(r)} for p, r in self.phases], "inputs": self.spec.to_dict(),
                    "data": self.data.describe(), "classes": self.data.classes, "device": str(self.device),
-                   "world_size": self.dist.world, "workers": self.workers, "resumed": self.state is not None})
+                   "world_size": self.dist.world, "workers": self.workers, "resumed": self.state is not None,
+                   "no_val": self.opts.no_val})
         self._autocast = lambda: autocast_context(self.device)
         try:
             for index in range(start_phase, len(self.phases)):
@@ -309,7 +311,7 @@ class Trainer:
             net = torch.nn.parallel.DistributedDataParallel(
                 net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         train_loader = self._loader(self.data.train, train=True, batch=batch, streams=streams)
-        val_loader = self._loader(self.data.val, train=False, batch=batch, streams=streams)
+        val_loader = self._loader(self.data.val, train=False, batch=batch, streams=streams) if self.data.val else None
         steps = len(train_loader)
         optimizer = torch.optim.SGD(groups, lr=recipe.lr, momentum=self.preset.momentum,
                                     weight_decay=self.preset.weight_decay)
@@ -342,7 +344,7 @@ class Trainer:
             if not self._precise_bn(phase, epoch, train_loader, batch):
                 stop_here()
             self.dist.sync_buffers(self.model)
-            val = self._validate(phase, val_loader)
+            val = self._validate(phase, val_loader) if val_loader is not None else {}
             if val is None:
                 stop_here()
             self._end_epoch(phase, index, epoch, recipe, stats, val, optimizer, scheduler)
@@ -479,23 +481,24 @@ class Trainer:
 
     def _end_epoch(self, phase, index, epoch, recipe, stats, val, optimizer, scheduler) -> None:
         key = KEY_METRIC[phase]
-        if key not in val:  # a frozen stream: judge the phase by what it trains
-            key = next(k for k in ("acc_fused", "acc_rgb", "acc_pose") if k in val)
+        if key not in val:  # a frozen stream: judge the phase by what it trains; without validation: no best
+            key = next((k for k in ("acc_fused", "acc_rgb", "acc_pose") if k in val), None)
         entry = {"phase": phase, "epoch": epoch + 1, "epochs": recipe.epochs,
                  "lr": _base_lr(optimizer, recipe), "seconds": stats.get("seconds"),
                  "train": stats, "val": {k: v for k, v in val.items() if k not in ("confusion",)}}
         if self.dist.world > 1:  # every process must hold the same weights (DDP) and statistics (synced)
             digests = self.dist.gather(_weights_digest(self.model))
             entry["ranks"] = {"weight_digests": digests, "agree": len(set(digests)) == 1}
-        improved = phase not in self.best or (val.get(key) or 0.0) > self.best[phase]["value"]
+        improved = key is not None and (phase not in self.best or (val.get(key) or 0.0) > self.best[phase]["value"])
         if improved:
             self.best[phase] = {"metric": key, "value": val.get(key), "epoch": epoch + 1}
         self.history.append(entry)
         if self.dist.main:
-            with writing("the confusion matrix", self.out / "confusion.png"):
-                confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion.png",
-                              f"{phase} epoch {epoch + 1}: {val['confusion_stream']} accuracy "
-                              f"{val.get(key, 0) or 0:.3f}")
+            if val:
+                with writing("the confusion matrix", self.out / "confusion.png"):
+                    confusion_png(np.asarray(val["confusion"]), self.data.classes, self.out / "confusion.png",
+                                  f"{phase} epoch {epoch + 1}: {val['confusion_stream']} accuracy "
+                                  f"{val.get(key, 0) or 0:.3f}")
             self._save_checkpoint("last.pt", phase, epoch + 1, recipe.epochs, val)
             if improved:
                 self._save_checkpoint("best.pt", phase, epoch + 1, recipe.epochs, val)
