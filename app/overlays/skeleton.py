@@ -1,4 +1,10 @@
-"""Skeletons: a colour per tracked person, joint score as transparency, track id label."""
+"""Skeletons: a colour per tracked person, joint score as transparency, track id label.
+
+The selected person is drawn first, with a light halo under its bones and joints no bigger than anybody's, so
+the people around (often smaller, further away) stay visible on top of it; joints and bones are never wider
+than the person's own size allows (a child at the back keeps visible limbs). The id tag moves off the badges
+on the picture (attention legend, sampled-frame badge, frame read-out): ``set_avoid``.
+"""
 from __future__ import annotations
 
 import math
@@ -37,6 +43,14 @@ class SkeletonItem(QGraphicsItem):
         self._rect = QRectF()
         self._people: List[Tuple[int, np.ndarray, np.ndarray, bool, bool]] = []
         self._width = 2.0
+        self._avoid: List[QRectF] = []  # scene rectangles the id tags keep off (badges)
+        self.tag_rects: Dict[int, QRectF] = {}  # where each id tag was drawn last (scene coordinates)
+
+    def set_avoid(self, rects) -> None:
+        rects = [QRectF(r) for r in rects]
+        if rects != self._avoid:
+            self._avoid = rects
+            self.update()
 
     def set_people(self, rect: QRectF, people, width: float) -> None:
         self.prepareGeometryChange()
@@ -49,8 +63,9 @@ class SkeletonItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for track_id, pts, scores, selected, dimmed in self._people:
-            self._paint_person(painter, track_id, pts, scores, selected, dimmed)
+        self.tag_rects = {}
+        for track_id, pts, scores, selected, dimmed in sorted(self._people, key=lambda p: not p[3]):
+            self._paint_person(painter, track_id, pts, scores, selected, dimmed)  # the selected one first: under
 
     def _paint_person(self, painter, track_id, pts, scores, selected, dimmed) -> None:
         """Bones and joints grouped by (quantised) score, so each group is one pen/brush change.
@@ -59,8 +74,15 @@ class SkeletonItem(QGraphicsItem):
         and joints are single ellipses (filling one path of 17 ellipses costs ~4x more).
         """
         base = person_color(track_id)
-        width = self._width * (1.6 if selected else 1.0)
+        valid = scores >= MIN_SCORE
+        size = float(np.ptp(pts[valid, 1])) if valid.sum() >= 2 else 0.0  # the person's height in pixels
+        width = min(self._width, max(1.0, size / 28.0)) if size > 0 else self._width
         fade = 0.35 if dimmed else 1.0
+        if selected:  # a halo under the bones marks the selection (the joints keep their size)
+            halo = QColor(255, 255, 255, 90)
+            painter.setPen(QPen(halo, width * 2.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.drawLines([QLineF(pts[a][0], pts[a][1], pts[b][0], pts[b][1]) for a, b in COCO_BONES
+                               if min(scores[a], scores[b]) >= MIN_SCORE])
         bones: Dict[int, List[QLineF]] = {}
         for a, b in COCO_BONES:
             s = min(scores[a], scores[b])
@@ -72,7 +94,7 @@ class SkeletonItem(QGraphicsItem):
             painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
             painter.drawLines(lines)
         joints: Dict[int, List[QPointF]] = {}
-        radius = width * 1.3
+        radius = width * 1.2
         for (x, y), s in zip(pts, scores):
             if s >= MIN_SCORE:
                 joints.setdefault(_alpha_level(s), []).append(QPointF(x, y))
@@ -98,7 +120,11 @@ class SkeletonItem(QGraphicsItem):
         text = f"#{track_id}"
         w = painter.fontMetrics().horizontalAdvance(text) + 8
         h = painter.fontMetrics().height() + 2
-        rect = QRectF(x, y - h - 4, w, h)
+        right, bottom = float(pts[valid, 0].max()), float(pts[valid, 1].max())
+        places = [QRectF(x, y - h - 4, w, h), QRectF(x, bottom + 4, w, h), QRectF(right - w, y - h - 4, w, h),
+                  QRectF(right + 4, y, w, h), QRectF(x - w - 4, y, w, h)]
+        rect = next((r for r in places if not any(r.intersects(a) for a in self._avoid)), places[0])
+        self.tag_rects[int(track_id)] = rect
         path = QPainterPath()
         path.addRoundedRect(rect, 3, 3)
         fill = QColor(base)

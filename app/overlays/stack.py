@@ -92,6 +92,7 @@ class OverlayStack:
                 rect.translate(0.0, dy)
             QGraphicsItem.setPos(badge, rect.topLeft() - local.topLeft() / zoom)
             placed.append(rect)
+        self._overlays["skeleton"].item.set_avoid(placed)  # the id tags keep off the badges and the read-out
 
     def set_opacity(self, key: str, opacity: float) -> None:
         self._overlays[key].set_opacity(opacity)

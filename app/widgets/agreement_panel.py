@@ -51,6 +51,9 @@ def cells_image(conf: np.ndarray, share: np.ndarray) -> QImage:
     return QImage(colors.tobytes(), n, n, 3 * n, QImage.Format.Format_RGB888).copy()
 
 
+NAME_SHARE = 0.4  # class names may take this share of the matrix' width (the cells the rest)
+
+
 class ConfusionMatrixView(QWidget):
     """Painted confusion matrix with class names; cells shaded by the share of their row (green diagonal)."""
 
@@ -75,7 +78,8 @@ class ConfusionMatrixView(QWidget):
         """(left, top, side, name width, font metrics, slanted label reach): the matrix centred in the widget."""
         fm = QFontMetrics(self.font())
         n = max(len(self.report.classes), 1)
-        name_w = min(self.NAME_W, max((fm.horizontalAdvance(c) for c in self.report.classes), default=20) + 6)
+        cap = max(self.NAME_W, int(self.width() * NAME_SHARE))  # whole names where the panel is wide enough
+        name_w = min(cap, max((fm.horizontalAdvance(c) for c in self.report.classes), default=20) + 6)
         reach = name_w * 0.71  # the slanted column names go this far up and right
         top = fm.height() + reach + self.PAD
         left = fm.height() + 4 + name_w + self.PAD
@@ -184,7 +188,7 @@ class AgreementPanel(QWidget):
             self.scope_box.addItem(text, scope)
         self.scope_box.setCurrentIndex(0 if controller.agreement_scope == "video" else 1)
         for box in (self.between_box, self.scope_box):
-            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the keys
         self.export = export_button(self, [("Confusion matrix as PNG / SVG…", "image", self.export_matrix),
                                            ("Per-class table as CSV…", "csv", self.export_table),
                                            ("Confusion matrix as CSV…", "csv", self.export_confusion)],

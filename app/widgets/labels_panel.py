@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 from .timeline_data import format_time
 
 SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "Note")
-SEG_WIDTHS = (38, 50, 50, 0, 54, 56)  # the Label column takes the rest
+SEG_WIDTHS = (30, 46, 46, 0, 46, 32)  # the Label column takes the rest (long names: 150 px in a 380-px dock)
 SEG_TIPS = ("Person (all = everybody)", "Start time", "End time", "Label (double-click to change)",
             "Source: user, or accepted prediction with its confidence", "Note (double-click to edit)")
 COL_LABEL, COL_NOTE = 3, 5
@@ -117,7 +117,8 @@ class SegmentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return seg.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"frames {seg.start_frame}–{seg.end_frame - 1} ({seg.end_frame - seg.start_frame} frames)"
+            tip = f"{label.name}\n" if label is not None and col == COL_LABEL else ""  # a long name in full
+            tip += f"frames {seg.start_frame}–{seg.end_frame - 1} ({seg.end_frame - seg.start_frame} frames)"
             tip += "\n" + ("accepted prediction" if seg.source == "accepted" else "labeled by hand")
             tip += (f" ({seg.model_key})" if seg.model_key else "") + (f" by {seg.author}" if seg.author else "")
             return tip + (f"\nmodified {seg.modified}" if seg.modified else "")

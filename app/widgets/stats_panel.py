@@ -46,6 +46,10 @@ def _fit_axis(axis: pg.AxisItem, texts) -> None:
     axis.setWidth(min(160, max((fm.horizontalAdvance(t) for t in texts), default=20) + 16))
 
 
+ETHO_CHROME_PX = 64  # the ethogram's title and time axis
+ETHO_ROWS_SHOWN = 6  # rows the ethogram keeps room for (more rows: every k-th name is written)
+
+
 def _person_text(person) -> str:
     return "everybody" if int(person) < 0 else f"P{int(person)}"
 
@@ -69,7 +73,7 @@ class StatsPanel(QWidget):
         self.coder_box.setToolTip("Whose labels the time budgets count (two coders are never added together)")
         self.coder_box.hide()
         for box in (self.scope_box, self.group_box, self.coder_box):
-            box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the keys
         self.export = export_button(self, [("Time-budget chart as PNG / SVG…", "image", self.export_chart),
                                            ("Ethogram as PNG / SVG…", "image", self.export_ethogram),
                                            ("Time budgets as CSV…", "csv", self.export_table)],
@@ -102,6 +106,7 @@ class StatsPanel(QWidget):
         self._etho_rows: List[str] = []
         self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1))
         self.ethogram.addItem(self.playhead)
+        self.ethogram.getPlotItem().getViewBox().sigResized.connect(lambda _vb: self._etho_ticks())
         self.legend = QLabel()
         self.legend.setObjectName("ethogramLegend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -241,6 +246,18 @@ class StatsPanel(QWidget):
         plot.setXRange(0, top * 1.04, padding=0)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
 
+    def _etho_pitch(self) -> int:
+        axis = self.ethogram.getPlotItem().getAxis("left")
+        return QFontMetrics(axis.style.get("tickFont") or QFont()).height() + 4
+
+    def _etho_ticks(self) -> None:
+        """Every row's name where the rows are high enough, else every k-th (names never overlap)."""
+        n = len(self._etho_rows)
+        height = self.ethogram.getPlotItem().getViewBox().height()
+        step = max(1, int(np.ceil(n * self._etho_pitch() / height))) if height > 0 and n else 1
+        ticks = [(i, t) for i, t in enumerate(self._etho_rows) if i % step == 0]
+        self.ethogram.getPlotItem().getAxis("left").setTicks([ticks])
+
     def _draw_ethogram(self) -> None:
         plot = self.ethogram.getPlotItem()
         for item in self._etho_items:
@@ -255,9 +272,10 @@ class StatsPanel(QWidget):
         keys = sorted({row_key(s) for s in segments})
         self._etho_rows = [_person_text(p) + (f" · {a}" if a else "") for p, a in keys]
         row_of = {k: i for i, k in enumerate(keys)}
-        ticks = list(enumerate(self._etho_rows))
-        plot.getAxis("left").setTicks([ticks])
+        self._etho_ticks()
         _fit_axis(plot.getAxis("left"), self._etho_rows)
+        pitch = self._etho_pitch()  # room for the rows' names: they never overlap
+        self.ethogram.setMinimumHeight(max(90, ETHO_CHROME_PX + min(len(keys), ETHO_ROWS_SHOWN) * pitch))
         legend, brushes, used = [], {}, []
         for s in segments:
             if s.label_id not in brushes:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 
 from app.overlays.attention import upsample_bilinear
 from app.overlays.context import FrameContext, person_at
@@ -142,3 +142,61 @@ def test_attention_map_is_redrawn_only_when_its_sample_changes(qtbot, loaded):
     for (key_a, pix_a), (key_b, pix_b) in zip(keys, keys[1:]):
         assert (pix_a == pix_b) == (key_a == key_b)  # same window row and sample <=> same image
     assert len({k for k, _ in keys}) > 1
+
+
+def _render_skeletons(people, width=6.0, size=(400, 400)):
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsScene
+
+    from app.imaging import qimage_to_rgb
+    from app.overlays.skeleton import SkeletonItem
+
+    scene = QGraphicsScene(0, 0, *size)
+    item = SkeletonItem()
+    scene.addItem(item)
+    item.set_people(QRectF(0, 0, *size), people, width)
+    image = QImage(size[0], size[1], QImage.Format.Format_RGB888)
+    image.fill(0)
+    painter = QPainter(image)
+    scene.render(painter, source=QRectF(0, 0, *size))
+    painter.end()
+    return qimage_to_rgb(image).astype(int)
+
+
+def test_the_selected_skeleton_does_not_hide_a_small_person(qtbot):
+    """A big selected person in front of a small one (a child at the back): the small one stays visible."""
+    rng = np.random.default_rng(0)
+    small = np.stack([rng.uniform(190, 210, 17), rng.uniform(190, 215, 17)], axis=1)
+    big = np.stack([np.full(17, 200.0) + rng.uniform(-4, 4, 17), np.linspace(20, 380, 17)], axis=1)
+    scores = np.full(17, 0.95)
+    selected_big = (1, big, scores, True, False)
+    with_small = _render_skeletons([(0, small, scores, False, True), selected_big])
+    without = _render_skeletons([selected_big])
+    changed = np.abs(with_small - without).sum(axis=2) > 60
+    box = changed[185:220, 185:215]
+    assert box.mean() > 0.08, box.mean()  # the small person's limbs show over the selected one
+    alone = _render_skeletons([(0, small, scores, False, False)])
+    drawn = alone.sum(axis=2) > 60
+    assert drawn[185:220, 185:215].mean() < 0.6, drawn[185:220, 185:215].mean()  # limbs, not one blob of joints
+
+
+def test_the_id_tag_keeps_off_the_attention_legend(qtbot, loaded):
+    win, keypoints = loaded
+    set_only(win, KEYS)
+    show_frame(qtbot, win, 24)
+    legend = win.overlays["attention"].legend
+    assert legend.isVisible()
+    zoom = abs(win.view.transform().m11())
+    local = legend.boundingRect()
+    legend_rect = QRectF(legend.scenePos() + local.topLeft() / zoom, local.size() / zoom)
+    # a person whose top-left joint is right under the legend: the tag's usual place is on the legend
+    kp = np.array(keypoints, dtype=np.float32)
+    kp[0, :, :, 0] = legend_rect.left() + 4 + np.linspace(0, 40, 17)[None, :]
+    kp[0, :, :, 1] = legend_rect.bottom() + 3 + np.linspace(0, 30, 17)[None, :]
+    win.session.update(win.session.current, poses=make_poses(kp))
+    show_frame(qtbot, win, 25)
+    win.view.viewport().repaint()
+    tags = win.overlays["skeleton"].item.tag_rects
+    legend_rect = QRectF(legend.scenePos() + local.topLeft() / zoom, local.size() / zoom)
+    assert tags and all(not r.intersects(legend_rect) for r in tags.values()), (tags, legend_rect)
