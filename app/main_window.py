@@ -35,7 +35,7 @@ from .widgets.person_list import PersonList
 from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
 from .widgets.deferred_timeline import DeferredTimeline
 from .widgets.video_view import VideoView
-from .window_layout import DockWidths, WindowFitter
+from .window_layout import DockWidths, WindowFitter, has_screen
 from .workers import JobManager
 
 VIDEOS_MIN_PX = 150  # the Videos dock (names wrap)
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
     def _arrange_for_screen(self) -> None:
         """First start on a small screen: the Videos list becomes a tab of the right docks (room for the video)."""
         screen = self.screen()
-        if screen is not None and screen.availableGeometry().width() < SMALL_SCREEN_PX:
+        if screen is not None and has_screen() and screen.availableGeometry().width() < SMALL_SCREEN_PX:
             self.tabifyDockWidget(self.inspector_dock, self.videos_dock)
             self.inspector_dock.raise_()
             self.resizeDocks([self.inspector_dock], [SMALL_SCREEN_SIDE_PX], Qt.Orientation.Horizontal)

@@ -143,3 +143,19 @@ def test_maximising_again_gives_the_docks_their_maximised_widths(tmp_path):
     assert data["maximised"][:2] == [260, 470] and data["maximised"][2] > 1500, data
     assert data["normal again"][2] < 1100, data
     assert data["maximised again"] == data["maximised"], data
+
+
+def test_dock_tabs_show_whole_names(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    window.resize(1280, 720)
+    qtbot.wait(100)
+    bars = [b for b in window.findChildren(QTabBar) if b.parent() is window and b.isVisible()]
+    assert bars
+    for bar in bars:
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone
+        for i in range(bar.count()):
+            text = bar.tabText(i)
+            assert bar.tabRect(i).width() >= bar.fontMetrics().horizontalAdvance(text), text
+        assert bar.tabRect(bar.count() - 1).right() <= bar.width(), "every tab fits at 1280 px"
