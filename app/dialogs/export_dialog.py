@@ -18,13 +18,19 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from ..workers import JobManager
 
 SOURCES = (("labels made by people", ("user",)), ("people's labels and accepted predictions", ("user", "accepted")))
-SPLIT_BY = (("video (no video in both splits)", "video"), ("person of a video", "person"), ("random", "random"))
+SPLIT_BY = (("video (no video in both splits)", "video"), ("person of a video", "person"),
+            ("segment (random, stratified by class)", "random"))
 ERROR_STYLE = "color: #e5534b;"
+WARNING_STYLE = "color: #f2b84b;"
+#: disabled buttons dimmed (the dark style sheet draws them like enabled ones)
+DIMMED_BUTTONS = "QPushButton:disabled { color: #5f6b7c; background: #1a212c; border-color: #27303d; }"
+REMEMBERED = "export/"  # QSettings group of the split choices
 
 
 def default_set_folder(store) -> Path:
-    """``<project folder>/<project name>-set-YYYYmmdd-HHMM`` (a new name: the export refuses a used folder)."""
-    base = Path(store.path).parent / f"{Path(store.path).stem}-set-{time.strftime('%Y%m%d-%H%M')}"
+    """``<project folder>/<project name>-set-YYYYmmdd-HHMMSS``, then ``-2``, ``-3`` … (the export refuses a used
+    folder, and two exports may fall in the same second)."""
+    base = Path(store.path).parent / f"{Path(store.path).stem}-set-{time.strftime('%Y%m%d-%H%M%S')}"
     path, n = base, 2
     while path.exists():
         path, n = base.with_name(f"{base.name}-{n}"), n + 1
@@ -60,6 +66,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export fine-tuning set")
+        self.setStyleSheet(DIMMED_BUTTONS)
         self.store = store
         self.poses = dict(poses or {})
         self.jobs = JobManager(self, max_threads=1)
@@ -133,6 +140,20 @@ class ExportDialog(QDialog):
         row.addWidget(QLabel("seed"))
         row.addWidget(self.seed)
         form.addRow("Train share", split_row)
+        self.split_warning = QLabel()
+        self.split_warning.setObjectName("splitWarning")
+        self.split_warning.setWordWrap(True)
+        self.split_warning.setStyleSheet(WARNING_STYLE)
+        self.by_segment = QPushButton("Split by segment")
+        self.by_segment.setObjectName("splitBySegment")
+        self.by_segment.setToolTip("Each labelled segment goes to train or validation on its own, per class")
+        self.by_segment.clicked.connect(lambda: self.split_by.setCurrentIndex(self.split_by.findData("random")))
+        warning_row = QWidget()
+        row = QHBoxLayout(warning_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.split_warning, 1)
+        row.addWidget(self.by_segment)
+        form.addRow("", warning_row)
         clip_row = QWidget()
         row = QHBoxLayout(clip_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -176,6 +197,15 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(760, 560)
 
+        self._restore_split()
+        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged):
+            signal.connect(self._remember_split)
+        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged,
+                       self.sources.currentIndexChanged, self.labels.itemChanged, self.videos.itemChanged,
+                       self.min_frames.valueChanged):
+            signal.connect(self._check_split)
+        self._check_split()
+
         self.jobs.progressed.connect(self._on_progress)
         self.jobs.failed.connect(lambda _job, message: self._ended(message, error=True))
         self.jobs.cancelled.connect(lambda _job: self._ended("Export cancelled: nothing was written."))
@@ -196,6 +226,38 @@ class ExportDialog(QDialog):
                              crop="person" if self.crop.isChecked() and not self.pose_only.isChecked() else None,
                              crf=self.crf.value(), sources=tuple(self.sources.currentData()),
                              labels=_checked(self.labels), videos=_checked(self.videos), poses=dict(self.poses))
+
+    # ---- split -----------------------------------------------------------------------------
+    def _restore_split(self) -> None:
+        from ..settings import _qsettings
+
+        q = _qsettings()
+        try:
+            self.split.setValue(float(q.value(REMEMBERED + "split", self.split.value())))
+            self.seed.setValue(int(q.value(REMEMBERED + "seed", self.seed.value())))
+        except (TypeError, ValueError):
+            pass  # a damaged value keeps the default
+        index = self.split_by.findData(q.value(REMEMBERED + "split_by", "video"))
+        if index >= 0:
+            self.split_by.setCurrentIndex(index)
+
+    def _remember_split(self) -> None:
+        from ..settings import _qsettings
+
+        q = _qsettings()
+        q.setValue(REMEMBERED + "split", float(self.split.value()))
+        q.setValue(REMEMBERED + "split_by", self.split_by.currentData())
+        q.setValue(REMEMBERED + "seed", int(self.seed.value()))
+        q.sync()
+
+    def _check_split(self, *_args) -> None:
+        """Warn when the chosen split leaves classes (or everything) without a validation clip; offer by segment."""
+        from .export_split import split_warning
+
+        text, better = split_warning(self.store, self.options())
+        self.split_warning.setText(text)
+        self.split_warning.setVisible(bool(text))
+        self.by_segment.setVisible(better)
 
     # ---- actions ---------------------------------------------------------------------------
     def _browse(self) -> None:

@@ -87,7 +87,7 @@ def test_exports_a_real_project(qtbot, store, tmp_path):
         assert exported.clip_path(row).is_file() and exported.poses(row).num_frames == row.frames
     assert "Exported 9 clips of 2 classes" in dialog.status.text()
     assert dialog.progress.value() == dialog.progress.maximum() and not dialog.running
-    assert [p.name for p in tmp_path.iterdir()] == ["set"]  # nothing else beside it
+    assert [p.name for p in tmp_path.iterdir() if p.name != "studio.ini"] == ["set"]  # nothing else beside it
 
 
 def test_cancel_leaves_nothing(qtbot, store, tmp_path):
@@ -97,12 +97,12 @@ def test_cancel_leaves_nothing(qtbot, store, tmp_path):
     dialog.crf.setValue(0)  # lossless and padded: slower, so the cancel lands mid-way
     dialog.pad.setValue(30)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(tmp_path.iterdir()), timeout=30000)  # the hidden sibling is being written
+    qtbot.waitUntil(lambda: any(p.name != "studio.ini" for p in tmp_path.iterdir()), timeout=30000)  # the sibling
     assert dialog.running
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.running, timeout=30000)
     assert "cancelled" in dialog.status.text() and dialog.result is None
-    qtbot.waitUntil(lambda: not any(tmp_path.iterdir()), timeout=10000)
+    qtbot.waitUntil(lambda: all(p.name == "studio.ini" for p in tmp_path.iterdir()), timeout=10000)
     assert dialog.export_button.isEnabled()
 
 
@@ -116,7 +116,7 @@ def test_errors_are_one_sentence(qtbot, store, tmp_path):
     text = dialog.status.text()
     assert "already exists and is not empty" in text and text.count(".") <= 2 and "\n" not in text
     assert "e5534b" in dialog.status.styleSheet()  # shown as an error
-    assert [p.name for p in tmp_path.iterdir()] == ["used"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != "studio.ini"] == ["used"]
 
     for i in range(dialog.videos.count()):
         dialog.videos.item(i).setCheckState(Qt.CheckState.Unchecked)
@@ -137,3 +137,83 @@ def test_esc_closes(qtbot, store, tmp_path):
     dialog = _dialog(qtbot, store, tmp_path / "set")
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+
+
+# ---- split: remembered, warned about, offered ------------------------------------------------
+def test_split_is_remembered_between_openings(qtbot, store, tmp_path):
+    dialog = _dialog(qtbot, store, tmp_path / "set")
+    dialog.split.setValue(0.6)
+    dialog.split_by.setCurrentIndex(dialog.split_by.findData("person"))
+    dialog.seed.setValue(5)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    again = _dialog(qtbot, store, tmp_path / "set")
+    assert again.split.value() == pytest.approx(0.6)
+    assert again.split_by.currentData() == "person" and again.seed.value() == 5
+
+
+def test_default_folder_has_seconds_and_a_free_suffix(store, tmp_path, monkeypatch):
+    from app.dialogs import export_dialog
+
+    first = export_dialog.default_set_folder(store)
+    assert first.name.startswith("class-set-") and len(first.name.split("-")[-1]) == 6  # HHMMSS
+    monkeypatch.setattr(export_dialog.time, "strftime", lambda fmt, *a: "20260101-120000")
+    store_here = type("S", (), {"path": tmp_path / "class.epam"})()
+    a = export_dialog.default_set_folder(store_here)
+    a.mkdir()
+    b = export_dialog.default_set_folder(store_here)
+    b.mkdir()
+    c = export_dialog.default_set_folder(store_here)
+    assert (a.name, b.name, c.name) == ("class-set-20260101-120000", "class-set-20260101-120000-2",
+                                        "class-set-20260101-120000-3")
+
+
+def test_one_labelled_video_warns_and_offers_split_by_segment(qtbot, tmp_path):
+    from core_model.project import ProjectStore
+
+    project = make_project(tmp_path / "one", videos=1)
+    with ProjectStore.open(project, read_only=True) as one:
+        dialog = _dialog(qtbot, one, tmp_path / "set")
+        assert dialog.split_by.currentData() == "video"
+        assert dialog.split_warning.isVisible() and "no validation clip" in dialog.split_warning.text()
+        assert dialog.by_segment.isVisible()
+        qtbot.mouseClick(dialog.by_segment, Qt.MouseButton.LeftButton)
+        assert dialog.split_by.currentData() == "random" and not dialog.by_segment.isVisible()
+        text = dialog.split_warning.text()  # clap has two segments: one goes to validation; wave and squat one each
+        assert "wave" in text and "squat" in text and "clap" not in text and "one segment" in text, text
+        with qtbot.waitSignal(dialog.exported, timeout=60000):
+            dialog.start()
+        from core_model.export import load_set
+
+        exported = load_set(tmp_path / "set")
+        assert [r.label for r in exported.val] == ["clap"]
+
+
+def test_idle_cancel_looks_disabled(qtbot, store, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from app.resources import style_sheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(style_sheet("dark"))
+    try:
+        dialog = _dialog(qtbot, store, tmp_path / "set")
+        assert not dialog.cancel_button.isEnabled()
+        idle = dialog.cancel_button.grab().toImage()
+        dialog.cancel_button.setEnabled(True)
+        busy = dialog.cancel_button.grab().toImage()
+        assert _largest_difference(idle, busy) > 8, "a disabled button must not look like an enabled one"
+    finally:
+        app.setStyleSheet(before)
+
+
+def _largest_difference(a, b) -> float:
+    import numpy as np
+
+    def pixels(image):
+        image = image.convertToFormat(image.Format.Format_RGB32)
+        ptr = image.constBits()
+        return np.frombuffer(ptr, np.uint8, count=image.sizeInBytes()).reshape(image.height(), -1).astype(float)
+
+    pa, pb = pixels(a), pixels(b)
+    return float(np.abs(pa - pb).max())
