@@ -156,29 +156,52 @@ class TrackActions(QObject):
             self._extracted(entry)
 
     def _extracted(self, entry: VideoEntry) -> None:
-        """Poses were just extracted inside the project: they become its pose file, unless it has one
-        (which holds the corrections: it stays, and is what the studio shows)."""
-        path = self.project.poses_path(entry.project_id)
-        if path.is_file():
+        """Poses were just extracted inside the project: they become its pose file. A file with track
+        corrections is replaced only when the user says so (else kept and shown); the same extraction again
+        keeps it as it is."""
+        from core_model.project.pose_origin import has_corrections, replace_project_poses, same_as_origin
+
+        path, fresh = self.project.poses_path(entry.project_id), entry.poses
+        replacing = path.is_file()
+        if replacing and (same_as_origin(path, fresh) or (has_corrections(path) and not self.ask_replace(entry))):
             self._load(entry)
             self.project.message.emit(f"{entry.name}: the project's corrected poses are kept and shown "
                                       f"({path.parent.name}/{path.name}).")
             return
-        from core_model.project.track_edits import ensure_project_poses
-
         try:
-            ensure_project_poses(self.project.store, entry.project_id, source=entry.poses)
+            replace_project_poses(path, fresh)
         except (EpamError, OSError) as err:
             self.project.error.emit("Cannot save the poses to the project", str(err))
             return
-        self._loaded[entry.project_id] = entry.poses
+        self._loaded[entry.project_id] = fresh
+        if replacing:
+            self.project.message.emit(f"{entry.name}: the new extraction replaces the project's poses.")
+
+    def ask_replace(self, entry: VideoEntry) -> bool:
+        """Replace a pose file with track corrections by the new extraction? (a dialog; False keeps it)"""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace the corrected poses?",
+                          f"The project's poses of {entry.name} have track corrections (merges, splits or "
+                          "deletions). Replace them with the new extraction? The corrections are lost; labels "
+                          "keep their person numbers, which may then name other tracks.", parent=self.w)
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep the corrected poses", QMessageBox.ButtonRole.RejectRole)
+        box.setObjectName("replacePosesBox")
+        box.exec()
+        return box.clickedButton() is replace
 
     def _prepare(self, entry: VideoEntry) -> bool:
         """The project's pose file exists (made from the poses shown) before the first correction."""
         from core_model.project.track_edits import ensure_project_poses
 
+        from core_model.project.pose_origin import record_origin
+
+        made = not self.project.poses_path(entry.project_id).is_file()
         try:
-            ensure_project_poses(self.project.store, entry.project_id, source=entry.poses)
+            path = ensure_project_poses(self.project.store, entry.project_id, source=entry.poses)
+            if made:
+                record_origin(path, entry.poses)  # made from the poses shown: what the corrections start from
         except (EpamError, OSError) as err:
             self.project.error.emit("Cannot correct the tracks", str(err))
             return False

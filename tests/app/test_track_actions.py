@@ -162,10 +162,70 @@ def test_delete_and_split_from_the_skeleton_menu_on_a_reopened_project(qtbot, wi
 
     from core_model.pose.track_edit import delete_track
 
-    _seed_cache(bikes_video, delete_track(original, longest)[0])  # a new extraction that differs from the file
+    fewer = delete_track(original, longest)[0]
+    _seed_cache(bikes_video, fewer)  # a new extraction that differs from the file (its origin is not known)
+    asked = _answer("Keep")
     window.actions["extract"].trigger()
     qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None, timeout=15000)
+    assert asked  # the file may hold corrections: asked, and kept
     assert _same(Poses.load(pose_file), original) and _same(entry.poses, original)  # the corrected file stays
+    asked = _answer("Replace")
+    window.actions["extract"].trigger()
+    qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None, timeout=15000)
+    assert asked and _same(Poses.load(pose_file), fewer) and _same(entry.poses, fewer)
+
+
+def _answer(text):
+    """Click the button starting with ``text`` of the replace-poses question once it shows; the list returned
+    gets True then."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    clicked = []
+
+    def click():
+        box = QApplication.activeModalWidget()
+        if box is None or box.objectName() != "replacePosesBox":
+            QTimer.singleShot(30, click)
+            return
+        next(b for b in box.buttons() if b.text().startswith(text)).click()
+        clicked.append(True)
+
+    QTimer.singleShot(0, click)
+    return clicked
+
+
+def test_a_new_extraction_replaces_the_project_poses_and_asks_only_over_corrections(qtbot, window, bikes_video,
+                                                                                    bikes_poses, tmp_path):
+    from core_model.pose import cache
+    from core_model.pose.extract import _settings
+    from core_model.pose.track_edit import delete_track
+
+    original = Poses.load(bikes_poses)
+    _seed_cache(bikes_video, original)
+    entry = _open_in_project(qtbot, window, bikes_video, tmp_path)
+    window.actions["extract"].trigger()
+    qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None, timeout=15000)
+    pose_file = window.project.poses_path(entry.project_id)
+    assert _same(Poses.load(pose_file), original)
+
+    other = original.select([0, 1])  # "other settings": two people at most
+    cache.store(bikes_video, _settings(2, "mediapipe", "auto"), other)
+    window.settings.max_people = 2
+    window.actions["extract"].trigger()  # no corrections: replaced without a question
+    qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None, timeout=15000)
+    assert _same(Poses.load(pose_file), other) and _same(entry.poses, other)
+
+    track = int(other.track_ids[0])
+    assert window.track_actions.delete(track)
+    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
+    window.settings.max_people = 4
+    asked = _answer("Replace")
+    window.actions["extract"].trigger()  # over a correction: asked first
+    qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None and bool(asked), timeout=15000)
+    qtbot.waitUntil(lambda: _same(entry.poses, original), timeout=5000)
+    assert _same(Poses.load(pose_file), original)
+    assert not _same(Poses.load(pose_file), delete_track(other, track)[0])
 
 
 def test_without_a_project_the_corrections_are_disabled_and_say_why(qtbot, window, bikes_video, bikes_poses):
