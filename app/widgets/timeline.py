@@ -9,7 +9,11 @@ API (stable; the main window embeds this):
     set_class(index: int)                             class whose probability curves are shown (no signal)
     set_person(track_id: int | None)                  whose curves are shown and whose band is highlighted
     set_labels(segments, labels)                      label segments (``SegmentRecord``-like) and the label set
+    set_labels(segments, labels, people)              ... only those on screen, with ``people``: every labelled person
     set_selected_segment(id | None), set_marks(in, out), set_editable(bool)
+    clear_video()                                     no video: an empty axis, no labels
+    visible_window(label_people) -> (x0, x1, persons) the frames and the bands' persons on screen
+    Signal windowChanged()                            the frames or bands on screen changed (after a pause)
     Signal seekRequested(int frame)                   left click / drag on any plot
     Signal classPicked(int index)                     the user picked a class in the combo box
     Signal personPicked(int track_id)                 a click on a band (-1 = everybody)
@@ -28,6 +32,7 @@ Each row is named in its left margin by short colour-coded entries that double a
 (``RowAxisItem``); nothing is drawn over the curves.
 Window rows become curves as described in ``timeline_data``: each window's value sits at its
 centre frame, points connected in order; attention weights sit at their 16 sampled frames.
+The class box and badge are ``timeline_header``'s, the mouse on the lanes ``timeline_mouse``'s (mixins).
 Mouse: left click/drag seeks, wheel zooms x, right/middle drag pans x; y never moves.
 """
 from __future__ import annotations
@@ -37,18 +42,18 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLabel, QScrollBar, QSizePolicy,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from ..overlays.context import shown_person
-from .class_colors import class_color, class_color_hex
-from .fit_label import FitLabel
+from .class_colors import class_color
 from .timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
+from .timeline_header import ClassHeaderMixin
 from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
-from .timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, EDGE_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET,
-                             BandsItem, Drag, Hit, LaneAxisItem, LanesViewBox, label_arrays)
+from .timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET, BandsItem,
+                             Drag, LaneAxisItem, LanesViewBox, label_arrays)
+from .timeline_mouse import LaneMouseMixin
 
 CURVES = ("confidence", "attention", "rgb", "pose", "fused", "people")
 BACKGROUND = "#1b1d22"
@@ -75,10 +80,6 @@ WINDOW_PAUSE_MS = 120  # windowChanged fires once the view rests this long
 Y_HEADROOM = 1.06  # a little room above 1 so a curve at 1.0 is not drawn on the frame
 
 
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _curve(plot: pg.PlotItem, name: str, fill: Optional[str] = None) -> pg.PlotDataItem:
     color, width, label = CURVE_STYLE[name]
     item = pg.PlotDataItem(pen=pg.mkPen(color, width=width), name=label)
@@ -91,7 +92,7 @@ def _curve(plot: pg.PlotItem, name: str, fill: Optional[str] = None) -> pg.PlotD
     return item
 
 
-class TimelineWidget(QWidget):
+class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
     """The analysis timeline under the video (see the module docstring for the API)."""
 
     seekRequested = Signal(int)
@@ -141,43 +142,6 @@ class TimelineWidget(QWidget):
         self._refresh_badge()
 
     # ---- construction -------------------------------------------------------------------
-    def _build_header(self) -> None:
-        self._combo = QComboBox()
-        self._combo.setEditable(True)
-        self._combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self._combo.setMinimumContentsLength(16)
-        self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self._combo.lineEdit().setPlaceholderText("pick a class…")
-        completer = QCompleter(self._combo.model(), self._combo)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self._combo.setCompleter(completer)
-        self._combo.currentIndexChanged.connect(self._on_combo)
-        self._combo.activated.connect(lambda _i: self._give_focus_back())
-        completer.activated.connect(self._pick_text)  # a completion chosen in the popup
-        self._combo.lineEdit().returnPressed.connect(lambda: self._pick_text(self._combo.lineEdit().text()))
-        self._focus_target: Optional[QWidget] = None
-        self._stale: Optional[str] = None
-        self._combo.setEnabled(False)
-        self._combo.setToolTip("Class whose RGB / pose / fused probability is drawn (type to search)")
-        self._badge = FitLabel()  # the longest text that fits: never runs into the time read-out or widens the window
-        self._position = QLabel()
-        self._position.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self._position.setStyleSheet("font-family: monospace;")
-        fit = QToolButton()
-        fit.setText("Fit")
-        fit.setToolTip("Show the whole video (wheel zooms, right-drag pans)")
-        fit.clicked.connect(self.zoom_to_fit)
-        self._header = QHBoxLayout()
-        self._header.setContentsMargins(4, 2, 4, 0)
-        self._header.setSpacing(8)
-        self._header.addWidget(QLabel("Class"))
-        self._header.addWidget(self._combo)
-        self._header.addWidget(self._badge, 1)
-        self._header.addWidget(self._position)
-        self._header.addWidget(fit)
-
     def _build_plots(self) -> None:
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(BACKGROUND)
@@ -540,170 +504,6 @@ class TimelineWidget(QWidget):
         self._size_lanes_row()
         self._apply_band_range()
 
-    # ---- mouse on the lanes (called by LanesViewBox) ---------------------------------------
-    def _band_person(self, hit: Hit) -> Optional[int]:
-        people = list(self._lanes)
-        return people[hit.band] if 0 <= hit.band < len(people) else None
-
-    def _label_at(self, hit: Hit) -> Optional[int]:
-        d = self.label_item.lane_data(hit.band)
-        i = self.label_item.segment_at(hit.frame, hit.band)
-        return None if i is None or d is None else int(d["id"][i])
-
-    def _frame(self, x: float, lo: int = 0, hi: Optional[int] = None) -> int:
-        hi = self._frame_count if hi is None else hi
-        return int(min(max(round(x), lo), hi))
-
-    def lane_clicked(self, hit: Hit) -> None:
-        person = self._band_person(hit)
-        if person is not None:
-            self.personPicked.emit(person)
-            if hit.in_labels:
-                seg = self._label_at(hit)
-                self.set_selected_segment(seg)
-                self.segmentClicked.emit(seg)
-        self._on_seek(hit.frame)
-
-    def lane_context(self, hit: Hit, screen_pos) -> None:
-        person = self._band_person(hit)
-        if person is None:
-            return
-        self.personPicked.emit(person)
-        seg = self._label_at(hit) if hit.in_labels else None
-        if seg is not None:
-            self.set_selected_segment(seg)
-        self.contextRequested.emit(person, self._frame(hit.frame, 0, self._frame_count - 1), seg,
-                                   QPoint(int(screen_pos.x()), int(screen_pos.y())))
-
-    def _edge_near(self, band: int, x: float) -> Optional[Drag]:
-        """A drag of the label edge within ``EDGE_PX`` of ``x`` (or of the label body under ``x``)."""
-        d = self.label_item.lane_data(band)
-        if d is None or not len(d["start"]):
-            return None
-        ppf = self.plots["segments"].getViewBox().pixels_per_frame()
-        i = int(np.searchsorted(d["start"], x, side="right")) - 1
-        best, best_px = None, EDGE_PX + 1e-9
-        for j in (i - 1, i, i + 1):
-            if not 0 <= j < len(d["start"]):
-                continue
-            for kind, edge in (("start", d["start"][j]), ("end", d["end"][j])):
-                dist = abs(x - edge) * ppf
-                if dist < best_px or (dist == best_px and kind == "start"):
-                    best, best_px = (kind, j), dist
-        if best is None and 0 <= i < len(d["start"]) and x < d["end"][i]:
-            best = ("move", i)
-        if best is None:
-            return None
-        kind, j = best
-        return Drag(kind, band, x, int(d["id"][j]), int(d["start"][j]), int(d["end"][j]))
-
-    def lane_cursor(self, hit: Hit) -> Qt.CursorShape:
-        """The mouse cursor over ``hit``: what a drag there would do."""
-        if not (self.editable and hit.in_labels and self._band_person(hit) is not None):
-            return Qt.CursorShape.ArrowCursor
-        drag = self._edge_near(hit.band, hit.frame)
-        if drag is None:
-            return Qt.CursorShape.CrossCursor  # draw a new label
-        return Qt.CursorShape.OpenHandCursor if drag.kind == "move" else Qt.CursorShape.SizeHorCursor
-
-    def lane_drag_start(self, start: Hit, now: Hit) -> None:
-        person = self._band_person(start)
-        drag = None
-        if self.editable and person is not None and start.in_labels:
-            drag = self._edge_near(start.band, start.frame) or Drag("create", start.band, start.frame)
-            self.personPicked.emit(person)
-        self._drag = drag or Drag("scrub", start.band, start.frame)
-        self.lane_drag_move(now)
-
-    def _drag_bounds(self, hit: Hit) -> tuple[int, int]:
-        d, n = self._drag, self._frame_count
-        if d.kind == "create":
-            a, b = sorted((self._frame(d.origin), self._frame(hit.frame)))
-            return (a, b) if b > a else (a, min(a + 1, n))
-        if d.kind == "start":
-            return self._frame(hit.frame, 0, d.end - 1), d.end
-        if d.kind == "end":
-            return d.start, self._frame(hit.frame, d.start + 1, n)
-        delta = int(round(hit.frame - d.origin))
-        delta = min(max(delta, -d.start), n - d.end)
-        return d.start + delta, d.end + delta
-
-    def lane_drag_move(self, hit: Hit) -> None:
-        if self._drag is None:
-            return
-        if self._drag.kind == "scrub":
-            self._on_seek(hit.frame)
-            return
-        a, b = self._drag_bounds(hit)
-        self.label_item.set_preview(self._drag.band, a, b)
-
-    def lane_drag_finish(self, hit: Hit) -> None:
-        drag = self._drag
-        if drag is None:
-            return
-        if drag.kind == "scrub":
-            self._on_seek(hit.frame)
-            self._drag = None
-            return
-        a, b = self._drag_bounds(hit)
-        self._drag = None
-        self.label_item.set_preview(None)
-        if drag.kind == "create":
-            person = list(self._lanes)[drag.band]
-            self.segmentDrawn.emit(person, a, b)
-        elif (a, b) != (drag.start, drag.end):
-            self.boundsDragged.emit(drag.seg_id, a, b)
-
-    def _fill_combo(self, names: list[str]) -> None:
-        key = [(name, class_color_hex(i, name)) for i, name in enumerate(names)]
-        if key == self._combo_names:
-            return
-        self._combo_names = key
-        self._combo.blockSignals(True)
-        self._combo.clear()
-        for i, name in enumerate(names):
-            pix = QPixmap(10, 10)
-            pix.fill(class_color(i, name))
-            self._combo.addItem(QIcon(pix), f"{i}: {name}", i)
-        self._combo.setEnabled(bool(names))
-        self._combo.blockSignals(False)
-
-    def _select_combo(self, index: int) -> None:
-        if 0 <= index < self._combo.count() and self._combo.currentIndex() != index:
-            self._combo.blockSignals(True)
-            self._combo.setCurrentIndex(index)
-            self._combo.blockSignals(False)
-        self._combo.lineEdit().setCursorPosition(0)  # a long name shows its start
-
-    def _pick_text(self, text: str) -> None:
-        """Pick the class ``text`` names: the exact entry, else the first whose text contains it (what
-        the completer offers); the box then shows that class in full and the keyboard goes back."""
-        typed = text.strip().lower()
-        names = [self._combo.itemText(i) for i in range(self._combo.count())]
-        index = next((i for i, n in enumerate(names) if n.lower() == typed), None)
-        if index is None and typed:
-            index = next((i for i, n in enumerate(names) if typed in n.lower()), None)
-        if index is not None:
-            self._combo.setCurrentIndex(index)
-            self._on_combo(index)
-        if 0 <= self._combo.currentIndex():
-            self._combo.lineEdit().setText(self._combo.currentText())
-            self._combo.lineEdit().setCursorPosition(0)
-        self._give_focus_back()
-
-    def _give_focus_back(self) -> None:
-        if self._focus_target is not None:
-            self._focus_target.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self._combo.clearFocus()
-
-    def _on_combo(self, index: int) -> None:
-        if index < 0 or index == self._class:
-            return
-        self._class = index
-        self._update_curves(class_only=True)
-        self.classPicked.emit(index)
-
     def _on_seek(self, x: float) -> None:
         frame = int(min(max(round(x), 0), self._frame_count - 1))
         for line in self._playheads:
@@ -711,22 +511,3 @@ class TimelineWidget(QWidget):
         if frame != self._last_seek:
             self._last_seek = frame
             self.seekRequested.emit(frame)
-
-    def _refresh_badge(self) -> None:
-        """What the results are, from the longest wording to the shortest (the badge shows what fits)."""
-        r = self._result
-        grey = "<span style='color:#9aa0a6'>{}</span>"
-        if r is None:
-            variants = [grey.format("No analysis yet — run Analyze (Ctrl+R)"), grey.format("No analysis yet"),
-                        grey.format("no analysis")]
-        elif not r.trained:
-            chip = "<span style='background:#b35900;color:white;font-weight:bold'>&nbsp;UNTRAINED MODEL&nbsp;</span>"
-            variants = [chip + "<span style='color:#ffb366'>&nbsp;bars and curves are not predictions</span>", chip,
-                        chip.replace("UNTRAINED MODEL", "UNTRAINED")]
-        else:
-            variants = [grey.format(f"model: {_escape(r.model)}"), grey.format(_escape(r.model)), ""]
-        if r is not None and self._stale:
-            chip = "<span style='background:#7a5c00;color:white;font-weight:bold'>&nbsp;STALE&nbsp;</span>"
-            note = f"<span style='color:#ffd166'>&nbsp;results from {self._stale}: Analyze again (Ctrl+R)&nbsp;</span>"
-            variants = [chip + note + variants[0], chip + note + variants[-1], chip + variants[-1], chip]
-        self._badge.set_variants(variants)
