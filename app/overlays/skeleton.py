@@ -123,7 +123,8 @@ class SkeletonItem(QGraphicsItem):
         right, bottom = float(pts[valid, 0].max()), float(pts[valid, 1].max())
         places = [QRectF(x, y - h - 4, w, h), QRectF(x, bottom + 4, w, h), QRectF(right - w, y - h - 4, w, h),
                   QRectF(right + 4, y, w, h), QRectF(x - w - 4, y, w, h)]
-        rect = next((r for r in places if not any(r.intersects(a) for a in self._avoid)), places[0])
+        free = [r for r in places if not any(r.intersects(a) for a in self._avoid)]
+        rect = next((r for r in free if self._rect.contains(r)), free[0] if free else places[0])  # on the picture
         self.tag_rects[int(track_id)] = rect
         path = QPainterPath()
         path.addRoundedRect(rect, 3, 3)

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 
 from .timeline_data import format_time
 
-SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "Note")
-SEG_WIDTHS = (30, 46, 46, 0, 46, 32)  # the Label column takes the rest (long names: 150 px in a 380-px dock)
+SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "✎")
+SEG_WIDTHS = (30, 46, 46, 0, 44, 26)  # at least; the Label column takes the rest (~155 px in a 380-px dock)
 SEG_TIPS = ("Person (all = everybody)", "Start time", "End time", "Label (double-click to change)",
             "Source: user, or accepted prediction with its confidence", "Note (double-click to edit)")
 COL_LABEL, COL_NOTE = 3, 5
@@ -238,7 +238,7 @@ class LabelsPanel(QWidget):
         self.label_table.installEventFilter(self)
         self.search = QLineEdit()
         self.search.setObjectName("labelSearch")
-        self.search.setPlaceholderText("Find a label (Ctrl+F) — Enter applies it")
+        self.search.setPlaceholderText("Find a label (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Type part of a label's name or its key; ↑ / ↓ choose, Enter applies the label "
                                "(like its key), Esc clears")
@@ -286,9 +286,10 @@ class LabelsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()  # fixed widths: fitting to contents reads every row each time
+        fm = self.table.fontMetrics()
         for c, width in enumerate(SEG_WIDTHS):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(c, width)
+            header.resizeSection(c, max(width, fm.horizontalAdvance(SEG_COLUMNS[c]) + 12))  # the header reads whole
         header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(28)
         self.table.clicked.connect(self._on_row_clicked)

@@ -64,4 +64,4 @@ def test_the_label_column_has_room_for_a_long_name(qtbot):
     panel.show()
     qtbot.wait(50)
     width = panel.table.horizontalHeader().sectionSize(COL_LABEL)
-    assert width >= QFontMetrics(panel.table.font()).horizontalAdvance("rub two hands together") + 20, width
+    assert width >= QFontMetrics(panel.table.font()).horizontalAdvance("rub two hands together") + 16, width  # + swatch
