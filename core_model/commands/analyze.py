@@ -201,8 +201,7 @@ def _check_project(path) -> None:
 
     with ProjectStore.open(path) as store:
         if store.read_only:
-            raise ProjectError(f"{Path(path).name} is open for writing in another program "
-                               f"({store.read_only_reason}); close it there to record analyses.")
+            raise ProjectError(store.write_refusal)
 
 
 def record_in_project(project, video: Path, out_dir: Path, model_key: str) -> None:

@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     report = ImportReport()
     with ProjectStore.open(args.project) as store:
         if store.read_only:
-            raise ProjectError(store.read_only_reason.replace("it is opened read-only", "close it there first"))
+            raise ProjectError(store.write_refusal)
         n = import_labels(store, args.file, report=report)
     print(f"imported {n} segment{'s' if n != 1 else ''} into {args.project}")
     for warning in report.warnings():

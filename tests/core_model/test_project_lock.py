@@ -127,3 +127,20 @@ def test_data_folder_that_is_a_file_named_as_such(tmp_path):
     result = _epam("project", "add", tmp_path / "p.epam", video)
     assert result.returncode == 1
     assert "p.epam-data" in result.stderr and "close it there first" not in result.stderr, result.stderr
+
+
+def test_analyze_and_import_into_a_project_open_elsewhere_say_it_once(tmp_path):
+    new_project(tmp_path).close()
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"refused before it is read")
+    labels = tmp_path / "in.csv"
+    labels.write_text("video,person,start_frame,end_frame,label\nv0.mp4,0,0,5,walk\n")
+    with ProjectStore.open(tmp_path / "p.epam") as first:
+        assert not first.read_only
+        for args in (("analyze", video, "-o", tmp_path / "res", "--project", tmp_path / "p.epam"),
+                     ("labels", "import", tmp_path / "p.epam", labels)):
+            result = _epam(*args)
+            line = result.stderr.strip()
+            assert result.returncode == 1 and "\n" not in line, (args, result.stderr)
+            assert line.count("p.epam") == 1 and line.count("another program") == 1, line
+            assert "close it there" in line, line
