@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QApplication,
                                QComboBox, QDockWidget, QLineEdit, QScrollArea, QScrollBar, QTabBar, QTableView,
                                QWidget)
@@ -99,6 +99,40 @@ def make_reachable(root: QWidget) -> None:
             w.setTabKeyNavigation(False)
 
 
+class FocusRing(QWidget):
+    """A ring drawn around the control that has the keyboard after Tab, F6 or Ctrl+digit (styled controls such
+    as the review chips draw no focus of their own); hidden when the mouse is used or the video has the keys."""
+
+    COLOR = QColor("#ffd166")
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.setObjectName("focusRing")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground, True)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.target: Optional[QWidget] = None
+        self.hide()
+
+    def follow(self, widget: Optional[QWidget]) -> None:
+        self.target = widget
+        if widget is None or not widget.isVisible():
+            self.hide()
+            return
+        top_left = widget.mapTo(self.parentWidget(), QPoint(0, 0))
+        self.setGeometry(QRect(top_left, widget.size()).adjusted(-2, -2, 2, 2))
+        self.raise_()
+        self.show()
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(self.COLOR, 2))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 3, 3)
+        painter.end()
+
+
 class KeyboardNavigation(QObject):
     """Installs the behaviour above on ``window`` (a :class:`~app.main_window.MainWindow`)."""
 
@@ -107,7 +141,10 @@ class KeyboardNavigation(QObject):
         self.w = window
         for dock in self.docks():
             make_reachable(dock)
+        self.ring = FocusRing(window)
+        self._by_keyboard = False
         QApplication.instance().installEventFilter(self)
+        QApplication.instance().focusChanged.connect(self._on_focus)
 
     # ---- panes ------------------------------------------------------------------------------
     def docks(self) -> List[QDockWidget]:
@@ -165,7 +202,9 @@ class KeyboardNavigation(QObject):
             target = self.w.view
         if target is None:
             return False
+        self._by_keyboard = True
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._on_focus(None, target)
         return True
 
     def cycle_pane(self, step: int) -> None:
@@ -195,12 +234,28 @@ class KeyboardNavigation(QObject):
         else:  # inside a stop (a table's editor, a combo's line edit) or nowhere: from its stop
             i = next((k for k, s in enumerate(stops) if focus is not None and s.isAncestorOf(focus)), -1)
         nxt = stops[(i + (1 if forward else -1)) % len(stops)] if i >= 0 else stops[0 if forward else -1]
+        self._by_keyboard = True
         nxt.setFocus(Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason)
         return True
+
+    def _on_focus(self, _old, new) -> None:
+        inside = isinstance(new, QWidget) and new.window() is self.w
+        if inside and self._by_keyboard and new is not self.w.view:
+            self.ring.follow(new)
+        elif inside or new is None:
+            self.ring.follow(None)
 
     # ---- keys of focused widgets --------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
         kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            self._by_keyboard = False
+            if self.ring.isVisible():
+                self.ring.follow(None)
+            return False
+        if kind == QEvent.Type.Resize and obj is self.w and self.ring.isVisible():
+            self.ring.follow(self.ring.target)
+            return False
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not isinstance(obj, QWidget):
             return False
         if obj.window() is not self.w or obj is self.w.view:

@@ -4,7 +4,7 @@ the Figures tabs work without the mouse; the F1 table lists the keys."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QTabBar, QToolButton
 
 from .conftest import make_poses, make_result, open_and_wait, show_frame
@@ -112,10 +112,14 @@ def test_review_filters_people_merge_and_figure_tabs_without_the_mouse(qtbot, st
             break
         press(qtbot, Qt.Key.Key_Tab)
     assert focus() is chip
+    ring = w.keys.ring  # the chips draw no focus of their own: a ring shows where the keys go
+    assert ring.isVisible() and ring.geometry().contains(QRect(chip.mapTo(w, QPoint(0, 0)), chip.size()))
     before = chip.isChecked()
     press(qtbot, Qt.Key.Key_Space)
     assert chip.isChecked() != before
     assert w.playback.playing is False  # Space pressed the chip, it did not start playback
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton)
+    assert not ring.isVisible()  # the mouse is used: no ring
     # People: select two people with the keyboard, then reach Merge with Tab
     w.keys.focus_pane("People")
     people = w.person_list
