@@ -221,6 +221,8 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._frame_count = max(int(frame_count), 1)
         self._fps = float(fps) if fps and fps > 0 else 25.0
         self._clock = FrameClock(self._frame_count, self._fps, timestamps)
+        for axis in (self._time_axis, self._frame_axis):
+            axis.setStyle(showValues=True)
         self._apply_extent()
         self._rebuild_lanes()
         self.set_playhead(min(self._playhead, self._frame_count - 1))
@@ -232,6 +234,8 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self.bands_item.set_marks(None, None)
         self.set_video(1, 25.0)
         self._position.setText("")
+        for axis in (self._time_axis, self._frame_axis):  # no times or frame numbers of a video that is not there
+            axis.setStyle(showValues=False)
 
     def set_result(self, result) -> None:
         """Show an ``AnalysisResult`` (or clear with ``None``)."""

@@ -376,3 +376,6 @@ def test_closing_the_project_clears_the_timeline_axis(qtbot, window, barcode_vid
     (x0, x1), _ = timeline.plots["segments"].viewRange()
     assert timeline._frame_count == 1 and x1 <= 1.5, (timeline._frame_count, x1)
     assert timeline._position.text() == "" and timeline.people() == [-1]
+    assert not timeline._time_axis.style["showValues"] and not timeline._frame_axis.style["showValues"]
+    open_and_wait(qtbot, window, barcode_video)  # a video again: its axis with values
+    assert timeline._frame_count == 60 and timeline._time_axis.style["showValues"]
