@@ -31,6 +31,7 @@ COMMANDS = {
     "train": "train",
     "convert-checkpoint": "convert_checkpoint",
     "poses": "poses",
+    "compare": "compare",
 }
 
 

@@ -410,9 +410,8 @@ def compare_analyses(a, b) -> AnalysisComparison:
     warnings = check_same_video(a, b)
     pairs = common_windows(a, b)
     if not pairs:
-        raise ResultsError(f"The two analyses have no window in common (A: {a.summary.get('mode', '?')}, "
-                           f"windows from frame {_first(a)}; B: {b.summary.get('mode', '?')}, from frame "
-                           f"{_first(b)}); analyse both with the same window, stride and mode to compare them.")
+        raise ResultsError(f"The two analyses have no window in common (A: {_windows_text(a)}; B: "
+                           f"{_windows_text(b)}); analyse both with the same window, stride and mode to compare them.")
     frame_count = int(a.frame_count)
     names = NameIndex()
     counts: Dict[int, List[int]] = {}
@@ -431,5 +430,11 @@ def compare_analyses(a, b) -> AnalysisComparison:
                               warnings)
 
 
-def _first(result) -> str:
-    return str(int(result.window_start.min())) if result.num_windows else "none"
+def _windows_text(result) -> str:
+    """``'per-person mode, 50-frame windows every 25 frames'`` (what is known of it)."""
+    mode = {"per_person": "per-person", "everybody": "everybody"}.get(result.summary.get("mode"), "unknown")
+    settings = result.summary.get("settings", {})
+    window, stride = settings.get("window_frames"), settings.get("stride_frames")
+    if window and stride:
+        return f"{mode} mode, {window}-frame windows every {stride} frames"
+    return f"{mode} mode, {result.num_windows} window{'s' if result.num_windows != 1 else ''}"
