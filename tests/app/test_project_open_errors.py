@@ -1,18 +1,14 @@
 """Opening a project in the studio when something is wrong with it: one sentence, no traceback, the app goes on."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
 from core_model.project import CreateSegment, ProjectStore
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..core_model.project_faults import damage_table_page, lose_wal_of_killed_writer
+
 LABELS = ["walk", "sit", "wave"]
 
 
@@ -24,26 +20,13 @@ def _project(path: Path, segments: int = 200) -> Path:
     return path
 
 
-def _damage(path: Path) -> None:
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'segments'").fetchone()[0]
-    conn.close()
-    time.sleep(0.05)
-    with open(path, "r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\x55" * 64)
-
-
 def _error_boxes(window):
     return [b for b in window.findChildren(QMessageBox, "errorBox") if b.isVisible()]
 
 
 def test_damaged_project_one_sentence_and_the_studio_goes_on(qtbot, window, tmp_path):
     path = _project(tmp_path / "broken.epam")
-    _damage(path)
+    damage_table_page(path)
     before = path.read_bytes()
     assert not window.open_project(path)
     qtbot.waitUntil(lambda: bool(_error_boxes(window)), timeout=3000)
@@ -59,27 +42,9 @@ def test_damaged_project_one_sentence_and_the_studio_goes_on(qtbot, window, tmp_
     assert window.project.store is not None and len(window.project.store.segments()) == 3
 
 
-CHILD = r"""
-import sys, time
-from core_model.project import CreateSegment, ProjectStore
-store = ProjectStore.open(sys.argv[1])
-for k in range(4):
-    CreateSegment(1, 0, 10 * k, 10 * k + 5, 1).apply(store)
-print("WROTE", flush=True)
-time.sleep(60)
-"""
-
-
 def test_saved_changes_lost_with_the_wal_are_said_on_opening(qtbot, window, tmp_path):
     path = _project(tmp_path / "lost.epam", segments=0)
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT)
-    try:
-        assert child.stdout.readline().strip() == "WROTE"
-        Path(f"{path}-wal").unlink()
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.communicate()
+    lose_wal_of_killed_writer(path, edits=4)
     assert window.open_project(path)
     qtbot.waitUntil(lambda: bool(_error_boxes(window)), timeout=3000)
     text = _error_boxes(window)[0].text()

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from core_model.errors import EpamError
 from core_model.project import CreateSegment, ProjectDamaged, ProjectError, ProjectStore
 from core_model.project.lock import ProjectLock
 
+from .project_faults import damage_table_page
 from .project_helpers import new_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,25 +24,13 @@ def _epam(*args):
                           env=env, cwd=ROOT, timeout=120)
 
 
-def damage_table_pages(path: Path, table: str) -> None:
-    """Overwrite the start of ``table``'s root b-tree page (its page header and first cell pointers)."""
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-    conn.close()
-    with open(path, "r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\x55" * 64)
-
-
 def make_damaged(tmp_path: Path, table: str = "segments") -> Path:
     store = new_project(tmp_path)
     for k in range(400):
         CreateSegment(1 + k % 2, k % 7, 2 * k, 2 * k + 1, 1 + k % 4, note="n" * 40).apply(store)
     store.close()  # checkpointed: the pages are in p.epam
     assert not Path(f"{store.path}-wal").exists()
-    time.sleep(0.05)  # damage comes later than the close (the kernel's file clock ticks every few ms)
-    damage_table_pages(store.path, table)
+    damage_table_page(store.path, table)
     return store.path
 
 

@@ -21,13 +21,19 @@ def _epam(*args, cwd=None):
                           env=env, cwd=cwd or ROOT, timeout=120)
 
 
-def test_lock_symlink_never_touches_its_target(tmp_path):
+def _lock_replaced_by(tmp_path, make) -> tuple:
+    """A closed project whose lock file was replaced by ``make(lock, victim)``; returns (lock, victim)."""
     new_project(tmp_path).close()
     victim = tmp_path / "victim.txt"
     victim.write_text("precious words\n")
     lock = tmp_path / "p.epam-data" / "lock"
     lock.unlink(missing_ok=True)
-    lock.symlink_to(victim)
+    make(lock, victim)
+    return lock, victim
+
+
+def test_lock_symlink_never_touches_its_target(tmp_path):
+    lock, victim = _lock_replaced_by(tmp_path, lambda lock, victim: lock.symlink_to(victim))
     with ProjectStore.open(tmp_path / "p.epam") as store:
         assert store.read_only  # no lock could be taken safely: read-only, with the reason
         assert "lock" in store.read_only_reason and "not a regular file" in store.read_only_reason
@@ -48,12 +54,7 @@ def test_dangling_lock_symlink_creates_nothing(tmp_path):
 
 
 def test_lock_hard_link_never_written(tmp_path):
-    new_project(tmp_path).close()
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious words\n")
-    lock = tmp_path / "p.epam-data" / "lock"
-    lock.unlink(missing_ok=True)
-    os.link(victim, lock)
+    lock, victim = _lock_replaced_by(tmp_path, lambda lock, victim: os.link(victim, lock))
     with ProjectStore.open(tmp_path / "p.epam") as store:
         assert store.read_only and "lock" in store.read_only_reason
     assert victim.read_text() == "precious words\n"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from core_model.project import CreateSegment, ProjectError, ProjectStore
 from core_model.project.records import ProjectWarning
 
+from .project_faults import lose_wal_of_killed_writer
 from .project_helpers import new_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,34 +41,10 @@ def test_write_after_wal_deleted_is_refused_and_saved_edits_kept(tmp_path, repla
         assert len(again.segments()) == 2
 
 
-CHILD = r"""
-import os, sys, time
-from core_model.project import CreateSegment, ProjectStore
-store = ProjectStore.open(sys.argv[1])
-for k in range(5):
-    CreateSegment(1, 0, 10 * k, 10 * k + 5, 1).apply(store)
-print("WROTE", flush=True)
-time.sleep(60)
-"""
-
-
-def _lose_wal_of_killed_writer(path: Path) -> None:
-    """A writer commits five edits, its -wal is deleted, then it is killed: SQLite loses the five edits."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True, env=env,
-                             cwd=ROOT)
-    try:
-        assert child.stdout.readline().strip() == "WROTE"
-        Path(f"{path}-wal").unlink()  # the five edits were only in the -wal
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.communicate()
-
-
 def test_reopen_after_commits_lost_with_the_wal_warns(tmp_path):
     new_project(tmp_path).close()
     path = tmp_path / "p.epam"
-    _lose_wal_of_killed_writer(path)
+    lose_wal_of_killed_writer(path, edits=5)
     with pytest.warns(ProjectWarning):
         store = ProjectStore.open(path)
     with store:
@@ -83,7 +59,7 @@ def test_reopen_after_commits_lost_with_the_wal_warns(tmp_path):
 def test_cli_says_the_loss_in_one_line(tmp_path):
     new_project(tmp_path).close()
     path = tmp_path / "p.epam"
-    _lose_wal_of_killed_writer(path)
+    lose_wal_of_killed_writer(path, edits=5)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-m", "core_model.cli", "project", "info", str(path)],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
