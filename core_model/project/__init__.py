@@ -2,14 +2,16 @@
 from .edits import (AcceptPredictions, Compound, CreateSegment, DeleteSegments, Edit, MergeSegments, Relabel,
                     SetBounds, SetNote, SplitSegment)
 from .history import History
+from .label_edits import AddLabel, DeleteLabel, LabelEdit, RecolorLabel, ReorderLabels, RenameLabel, SetLabelKey
 from .records import (EVERYBODY, Change, LabelRecord, ProjectDamaged, ProjectError, ProjectWarning, SegmentRecord,
                       VideoRecord)
 from .schema import SCHEMA_VERSION
 from .store import ProjectStore
 
 __all__ = [
-    "AcceptPredictions", "Change", "Compound", "CreateSegment", "DeleteSegments", "EVERYBODY", "Edit", "History",
-    "LabelRecord", "MergeSegments", "ProjectDamaged", "ProjectError", "ProjectStore", "ProjectWarning", "Relabel",
+    "AcceptPredictions", "AddLabel", "Change", "Compound", "CreateSegment", "DeleteLabel", "DeleteSegments",
+    "EVERYBODY", "Edit", "History", "LabelEdit", "LabelRecord", "RecolorLabel", "RenameLabel", "ReorderLabels",
+    "SetLabelKey", "MergeSegments", "ProjectDamaged", "ProjectError", "ProjectStore", "ProjectWarning", "Relabel",
     "SCHEMA_VERSION", "SegmentRecord", "SetBounds", "SetNote", "SplitSegment", "VideoRecord", "export_labels",
     "import_labels",
 ]

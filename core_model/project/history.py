@@ -1,4 +1,12 @@
-"""Unlimited undo/redo over edits (the app's QUndoStack can wrap this or the edits directly)."""
+"""Unlimited undo/redo over edits: the one undo stack of an open project.
+
+``History`` applies and reverts every edit (segment, track and label-set edits alike), each in one
+transaction. The app's undo object (``app/undo.py``) is only a Qt view of it: it forwards ``do`` /
+``undo`` / ``redo`` here and turns :meth:`History.on_change` into signals; it keeps no list of its own.
+
+An edit the store refuses (on ``do``, ``undo`` or ``redo``) raises and leaves both lists as they were:
+nothing is dropped silently, and the caller says why.
+"""
 from __future__ import annotations
 
 from typing import Callable, List, Optional
@@ -15,16 +23,23 @@ class History:
         self._redo: List[Edit] = []
         self._listeners: List[Callable[[], None]] = []
 
-    def on_change(self, fn: Callable[[], None]) -> None:
-        """Call ``fn()`` whenever the undo/redo state changes."""
+    def on_change(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` whenever the undo/redo state changes; returns a function that stops that."""
         self._listeners.append(fn)
+
+        def remove() -> None:
+            if fn in self._listeners:
+                self._listeners.remove(fn)
+        return remove
 
     def _changed(self) -> None:
         for fn in list(self._listeners):
             fn()
 
     def do(self, edit: Edit) -> Edit:
-        """Apply ``edit`` (one transaction) and make it the next undo step; clears the redo list."""
+        """Apply ``edit`` (one transaction) and make it the next undo step; clears the redo list.
+
+        A refused edit raises and changes neither list."""
         edit.apply(self.store)
         self._undo.append(edit)
         self._redo.clear()
@@ -32,6 +47,7 @@ class History:
         return edit
 
     def undo(self) -> Optional[Edit]:
+        """Revert the last edit; a refused revert raises and leaves it the next undo step."""
         if not self._undo:
             return None
         edit = self._undo[-1]
@@ -41,6 +57,7 @@ class History:
         return edit
 
     def redo(self) -> Optional[Edit]:
+        """Apply the edit undone last again; a refused apply raises and leaves it the next redo step."""
         if not self._redo:
             return None
         edit = self._redo[-1]
@@ -53,6 +70,16 @@ class History:
         self._undo.clear()
         self._redo.clear()
         self._changed()
+
+    @property
+    def next_undo(self) -> Optional[Edit]:
+        """The edit :meth:`undo` would revert (None: nothing to undo)."""
+        return self._undo[-1] if self._undo else None
+
+    @property
+    def next_redo(self) -> Optional[Edit]:
+        """The edit :meth:`redo` would apply again (None: nothing to redo)."""
+        return self._redo[-1] if self._redo else None
 
     @property
     def can_undo(self) -> bool:

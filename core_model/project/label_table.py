@@ -100,6 +100,23 @@ class LabelTable:
                                           [(i, lid) for i, lid in enumerate(ids)])
             self.session.note(Change(kind="labels"))
 
+    def restore_labels(self, labels: Sequence[LabelRecord]) -> None:
+        """Make the label set exactly ``labels`` (ids, names, colours, keys, order): the undo/redo of a label
+        edit (:mod:`.label_edits`). A label to remove that segments use is refused."""
+        conn, keep = self.session.conn, {lab.id for lab in labels}
+        with self.session.transaction():
+            for lab in self.labels():
+                if lab.id not in keep:
+                    if self.label_usage(lab.id):
+                        raise ProjectError(f"The label '{lab.name}' is used by segments; it cannot be removed.")
+                    conn.execute("DELETE FROM labels WHERE id = ?", (lab.id,))
+            # names and keys are unique: free them first, so restoring the rows in any order cannot collide
+            conn.executemany("UPDATE labels SET name = char(1) || id, key = NULL WHERE id = ?", [(i,) for i in keep])
+            conn.executemany("INSERT INTO labels (id, name, color, key, ord) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) "
+                             "DO UPDATE SET name = excluded.name, color = excluded.color, key = excluded.key, "
+                             "ord = excluded.ord", [(x.id, x.name, x.color, x.key, x.order) for x in labels])
+            self.session.note(Change(kind="labels"))
+
     def label_usage(self, label_id: int) -> int:
         """How many segments use the label."""
         return self.session.conn.execute("SELECT count(*) FROM segments WHERE label_id = ?",
@@ -112,7 +129,8 @@ class LabelTable:
     def delete_label(self, label_id: int, relabel_to: Optional[int] = None) -> int:
         """Delete a label; one in use is refused (with the count) unless ``relabel_to`` takes its segments.
 
-        Returns the number of segments relabeled. Not undoable: the app asks first.
+        Returns the number of segments relabeled. The app deletes through :class:`.label_edits.DeleteLabel`
+        (one undo step that gives the label and its segments back).
         """
         lab = self.label(label_id)
         conn = self.session.conn

@@ -152,6 +152,7 @@ class ProjectStore:
     recolor_label = _via("_labels", LabelTable.recolor_label)
     set_label_key = _via("_labels", LabelTable.set_label_key)
     reorder_labels = _via("_labels", LabelTable.reorder_labels)
+    restore_labels = _via("_labels", LabelTable.restore_labels)
     label_usage = _via("_labels", LabelTable.label_usage)
     label_usages = _via("_labels", LabelTable.label_usages)
     delete_label = _via("_labels", LabelTable.delete_label)
