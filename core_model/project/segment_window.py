@@ -56,22 +56,18 @@ def video_counts(store_or_conn) -> Dict[int, int]:
 
 
 def coverage(store_or_conn, video_id: Optional[int] = None) -> Dict[int, tuple]:
-    """``{video id: (segments, frames covered by any segment)}`` of one video (or of every video with segments),
-    computed with numpy over one read of the spans (a million segments: about a second)."""
+    """``{video id: (segments, frames covered by any segment)}`` of one video (or of every video with segments):
+    SQLite joins each video's spans into one text, numpy parses and sorts them (a million segments: ~0.5 s)."""
     import numpy as np
 
     conn = _conn(store_or_conn)
-    sql = "SELECT video_id, start_frame, end_frame FROM segments"
-    rows = conn.execute(sql + (" WHERE video_id = ?" if video_id is not None else ""),
-                        (video_id,) if video_id is not None else ()).fetchall()
-    if not rows:
-        return {} if video_id is None else {int(video_id): (0, 0)}
-    spans = np.array(rows, np.int64)
-    spans = spans[np.lexsort((spans[:, 1], spans[:, 0]))]
-    out: Dict[int, tuple] = {}
-    cuts = np.flatnonzero(np.diff(spans[:, 0])) + 1
-    for part in np.split(spans, cuts):
-        start, end = part[:, 1], part[:, 2]
+    sql = ("SELECT video_id, group_concat(start_frame || ' ' || end_frame, ' ') FROM segments"
+           + (" WHERE video_id = ?" if video_id is not None else "") + " GROUP BY video_id")
+    out: Dict[int, tuple] = {} if video_id is None else {int(video_id): (0, 0)}
+    for vid, text in conn.execute(sql, (video_id,) if video_id is not None else ()):
+        spans = np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 2)
+        spans = spans[np.argsort(spans[:, 0], kind="stable")]
+        start, end = spans[:, 0], spans[:, 1]
         reach = np.concatenate([[0], np.maximum.accumulate(end)[:-1]])  # furthest end before each span
-        out[int(part[0, 0])] = (len(part), int(np.maximum(end - np.maximum(start, reach), 0).sum()))
+        out[int(vid)] = (len(spans), int(np.maximum(end - np.maximum(start, reach), 0).sum()))
     return out
