@@ -9,7 +9,7 @@ import logging
 import os
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import List, Optional, Union
@@ -114,6 +114,7 @@ class OpenedDatabase:
     read_only_reason: str
     schema_version: int
     write_refusal: str = ""
+    warnings: List[str] = field(default_factory=list)
 
 
 def _read_only(cause: str, fix: str):
@@ -173,8 +174,9 @@ def real_project_path(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    """A read-only connection; in a folder where SQLite cannot make its shared-memory file, an immutable one."""
+def connect_read_only(path: Path, warnings: List[str]) -> sqlite3.Connection:
+    """A read-only connection; in a folder where SQLite cannot make its shared-memory file, an immutable one
+    (which cannot read the ``-wal``: ``warnings`` gets a sentence when one with changes is there)."""
     conn = connect(path, read_only=True)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -184,6 +186,11 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True, isolation_level=None,
                            check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        warnings.append(f"The last saved changes of {path.name} are in {wal.name}, which cannot be read in this "
+                        f"read-only folder without its {path.name}-shm: they are not shown (open it once where the "
+                        "folder is writable to fold them in).")
     return conn
 
 
@@ -194,8 +201,9 @@ def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
     schema.check_version(version, path.name)
     verified = pages_verified(path)
     lock, reason, refusal = _writer_lock(path, read_only)
+    notes: List[str] = []
     try:
-        conn = connect_read_only(path) if reason else connect(path, read_only=False)
+        conn = connect_read_only(path, notes) if reason else connect(path, read_only=False)
         try:
             version = read_version(conn, path)
             if not verified:
@@ -216,7 +224,7 @@ def open_database(path: Path, read_only: bool = False) -> OpenedDatabase:
         if lock is not None:
             lock.release()
         raise
-    return OpenedDatabase(path, conn, lock, reason, version, refusal)
+    return OpenedDatabase(path, conn, lock, reason, version, refusal, notes)
 
 
 def last_backup(path: Path) -> Optional[Path]:

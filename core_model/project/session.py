@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Sequence
@@ -36,19 +37,18 @@ class StoreSession:
         self.depth = 0
         self._pending: List[Change] = []
         self._subscribers: List[Callable[[Change], None]] = []
-        self.warnings: List[str] = []
+        self.warnings: List[str] = list(opened.warnings)
         self._wal = WalGuard(self.path)
         self.writes = stored_writes(opened.conn)
         self._check_lost_writes()
+        for text in self.warnings:  # the CLI prints each as one "epam: warning:" line; the studio shows them
+            warnings.warn(text, ProjectWarning, stacklevel=3)
 
     def _check_lost_writes(self) -> None:
         """Warn (once: a writer notes the count again) when committed writes are missing from the file."""
         text = lost_writes_warning(self.path.name, self.writes, read_note(self.data_dir / "lock"))
         if text:
             self.warnings.append(text)
-            import warnings
-
-            warnings.warn(text, ProjectWarning, stacklevel=4)
         if self._file_lock is not None:
             self._file_lock.write_note(self.writes)
 

@@ -108,3 +108,27 @@ def test_cli_info_of_read_only_project(project):
     result = _run_as_user(["-m", "core_model.cli", "project", "info", str(project)])
     assert result.returncode == 0, result.stderr
     assert "segments: 1" in result.stdout
+
+
+def test_read_only_folder_with_unread_journal_says_what_is_not_shown(project):
+    wal = Path(f"{project}-wal")
+    code = ("import sys, sqlite3; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('PRAGMA journal_mode=WAL'); c.execute(\"UPDATE segments SET note = 'late'\"); "
+            "import os; os._exit(0)")  # a commit left in the -wal (no checkpoint at exit)
+    subprocess.run([sys.executable, "-c", code, str(project)], check=True)
+    assert wal.exists() and wal.stat().st_size > 0
+    Path(f"{project}-shm").unlink(missing_ok=True)
+    project.parent.chmod(0o555)
+    result = _run_as_user(["-c", OPEN_WARN, str(project)])
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["read_only"] and seen["warnings"], seen
+    assert "-wal" in seen["warnings"][0] and "not shown" in seen["warnings"][0], seen
+
+
+OPEN_WARN = r"""
+import json, sys
+from core_model.project import ProjectStore
+with ProjectStore.open(sys.argv[1]) as store:
+    print(json.dumps({"read_only": store.read_only, "warnings": store.warnings}))
+"""
