@@ -156,9 +156,13 @@ def _writer_lock(path: Path, read_only: bool):
     if read_only:
         return (None, "Opened read-only on request.",
                 f"{path.name} was opened read-only on request; open it again for writing to change it.")
-    cause = _not_writable_cause(path) or _data_dir_cause(data_dir_for(path))
+    cause = _not_writable_cause(path)
     if cause:
-        return (None, *_read_only(cause, "it cannot be changed here (copy it somewhere writable to edit it)"))
+        return None, *_read_only(cause, "copy it (with its data folder) somewhere writable to change it")
+    data_dir = data_dir_for(path)
+    cause = _data_dir_cause(data_dir)
+    if cause:
+        return None, *_read_only(cause, f"{data_dir.name} must be a writable folder to change {path.name}")
     lock = ProjectLock(data_dir_for(path) / "lock")
     if lock.acquire():
         return lock, "", ""
