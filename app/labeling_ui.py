@@ -88,9 +88,9 @@ class LabelingUI(QObject):
         t.contextRequested.connect(self.show_lane_menu)
         t.windowChanged.connect(lambda: self.project.labels_window_stale(w.session.current, t) and self.show_labels())
 
-        panel.addLabel.connect(lambda name: proj.label_op(proj.store.add_label, name))
-        panel.renameLabel.connect(lambda i, name: proj.label_op(proj.store.rename_label, i, name))
-        panel.recolorLabel.connect(lambda i, c: proj.label_op(proj.store.recolor_label, i, c))
+        panel.addLabel.connect(proj.add_label)  # label-set changes are undoable edits, like segment edits
+        panel.renameLabel.connect(proj.rename_label)
+        panel.recolorLabel.connect(proj.recolor_label)
         panel.setLabelKey.connect(proj.set_label_key)
         panel.deleteLabel.connect(self.ask_delete_label)
         panel.segmentActivated.connect(self.go_to_segment)
@@ -169,11 +169,8 @@ class LabelingUI(QObject):
             else:
                 self._load_videos(store)
             w.labels_dock.raise_()
-            stack = self.project.undo.stack
-            stack.undoTextChanged.connect(lambda text: self._undo_text("undo", "&Undo", text))
-            stack.redoTextChanged.connect(lambda text: self._undo_text("redo", "&Redo", text))
-        self._undo_text("undo", "&Undo", "")
-        self._undo_text("redo", "&Redo", "")
+            self.project.undo.changed.connect(self._show_undo_state)
+        self._show_undo_state()
         self.update_title()
 
     def _load_videos(self, store) -> None:
@@ -207,9 +204,17 @@ class LabelingUI(QObject):
             if entry is not None:
                 self._entries_by_id[rec.id] = entry
 
-    def _undo_text(self, name: str, base: str, text: str) -> None:
-        """Menu entries say what they undo/redo ("Undo Create segment")."""
-        self.w.actions[name].setText(f"{base} {text}" if text else base)
+    def _show_undo_state(self) -> None:
+        """Undo / Redo follow the project's History: enabled when there is a step, saying what it is
+        ("Undo Create segment")."""
+        undo = self.project.undo
+        for name, base, can, text in (("undo", "&Undo", undo is not None and undo.can_undo,
+                                       undo.undo_text if undo is not None else ""),
+                                      ("redo", "&Redo", undo is not None and undo.can_redo,
+                                       undo.redo_text if undo is not None else "")):
+            action = self.w.actions[name]
+            action.setText(f"{base} {text}" if can and text else base)
+            action.setEnabled(bool(can))
 
     def update_title(self) -> None:
         w = self.w
@@ -447,7 +452,7 @@ class LabelingUI(QObject):
         target = store.label(label_id)
         used = store.label_usage(label_id)
         if not used:
-            self.project.label_op(store.delete_label, label_id)
+            self.project.delete_label(label_id)
             return
         others = [x.name for x in store.labels() if x.id != label_id]
         if not others:
@@ -456,8 +461,8 @@ class LabelingUI(QObject):
         name, ok = QInputDialog.getItem(
             self.w, "Delete label", f"'{target.name}' is used by {used} segment{'s' if used != 1 else ''}.\n"
             "Relabel them to:", others, 0, False)
-        if ok:
-            self.project.label_op(store.delete_label, label_id, store.label_by_name(name).id)
+        if ok:  # one undo step: Ctrl+Z gives the label and its segments back
+            self.project.delete_label(label_id, store.label_by_name(name).id)
 
     def _dialog_dir(self) -> str:
         store = self.project.store

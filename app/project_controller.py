@@ -1,8 +1,10 @@
 """The open labeling project: a thin Qt layer over ``core_model.project`` (no widgets here).
 
-It owns the ``ProjectStore`` and the undo stack, turns the store's change events into Qt signals
+It owns the ``ProjectStore`` and the view of its undo ``History`` (``app/undo.py``), turns the store's change events into Qt signals
 (coalesced: one ``segmentsChanged`` per video and event-loop turn, flushed at once after an edit),
 and turns every refusal into one sentence (``message`` for the status bar, ``error`` for a dialog).
+Every change of the labels or the label set goes through ``apply`` / ``label_edit`` (one undo step each):
+the window never writes them to the store itself.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from core_model.errors import EpamError
 
 from .actions import normalize_key, reserved_keys
 
-DEFAULT_LABEL_KEYS = "1234567890"  # a new project gives these to its first ten labels
 PROJECT_SUFFIX = ".epam"
 
 
@@ -78,9 +79,7 @@ class ProjectController(QObject):
         from core_model.project import ProjectStore
 
         try:
-            store = ProjectStore.create(path, labels=labels)
-            for lab, key in zip(store.labels(), DEFAULT_LABEL_KEYS):
-                store.set_label_key(lab.id, key)
+            store = ProjectStore.create(path, labels=labels)  # its first ten labels have the keys 1 … 9, 0
         except EpamError as err:
             self.error.emit("Cannot create the project", str(err))
             return False
@@ -134,7 +133,7 @@ class ProjectController(QObject):
             self._unsubscribe()
             self._unsubscribe = None
         if self.undo is not None:
-            self.undo.clear()
+            self.undo.detach()
             self.undo.deleteLater()
             self.undo = None
         if self.store is not None:
@@ -247,33 +246,38 @@ class ProjectController(QObject):
         return True
 
     def undo_step(self) -> None:
-        if self.writable() and self.undo is not None:
-            stack = self.undo.stack
-            self._show_edited_video(self.undo.videos_of_next(redo=False))
-            self.message.emit(f"Undone: {stack.undoText()}." if stack.canUndo() else "Nothing to undo.")
-            self.undo.undo()
-            self.flush()
+        self._step(redo=False)
 
     def redo_step(self) -> None:
-        if self.writable() and self.undo is not None:
-            stack = self.undo.stack
-            self._show_edited_video(self.undo.videos_of_next(redo=True))
-            self.message.emit(f"Redone: {stack.redoText()}." if stack.canRedo() else "Nothing to redo.")
-            self.undo.redo()
-            self.flush()
+        self._step(redo=True)
+
+    def _step(self, redo: bool) -> None:
+        """Undo (or redo) one step of the History; a refused one is said (``error``) and stays in the History."""
+        if not self.writable() or self.undo is None:
+            return
+        undo = self.undo
+        possible, text = (undo.can_redo, undo.redo_text) if redo else (undo.can_undo, undo.undo_text)
+        if not possible:
+            self.message.emit("Nothing to redo." if redo else "Nothing to undo.")
+            return
+        self._show_edited_video(undo.videos_of_next(redo=redo))
+        if undo.redo() if redo else undo.undo():
+            self.message.emit(f"{'Redone' if redo else 'Undone'}: {text}.")
+        self.flush()
 
     def _show_edited_video(self, videos: set) -> None:
         """Before undoing/redoing an edit of one other video: ``showVideo`` so the user sees what changes."""
         if len(videos) == 1:
             self.showVideo.emit(next(iter(videos)))
 
-    def label_op(self, fn, *args, **kwargs) -> bool:
-        """Run a label-set operation of the store (add, rename, recolour, key, delete); errors: one sentence."""
+    def label_edit(self, edit) -> bool:
+        """Apply a label-set edit (``core_model.project.label_edits``) as one undo step; a refusal: one sentence
+        (``error``), and the panel is put back to the database's state."""
         if not self.writable():
-            self.labelsChanged.emit()  # put the panel back to the database's state
+            self.labelsChanged.emit()
             return False
         try:
-            fn(*args, **kwargs)
+            self.undo.do(edit)
         except EpamError as err:
             self.error.emit("Label set", str(err))
             self.labelsChanged.emit()
@@ -281,6 +285,32 @@ class ProjectController(QObject):
         finally:
             self.flush()
         return True
+
+    def add_label(self, name: str) -> bool:
+        from core_model.project import AddLabel
+
+        return self.label_edit(AddLabel(name))
+
+    def rename_label(self, label_id: int, name: str) -> bool:
+        from core_model.project import RenameLabel
+
+        return self.label_edit(RenameLabel(label_id, name))
+
+    def recolor_label(self, label_id: int, color: str) -> bool:
+        from core_model.project import RecolorLabel
+
+        return self.label_edit(RecolorLabel(label_id, color))
+
+    def reorder_labels(self, ids) -> bool:
+        from core_model.project import ReorderLabels
+
+        return self.label_edit(ReorderLabels(list(ids)))
+
+    def delete_label(self, label_id: int, relabel_to: Optional[int] = None) -> bool:
+        """Delete a label (one in use: its segments take ``relabel_to``); Ctrl+Z gives both back."""
+        from core_model.project import DeleteLabel
+
+        return self.label_edit(DeleteLabel(label_id, relabel_to))
 
     def set_label_key(self, label_id: int, key: str) -> bool:
         """Assign ``key`` to a label; keys the app uses for commands are refused."""
@@ -296,7 +326,9 @@ class ProjectController(QObject):
                 self.labelsChanged.emit()
                 return False
             key = norm
-        return self.label_op(self.store.set_label_key, label_id, key or None)
+        from core_model.project import SetLabelKey
+
+        return self.label_edit(SetLabelKey(label_id, key or None))
 
     def import_labels(self, path) -> Optional[int]:
         if not self.writable():

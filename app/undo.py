@@ -1,14 +1,18 @@
-"""The app's undo stack: thin ``QUndoCommand``s over the core's ``History`` (which applies the edits).
+"""The app's undo object: a Qt *view* of the core's ``History``, the one undo stack of the open project.
 
-``ProjectUndo.do(edit)`` applies the edit through ``History.do`` first (so a refused edit raises and
-never reaches the stack), then pushes a command whose first ``redo`` is a no-op. Later undo/redo
-calls go to ``History.undo``/``History.redo``: the two stacks move in lockstep, and the core stays
-the one place where edits are applied and reverted (each in one transaction).
+``History`` (``core_model/project/history.py``) applies, reverts and lists every edit (segment, track and
+label-set edits), each in one transaction. ``ProjectUndo`` keeps no list of its own: ``do`` / ``undo`` /
+``redo`` go straight to the History, and its ``on_change`` drives the signals the window shows
+(``canUndoChanged`` / ``canRedoChanged`` / ``undoTextChanged`` / ``redoTextChanged``: the Edit menu's
+enabled state and texts). An undo or redo the database refuses is said in one sentence (``failed``) and
+drops nothing: the step stays where it was.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+import sqlite3
+from typing import Optional
+
+from PySide6.QtCore import QObject, Signal
 
 from core_model.errors import EpamError
 from core_model.project import History
@@ -27,61 +31,69 @@ def edit_videos(edit) -> set:
     return found
 
 
-class EditCommand(QUndoCommand):
-    """One core edit on the Qt stack."""
-
-    def __init__(self, owner: "ProjectUndo", edit) -> None:
-        super().__init__(edit.description)
-        self.owner = owner
-        self.edit = edit
-        self._fresh = True  # pushed right after History.do: the first redo() must not apply again
-
-    def redo(self) -> None:
-        if self._fresh:
-            self._fresh = False
-            return
-        self.owner._run(self.owner.history.redo, "Redo")
-
-    def undo(self) -> None:
-        self.owner._run(self.owner.history.undo, "Undo")
-
-
 class ProjectUndo(QObject):
-    """History + QUndoStack for one open project. ``failed(str)`` carries a one-sentence reason."""
+    """A Qt view of one project's ``History``. ``failed(str)`` carries a one-sentence reason."""
 
     failed = Signal(str)
+    changed = Signal()  # anything below changed
+    canUndoChanged = Signal(bool)
+    canRedoChanged = Signal(bool)
+    undoTextChanged = Signal(str)
+    redoTextChanged = Signal(str)
 
-    def __init__(self, store, parent=None) -> None:
+    def __init__(self, store, parent=None, history: Optional[History] = None) -> None:
         super().__init__(parent)
-        self.history = History(store)
-        self.stack = QUndoStack(self)
+        self.history = history if history is not None else History(store)
+        self._shown = self._state()
+        self._stop = self.history.on_change(self._on_history)
 
+    # ---- what the window shows (read from the History, never stored apart) ----------------------
+    can_undo = property(lambda self: self.history.can_undo)
+    can_redo = property(lambda self: self.history.can_redo)
+    undo_text = property(lambda self: self.history.undo_text)
+    redo_text = property(lambda self: self.history.redo_text)
+
+    def _state(self) -> tuple:
+        h = self.history
+        return h.can_undo, h.can_redo, h.undo_text, h.redo_text
+
+    def _on_history(self) -> None:
+        old, new = self._shown, self._state()
+        self._shown = new
+        for signal, before, now in zip((self.canUndoChanged, self.canRedoChanged, self.undoTextChanged,
+                                        self.redoTextChanged), old, new):
+            if before != now:
+                signal.emit(now)
+        self.changed.emit()
+
+    # ---- commands (forwarded to the History) ----------------------------------------------------
     def do(self, edit):
-        """Apply ``edit`` (raises ``EpamError`` when refused; nothing is pushed then) and push it."""
-        self.history.do(edit)
-        self.stack.push(EditCommand(self, edit))
-        return edit
+        """Apply ``edit`` as the next undo step (raises ``EpamError`` when refused; nothing changes then)."""
+        return self.history.do(edit)
 
     def videos_of_next(self, redo: bool = False) -> set:
         """Project video ids the next undo (or redo) changes (empty: none, or not known)."""
-        index = self.stack.index() if redo else self.stack.index() - 1
-        command = self.stack.command(index) if 0 <= index < self.stack.count() else None
-        return edit_videos(command.edit) if isinstance(command, EditCommand) else set()
+        edit = self.history.next_redo if redo else self.history.next_undo
+        return edit_videos(edit) if edit is not None else set()
 
-    def undo(self) -> None:
-        self.stack.undo()
+    def undo(self) -> bool:
+        return self._run(self.history.undo, "Undo", self.history.undo_text)
 
-    def redo(self) -> None:
-        self.stack.redo()
+    def redo(self) -> bool:
+        return self._run(self.history.redo, "Redo", self.history.redo_text)
 
-    def _run(self, step, what: str) -> None:
+    def _run(self, step, what: str, text: str) -> bool:
         try:
             step()
-        except EpamError as err:
-            # the database refused (changed behind our back): both stacks are dropped rather than diverging
-            self.failed.emit(f"{what} failed: {err}")
-            QTimer.singleShot(0, self.clear)
+        except (EpamError, sqlite3.Error) as err:
+            # the History keeps the step (nothing was written): said, never dropped silently
+            self.failed.emit(f"{what} of '{text}' did not happen: {err}")
+            return False
+        return True
 
     def clear(self) -> None:
-        self.stack.clear()
         self.history.clear()
+
+    def detach(self) -> None:
+        """Stop following the History (the project is closing)."""
+        self._stop()

@@ -22,7 +22,7 @@ def test_predictions_take_the_label_colour_of_their_class_name(qtbot, window, st
     store = window.project.store
     walk, wave = store.label_by_name("walk"), store.label_by_name("wave")
     # a label colour equal to the palette colour of a class that is not in the label set
-    window.project.label_op(store.recolor_label, walk.id, class_color_hex(2))
+    window.project.recolor_label(walk.id, class_color_hex(2))
     entry = open_and_wait(qtbot, window, stick_video[0])
     window.session.update(entry, result=make_result(trained=True))  # classes: wave, walk, sit
     timeline = window.timeline.widget()
@@ -41,7 +41,7 @@ def test_predictions_take_the_label_colour_of_their_class_name(qtbot, window, st
     assert store.label(wave.id).color in html
 
     # a recoloured label recolours its predictions
-    window.project.label_op(store.recolor_label, wave.id, "#123456")
+    window.project.recolor_label(wave.id, "#123456")
     qtbot.waitUntil(lambda: _rgb(timeline.segment_item._color(0)) == (0x12, 0x34, 0x56), timeout=5000)
 
     window.project.close_project()
