@@ -1,8 +1,8 @@
 """The open labeling project: a thin Qt layer over ``core_model.project`` (no widgets here).
 
-It owns the ``ProjectStore`` and the view of its undo ``History`` (``app/undo.py``), turns the store's change events into Qt signals
-(coalesced: one ``segmentsChanged`` per video and event-loop turn, flushed at once after an edit),
-and turns every refusal into one sentence (``message`` for the status bar, ``error`` for a dialog).
+It owns the ``ProjectStore`` and the view of its undo ``History`` (``app/undo.py``), turns the store's change
+events into Qt signals (coalesced: one ``segmentsChanged`` per video and event-loop turn, flushed at once
+after an edit), and turns every refusal into one sentence (``message`` for the status bar, ``error`` for a dialog).
 Every change of the labels or the label set goes through ``apply`` / ``label_edit`` (one undo step each):
 the window never writes them to the store itself.
 """

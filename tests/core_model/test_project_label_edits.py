@@ -105,7 +105,8 @@ def test_redo_of_an_added_label_keeps_its_id_for_the_edits_after_it(store):
 
 
 @pytest.mark.parametrize("edit", [lambda s: RenameLabel(_id(s, "sit"), "Walk"), lambda s: AddLabel(""),
-                                  lambda s: SetLabelKey(_id(s, "sit"), "1"), lambda s: RecolorLabel(_id(s, "sit"), "red"),
+                                  lambda s: SetLabelKey(_id(s, "sit"), "1"),
+                                  lambda s: RecolorLabel(_id(s, "sit"), "red"),
                                   lambda s: DeleteLabel(_id(s, "walk")), lambda s: ReorderLabels([1, 2]),
                                   lambda s: DeleteLabel(_id(s, "walk"), relabel_to=_id(s, "walk"))])
 def test_a_refused_label_edit_changes_nothing(store, edit):
