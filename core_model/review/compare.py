@@ -51,22 +51,28 @@ class FixedResults(ResultCache):
 
 
 @dataclass
-class ClassChange:
-    """Frames ``[start_frame, end_frame)`` of one person whose predicted class went from ``before`` to ``after``."""
+class FrameSpan:
+    """Frames ``[start_frame, end_frame)`` of one person (-1: everybody), with their times in seconds."""
 
-    video_id: int
-    video: str
     person: int
     start_frame: int
     end_frame: int
     start_time: float
     end_time: float
-    before: str
-    after: str
 
     @property
     def frames(self) -> int:
         return self.end_frame - self.start_frame
+
+
+@dataclass
+class ClassChange(FrameSpan):
+    """A span of one video whose predicted class went from ``before`` to ``after``."""
+
+    video_id: int = 0
+    video: str = ""
+    before: str = ""
+    after: str = ""
 
 
 @dataclass
@@ -161,8 +167,9 @@ def compare_results(store, before: Dict[int, object], after: Dict[int, object]) 
         rec = store.video(video_id)
         for person, start, end, old_name, new_name in changed_spans(before.get(video_id), new, new.frame_count):
             end_time = store.frame_time(video_id, end) if end < rec.frame_count else rec.duration
-            changes.append(ClassChange(video_id, rec.name, int(person), int(start), int(end),
-                                       float(store.frame_time(video_id, start)), float(end_time), old_name, new_name))
+            changes.append(ClassChange(int(person), int(start), int(end), float(store.frame_time(video_id, start)),
+                                       float(end_time), video_id=video_id, video=rec.name, before=old_name,
+                                       after=new_name))
     compared = [vid for vid, result in after.items() if result is not None]
     merged_before = {vid: before.get(vid) for vid in compared}
     return WhatChanged(_agreement(store, merged_before, compared), _agreement(store, after, compared), changes,
@@ -209,34 +216,21 @@ def change_rows(what: WhatChanged) -> List[List[str]]:
 
 # ---- two results folders of one video (epam compare) ----------------------------------------------
 @dataclass
-class SpanDifference:
-    """Frames ``[start_frame, end_frame)`` of ``person`` (-1: everybody) where A predicts ``class_a`` and B
-    ``class_b`` (:data:`NO_CLASS` where a side has no segment)."""
+class SpanDifference(FrameSpan):
+    """A span where A predicts ``class_a`` and B ``class_b`` (:data:`NO_CLASS` where a side has no segment)."""
 
-    person: int
-    start_frame: int
-    end_frame: int
-    start_time: float
-    end_time: float
-    class_a: str
-    class_b: str
-
-    @property
-    def frames(self) -> int:
-        return self.end_frame - self.start_frame
+    class_a: str = ""
+    class_b: str = ""
 
 
 @dataclass
 class ClassFrames:
-    """Frames (summed over the compared people) that A and B give to one class."""
+    """Frames (summed over the compared people) that A and B give to one class; ``change`` = B - A."""
 
     name: str
     frames_a: int
     frames_b: int
-
-    @property
-    def change(self) -> int:
-        return self.frames_b - self.frames_a
+    change: int
 
 
 @dataclass
@@ -421,10 +415,10 @@ def compare_analyses(a, b) -> AnalysisComparison:
         for side, lane in ((0, lane_a), (1, lane_b)):
             for code, n in zip(*np.unique(lane, return_counts=True)):
                 counts.setdefault(int(code), [0, 0])[side] += int(n)
-    per_class = [ClassFrames(names.names[c], fa, fb) for c, (fa, fb) in counts.items()
+    per_class = [ClassFrames(names.names[c], fa, fb, fb - fa) for c, (fa, fb) in counts.items()
                  if names.names[c] not in (NO_CLASS, NOT_ANALYZED)]
     per_class.sort(key=lambda c: (-abs(c.change), c.name))
-    differences = [SpanDifference(int(p), s, e, a.frame_time(s), a.frame_time(e), ca, cb)
+    differences = [SpanDifference(int(p), s, e, a.frame_time(s), a.frame_time(e), class_a=ca, class_b=cb)
                    for p, s, e, ca, cb in changed_spans(a, b, frame_count)]
     return AnalysisComparison(a, b, differences, per_class, attention_agreement(a, b, pairs, warnings), people,
                               warnings)

@@ -104,43 +104,8 @@ def test_training_error_is_one_sentence(qtbot, tiny_set, tmp_path):
 
 
 # ---- what changed ----------------------------------------------------------------------------
-FPS, FRAMES = 25.0, 100
-
-
-def _result(segments, classes=("wave", "walk", "sit")):
-    """A hand-built AnalysisResult whose segments are ``(person, start, end, class name)``."""
-    from core_model.analysis.results import AnalysisResult
-    from core_model.analysis.segments import Segment
-
-    classes = list(classes)
-    segs = [Segment(p, a, b, a / FPS, b / FPS, classes.index(c), c, 0.7) for p, a, b, c in segments]
-    people = sorted({p for p, *_ in segments})
-    starts = np.array([a for _p, a, _b, _c in segments])
-    n = len(segments)
-    probs = np.full((n, len(classes)), 1.0 / len(classes), np.float32)
-    pose_frames = np.stack([np.linspace(a, b - 1, 48).round().astype(int) for _p, a, b, _c in segments])
-    return AnalysisResult(summary={}, class_names=classes, model="model.pt", trained=True, frame_count=FRAMES,
-                          fps=FPS, img_shape=(72, 96), window_start=starts,
-                          window_end=np.array([b for _p, _a, b, _c in segments]),
-                          person=np.array([p for p, *_ in segments]), pose_frames=pose_frames,
-                          rgb_frames=pose_frames[:, ::3], boxes=np.zeros((n, 4), np.float32), prob_rgb=probs,
-                          prob_pose=probs, prob_fused=probs, spatial_attention=None, temporal_attention=None,
-                          segments=segs) if people else None
-
-
-@pytest.fixture
-def labeled_store(tmp_path):
-    from core_model.project import CreateSegment, ProjectStore
-
-    store = ProjectStore.create(tmp_path / "p.epam", labels=["wave", "walk", "sit"], author="ann")
-    a = store.add_video_record(tmp_path / "a.mp4", "key-a", FRAMES, FPS)
-    b = store.add_video_record(tmp_path / "b.mp4", "key-b", FRAMES, FPS)
-    ids = {lab.name: lab.id for lab in store.labels()}
-    for video, person, start, end, name in [(a.id, 1, 0, 50, "wave"), (a.id, 1, 50, 100, "walk"),
-                                            (b.id, 2, 0, 100, "sit")]:
-        CreateSegment(video, person, start, end, ids[name]).apply(store)
-    yield store, a.id, b.id
-    store.close()
+from ..core_model.compare_helpers import labeled_store  # noqa: E402,F401 (a fixture, shared with the core tests)
+from ..core_model.compare_helpers import result as _result  # noqa: E402
 
 
 def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
