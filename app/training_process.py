@@ -49,7 +49,7 @@ def training_command(args: Sequence[str]) -> List[str]:
 
 def train_args(data, out_dir, *, preset: str = "cpu-quick", epochs: Optional[int] = None,
                init: Optional[str] = None, device: str = "auto", batch: Optional[int] = None,
-               workers: Optional[int] = None, log_every: float = 1.0) -> List[str]:
+               workers: Optional[int] = None, log_every: float = 1.0, no_val: bool = False) -> List[str]:
     """Arguments of ``epam train`` for the Fine-tune dialog's choices."""
     args = [str(data), "-o", str(out_dir), "--preset", preset, "--log-every", f"{log_every:g}", "--device", device]
     if epochs:
@@ -60,6 +60,8 @@ def train_args(data, out_dir, *, preset: str = "cpu-quick", epochs: Optional[int
         args += ["--workers", str(int(workers))]
     if init:
         args += ["--init", str(init)]
+    if no_val:
+        args.append("--no-val")
     return args
 
 

@@ -82,6 +82,9 @@ class FinetuneDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("finetuneDialog")
         self.setWindowTitle("Fine-tune EPAM-Net")
+        from .export_dialog import DIMMED_BUTTONS
+
+        self.setStyleSheet(DIMMED_BUTTONS)
         self.store, self.settings = store, settings or StudioSettings()
         self._jobs, self.session, self.results = jobs, session, results
         self._use_model, self._seek = use_model, seek
@@ -136,6 +139,10 @@ class FinetuneDialog(QDialog):
                              "unticked: train from scratch")
         self.init.setChecked(bool(self.settings.checkpoint))
         self.init.setEnabled(bool(self.settings.checkpoint))
+        self.no_val = QCheckBox("train without validation")
+        self.no_val.setObjectName("noValidation")
+        self.no_val.setToolTip("For a set without validation clips (e.g. one labelled video): no best checkpoint, "
+                               "the last one is kept after every epoch (epam train --no-val)")
         self.device = QComboBox()
         self.device.addItems([d for d in DEVICES if d != "mps"])
         self.device.setCurrentText(self.settings.device if self.settings.device in DEVICES else "auto")
@@ -156,6 +163,7 @@ class FinetuneDialog(QDialog):
         self.preset_note.setStyleSheet("color: #8b97a8;")
         form.addRow("", self.preset_note)
         form.addRow("Run folder", self.run_dir)
+        form.addRow("", self.no_val)
         self._on_preset()
 
         # run
@@ -200,8 +208,8 @@ class FinetuneDialog(QDialog):
         self.start_button.setObjectName("startTraining")
         self.stop_button = self.buttons.addButton("Stop", QDialogButtonBox.ButtonRole.ActionRole)
         self.stop_button.setObjectName("stopTraining")
-        self.stop_button.setToolTip("Stop after the current batch; the last checkpoint is saved (resume with "
-                                    "epam train --resume)")
+        self.stop_button.setToolTip("Stop after the current batch (validation is skipped); the last checkpoint is "
+                                    "saved (resume with epam train --resume)")
         self.stop_button.setEnabled(False)
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.start_button.clicked.connect(self.start)
@@ -286,7 +294,8 @@ class FinetuneDialog(QDialog):
             self.run_dir.setText(str(default_run_folder(self.store, data)))
         init = self.settings.checkpoint if self.init.isChecked() and self.settings.checkpoint else None
         return train_args(data, Path(self.run_dir.text().strip()).expanduser(), preset=self.preset.currentData(),
-                          epochs=self.epochs.value(), init=init, device=self.device.currentText()) + self.extra_args
+                          epochs=self.epochs.value(), init=init, device=self.device.currentText(),
+                          no_val=self.no_val.isChecked()) + self.extra_args
 
     def start(self) -> None:
         if self.training:
@@ -303,9 +312,13 @@ class FinetuneDialog(QDialog):
             from core_model.export import load_set
 
             try:
-                load_set(Path(text).expanduser())
+                chosen = load_set(Path(text).expanduser())
             except EpamError as err:
                 self._say(str(err), error=True)
+                return
+            if not chosen.val and not self.no_val.isChecked():
+                self._say(f"{chosen.path.name} has no validation clips: tick \"train without validation\", or "
+                          f"export the set again split by segment.", error=True)
                 return
         if self.run_dir.text().strip() and (Path(self.run_dir.text().strip()) / "last.pt").exists():
             self.run_dir.clear()  # a finished run's folder: start a new one
@@ -326,8 +339,8 @@ class FinetuneDialog(QDialog):
         if self.training:
             first = not self.run.stopping
             self.run.stop()
-            self._say("Stopping: the run saves the last checkpoint at its next training batch (after the "
-                      "validation, if an epoch is ending)…" if first else
+            self._say("Stopping: the run saves the last checkpoint after the current batch (validation is "
+                      "skipped; --resume does it)…" if first else
                       "Stopping now, without saving…")
             self.stop_button.setText("Stop now")
 
@@ -335,7 +348,7 @@ class FinetuneDialog(QDialog):
         self.start_button.setEnabled(not on)
         self.stop_button.setEnabled(on)
         self.stop_button.setText("Stop")
-        for w in (self.data, self.export_button, self.preset, self.epochs, self.device, self.run_dir):
+        for w in (self.data, self.export_button, self.preset, self.epochs, self.device, self.run_dir, self.no_val):
             w.setEnabled(not on)
         self.export_button.setEnabled(not on and self.store is not None)
         self.init.setEnabled(not on and bool(self.settings.checkpoint))
@@ -376,7 +389,7 @@ class FinetuneDialog(QDialog):
     def _offer(self, outcome) -> None:
         name = f"{Path(outcome.out_dir).name}/{outcome.checkpoint.name}"
         what = "the best checkpoint" if outcome.checkpoint.name == "best.pt" else "the last checkpoint"
-        text = f"{outcome.message} Use {what} ({name}) as the model"
+        text = f"Use {what} ({name}) as the model"  # the status line above already says how the run ended
         text += (" and analyze the project's videos again to see what changed?" if self.store is not None else "?")
         self.offer_text.setText(text)
         self.use_reanalyze.setVisible(self.store is not None)

@@ -219,3 +219,69 @@ def test_reanalysis_cancel_keeps_what_was_done(qtbot, window, tmp_path):
     analyzed = [rec.id for rec in store.videos() if store.analysis_folder(rec.id) is not None]
     assert sorted(analyzed) == sorted(outcome.after)  # only finished videos are recorded
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30000)
+
+
+# ---- no validation split, one message at the end, idle buttons -------------------------------------
+def test_set_without_validation_needs_the_choice(qtbot, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+    from core_model.export import make_synthetic_set
+
+    data = make_synthetic_set(tmp_path / "set", classes=2, clips_per_class=2, size=(64, 48), seconds=0.3, split=1.0)
+    prepare_qt_environment()
+    assert len(data.val) == 0
+    dialog = FinetuneDialog(None, None, data=data.path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.run_dir.setText(str(tmp_path / "run"))
+    dialog.start()
+    text = dialog.status.text()
+    assert not dialog.training and "no validation clips" in text and "train without validation" in text, text
+    assert "--no-val" not in dialog.args()
+    dialog.no_val.setChecked(True)
+    assert "--no-val" in dialog.args()
+    dialog.start()
+    assert dialog.training
+    dialog.run.stop()
+    dialog.run.stop()  # asked twice: ended at once
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=60000)
+
+
+def test_training_finished_is_said_once(qtbot, tmp_path):
+    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training_process import DONE, TrainingOutcome
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "best.pt").write_bytes(b"x")
+    dialog = FinetuneDialog(None, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._on_finished(TrainingOutcome(DONE, "Training finished (best fused validation accuracy 80% at epoch 2).",
+                                        run, best=run / "best.pt"))
+    assert dialog.offer.isVisible()
+    shown = dialog.status.text() + " " + dialog.offer_text.text()
+    assert shown.count("Training finished") == 1, shown
+
+
+def test_idle_stop_looks_disabled(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.resources import style_sheet
+
+    from .test_export_dialog import _largest_difference
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(style_sheet("dark"))
+    try:
+        dialog = FinetuneDialog(None, None)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert not dialog.stop_button.isEnabled()
+        idle = dialog.stop_button.grab().toImage()
+        dialog.stop_button.setEnabled(True)
+        busy = dialog.stop_button.grab().toImage()
+        assert _largest_difference(idle, busy) > 8, "a disabled button must not look like an enabled one"
+    finally:
+        app.setStyleSheet(before)
