@@ -104,34 +104,23 @@ def test_training_error_is_one_sentence(qtbot, tiny_set, tmp_path):
 
 
 # ---- what changed ----------------------------------------------------------------------------
-from ..core_model.compare_helpers import labeled_store  # noqa: E402,F401 (a fixture, shared with the core tests)
-from ..core_model.compare_helpers import result as _result  # noqa: E402
+from ..core_model.compare_helpers import analyzed_again, labeled_store  # noqa: E402,F401 (labeled_store: a fixture)
 
 
 def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
-    from app.what_changed import NOT_ANALYZED, WhatChangedDialog, compare_results
+    """The dialog shows the comparison (its logic: tests/core_model/test_review_compare.py)."""
+    from app.what_changed import WhatChangedDialog, compare_results
 
     store, a, b = labeled_store
-    before = {a: _result([(-1, 0, 100, "wave")]), b: None}  # everybody rows; b never analyzed
-    after = {a: _result([(1, 0, 50, "wave"), (1, 50, 80, "walk"), (1, 80, 100, "sit")]),
-             b: _result([(2, 0, 40, "walk"), (2, 40, 100, "sit")])}
-    what = compare_results(store, before, after)
-
-    # before: a's person 1 = 50/100 frames right (b has no result: its 100 labeled frames count as missed)
-    assert what.before.frames == 200 and what.before.accuracy == pytest.approx(50 / 200)
-    assert what.after.frames == 200 and what.after.accuracy == pytest.approx((80 + 60) / 200)
-    assert what.after.kappa > what.before.kappa
-    spans = [(c.video_id, c.person, c.start_frame, c.end_frame, c.before, c.after) for c in what.changes]
-    assert spans == [(a, 1, 50, 80, "wave", "walk"), (a, 1, 80, 100, "wave", "sit"),
-                     (b, 2, 0, 40, NOT_ANALYZED, "walk"), (b, 2, 40, 100, NOT_ANALYZED, "sit")]
-    assert what.changes[0].start_time == pytest.approx(2.0) and what.changes[1].end_time == pytest.approx(4.0)
-    assert what.frames_changed == 30 + 20 + 100 and what.videos == 2
+    what = compare_results(store, *analyzed_again(a, b))
+    assert len(what.changes) == 4
 
     went = []
     dialog = WhatChangedDialog(what, seek=lambda vid, frame: went.append((vid, frame)))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.changes.rowCount() == 4 and dialog.changes.item(0, 4).text() == "wave"
+    assert [dialog.changes.item(0, c).text() for c in range(4)] == ["a.mp4", "P1", "00:02.000", "00:03.200"]
     assert dialog.agreement.item(0, 1).text() == "25.0 %" and dialog.agreement.item(0, 2).text() == "70.0 %"
     assert dialog.agreement.item(0, 3).text() == "+45.0 pts"
     dialog.changes.cellDoubleClicked.emit(1, 0)

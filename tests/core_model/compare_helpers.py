@@ -42,3 +42,12 @@ def labeled_store(tmp_path):
         CreateSegment(video, person, start, end, ids[name]).apply(store)
     yield store, a.id, b.id
     store.close()
+
+
+def analyzed_again(a: int, b: int):
+    """``(before, after)`` results per video id: before, video ``a`` has everybody rows saying wave and ``b`` was
+    never analyzed; after, both have per-person rows (a: wave, walk, sit; b: walk, sit)."""
+    before = {a: result([(-1, 0, 100, "wave")]), b: None}
+    after = {a: result([(1, 0, 50, "wave"), (1, 50, 80, "walk"), (1, 80, 100, "sit")]),
+             b: result([(2, 0, 40, "walk"), (2, 40, 100, "sit")])}
+    return before, after

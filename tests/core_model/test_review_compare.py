@@ -7,21 +7,20 @@ from core_model.analysis.results import ResultsError
 from core_model.review.compare import (NO_CLASS, NOT_ANALYZED, agreement_rows, change_rows, check_same_video,
                                        compare_analyses, compare_results)
 
-from .compare_helpers import labeled_store, result  # noqa: F401 (labeled_store: a fixture)
+from .compare_helpers import analyzed_again, labeled_store, result  # noqa: F401 (labeled_store: a fixture)
 
 
 # ---- What changed over a project (moved from the dialog) ------------------------------------------
 def test_what_changed_agreement_changes_and_their_text(labeled_store):
     store, a, b = labeled_store
-    before = {a: result([(-1, 0, 100, "wave")]), b: None}  # everybody rows; b never analyzed
-    after = {a: result([(1, 0, 50, "wave"), (1, 50, 80, "walk"), (1, 80, 100, "sit")]),
-             b: result([(2, 0, 40, "walk"), (2, 40, 100, "sit")])}
-    what = compare_results(store, before, after)
-    assert what.before.frames == 200 and what.before.accuracy == pytest.approx(50 / 200)
+    what = compare_results(store, *analyzed_again(a, b))
+    # before: a's person 1 = 50/100 frames right (b has no result: its 100 labeled frames count as missed)
+    assert what.before.frames == what.after.frames == 200 and what.before.accuracy == pytest.approx(50 / 200)
     assert what.after.accuracy == pytest.approx((80 + 60) / 200) and what.after.kappa > what.before.kappa
     spans = [(c.video_id, c.person, c.start_frame, c.end_frame, c.before, c.after) for c in what.changes]
     assert spans == [(a, 1, 50, 80, "wave", "walk"), (a, 1, 80, 100, "wave", "sit"),
                      (b, 2, 0, 40, NOT_ANALYZED, "walk"), (b, 2, 40, 100, NOT_ANALYZED, "sit")]
+    assert what.changes[0].start_time == pytest.approx(2.0) and what.changes[1].end_time == pytest.approx(4.0)
     assert what.frames_changed == 150 and what.videos == 2
 
     rows = agreement_rows(what)
