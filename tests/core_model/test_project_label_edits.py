@@ -149,3 +149,14 @@ def test_label_edits_notify_label_changes_once_committed(store):
     seen.clear()
     history.undo()
     assert "labels" in {c.kind for c in seen} and {c.video_id for c in seen if c.kind == "segments"} == {1, 2}
+
+
+def test_redo_after_a_change_behind_the_history_is_refused_and_kept(store):
+    history = History(store)
+    edit = history.do(DeleteLabel(_id(store, "wave")))
+    history.undo()
+    store.set_label_key(_id(store, "wave"), "w")  # not through the history
+    before = dump(store)
+    with pytest.raises(ProjectError, match="changed since this edit"):
+        history.redo()
+    assert dump(store) == before and history.next_redo is edit and not history.can_undo
