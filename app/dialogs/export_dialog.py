@@ -56,6 +56,20 @@ def _checked(widget: QListWidget) -> Optional[List]:
     return None if len(data) == widget.count() else data
 
 
+def _summary(store):
+    """(the dialog's first line, segments per label id, segments per video id)."""
+    segments = store.segments()
+    by_label: Dict[int, int] = {}
+    by_video: Dict[int, int] = {}
+    for seg in segments:
+        by_label[seg.label_id] = by_label.get(seg.label_id, 0) + 1
+        by_video[seg.video_id] = by_video.get(seg.video_id, 0) + 1
+    accepted = sum(s.source == "accepted" for s in segments)
+    text = (f"<b>{Path(store.path).name}</b>: {len(segments)} labeled segment{'s' if len(segments) != 1 else ''} "
+            f"({accepted} accepted predictions) in {len(by_video)} of {len(store.videos())} videos.")
+    return text, by_label, by_video
+
+
 class ExportDialog(QDialog):
     """Export the project's labels as a fine-tuning set. ``poses``: video id -> Poses the app already holds."""
 
@@ -73,16 +87,8 @@ class ExportDialog(QDialog):
         self.job = None
         self.result = None  # the ExportedSet once written
 
-        segments = store.segments()
-        by_label: Dict[int, int] = {}
-        by_video: Dict[int, int] = {}
-        for seg in segments:
-            by_label[seg.label_id] = by_label.get(seg.label_id, 0) + 1
-            by_video[seg.video_id] = by_video.get(seg.video_id, 0) + 1
-        accepted = sum(s.source == "accepted" for s in segments)
-        self.summary = QLabel(f"<b>{Path(store.path).name}</b>: {len(segments)} labeled segment"
-                              f"{'s' if len(segments) != 1 else ''} ({accepted} accepted predictions) in "
-                              f"{len(by_video)} of {len(store.videos())} videos.")
+        text, by_label, by_video = _summary(store)
+        self.summary = QLabel(text)
         self.summary.setWordWrap(True)
 
         self.folder = QLineEdit(str(folder or default_set_folder(store)))
@@ -119,6 +125,49 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("H.264 quality: 18 = visually lossless, 0 = lossless")
         self.pose_only.toggled.connect(lambda on: (self.crop.setEnabled(not on), self.crf.setEnabled(not on)))
 
+        what, how = self._what_box(), self._how_box()
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("Choose a new folder; the set is written beside it and moved into place at the end.")
+        self.status.setObjectName("exportStatus")
+        self.status.setWordWrap(True)
+        self._build_buttons()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        top = QFormLayout()
+        top.addRow("Set folder", folder_row)
+        layout.addLayout(top)
+        layout.addWidget(what, 1)
+        layout.addWidget(how)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.resize(760, 560)
+
+        self._wire_split()
+        self.jobs.progressed.connect(self._on_progress)
+        self.jobs.failed.connect(lambda _job, message: self._ended(message, error=True))
+        self.jobs.cancelled.connect(lambda _job: self._ended("Export cancelled: nothing was written."))
+        self.jobs.finished.connect(lambda _job, result: self._on_done(result))
+
+    def _build_buttons(self) -> None:
+        """Export, Cancel export (enabled only while exporting) and Close."""
+        self.buttons = QDialogButtonBox()
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setObjectName("exportButton")
+        self.cancel_button = self.buttons.addButton("Cancel export", QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button.setObjectName("cancelExportButton")
+        self.cancel_button.setEnabled(False)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.reject)
+
+    def _what_box(self) -> QGroupBox:
+        """Sources, labels and videos to export."""
         what = QGroupBox("What to export")
         grid = QGridLayout(what)
         grid.addWidget(QLabel("Segments"), 0, 0)
@@ -129,6 +178,10 @@ class ExportDialog(QDialog):
         grid.addWidget(self.videos, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        return what
+
+    def _how_box(self) -> QGroupBox:
+        """Split, its warning, clip options."""
         how = QGroupBox("How")
         form = QFormLayout(how)
         split_row = QWidget()
@@ -167,49 +220,7 @@ class ExportDialog(QDialog):
         form.addRow("Clips", clip_row)
         form.addRow("", self.pose_only)
         form.addRow("", self.crop)
-
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.status = QLabel("Choose a new folder; the set is written beside it and moved into place at the end.")
-        self.status.setObjectName("exportStatus")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setObjectName("exportButton")
-        self.cancel_button = self.buttons.addButton("Cancel export", QDialogButtonBox.ButtonRole.ActionRole)
-        self.cancel_button.setObjectName("cancelExportButton")
-        self.cancel_button.setEnabled(False)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.export_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.close_button.clicked.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        top = QFormLayout()
-        top.addRow("Set folder", folder_row)
-        layout.addLayout(top)
-        layout.addWidget(what, 1)
-        layout.addWidget(how)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-        self.resize(760, 560)
-
-        self._restore_split()
-        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged):
-            signal.connect(self._remember_split)
-        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged,
-                       self.sources.currentIndexChanged, self.labels.itemChanged, self.videos.itemChanged,
-                       self.min_frames.valueChanged):
-            signal.connect(self._check_split)
-        self._check_split()
-
-        self.jobs.progressed.connect(self._on_progress)
-        self.jobs.failed.connect(lambda _job, message: self._ended(message, error=True))
-        self.jobs.cancelled.connect(lambda _job: self._ended("Export cancelled: nothing was written."))
-        self.jobs.finished.connect(lambda _job, result: self._on_done(result))
+        return how
 
     # ---- state -----------------------------------------------------------------------------
     @property
@@ -249,6 +260,17 @@ class ExportDialog(QDialog):
         q.setValue(REMEMBERED + "split_by", self.split_by.currentData())
         q.setValue(REMEMBERED + "seed", int(self.seed.value()))
         q.sync()
+
+    def _wire_split(self) -> None:
+        """The remembered split, remembered again when changed; the warning follows every choice."""
+        self._restore_split()
+        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged):
+            signal.connect(self._remember_split)
+        for signal in (self.split.valueChanged, self.split_by.currentIndexChanged, self.seed.valueChanged,
+                       self.sources.currentIndexChanged, self.labels.itemChanged, self.videos.itemChanged,
+                       self.min_frames.valueChanged):
+            signal.connect(self._check_split)
+        self._check_split()
 
     def _check_split(self, *_args) -> None:
         """Warn when the chosen split leaves classes (or everything) without a validation clip; offer by segment."""
