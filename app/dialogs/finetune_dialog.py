@@ -101,7 +101,41 @@ class FinetuneDialog(QDialog):
         self.model_label.setWordWrap(True)
         self._show_model()
 
-        # data
+        data_box = self._data_box(data)
+        recipe = self._recipe_box()
+
+        # run
+        self.plot = TrainingPlot()
+        self.plot.setMinimumHeight(200)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("Choose a set and press Start: training runs in the background; Stop saves first.")
+        self.status.setObjectName("trainStatus")
+        self.status.setWordWrap(True)
+
+        # after the run
+        self._build_offer()
+
+        self._build_buttons()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.model_label)
+        layout.addWidget(data_box)
+        layout.addWidget(recipe)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.offer)
+        layout.addWidget(self.buttons)
+        self.resize(940, 660)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_quit)
+
+    def _data_box(self, data: Optional[Path]) -> QGroupBox:
+        """The set to train on: a path, Browse…, Export one now…."""
+        store = self.store
         self.data = QLineEdit(str(data or latest_set(store) or ""))
         self.data.setObjectName("setPath")
         self.data.setPlaceholderText("an exported set folder, a synthetic set, or a PYSKL .pkl")
@@ -118,8 +152,11 @@ class FinetuneDialog(QDialog):
         row.addWidget(self.data, 1)
         row.addWidget(browse)
         row.addWidget(self.export_button)
+        return data_box
 
-        # recipe
+    def _recipe_box(self) -> QGroupBox:
+        """Preset, epochs, device, start weights, run folder, without validation."""
+        store = self.store
         self.presets = _presets()
         self.preset = QComboBox()
         self.preset.setObjectName("presetBox")
@@ -165,18 +202,10 @@ class FinetuneDialog(QDialog):
         form.addRow("Run folder", self.run_dir)
         form.addRow("", self.no_val)
         self._on_preset()
+        return recipe
 
-        # run
-        self.plot = TrainingPlot()
-        self.plot.setMinimumHeight(200)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.status = QLabel("Choose a set and press Start: training runs in the background; Stop saves first.")
-        self.status.setObjectName("trainStatus")
-        self.status.setWordWrap(True)
-
-        # after the run
+    def _build_offer(self) -> None:
+        """The panel shown after a run: use the new model (and analyze again), the analysis progress."""
         self.offer = QFrame()
         self.offer.setObjectName("offerPanel")
         self.offer.setFrameShape(QFrame.Shape.StyledPanel)
@@ -203,6 +232,8 @@ class FinetuneDialog(QDialog):
         offer.addWidget(self.analysis_progress)
         self.offer.hide()
 
+    def _build_buttons(self) -> None:
+        """Start, Stop (enabled only while training) and Close."""
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton("Start training", QDialogButtonBox.ButtonRole.ActionRole)
         self.start_button.setObjectName("startTraining")
@@ -215,20 +246,6 @@ class FinetuneDialog(QDialog):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.close_button.clicked.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.model_label)
-        layout.addWidget(data_box)
-        layout.addWidget(recipe)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-        layout.addWidget(self.offer)
-        layout.addWidget(self.buttons)
-        self.resize(940, 660)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self._on_quit)
 
     # ---- state -----------------------------------------------------------------------------
     @property
