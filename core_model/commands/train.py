@@ -15,8 +15,10 @@ epochs, minutes on a laptop CPU) and paper (the paper's recipe: RGB and pose pre
 whole network; 240/240/20 epochs; for GPUs). --epochs/--batch/--lr override the preset for every phase run.
 
 RUN_DIR gets last.pt and best.pt (EPAM Studio checkpoints: epam analyze --checkpoint), metrics.json,
-confusion.png and train_state.pt (for --resume). Ctrl+C (or SIGTERM) stops after saving; --resume goes on
-from the same batch with the same optimizer and schedule. Exit status: 0 done, 130 stopped, 1 error.
+confusion.png and train_state.pt (for --resume). Ctrl+C (or SIGTERM) stops after the current batch, saving;
+--resume goes on from the same batch with the same optimizer, schedule, data and settings (other data or
+settings given with --resume are refused, named). --no-val trains a set without validation clips (no best.pt).
+A full disk is one sentence and a JSON error line. Exit status: 0 done, 130 stopped, 1 error.
 
 Several GPUs or machines: torchrun --nproc_per_node N -m core_model.training DATA -o RUN_DIR ...
 """
