@@ -109,11 +109,16 @@ class StoreSession:
             self.depth += 1
             try:
                 yield
-            except BaseException:
+            except BaseException as err:
                 self.depth -= 1
-                if outer:
-                    self._pending = []
+                if not outer:
+                    raise
+                self._pending = []
+                if self.conn.in_transaction:  # SQLite already rolled back on SQLITE_FULL and a few others
                     self.conn.execute("ROLLBACK")
+                if _disk_full(err):
+                    raise ProjectError(f"The disk is full: the change was not saved and {self.path.name} is "
+                                       "unchanged (free some space, then try again).") from err
                 raise
             self.depth -= 1
             if not outer:
@@ -125,6 +130,9 @@ class StoreSession:
                 self._pending = []
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if _disk_full(err):
+                    raise ProjectError(f"The disk is full: the change was not saved and {self.path.name} is "
+                                       "unchanged (free some space, then try again).") from err
                 raise ProjectError(f"{self.path.name} could not be written ({err}).") from err
             self.writes += 1
             self._wal.committed()
@@ -157,3 +165,9 @@ class StoreSession:
     def meta(self, key: str) -> Optional[str]:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+
+def _disk_full(err: BaseException) -> bool:
+    """True when ``err`` is SQLite's SQLITE_FULL (a full disk, or the database at its page limit)."""
+    return isinstance(err, sqlite3.Error) and (getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                                                or "database or disk is full" in str(err))

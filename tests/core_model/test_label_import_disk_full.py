@@ -77,3 +77,18 @@ def test_full_file_system_during_import(tmp_path, capsys):
             assert snapshot(again) == before
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_an_edit_that_fills_the_database_names_the_full_disk(tmp_path):
+    """Any write, not only an import: SQLite rolls back itself; the store says "disk is full", not "cannot rollback"."""
+    with new_project(tmp_path, frames=100000, videos=1) as store:
+        before = snapshot(store)
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(ProjectError) as err:
+            with store.transaction():
+                for i in range(5000):
+                    CreateSegment(1, i % 40, (i // 40) * 2, (i // 40) * 2 + 1, 1, note="n" * 200).apply(store)
+        assert str(err.value).startswith("The disk is full: the change was not saved and p.epam is unchanged")
+        assert "rollback" not in str(err.value)
+        assert snapshot(store) == before
