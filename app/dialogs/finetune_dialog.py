@@ -29,7 +29,7 @@ def model_in_use(checkpoint: str) -> str:
     if not checkpoint:
         return "the untrained network (its outputs are not predictions)"
     path = Path(checkpoint)
-    if (path.parent / "metrics.json").is_file():
+    if (path.parent / "metrics.json").is_file() or (path.parent / "train_state.pt").is_file():  # a run (or stopped)
         return f"trained run {path.parent.name} ({path.name})"
     return f"checkpoint {path.name}"
 
