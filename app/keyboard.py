@@ -5,9 +5,10 @@
 * **F6 / Shift+F6** go to the next / previous pane: video, timeline, then every open dock (a dock behind
   another's tab is brought forward); **Ctrl+1 … Ctrl+8** go to one pane (``PANES``); **Ctrl+F** to the label
   search of the Labels dock.
-* A focused list, table, slider, combo box or tab bar keeps its navigation keys (arrows, Home, End, Page
-  Up/Down; with Shift or Ctrl too), a focused button its Space and Enter: the window's single-key shortcuts
-  (Home = first frame, ↑ = person above, Space = play …) act only where such a widget does not use the key.
+* A focused list or table keeps ↑ ↓ Home End Page Up/Down (with Shift or Ctrl too; ← → still step the video),
+  a slider, combo box or tab bar all arrows, a focused button its Space and Enter: the window's single-key
+  shortcuts (Home = first frame, ↑ = person above, Space = play …) act only where such a widget does not use
+  the key.
 * Controls the mouse should not take the keyboard from (filters, chips, toggles) are reachable with Tab
   (``Qt.TabFocus``): a click still leaves the keys with the video.
 """
@@ -34,8 +35,8 @@ HELP_ROWS = [
     ("Tab / Shift+Tab", "Move the keyboard focus through the video, the timeline and the controls of the docks shown"),
     ("F6 / Shift+F6", "Next / previous pane: video, timeline, Videos, Inspector, Labels, People, Review, Figures"),
     ("Ctrl+1 … Ctrl+8", "Go to one pane (in the order of F6); Ctrl+F: search the label set"),
-    ("↑ ↓ ← → Home End PgUp PgDn", "In a focused list, table, slider, combo box or tab bar: move there (the video "
-                                   "keeps these keys when it has the focus)"),
+    ("↑ ↓ Home End PgUp PgDn", "In a focused list or table: move there (← → still step the video); in a slider, "
+                               "combo box or tab bar the arrows move there too"),
     ("Space / Enter", "Press the focused button or check box; in the label search, Enter applies the label"),
 ]
 
@@ -52,7 +53,9 @@ def keeps_key(widget: QWidget, key: int, modifiers) -> bool:
             return mods == Qt.KeyboardModifier.NoModifier
         return key == Qt.Key.Key_Escape and bool(widget.text()) and not widget.isReadOnly()
     if key in NAV_KEYS and mods in NAV_MODIFIERS:
-        if isinstance(widget, (QAbstractItemView, QAbstractSlider, QTabBar, QAbstractSpinBox)):
+        if isinstance(widget, QAbstractItemView):  # rows go up and down; ← / → still step the video
+            return key not in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+        if isinstance(widget, (QAbstractSlider, QTabBar, QAbstractSpinBox)):
             return True
         if isinstance(widget, QComboBox):
             return True

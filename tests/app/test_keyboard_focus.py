@@ -172,3 +172,13 @@ def test_the_f1_table_lists_the_focus_keys(qtbot, studio):
     for wanted in ("Tab", "F6", "Ctrl+1", "Ctrl+5", "Ctrl+F"):
         assert wanted in text, wanted
     dialog.close()
+
+
+def test_left_right_still_step_the_video_after_clicking_a_list(qtbot, studio):
+    w = studio
+    show_frame(qtbot, w, 20)
+    w.keys.focus_pane("Labels")
+    table = w.labels_panel.table  # the segments table, clicked to go to a label
+    table.setFocus()
+    press(qtbot, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: w.view.shown_frame == 21, timeout=5000)
