@@ -98,45 +98,9 @@ class StatsPanel(QWidget):
         self._bar_names: List[str] = []
         self._bar_seconds: List[float] = []
 
-        self.ethogram = _plot("Ethogram — this video")
-        self.ethogram.setObjectName("ethogram")
-        self.ethogram.getPlotItem().invertY(True)
-        self.ethogram.getPlotItem().getAxis("bottom").setLabel("time (s)", color=AXIS)
-        self._etho_items: List[pg.GraphicsObject] = []
-        self._etho_rows: List[str] = []
-        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1))
-        self.ethogram.addItem(self.playhead)
-        self.ethogram.getPlotItem().getViewBox().sigResized.connect(lambda _vb: self._etho_ticks())
-        self.legend = QLabel()
-        self.legend.setObjectName("ethogramLegend")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
-        etho = QWidget()
-        ev = QVBoxLayout(etho)
-        ev.setContentsMargins(0, 0, 0, 0)
-        ev.setSpacing(2)
-        ev.addWidget(self.ethogram, 1)
-        ev.addWidget(self.legend)
+        etho = self._build_ethogram()
 
-        self.table_model = RowsModel(TABLE_COLUMNS, [str, _person_text, str, lambda v: format_time(v, 1),
-                                                     lambda v: f"{100 * v:.1f} %", str, lambda v: f"{v:.1f} s"],
-                                     right_from=3, parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("budgetTable")
-        self.table.setModel(self.table_model)
-        self.table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setSortingEnabled(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        fm = QFontMetrics(self.font())
-        self.table.verticalHeader().setDefaultSectionSize(fm.height() + 6)
-        for col, sample in ((0, "video_000.mp4"), (1, "everybody"), (3, "1:00:00.0"), (4, "100.0 %"), (5, "bouts"),
-                            (6, "mean bout")):  # fixed widths: measuring every row of a big table takes long
-            header.resizeSection(col, fm.horizontalAdvance(sample) + 18)
+        self._build_table()
 
         self.empty = QLabel("No labels yet: the time budgets appear as you label.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -245,6 +209,51 @@ class StatsPanel(QWidget):
         _fit_axis(right, [t for _i, t in values])
         plot.setXRange(0, top * 1.04, padding=0)
         plot.setYRange(-0.6, len(names) - 0.4, padding=0)
+
+    def _build_ethogram(self) -> QWidget:
+        """The ethogram plot, its playhead and its legend, in one widget."""
+        self.ethogram = _plot("Ethogram — this video")
+        self.ethogram.setObjectName("ethogram")
+        self.ethogram.getPlotItem().invertY(True)
+        self.ethogram.getPlotItem().getAxis("bottom").setLabel("time (s)", color=AXIS)
+        self._etho_items: List[pg.GraphicsObject] = []
+        self._etho_rows: List[str] = []
+        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#ffffff", width=1))
+        self.ethogram.addItem(self.playhead)
+        self.ethogram.getPlotItem().getViewBox().sigResized.connect(lambda _vb: self._etho_ticks())
+        self.legend = QLabel()
+        self.legend.setObjectName("ethogramLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        etho = QWidget()
+        ev = QVBoxLayout(etho)
+        ev.setContentsMargins(0, 0, 0, 0)
+        ev.setSpacing(2)
+        ev.addWidget(self.ethogram, 1)
+        ev.addWidget(self.legend)
+        return etho
+
+    def _build_table(self) -> None:
+        """The time-budget table (sortable, fixed column widths)."""
+        self.table_model = RowsModel(TABLE_COLUMNS, [str, _person_text, str, lambda v: format_time(v, 1),
+                                                     lambda v: f"{100 * v:.1f} %", str, lambda v: f"{v:.1f} s"],
+                                     right_from=3, parent=self)
+        self.table = QTableView()
+        self.table.setObjectName("budgetTable")
+        self.table.setModel(self.table_model)
+        self.table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        fm = QFontMetrics(self.font())
+        self.table.verticalHeader().setDefaultSectionSize(fm.height() + 6)
+        for col, sample in ((0, "video_000.mp4"), (1, "everybody"), (3, "1:00:00.0"), (4, "100.0 %"), (5, "bouts"),
+                            (6, "mean bout")):  # fixed widths: measuring every row of a big table takes long
+            header.resizeSection(col, fm.horizontalAdvance(sample) + 18)
 
     def _etho_pitch(self) -> int:
         axis = self.ethogram.getPlotItem().getAxis("left")
