@@ -5,10 +5,13 @@ Used by the project export (:mod:`core_model.export.project`) and usable on its 
 from __future__ import annotations
 
 import errno
+import os
+import sys
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -23,6 +26,7 @@ from .layout import SetRow, safe_name
 from .splits import check_split_by
 
 CROPS = (None, "person")
+M_PERTURB = -6  # glibc mallopt parameter
 
 
 @dataclass
@@ -245,11 +249,38 @@ def write_set(specs: Sequence[ClipSpec], out_dir, *, classes: Optional[Sequence[
     return load_set(out_dir)
 
 
+@contextmanager
+def stable_heap() -> Iterator[None]:
+    """Fill new and freed heap memory with a fixed byte meanwhile (glibc ``mallopt(M_PERTURB)``).
+
+    libx264 (through FFmpeg/PyAV) reads some memory it never wrote: the same frames gave other clip bytes
+    depending on what the process had freed before (another clip's encoder). With the heap filled with a
+    fixed pattern a seeded export is byte-identical. Elsewhere (no glibc) this does nothing; a
+    ``MALLOC_PERTURB_`` set by the user is left alone.
+    """
+    libc = None
+    if sys.platform.startswith("linux") and not os.environ.get("MALLOC_PERTURB_"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None)
+            if libc.mallopt(M_PERTURB, 0x5A) != 1:
+                libc = None
+        except (OSError, AttributeError):
+            libc = None
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(M_PERTURB, 0)
+
+
 def _write_clips(src: _Source, jobs, options: SetOptions, cancel: Optional[CancelToken], done) -> None:
     from ..video.clips import write_reader_clips
 
     try:
-        write_reader_clips(src.reader, jobs, crf=options.crf, cancel=cancel, done=done)
+        with stable_heap():
+            write_reader_clips(src.reader, jobs, crf=options.crf, cancel=cancel, done=done)
     except VideoError as err:
         if _is_disk_full(err):
             raise

@@ -78,19 +78,8 @@ def two_exports(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_seeded_pose_only_export_is_byte_identical_but_for_created(two_exports):
-    assert _differing(*two_exports["pose-only"]) == []
-
-
-@pytest.mark.slow
-def test_seeded_export_poses_pickle_manifest_identical(two_exports):
-    differ = _differing(*two_exports["video"])
-    assert [n for n in differ if not n.startswith("clips/")] == [], differ
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="libx264 (through PyAV) gives other bytes for the same frames once another "
-                                        "encoder has run in the process (widths not a multiple of 64); the clip "
-                                        "writer core_model/video/clips.py is not the export's to change")
-def test_seeded_export_clips_identical(two_exports):
-    assert _differing(*two_exports["video"]) == []
+@pytest.mark.parametrize("kind", ["video", "pose-only"])
+def test_seeded_export_is_byte_identical_but_for_created(two_exports, kind):
+    """Clips included: libx264 reads memory it never wrote, so the export fills the heap with a fixed pattern
+    while encoding (``stable_heap``); without it the second clip of a pass differed between runs."""
+    assert _differing(*two_exports[kind]) == []
