@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._apply_overlay_settings()
-        self.resizeDocks([self.videos_dock, self.inspector_dock], [190, 350], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.videos_dock, self.inspector_dock], [190, 400], Qt.Orientation.Horizontal)
         restored = self._restore_geometry()
         self.fitter = WindowFitter(self, after=self._arrange_center)  # the whole window, frame included, on screen
         QTimer.singleShot(0, self._arrange_for_screen if not restored else self.tidy_dock_tabs)

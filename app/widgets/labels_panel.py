@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 from .timeline_data import format_time
 
 SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "✎")
-SEG_WIDTHS = (30, 46, 46, 0, 44, 26)  # at least; the Label column takes the rest (~155 px in a 380-px dock)
+SEG_WIDTHS = (30, 0, 0, 0, 46, 26)  # at least; the Label column takes the rest (~135 px in a 380-px dock)
+SEG_SAMPLES = ("all", "0:00.0", "0:00.0", "", "user", "")  # the times always read whole
 SEG_TIPS = ("Person (all = everybody)", "Start time", "End time", "Label (double-click to change)",
             "Source: user, or accepted prediction with its confidence", "Note (double-click to edit)")
 COL_LABEL, COL_NOTE = 3, 5
@@ -289,7 +290,8 @@ class LabelsPanel(QWidget):
         fm = self.table.fontMetrics()
         for c, width in enumerate(SEG_WIDTHS):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(c, max(width, fm.horizontalAdvance(SEG_COLUMNS[c]) + 12))  # the header reads whole
+            text = max(fm.horizontalAdvance(SEG_COLUMNS[c]), fm.horizontalAdvance(SEG_SAMPLES[c]))
+            header.resizeSection(c, max(width, text + 12))  # the header and the usual values read whole
         header.setSectionResizeMode(COL_LABEL, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(28)
         self.table.clicked.connect(self._on_row_clicked)
