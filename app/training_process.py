@@ -1,7 +1,7 @@
 """``epam train`` as a subprocess (``QProcess``): its JSON progress lines become Qt signals.
 
 The process is ``python -m core_model.training DATA -o RUN_DIR --preset P --log-every 1 ...`` (the bundle's
-``epam train`` when frozen); every stdout line is one JSON object (docs/readme-sections/training.md,
+``epam train`` when frozen); every stdout line is one JSON object (docs/guide/export-and-training.md,
 "Progress lines"). ``stop()`` sends SIGTERM: the trainer saves ``last.pt`` at the next batch and exits
 (status 130); a second ``stop()`` kills it. The GUI never blocks: lines arrive through ``readyRead``.
 """

@@ -1,7 +1,7 @@
 """The result of analysing one video: per-window arrays, segments, and the results folder format.
 
 A results folder holds ``summary.json`` (versioned, human-readable), ``arrays.npz`` (every
-per-window array) and ``segments.csv``. The README section "Results format" documents every field.
+per-window array) and ``segments.csv``. docs/guide/results-format.md documents every field.
 """
 from __future__ import annotations
 

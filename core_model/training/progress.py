@@ -1,7 +1,7 @@
 """JSON progress lines on stdout, one object per line (what the studio's Fine-tune dialog reads).
 
 Events: ``start``, ``batch``, ``epoch``, ``checkpoint``, ``stopped``, ``done`` and ``error``; every
-line has ``"event"`` and ``"time"`` (seconds since the start). See docs/readme-sections/training.md.
+line has ``"event"`` and ``"time"`` (seconds since the start). See docs/guide/export-and-training.md.
 """
 from __future__ import annotations
 
