@@ -22,8 +22,6 @@ SPLIT_BY = (("video (no video in both splits)", "video"), ("person of a video", 
             ("segment (random, stratified by class)", "random"))
 ERROR_STYLE = "color: #e5534b;"
 WARNING_STYLE = "color: #f2b84b;"
-#: disabled buttons dimmed (the dark style sheet draws them like enabled ones)
-DIMMED_BUTTONS = "QPushButton:disabled { color: #5f6b7c; background: #1a212c; border-color: #27303d; }"
 REMEMBERED = "export/"  # QSettings group of the split choices
 
 
@@ -80,7 +78,6 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export fine-tuning set")
-        self.setStyleSheet(DIMMED_BUTTONS)
         self.store = store
         self.poses = dict(poses or {})
         self.jobs = JobManager(self, max_threads=1)

@@ -82,9 +82,6 @@ class FinetuneDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("finetuneDialog")
         self.setWindowTitle("Fine-tune EPAM-Net")
-        from .export_dialog import DIMMED_BUTTONS
-
-        self.setStyleSheet(DIMMED_BUTTONS)
         self.store, self.settings = store, settings or StudioSettings()
         self._jobs, self.session, self.results = jobs, session, results
         self._use_model, self._seek = use_model, seek
