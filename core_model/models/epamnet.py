@@ -12,6 +12,7 @@ from ..errors import ConfigError
 from ..preprocess.normalization import DEFAULT, Normalization
 from .attention import ATTENTION_KINDS, align_space, align_time, create_attention
 from .pose_x3d import POSE_FEATURE_DIM, create_pose_x3d
+from .registry import ModelOutput
 from .x3d import X3D, create_x3d
 from .xshift import DEFAULT_POSE_SHIFT_FRACTION, DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
 
@@ -88,8 +89,19 @@ class EPAMNet(nn.Module):
         return EPAMNetOutput(rgb_logits, pose_logits, fuse_scores(rgb_logits, pose_logits), spatial, temporal)
 
     def loss(self, output: EPAMNetOutput, labels: torch.Tensor) -> torch.Tensor:
-        """``CE(rgb) + CE(pose)`` (paper eq. 5)."""
+        """``CE(rgb) + CE(pose)`` (paper eq. 5); takes an ``EPAMNetOutput`` or a registry ``ModelOutput``."""
         return epam_loss(output, labels)
+
+    model_name = "epam"
+
+    def forward_inputs(self, inputs: Dict[str, torch.Tensor]) -> ModelOutput:
+        """The registry's call: ``inputs["rgb"]``, ``inputs["heatmaps"]`` -> :class:`ModelOutput`."""
+        out = self(inputs["rgb"], inputs["heatmaps"])
+        products = {}
+        if out.spatial_attention is not None:
+            products = {"spatial_attention": out.spatial_attention, "temporal_attention": out.temporal_attention}
+        return ModelOutput(logits={"rgb": out.rgb_logits, "pose": out.pose_logits}, scores=out.scores,
+                           products=products)
 
 
 def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "nested", *,
