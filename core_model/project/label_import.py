@@ -1,6 +1,6 @@
 """The label import itself: one streaming pass that validates and writes in one transaction.
 
-Rows are read one at a time (:func:`.io.label_file_rows`), checked (:class:`.io._Resolver`) and written in
+Rows are read one at a time (:func:`.label_validation.label_file_rows`), checked (:class:`.label_validation._Resolver`) and written in
 batches; overlaps between rows of the file are found at the end in a private temporary SQLite database (on
 disk, so memory stays bounded however long the file is). Any problem raises inside the transaction, which
 rolls back: the project is unchanged. Rows of a lane that already has labels go through the overlap rule
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 from .edits import Edit, clear_range
-from .io import EXAMPLES, ImportReport, _Rejected, _Resolver, _Row, label_file_rows
+from .label_validation import EXAMPLES, ImportReport, _Rejected, _Resolver, _Row, label_file_rows
 from .presence import AbsentLabel, absent_frames, video_track_spans
 from .records import Change, ProjectError, SegmentRecord, now_iso
 

@@ -1,4 +1,4 @@
-"""Issue 14, "Errors": one message for many bad files, a title that fits, a truncated file read up to the cut;
+"""One message for many bad files, a title that fits, a truncated file read up to the cut;
 opening several files (or a folder) switches the current video once."""
 from __future__ import annotations
 

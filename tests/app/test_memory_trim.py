@@ -1,4 +1,4 @@
-"""Issue 14 debt: the memory-trim timer fires after work only, never while the app is idle."""
+"""The memory-trim timer fires after work only, never while the app is idle."""
 from __future__ import annotations
 
 from app.heap_trim import HeapTrimmer

@@ -1,4 +1,4 @@
-"""Issue 14, "Keyboard and selection": one rule for whose rows are shown, no crop box where the selected
+"""One rule for whose rows are shown, no crop box where the selected
 person has no window, the class box gives the keyboard back to the video."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 14, "Settings and results": flat attention is drawn flat (absolute colour scale), stale results are
+"""Flat attention is drawn flat (absolute colour scale), stale results are
 marked, extracting poses again keeps an analysis made from the same poses."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 14, "Settings and results": the unit switch converts, a window under 16 frames is refused, a checkpoint
+"""The unit switch converts, a window under 16 frames is refused, a checkpoint
 is checked when chosen (one sentence, no exception class names), only existing devices are offered."""
 from __future__ import annotations
 

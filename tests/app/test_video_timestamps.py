@@ -1,4 +1,4 @@
-"""Issue 14 debts: the timeline header, its time axis and the crop label read the video's real timestamps
+"""The timeline header, its time axis and the crop label read the video's real timestamps
 (variable frame rate), and the app has one ``format_time``."""
 from __future__ import annotations
 

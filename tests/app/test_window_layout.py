@@ -1,4 +1,4 @@
-"""Issue 14, "Window and layout": the window fits a 1280x720 screen and never resizes itself; labels are not drawn
+"""The window fits a 1280x720 screen and never resizes itself; labels are not drawn
 over each other (sampled-frame badge vs the untrained banner, the timeline badge vs the time read-out); the status
 bar does not grow when a job runs; the docks keep their widths when an analysis arrives."""
 from __future__ import annotations
