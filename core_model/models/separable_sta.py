@@ -38,7 +38,7 @@ from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .x3d import X3D, create_x3d, round_repeats, round_width
 
-#: X3D's total spatial stride: a 224² crop gives a 7×7 conv5 map.
+#: X3D's total spatial stride: a 224² crop gives a 7×7 conv5 map (other sizes: see :func:`feature_grid`).
 RGB_STRIDE = 32
 #: X3D-M's widths and depths, scaled by ``rgb_width`` / ``rgb_depth``.
 X3D_M = dict(stem=24, depths=(3, 5, 11, 7), inner=(54, 108, 216, 432), out=(24, 48, 96, 192), conv5=432)
@@ -61,10 +61,13 @@ def check_positive(**values: Any) -> None:
 
 
 def feature_grid(rgb_size: int) -> int:
-    """Side of the conv5 map for an ``rgb_size`` crop (7 for 224)."""
-    if rgb_size < RGB_STRIDE or rgb_size % RGB_STRIDE:
-        raise ConfigError(f"rgb_size must be a multiple of {RGB_STRIDE} (224 gives the 7x7 map), not {rgb_size!r}.")
-    return rgb_size // RGB_STRIDE
+    """Side of the conv5 map for an ``rgb_size`` crop: five stride-2 convolutions (224 -> 7, 112 -> 4)."""
+    if not isinstance(rgb_size, int) or isinstance(rgb_size, bool) or rgb_size < RGB_STRIDE:
+        raise ConfigError(f"rgb_size must be a whole number of at least {RGB_STRIDE} pixels, not {rgb_size!r}.")
+    side = rgb_size
+    for _ in range(5):
+        side = (side + 1) // 2
+    return side
 
 
 def create_rgb_stream(*, classifier_in_factor: int, num_classes: int, rgb_width: float = 1.0,
@@ -117,7 +120,7 @@ class AttentionScores(nn.Module):
 def check_feature_map(g: torch.Tensor, steps: int, grid: int, model: str) -> None:
     if tuple(g.shape[2:]) != (steps, grid, grid):
         raise ConfigError(f"The {model} model was built for a {steps}x{grid}x{grid} feature map "
-                          f"({steps} frames at {grid * RGB_STRIDE} px) but the clip gives "
+                          f"({steps} frames) but the clip gives "
                           f"{'x'.join(str(s) for s in g.shape[2:])}.")
 
 
@@ -234,9 +237,8 @@ SEPARABLE_STA_PRODUCTS = (
                                                           "(eq. 4.11; X3D keeps time, t_c = rgb_frames)"),
 )
 
-#: A few-second config for tests and quick runs (2x2 map, 4 frames, small X3D, small LSTM).
-TINY_CONFIG = {"rgb_frames": 4, "rgb_size": 64, "keypoint_frames": 6, "lstm_hidden": 16, "lstm_layers": 2,
-               "attention_hidden": 16, "rgb_width": 0.25, "rgb_depth": 0.2}
+#: Overrides for a small, fast network (tests, ``--tiny``): small X3D, small LSTM; input sizes come from the preset.
+TINY_CONFIG = {"lstm_hidden": 16, "lstm_layers": 2, "attention_hidden": 16, "rgb_width": 0.25, "rgb_depth": 0.2}
 
 _TINY = {"tiny": TINY_CONFIG} if "tiny" in getattr(ModelSpec, "__dataclass_fields__", {}) else {}
 
