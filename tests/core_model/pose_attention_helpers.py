@@ -1,0 +1,100 @@
+"""Shared by the tests of the pose-driven attention models (separable STA, VPN): tiny inputs, a synthetic set."""
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+import torch
+
+from core_model.models.registry import get_model_spec
+
+#: the tiny clip the tests feed: 4 RGB frames of 64 px (a 2x2 conv5 map), 8 keypoint frames
+TINY_INPUTS = {"rgb_frames": 4, "rgb_size": 64, "keypoint_frames": 8}
+
+
+def tiny_config(name: str, **overrides) -> dict:
+    """The registry's tiny overrides of ``name`` plus the tiny clip sizes."""
+    return {**dict(get_model_spec(name).tiny), **TINY_INPUTS, **overrides}
+
+
+def random_inputs(batch: int = 2, *, frames: int = 4, size: int = 64, keypoint_frames: int = 8,
+                  people: int = 1, seed: int = 0) -> dict:
+    gen = torch.Generator().manual_seed(seed)
+    return {"rgb": torch.randn(batch, 3, frames, size, size, generator=gen),
+            "keypoints": torch.rand(batch, keypoint_frames, people, 17, 3, generator=gen)}
+
+
+def synthetic_set(n: int, classes: int = 3, *, frames: int = 4, size: int = 64, keypoint_frames: int = 8,
+                  seed: int = 0) -> Tuple[dict, torch.Tensor]:
+    """Clips whose class is in both streams: the right wrist's motion and a bright square's place.
+
+    Class k: the right wrist (COCO 10) circles with phase speed k (0 = still) around a jittered body;
+    the RGB clip has a bright square in the k-th of ``classes`` horizontal bands, on noise.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % classes
+    labels = labels[torch.randperm(n, generator=gen)]
+    base = 0.3 + 0.4 * torch.rand(17, 2, generator=gen)
+    kp = torch.zeros(n, keypoint_frames, 1, 17, 3)
+    kp[..., :2] = base + 0.02 * torch.randn(n, keypoint_frames, 1, 17, 2, generator=gen)
+    kp[..., 2] = 0.9
+    t = torch.arange(keypoint_frames, dtype=torch.float32)
+    for i, k in enumerate(labels.tolist()):
+        angle = 2 * math.pi * k * t / keypoint_frames
+        kp[i, :, 0, 10, 0] = 0.5 + 0.2 * torch.cos(angle)
+        kp[i, :, 0, 10, 1] = 0.5 + 0.2 * torch.sin(angle)
+    rgb = 0.3 * torch.randn(n, 3, frames, size, size, generator=gen)
+    band = size // classes
+    for i, k in enumerate(labels.tolist()):
+        rgb[i, :, :, size // 4: size // 4 + band // 2, k * band: k * band + band // 2] += 2.0
+    return {"rgb": rgb, "keypoints": kp}, labels
+
+
+def recalibrate_batch_norm(model, inputs: dict, batch: int = 8) -> None:
+    """Replace BN running statistics by their exact average over ``inputs`` (precise BN).
+
+    A dozen Adam steps leave the running averages (momentum 0.1) far from the statistics the weights were
+    fitted with, so an eval-mode model would be scored on features it never saw.
+    """
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average
+    model.train()
+    n = len(next(iter(inputs.values())))
+    with torch.no_grad():
+        for start in range(0, n, batch):
+            model.forward_inputs({k: v[start:start + batch] for k, v in inputs.items()})
+    for norm in norms:
+        norm.momentum = 0.1
+    model.eval()
+
+
+def train_and_score(model, steps: int = 15, classes: int = 3, seed: int = 0, lr: float = 1e-2) -> float:
+    """Adam on a 24-clip synthetic set (batches of 8), eval-mode accuracy on 24 held-out clips."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the tiny tensors run faster on one thread of a shared machine
+    try:
+        torch.manual_seed(seed)
+        train_x, train_y = synthetic_set(24, classes, seed=seed)
+        test_x, test_y = synthetic_set(24, classes, seed=seed + 1)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        model.train()
+        for step in range(steps):
+            idx = torch.arange(8 * step, 8 * step + 8) % 24
+            out = model.forward_inputs({k: v[idx] for k, v in train_x.items()})
+            loss = model.loss(out, train_y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        recalibrate_batch_norm(model, train_x)
+        with torch.no_grad():
+            pred = model.forward_inputs(test_x).scores.argmax(1)
+        return float((pred == test_y).float().mean())
+    finally:
+        torch.set_num_threads(threads)
+
+
+def params_without_grad(model) -> list:
+    """Names of parameters whose gradient is missing or exactly zero after a backward pass."""
+    return [n for n, p in model.named_parameters() if p.grad is None or not torch.any(p.grad != 0)]
