@@ -20,14 +20,21 @@ from .windows import WindowJob
 
 @dataclass
 class WindowInputs:
-    """One window ready for the network (arrays in the layout EPAM-Net takes, no batch axis)."""
+    """One window ready for the network: the arrays of the kinds the model takes (no batch axis)."""
 
     job: WindowJob
-    pose_frames: np.ndarray  # (48,) source frame indices
-    rgb_frames: np.ndarray  # (16,) source frame indices = pose_frames[::3]
+    pose_frames: np.ndarray  # (T_pose,) source frame indices
+    rgb_frames: np.ndarray  # (T_rgb,) source frame indices = pose_frames[::k]
     box: np.ndarray  # (4,) x0, y0, x1, y1 in source pixels
-    heatmaps: np.ndarray  # (17, 48, 56, 56) float32
-    rgb: np.ndarray  # (3, 16, 224, 224) float32, normalized
+    arrays: Dict[str, np.ndarray]  # kind -> array, e.g. "rgb" (3, 16, 224, 224), "heatmaps" (17, 48, 56, 56)
+
+    @property
+    def rgb(self) -> Optional[np.ndarray]:
+        return self.arrays.get("rgb")
+
+    @property
+    def heatmaps(self) -> Optional[np.ndarray]:
+        return self.arrays.get("heatmaps")
 
 
 def person_rows(job: WindowJob, num_people: int) -> slice:
@@ -79,64 +86,64 @@ def iter_window_inputs(
     normalization,
     clock: StageClock,
     spec=None,
+    *,
+    kinds: Sequence[str] = ("rgb", "heatmaps"),
+    sizes=None,
 ) -> Iterator[WindowInputs]:
     """Yield the inputs of every job, in job order, from one sequential decode of the video.
 
-    ``spec`` (:class:`core_model.preprocess.spec.InputSpec`, default the paper's) gives the clip
-    lengths and crop sizes the model was trained with.
+    ``kinds``: the inputs the model takes (its registry entry's ``inputs``; only those are made).
+    ``sizes`` (:class:`core_model.preprocess.kinds.InputSizes`) default to ``spec``
+    (:class:`core_model.preprocess.spec.InputSpec`, default the paper's): the clip lengths and crop sizes
+    the model was trained with.
     """
-    from ..preprocess import build_inputs
     from ..preprocess.inputs import window_box
-    from ..preprocess.rgb import crop_resize
+    from ..preprocess.kinds import InputSizes, WindowSource, build_all, builders_for, crop_frame_for, frame_boxes
     from ..preprocess.sampling import window_frames
-    from ..preprocess.spec import InputSpec
 
-    spec = spec if spec is not None else InputSpec()
+    sizes = sizes if sizes is not None else InputSizes.of(None, spec)
+    builders = builders_for(kinds)
     plans: List[Optional[_Plan]] = []
-    for job in jobs:  # sampled once: the reads are planned with the frames build_inputs is given
-        pose_frames, rgb_frames = window_frames(job.start, job.end, spec.pose_frames, spec.rgb_frames)
+    for job in jobs:  # sampled once: the reads are planned with the frames the builders are given
+        pose_frames, rgb_frames = window_frames(job.start, job.end, sizes.pose_frames, sizes.rgb_frames)
         rows = person_rows(job, poses.num_people)
         box = window_box(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape, pose_frames)
-        plans.append(_Plan(job, pose_frames, rgb_frames, box))
+        source = WindowSource(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape, pose_frames,
+                              rgb_frames, box)
+        plans.append(_Plan(job, source, frame_boxes(builders, source, sizes)))
     if not plans:
         return
     uses: Dict[int, List[Tuple[int, int]]] = {}  # frame -> (plan, position in its RGB frames) still to fill
     for p, plan in enumerate(plans):
-        for k, f in enumerate(plan.rgb_frames.tolist()):
-            uses.setdefault(f, []).append((p, k))
+        if plan.boxes:  # a model that reads no pixels decodes nothing
+            for k, f in enumerate(plan.source.rgb_frames.tolist()):
+                uses.setdefault(f, []).append((p, k))
     next_plan = 0
-    for index in sorted(uses):  # the reader decodes forward and converts only the frames asked for
-        decode_t0 = time.perf_counter()
-        frame = reader.get_frame(index)
-        clock.add("decode", time.perf_counter() - decode_t0)
-        with clock.timed("preprocess"):
-            for p, k in uses.pop(index):
-                plan = plans[p]
-                if plan.crops is None:
-                    plan.crops = np.empty((len(plan.rgb_frames), spec.rgb_size, spec.rgb_size, 3), np.uint8)
-                plan.crops[k] = crop_resize(frame, plan.box, spec.rgb_size)
-        del frame
-        # hand on every job whose frames are all read
-        while next_plan < len(plans) and int(plans[next_plan].rgb_frames.max()) <= index:
-            plan, plans[next_plan] = plans[next_plan], None  # its crops are freed once handed on
-            rows = person_rows(plan.job, poses.num_people)
+    for index in sorted(uses) + [None]:  # the reader decodes forward and converts only the frames asked for
+        if index is not None:
+            decode_t0 = time.perf_counter()
+            frame = reader.get_frame(index)
+            clock.add("decode", time.perf_counter() - decode_t0)
             with clock.timed("preprocess"):
-                built = build_inputs(poses.keypoint[rows], poses.keypoint_score[rows], poses.img_shape, None,
-                                     plan.job.start, plan.job.end, normalization=normalization,
-                                     pose_len=spec.pose_frames, rgb_len=spec.rgb_frames, rgb_size=spec.rgb_size,
-                                     heatmap_size=spec.heatmap_size, pose_frames=plan.pose_frames, box=plan.box,
-                                     crops=plan.crops)
+                for p, k in uses.pop(index):
+                    plan = plans[p]
+                    crop_frame_for(builders, plan.source, sizes, plan.boxes, frame, k)
+            del frame
+        # hand on every job whose frames are all read
+        while next_plan < len(plans) and (index is None or (plans[next_plan].boxes
+                                                            and int(plans[next_plan].source.rgb_frames.max()) <= index)):
+            plan, plans[next_plan] = plans[next_plan], None  # its crops are freed once handed on
+            with clock.timed("preprocess"):
+                arrays = build_all(builders, plan.source, sizes, normalization)
             next_plan += 1
-            yield WindowInputs(plan.job, built.pose_frames, built.rgb_frames, np.asarray(built.box, np.float32),
-                               np.asarray(built.heatmaps, np.float32), np.asarray(built.rgb, np.float32))
+            yield WindowInputs(plan.job, plan.source.pose_frames, plan.source.rgb_frames,
+                               np.asarray(plan.source.box, np.float32), arrays)
 
 
 @dataclass
 class _Plan:
-    """A window whose frames are being read: its sampled frames, crop box and the crops made so far."""
+    """A window whose frames are being read: what its builders read (crops made so far) and the boxes to crop."""
 
     job: WindowJob
-    pose_frames: np.ndarray
-    rgb_frames: np.ndarray
-    box: tuple
-    crops: Optional[np.ndarray] = None
+    source: object  # core_model.preprocess.kinds.WindowSource
+    boxes: Dict[str, np.ndarray]  # kind -> (T_rgb, P, 4)

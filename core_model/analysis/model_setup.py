@@ -1,4 +1,7 @@
-"""The network an analysis runs: a user's checkpoint, or the untrained EPAM-Net with a fixed seed.
+"""The network an analysis runs: a user's checkpoint, or an untrained registered model with a fixed seed.
+
+Any registered model runs (``model_name``: its registry name, default EPAM-Net); a checkpoint brings
+its own model.
 
 Without a checkpoint the class list defaults to NTU RGB+D 120 (:data:`DEFAULT_CLASSES`): the
 paper's reference configuration (Table 4), and a superset of NTU-60 including interactions.
@@ -31,7 +34,14 @@ class PreparedModel:
     normalization: object  # core_model.preprocess.normalization.Normalization
     info: dict = field(default_factory=dict)  # provenance shown in the summary
     inputs: object = None  # core_model.preprocess.spec.InputSpec the model was trained with (None: the paper's)
+    model_name: str = "epam"  # the registry name
     _folded: object = field(default=None, repr=False)
+
+    def input_sizes(self):
+        """The :class:`~core_model.preprocess.kinds.InputSizes` of every input this model takes."""
+        from ..preprocess.kinds import InputSizes
+
+        return InputSizes.of(self.info.get("config"), self.inputs)
 
     def inference_module(self):
         """An eval-mode copy with BatchNorm folded, channels-last weights (made once, then reused)."""
@@ -83,7 +93,23 @@ def _untrained_key(seed: int, config: dict) -> str:
     return f"{UNTRAINED}:seed={seed}:" + json.dumps(config, sort_keys=True, default=str)
 
 
-def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = None, *, seed: int = 0) -> str:
+def _untrained(model_name: Optional[str], num_classes: int):
+    """The untrained registered model ``model_name`` (default EPAM-Net) with its default config."""
+    from ..models.registry import build_named
+
+    return build_named(model_name, num_classes=num_classes)
+
+
+def _refuse_other_model(module, model_name: Optional[str], path: Path) -> None:
+    from ..models.registry import model_name_of
+
+    if model_name and model_name_of(module) != model_name:
+        raise ConfigError(f"The checkpoint {path.name} holds the model '{model_name_of(module)}', not "
+                          f"'{model_name}': leave out --model, or give a checkpoint of that model.")
+
+
+def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = None, *, seed: int = 0,
+              model_name: Optional[str] = None) -> str:
     """The cache identity :func:`prepare_model` gives these arguments, without loading or building weights.
 
     A checkpoint is identified by its content hash; the untrained network by its seed and config
@@ -93,11 +119,9 @@ def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = No
         return _checkpoint_key(_checkpoint_path(checkpoint))
     import torch
 
-    from ..models import create_epam_net
-
     names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)
     with torch.device("meta"):
-        module = create_epam_net(num_classes=len(names))
+        module = _untrained(model_name, len(names))
     return _untrained_key(seed, getattr(module, "config", {"num_classes": len(names)}))
 
 
@@ -108,15 +132,18 @@ def prepare_model(
     seed: int = 0,
     model=None,
     trained: Optional[bool] = None,
+    model_name: Optional[str] = None,
 ) -> PreparedModel:
-    """Load ``checkpoint``, wrap a given ``model``, or build the untrained net (seeded).
+    """Load ``checkpoint``, wrap a given ``model``, or build the untrained model ``model_name`` (seeded;
+    default EPAM-Net). A checkpoint of another model than a given ``model_name`` is refused.
 
     ``class_names`` (a list, a preset name or a file) overrides the checkpoint's names and must
     have as many entries as the network has classes.
     """
     import torch
 
-    from ..models import create_epam_net, load_checkpoint
+    from ..models import load_checkpoint
+    from ..models.registry import model_name_of
     from ..preprocess.normalization import DEFAULT, Normalization
     from ..preprocess.spec import InputSpec
 
@@ -132,7 +159,7 @@ def prepare_model(
         prepared = PreparedModel(model, names, getattr(model, "name", "custom model"), bool(trained),
                                  "weights:" + state_dict_hash(model),
                                  getattr(model, "normalization", None) or DEFAULT, {"config": getattr(model, "config", {})},
-                                 inputs=getattr(model, "input_spec", None))
+                                 inputs=getattr(model, "input_spec", None), model_name=model_name_of(model))
     elif checkpoint is not None:
         path = _checkpoint_path(checkpoint)
         try:
@@ -142,6 +169,7 @@ def prepare_model(
         except Exception as exc:  # noqa: BLE001 - any failure to read a user's file is a user error
             raise CheckpointError(f"Checkpoint '{path.name}' could not be loaded: it is damaged or not a "
                                   "checkpoint this version reads.") from exc
+        _refuse_other_model(module, model_name, path)
         names = _resolve_names(class_names, list(info.class_names or []) or None)
         if names is None:
             from ..labels import generic_class_names
@@ -152,16 +180,17 @@ def prepare_model(
             Normalization.from_dict(info.normalization) if info.normalization else module.normalization,
             {"checkpoint": str(path.resolve()), "config": dict(info.config), "provenance": dict(info.provenance),
              "format_version": info.format_version},
-            inputs=InputSpec.from_provenance(info.provenance),
+            inputs=InputSpec.from_provenance(info.provenance), model_name=model_name_of(module),
         )
     else:
         names = _resolve_names(class_names, None) or load_class_names(DEFAULT_CLASSES)
         torch.manual_seed(seed)
-        module = create_epam_net(num_classes=len(names))
+        module = _untrained(model_name, len(names))
         config = getattr(module, "config", {"num_classes": len(names)})
         prepared = PreparedModel(
             module, names, UNTRAINED, False, _untrained_key(seed, config),
             getattr(module, "normalization", None) or DEFAULT, {"config": config, "seed": seed},
+            model_name=model_name_of(module),
         )
     count = _num_classes(prepared.module)
     if count is not None and count != len(prepared.class_names):

@@ -2,6 +2,13 @@
 
 A results folder holds ``summary.json`` (versioned, human-readable), ``arrays.npz`` (every
 per-window array) and ``segments.csv``. docs/guide/results-format.md documents every field.
+
+Every attention product of the model is stored under its name in ``arrays.npz`` (names ending in
+``_attention``, ``_weights`` or ``_informativeness``, one row per window first) and described in
+``summary.json["products"]`` (:class:`~core_model.models.products.ProductSpec` as a dict), so a reader
+draws any model's products without knowing the model; ``summary.json["model"]`` is the model's registry
+name. Folders written before products were described (EPAM-Net's ``spatial_attention`` and
+``temporal_attention`` only, ``"model"`` = the run's name) still load: their description is inferred.
 """
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -24,11 +31,29 @@ FORMAT = "epam-analysis"
 VERSION = 1
 SUMMARY_FILE, ARRAYS_FILE, SEGMENTS_FILE = "summary.json", "arrays.npz", "segments.csv"
 
-#: per-window arrays stored in arrays.npz (the attention arrays may be absent)
+#: per-window arrays stored in arrays.npz besides the products (``prob_rgb``/``prob_pose`` absent for a model
+#: without that stream; other streams' probabilities are stored as ``prob_<stream>``)
 ARRAY_NAMES = (
     "window_start", "window_end", "person", "pose_frames", "rgb_frames", "boxes",
-    "prob_rgb", "prob_pose", "prob_fused", "spatial_attention", "temporal_attention",
+    "prob_rgb", "prob_pose", "prob_fused",
 )
+#: EPAM-Net's two products, kept as attributes of :class:`AnalysisResult` (None when absent)
+LEGACY_PRODUCTS = ("spatial_attention", "temporal_attention")
+PRODUCT_SUFFIXES = ("_attention", "_weights", "_informativeness")
+#: the registry name of folders written before summaries named it (only EPAM-Net wrote results then)
+LEGACY_MODEL_NAME = "epam"
+
+
+#: the descriptions of EPAM-Net's two products (``ProductSpec.to_dict()`` of core_model.models.epam_spec, written
+#: out so that reading results needs no torch), inferred for folders written before products were described
+LEGACY_PRODUCT_SPECS: Dict[str, dict] = {
+    "spatial_attention": {"name": "spatial_attention", "kind": "grid_time", "value_range": "sigmoid",
+                          "time_base": "rgb_samples", "frame": "crop", "shape": "(T, 7, 7)", "axis": None,
+                          "description": "pose-driven spatial attention A_S on the person crop (eq. 3)"},
+    "temporal_attention": {"name": "temporal_attention", "kind": "curve", "value_range": "sigmoid",
+                           "time_base": "rgb_samples", "frame": "none", "shape": "(T,)", "axis": None,
+                           "description": "pose-driven temporal attention A_T over the sampled RGB frames (eq. 4)"},
+}
 
 
 class ResultsError(EpamError):
@@ -52,14 +77,40 @@ class AnalysisResult:
     pose_frames: np.ndarray
     rgb_frames: np.ndarray
     boxes: np.ndarray
-    prob_rgb: np.ndarray
-    prob_pose: np.ndarray
+    prob_rgb: Optional[np.ndarray]
+    prob_pose: Optional[np.ndarray]
     prob_fused: np.ndarray
-    spatial_attention: Optional[np.ndarray]
-    temporal_attention: Optional[np.ndarray]
+    spatial_attention: Optional[np.ndarray] = None  # = products["spatial_attention"] (EPAM-Net: (W, T, 7, 7))
+    temporal_attention: Optional[np.ndarray] = None  # = products["temporal_attention"]
     segments: List[Segment] = field(default_factory=list)
     frame_times: Optional[np.ndarray] = None  # (frame_count,) seconds of each source frame
     path: Optional[Path] = None  # the folder it was saved to or loaded from
+    #: every attention product by name, (W, ...) one row per window
+    products: Dict[str, np.ndarray] = field(default_factory=dict)
+    #: name -> ProductSpec.to_dict() (inferred for EPAM-Net's two products when not given)
+    product_specs: Dict[str, dict] = field(default_factory=dict)
+    #: probabilities of streams other than rgb and pose, by stream name, (W, C)
+    stream_probs: Dict[str, np.ndarray] = field(default_factory=dict)
+    model_name: str = LEGACY_MODEL_NAME  # the registry name (``summary.json["model"]``)
+
+    def __post_init__(self) -> None:
+        self.products = dict(self.products)
+        for name in LEGACY_PRODUCTS:
+            if getattr(self, name) is not None:
+                self.products.setdefault(name, getattr(self, name))
+            setattr(self, name, self.products.get(name))
+        inferred = LEGACY_PRODUCT_SPECS
+        self.product_specs = {name: dict(self.product_specs.get(name) or inferred.get(name) or {})
+                              for name in self.products}
+        missing = [name for name, spec in self.product_specs.items() if not spec]
+        if missing:
+            raise ResultsError(f"The attention product {missing[0]} has no description.")
+
+    def product_spec(self, name: str):
+        """The :class:`~core_model.models.products.ProductSpec` of product ``name``."""
+        from ..models.products import ProductSpec
+
+        return ProductSpec.from_dict(self.product_specs[name])
 
     # ----------------------------------------------------------------- queries
     @property
@@ -121,7 +172,9 @@ class AnalysisResult:
         """Bring the derived parts of :attr:`summary` (header, windows' top-k, segments) up to date."""
         s = self.summary
         s["format"], s["version"] = FORMAT, VERSION
-        s["model"], s["trained"], s["class_names"] = self.model, self.trained, list(self.class_names)
+        s["model"], s["trained"], s["class_names"] = self.model_name, self.trained, list(self.class_names)
+        s.setdefault("model_info", {})["name"] = self.model
+        s["products"] = {name: dict(self.product_specs[name]) for name in self.products}
         video = s.setdefault("video", {})
         video.update(frame_count=int(self.frame_count), fps=float(self.fps),
                      height=int(self.img_shape[0]), width=int(self.img_shape[1]))
@@ -143,8 +196,10 @@ class AnalysisResult:
         return s
 
     def arrays(self) -> dict:
-        """The per-window arrays by name (attention arrays omitted when ``None``)."""
+        """The per-window arrays by name: probabilities, frames, boxes, every product (absent ones omitted)."""
         out = {name: getattr(self, name) for name in ARRAY_NAMES if getattr(self, name) is not None}
+        out.update({f"prob_{stream}": values for stream, values in self.stream_probs.items()})
+        out.update(self.products)
         if self.frame_times is not None:
             out["frame_times"] = self.frame_times
         return out
@@ -186,10 +241,17 @@ class AnalysisResult:
         if int(summary.get("version", 0)) > VERSION:
             raise ResultsError(f"'{directory}' was written by a newer EPAM Studio (format version {summary['version']}).")
         video = summary.get("video", {})
+        described = "products" in summary  # folders written before products were described: EPAM-Net
+        label = (summary.get("model_info") or {}).get("name") if described else summary["model"]
+        products = {name: arrays.pop(name) for name in list(arrays) if name.endswith(PRODUCT_SUFFIXES)}
+        streams = {name[5:]: arrays.pop(name) for name in list(arrays)
+                   if name.startswith("prob_") and name not in ARRAY_NAMES}
         return cls(
             summary=summary,
             class_names=list(summary["class_names"]),
-            model=str(summary["model"]),
+            model=str(label if label is not None else summary["model"]),
+            model_name=str(summary["model"]) if described else LEGACY_MODEL_NAME,
+            products=products, product_specs=dict(summary.get("products") or {}), stream_probs=streams,
             trained=bool(summary["trained"]),
             frame_count=int(video["frame_count"]),
             fps=float(video["fps"]),
@@ -245,8 +307,9 @@ def read_segments_csv(path) -> List[Segment]:
 
 def check_finite(result: "AnalysisResult") -> None:
     """Raise :class:`ResultsError` when a probability, box or attention value is NaN or infinite."""
-    for name in ("boxes", "prob_rgb", "prob_pose", "prob_fused", "spatial_attention", "temporal_attention"):
-        values = getattr(result, name)
+    named = {name: getattr(result, name) for name in ("boxes", "prob_rgb", "prob_pose", "prob_fused")}
+    named.update({f"prob_{k}": v for k, v in result.stream_probs.items()})
+    for name, values in {**named, **result.products}.items():
         if values is not None and values.size and not np.isfinite(values).all():
             raise ResultsError(f"The analysis produced values that are not numbers ({name} has NaN or infinity); "
                                "the model's weights or the poses are damaged, so no results were written.")

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import PoseError
 from ..jobs import CancelToken, ProgressFn, check_cancel, report
+from ..models.registry import get_model_spec
 from .cache import analysis_key, load_cached, poses_hash, request_key, store
 from .inputs import StageClock, WindowInputs, iter_window_inputs
 from .model_setup import PreparedModel, model_key, prepare_model
@@ -41,11 +42,13 @@ def analyze_video(
     use_cache: bool = True,
     poses=None,
     model=None,
+    model_name: Optional[str] = None,
 ) -> AnalysisResult:
-    """Analyse ``video`` with EPAM-Net over sliding windows; see docs/INTERFACES.md "Analysis".
+    """Analyse ``video`` with a registered model over sliding windows; see docs/INTERFACES.md "Analysis".
 
-    ``poses`` (a ``Poses``) skips the pose cache/extraction; ``model`` (an ``EPAMNet`` or a
-    :class:`PreparedModel`) replaces ``checkpoint``. Results are cached by video content, poses,
+    ``poses`` (a ``Poses``) skips the pose cache/extraction; ``model`` (a registered model's module or a
+    :class:`PreparedModel`) replaces ``checkpoint``; ``model_name``: the untrained model of that registry
+    name (default EPAM-Net) when there is no checkpoint. Results are cached by video content, poses,
     model and settings, and also written to ``out_dir`` when given.
     """
     from ..video import VideoReader, content_key
@@ -56,7 +59,7 @@ def analyze_video(
     clock = StageClock()
     with clock.timed("model_load"):
         prepared = model if isinstance(model, PreparedModel) else prepare_model(
-            checkpoint, class_names, seed=settings.seed, model=model)
+            checkpoint, class_names, seed=settings.seed, model=model, model_name=model_name)
     device = _device(settings.device)
     video = Path(video)
     with VideoReader(video, cache_frames=_READ_AHEAD_FRAMES) as reader:  # frames are read once, in order
@@ -103,7 +106,7 @@ def analyze_video(
 
 
 def cached_result(video, *, checkpoint=None, class_names=None, settings: Optional[AnalysisSettings] = None,
-                  poses=None, model=None) -> Optional[AnalysisResult]:
+                  poses=None, model=None, model_name: Optional[str] = None) -> Optional[AnalysisResult]:
     """The cached result :func:`analyze_video` would return for these arguments, or ``None``.
 
     Never extracts poses, runs or builds the network (``poses`` default: the pose cache; the model's
@@ -123,7 +126,7 @@ def cached_result(video, *, checkpoint=None, class_names=None, settings: Optiona
     elif model is not None:
         key_of_model = prepare_model(None, class_names, seed=settings.seed, model=model).key
     else:
-        key_of_model = model_key(checkpoint, class_names, seed=settings.seed)
+        key_of_model = model_key(checkpoint, class_names, seed=settings.seed, model_name=model_name)
     request = request_key_for(content_key(video), key_of_model, settings)
     cached = load_cached(analysis_key(request, poses_hash(poses)))
     return describe_video(cached, video) if cached is not None else None
@@ -188,8 +191,8 @@ def _check_poses(poses, reader, video: Path) -> None:
     from ..pose.format import NUM_JOINTS
 
     if poses.num_joints != NUM_JOINTS:
-        raise PoseError(f"The poses have {poses.num_joints} joints per person; EPAM-Net reads the {NUM_JOINTS} "
-                        "COCO joints.")
+        raise PoseError(f"The poses have {poses.num_joints} joints per person; the models read the "
+                        f"{NUM_JOINTS} COCO joints.")
     if poses.num_frames != reader.frame_count:
         raise PoseError(f"The poses have {poses.num_frames} frames but {video.name} has {reader.frame_count}.")
     if poses.num_people == 0 or not (poses.keypoint_score > 0).any():
@@ -200,9 +203,10 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
                  on_done: Callable[[int], None]) -> List[dict]:
     """Forward every window in batches; returns one dict of numpy outputs per job, in job order.
 
-    Batches run one after another, each using all of torch's threads (measured on 2 CPU cores with
-    the channels-last inference copy: one 2-thread forward is ~2x faster than two single-threaded
-    forwards side by side).
+    Only the inputs the model's registry entry lists are built (EPAM-Net: RGB clip and heatmaps). Batches
+    run one after another, each using all of torch's threads (measured on 2 CPU cores with the
+    channels-last inference copy: one 2-thread forward is ~2x faster than two single-threaded forwards
+    side by side).
     """
     import torch
 
@@ -211,19 +215,20 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
 
     with clock.timed("model_load"):
         module = prepared.inference_module().to(device)
+    kinds = get_model_spec(prepared.model_name).inputs
     batch_size = settings.batch_for(device.type)
-    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs),
+    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs,
+                                         kinds=kinds, sizes=prepared.input_sizes()),
                       depth=batch_size, cancel=cancel)  # the next batch is built while this one runs
     rows: List[dict] = []
     try:
         for batch in _batches(stream, batch_size):
             check_cancel(cancel)
             t = time.perf_counter()
-            rgb = torch.from_numpy(_stacked([b.rgb for b in batch])).to(device)
-            heat = torch.from_numpy(_stacked([b.heatmaps for b in batch])).to(device)
+            inputs = {k: torch.from_numpy(_stacked([b.arrays[k] for b in batch])).to(device) for k in kinds}
             with torch.inference_mode(), autocast_context(device):
-                rows.extend(_outputs_to_rows(module(rgb, heat), batch))
-            del rgb, heat, batch
+                rows.extend(_outputs_to_rows(module.forward_inputs(inputs), batch))
+            del inputs, batch
             clock.add("model", time.perf_counter() - t)
             if len(rows) // _TRIM_EVERY_WINDOWS != (len(rows) - batch_size) // _TRIM_EVERY_WINDOWS:
                 trim_heap()
@@ -251,22 +256,20 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _outputs_to_rows(out, batch: List[WindowInputs]) -> List[dict]:
+    """One dict per window: class probabilities per stream and fused, and every attention product."""
     import torch
 
-    p_rgb = torch.softmax(out.rgb_logits.float(), dim=-1).cpu().numpy()
-    p_pose = torch.softmax(out.pose_logits.float(), dim=-1).cpu().numpy()
+    probs = {stream: torch.softmax(logits.float(), dim=-1).cpu().numpy() for stream, logits in out.logits.items()}
     fused = out.scores.float().cpu().numpy()
     fused = fused / fused.sum(axis=-1, keepdims=True)
-    spatial = None if out.spatial_attention is None else out.spatial_attention.float().cpu().numpy()
-    temporal = None if out.temporal_attention is None else out.temporal_attention.float().cpu().numpy()
+    products = {name: values.float().cpu().numpy() for name, values in out.products.items()}
     rows = []
     for i, item in enumerate(batch):
         rows.append({
             "window_start": item.job.start, "window_end": item.job.end, "person": item.job.person,
             "pose_frames": item.pose_frames, "rgb_frames": item.rgb_frames, "boxes": item.box,
-            "prob_rgb": p_rgb[i], "prob_pose": p_pose[i], "prob_fused": fused[i],
-            "spatial_attention": None if spatial is None else spatial[i],  # (T_rgb, h, w) of the model's inputs
-            "temporal_attention": None if temporal is None else temporal[i],
+            "prob_fused": fused[i], "probs": {stream: p[i] for stream, p in probs.items()},
+            "products": {name: values[i] for name, values in products.items()},  # e.g. (T_rgb, h, w)
         })
     return rows
 
@@ -277,17 +280,22 @@ def _stack(rows: List[dict], name: str, dtype) -> Optional[np.ndarray]:
     return np.stack([np.asarray(r[name]) for r in rows]).astype(dtype)
 
 
+def _stack_dict(rows: List[dict], key: str) -> dict:
+    """``{name: (W, ...) float32}`` of the per-row dicts ``row[key]``."""
+    return {name: np.stack([np.asarray(r[key][name]) for r in rows]).astype(np.float32) for name in rows[0][key]}
+
+
 def _assemble(rows, prepared: PreparedModel, reader, video: Path, video_key: str, poses, settings,
               window: int, stride: int, device) -> AnalysisResult:
     arrays = {
         "window_start": _stack(rows, "window_start", np.int64), "window_end": _stack(rows, "window_end", np.int64),
         "person": _stack(rows, "person", np.int64), "pose_frames": _stack(rows, "pose_frames", np.int64),
         "rgb_frames": _stack(rows, "rgb_frames", np.int64), "boxes": _stack(rows, "boxes", np.float32),
-        "prob_rgb": _stack(rows, "prob_rgb", np.float32), "prob_pose": _stack(rows, "prob_pose", np.float32),
         "prob_fused": _stack(rows, "prob_fused", np.float32),
-        "spatial_attention": _stack(rows, "spatial_attention", np.float32),
-        "temporal_attention": _stack(rows, "temporal_attention", np.float32),
     }
+    probs, products = _stack_dict(rows, "probs"), _stack_dict(rows, "products")
+    arrays.update(prob_rgb=probs.pop("rgb", None), prob_pose=probs.pop("pose", None))
+    spec = get_model_spec(prepared.model_name)
     frame_times = np.asarray(reader.timestamps, np.float64)
     frame_time = frame_time_fn(frame_times, reader.fps, reader.frame_count)
     segments = segments_for_rows(arrays["window_start"], arrays["window_end"], arrays["person"],
@@ -300,7 +308,7 @@ def _assemble(rows, prepared: PreparedModel, reader, video: Path, video_key: str
             "frame_count": reader.frame_count, "fps": float(reader.fps), "duration": float(reader.duration),
             "width": reader.width, "height": reader.height, "is_vfr": bool(reader.is_vfr),
         },
-        "model_info": prepared.describe(),
+        "model_info": {**prepared.describe(), "model": prepared.model_name, "inputs": list(spec.inputs)},
         "settings": {**settings.to_dict(), "window_frames": window, "stride_frames": stride},
         "mode": "per_person" if settings.per_person else "everybody",
         "device": str(device),
@@ -309,5 +317,7 @@ def _assemble(rows, prepared: PreparedModel, reader, video: Path, video_key: str
     return AnalysisResult(
         summary=summary, class_names=list(prepared.class_names), model=prepared.name, trained=prepared.trained,
         frame_count=reader.frame_count, fps=float(reader.fps), img_shape=(reader.height, reader.width),
-        segments=segments, frame_times=frame_times, **arrays,
+        segments=segments, frame_times=frame_times, products=products, stream_probs=probs,
+        product_specs={name: spec.product(name).to_dict() for name in products}, model_name=prepared.model_name,
+        **arrays,
     )

@@ -1,5 +1,8 @@
 """EPAM Studio checkpoints: one file with weights, architecture, class names, normalization, provenance.
 
+The architecture is the model's registry name (``config["model"]``; absent = ``"epam"``, as in files
+written before the registry) and its builder config: loading builds any registered model.
+
 The file is a ``torch.save`` of plain containers only (dicts, lists, strings, numbers, tensors), so
 it is read back with ``torch.load(weights_only=True)`` and can never run code.  Writes are atomic.
 :func:`load_checkpoint` also reads the authors' EPAM-Net files (:mod:`.official`).
@@ -17,7 +20,8 @@ from ..errors import CheckpointError, ConfigError
 from ..labels import generic_class_names, load_class_names
 from ..preprocess.normalization import IMAGENET_0_255, Normalization
 from . import official
-from .epamnet import EPAMNet, create_epam_net, upgrade_config
+from .epamnet import upgrade_config
+from .registry import DEFAULT_MODEL, build_named, get_model_spec, model_name_of
 from .weights_io import read_torch_file, refuse_non_finite, unwrap_state_dict, write_torch_file
 
 FORMAT = "epam-studio-checkpoint"
@@ -40,7 +44,7 @@ class CheckpointInfo:
         return getattr(self, key)
 
 
-def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optional[Sequence[str]] = None,
+def save_checkpoint(model: torch.nn.Module, path: Union[str, Path], class_names: Optional[Sequence[str]] = None,
                     **meta: Any) -> Path:
     """Write ``model`` to ``path`` atomically; ``meta`` (epochs, dataset, trained=True, ...) goes to provenance.
 
@@ -58,7 +62,7 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "config": _plain(model.config),
+        "config": _plain(saved_config(model)),
         "class_names": [str(n) for n in names],
         "normalization": model.normalization.to_dict(),
         "provenance": provenance,
@@ -70,7 +74,7 @@ def save_checkpoint(model: EPAMNet, path: Union[str, Path], class_names: Optiona
 
 def load_checkpoint(path: Union[str, Path], *, expect_classes: Optional[int] = None,
                     class_names: Union[None, str, Sequence[str]] = None,
-                    map_location: Union[str, torch.device] = "cpu") -> Tuple[EPAMNet, CheckpointInfo]:
+                    map_location: Union[str, torch.device] = "cpu") -> Tuple[torch.nn.Module, CheckpointInfo]:
     """Rebuild the model saved at ``path`` (in eval mode) and return ``(model, info)``.
 
     Reads EPAM Studio checkpoints and the authors' two-stream files (see :mod:`.official`): their
@@ -102,13 +106,13 @@ def load_checkpoint(path: Union[str, Path], *, expect_classes: Optional[int] = N
     return model, info
 
 
-def _load_own(payload: Dict[str, Any], path: Path) -> Tuple[EPAMNet, CheckpointInfo]:
+def _load_own(payload: Dict[str, Any], path: Path) -> Tuple[torch.nn.Module, CheckpointInfo]:
     version = payload.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise CheckpointError(f"{path.name} has checkpoint format version {version}, newer than the "
                               f"supported {FORMAT_VERSION}: update EPAM Studio.")
     try:
-        config = upgrade_config(dict(payload["config"]))
+        config = dict(payload["config"])
         names = [str(n) for n in payload["class_names"]]
         normalization = Normalization.from_dict(payload["normalization"])
         state = payload["state_dict"]
@@ -117,11 +121,7 @@ def _load_own(payload: Dict[str, Any], path: Path) -> Tuple[EPAMNet, CheckpointI
     if len(names) != config.get("num_classes"):
         raise CheckpointError(f"{path.name} names {len(names)} classes but its model has "
                               f"{config.get('num_classes')} outputs.")
-    try:
-        model = create_epam_net(normalization=normalization, class_names=names, **config)
-    except (ConfigError, TypeError) as exc:
-        reason = str(exc).rstrip(".")
-        raise CheckpointError(f"{path.name} describes a model this version cannot build ({reason}).") from None
+    model = build_from_config(config, normalization=normalization, class_names=names, what=path.name)
     if not isinstance(state, dict):
         raise CheckpointError(f"{path.name} is an incomplete EPAM Studio checkpoint.")
     refuse_non_finite(state, path.name)
@@ -129,13 +129,13 @@ def _load_own(payload: Dict[str, Any], path: Path) -> Tuple[EPAMNet, CheckpointI
         model.load_state_dict(state, strict=True)
     except RuntimeError:
         raise CheckpointError(f"{path.name} holds weights that do not fit its own architecture.") from None
-    info = CheckpointInfo(class_names=names, normalization=normalization.to_dict(), config=model.config,
+    info = CheckpointInfo(class_names=names, normalization=normalization.to_dict(), config=saved_config(model),
                           format_version=version, provenance=dict(payload.get("provenance") or {}),
                           trained=bool(payload.get("trained", False)), path=str(path))
     return model, info
 
 
-def _load_foreign(payload: Any, path: Path) -> Tuple[EPAMNet, CheckpointInfo]:
+def _load_foreign(payload: Any, path: Path) -> Tuple[torch.nn.Module, CheckpointInfo]:
     """The authors' two-stream files; a clear sentence for other weight files."""
     name = path.name
     state = unwrap_state_dict(payload)
@@ -160,9 +160,35 @@ def _load_foreign(payload: Any, path: Path) -> Tuple[EPAMNet, CheckpointInfo]:
     epoch = payload.get("epoch") if isinstance(payload, dict) else None
     if isinstance(epoch, int):
         provenance["epoch"] = epoch
-    info = CheckpointInfo(class_names=names, normalization=IMAGENET_0_255.to_dict(), config=model.config,
+    info = CheckpointInfo(class_names=names, normalization=IMAGENET_0_255.to_dict(), config=saved_config(model),
                           format_version=0, provenance=provenance, trained=True, path=str(path))
     return model, info
+
+
+def saved_config(model) -> Dict[str, Any]:
+    """What a checkpoint records of ``model``'s architecture: its builder config with ``"model"`` (registry name)."""
+    return {"model": model_name_of(model), **model.config}
+
+
+def build_from_config(config: Dict[str, Any], *, normalization: Normalization, class_names: Sequence[str],
+                      what: str) -> torch.nn.Module:
+    """A new model of a checkpoint's ``config`` (``"model"`` absent: EPAM-Net, old layouts upgraded), built
+    through the registry; one sentence naming ``what`` when this version cannot build it."""
+    config = dict(config)
+    name = str(config.pop("model", None) or DEFAULT_MODEL)
+    num_classes = config.pop("num_classes", None)
+    if name == DEFAULT_MODEL:
+        config = upgrade_config(config)  # files from before the authors' layout (EPAM-Net only)
+    try:
+        get_model_spec(name)
+    except ConfigError:
+        raise CheckpointError(f"{what} holds a model named {name!r}, which this version does not know.") from None
+    try:
+        return build_named(name, num_classes=num_classes, class_names=list(class_names), normalization=normalization,
+                           **config)
+    except (ConfigError, TypeError) as exc:
+        reason = str(exc).rstrip(".")
+        raise CheckpointError(f"{what} describes a model this version cannot build ({reason}).") from None
 
 
 def default_class_names(num_classes: int) -> List[str]:

@@ -20,4 +20,4 @@ EPAM_PRODUCTS = (
 EPAM = register(ModelSpec(
     name="epam", title="EPAM-Net: X3D RGB + Pose-X3D heatmaps, nested spatial-temporal attention (000)",
     build=_build, inputs=("rgb", "heatmaps"), products=EPAM_PRODUCTS,
-    defaults={"backbone": "x3d", "attention": "nested"}, paper="000 (EPAM-Net)"))
+    defaults={"backbone": "x3d", "attention": "nested", "attention_frames": 16}, paper="000 (EPAM-Net)"))

@@ -11,6 +11,7 @@ Model names are contracts: ``epam``, ``separable-sta``, ``vpn``, ``p-i3d`` (``ha
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -31,7 +32,17 @@ INPUT_KINDS: Dict[str, str] = {
 }
 
 #: modules whose import registers the built-in models (each calls :func:`register`)
-BUILTIN_MODULES = ("core_model.models.epam_spec",)
+BUILTIN_MODULES = ("core_model.models.epam_spec",
+                   "core_model.models.p_i3d",
+                   "core_model.models.separable_sta", "core_model.models.vpn",)
+#: more modules to import (comma-separated), e.g. a lab's own models or the tests' toy model
+EXTRA_MODULES_ENV = "EPAM_MODEL_MODULES"
+
+#: config keys a model may declare in its defaults, and the :class:`~core_model.preprocess.spec.InputSpec`
+#: field that sets them when the model is built for given inputs (a training preset, a checkpoint's inputs)
+INPUT_SIZE_KEYS: Dict[str, str] = {
+    "rgb_frames": "rgb_frames", "rgb_size": "rgb_size", "attention_frames": "rgb_frames", "part_size": "rgb_size",
+}
 
 
 @dataclass
@@ -69,6 +80,8 @@ class ModelSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     paper: str = ""
     notes: str = ""
+    #: config overrides for a small, fast network (tests, ``--tiny``); input sizes come from the preset
+    tiny: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = [i for i in self.inputs if i not in INPUT_KINDS]
@@ -83,7 +96,7 @@ class ModelSpec:
 
     def describe(self) -> Dict[str, Any]:
         return {"name": self.name, "title": self.title, "inputs": list(self.inputs), "paper": self.paper,
-                "notes": self.notes, "defaults": dict(self.defaults),
+                "notes": self.notes, "defaults": dict(self.defaults), "tiny": dict(self.tiny),
                 "products": {p.name: p.to_dict() for p in self.products}}
 
 
@@ -101,8 +114,15 @@ def _load_builtin() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
+        extra = [m.strip() for m in os.environ.get(EXTRA_MODULES_ENV, "").split(",") if m.strip()]
+        for module in (*BUILTIN_MODULES, *extra):
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                if module in BUILTIN_MODULES:
+                    raise
+                raise ConfigError(f"The model module {module!r} named in {EXTRA_MODULES_ENV} cannot be imported "
+                                  f"({exc}).") from None
 
 
 def model_names() -> List[str]:
@@ -125,6 +145,38 @@ def build_model(name: Optional[str] = None, *, num_classes: int, class_names=Non
     spec = get_model_spec(name)
     kwargs = {**dict(spec.defaults), **config}
     return spec.build(num_classes=num_classes, class_names=class_names, **kwargs)
+
+
+def model_config(name: Optional[str] = None, *, inputs=None, tiny: bool = False,
+                 **overrides) -> Dict[str, Any]:
+    """The builder config of model ``name``: its defaults, its tiny overrides (``tiny``), input sizes.
+
+    ``inputs`` (an :class:`~core_model.preprocess.spec.InputSpec`) sets every key of
+    :data:`INPUT_SIZE_KEYS` the model declares in its defaults (the clip it is built for); ``overrides``
+    (e.g. ``variant="code"``) come last.
+    """
+    spec = get_model_spec(name)
+    config = {**dict(spec.defaults), **(dict(spec.tiny) if tiny else {})}
+    if inputs is not None:
+        for key, field_name in INPUT_SIZE_KEYS.items():
+            if key in spec.defaults:
+                config[key] = int(getattr(inputs, field_name))
+    config.update(overrides)
+    return config
+
+
+def build_named(name: Optional[str] = None, *, num_classes: int, class_names=None, inputs=None, tiny: bool = False,
+                normalization=None, **overrides) -> torch.nn.Module:
+    """Build model ``name`` for ``inputs`` (see :func:`model_config`); ``normalization`` replaces the default."""
+    spec = get_model_spec(name)
+    config = model_config(spec.name, inputs=inputs, tiny=tiny, **overrides)
+    try:
+        model = spec.build(num_classes=num_classes, class_names=class_names, **config)
+    except TypeError as exc:
+        raise ConfigError(f"Model {spec.name!r} does not take this configuration ({exc}).") from None
+    if normalization is not None:
+        model.normalization = normalization
+    return model
 
 
 def model_name_of(model_or_config) -> str:

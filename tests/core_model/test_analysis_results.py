@@ -61,7 +61,8 @@ def test_save_load_round_trip(tmp_path):
     assert is_results_dir(out)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["format"] == "epam-analysis" and summary["version"] == 1
-    assert summary["model"] == "untrained" and summary["trained"] is False
+    assert summary["model"] == "epam" and summary["model_info"]["name"] == "untrained"
+    assert summary["trained"] is False
     assert len(summary["windows"]) == r.num_windows and len(summary["windows"][0]["top"]) == 3
     assert summary["windows"][3]["top"][0]["class_index"] == int(np.argmax(r.prob_fused[3]))
     rows = list(csv.DictReader(open(out / "segments.csv")))

@@ -89,7 +89,9 @@ def test_results_folder_written_and_reloaded(per_person_result):
     np.testing.assert_array_equal(back.spatial_attention, r.spatial_attention)
     assert back.segments == r.segments
     summary = json.loads((r.path / "summary.json").read_text())
-    assert summary["model"] == "untrained" and summary["warnings"]
+    assert summary["model"] == "epam" and summary["model_info"]["name"] == "untrained" and summary["warnings"]
+    assert back.model == "untrained" and back.model_name == "epam"
+    assert set(summary["products"]) == {"spatial_attention", "temporal_attention"}
     assert set(summary["timings"]) >= {"decode", "preprocess", "model", "total"}
     assert summary["settings"]["window_frames"] == 50
 
