@@ -60,7 +60,7 @@ from .x3d import X3D
 VARIANTS = ("paper", "code")
 #: (CE weight, embedding weight) per variant: λ1 and 1 − λ1 of eq. 4.20, or the code's action_wt/embed_wt.
 LOSS_WEIGHTS = {"paper": (0.8, 0.2), "code": (99.9, 0.1)}
-EMBED_EPS = 1e-6  # ε of eq. 4.19
+EMBED_EPS = 1e-8  # ε of eq. 4.19 (guards 0/0 only; Keras's own epsilon is 1e-7)
 
 
 class PoseBackbone(nn.Module):

@@ -1,1 +1,0 @@
-"""Dialogs: settings, keyboard shortcuts, error messages."""

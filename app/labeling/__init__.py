@@ -1,0 +1,1 @@
+"""Labeling: the labels panel, label lanes editing, people and track corrections, undo."""

@@ -1,0 +1,1 @@
+"""Opening, creating and closing labeling projects."""

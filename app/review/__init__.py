@@ -1,0 +1,1 @@
+"""Review: the queue of what to check, agreement, statistics and figures."""

@@ -1,0 +1,1 @@
+"""The timeline: predicted segments, label lanes, curves; data shaping and mouse handling."""

@@ -1,0 +1,1 @@
+"""Export of fine-tuning sets, fine-tuning runs and What changed."""
