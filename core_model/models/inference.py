@@ -62,6 +62,8 @@ def fuse_for_inference(model: M, *, channels_last: bool = True) -> M:
     for module in fused.modules():
         if isinstance(module, nn.ReLU):
             module.inplace = True
-    if channels_last:
-        fused = fused.to(memory_format=torch.channels_last_3d)
+    if channels_last:  # the 5-D (Conv3d) weights only: a model may hold 2-D convolutions too (VPN's pose GCN)
+        for param in fused.parameters():
+            if param.dim() == 5:
+                param.data = param.data.contiguous(memory_format=torch.channels_last_3d)
     return fused
