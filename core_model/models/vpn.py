@@ -136,8 +136,8 @@ class VPN(nn.Module):
 
     def embedding_loss(self, g: torch.Tensor, z1: torch.Tensor) -> torch.Tensor:
         """Eq. 4.18 (variant "paper") or the code's squared L1 distance, averaged over the batch."""
-        g_e = unit(self.t_v(g.sum(dim=2).flatten(1)))  # g_s = Σ_t g, the global spatial representation
-        p_e = unit(self.t_p(z1))
+        g_e = unit(self.t_v(g.sum(dim=2).flatten(1)).float())  # g_s = Σ_t g, the global spatial representation
+        p_e = unit(self.t_p(z1).float())  # float32: under autocast, ε and small norms vanish in float16
         if self._config["variant"] == "code":
             return (g_e - p_e).abs().sum(1).pow(2).mean()
         return (g_e - p_e).pow(2).sum(1).mean()
