@@ -2,7 +2,7 @@
 
 ::
 
-    part crops (B, 3, 3, T, H, W) ── X3D per part (left hand, right hand, full body) ── g_k (B, C, t, h, w)
+    part crops (B, 3, 3, T, H, W) ── X3D per part (left/right hand, body) ── g_k (B, C, t, h, w)
     keypoints (B, T_k, M, 17, 3) ── 3-layer LSTM ── h ── s = W2 tanh(W1 h + b1) + b2 ── α = softmax(s) (B, 3)
     F = Σ_k α_k ∘ g_k ── GAP ── fc1 + ReLU ── dropout 0.3 ── W (classifier) ── softmax
 
@@ -172,7 +172,8 @@ P_I3D_PRODUCTS = (
 )
 
 _SPEC_FIELDS = dict(
-    name="p-i3d", title="P-I3D: X3D on left-hand, right-hand, full-body crops, LSTM pose attention over the parts (004)",
+    name="p-i3d",
+    title="P-I3D: X3D on left-hand, right-hand, full-body crops, LSTM pose attention over the parts (004)",
     build=build, inputs=("part_crops", "keypoints"), products=P_I3D_PRODUCTS,
     defaults={"variant": "paper", "rgb_frames": 16, "part_size": 224, "keypoint_frames": 20},
     paper="004 Das thesis §4.3 (P-I3D), eqs. 4.5–4.8",
