@@ -98,3 +98,26 @@ def train_and_score(model, steps: int = 15, classes: int = 3, seed: int = 0, lr:
 def params_without_grad(model) -> list:
     """Names of parameters whose gradient is missing or exactly zero after a backward pass."""
     return [n for n, p in model.named_parameters() if p.grad is None or not torch.any(p.grad != 0)]
+
+
+def inputs_from_builders(model, spec_inputs, *, seed: int = 0) -> dict:
+    """The project's own input builders (rgb crop, keypoint sequence) for ``model``'s sizes, from random poses
+    and frames of a 160x120 video; batch of one."""
+    import numpy as np
+
+    from core_model.preprocess.kinds import (InputSizes, WindowSource, build_all, builders_for, crop_frame_for,
+                                             frame_boxes)
+
+    rng = np.random.default_rng(seed)
+    sizes = InputSizes.of(model.config)
+    builders = builders_for(spec_inputs)
+    frames = 40
+    keypoint = np.stack([rng.uniform(20, 140, (frames, 17)), rng.uniform(10, 110, (frames, 17))], -1)[None]
+    source = WindowSource(keypoint=keypoint.astype(np.float32), score=np.full((1, frames, 17), 0.9, np.float32),
+                          img_shape=(120, 160), pose_frames=np.linspace(0, frames - 1, sizes.pose_frames).astype(int),
+                          rgb_frames=np.linspace(0, frames - 1, sizes.rgb_frames).astype(int), box=(10, 0, 150, 120))
+    boxes = frame_boxes(builders, source, sizes)
+    for k in range(len(source.rgb_frames)):
+        crop_frame_for(builders, source, sizes, boxes, rng.integers(0, 255, (120, 160, 3), dtype=np.uint8), k)
+    arrays = build_all(builders, source, sizes, model.normalization)
+    return {kind: torch.from_numpy(a)[None] for kind, a in arrays.items()}

@@ -12,8 +12,8 @@ from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.vpn import EMBED_EPS, VPN, create_vpn
 from core_model.pose.coco import COCO17_SKELETON
-from tests.core_model.pose_attention_helpers import (params_without_grad, random_inputs, tiny_config,
-                                                     train_and_score)
+from tests.core_model.pose_attention_helpers import (inputs_from_builders, params_without_grad, random_inputs,
+                                                     tiny_config, train_and_score)
 
 NAME = "vpn"
 
@@ -233,3 +233,16 @@ def test_wrong_inputs_and_configs_are_one_sentence():
         build_model(NAME, num_classes=2, variant="keras")
     with pytest.raises(ConfigError, match="at least 4 keypoint frames"):
         build_model(NAME, num_classes=2, keypoint_frames=3)
+
+
+def test_the_projects_input_builders_feed_it_at_the_quick_presets_sizes():
+    """112 px, 8 RGB frames (a 4x4 map), 24 keypoint frames: the sizes cpu-quick gives through model_config."""
+    torch.manual_seed(0)
+    model = build_model(NAME, num_classes=3, **{**get_model_spec(NAME).tiny, "rgb_frames": 8, "rgb_size": 112,
+                                                "keypoint_frames": 24}).eval()
+    inputs = inputs_from_builders(model, get_model_spec(NAME).inputs)
+    assert inputs["keypoints"].shape == (1, 24, 1, 17, 3) and inputs["rgb"].shape == (1, 3, 8, 112, 112)
+    with torch.no_grad():
+        out = model.forward_inputs(inputs)
+    assert out.products["spatiotemporal_attention"].shape == (1, 8, 4, 4)
+    assert torch.isfinite(out.aux_losses["embedding"])
