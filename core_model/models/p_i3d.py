@@ -27,6 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..errors import ConfigError
+from ..preprocess import parts as _parts
 from ..preprocess.normalization import DEFAULT, Normalization
 from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
@@ -146,10 +147,14 @@ def build(*, num_classes: int, class_names=None, normalization: Normalization = 
           variant: str = "paper", shared_backbone: bool = False, rgb_width: float = 1.0, rgb_depth: float = 1.0,
           fc1_dim: Optional[int] = 2048, lstm_units: int = 128, lstm_layers: int = 3, attention_hidden: int = 128,
           keypoint_frames: int = 20, rgb_frames: int = 16, part_size: int = 224, dropout: float = 0.3,
-          lambda_attention: float = 1e-5, lambda_weight: float = 1e-3) -> PI3D:
+          lambda_attention: float = 1e-5, lambda_weight: float = 1e-3,
+          score_threshold: float = _parts.SCORE_THRESHOLD, hand_scale: float = _parts.HAND_SCALE,
+          hand_extend: float = _parts.HAND_EXTEND, body_padding: float = _parts.BODY_PADDING) -> PI3D:
     """Build P-I3D. ``rgb_width``/``rgb_depth`` scale the X3D-M of each part (1 = X3D-M); ``lstm_units`` 512 for
     NTU-sized sets, 128 otherwise (thesis §4.6.1); ``rgb_frames``/``part_size``/``keypoint_frames`` are the input
-    sizes (``keypoint_frames`` fixes the paper variant's h_s size)."""
+    sizes (``keypoint_frames`` fixes the paper variant's h_s size). ``score_threshold``, ``hand_scale``,
+    ``hand_extend``, ``body_padding``: the part-crop geometry (:func:`core_model.preprocess.parts.part_boxes`),
+    recorded so that a checkpoint's inputs are cropped as in its training."""
     if model != "p-i3d":
         raise ConfigError(f"The P-I3D builder cannot build model {model!r}.")
     if variant not in VARIANTS:
@@ -161,7 +166,8 @@ def build(*, num_classes: int, class_names=None, normalization: Normalization = 
                   lstm_layers=int(lstm_layers), attention_hidden=int(attention_hidden),
                   keypoint_frames=int(keypoint_frames), rgb_frames=int(rgb_frames), part_size=int(part_size),
                   dropout=float(dropout), lambda_attention=float(lambda_attention),
-                  lambda_weight=float(lambda_weight))
+                  lambda_weight=float(lambda_weight), score_threshold=float(score_threshold),
+                  hand_scale=float(hand_scale), hand_extend=float(hand_extend), body_padding=float(body_padding))
     return PI3D(config=config, normalization=normalization, class_names=class_names)
 
 

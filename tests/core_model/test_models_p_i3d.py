@@ -44,6 +44,11 @@ def test_registered_with_its_inputs_products_and_defaults():
     assert model.model_name == "p-i3d" and model.config["model"] == "p-i3d" and model.config["num_classes"] == 3
     assert model.config["variant"] == "paper" and model.config["shared_backbone"] is False
     assert len(model.parts) == 3  # one X3D per part, as the thesis' three I3Ds
+    # the part-crop geometry is recorded in the config (the input builders pass it to part_boxes)
+    from core_model.preprocess import parts
+    assert {k: model.config[k] for k in ("score_threshold", "hand_scale", "hand_extend", "body_padding")} == \
+        {"score_threshold": parts.SCORE_THRESHOLD, "hand_scale": parts.HAND_SCALE,
+         "hand_extend": parts.HAND_EXTEND, "body_padding": parts.BODY_PADDING}
 
 
 @pytest.mark.parametrize("variant,shared", [("paper", False), ("code", False), ("paper", True)])
