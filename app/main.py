@@ -45,7 +45,7 @@ def _desktop_entry(install: bool) -> int:
     """``--install-desktop-entry`` / ``--uninstall-desktop-entry``: print what was written or removed."""
     from core_model.errors import EpamError
 
-    from .desktop_entry import install_desktop_entry, uninstall_desktop_entry
+    from app.shell.desktop_entry import install_desktop_entry, uninstall_desktop_entry
 
     try:
         paths = install_desktop_entry() if install else uninstall_desktop_entry()
@@ -62,7 +62,7 @@ def create_app():
     prepare_qt_environment()
     from PySide6.QtWidgets import QApplication
 
-    from .resources import icon, style_sheet
+    from app.shell.resources import icon, style_sheet
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("EPAM Studio")
@@ -78,7 +78,7 @@ def _start_heap_trimming(app, interval_ms: int = 3000) -> None:
     an idle app trims nothing (``HeapTrimmer``: armed by frames shown and job reports)."""
     from core_model.memory import trim_heap
 
-    from .heap_trim import HeapTrimmer
+    from app.shell.heap_trim import HeapTrimmer
 
     if getattr(app, "heap_trimmer", None) is not None or not trim_heap():
         return
@@ -97,7 +97,7 @@ def _trim_after_work(window) -> None:
 
 def create_window(size: str = "1280x720"):
     """The main window, resized to ``size`` (WxH) and shown."""
-    from .main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     window = MainWindow()
     _trim_after_work(window)
@@ -124,7 +124,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.pose_only:
         window.set_pose_only(True)
 
-    from .scripted import DemoTask, ScreenshotTask
+    from app.shell.scripted import DemoTask, ScreenshotTask
 
     demo_path = None
     if args.demo:

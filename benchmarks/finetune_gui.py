@@ -27,7 +27,7 @@ TICK_MS = 20
 def one_run(data: Path, folder: Path, seconds: float) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training.finetune_dialog import FinetuneDialog
 
     t0 = time.perf_counter()
     dialog = FinetuneDialog(None, None, data=data)

@@ -20,7 +20,7 @@ def synthetic_poses(frame_count: int, size, fps: float, people: int = 2):
 
 def synthetic_result(poses, fps: float, window_s: float = 3.0, stride_s: float = 1.5):
     """An ``AnalysisResult`` with real window boxes for ``poses`` and random attention."""
-    from app.widgets.synthetic import synthetic_result as make
+    from app.common.synthetic import synthetic_result as make
     from core_model.preprocess.crop import compact_box
 
     window, stride = int(round(window_s * fps)), int(round(stride_s * fps))

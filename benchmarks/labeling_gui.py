@@ -70,8 +70,8 @@ def main(argv=None) -> int:
     print(f"project: {path} (built in {time.perf_counter() - t0:.1f} s)")
 
     from app.main import create_app
-    from app.main_window import MainWindow
-    from app.widgets.synthetic import synthetic_result
+    from app.shell.main_window import MainWindow
+    from app.common.synthetic import synthetic_result
 
     app = create_app()
     listed, usable = [], []

@@ -73,7 +73,7 @@ def open_once(path: Path) -> tuple[float, float]:
     """(seconds to open, seconds to the first timeline paint) in a fresh window."""
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     app = QApplication.instance()
     win = MainWindow()

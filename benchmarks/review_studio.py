@@ -38,12 +38,12 @@ def main() -> int:
     args = ap.parse_args()
     from PySide6.QtWidgets import QApplication
 
-    from app.project_controller import ProjectController
-    from app.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
-    from app.state import Session
-    from app.widgets.agreement_panel import AgreementPanel
-    from app.widgets.review_queue import ReviewQueueWidget
-    from app.widgets.stats_panel import StatsPanel
+    from app.project.project_controller import ProjectController
+    from app.review.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
+    from app.common.state import Session
+    from app.review.agreement_panel import AgreementPanel
+    from app.review.review_queue import ReviewQueueWidget
+    from app.review.stats_panel import StatsPanel
     from core_model.project import CreateSegment
 
     app = QApplication.instance() or QApplication([])

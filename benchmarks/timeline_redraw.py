@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from app.widgets.synthetic import synthetic_poses, synthetic_result
-    from app.widgets.timeline import TimelineWidget
+    from app.common.synthetic import synthetic_poses, synthetic_result
+    from app.timeline.timeline import TimelineWidget
 
     frames, fps = 100_000, 25.0
     result = synthetic_result(frames, fps, window=75, stride=37, num_classes=120, n_segments=5000)

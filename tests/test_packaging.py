@@ -12,7 +12,7 @@ import pytest
 import core_model
 
 tomllib = pytest.importorskip("tomllib")  # Python >= 3.11 (the project supports 3.10: skip there)
-from app import desktop_entry
+from app.shell import desktop_entry
 from core_model.paths import PROJECT_ROOT, RESOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_about_box_lists_versions_and_device(qtbot):
     import torch
     from PySide6.QtCore import qVersion
 
-    from app.dialogs.about import AboutDialog
+    from app.shell.about import AboutDialog
 
     dialog = AboutDialog("cpu")
     qtbot.addWidget(dialog)
@@ -137,7 +137,7 @@ def test_about_box_lists_versions_and_device(qtbot):
 
 def test_help_menu_opens_about(qtbot, tmp_path, monkeypatch):
     from app.main import prepare_qt_environment
-    from app.main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     monkeypatch.setenv("EPAM_STUDIO_SETTINGS", str(tmp_path / "studio.ini"))
     prepare_qt_environment()

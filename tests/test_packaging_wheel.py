@@ -86,7 +86,7 @@ def test_installed_commands_run_from_outside_the_checkout(installed, tmp_path, b
     site = next(venv.glob("lib/python3*/site-packages")).resolve()
     probe = ("import json, core_model, app.main; from core_model.paths import RESOURCES; "
              "from core_model.training.presets import preset_names; from core_model.labels import load_class_names; "
-             "from app.resources import style_sheet; "
+             "from app.shell.resources import style_sheet; "
              "print(json.dumps({'core': core_model.__file__, 'app': app.main.__file__, 'res': str(RESOURCES), "
              "'link': RESOURCES.is_symlink(), 'presets': preset_names(), 'ntu60': len(load_class_names('ntu60')), "
              "'style': len(style_sheet('dark'))}))")

@@ -9,10 +9,10 @@ from typing import Callable, Iterable, List, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from . import core_bridge
-from .settings import StudioSettings
-from .state import Session, VideoEntry, expand_paths
-from .workers import Job, JobManager
+from app.analysis import core_bridge
+from app.shell.settings import StudioSettings
+from app.common.state import Session, VideoEntry, expand_paths
+from app.common.workers import Job, JobManager
 
 OPEN, CACHE, EXTRACT, ANALYZE = "open", "cache", "extract", "analyze"
 

@@ -3,7 +3,7 @@
 Each video runs as the app's Analyze job (``core_bridge.analyze_job`` on the window's ``JobManager``: progress,
 time left and Cancel in the job panel), with the poses the session or the project already has. Each result is
 recorded in the project (``store.set_analysis``) and handed to the open video, if any. The results held before
-are kept, so the caller can show what changed (``app/what_changed.py``).
+are kept, so the caller can show what changed (``app/training/what_changed.py``).
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Signal
 
 from core_model.review.project_review import ResultCache
 
-from . import core_bridge
-from .controller import ANALYZE
+from app.analysis import core_bridge
+from app.analysis.controller import ANALYZE
 
 ANALYZING = "analyzing"
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from core_model.errors import Cancelled, EpamError
 from core_model.jobs import CancelToken
 
-from .eta import EtaEstimator
+from app.common.eta import EtaEstimator
 
 JobFn = Callable[..., Any]
 PROGRESS_INTERVAL = 0.05

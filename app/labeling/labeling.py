@@ -16,8 +16,8 @@ from core_model.project import (EVERYBODY, AcceptPredictions, CreateSegment, Del
                                 SetBounds, SetNote, SplitSegment)
 from core_model.project.presence import absent_frames, absent_labels, track_spans
 
-from .project_controller import ProjectController
-from .state import Session
+from app.project.project_controller import ProjectController
+from app.common.state import Session
 
 NO_TARGET = "Select a label (click it, or N / Shift+N) or put the playhead on one first."
 

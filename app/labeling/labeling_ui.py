@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMenu
 
 from core_model.project import EVERYBODY
 
-from .labeling import LabelingController
-from .project_controller import PROJECT_SUFFIX, ProjectController
-from .state import VideoEntry
-from .widgets.labels_panel import LabelsPanel
+from app.labeling.labeling import LabelingController
+from app.project.project_controller import PROJECT_SUFFIX, ProjectController
+from app.common.state import VideoEntry
+from app.labeling.labels_panel import LabelsPanel
 
 LABEL_PRESETS = {"NTU RGB+D 120 (120 actions)": "ntu120", "NTU RGB+D 60 (60 actions)": "ntu60",
                  "Empty (add your own labels)": None}

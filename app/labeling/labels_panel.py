@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
                                QInputDialog, QLabel, QLineEdit, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from .timeline_data import format_time
+from app.timeline.timeline_data import format_time
 
 SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "✎")
 SEG_WIDTHS = (30, 0, 0, 0, 46, 26)  # at least; the Label column takes the rest (~135 px in a 380-px dock)

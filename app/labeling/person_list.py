@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..overlays.skeleton import person_color
+from app.video.overlays.skeleton import person_color
 
 COLUMNS = ("Person", "Present", "From", "To", "Now")
 COL_ID, COL_PRESENT, COL_FROM, COL_TO, COL_NOW = range(5)

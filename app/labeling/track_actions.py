@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMenu
 
 from core_model.errors import EpamError
 
-from .state import VideoEntry
+from app.common.state import VideoEntry
 
 CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton (as a left click)
 MENU_TRACKS = 30  # tracks listed in "Merge into"
@@ -121,7 +121,7 @@ class TrackActions(QObject):
     def schedule_reanalysis(self, entry: VideoEntry) -> None:
         """Analyze ``entry`` again with its corrected tracks once the corrections pause (a background job with
         progress and Cancel in the Jobs panel); an analysis still running on the old tracks is cancelled."""
-        from .controller import ANALYZE
+        from app.analysis.controller import ANALYZE
 
         self._reanalyze = entry
         for job in self.w.jobs.jobs:
@@ -311,7 +311,7 @@ class TrackActions(QObject):
         return [other for _gap, other in sorted(out)]
 
     def track_at(self, pos: QPoint) -> Optional[int]:
-        from .overlays.context import person_at
+        from app.video.overlays.context import person_at
 
         entry, frame = self.session.current, self.w.view.shown_frame
         if entry is None or entry.poses is None or frame is None:

@@ -1,6 +1,6 @@
 """The open labeling project: a thin Qt layer over ``core_model.project`` (no widgets here).
 
-It owns the ``ProjectStore`` and the view of its undo ``History`` (``app/undo.py``), turns the store's change
+It owns the ``ProjectStore`` and the view of its undo ``History`` (``app/labeling/undo.py``), turns the store's change
 events into Qt signals (coalesced: one ``segmentsChanged`` per video and event-loop turn, flushed at once
 after an edit), and turns every refusal into one sentence (``message`` for the status bar, ``error`` for a dialog).
 Every change of the labels or the label set goes through ``apply`` / ``label_edit`` (one undo step each):
@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core_model.errors import EpamError
 
-from .actions import normalize_key, reserved_keys
+from app.shell.actions import normalize_key, reserved_keys
 
 PROJECT_SUFFIX = ".epam"
 
@@ -45,7 +45,7 @@ class ProjectController(QObject):
         self.fresh = False  # True while a project just created is being announced
         self.revision = 0  # counts the store's changes (the label window reloads after one)
         self._coverage: tuple = (-1, {})  # (revision, {video id: coverage})
-        from .label_window import LabelWindow
+        from app.labeling.label_window import LabelWindow
 
         self.label_window = LabelWindow()
 
@@ -143,7 +143,7 @@ class ProjectController(QObject):
         self._coverage = (-1, {})
         self._ids_by_path = {}
         if store is not None:
-            from .undo import ProjectUndo
+            from app.labeling.undo import ProjectUndo
 
             self.undo = ProjectUndo(store, self)
             self.undo.failed.connect(lambda text: self.error.emit("Undo / redo", text))
@@ -153,7 +153,7 @@ class ProjectController(QObject):
 
     def _share_label_colors(self) -> None:
         """One colour per class name in every view: the label set's colours (none without a project)."""
-        from .widgets.class_colors import set_label_colors
+        from app.common.class_colors import set_label_colors
 
         set_label_colors(self.store.labels() if self.store is not None else [])
 
@@ -362,7 +362,7 @@ class ProjectController(QObject):
     # ---- change events --------------------------------------------------------------------
     def visible_segments(self, video_id: int, timeline, frame_count: int):
         """(segments of ``video_id`` on screen in ``timeline``, every person with labels there): see
-        ``app/label_window.py`` (a project of a million segments opens in seconds)."""
+        ``app/labeling/label_window.py`` (a project of a million segments opens in seconds)."""
         return self.label_window.load(self.store, video_id, self.revision, timeline, frame_count)
 
     def labels_window_stale(self, entry, timeline) -> bool:

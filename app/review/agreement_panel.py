@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from core_model.review.tables import confusion_table, per_class_table
 
-from .plot_export import export_button, save_table, save_widget
-from .rows_model import RowsModel
+from app.common.plot_export import export_button, save_table, save_widget
+from app.common.rows_model import RowsModel
 
 SCOPES = (("This video", "video"), ("Whole project", "project"))
 HIT, MISS, CELL_BG = QColor("#59c46a"), QColor("#e15759"), QColor("#1a212c")

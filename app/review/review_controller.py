@@ -17,7 +17,7 @@ from core_model.review import REASONS, ReviewQueue, build_queue
 from core_model.review.project_review import (HUMAN, MODEL, AgreementParts, ResultCache, project_agreement,
                                               project_authors, project_budgets, segment_rows, video_queue)
 
-from .state import Session, VideoEntry
+from app.common.state import Session, VideoEntry
 
 DEBOUNCE_MS = 200
 VIDEO, PROJECT = "video", "project"

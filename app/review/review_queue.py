@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel
 from core_model.review import REASONS
 from core_model.review.queue import REASON_TITLES
 
-from .timeline_data import format_time
+from app.timeline.timeline_data import format_time
 
 REASON_COLORS = {"low_confidence": "#f4a261", "disagreement": "#e76f9a", "flicker": "#b388eb",
                  "unlabeled": "#5fa8d3"}

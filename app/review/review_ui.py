@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 
-from .review_controller import AGREEMENT, QUEUE, STATS, ReviewController
-from .widgets.agreement_panel import AgreementPanel
-from .widgets.review_figures import ReviewFigures
-from .widgets.review_queue import ReviewQueueWidget
-from .widgets.stats_panel import StatsPanel
+from app.review.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
+from app.review.agreement_panel import AgreementPanel
+from app.review.review_figures import ReviewFigures
+from app.review.review_queue import ReviewQueueWidget
+from app.review.stats_panel import StatsPanel
 
 FIGURES = "figures"
 

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from core_model.review.stats import summarize
 from core_model.review.tables import budget_table
 
-from .dark_plot import dark_plot
-from .plot_export import export_button, save_table, save_widget
-from .rows_model import RowsModel
-from .timeline_data import format_time
+from app.common.dark_plot import dark_plot
+from app.common.plot_export import export_button, save_table, save_widget
+from app.common.rows_model import RowsModel
+from app.timeline.timeline_data import format_time
 
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from .resources import icon
+from app.shell.resources import icon
 
 # name: (text, icon, shortcuts, tooltip, checkable)
 ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
@@ -81,7 +81,7 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "overlay_heatmap": ("Pose heatmap", "", ("Alt+3",), "Toggle the pose heatmap", True),
     "overlay_attention": ("Spatial attention", "", ("Alt+4",), "Toggle the spatial attention", True),
     "overlay_sampled": ("Sampled frames", "", ("Alt+5",), "Toggle the sampled-frame marks", True),
-    # keyboard focus (app.keyboard): panes in the order of F6
+    # keyboard focus (app.shell.keyboard): panes in the order of F6
     "next_pane": ("Next pane", "", ("F6",), "Keyboard to the next pane: video, timeline, then each dock", False),
     "previous_pane": ("Previous pane", "", ("Shift+F6",), "Keyboard to the previous pane", False),
     "focus_video": ("Go to the video", "", ("Ctrl+1",), "Keyboard to the video (playback and label keys)", False),

@@ -9,8 +9,8 @@ from typing import Dict
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from ..eta import format_eta
-from ..workers import Job, JobManager
+from app.common.eta import format_eta
+from app.common.workers import Job, JobManager
 
 
 class JobRow(QWidget):

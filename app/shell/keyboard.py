@@ -137,7 +137,7 @@ class FocusRing(QWidget):
 
 
 class KeyboardNavigation(QObject):
-    """Installs the behaviour above on ``window`` (a :class:`~app.main_window.MainWindow`)."""
+    """Installs the behaviour above on ``window`` (a :class:`~app.shell.main_window.MainWindow`)."""
 
     def __init__(self, window) -> None:
         super().__init__(window)

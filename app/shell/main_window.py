@@ -11,32 +11,32 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
-from .actions import LABEL_KEYS_HELP, MENUS, TOOLBAR, create_actions
-from .controller import VideoController
-from .dialogs.error import show_error
-from .dialogs.settings_dialog import SettingsDialog
-from .dialogs.shortcuts import ShortcutsDialog
-from .keyboard import HELP_ROWS, PANES, KeyboardNavigation, pane_action_name
-from .labeling_ui import LabelingUI
-from .review_ui import ReviewUI
-from .train_export_ui import TrainExportUI
-from .track_actions import TrackActions
-from .overlays.context import FrameContext, person_at, shown_person
-from .overlays.stack import OverlayStack
-from .playback import SPEEDS, FrameDecoder, PlaybackController
-from .resources import icon
-from .settings import SettingsStore, StudioSettings
-from .state import VIDEO_SUFFIXES, Session, VideoEntry
-from .video_list import VideoListWidget
-from .widgets.inspector import InspectorWidget
-from .widgets.job_panel import JobPanel
-from .widgets.overlay_panel import OverlayPanel
-from .widgets.person_list import PersonList
-from .widgets.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
-from .widgets.deferred_timeline import DeferredTimeline
-from .widgets.video_view import VideoView
-from .window_layout import DockWidths, WindowFitter, has_screen
-from .workers import JobManager
+from app.shell.actions import LABEL_KEYS_HELP, MENUS, TOOLBAR, create_actions
+from app.analysis.controller import VideoController
+from app.shell.error import show_error
+from app.shell.settings_dialog import SettingsDialog
+from app.shell.shortcuts import ShortcutsDialog
+from app.shell.keyboard import HELP_ROWS, PANES, KeyboardNavigation, pane_action_name
+from app.labeling.labeling_ui import LabelingUI
+from app.review.review_ui import ReviewUI
+from app.training.train_export_ui import TrainExportUI
+from app.labeling.track_actions import TrackActions
+from app.video.overlays.context import FrameContext, person_at, shown_person
+from app.video.overlays.stack import OverlayStack
+from app.video.playback import SPEEDS, FrameDecoder, PlaybackController
+from app.shell.resources import icon
+from app.shell.settings import SettingsStore, StudioSettings
+from app.common.state import VIDEO_SUFFIXES, Session, VideoEntry
+from app.video.video_list import VideoListWidget
+from app.video.inspector import InspectorWidget
+from app.shell.job_panel import JobPanel
+from app.video.overlay_panel import OverlayPanel
+from app.labeling.person_list import PersonList
+from app.shell.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
+from app.timeline.deferred_timeline import DeferredTimeline
+from app.video.video_view import VideoView
+from app.shell.window_layout import DockWidths, WindowFitter, has_screen
+from app.common.workers import JobManager
 
 VIDEOS_MIN_PX = 150  # the Videos dock (names wrap)
 SIDE_MIN_PX = 260  # the right docks: a 1024-px screen keeps ~600 px for the video and the timeline
@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
             self._refresh_entry_views()
 
     def show_about(self) -> None:
-        from .dialogs.about import AboutDialog
+        from app.shell.about import AboutDialog
 
         self.about_dialog = AboutDialog(self.settings.device, self)
         self.about_dialog.show()
@@ -415,7 +415,7 @@ class MainWindow(QMainWindow):
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
-        """Tab / Shift+Tab: through the video, the timeline and the docks shown (``app.keyboard``)."""
+        """Tab / Shift+Tab: through the video, the timeline and the docks shown (``app.shell.keyboard``)."""
         keys = getattr(self, "keys", None)
         return keys.next_focus(next) if keys is not None else super().focusNextPrevChild(next)
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from ..settings import CLASS_PRESETS, MIN_WINDOW_FRAMES, StudioSettings, available_devices
+from app.shell.settings import CLASS_PRESETS, MIN_WINDOW_FRAMES, StudioSettings, available_devices
 
 ASSUMED_FPS = 25.0  # converts seconds <-> frames when no video is open (said in the dialog)
 OK_COLOR, BAD_COLOR = "#8fd694", "#ff8a80"
@@ -31,8 +31,8 @@ class _CheckRunnable(QRunnable):
         self.number, self.path, self.class_list, self.signals = number, path, class_list, signals
 
     def run(self) -> None:
-        from ..core_bridge import check_checkpoint
-        from ..workers import error_message
+        from app.analysis.core_bridge import check_checkpoint
+        from app.common.workers import error_message
 
         try:
             text, ok = check_checkpoint(self.path, self.class_list), True

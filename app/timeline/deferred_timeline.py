@@ -47,7 +47,7 @@ class DeferredTimeline(QWidget):
     def widget(self):
         """The TimelineWidget (built on first use)."""
         if self._widget is None:
-            from .timeline import TimelineWidget
+            from app.timeline.timeline import TimelineWidget
 
             self._widget = TimelineWidget(self)
             for name in self.FORWARDED:

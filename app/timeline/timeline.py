@@ -45,15 +45,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
-from ..overlays.context import shown_person
-from .class_colors import class_color
-from .timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
+from app.video.overlays.context import shown_person
+from app.common.class_colors import class_color
+from app.timeline.timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
-from .timeline_header import ClassHeaderMixin
-from .timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
-from .timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET, BandsItem,
+from app.timeline.timeline_header import ClassHeaderMixin
+from app.timeline.timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem
+from app.timeline.timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET, BandsItem,
                              Drag, LaneAxisItem, LanesViewBox, label_arrays)
-from .timeline_mouse import LaneMouseMixin
+from app.timeline.timeline_mouse import LaneMouseMixin
 
 CURVES = ("confidence", "attention", "rgb", "pose", "fused", "people")
 BACKGROUND = "#1b1d22"

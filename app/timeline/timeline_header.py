@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLabel, QToolButton, QWidget
 
-from .class_colors import class_color, class_color_hex
-from .fit_label import FitLabel
+from app.common.class_colors import class_color, class_color_hex
+from app.common.fit_label import FitLabel
 
 
 def _escape(text: str) -> str:

@@ -19,8 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
-from .class_colors import class_color, text_color_for
-from .timeline_data import FrameClock, format_time
+from app.common.class_colors import class_color, text_color_for
+from app.timeline.timeline_data import FrameClock, format_time
 
 LANE_FILL = 0.76  # fraction of a lane's height covered by its bars
 MIN_LABEL_PX = 28  # narrowest bar that gets a text label

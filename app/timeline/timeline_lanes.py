@@ -24,7 +24,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from .timeline_items import SeekViewBox
+from app.timeline.timeline_items import SeekViewBox
 
 LABEL_OFFSET, LABEL_FILL = 0.06, 0.50  # labels lane inside a band (fractions of the band)
 PRED_OFFSET, PRED_FILL = 0.62, 0.30  # prediction lane

@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 
-from .timeline_lanes import EDGE_PX, Drag, Hit
+from app.timeline.timeline_lanes import EDGE_PX, Drag, Hit
 
 
 class LaneMouseMixin:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ..workers import JobManager
+from app.common.workers import JobManager
 
 SOURCES = (("labels made by people", ("user",)), ("people's labels and accepted predictions", ("user", "accepted")))
 SPLIT_BY = (("video (no video in both splits)", "video"), ("person of a video", "person"),
@@ -237,7 +237,7 @@ class ExportDialog(QDialog):
 
     # ---- split -----------------------------------------------------------------------------
     def _restore_split(self) -> None:
-        from ..settings import _qsettings
+        from app.shell.settings import _qsettings
 
         q = _qsettings()
         try:
@@ -250,7 +250,7 @@ class ExportDialog(QDialog):
             self.split_by.setCurrentIndex(index)
 
     def _remember_split(self) -> None:
-        from ..settings import _qsettings
+        from app.shell.settings import _qsettings
 
         q = _qsettings()
         q.setValue(REMEMBERED + "split", float(self.split.value()))
@@ -271,7 +271,7 @@ class ExportDialog(QDialog):
 
     def _check_split(self, *_args) -> None:
         """Warn when the chosen split leaves classes (or everything) without a validation clip; offer by segment."""
-        from .export_split import split_warning
+        from app.training.export_split import split_warning
 
         text, better = split_warning(self.store, self.options())
         self.split_warning.setText(text)

@@ -1,9 +1,9 @@
 """Project ▸ Fine-tune…: train EPAM-Net on a fine-tuning set in a subprocess, with a live plot and Stop.
 
 Choose the set (or export one from the project now), the preset and the epochs; the run is ``epam train``
-(``app/training_process.py``), so the app stays responsive. When it ends, the dialog offers to use the new
-model and to analyze the project's videos again (``app/reanalysis.py``), then shows what changed
-(``app/what_changed.py``). The model in use is always named at the top.
+(``app/training/training_process.py``), so the app stays responsive. When it ends, the dialog offers to use the new
+model and to analyze the project's videos again (``app/analysis/reanalysis.py``), then shows what changed
+(``app/training/what_changed.py``). The model in use is always named at the top.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ..settings import DEVICES, StudioSettings
-from ..training_process import DONE, FAILED, TrainingProcess, train_args
-from ..widgets.training_plot import TrainingPlot
+from app.shell.settings import DEVICES, StudioSettings
+from app.training.training_process import DONE, FAILED, TrainingProcess, train_args
+from app.training.training_plot import TrainingPlot
 
 ERROR_STYLE = "color: #e5534b;"
 DEFAULT_PRESET = "cpu-quick"
@@ -252,7 +252,7 @@ class FinetuneDialog(QDialog):
     @property
     def jobs(self):
         if self._jobs is None:
-            from ..workers import JobManager
+            from app.common.workers import JobManager
 
             self._jobs = JobManager(self)
         return self._jobs
@@ -290,7 +290,7 @@ class FinetuneDialog(QDialog):
         """Open the Export dialog; the set it writes becomes this run's data."""
         if self.store is None:
             return
-        from .export_dialog import ExportDialog
+        from app.training.export_dialog import ExportDialog
 
         poses = {}
         for entry in (self.session.entries if self.session is not None else []):
@@ -428,7 +428,7 @@ class FinetuneDialog(QDialog):
         if not reanalyze or self.store is None:
             self.offer_text.setText(f"Now using {model_in_use(path)}. Analyze videos (Ctrl+R) to see its predictions.")
             return
-        from ..reanalysis import Reanalysis
+        from app.analysis.reanalysis import Reanalysis
 
         self.reanalysis = Reanalysis(self.store, self.settings, self.jobs, self.session, self.results, self)
         self.reanalysis.progressed.connect(self._on_analysis_progress)
@@ -450,7 +450,7 @@ class FinetuneDialog(QDialog):
         self.offer_text.setText(text)
 
     def _on_analysis_done(self, outcome) -> None:
-        from ..what_changed import WhatChangedDialog, compare_results
+        from app.training.what_changed import WhatChangedDialog, compare_results
 
         self.cancel_reanalysis.hide()
         self.start_button.setEnabled(True)

@@ -35,7 +35,7 @@ class TrainExportUI(QObject):
         return store
 
     def open_export(self) -> None:
-        from .dialogs.export_dialog import ExportDialog
+        from app.training.export_dialog import ExportDialog
 
         store = self._store("export its labels")
         if store is None:
@@ -44,7 +44,7 @@ class TrainExportUI(QObject):
         self._show(self.export_dialog)
 
     def open_finetune(self) -> None:
-        from .dialogs.finetune_dialog import FinetuneDialog
+        from app.training.finetune_dialog import FinetuneDialog
 
         if self.finetune_dialog is not None and self.finetune_dialog.isVisible():
             self._show(self.finetune_dialog)  # one run at a time: bring the open one forward

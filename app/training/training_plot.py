@@ -1,6 +1,6 @@
 """Live plot of a training run: loss (total, RGB, pose) and accuracy (RGB, pose, fused) against epochs.
 
-Feed it the run's progress events (``add_event(dict)``, see app/training_process.py). The x axis counts
+Feed it the run's progress events (``add_event(dict)``, see app/training/training_process.py). The x axis counts
 epochs over all phases (a ``batch`` at step s of S in epoch e is at ``e - 1 + s / S``); training loss is drawn
 per logged batch, validation loss and accuracies per epoch (solid: validation, dashed: training).
 ``series[name]`` holds the points of every curve, for tests and exports.
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from .dark_plot import AXIS, dark_plot
+from app.common.dark_plot import AXIS, dark_plot
 
 STREAM_COLORS = {"total": "#e6edf3", "rgb": "#f28e2b", "pose": "#4e9be6", "fused": "#59c46a"}
 

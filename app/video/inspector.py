@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
 
 from core_model.analysis.results import top_k_classes
 
-from .class_colors import class_color_hex
-from .timeline_data import format_time
-from .topk_bars import TopKBars
+from app.common.class_colors import class_color_hex
+from app.timeline.timeline_data import format_time
+from app.video.topk_bars import TopKBars
 
 STREAMS = ("fused", "rgb", "pose")
 TOP_K = 5

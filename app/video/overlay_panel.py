@@ -6,7 +6,7 @@ from typing import Dict, Tuple
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 
-from ..overlays.stack import OverlayStack
+from app.video.overlays.stack import OverlayStack
 
 SHORTCUT_HINTS = {"skeleton": "Alt+1", "crop_box": "Alt+2", "heatmap": "Alt+3", "attention": "Alt+4",
                   "sampled": "Alt+5"}

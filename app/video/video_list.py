@@ -6,7 +6,7 @@ from typing import Dict
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
-from .state import Session, VideoEntry
+from app.common.state import Session, VideoEntry
 
 
 class VideoListWidget(QListWidget):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView
 
-from ..imaging import rgb_view_qimage
+from app.common.imaging import rgb_view_qimage
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 40.0
 BANNER_MARGIN = 6  # px above and below the warning banner

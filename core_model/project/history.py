@@ -1,7 +1,7 @@
 """Unlimited undo/redo over edits: the one undo stack of an open project.
 
 ``History`` applies and reverts every edit (segment, track and label-set edits alike), each in one
-transaction. The app's undo object (``app/undo.py``) is only a Qt view of it: it forwards ``do`` /
+transaction. The app's undo object (``app/labeling/undo.py``) is only a Qt view of it: it forwards ``do`` /
 ``undo`` / ``redo`` here and turns :meth:`History.on_change` into signals; it keeps no list of its own.
 
 An edit the store refuses (on ``do``, ``undo`` or ``redo``) raises and leaves both lists as they were:

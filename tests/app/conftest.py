@@ -72,7 +72,7 @@ def make_result(frame_count=STICK_FRAMES, fps=25.0, trained=False, size=STICK_SI
 
 @pytest.fixture
 def window(qtbot):
-    from app.main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     prepare_qt_environment()
     win = MainWindow()
@@ -103,7 +103,7 @@ def render_view(win):
     """The scene (video + overlays) over the image rectangle, as an (H, W, 3) array."""
     from PySide6.QtGui import QImage, QPainter
 
-    from app.imaging import qimage_to_rgb
+    from app.common.imaging import qimage_to_rgb
 
     rect = win.view.image_rect()
     image = QImage(int(rect.width()), int(rect.height()), QImage.Format.Format_RGB888)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from app.widgets.class_colors import NEAR, class_color, class_color_hex
+from app.common.class_colors import NEAR, class_color, class_color_hex
 
 from .conftest import make_result, open_and_wait
 

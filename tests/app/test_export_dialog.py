@@ -56,7 +56,7 @@ def store(project):
 
 
 def _dialog(qtbot, store, folder):
-    from app.dialogs.export_dialog import ExportDialog
+    from app.training.export_dialog import ExportDialog
 
     dialog = ExportDialog(store, parent=None, folder=folder)
     qtbot.addWidget(dialog)
@@ -152,7 +152,7 @@ def test_split_is_remembered_between_openings(qtbot, store, tmp_path):
 
 
 def test_default_folder_has_seconds_and_a_free_suffix(store, tmp_path, monkeypatch):
-    from app.dialogs import export_dialog
+    from app.training import export_dialog
 
     first = export_dialog.default_set_folder(store)
     assert first.name.startswith("class-set-") and len(first.name.split("-")[-1]) == 6  # HHMMSS
@@ -191,7 +191,7 @@ def test_one_labelled_video_warns_and_offers_split_by_segment(qtbot, tmp_path):
 def test_idle_cancel_looks_disabled(qtbot, store, tmp_path):
     from PySide6.QtWidgets import QApplication
 
-    from app.resources import style_sheet
+    from app.shell.resources import style_sheet
 
     app = QApplication.instance()
     before = app.styleSheet()

@@ -11,7 +11,7 @@ from .test_review_panels import project_path, review  # noqa: F401 - fixtures
 
 
 def test_ethogram_row_names_never_overlap(qtbot, review):  # noqa: F811
-    from app.widgets.stats_panel import StatsPanel
+    from app.review.stats_panel import StatsPanel
 
     controller, project, session = review
     vid = session.current.project_id
@@ -42,7 +42,7 @@ def test_confusion_matrix_writes_whole_class_names_when_it_has_room(qtbot):
 
     import numpy as np
 
-    from app.widgets.agreement_panel import ConfusionMatrixView
+    from app.review.agreement_panel import ConfusionMatrixView
 
     names = ["stand up from a chair", "wave", "sit down"]
     view = ConfusionMatrixView()
@@ -56,7 +56,7 @@ def test_confusion_matrix_writes_whole_class_names_when_it_has_room(qtbot):
 
 
 def test_the_label_column_has_room_for_most_label_names(qtbot):
-    from app.widgets.labels_panel import COL_LABEL, LabelsPanel
+    from app.labeling.labels_panel import COL_LABEL, LabelsPanel
     from core_model.labels import load_class_names
 
     panel = LabelsPanel()

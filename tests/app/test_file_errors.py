@@ -82,9 +82,9 @@ def test_a_truncated_file_is_read_up_to_the_cut_with_a_warning(qtbot, window, tm
 
 
 def test_the_last_openable_file_in_order_becomes_current_whatever_opens_last(qtbot):
-    from app.controller import OpenBatch, VideoController
-    from app.state import Session
-    from app.workers import JobManager
+    from app.analysis.controller import OpenBatch, VideoController
+    from app.common.state import Session
+    from app.common.workers import JobManager
 
     session = Session()
     a, c, d = (session.add(f"/tmp/{n}.mp4") for n in "acd")
@@ -98,7 +98,7 @@ def test_the_last_openable_file_in_order_becomes_current_whatever_opens_last(qtb
 
 
 def test_the_message_also_names_files_opened_up_to_a_cut():
-    from app.controller import OpenBatch
+    from app.analysis.controller import OpenBatch
 
     batch = OpenBatch([])
     batch.failures = ["junk.mp4 is not a video file that can be read (damaged, truncated or not a video)."]

@@ -23,9 +23,9 @@ def tiny_set(tmp_path_factory):
 
 @pytest.mark.slow  # a real training subprocess: ~50 s on a loaded 2-core machine
 def test_training_runs_plots_and_stops_with_a_checkpoint(qtbot, tiny_set, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
-    from app.settings import StudioSettings
-    from app.training_process import STOPPED
+    from app.training.finetune_dialog import FinetuneDialog
+    from app.shell.settings import StudioSettings
+    from app.training.training_process import STOPPED
 
     settings = StudioSettings()
     used = []
@@ -68,7 +68,7 @@ def test_training_runs_plots_and_stops_with_a_checkpoint(qtbot, tiny_set, tmp_pa
 
 
 def test_not_a_set_is_one_sentence(qtbot, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training.finetune_dialog import FinetuneDialog
 
     not_a_set = tmp_path / "empty"
     not_a_set.mkdir()
@@ -87,7 +87,7 @@ def test_not_a_set_is_one_sentence(qtbot, tmp_path):
 
 @pytest.mark.slow  # a training subprocess that refuses to start
 def test_training_error_is_one_sentence(qtbot, tiny_set, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training.finetune_dialog import FinetuneDialog
 
     dialog = FinetuneDialog(None, None, data=tiny_set)
     qtbot.addWidget(dialog)
@@ -109,7 +109,7 @@ from ..core_model.compare_helpers import analyzed_again, labeled_store  # noqa: 
 
 def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
     """The dialog shows the comparison (its logic: tests/core_model/test_review_compare.py)."""
-    from app.what_changed import WhatChangedDialog, compare_results
+    from app.training.what_changed import WhatChangedDialog, compare_results
 
     store, a, b = labeled_store
     what = compare_results(store, *analyzed_again(a, b))
@@ -142,9 +142,9 @@ def _small_checkpoint(path: Path, classes) -> Path:
 
 
 def test_use_new_model_reanalyzes_the_project(qtbot, window, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
-    from app.training_process import DONE, TrainingOutcome
-    from app.what_changed import WhatChangedDialog
+    from app.training.finetune_dialog import FinetuneDialog
+    from app.training.training_process import DONE, TrainingOutcome
+    from app.training.what_changed import WhatChangedDialog
 
     from .test_export_dialog import LABELS, make_project
 
@@ -186,7 +186,7 @@ def test_use_new_model_reanalyzes_the_project(qtbot, window, tmp_path):
 
 
 def test_reanalysis_cancel_keeps_what_was_done(qtbot, window, tmp_path):
-    from app.reanalysis import Reanalysis
+    from app.analysis.reanalysis import Reanalysis
 
     from .test_export_dialog import LABELS, make_project
 
@@ -212,7 +212,7 @@ def test_reanalysis_cancel_keeps_what_was_done(qtbot, window, tmp_path):
 
 # ---- no validation split, one message at the end, idle buttons -------------------------------------
 def test_set_without_validation_needs_the_choice(qtbot, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
+    from app.training.finetune_dialog import FinetuneDialog
     from core_model.export import make_synthetic_set
 
     data = make_synthetic_set(tmp_path / "set", classes=2, clips_per_class=2, size=(64, 48), seconds=0.3, split=1.0)
@@ -236,8 +236,8 @@ def test_set_without_validation_needs_the_choice(qtbot, tmp_path):
 
 
 def test_training_finished_is_said_once(qtbot, tmp_path):
-    from app.dialogs.finetune_dialog import FinetuneDialog
-    from app.training_process import DONE, TrainingOutcome
+    from app.training.finetune_dialog import FinetuneDialog
+    from app.training.training_process import DONE, TrainingOutcome
 
     run = tmp_path / "run"
     run.mkdir()
@@ -255,8 +255,8 @@ def test_training_finished_is_said_once(qtbot, tmp_path):
 def test_idle_stop_looks_disabled(qtbot):
     from PySide6.QtWidgets import QApplication
 
-    from app.dialogs.finetune_dialog import FinetuneDialog
-    from app.resources import style_sheet
+    from app.training.finetune_dialog import FinetuneDialog
+    from app.shell.resources import style_sheet
 
     from .test_export_dialog import _largest_difference
 

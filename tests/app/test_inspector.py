@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.widgets.inspector import EMPTY_TEXT, InspectorWidget
-from app.widgets.synthetic import synthetic_result
+from app.video.inspector import EMPTY_TEXT, InspectorWidget
+from app.common.synthetic import synthetic_result
 
 
 @pytest.fixture

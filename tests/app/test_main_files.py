@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
-from app.settings import SettingsStore, StudioSettings
-from app.state import Session
+from app.shell.settings import SettingsStore, StudioSettings
+from app.common.state import Session
 
 from .conftest import make_poses, make_result, open_and_wait, show_frame
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from app.eta import EtaEstimator, format_eta
-from app.workers import JobManager, error_message
+from app.common.eta import EtaEstimator, format_eta
+from app.common.workers import JobManager, error_message
 from core_model.errors import PoseError
 from core_model.jobs import check_cancel
 
@@ -63,7 +63,7 @@ def test_job_failure_is_one_readable_line(qtbot, qapp):
 def test_gui_job_panel_progress_cancel_while_video_steps(qtbot, window, barcode_video, monkeypatch):
     """Extract pose from the GUI (core function replaced by a slow fake): progress bar, ETA, cancel
     button, and the video keeps stepping meanwhile."""
-    import app.core_bridge as bridge
+    import app.analysis.core_bridge as bridge
 
     started = threading.Event()
     monkeypatch.setattr(bridge, "extract_job", lambda path, max_people: slow_job(10_000, 0.005, started))
@@ -86,7 +86,7 @@ def test_gui_job_panel_progress_cancel_while_video_steps(qtbot, window, barcode_
 
 
 def test_gui_job_failure_shows_message_and_window_stays_usable(qtbot, window, barcode_video, monkeypatch):
-    import app.core_bridge as bridge
+    import app.analysis.core_bridge as bridge
 
     def failing(path, settings, poses=None):
         def run(progress=None, cancel=None):
@@ -127,7 +127,7 @@ def test_on_done_can_start_a_follow_up_job_of_the_same_target(qtbot, qapp):
 
 
 def test_pipeline_extracts_then_analyzes_and_shows_overlays(qtbot, window, stick_video, monkeypatch):
-    import app.core_bridge as bridge
+    import app.analysis.core_bridge as bridge
 
     from .conftest import make_poses, make_result
 

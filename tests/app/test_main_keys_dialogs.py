@@ -9,9 +9,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
-from app.dialogs.settings_dialog import SettingsDialog
-from app.dialogs.shortcuts import shortcut_rows
-from app.settings import StudioSettings
+from app.shell.settings_dialog import SettingsDialog
+from app.shell.shortcuts import shortcut_rows
+from app.shell.settings import StudioSettings
 
 from .conftest import open_and_wait
 
@@ -51,9 +51,9 @@ def test_f1_lists_the_shortcuts(qtbot, window):
     for needed in ("Space", "Left", "Right", "Shift+Left", "Shift+Right", "Ctrl+O", "Ctrl+Q", "Ctrl+E", "Ctrl+R",
                    "F1", "Ctrl+0", "+", "-", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "Alt+1", "1 … 9, 0"):
         assert needed in keys, needed
-    from app.keyboard import HELP_ROWS
+    from app.shell.keyboard import HELP_ROWS
 
-    # + the label keys row and the focus keys (Tab, F6, …: app.keyboard)
+    # + the label keys row and the focus keys (Tab, F6, …: app.shell.keyboard)
     assert len(shortcut_rows(window.actions.values())) + 1 + len(HELP_ROWS) == dialog.table.rowCount()
     dialog.close()
 

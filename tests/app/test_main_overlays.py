@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 
-from app.overlays.attention import upsample_bilinear
-from app.overlays.context import FrameContext, person_at
-from app.overlays.sampled import sample_label
+from app.video.overlays.attention import upsample_bilinear
+from app.video.overlays.context import FrameContext, person_at
+from app.video.overlays.sampled import sample_label
 
 from .conftest import make_poses, make_result, open_and_wait, render_view, show_frame
 
@@ -126,7 +126,7 @@ def test_new_poses_replace_old_ones(qtbot, loaded):
 
 
 def test_attention_map_is_redrawn_only_when_its_sample_changes(qtbot, loaded):
-    from app.overlays.context import nearest_sample
+    from app.video.overlays.context import nearest_sample
 
     win, _ = loaded
     set_only(win, ("attention",))
@@ -149,8 +149,8 @@ def _render_skeletons(people, width=6.0, size=(400, 400)):
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QGraphicsScene
 
-    from app.imaging import qimage_to_rgb
-    from app.overlays.skeleton import SkeletonItem
+    from app.common.imaging import qimage_to_rgb
+    from app.video.overlays.skeleton import SkeletonItem
 
     scene = QGraphicsScene(0, 0, *size)
     item = SkeletonItem()

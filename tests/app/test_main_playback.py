@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.imaging import qimage_to_rgb
-from app.playback import MAX_SPEED, MIN_SPEED
+from app.common.imaging import qimage_to_rgb
+from app.video.playback import MAX_SPEED, MIN_SPEED
 from core_model.video import VideoReader
 from core_model.video.synthetic import read_barcode
 

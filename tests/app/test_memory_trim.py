@@ -1,7 +1,7 @@
 """The memory-trim timer fires after work only, never while the app is idle."""
 from __future__ import annotations
 
-from app.heap_trim import HeapTrimmer
+from app.shell.heap_trim import HeapTrimmer
 
 from .conftest import open_and_wait, show_frame
 

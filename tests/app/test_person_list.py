@@ -22,7 +22,7 @@ def _poses(people: int = 30, frames: int = 300) -> Poses:
 
 @pytest.fixture
 def panel(qtbot):
-    from app.widgets.person_list import PersonList
+    from app.labeling.person_list import PersonList
 
     widget = PersonList()
     qtbot.addWidget(widget)
@@ -35,8 +35,8 @@ def _cell(panel, track, column):
 
 
 def test_thirty_people_with_colour_id_and_time_present(panel):
-    from app.overlays.skeleton import person_color
-    from app.widgets.person_list import COL_FROM, COL_NOW, COL_PRESENT
+    from app.video.overlays.skeleton import person_color
+    from app.labeling.person_list import COL_FROM, COL_NOW, COL_PRESENT
 
     assert panel.table.rowCount() == 30 and "30 people over 300 frames" in panel.summary.text()
     assert _cell(panel, 10, COL_PRESENT) == "1.6 s"  # person 5 (id 10): 40 frames at 25 fps

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.overlays.context import FrameContext, shown_person
+from app.video.overlays.context import FrameContext, shown_person
 
 from .conftest import make_poses, make_result, open_and_wait, show_frame
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.imaging import qimage_to_rgb
+from app.common.imaging import qimage_to_rgb
 
 from .conftest import make_poses, make_result, open_and_wait, show_frame
 
@@ -47,7 +47,7 @@ def test_flat_attention_is_drawn_flat_and_peaked_attention_is_not(qtbot, loaded)
 
 
 def test_results_from_other_settings_are_marked_stale(qtbot, loaded):
-    from app.settings import StudioSettings
+    from app.shell.settings import StudioSettings
 
     win, entry = loaded
     result = make_result()
@@ -69,7 +69,7 @@ def test_results_from_other_settings_are_marked_stale(qtbot, loaded):
 
 
 def test_extracting_again_keeps_the_analysis_of_the_same_poses(qtbot, loaded, monkeypatch):
-    import app.core_bridge as bridge
+    import app.analysis.core_bridge as bridge
 
     win, entry = loaded
     result = make_result()
@@ -88,8 +88,8 @@ def test_extracting_again_keeps_the_analysis_of_the_same_poses(qtbot, loaded, mo
 
 def test_cached_analysis_is_the_cores_lookup(tmp_path, monkeypatch, barcode_video):
     """core_bridge.cached_analysis finds what core_model.analysis.runner.cached_result finds (one lookup)."""
-    import app.core_bridge as bridge
-    from app.settings import StudioSettings
+    import app.analysis.core_bridge as bridge
+    from app.shell.settings import StudioSettings
     import core_model.analysis.runner as runner
 
     calls = []

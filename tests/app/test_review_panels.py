@@ -53,9 +53,9 @@ def project_path(tmp_path):
 @pytest.fixture
 def review(qtbot, project_path):
     """(controller, project controller, session) with the project open and video a current (debounce 20 ms)."""
-    from app.project_controller import ProjectController
-    from app.review_controller import ReviewController
-    from app.state import Session
+    from app.project.project_controller import ProjectController
+    from app.review.review_controller import ReviewController
+    from app.common.state import Session
 
     holder = QWidget()  # Qt deletes the controllers with it, on this thread, when the test ends
     qtbot.addWidget(holder)
@@ -74,7 +74,7 @@ def review(qtbot, project_path):
 
 
 def test_agreement_panel_shows_the_figures_and_updates_after_an_edit(qtbot, review):
-    from app.widgets.agreement_panel import AgreementPanel
+    from app.review.agreement_panel import AgreementPanel
 
     controller, project, session = review
     panel = AgreementPanel(controller)
@@ -122,7 +122,7 @@ def test_agreement_panel_shows_the_figures_and_updates_after_an_edit(qtbot, revi
 
 
 def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
-    from app.widgets.stats_panel import StatsPanel
+    from app.review.stats_panel import StatsPanel
 
     controller, project, session = review
     panel = StatsPanel(controller)
@@ -168,8 +168,8 @@ def test_stats_panel_one_bar_per_label_and_ethogram(qtbot, review):
 
 
 def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
-    from app.widgets.agreement_panel import AgreementPanel
-    from app.widgets.stats_panel import StatsPanel
+    from app.review.agreement_panel import AgreementPanel
+    from app.review.stats_panel import StatsPanel
 
     controller, _project, _session = review
     stats, agreement = StatsPanel(controller), AgreementPanel(controller)
@@ -213,9 +213,9 @@ def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
 def test_project_figures_rebuilt_per_video_equal_the_core(qtbot, tmp_path):
     """The controller rebuilds only the edited video's part of the project queue and agreement: the same figures
     as project_queue and project_agreement from scratch."""
-    from app.project_controller import ProjectController
-    from app.review_controller import ReviewController
-    from app.state import Session
+    from app.project.project_controller import ProjectController
+    from app.review.review_controller import ReviewController
+    from app.common.state import Session
     from core_model.project.synthetic import make_project
     from core_model.review.project_review import project_agreement, project_queue
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.dialogs.settings_dialog import SettingsDialog
-from app.settings import StudioSettings, available_devices
+from app.shell.settings_dialog import SettingsDialog
+from app.shell.settings import StudioSettings, available_devices
 
 
 def dialog_for(qtbot, settings=None, **kw):
@@ -86,7 +86,7 @@ def test_only_devices_that_exist_are_offered(qtbot):
 
 
 def test_checkpoint_errors_lose_exception_class_names():
-    from app.workers import error_message
+    from app.common.workers import error_message
     from core_model.errors import CheckpointError
 
     assert error_message(CheckpointError("x.pt is not an EPAM Studio checkpoint (UnpicklingError).")) == \

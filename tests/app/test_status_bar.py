@@ -18,7 +18,7 @@ def shown_texts(status):
 
 
 def test_a_narrow_window_keeps_the_fps_and_one_percentage_per_job(qtbot, window, barcode_video):
-    from app.settings import StudioSettings
+    from app.shell.settings import StudioSettings
 
     entry = open_and_wait(qtbot, window, barcode_video)
     result = make_result(frame_count=60, size=(192, 128))
@@ -55,7 +55,7 @@ def test_a_narrow_window_keeps_the_fps_and_one_percentage_per_job(qtbot, window,
 
 
 def test_the_stale_notice_is_hidden_while_the_new_analysis_runs(qtbot, window, barcode_video):
-    from app.settings import StudioSettings
+    from app.shell.settings import StudioSettings
 
     entry = open_and_wait(qtbot, window, barcode_video)
     result = make_result(frame_count=60, size=(192, 128))

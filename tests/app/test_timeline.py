@@ -9,12 +9,12 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.widgets import class_color, class_color_hex
-from app.widgets.synthetic import synthetic_poses, synthetic_result
-from app.widgets.timeline import TimelineWidget
-from app.widgets.timeline_data import (attention_points, centre_curve, covering_mean, format_time,
+from app.common.class_colors import class_color, class_color_hex
+from app.common.synthetic import synthetic_poses, synthetic_result
+from app.timeline.timeline import TimelineWidget
+from app.timeline.timeline_data import (attention_points, centre_curve, covering_mean, format_time,
                                        step_curve)
-from app.widgets.timeline_items import RowAxisItem, SegmentBarsItem, TimeAxisItem
+from app.timeline.timeline_items import RowAxisItem, SegmentBarsItem, TimeAxisItem
 
 
 @pytest.fixture
@@ -321,7 +321,7 @@ def test_short_row_packs_entries_into_fewer_lines(qapp):
 
 # ---- people's bands (labels + predictions per person) ---------------------------------------
 def test_thirty_people_bands_stay_readable_scroll_and_select_on_click(timeline, qtbot):
-    from app.widgets.timeline_lanes import BAND_MIN_PX
+    from app.timeline.timeline_lanes import BAND_MIN_PX
 
     poses = synthetic_poses(1000, 25, tuple((t, 0, 1000) for t in range(30)))
     r = synthetic_result(1000, 25, people=tuple(range(30)), n_segments=4)

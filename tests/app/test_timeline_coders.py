@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from core_model.project import CreateSegment
 
 from .test_labeling import labeled  # noqa: F401 - the fixture
-from app.widgets.timeline_lanes import LABEL_FILL, LABEL_OFFSET
+from app.timeline.timeline_lanes import LABEL_FILL, LABEL_OFFSET
 
 
 def pixel(tl, frame, y):

@@ -43,7 +43,7 @@ def test_opening_a_project_after_the_demo_lists_each_file_once(qtbot, window, ba
 
 
 def test_opening_a_project_while_the_demo_runs_lists_each_file_once(qtbot, window, barcode_video, tmp_path):
-    from app.scripted import DemoTask
+    from app.shell.scripted import DemoTask
 
     demo = tmp_path / "demo" / "demo.mp4"
     demo.parent.mkdir()
@@ -81,7 +81,7 @@ def test_a_file_with_the_content_of_a_project_video_is_not_listed_twice(qtbot, w
 
 
 def test_reanalysis_marks_the_row_of_the_video_it_analyzed(qtbot, window, barcode_video, stick_video, tmp_path):
-    from app.reanalysis import Reanalysis
+    from app.analysis.reanalysis import Reanalysis
 
     path, copy = _project_with_copy(tmp_path, barcode_video)
     assert window.open_project(path)

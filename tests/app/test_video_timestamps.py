@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.widgets.timeline_data import FrameClock
+from app.timeline.timeline_data import FrameClock
 
 from .conftest import make_result, open_and_wait, show_frame
 
@@ -51,6 +51,6 @@ def test_timeline_header_axis_and_crop_label_use_real_timestamps(qtbot, window, 
 
 
 def test_one_format_time():
-    import app.state
+    import app.common.state
 
-    assert not hasattr(app.state, "format_time")
+    assert not hasattr(app.common.state, "format_time")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_frame_of_a_screen_sized_window_fits_the_screen():
-    from app.window_layout import fitted_geometry
+    from app.shell.window_layout import fitted_geometry
 
     screen = QRect(0, 0, 1280, 720)
     title_bar = QMargins(1, 24, 1, 1)

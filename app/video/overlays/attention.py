@@ -12,12 +12,12 @@ from typing import Optional, Tuple
 import numpy as np
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup
 
-from ..colormaps import colorize
-from ..imaging import rgba_to_qimage
-from .base import Overlay
-from .context import FrameContext, nearest_sample
-from .items import BadgeItem, ImageClip, ImageItem, box_rect
-from .sampled import strip_height
+from app.common.colormaps import colorize
+from app.common.imaging import rgba_to_qimage
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext, nearest_sample
+from app.video.overlays.items import BadgeItem, ImageClip, ImageItem, box_rect
+from app.video.overlays.sampled import strip_height
 
 UPSAMPLED = 112
 FLAT_SPAN = 0.02  # a window whose maps vary less than this is labelled "flat"

@@ -5,7 +5,7 @@ from typing import Optional
 
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup, QGraphicsScene
 
-from .context import FrameContext
+from app.video.overlays.context import FrameContext
 
 
 class Overlay:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup
 
-from .base import Overlay
-from .context import FrameContext
-from .items import BadgeItem, BoxItem, box_rect
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext
+from app.video.overlays.items import BadgeItem, BoxItem, box_rect
 
 
 class CropBoxOverlay(Overlay):

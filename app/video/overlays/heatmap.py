@@ -6,11 +6,11 @@ from typing import Optional
 import numpy as np
 from PySide6.QtWidgets import QGraphicsItem
 
-from ..colormaps import colorize
-from ..imaging import rgba_to_qimage
-from .base import Overlay
-from .context import FrameContext
-from .items import ImageClip, ImageItem, box_rect
+from app.common.colormaps import colorize
+from app.common.imaging import rgba_to_qimage
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext
+from app.video.overlays.items import ImageClip, ImageItem, box_rect
 
 
 def frame_heatmap(ctx: FrameContext, box) -> Optional[np.ndarray]:
@@ -30,7 +30,7 @@ class HeatmapOverlay(Overlay):
     key = "heatmap"
     title = "Pose heatmap"
     z = 20.0
-    default_enabled = False  # as the saved-settings default (app/settings.py)
+    default_enabled = False  # as the saved-settings default (app/shell/settings.py)
     default_opacity = 0.8
 
     def create_item(self) -> QGraphicsItem:

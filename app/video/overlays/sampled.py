@@ -8,9 +8,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsItemGroup
 
-from .base import Overlay
-from .context import FrameContext
-from .items import BadgeItem
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext
+from app.video.overlays.items import BadgeItem
 
 RGB_COLOR = "#4cc9f0"
 POSE_COLOR = "#9aa5b1"

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from core_model.pose.coco import COCO17_SKELETON as COCO_BONES
 
-from .base import Overlay
-from .context import FrameContext
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext
 
 PALETTE = ("#4cc9f0", "#f72585", "#b8f35a", "#ffb703", "#9b5de5", "#00f5d4", "#ff6b6b", "#f1fa8c")
 MIN_SCORE = 0.05

@@ -6,15 +6,15 @@ from typing import Dict, Iterator, List, Optional
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from ..state import Event
-from .attention import AttentionOverlay
-from .base import Overlay
-from .context import FrameContext
-from .crop_box import CropBoxOverlay
-from .heatmap import HeatmapOverlay
-from .items import BadgeItem
-from .sampled import SampledFramesOverlay
-from .skeleton import SkeletonOverlay
+from app.common.state import Event
+from app.video.overlays.attention import AttentionOverlay
+from app.video.overlays.base import Overlay
+from app.video.overlays.context import FrameContext
+from app.video.overlays.crop_box import CropBoxOverlay
+from app.video.overlays.heatmap import HeatmapOverlay
+from app.video.overlays.items import BadgeItem
+from app.video.overlays.sampled import SampledFramesOverlay
+from app.video.overlays.skeleton import SkeletonOverlay
 
 OVERLAY_TYPES = (SkeletonOverlay, CropBoxOverlay, HeatmapOverlay, AttentionOverlay, SampledFramesOverlay)
 
