@@ -334,15 +334,22 @@ class ProjectController(QObject):
         if not self.writable():
             return None
         from core_model.project import import_labels
+        from core_model.project.io import ImportReport
 
+        report = ImportReport()
         try:
-            n = import_labels(self.store, path, history=self.undo)
+            n = import_labels(self.store, path, history=self.undo, report=report)
         except EpamError as err:
             self.error.emit("Cannot import labels", str(err))
             return None
         finally:
             self.flush()
-        self.message.emit(f"Imported {n} segment{'s' if n != 1 else ''} from {Path(path).name} (Ctrl+Z undoes).")
+        text = f"Imported {n} segment{'s' if n != 1 else ''} from {Path(path).name} (Ctrl+Z undoes)."
+        warnings = report.warnings()
+        if warnings:  # a box (and the status bar) that says what to check; the rows are kept
+            self.error.emit("Labels imported, with a warning", " ".join([text, *warnings]))
+        else:
+            self.message.emit(text)
         return n
 
     def export_labels(self, path) -> Optional[int]:

@@ -57,3 +57,26 @@ def test_no_poses_no_warning(qtbot, labeled):
     w.session.set_person(None)
     label_range(qtbot, w, 3, 9)
     assert "Labeled everybody frames 3–9 as 'sit'" in w.status.currentMessage()
+
+
+def test_importing_labels_outside_a_track_warns_in_the_studio(qtbot, labeled, tmp_path):
+    """The import keeps such rows (never refused) and the studio says how many, with examples."""
+    from core_model.project.track_edits import project_poses_path
+
+    w, store = labeled, labeled.project.store
+    [video] = store.videos()
+    path = project_poses_path(store, video.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    poses_with_late_person().save(path)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("video,person,start_frame,end_frame,label\n"
+                      f"{video.rel_path},2,0,10,sit\n{video.rel_path},2,40,50,walk\n")
+    boxes = []
+    w.project.error.connect(lambda title, msg: boxes.append((title, msg)))
+    assert w.project.import_labels(labels) == 2
+    assert rows(store) == [(2, 0, 10, "sit", "user"), (2, 40, 50, "walk", "user")]  # kept
+    [(title, msg)] = boxes
+    assert title == "Labels imported, with a warning"
+    assert "1 imported label marks a person on frames where the person's track does not exist" in msg
+    assert "line 2" in msg and "track 2 exists only in frames 30" in msg
+    assert "\n" not in w.status.currentMessage() and "1 imported label marks" in w.status.currentMessage()
