@@ -7,7 +7,7 @@ window creates one ``LabelingUI`` and forwards a few events to it (video opened,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Mapping, Optional
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -40,13 +40,29 @@ class ShownSegment:
 
 
 class LabelingUI(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.w = window
+    """Receives what it uses (keyword-only): the ``session``, ``playback`` and the video ``view`` (the playhead),
+    the ``timeline``, the Labels ``panel``, the ``videos`` controller (open / close), the keymap's ``actions``,
+    ``settings`` (a callable: the window replaces its settings object when they are edited) and
+    ``save_settings``, ``show_message(text, ms)`` and ``show_error(title, text)``, ``set_title``,
+    ``raise_labels`` (brings the Labels dock forward), ``add_action`` / ``remove_action`` (the label keys'
+    shortcuts live in the window) and the ``parent`` its dialogs and menus belong to."""
+
+    def __init__(self, *, session, playback, view, timeline, panel: LabelsPanel, videos,
+                 actions: Mapping[str, QAction], settings: Callable[[], object],
+                 save_settings: Callable[[object], None], show_message: Callable[[str, int], None],
+                 show_error: Callable[[str, str], None], set_title: Callable[[str], None],
+                 raise_labels: Callable[[], None], add_action: Callable[[QAction], None],
+                 remove_action: Callable[[QAction], None], parent=None) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self.session, self.playback, self.view, self.timeline, self.videos = session, playback, view, timeline, videos
+        self.actions = actions
+        self._settings, self._save_settings = settings, save_settings
+        self._show_message, self._show_error, self._set_title = show_message, show_error, set_title
+        self._raise_labels, self._add_action, self._remove_action = raise_labels, add_action, remove_action
         self.project = ProjectController(self)
-        self.labeling = LabelingController(self.project, window.session, self._playhead, self._seek,
-                                           lambda: window.timeline.people(), self)
-        self.panel = LabelsPanel()
+        self.labeling = LabelingController(self.project, session, self._playhead, self._seek, timeline.people, self)
+        self.panel = panel
         self._label_actions: List[QAction] = []
         self._entries_by_id: Dict[int, VideoEntry] = {}
         self.project_status = QLabel("")
@@ -56,7 +72,7 @@ class LabelingUI(QObject):
 
     # ---- construction (called by the main window) -----------------------------------------
     def connect(self) -> None:
-        w, a, lab, proj, panel = self.w, self.w.actions, self.labeling, self.project, self.panel
+        a, lab, proj, panel, session = self.actions, self.labeling, self.project, self.panel, self.session
         a["new_project"].triggered.connect(self.ask_new_project)
         a["open_project"].triggered.connect(self.ask_open_project)
         a["save_project_as"].triggered.connect(self.ask_save_as)
@@ -80,13 +96,13 @@ class LabelingUI(QObject):
         a["person_down"].triggered.connect(lambda: lab.step_person(1))
         a["edit_note"].triggered.connect(self.ask_note)
 
-        t = w.timeline
-        t.personPicked.connect(lambda p: w.session.set_person(None if p == EVERYBODY else p))
+        t = self.timeline
+        t.personPicked.connect(lambda p: session.set_person(None if p == EVERYBODY else p))
         t.segmentClicked.connect(lab.select)
         t.segmentDrawn.connect(lambda person, s, e: lab.create(person, s, e, panel.selected_label_id()))
         t.boundsDragged.connect(lab.set_bounds)
         t.contextRequested.connect(self.show_lane_menu)
-        t.windowChanged.connect(lambda: self.project.labels_window_stale(w.session.current, t) and self.show_labels())
+        t.windowChanged.connect(lambda: self.project.labels_window_stale(session.current, t) and self.show_labels())
 
         panel.addLabel.connect(proj.add_label)  # label-set changes are undoable edits, like segment edits
         panel.renameLabel.connect(proj.rename_label)
@@ -101,54 +117,52 @@ class LabelingUI(QObject):
         lab.marksChanged.connect(t.set_marks)
         lab.message.connect(self._status)
         proj.message.connect(self._status)
-        proj.error.connect(w.show_error)
+        proj.error.connect(self._show_error)
         proj.projectChanged.connect(self._on_project)
         proj.labelsChanged.connect(self._on_labels)
         proj.segmentsChanged.connect(self._on_segments)
         proj.videosChanged.connect(self._on_videos)
-        w.session.changed.connect(self._on_entry_changed)
-        w.status.addPermanentWidget(self.project_status)
+        session.changed.connect(self._on_entry_changed)
         self._on_project(None)
 
     # ---- helpers ----------------------------------------------------------------------------
     def _status(self, text: str) -> None:
-        self.w.status.showMessage(text, 8000)
+        self._show_message(text, 8000)
 
     def _playhead(self) -> Optional[int]:
         """The frame marks and edits use: while playing, the frame on screen; paused, the frame the last seek or
         step asked for (its decode may still be running: keys pressed quickly apply in order)."""
-        pb, shown = self.w.playback, self.w.view.shown_frame
+        pb, shown = self.playback, self.view.shown_frame
         if pb.playing and shown is not None:
             return shown
         return pb.position if pb.frame_count > 0 else shown
 
     def _seek(self, frame: int) -> None:
-        self.w.playback.pause()
-        self.w.playback.seek(int(frame))
+        self.playback.pause()
+        self.playback.seek(int(frame))
 
     def _entry_for(self, video_id: int) -> Optional[VideoEntry]:
-        return next((e for e in self.w.session.entries if e.project_id == video_id), None)
+        return next((e for e in self.session.entries if e.project_id == video_id), None)
 
     # ---- project life cycle -------------------------------------------------------------------
     def _on_project(self, store) -> None:
-        w = self.w
-        session = w.session
+        session = self.session
         self._entries_by_id = {}
         keep = store is not None and self.project.fresh  # a new project takes the open videos in
         if not keep:
             session.set_current(None)  # first: removing the others must not open each next one
             for entry in list(session.entries):  # an opened project replaces what was open
-                w.controller.close(entry)
+                self.videos.close(entry)
         writable = store is not None and not store.read_only
         self.panel.set_read_only(not writable)
-        w.timeline.set_editable(writable)
+        self.timeline.set_editable(writable)
         if store is None:
             self.panel.set_project_text("No project — File ▸ New project… (Ctrl+Shift+N) to label; "
                                         "videos opened now are not saved anywhere.")
             self.panel.set_labels([])
             self.panel.set_segments([])
             self._rebuild_label_actions([])
-            w.timeline.set_labels([], [])
+            self.timeline.set_labels([], [])
             self.project_status.setText("")
             self.project_status.setToolTip("")
         else:
@@ -168,7 +182,7 @@ class LabelingUI(QObject):
                 self.show_labels()
             else:
                 self._load_videos(store)
-            w.labels_dock.raise_()
+            self._raise_labels()
             self.project.undo.changed.connect(self._show_undo_state)
         self._show_undo_state()
         self.update_title()
@@ -179,7 +193,7 @@ class LabelingUI(QObject):
         Files are not hashed here (opening stays fast with many videos): a missing one is marked, and
         choosing it searches for it by content or asks where it is.
         """
-        session = self.w.session
+        session = self.session
         first = None
         coverage = self.project.coverage_all()
         for rec in store.videos():
@@ -212,21 +226,20 @@ class LabelingUI(QObject):
                                        undo.undo_text if undo is not None else ""),
                                       ("redo", "&Redo", undo is not None and undo.can_redo,
                                        undo.redo_text if undo is not None else "")):
-            action = self.w.actions[name]
+            action = self.actions[name]
             action.setText(f"{base} {text}" if can and text else base)
             action.setEnabled(bool(can))
 
     def update_title(self) -> None:
-        w = self.w
         parts = []
-        entry = w.session.current
+        entry = self.session.current
         if entry is not None:
             parts.append(entry.name)
         store = self.project.store
         if store is not None:
             parts.append(store.path.name + (" [read-only]" if store.read_only else ""))
         parts.append("EPAM Studio")
-        w.setWindowTitle(" — ".join(parts))
+        self._set_title(" — ".join(parts))
 
     # ---- videos (called by the main window) ------------------------------------------------
     def video_opened(self, entry: VideoEntry, info) -> None:
@@ -236,9 +249,9 @@ class LabelingUI(QObject):
         vid = entry.project_id
         if vid is None:
             vid = self.project.add_opened_video(entry.path, info)
-            twin = self.w.session.project_entry(vid, besides=entry)
+            twin = self.session.project_entry(vid, besides=entry)
             if twin is not None:  # a copy of a listed project video (the demo): one row, the project's file
-                self.w.session.replace(entry, twin)
+                self.session.replace(entry, twin)
                 self._status(f"{entry.name} is {twin.name} of {self.project.name} (same content): showing that.")
                 return
             if vid is not None:
@@ -248,7 +261,7 @@ class LabelingUI(QObject):
             self.project.remember_path(vid, entry.path)
         if vid is not None:
             self._update_coverage(entry)
-            if entry is self.w.session.current:
+            if entry is self.session.current:
                 self.show_labels()
 
     def current_changed(self, entry: Optional[VideoEntry]) -> bool:
@@ -264,8 +277,8 @@ class LabelingUI(QObject):
             if not entry.path.is_file() and not self._locate(entry):
                 return False
             if entry.error:
-                self.w.session.update(entry, error=None)
-            self.w.controller.open_paths([entry.path])
+                self.session.update(entry, error=None)
+            self.videos.open_paths([entry.path])
             self.show_labels()
             return False
         self.show_labels()
@@ -275,17 +288,17 @@ class LabelingUI(QObject):
         store = self.project.store
         found = store.resolve_video(entry.project_id)
         if found is None:
-            path, _ = QFileDialog.getOpenFileName(self.w, f"Where is {entry.name}?", str(store.folder))
+            path, _ = QFileDialog.getOpenFileName(self._parent, f"Where is {entry.name}?", str(store.folder))
             if not path:
-                self.w.session.update(entry, error=f"{entry.name} is missing; choose it again to locate it")
+                self.session.update(entry, error=f"{entry.name} is missing; choose it again to locate it")
                 return False
             try:
                 found = store.relocate_video(entry.project_id, path).path
             except Exception as err:  # noqa: BLE001 - EpamError: one sentence
-                self.w.show_error("Cannot use that file", str(err))
+                self._show_error("Cannot use that file", str(err))
                 return False
         self.project.remember_path(entry.project_id, found)
-        self.w.session.update(entry, path=Path(found).absolute(), error=None)
+        self.session.update(entry, path=Path(found).absolute(), error=None)
         return True
 
     def _update_coverage(self, entry: VideoEntry) -> None:
@@ -296,27 +309,27 @@ class LabelingUI(QObject):
 
     def _set_coverage(self, entry: VideoEntry, coverage: tuple) -> None:
         count, covered, frames = coverage
-        self.w.session.update(entry, labels=count, covered=covered / frames if frames else 0.0)
+        self.session.update(entry, labels=count, covered=covered / frames if frames else 0.0)
 
     # ---- labels of the current video --------------------------------------------------------
     def show_labels(self) -> None:
-        store, entry = self.project.store, self.w.session.current
+        store, entry = self.project.store, self.session.current
         vid = entry.project_id if entry is not None else None
         if store is None or vid is None:
-            self.w.timeline.set_labels([], store.labels() if store is not None else [])
+            self.timeline.set_labels([], store.labels() if store is not None else [])
             self.panel.set_segments([])
             return
-        segments, people = self.project.visible_segments(vid, self.w.timeline, entry.frame_count)  # on screen
+        segments, people = self.project.visible_segments(vid, self.timeline, entry.frame_count)  # on screen
         self._poses_shown = entry.poses
         counts = self.labeling.absent_counts(segments)  # labels where their person's track does not exist
-        self.w.timeline.set_labels([ShownSegment(s, counts.get(s.id, 0)) for s in segments], store.labels(),
+        self.timeline.set_labels([ShownSegment(s, counts.get(s.id, 0)) for s in segments], store.labels(),
                                    people)
         self.panel.set_segments(segments, store.segment_times)
-        self.w.timeline.set_selected_segment(self.labeling.selected)
+        self.timeline.set_selected_segment(self.labeling.selected)
 
     def _on_entry_changed(self, entry: VideoEntry) -> None:
         """The current video's poses changed: redo the marks of labels outside their person's track."""
-        if entry is self.w.session.current and entry.poses is not self._poses_shown:
+        if entry is self.session.current and entry.poses is not self._poses_shown:
             self.show_labels()
 
     def _usage(self) -> dict:
@@ -330,7 +343,7 @@ class LabelingUI(QObject):
         entry = self._entries_by_id.get(video_id) or self._entry_for(video_id)
         if entry is not None:
             self._update_coverage(entry)
-            if entry is self.w.session.current:
+            if entry is self.session.current:
                 self.show_labels()
 
     def _on_labels(self) -> None:
@@ -342,29 +355,29 @@ class LabelingUI(QObject):
 
     def _rebuild_label_actions(self, labels) -> None:
         for action in self._label_actions:
-            self.w.removeAction(action)
+            self._remove_action(action)
             action.deleteLater()
         self._label_actions = []
         used = {lab.key for lab in labels if lab.key}
         for digit in "1234567890":  # a digit no label has: say why nothing happens (overlays moved to Alt)
             if digit in used:
                 continue
-            action = QAction(f"Key {digit}", self.w)
+            action = QAction(f"Key {digit}", self)
             action.setShortcut(QKeySequence(digit))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _=False, d=digit: self._free_digit(d))
-            self.w.addAction(action)
+            self._add_action(action)
             self._label_actions.append(action)
         for lab in labels:
             if not lab.key:
                 continue
-            action = QAction(f"Label: {lab.name}", self.w)
+            action = QAction(f"Label: {lab.name}", self)
             action.setObjectName(f"label_key_{lab.id}")
             action.setShortcut(QKeySequence(lab.key))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.setStatusTip(f"Label '{lab.name}'")
             action.triggered.connect(lambda _=False, i=lab.id: self.labeling.apply_label(i))
-            self.w.addAction(action)
+            self._add_action(action)
             self._label_actions.append(action)
 
     def _free_digit(self, digit: str) -> None:
@@ -379,7 +392,7 @@ class LabelingUI(QObject):
         return [a for a in self._label_actions if a.objectName().startswith("label_key_")]
 
     def _on_selection(self, seg_id) -> None:
-        self.w.timeline.set_selected_segment(seg_id)
+        self.timeline.set_selected_segment(seg_id)
         self.panel.set_selected(seg_id)
 
     def go_to_segment(self, seg_id: int) -> None:
@@ -387,7 +400,7 @@ class LabelingUI(QObject):
         if store is None:
             return
         seg = store.segment(seg_id)
-        self.w.session.set_person(None if seg.person == EVERYBODY else seg.person)
+        self.session.set_person(None if seg.person == EVERYBODY else seg.person)
         self.labeling.select(seg_id)
         self._seek(seg.start_frame)
 
@@ -399,7 +412,7 @@ class LabelingUI(QObject):
     def lane_menu(self, person: int, frame: int, seg_id) -> QMenu:
         """The right-click menu of a band at ``frame`` (``seg_id``: the label clicked, or None)."""
         lab, store = self.labeling, self.project.store
-        menu = QMenu(self.w)
+        menu = QMenu(self._parent)
         menu.setObjectName("laneMenu")
         writable = self.project.writable(quiet=True)
         if seg_id is not None and store is not None:
@@ -421,7 +434,7 @@ class LabelingUI(QObject):
             menu.addSeparator()
         act = menu.addAction("Accept prediction under it")
         act.triggered.connect(lambda: lab.accept(frame, person))
-        result = self.w.session.current.result if self.w.session.current is not None else None
+        result = self.session.current.result if self.session.current is not None else None
         has_pred = result is not None and any(s.person == person and s.start_frame <= frame < s.end_frame
                                               for s in result.segments)
         act.setEnabled(writable and has_pred)
@@ -430,7 +443,7 @@ class LabelingUI(QObject):
     def ask_relabel(self, seg_id: int) -> None:
         store = self.project.store
         names = [x.name for x in store.labels()]
-        name, ok = QInputDialog.getItem(self.w, "Relabel", "Label:", names, 0, True)
+        name, ok = QInputDialog.getItem(self._parent, "Relabel", "Label:", names, 0, True)
         target = store.label_by_name(name) if ok else None
         if target is not None:
             self.labeling.relabel([seg_id], target.id)
@@ -441,7 +454,7 @@ class LabelingUI(QObject):
             self._status("Select a label first (click it, or N / Shift+N).")
             return
         seg = store.segment(self.labeling.selected)
-        note, ok = QInputDialog.getText(self.w, "Note", "Note for this label:", text=seg.note or "")
+        note, ok = QInputDialog.getText(self._parent, "Note", "Note for this label:", text=seg.note or "")
         if ok:
             self.labeling.set_note(seg.id, note)
 
@@ -456,29 +469,30 @@ class LabelingUI(QObject):
             return
         others = [x.name for x in store.labels() if x.id != label_id]
         if not others:
-            self.w.show_error("Label set", f"'{target.name}' is used by {used} segments and is the only label.")
+            self._show_error("Label set", f"'{target.name}' is used by {used} segments and is the only label.")
             return
         name, ok = QInputDialog.getItem(
-            self.w, "Delete label", f"'{target.name}' is used by {used} segment{'s' if used != 1 else ''}.\n"
+            self._parent, "Delete label", f"'{target.name}' is used by {used} segment{'s' if used != 1 else ''}.\n"
             "Relabel them to:", others, 0, False)
         if ok:  # one undo step: Ctrl+Z gives the label and its segments back
             self.project.delete_label(label_id, store.label_by_name(name).id)
 
     def _dialog_dir(self) -> str:
         store = self.project.store
-        return str(store.folder) if store is not None else (self.w.settings.last_dir or str(Path.home()))
+        return str(store.folder) if store is not None else (self._settings().last_dir or str(Path.home()))
 
     def ask_new_project(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "New project", self._dialog_dir(),
+        path, _ = QFileDialog.getSaveFileName(self._parent, "New project", self._dialog_dir(),
                                               f"EPAM projects (*{PROJECT_SUFFIX})")
         if not path:
             return
-        choice, ok = QInputDialog.getItem(self.w, "Label set", "Start the project with:", list(LABEL_PRESETS), 0, False)
+        choice, ok = QInputDialog.getItem(self._parent, "Label set", "Start the project with:", list(LABEL_PRESETS),
+                                          0, False)
         if ok:
             self.project.new_project(path, LABEL_PRESETS[choice])
 
     def ask_open_project(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open project", self._dialog_dir(),
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Open project", self._dialog_dir(),
                                               f"EPAM projects (*{PROJECT_SUFFIX});;All files (*)")
         if path:
             self.project.open_project(path)
@@ -487,7 +501,7 @@ class LabelingUI(QObject):
         if not self.project.is_open:
             self._status("No project is open.")
             return
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save a copy of the project", self._dialog_dir(),
+        path, _ = QFileDialog.getSaveFileName(self._parent, "Save a copy of the project", self._dialog_dir(),
                                               f"EPAM projects (*{PROJECT_SUFFIX})")
         if path:
             self.project.save_as(path)
@@ -495,7 +509,7 @@ class LabelingUI(QObject):
     def ask_import(self) -> None:
         if not self.project.writable():
             return
-        path, _ = QFileDialog.getOpenFileName(self.w, "Import labels", self._dialog_dir(),
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Import labels", self._dialog_dir(),
                                               "Labels (*.csv *.json);;All files (*)")
         if path:
             self.project.import_labels(path)
@@ -504,21 +518,21 @@ class LabelingUI(QObject):
         if not self.project.is_open:
             self._status("No project is open.")
             return
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export labels", self._dialog_dir(),
+        path, _ = QFileDialog.getSaveFileName(self._parent, "Export labels", self._dialog_dir(),
                                               "CSV (*.csv);;JSON (*.json)")
         if path:
             self.project.export_labels(path)
 
     # ---- recent projects ----------------------------------------------------------------------
     def _remember_recent(self, path: Path) -> None:
-        s = self.w.settings
+        s = self._settings()
         recent = [str(path)] + [p for p in s.recent_projects if p != str(path)]
         s.recent_projects = recent[:MAX_RECENT]
-        self.w.store.save(s)
+        self._save_settings(s)
 
     def fill_recent_menu(self, menu: QMenu) -> None:
         menu.clear()
-        recent = [p for p in self.w.settings.recent_projects if p]
+        recent = [p for p in self._settings().recent_projects if p]
         for p in recent:
             act = menu.addAction(Path(p).name)
             act.setToolTip(p)

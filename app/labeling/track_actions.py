@@ -28,11 +28,19 @@ REANALYZE_DELAY_MS = 1500  # the analysis is redone once the corrections pause t
 
 
 class TrackActions(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.w = window
-        self.project = window.project
-        self.session = window.session
+    """Track corrections of the current video. Receives what it uses: the ``project`` controller (edits, messages,
+    errors), the ``session``, the People dock (``people``), the video ``view`` (its frame, the skeleton's menu), the
+    ``videos`` controller (opened videos, analyze again), the ``jobs`` and the ``parent`` its dialogs belong to."""
+
+    def __init__(self, *, project, session, people, view, videos, jobs, parent=None) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self.project = project
+        self.session = session
+        self.people = people
+        self.view = view
+        self.videos = videos
+        self.jobs = jobs
         self._loaded: Dict[int, object] = {}  # video id -> the Poses read from its project file (identity)
         self._reanalyze: Optional[VideoEntry] = None  # the video whose analysis predates its corrected tracks
         self._reanalyze_timer = QTimer(self)
@@ -41,7 +49,7 @@ class TrackActions(QObject):
         self._reanalyze_timer.timeout.connect(self._reanalyze_now)
 
     def connect(self) -> None:
-        w, people = self.w, self.w.person_list
+        people, view = self.people, self.view
         people.set_corrections_visible(True)
         people.mergeRequested.connect(self.merge)
         people.splitRequested.connect(self.split)
@@ -49,11 +57,11 @@ class TrackActions(QObject):
         self.project.posesChanged.connect(self.reload)
         self.project.showVideo.connect(self.show_video)  # undo/redo of another video's edit: go there first
         self.project.projectChanged.connect(self._on_project)
-        w.controller.opened.connect(self._on_opened)  # after the window's slot: the entry has its project id
+        self.videos.opened.connect(self._on_opened)  # after the window's slot: the entry has its project id
         self.session.current_changed.connect(lambda _entry: self.update_enabled())
         self.session.changed.connect(self._on_entry_changed)
-        w.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        w.view.customContextMenuRequested.connect(self.show_skeleton_menu)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self.show_skeleton_menu)
         self.update_enabled()
 
     # ---- state ------------------------------------------------------------------------------
@@ -63,7 +71,7 @@ class TrackActions(QObject):
         if not project.is_open:
             return "Track corrections are project edits: open or create a project first (File ▸ New project…)."
         if project.read_only:
-            return f"{project.name} is read-only: {project.store.read_only_reason}"
+            return project.store.write_refusal  # one sentence: the cause and what to do
         if entry is None or not entry.is_open:
             return "Open a video first (Ctrl+O)."
         if entry.project_id is None:
@@ -74,7 +82,7 @@ class TrackActions(QObject):
 
     def update_enabled(self) -> None:
         reason = self.blocked_reason()
-        self.w.person_list.set_corrections_enabled(not reason, reason)
+        self.people.set_corrections_enabled(not reason, reason)
 
     def _ready(self) -> Optional[VideoEntry]:
         reason = self.blocked_reason()
@@ -124,20 +132,20 @@ class TrackActions(QObject):
         from app.analysis.controller import ANALYZE
 
         self._reanalyze = entry
-        for job in self.w.jobs.jobs:
+        for job in self.jobs.jobs:
             if job.target is entry and job.kind == ANALYZE:
-                self.w.jobs.cancel(job)
+                self.jobs.cancel(job)
         self._reanalyze_timer.start()
 
     def _reanalyze_now(self) -> None:
         entry, self._reanalyze = self._reanalyze, None
         if entry is None or entry not in self.session.entries or not entry.is_open or entry.poses is None:
             return
-        if any(job.target is entry for job in self.w.jobs.jobs):  # the cancelled run has not ended yet
+        if any(job.target is entry for job in self.jobs.jobs):  # the cancelled run has not ended yet
             self._reanalyze = entry
             self._reanalyze_timer.start()
             return
-        self.w.controller.analyze(entry)
+        self.videos.analyze(entry)
 
     def _on_project(self, _store) -> None:
         self._loaded = {}
@@ -184,7 +192,7 @@ class TrackActions(QObject):
         box = QMessageBox(QMessageBox.Icon.Question, "Replace the corrected poses?",
                           f"The project's poses of {entry.name} have track corrections (merges, splits or "
                           "deletions). Replace them with the new extraction? The corrections are lost; labels "
-                          "keep their person numbers, which may then name other tracks.", parent=self.w)
+                          "keep their person numbers, which may then name other tracks.", parent=self._parent)
         replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Keep the corrected poses", QMessageBox.ButtonRole.RejectRole)
         box.setObjectName("replacePosesBox")
@@ -237,7 +245,7 @@ class TrackActions(QObject):
             return False
         from core_model.project.track_edits import SplitTrack
 
-        frame = self.w.view.shown_frame if frame is None else frame
+        frame = self.view.shown_frame if frame is None else frame
         edit = SplitTrack(entry.project_id, track, int(frame or 0))
         if not self._apply(entry, edit):
             return False
@@ -262,9 +270,9 @@ class TrackActions(QObject):
     # ---- the skeleton's menu ------------------------------------------------------------------
     def skeleton_menu(self, track: int) -> QMenu:
         """Merge into… / Split at playhead / Delete track for the skeleton ``track``."""
-        entry, frame = self.session.current, self.w.view.shown_frame
+        frame = self.view.shown_frame
         reason = self.blocked_reason()
-        menu = QMenu(self.w)
+        menu = QMenu(self._parent)
         menu.setObjectName("skeletonMenu")
         menu.setToolTipsVisible(True)
         title = menu.addAction(f"Track {track}")
@@ -313,10 +321,10 @@ class TrackActions(QObject):
     def track_at(self, pos: QPoint) -> Optional[int]:
         from app.video.overlays.context import person_at
 
-        entry, frame = self.session.current, self.w.view.shown_frame
+        entry, frame = self.session.current, self.view.shown_frame
         if entry is None or entry.poses is None or frame is None:
             return None
-        point = self.w.view.mapToScene(pos)
+        point = self.view.mapToScene(pos)
         return person_at(entry.poses, frame, point.x(), point.y(), CLICK_RADIUS)
 
     def show_skeleton_menu(self, pos: QPoint) -> None:
@@ -324,5 +332,5 @@ class TrackActions(QObject):
         if track is None:
             return
         self.session.set_person(track)
-        self.skeleton_menu(track).popup(self.w.view.viewport().mapToGlobal(pos))
+        self.skeleton_menu(track).popup(self.view.viewport().mapToGlobal(pos))
 

@@ -7,7 +7,11 @@ menu. Figures that are not on screen are not computed.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from typing import Callable, Mapping, Optional
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from app.review.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
 from app.review.agreement_panel import AgreementPanel
@@ -19,42 +23,39 @@ FIGURES = "figures"
 
 
 class ReviewUI(QObject):
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        w = self.w = window
-        self.controller = c = ReviewController(window.project, window.session, self._seek,
-                                               labeling=window.labeling, parent=self)
+    """The review docks. Receives what it uses: the ``project`` controller, the ``session``, the ``labeling``
+    controller, ``playback`` (to go to an item), ``add_dock(title, widget)`` (the window makes a right dock tabbed
+    with the Labels dock and returns it), the keymap's ``actions``, the Review ``menu`` (or None), the
+    ``video_opened`` and ``frame_displayed`` signals and ``show_message(text, ms)`` for the status bar."""
+
+    def __init__(self, *, project, session, labeling, playback,
+                 add_dock: Callable[[str, QWidget], QDockWidget], actions: Mapping[str, QAction],
+                 menu: Optional[QMenu], video_opened, frame_displayed,
+                 show_message: Callable[[str, int], None], parent=None) -> None:
+        super().__init__(parent)
+        self.playback = playback
+        self.controller = c = ReviewController(project, session, self._seek, labeling=labeling, parent=self)
         self.queue = ReviewQueueWidget(c)
         self.agreement = AgreementPanel(c)
         self.stats = StatsPanel(c)
         self.figures = ReviewFigures(self.agreement, self.stats)
-        area = Qt.DockWidgetArea.RightDockWidgetArea
-        self.docks = {QUEUE: w._dock("Review", self.queue, area), FIGURES: w._dock("Figures", self.figures, area)}
-        anchor = getattr(w, "labels_dock", None) or getattr(w, "inspector_dock", None)
-        for dock in self.docks.values():
-            if anchor is not None:
-                w.tabifyDockWidget(anchor, dock)
+        self.docks = {QUEUE: add_dock("Review", self.queue), FIGURES: add_dock("Figures", self.figures)}
         self._figures_visible = False
         self.docks[FIGURES].visibilityChanged.connect(self._on_figures_visible)
         self.figures.changed.connect(self._update_active)
-        if getattr(w, "inspector_dock", None) is not None:
-            w.inspector_dock.raise_()
 
-        actions = getattr(w, "actions", {})
         if "review_next" in actions:
             actions["review_next"].triggered.connect(lambda: self.step(1))
         if "review_previous" in actions:
             actions["review_previous"].triggered.connect(lambda: self.step(-1))
-        menu = next((a.menu() for a in w.menuBar().actions() if a.menu() is not None
-                     and a.menu().title().replace("&", "") == "Review"), None)
         if menu is not None:
             menu.addSeparator()
             for dock in self.docks.values():
                 menu.addAction(dock.toggleViewAction())
 
-        c.message.connect(lambda text: w.status.showMessage(text, 10000))
-        w.controller.opened.connect(lambda entry, _info: c.video_opened(entry))
-        w.frameDisplayed.connect(self._on_frame)
+        c.message.connect(lambda text: show_message(text, 10000))
+        video_opened.connect(lambda entry, _info: c.video_opened(entry))
+        frame_displayed.connect(self._on_frame)
 
     def _on_figures_visible(self, on: bool) -> None:
         self._figures_visible = bool(on)
@@ -73,8 +74,8 @@ class ReviewUI(QObject):
         self.figures.show_page(page)
 
     def _seek(self, frame: int) -> None:
-        self.w.playback.pause()
-        self.w.playback.seek(int(frame))
+        self.playback.pause()
+        self.playback.seek(int(frame))
 
     def step(self, delta: int) -> None:
         """Next / previous review item; shows the Review dock if it was hidden behind another tab."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QSplitter, QToolBar,
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QMainWindow, QMenu, QSplitter, QToolBar,
                                QVBoxLayout, QWidget)
 
 from app.shell.actions import LABEL_KEYS_HELP, MENUS, TOOLBAR, create_actions
@@ -18,6 +18,7 @@ from app.shell.settings_dialog import SettingsDialog
 from app.shell.shortcuts import ShortcutsDialog
 from app.shell.keyboard import HELP_ROWS, PANES, KeyboardNavigation, pane_action_name
 from app.labeling.labeling_ui import LabelingUI
+from app.labeling.labels_panel import LabelsPanel
 from app.review.review_ui import ReviewUI
 from app.training.train_export_ui import TrainExportUI
 from app.labeling.track_actions import TrackActions
@@ -69,11 +70,9 @@ class MainWindow(QMainWindow):
         self._pending_readers: Dict[int, object] = {}
         self._shown_data = (None, None, None)  # (entry, poses, result) pushed to the timeline/inspector
 
-        self.labeling_ui = LabelingUI(self)
-        self.project = self.labeling_ui.project
-        self.labeling = self.labeling_ui.labeling
         self._build_widgets()
         self._build_actions()
+        self._build_labeling()
         self._connect()
         self._apply_overlay_settings()
         self.resizeDocks([self.videos_dock, self.inspector_dock], [190, 400], Qt.Orientation.Horizontal)
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.overlay_panel, 0)
         side.setMinimumWidth(SIDE_MIN_PX)
         self.inspector_dock = self._dock("Inspector", side, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.labels_panel = self.labeling_ui.panel
+        self.labels_panel = LabelsPanel()
         self.labels_dock = self._dock("Labels", self.labels_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.labels_dock)
         self.person_list = PersonList()
@@ -134,6 +133,47 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         dock.dockLocationChanged.connect(lambda _area: QTimer.singleShot(0, self.tidy_dock_tabs))
         return dock
+
+    def _add_side_tab(self, title: str, widget: QWidget) -> QDockWidget:
+        """A right dock tabbed with the Labels dock (the review docks)."""
+        dock = self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.labels_dock, dock)
+        return dock
+
+    def _menu(self, title: str) -> Optional[QMenu]:
+        """The menu bar's menu called ``title`` (``&`` ignored), or None."""
+        return next((a.menu() for a in self.menuBar().actions() if a.menu() is not None
+                     and a.menu().title().replace("&", "") == title), None)
+
+    def _build_labeling(self) -> None:
+        """The project, the labeling commands and their views (the Labels panel, the label keys)."""
+        self.labeling_ui = LabelingUI(
+            session=self.session, playback=self.playback, view=self.view, timeline=self.timeline,
+            panel=self.labels_panel, videos=self.controller, actions=self.actions,
+            settings=lambda: self.settings, save_settings=self.store.save, show_message=self.status.showMessage,
+            show_error=self.show_error, set_title=self.setWindowTitle, raise_labels=self.labels_dock.raise_,
+            add_action=self.addAction, remove_action=self.removeAction, parent=self)
+        self.project = self.labeling_ui.project
+        self.labeling = self.labeling_ui.labeling
+
+    def _build_helpers(self) -> None:
+        """Labeling, review, training/export and track corrections wired in, each handed what it uses."""
+        self.status.addPermanentWidget(self.labeling_ui.project_status)
+        self.labeling_ui.connect()
+        self.review_ui = ReviewUI(
+            project=self.project, session=self.session, labeling=self.labeling, playback=self.playback,
+            add_dock=self._add_side_tab, actions=self.actions, menu=self._menu("Review"),
+            video_opened=self.controller.opened, frame_displayed=self.frameDisplayed,
+            show_message=self.status.showMessage, parent=self)
+        self.inspector_dock.raise_()
+        self.train_export_ui = TrainExportUI(
+            actions=self.actions, project=self.project, session=self.session, playback=self.playback,
+            jobs=self.jobs, settings=lambda: self.settings, save_settings=self.store.save,
+            show_message=self.status.showMessage, review=self.review_ui.controller, parent=self)
+        self.track_actions = TrackActions(  # merge / split / delete tracks (People dock, skeleton menu)
+            project=self.project, session=self.session, people=self.person_list, view=self.view,
+            videos=self.controller, jobs=self.jobs, parent=self)
+        self.track_actions.connect()
 
     def _build_actions(self) -> None:
         self.actions = create_actions(self)
@@ -219,11 +259,7 @@ class MainWindow(QMainWindow):
         c.opened.connect(self._on_opened)
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
         c.error.connect(self.show_error)
-        self.labeling_ui.connect()
-        self.review_ui = ReviewUI(self)
-        self.train_export_ui = TrainExportUI(self)
-        self.track_actions = TrackActions(self)  # merge / split / delete tracks (People dock, skeleton menu)
-        self.track_actions.connect()
+        self._build_helpers()
         self.keys = KeyboardNavigation(self)  # Tab, F6, Ctrl+1…8; focused lists keep their keys
         a["next_pane"].triggered.connect(lambda: self.keys.cycle_pane(1))
         a["previous_pane"].triggered.connect(lambda: self.keys.cycle_pane(-1))

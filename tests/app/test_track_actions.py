@@ -270,3 +270,22 @@ def test_a_correction_redoes_the_analysis_shown_in_the_background(qtbot, window,
     window.controller.cancel(entry)
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=60000)
     assert entry.result is shown and list(entry.poses.track_ids) == [1, 2]
+
+
+def test_a_read_only_project_refuses_corrections_in_one_sentence(qtbot, window, tmp_path):
+    """Held by another program: the corrections say the store's one refusal sentence (cause and what to do),
+    not "NAME is read-only: NAME ...; it is opened read-only." with the cause twice."""
+    from core_model.project import ProjectStore
+
+    path = tmp_path / "shared.epam"
+    holder = ProjectStore.create(path, labels=LABELS)  # another program holds the project
+    try:
+        assert window.open_project(path) and window.project.read_only
+        refusal = window.project.store.write_refusal
+        reason = window.track_actions.blocked_reason()
+        assert reason == refusal and reason.count("read-only") == 1 and reason.count(path.name) == 1
+        assert window.person_list.delete_button.toolTip() == refusal
+        assert not window.track_actions.delete(1)  # asked anyway: edits nothing, says it once
+        assert window.status.currentMessage() == refusal
+    finally:
+        holder.close()
