@@ -130,8 +130,7 @@ def iter_window_inputs(
                     crop_frame_for(builders, plan.source, sizes, plan.boxes, frame, k)
             del frame
         # hand on every job whose frames are all read
-        while next_plan < len(plans) and (index is None or (plans[next_plan].boxes
-                                                            and int(plans[next_plan].source.rgb_frames.max()) <= index)):
+        while next_plan < len(plans) and (index is None or plans[next_plan].read_by(index)):
             plan, plans[next_plan] = plans[next_plan], None  # its crops are freed once handed on
             with clock.timed("preprocess"):
                 arrays = build_all(builders, plan.source, sizes, normalization)
@@ -147,3 +146,7 @@ class _Plan:
     job: WindowJob
     source: object  # core_model.preprocess.kinds.WindowSource
     boxes: Dict[str, np.ndarray]  # kind -> (T_rgb, P, 4)
+
+    def read_by(self, index: int) -> bool:
+        """All the frames this window crops are read once frame ``index`` is."""
+        return bool(self.boxes) and int(self.source.rgb_frames.max()) <= index

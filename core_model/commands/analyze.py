@@ -1,4 +1,4 @@
-"""``epam analyze VIDEO|FOLDER``: run EPAM-Net over whole videos and write results folders."""
+"""``epam analyze VIDEO|FOLDER``: run a registered model (default EPAM-Net) over whole videos, write results."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,8 @@ A folder is processed in sorted order; finished videos are skipped, so re-runnin
 Under torchrun (RANK / WORLD_SIZE set) each process takes videos i with i % WORLD_SIZE == RANK.
 
 Without --checkpoint the network is untrained (seeded, reproducible): its outputs are random.
+--model NAME runs another registered model (epam model-info --list); a checkpoint brings its own model.
+Each results folder stores the model's attention products under their names, described in summary.json.
 """
 
 
@@ -25,7 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("video", help="a video file, or a folder of videos")
-    p.add_argument("--checkpoint", metavar="CKPT", help="EPAM-Net checkpoint (default: the untrained network)")
+    p.add_argument("--checkpoint", metavar="CKPT", help="EPAM Studio checkpoint of any registered model "
+                                                        "(default: the untrained network)")
+    p.add_argument("--model", metavar="NAME", help="registered model (default: epam, or the checkpoint's); "
+                                                   "without --checkpoint: that model, untrained")
     p.add_argument("--classes", metavar="FILE|ntu60|ntu120",
                    help="class names: a text file (one per line) or a preset; default: the checkpoint's, "
                         "else ntu120")
@@ -90,7 +95,7 @@ def _print_result(result, out_dir: Path, as_json: bool) -> None:
     timings = result.summary.get("timings", {})
     hit = result.summary.get("cache", {}).get("hit")
     print(f"{result.summary['video']['name']}: {result.num_windows} windows, {len(result.segments)} segments, "
-          f"model {result.model}{' (cached)' if hit else ''}"
+          f"model {result.model_name} ({result.model}){' (cached)' if hit else ''}"
           + (f", {timings['total']:.1f} s" if "total" in timings and not hit else "") + f" -> {out_dir}")
     for seg in result.segments:
         who = "everybody" if seg.person < 0 else f"person {seg.person}"
@@ -145,7 +150,7 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
     from ..analysis.model_setup import prepare_model
     from ..analysis.runner import UNTRAINED_WARNING, analyze_video
 
-    prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed)
+    prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
     prepared.release_source()  # the analysis runs the folded inference copy only
     tty = sys.stderr.isatty()
     warned = {"untrained": prepared.trained}

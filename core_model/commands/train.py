@@ -1,14 +1,19 @@
-"""``epam train DATA -o RUN_DIR``: train or fine-tune EPAM-Net; JSON progress lines on stdout."""
+"""``epam train DATA -o RUN_DIR``: train or fine-tune a registered model (default EPAM-Net); JSON progress lines."""
 from __future__ import annotations
 
 import argparse
 import signal
 
-HELP = "train or fine-tune EPAM-Net on an exported set, a synthetic set or a PYSKL pickle"
+HELP = "train or fine-tune EPAM-Net (or another model: --model) on an exported set, a synthetic set or a PYSKL .pkl"
 
 EPILOG = """\
 DATA: a set folder (epam export / epam synth-dataset), or a PYSKL/MMAction2 skeleton .pkl whose videos
 are in --videos DIR (default: clips/ beside the pickle, else its folder; NTU's NAME_rgb.avi is found too).
+
+--model NAME trains another registered model (epam model-info --list): its inputs are built from the same
+data, its loss is the model's own (regularisers and auxiliary losses included). Models other than EPAM-Net
+train as a whole (phase joint; --phase all = joint). --tiny builds the model's small test configuration.
+--init CKPT fine-tunes the checkpoint's own model; --resume refuses another --model.
 
 Presets (resources/presets/*.json): cpu-quick (default: 112 px RGB / 28 px heatmaps, 8 / 24 frames, a few
 epochs, minutes on a laptop CPU) and paper (the paper's recipe: RGB and pose pre-training, then the
@@ -29,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("data", metavar="DATA", help="set folder, or PYSKL .pkl")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="folder for checkpoints and metrics")
+    p.add_argument("--model", metavar="NAME", help="registered model to train (default: epam; see epam model-info "
+                                                    "--list); with --init: the checkpoint's model")
+    p.add_argument("--tiny", action="store_true", default=None,
+                   help="the model's tiny configuration (a small, fast network: to try the loop, tests)")
     init = p.add_mutually_exclusive_group()
     init.add_argument("--init", metavar="CKPT", help="fine-tune this EPAM Studio checkpoint (its architecture)")
     init.add_argument("--rgb-init", metavar="X3D_M.pyth", help="start the RGB stream from X3D-M weights")
@@ -56,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 #: options whose value the user typed is compared with the run's own by --resume
-TYPED = ("preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed", "videos",
+TYPED = ("model", "tiny", "preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed", "videos",
          "split")
 
 
@@ -65,7 +74,8 @@ def options_from_args(args):
 
     given = tuple(name for name in TYPED if getattr(args, name, None) is not None) + (("no_val",) if args.no_val
                                                                                        else ())
-    return TrainOptions(data=args.data, out_dir=args.output, preset=args.preset or "cpu-quick", phase=args.phase,
+    return TrainOptions(data=args.data, out_dir=args.output, model=args.model, tiny=bool(args.tiny),
+                        preset=args.preset or "cpu-quick", phase=args.phase,
                         epochs=args.epochs, batch=args.batch, lr=args.lr, init=args.init, rgb_init=args.rgb_init,
                         classes=args.classes, freeze=args.freeze, device=args.device, workers=args.workers,
                         seed=args.seed if args.seed is not None else 0, videos=args.videos, split=args.split,

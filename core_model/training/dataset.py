@@ -53,20 +53,37 @@ def random_resized_crop(box, rng: np.random.Generator, area_range=(0.56, 1.0), a
 def training_clip(keypoint, score, img_shape, frames_fn, num_frames: int, spec: InputSpec, rng, augment: Augment,
                   *, normalization: Normalization = DEFAULT, want_rgb: bool = True, want_pose: bool = True):
     """(rgb (3,T,S,S) | None, heatmaps (17,T',s,s) | None, pose frame indices) of one randomized clip."""
-    from ..preprocess import compact_box, heatmap_volume, rgb_clip, rgb_from_pose, uniform_sample
+    from ..preprocess.kinds import InputSizes
 
-    pose_frames = uniform_sample(num_frames, spec.pose_frames, train=True, rng=rng)
-    rgb_frames = rgb_from_pose(pose_frames, spec.rgb_frames)
-    kp, sc = keypoint[:, pose_frames], score[:, pose_frames]
-    box = compact_box(kp, img_shape, score=sc)
+    kinds = (("rgb",) if want_rgb else ()) + (("heatmaps",) if want_pose else ())
+    arrays, pose_frames = training_inputs(keypoint, score, img_shape, frames_fn, num_frames, InputSizes.of(None, spec),
+                                          rng, augment, kinds, normalization=normalization)
+    return arrays.get("rgb"), arrays.get("heatmaps"), pose_frames
+
+
+def training_inputs(keypoint, score, img_shape, frames_fn, num_frames: int, sizes, rng, augment: Augment,
+                    kinds, *, normalization: Normalization = DEFAULT):
+    """({kind: array} of one randomized clip, pose frame indices): the model's inputs ``kinds`` only.
+
+    One random draw for every kind (sampling, crop, flip), so RGB, heatmaps, keypoints and part crops
+    of a clip agree; pixels are read only for the kinds that need them (``frames_fn`` may then be None).
+    """
+    from ..preprocess import compact_box, rgb_from_pose, uniform_sample
+    from ..preprocess.kinds import WindowSource, build_all, builders_for, crop_frame_for, frame_boxes
+
+    pose_frames = uniform_sample(num_frames, sizes.pose_frames, train=True, rng=rng)
+    rgb_frames = rgb_from_pose(pose_frames, sizes.rgb_frames)
+    box = compact_box(keypoint[:, pose_frames], img_shape, score=score[:, pose_frames])
     box = random_resized_crop(box, rng, augment.area_range, augment.aspect_range)
     flip = bool(rng.random() < augment.flip)
-    heat = heatmap_volume(kp, sc, box, size=spec.heatmap_size, flip=flip) if want_pose else None
-    rgb = None
-    if want_rgb:
-        rgb = rgb_clip(np.asarray(frames_fn(rgb_frames)), box, size=spec.rgb_size, normalization=normalization,
-                       flip=flip)
-    return rgb, heat, pose_frames
+    builders = builders_for(kinds)
+    source = WindowSource(keypoint, score, img_shape, pose_frames, rgb_frames, box, flip)
+    boxes = frame_boxes(builders, source, sizes)
+    if boxes:
+        frames = np.asarray(frames_fn(rgb_frames))
+        for k in range(len(rgb_frames)):
+            crop_frame_for(builders, source, sizes, boxes, frames[k], k)
+    return build_all(builders, source, sizes, normalization), pose_frames
 
 
 class ClipDataset(torch.utils.data.Dataset):
@@ -79,15 +96,22 @@ class ClipDataset(torch.utils.data.Dataset):
 
     def __init__(self, items: Sequence[ClipItem], spec: InputSpec, *, train: bool, seed: int = 0,
                  augment: Augment = Augment(), normalization: Normalization = DEFAULT, want_rgb: bool = True,
-                 want_pose: bool = True) -> None:
+                 want_pose: bool = True, kinds: Optional[Sequence[str]] = None, sizes=None) -> None:
+        from ..preprocess.kinds import InputSizes
+
         self.items: List[ClipItem] = list(items)
         self.spec, self.train, self.seed, self.augment = spec, train, int(seed), augment
         self.normalization, self.want_rgb, self.want_pose = normalization, want_rgb, want_pose
+        #: the model's input kinds: items are then ({kind: tensor}, label); None: (rgb, heatmaps, label)
+        self.kinds = tuple(kinds) if kinds is not None else None
+        self.sizes = sizes if sizes is not None else InputSizes.of(None, spec)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, key):
+        if self.kinds is not None:
+            return self._inputs(key)
         index, epoch = (int(key[0]), int(key[1])) if isinstance(key, (tuple, list)) else (int(key), 0)
         item = self.items[index]
         keypoint, score, img_shape = item.load_poses()
@@ -114,6 +138,51 @@ class ClipDataset(torch.utils.data.Dataset):
         return (empty if rgb is None else torch.from_numpy(np.ascontiguousarray(rgb)),
                 empty if heat is None or not self.want_pose else torch.from_numpy(np.ascontiguousarray(heat)),
                 item.label)
+
+    def _inputs(self, key):
+        """``({kind: tensor}, label)``: the inputs the model takes, training or test sampling."""
+        from ..preprocess.kinds import BUILDERS
+
+        index, epoch = (int(key[0]), int(key[1])) if isinstance(key, (tuple, list)) else (int(key), 0)
+        item = self.items[index]
+        keypoint, score, img_shape = item.load_poses()
+        reads_pixels = any(BUILDERS[k].frame_boxes is not None for k in self.kinds)
+        reader = None
+        try:
+            num_frames = keypoint.shape[1]
+            if reads_pixels and item.video is not None:
+                from ..video import VideoReader
+
+                reader = VideoReader(item.video)
+                num_frames = min(num_frames, reader.frame_count)
+            frames_fn = (lambda idx: reader.get_frames([int(i) for i in idx])) if reader is not None else \
+                _no_frames(img_shape)
+            arrays = self._arrays(keypoint[:, :num_frames], score[:, :num_frames], img_shape, frames_fn, num_frames,
+                                  index, epoch)
+        finally:
+            if reader is not None:
+                reader.close()
+        return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}, item.label
+
+    def _arrays(self, keypoint, score, img_shape, frames_fn, num_frames, index, epoch):
+        if self.train:
+            rng = np.random.default_rng([self.seed, epoch, index])
+            return training_inputs(keypoint, score, img_shape, frames_fn, num_frames, self.sizes, rng, self.augment,
+                                   self.kinds, normalization=self.normalization)[0]
+        from ..preprocess.kinds import WindowSource, build_all, builders_for, crop_frame_for, frame_boxes
+        from ..preprocess.inputs import window_box
+        from ..preprocess.sampling import window_frames
+
+        pose_frames, rgb_frames = window_frames(0, num_frames, self.sizes.pose_frames, self.sizes.rgb_frames)
+        box = window_box(keypoint, score, img_shape, pose_frames)  # as analysis builds a window
+        builders = builders_for(self.kinds)
+        source = WindowSource(keypoint, score, img_shape, pose_frames, rgb_frames, box)
+        boxes = frame_boxes(builders, source, self.sizes)
+        if boxes:
+            frames = np.asarray(frames_fn(rgb_frames))
+            for k in range(len(rgb_frames)):
+                crop_frame_for(builders, source, self.sizes, boxes, frames[k], k)
+        return build_all(builders, source, self.sizes, self.normalization)
 
     def _test_clip(self, keypoint, score, img_shape, frames_fn, num_frames):
         from ..preprocess import build_inputs

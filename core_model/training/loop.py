@@ -8,7 +8,10 @@
     metrics.json           per epoch: loss and accuracy per stream and fused, learning rate, seconds
     confusion.png          confusion matrix of the validation set (latest epoch)
 
-Loss is CE(rgb) + CE(pose) (paper eq. 5); SGD with momentum, cosine schedule stepped every iteration,
+Any registered model trains (``--model NAME``, default EPAM-Net): the data feed only the inputs its registry
+entry lists, and its loss is the model's own (``model.loss``: EPAM-Net CE(rgb) + CE(pose), paper eq. 5; other
+models add their regularisers and auxiliary losses). EPAM-Net's streams can also be pre-trained alone (phases
+rgb, pose); other models train as a whole (phase joint). SGD with momentum, cosine schedule stepped every iteration,
 gradient norm clipped (the authors' trainer); autocast on CUDA.
 """
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .distributed import Dist
 from .metrics import confusion_png, stream_report, write_json
 from .presets import PHASES, PhaseRecipe, Preset, load_preset
 from .progress import Emit, quiet
-from .steps import _base_lr, _loss, _predictions, _WarmupCosine, _weights_digest
+from .steps import PHASE_INPUTS, _base_lr, _forward, _loss, _PhaseNet, _predictions, _WarmupCosine, _weights_digest
 from .resume import data_digest, refuse_changed_data, refuse_changes
 from .storage import writing
 
@@ -50,6 +53,7 @@ class TrainOptions:
 
     data: str
     out_dir: str
+    model: Optional[str] = None  # registry name (None: EPAM-Net, or the --init checkpoint's model)
     preset: str = "cpu-quick"
     phase: Optional[str] = None
     epochs: Optional[int] = None
@@ -68,6 +72,7 @@ class TrainOptions:
     log_every: float = 2.0  # seconds between "batch" progress lines (0: every batch)
     no_val: bool = False  # train without validation (--no-val): no best.pt, last.pt every epoch
     given: Optional[Tuple[str, ...]] = None  # options the user typed (CLI); --resume names those that differ
+    tiny: bool = False  # the model's tiny config (ModelSpec.tiny): a small network to try the loop, tests
 
 
 @dataclass
@@ -91,12 +96,25 @@ def _class_list(spec: Optional[str]) -> Optional[List[str]]:
     return load_class_names(spec)
 
 
-def _phases(preset: Preset, opts: TrainOptions) -> List[tuple]:
+def _stream_phases(model_name: str) -> bool:
+    """True when the model's streams can be pre-trained alone (phases rgb and pose): EPAM-Net's layout."""
+    from ..models.registry import get_model_spec
+
+    return {"rgb", "heatmaps"} <= set(get_model_spec(model_name).inputs)
+
+
+def _phases(preset: Preset, opts: TrainOptions, model_name: str = "epam") -> List[tuple]:
     phase = opts.phase or preset.default_phase
     if phase != "all" and phase not in PHASES:
         raise ConfigError(f"Unknown phase '{phase}': choose rgb, pose, joint or all.")
+    names = preset.phase_names(phase)
+    if not _stream_phases(model_name):
+        if phase in ("rgb", "pose"):
+            raise ConfigError(f"The model '{model_name}' trains as a whole: use --phase joint (the rgb and pose "
+                              f"phases pre-train EPAM-Net's two streams).")
+        names = ["joint"]  # "all" = stream pre-training, then the whole network: here the whole network
     out = []
-    for name in preset.phase_names(phase):
+    for name in names:
         recipe = preset.phases.get(name)
         if recipe is None:
             raise ConfigError(f"The preset '{preset.name}' has no recipe for the {name} phase.")
@@ -117,22 +135,6 @@ def _default_workers(device: torch.device, world: int) -> int:
     return max(1, min(4, cores // max(world, 1) - 1))
 
 
-class _PhaseNet(torch.nn.Module):
-    """The part of EPAM-Net a phase trains, returning logits per stream (what DDP wraps)."""
-
-    def __init__(self, model, phase: str) -> None:
-        super().__init__()
-        self.model, self.phase = model, phase
-
-    def forward(self, rgb, heat):
-        if self.phase == "rgb":
-            return self.model.rgb(rgb), None
-        if self.phase == "pose":
-            return None, self.model.pose(heat)
-        out = self.model(rgb, heat)
-        return out.rgb_logits, out.pose_logits
-
-
 class Trainer:
     """One run (use :func:`train`)."""
 
@@ -144,6 +146,7 @@ class Trainer:
         self.state = None
         if opts.resume:
             self.state = self._read_state()
+            self.state["options"].setdefault("model", "epam")  # runs from before the registry trained EPAM-Net
             refuse_changes(opts, self.state["options"], self.out)
             known = {f.name for f in dataclass_fields(TrainOptions)}
             saved = TrainOptions(**{k: v for k, v in self.state["options"].items() if k in known})
@@ -163,8 +166,13 @@ class Trainer:
         self.emit = (emit or quiet) if self.dist.main else quiet
         self.preset = load_preset(opts.preset)
         self.spec = self.preset.inputs
-        self.phases = _phases(self.preset, opts)
-        need_rgb = any(p != "pose" for p, _ in self.phases)  # the joint phase feeds RGB even to a frozen stream
+        from .model_setup import resolve_model_name
+
+        self.model_name = resolve_model_name(opts.model, opts.init)
+        self.phases = _phases(self.preset, opts, self.model_name)
+        self.kinds = {p: PHASE_INPUTS.get(p) or _model_inputs(self.model_name) for p, _ in self.phases}
+        # the joint phase feeds RGB even to a frozen stream
+        need_rgb = any(k in ("rgb", "part_crops") for kinds in self.kinds.values() for k in kinds)
         self.data: TrainingData = load_training_data(
             opts.data, classes=_class_list(opts.classes), videos=Path(opts.videos) if opts.videos else None,
             split=opts.split, need_rgb=need_rgb, no_val=opts.no_val)
@@ -174,7 +182,8 @@ class Trainer:
         from .model_setup import build_model
 
         self.model, self.init_notes = build_model(self.preset, self.data.classes, init=opts.init,
-                                                  rgb_init=opts.rgb_init, seed=opts.seed)
+                                                  rgb_init=opts.rgb_init, seed=opts.seed, model_name=self.model_name,
+                                                  tiny=opts.tiny)
         self.model.input_spec = self.spec
         if self.state is not None:
             self.model.load_state_dict(self.state["model"])
@@ -235,10 +244,12 @@ class Trainer:
         return path
 
     # ------------------------------------------------------------------ data
-    def _loader(self, items, *, train: bool, batch: int, streams) -> torch.utils.data.DataLoader:
+    def _loader(self, items, *, train: bool, batch: int, phase: str) -> torch.utils.data.DataLoader:
+        from ..preprocess.kinds import InputSizes
+
         ds = ClipDataset(items, self.spec, train=train, seed=self.opts.seed, augment=self.augment,
-                         normalization=self.model.normalization, want_rgb="rgb" in streams,
-                         want_pose="pose" in streams)
+                         normalization=self.model.normalization, kinds=self.kinds[phase],
+                         sizes=InputSizes.of(self.model.config, self.spec))
         sampler = EpochSampler(len(items), shuffle=train, seed=self.opts.seed, rank=self.dist.rank,
                                world=self.dist.world, pad=train)
         init = functools.partial(worker_init, trainer_pid=os.getpid()) if self.workers else None
@@ -261,7 +272,7 @@ class Trainer:
         if self.state and self.state.get("done"):
             self.emit({"event": "done", "message": "this run had already finished", "out_dir": str(self.out)})
             return self._result(False)
-        self.emit({"event": "start", "out_dir": str(self.out), "preset": self.preset.name,
+        self.emit({"event": "start", "out_dir": str(self.out), "model": self.model_name, "preset": self.preset.name,
                    "phases": [{"phase": p, **asdict(r)} for p, r in self.phases], "inputs": self.spec.to_dict(),
                    "data": self.data.describe(), "classes": self.data.classes, "device": str(self.device),
                    "world_size": self.dist.world, "workers": self.workers, "resumed": self.state is not None,
@@ -283,11 +294,13 @@ class Trainer:
 
     def _trainable(self, phase: str, lr: float) -> List[dict]:
         """Optimizer parameter groups of what ``phase`` trains, one per part, at the preset's lr multiplier."""
-        streams = set(STREAMS[phase]) - {self.opts.freeze}
         groups: Dict[str, list] = {}
         for name, p in self.model.named_parameters():
-            top = name.split(".", 1)[0]
-            train = top in streams or (top == "attention" and phase == "joint" and "rgb" in streams)
+            top = name.split(".", 1)[0]  # the whole network: every part but a frozen stream (EPAM-Net's
+            if phase == "joint":  # attention learns with its RGB stream)
+                train = top != self.opts.freeze and not (top == "attention" and self.opts.freeze == "rgb")
+            else:
+                train = top == phase and top != self.opts.freeze
             p.requires_grad_(train)
             if train:
                 groups.setdefault(top, []).append(p)
@@ -297,12 +310,12 @@ class Trainer:
     def _set_modes(self, phase: str) -> None:
         self.model.train()
         for stream in ("rgb", "pose"):
-            if stream not in STREAMS[phase] or stream == self.opts.freeze:
-                getattr(self.model, stream).eval()  # frozen / unused streams keep their BatchNorm statistics
+            module = getattr(self.model, stream, None)
+            if isinstance(module, torch.nn.Module) and (stream not in STREAMS[phase] or stream == self.opts.freeze):
+                module.eval()  # frozen / unused streams keep their BatchNorm statistics
 
     def _run_phase(self, index: int) -> None:
         phase, recipe = self.phases[index]
-        streams = STREAMS[phase]
         batch = max(1, recipe.batch // self.dist.world)
         groups = self._trainable(phase, recipe.lr)
         params = [p for g in groups for p in g["params"]]
@@ -310,8 +323,8 @@ class Trainer:
         if self.dist.world > 1:
             net = torch.nn.parallel.DistributedDataParallel(
                 net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        train_loader = self._loader(self.data.train, train=True, batch=batch, streams=streams)
-        val_loader = self._loader(self.data.val, train=False, batch=batch, streams=streams) if self.data.val else None
+        train_loader = self._loader(self.data.train, train=True, batch=batch, phase=phase)
+        val_loader = self._loader(self.data.val, train=False, batch=batch, phase=phase) if self.data.val else None
         steps = len(train_loader)
         optimizer = torch.optim.SGD(groups, lr=recipe.lr, momentum=self.preset.momentum,
                                     weight_decay=self.preset.weight_decay)
@@ -364,12 +377,12 @@ class Trainer:
         for step in range(offset, steps):
             if self._stop_requested():
                 self._stop(phase, index, epoch, step, recipe, optimizer, scheduler)
-            rgb, heat, labels = next(iterator)
-            rgb, heat, labels = (rgb.to(self.device, non_blocking=True), heat.to(self.device, non_blocking=True),
-                                 labels.to(self.device, non_blocking=True))
+            inputs, labels = next(iterator)
+            inputs = {k: v.to(self.device, non_blocking=True) for k, v in inputs.items()}
+            labels = labels.to(self.device, non_blocking=True)
             with self._autocast():
-                rgb_logits, pose_logits = net(rgb, heat)
-            loss, parts = _loss(rgb_logits, pose_logits, labels)
+                out = _forward(net, inputs)
+            loss, parts = _loss(self.model, out, labels)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None and scaler.is_enabled():
                 scaler.scale(loss).backward()
@@ -387,7 +400,7 @@ class Trainer:
             sums["loss"] = sums.get("loss", 0.0) + float(loss.detach()) * n
             for k, v in parts.items():
                 sums[f"loss_{k}"] = sums.get(f"loss_{k}", 0.0) + float(v.detach()) * n
-            for k, pred in _predictions(rgb_logits, pose_logits).items():
+            for k, pred in _predictions(out).items():
                 sums[f"acc_{k}"] = sums.get(f"acc_{k}", 0.0) + float((pred == labels).sum())
             now = time.perf_counter() - t0
             if self.opts.log_every <= 0 or now - last_emit >= self.opts.log_every or step == steps - 1:
@@ -428,7 +441,7 @@ class Trainer:
         net = _PhaseNet(self.model, phase)
         loader.sampler.set_epoch(1_000_000 + epoch)
         try:
-            for step, (rgb, heat, _labels) in enumerate(loader):
+            for step, (inputs, _labels) in enumerate(loader):
                 if step * batch >= clips:
                     break
                 if self._stop_requested():  # stopped: the statistics the epoch trained stay as they were
@@ -438,7 +451,7 @@ class Trainer:
                         m.num_batches_tracked.copy_(count)
                     return False
                 with self._autocast():
-                    net(rgb.to(self.device), heat.to(self.device))
+                    net({k: v.to(self.device) for k, v in inputs.items()})
         finally:
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
@@ -454,18 +467,18 @@ class Trainer:
         keys = list(loader.sampler._keys())
         position = 0
         losses: Dict[str, float] = {}
-        for rgb, heat, labels in loader:
+        for inputs, labels in loader:
             if self.dist.world == 1 and self.cancel is not None and self.cancel.cancelled:  # ranks' loops differ
                 return None
-            rgb, heat, labels = rgb.to(self.device), heat.to(self.device), labels.to(self.device)
+            inputs, labels = {k: v.to(self.device) for k, v in inputs.items()}, labels.to(self.device)
             with self._autocast():
-                rgb_logits, pose_logits = net(rgb, heat)
-            loss, parts = _loss(rgb_logits, pose_logits, labels)
+                out = _forward(net, inputs)
+            loss, parts = _loss(self.model, out, labels)
             n = int(labels.shape[0])
             losses["loss"] = losses.get("loss", 0.0) + float(loss) * n
             for k, v in parts.items():
                 losses[f"loss_{k}"] = losses.get(f"loss_{k}", 0.0) + float(v) * n
-            preds = {k: v.cpu().numpy() for k, v in _predictions(rgb_logits, pose_logits).items()}
+            preds = {k: v.cpu().numpy() for k, v in _predictions(out).items()}
             for i in range(n):
                 rows.append((int(keys[position + i]), int(labels[i]), {k: int(v[i]) for k, v in preds.items()}))
             position += n
@@ -521,7 +534,7 @@ class Trainer:
 
     def _write_metrics_file(self, val: dict) -> None:
         write_json(self.out / "metrics.json", {
-            "format": "epam-training-metrics", "version": 1, "preset": self.preset.to_dict(),
+            "format": "epam-training-metrics", "version": 1, "model": self.model_name, "preset": self.preset.to_dict(),
             "options": asdict(self.opts), "data": self.data.describe(), "classes": self.data.classes,
             "inputs": self.spec.to_dict(), "world_size": self.dist.world, "init": self.init_notes,
             "best": self.best, "epochs": self.history, "last_confusion": val.get("confusion"),
@@ -535,6 +548,12 @@ class Trainer:
         self.emit({"event": "stopped", "phase": phase, "epoch": epoch + 1, "step": step,
                    "message": "stopped by the user; continue with --resume", "last": str(self.out / "last.pt")})
         raise _Stop()
+
+
+def _model_inputs(model_name: str) -> Tuple[str, ...]:
+    from ..models.registry import get_model_spec
+
+    return tuple(get_model_spec(model_name).inputs)
 
 
 def train(opts: TrainOptions, *, emit: Optional[Emit] = None, cancel: Optional[CancelToken] = None) -> TrainResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..errors import ConfigError
 from ..paths import RESOURCES
@@ -44,6 +44,14 @@ class Preset:
     stream_lr: Dict[str, float] = field(default_factory=dict)
     #: training clips over which BatchNorm statistics are recomputed after each epoch ("precise BN"; 0: off)
     precise_bn_clips: int = 0
+    #: builder config overrides per registered model name (``"models": {"vpn": {"variant": "code"}}``);
+    #: ``model`` above is EPAM-Net's (the presets' original key)
+    models: Dict[str, Dict[str, object]] = field(default_factory=dict)
+
+    def model_overrides(self, name: Optional[str]) -> Dict[str, object]:
+        """The preset's config overrides for model ``name`` (None: EPAM-Net)."""
+        name = name or "epam"
+        return dict(self.models.get(name) or (self.model if name == "epam" else {}))
 
     def phase_names(self, phase: str) -> List[str]:
         """Phases a ``--phase`` choice runs (``all`` = rgb, pose, joint)."""
@@ -52,7 +60,8 @@ class Preset:
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "inputs": self.inputs.to_dict(),
                 "phases": {k: vars(v) for k, v in self.phases.items()}, "default_phase": self.default_phase,
-                "model": dict(self.model), "optimizer": {"momentum": self.momentum,
+                "model": dict(self.model), "models": {k: dict(v) for k, v in self.models.items()},
+                "optimizer": {"momentum": self.momentum,
                                                          "weight_decay": self.weight_decay,
                                                          "grad_clip": self.grad_clip,
                                                          "warmup_epochs": self.warmup_epochs,
@@ -95,6 +104,7 @@ def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
         name=str(raw.get("name", default_name)), description=str(raw.get("description", "")),
         inputs=InputSpec.from_dict(raw.get("inputs")), phases=phases, default_phase=default_phase,
         model=dict(raw.get("model", {"backbone": "x3d", "attention": "nested"})),
+        models={str(k): dict(v) for k, v in (raw.get("models") or {}).items()},
         momentum=float(opt.get("momentum", 0.9)), weight_decay=float(opt.get("weight_decay", 3e-4)),
         grad_clip=float(opt.get("grad_clip", 40.0)), warmup_epochs=float(opt.get("warmup_epochs", 0.0)),
         stream_lr={str(k): float(v) for k, v in (opt.get("stream_lr") or {}).items()},

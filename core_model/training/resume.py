@@ -18,8 +18,8 @@ from typing import Iterable, List, Optional
 from ..errors import ConfigError
 
 #: options a resumed run keeps (in the order they are named)
-KEPT = ("data", "preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed",
-        "videos", "split", "no_val")
+KEPT = ("data", "model", "preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed",
+        "videos", "split", "no_val", "tiny")
 #: options that may change when resuming
 FREE = ("out_dir", "device", "workers", "resume", "log_every", "given")
 _PATHS = ("data", "init", "rgb_init", "videos", "classes", "preset")

@@ -9,24 +9,26 @@ from torch.nn import functional as F
 from .presets import PhaseRecipe
 
 
-def _loss(rgb_logits, pose_logits, labels):
-    parts = {}
-    if rgb_logits is not None:
-        parts["rgb"] = F.cross_entropy(rgb_logits.float(), labels)
-    if pose_logits is not None:
-        parts["pose"] = F.cross_entropy(pose_logits.float(), labels)
-    return sum(parts.values()), parts
+def _loss(model, out, labels):
+    """(loss, parts): the model's whole loss (``model.loss``) for the whole network, else the cross-entropy of
+    the one stream a phase trains; parts (for progress lines): each stream's cross-entropy and each aux loss."""
+    from ..models.registry import ModelOutput
+
+    parts = {name: F.cross_entropy(logits.float(), labels) for name, logits in out.logits.items()}
+    if out.scores is None:  # one stream alone (EPAM-Net's rgb / pose phases)
+        return sum(parts.values()), parts
+    loss = model.loss(ModelOutput({k: v.float() for k, v in out.logits.items()}, out.scores, out.products,
+                                  out.aux_losses), labels)
+    parts = {k: v.detach() for k, v in parts.items()}
+    parts.update({k: v.detach() for k, v in out.aux_losses.items()})
+    return loss, parts
 
 
-def _predictions(rgb_logits, pose_logits) -> Dict[str, torch.Tensor]:
-    preds, probs = {}, []
-    for name, logits in (("rgb", rgb_logits), ("pose", pose_logits)):
-        if logits is not None:
-            p = torch.softmax(logits.float(), dim=1)
-            preds[name] = p.argmax(1)
-            probs.append(p)
-    if len(probs) == 2:
-        preds["fused"] = (0.5 * (probs[0] + probs[1])).argmax(1)
+def _predictions(out) -> Dict[str, torch.Tensor]:
+    """Predicted class per stream, and ``fused`` from the model's fused scores (the whole network only)."""
+    preds = {name: logits.float().argmax(1) for name, logits in out.logits.items()}
+    if out.scores is not None:
+        preds["fused"] = out.scores.float().argmax(1)
     return preds
 
 
@@ -60,3 +62,31 @@ def _weights_digest(model: torch.nn.Module) -> str:
         h.update(name.encode())
         h.update(value.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
+
+
+#: the inputs each of EPAM-Net's stream phases feeds (the joint phase feeds all the model takes)
+PHASE_INPUTS = {"rgb": ("rgb",), "pose": ("heatmaps",)}
+
+
+class _PhaseNet(torch.nn.Module):
+    """The part of the model a phase trains (what DDP wraps): ``(logits, scores, products, aux_losses)``,
+    scores None for one stream alone."""
+
+    def __init__(self, model, phase: str) -> None:
+        super().__init__()
+        self.model, self.phase = model, phase
+
+    def forward(self, inputs):
+        if self.phase in PHASE_INPUTS:
+            stream = getattr(self.model, self.phase)
+            return {self.phase: stream(inputs[PHASE_INPUTS[self.phase][0]])}, None, {}, {}
+        out = self.model.forward_inputs(inputs)
+        return out.logits, out.scores, out.products, out.aux_losses
+
+
+def _forward(net, inputs):
+    """A :class:`~core_model.models.registry.ModelOutput` of ``net`` (a _PhaseNet, maybe DDP-wrapped)."""
+    from ..models.registry import ModelOutput
+
+    logits, scores, products, aux = net(inputs)
+    return ModelOutput(logits, scores, products, aux)
