@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from PySide6.QtCore import QObject, Signal
 
+from core_model.formatting import format_percent
 from core_model.review.project_review import ResultCache
 
 from app.analysis import core_bridge
@@ -133,7 +134,7 @@ class Reanalysis(QObject):
 
     def _text(self, rec, fraction: float) -> str:
         return (f"Analyzing {rec.name} ({self._index + 1} of {len(self.videos)} videos, "
-                f"{100 * fraction:.0f} %)")
+                f"{format_percent(fraction, 0)})")
 
     def _record(self, rec, result) -> None:
         self.outcome.after[rec.id] = result

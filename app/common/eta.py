@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Optional
 
+from core_model.formatting import format_time
+
 
 class EtaEstimator:
     """Smoothed rate over the reports so far; ``None`` until there is enough to say."""
@@ -37,10 +39,4 @@ def format_eta(seconds: Optional[float]) -> str:
     if seconds is None:
         return "estimating…"
     seconds = int(round(seconds))
-    if seconds < 60:
-        return f"~{seconds} s left"
-    m, s = divmod(seconds, 60)
-    if m < 60:
-        return f"~{m}:{s:02d} left"
-    h, m = divmod(m, 60)
-    return f"~{h}:{m:02d}:{s:02d} left"
+    return f"~{seconds} s left" if seconds < 60 else f"~{format_time(seconds)} left"

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
                                QInputDialog, QLabel, QLineEdit, QSplitter, QStyledItemDelegate, QTableView, QTableWidget,
                                QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
-from app.timeline.timeline_data import format_time
+from core_model.formatting import format_percent, format_time
 
 SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "✎")
 SEG_WIDTHS = (30, 0, 0, 0, 46, 26)  # at least; the Label column takes the rest (~135 px in a 380-px dock)
@@ -109,7 +109,7 @@ class SegmentTableModel(QAbstractTableModel):
                 return label.name if label is not None else "?"
             if col == 4:
                 if seg.source == "accepted":
-                    return f"acc {100 * seg.confidence:.0f}%" if seg.confidence is not None else "acc"
+                    return f"acc {format_percent(seg.confidence, 0, unit='%')}" if seg.confidence is not None else "acc"
                 return seg.source
             if col == COL_NOTE:
                 return seg.note or ""

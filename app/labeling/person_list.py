@@ -26,6 +26,8 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core_model.formatting import format_time
+
 from app.video.overlays.skeleton import person_color
 
 COLUMNS = ("Person", "Present", "From", "To", "Now")
@@ -36,11 +38,6 @@ def _swatch(color: QColor, size: int = 12) -> QIcon:
     pix = QPixmap(size, size)
     pix.fill(color)
     return QIcon(pix)
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(max(seconds, 0.0), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
 
 
 class _NumberItem(QTableWidgetItem):
@@ -127,8 +124,8 @@ class PersonList(QWidget):
                 seconds = len(frames) / fps
                 self.table.setItem(row, COL_ID, ident)
                 self.table.setItem(row, COL_PRESENT, _NumberItem(f"{seconds:.1f} s", seconds))
-                self.table.setItem(row, COL_FROM, _NumberItem(_clock(first), first))
-                self.table.setItem(row, COL_TO, _NumberItem(_clock(last), last))
+                self.table.setItem(row, COL_FROM, _NumberItem(format_time(first, 1, hours=False), first))
+                self.table.setItem(row, COL_TO, _NumberItem(format_time(last, 1, hours=False), last))
                 self.table.setItem(row, COL_NOW, _NumberItem("", 0))
         self.table.setSortingEnabled(True)
         self.summary.setText("No poses" if poses is None else f"{n} people over {poses.num_frames} frames")

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
                                QSplitter, QTableView, QToolTip, QVBoxLayout, QWidget)
 
+from core_model.formatting import format_percent
 from core_model.review.tables import confusion_table, per_class_table
 
 from app.common.plot_export import export_button, save_table, save_widget
@@ -27,10 +28,6 @@ HIT, MISS, CELL_BG = QColor("#59c46a"), QColor("#e15759"), QColor("#1a212c")
 EMPTY_TEXT = {"model": "Nothing to compare yet: label some stretches of this video (or accept predictions) "
                        "and analyze it (Ctrl+R); agreement is measured on the labeled frames.",
               "author": "These two coders have not labeled the same person of the same video yet."}
-
-
-def _pct(value: float) -> str:
-    return "—" if value != value else f"{100 * value:.1f} %"
 
 
 def cells_rgb(conf: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -105,7 +102,7 @@ class ConfusionMatrixView(QWidget):
         r, (i, j) = self.report, cell
         row_total = int(r.confusion[i].sum())
         count = int(r.confusion[i, j])
-        share = f" ({100 * count / row_total:.0f} % of {r.reference} '{r.classes[i]}')" if row_total else ""
+        share = f" ({format_percent(count / row_total, 0)} of {r.reference} '{r.classes[i]}')" if row_total else ""
         QToolTip.showText(event.globalPosition().toPoint(),
                           f"{r.reference}: {r.classes[i]}\n{r.other}: {r.classes[j]}\n{count} frames{share}", self)
 
@@ -204,8 +201,9 @@ class AgreementPanel(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
         self.matrix = ConfusionMatrixView()
+        share = lambda v: format_percent(v, missing="—")  # noqa: E731
         self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"],
-                                     [str, _pct, _pct, _pct, lambda v: f"{int(v):,}"], parent=self)
+                                     [str, share, share, share, lambda v: f"{int(v):,}"], parent=self)
         self.table = QTableView()
         self.table.setObjectName("agreementTable")
         self.table.setModel(self.table_model)
@@ -279,7 +277,8 @@ class AgreementPanel(QWidget):
             return
         self.figures.show()
         self.figures.setText(
-            f"<span style='font-size:15pt;font-weight:bold;color:#e8ecf1'>{_pct(report.accuracy)}</span>"
+            f"<span style='font-size:15pt;font-weight:bold;color:#e8ecf1'>"
+            f"{format_percent(report.accuracy, missing='—')}</span>"
             f"&nbsp;<span style='color:#8b97a8'>accuracy</span>&nbsp;&nbsp;&nbsp;"
             f"<span style='font-size:15pt;font-weight:bold;color:#e8ecf1'>"
             f"{'—' if report.kappa != report.kappa else f'{report.kappa:.2f}'}</span>"

@@ -16,10 +16,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
                                QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
 
+from core_model.formatting import format_time
 from core_model.review import REASONS
 from core_model.review.queue import REASON_TITLES
 
-from app.timeline.timeline_data import format_time
 
 REASON_COLORS = {"low_confidence": "#f4a261", "disagreement": "#e76f9a", "flicker": "#b388eb",
                  "unlabeled": "#5fa8d3"}

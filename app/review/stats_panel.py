@@ -20,13 +20,13 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
                                QTableView, QVBoxLayout, QWidget)
 
+from core_model.formatting import format_percent, format_time
 from core_model.review.stats import summarize
 from core_model.review.tables import budget_table
 
 from app.common.dark_plot import dark_plot
 from app.common.plot_export import export_button, save_table, save_widget
 from app.common.rows_model import RowsModel
-from app.timeline.timeline_data import format_time
 
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
@@ -236,7 +236,7 @@ class StatsPanel(QWidget):
     def _build_table(self) -> None:
         """The time-budget table (sortable, fixed column widths)."""
         self.table_model = RowsModel(TABLE_COLUMNS, [str, _person_text, str, lambda v: format_time(v, 1),
-                                                     lambda v: f"{100 * v:.1f} %", str, lambda v: f"{v:.1f} s"],
+                                                     format_percent, str, lambda v: f"{v:.1f} s"],
                                      right_from=3, parent=self)
         self.table = QTableView()
         self.table.setObjectName("budgetTable")

@@ -81,6 +81,47 @@ class SettingsDialog(QDialog):
         self._signals = _CheckSignals(self)
         self._signals.done.connect(self._on_checked)
 
+        self._make_fields(settings, devices)
+
+        model = QGroupBox("Model")
+        form = QFormLayout(model)
+        form.addRow("Device", self.device)
+        form.addRow("Checkpoint", _with_browse(self.checkpoint, "Choose a checkpoint", "Checkpoints (*.pt *.pth *.pyth *.ckpt);;All files (*)"))
+        form.addRow("", self.checkpoint_status)
+        form.addRow("Class list", self.class_list)
+
+        analysis = QGroupBox("Analysis")
+        form = QFormLayout(analysis)
+        form.addRow("Window", self.window)
+        form.addRow("Stride", self.stride)
+        form.addRow("Unit", self.unit)
+        form.addRow("", self.window_status)
+        form.addRow("Per person", self.per_person)
+        form.addRow("Max people (pose)", self.max_people)
+
+        overlays = self._overlay_group(settings)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        for group in (model, analysis, overlays):
+            layout.addWidget(group)
+        layout.addWidget(buttons)
+
+        self.unit.currentTextChanged.connect(self._on_unit)
+        self.window.valueChanged.connect(self._validate)
+        self.stride.valueChanged.connect(self._validate)
+        self.checkpoint.editingFinished.connect(self.check_checkpoint)
+        self.checkpoint.textChanged.connect(lambda _t: self._mark_unchecked())
+        self.class_list.currentTextChanged.connect(lambda _t: self._mark_unchecked())
+        self.class_list.lineEdit().editingFinished.connect(self.check_checkpoint)
+        self._checked_request = (settings.checkpoint.strip(), settings.class_list.strip())
+        self._validate()
+
+    def _make_fields(self, settings: StudioSettings, devices) -> None:
+        """The model and analysis fields, filled from ``settings``."""
         self.device = QComboBox()
         self.device.addItems(list(devices if devices is not None else available_devices()))
         self.device.setToolTip("Only devices PyTorch finds here are offered (the CLI's --device takes any and says "
@@ -113,24 +154,10 @@ class SettingsDialog(QDialog):
         self.per_person.setChecked(settings.per_person)
         self.max_people = QSpinBox(minimum=1, maximum=16, value=settings.max_people)
 
-        model = QGroupBox("Model")
-        form = QFormLayout(model)
-        form.addRow("Device", self.device)
-        form.addRow("Checkpoint", _with_browse(self.checkpoint, "Choose a checkpoint", "Checkpoints (*.pt *.pth *.pyth *.ckpt);;All files (*)"))
-        form.addRow("", self.checkpoint_status)
-        form.addRow("Class list", self.class_list)
-
-        analysis = QGroupBox("Analysis")
-        form = QFormLayout(analysis)
-        form.addRow("Window", self.window)
-        form.addRow("Stride", self.stride)
-        form.addRow("Unit", self.unit)
-        form.addRow("", self.window_status)
-        form.addRow("Per person", self.per_person)
-        form.addRow("Max people (pose)", self.max_people)
-
-        overlays = QGroupBox("Overlay defaults")
-        form = QFormLayout(overlays)
+    def _overlay_group(self, settings: StudioSettings) -> QGroupBox:
+        """One row per overlay (shown, opacity) and the pose-only switch."""
+        group = QGroupBox("Overlay defaults")
+        form = QFormLayout(group)
         self._overlay_widgets = {}
         for key, title in OVERLAY_TITLES.items():
             values = settings.overlays.get(key, {})
@@ -147,25 +174,7 @@ class SettingsDialog(QDialog):
         self.pose_only = QCheckBox("pose-only view (hide video pixels)")
         self.pose_only.setChecked(settings.pose_only)
         form.addRow("", self.pose_only)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        layout = QVBoxLayout(self)
-        for group in (model, analysis, overlays):
-            layout.addWidget(group)
-        layout.addWidget(buttons)
-
-        self.unit.currentTextChanged.connect(self._on_unit)
-        self.window.valueChanged.connect(self._validate)
-        self.stride.valueChanged.connect(self._validate)
-        self.checkpoint.editingFinished.connect(self.check_checkpoint)
-        self.checkpoint.textChanged.connect(lambda _t: self._mark_unchecked())
-        self.class_list.currentTextChanged.connect(lambda _t: self._mark_unchecked())
-        self.class_list.lineEdit().editingFinished.connect(self.check_checkpoint)
-        self._checked_request = (settings.checkpoint.strip(), settings.class_list.strip())
-        self._validate()
+        return group
 
     # checks ------------------------------------------------------------------------------------
     def fps_used(self) -> float:

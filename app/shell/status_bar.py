@@ -5,10 +5,11 @@ from typing import Optional
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
+from core_model.formatting import format_time
+
 from app.common.state import VideoEntry
 from app.common.fit_label import ElidedLabel
 from app.shell.job_panel import JobPanel
-from app.timeline.timeline_data import format_time
 
 UNTRAINED_TEXT = "untrained model — not a prediction"
 REANALYZING_TEXT = "analysing again…"

@@ -45,9 +45,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
+from core_model.formatting import format_time
+
 from app.video.overlays.context import shown_person
 from app.common.class_colors import class_color
-from app.timeline.timeline_data import (FrameClock, attention_points, centre_curve, format_time, lanes_for, rows_for_person,
+from app.timeline.timeline_data import (FrameClock, attention_points, centre_curve, lanes_for, rows_for_person,
                             segment_arrays, step_curve)
 from app.timeline.timeline_header import ClassHeaderMixin
 from app.timeline.timeline_items import RowAxisItem, SeekViewBox, SegmentBarsItem, TimeAxisItem

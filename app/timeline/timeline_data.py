@@ -145,15 +145,3 @@ class FrameClock:
         return self.time(self.frame_count)
 
 
-def format_time(seconds: float, decimals: int = 0) -> str:
-    """``m:ss`` (``h:mm:ss`` from one hour), with ``decimals`` digits of the second."""
-    seconds = max(0.0, float(seconds))
-    if decimals > 0:
-        scale = 10 ** decimals
-        seconds = round(seconds * scale) / scale
-    hours, rest = divmod(seconds, 3600.0)
-    minutes, secs = divmod(rest, 60.0)
-    sec_txt = f"{secs:0{3 + decimals}.{decimals}f}" if decimals > 0 else f"{int(secs):02d}"
-    if hours >= 1:
-        return f"{int(hours)}:{int(minutes):02d}:{sec_txt}"
-    return f"{int(minutes)}:{sec_txt}"

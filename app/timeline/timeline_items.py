@@ -19,8 +19,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 
+from core_model.formatting import format_percent, format_time
+
 from app.common.class_colors import class_color, text_color_for
-from app.timeline.timeline_data import FrameClock, format_time
+from app.timeline.timeline_data import FrameClock
 
 LANE_FILL = 0.76  # fraction of a lane's height covered by its bars
 MIN_LABEL_PX = 28  # narrowest bar that gets a text label
@@ -293,7 +295,7 @@ class SegmentBarsItem(pg.GraphicsObject):
         conf = float(d["conf"][i])
         tip = f"{self._name(c)}\nframes {int(d['start'][i])}–{int(d['end'][i]) - 1}"
         if np.isfinite(conf):
-            tip += f"\nconfidence {100 * conf:.0f}%"
+            tip += f"\nconfidence {format_percent(conf, 0, unit='%')}"
         if "coder" in d and int(d["nsub"][i]) > 1:
             tip += f"\ncoder {d['coder'][i] or '(no name)'}"
         if "absent" in d and int(d["absent"][i]) > 0:

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from core_model.formatting import format_percent
+
 from app.shell.settings import DEVICES, StudioSettings
 from app.training.training_process import DONE, FAILED, TrainingProcess, train_args
 from app.training.training_plot import TrainingPlot
@@ -65,10 +67,6 @@ def _presets() -> List[tuple]:
             continue  # a broken preset file is not offered (epam train would name the problem)
         out.append((path.stem, raw))
     return out
-
-
-def _pct(value) -> str:
-    return f"{100 * value:.0f} %" if isinstance(value, (int, float)) else "–"
 
 
 class FinetuneDialog(QDialog):
@@ -385,8 +383,10 @@ class FinetuneDialog(QDialog):
         elif kind == "epoch":
             val = event.get("val") or {}
             self._say(f"Epoch {event.get('epoch')}/{event.get('epochs')} ({event.get('phase')}): validation "
-                      f"accuracy fused {_pct(val.get('acc_fused'))}, RGB {_pct(val.get('acc_rgb'))}, pose "
-                      f"{_pct(val.get('acc_pose'))}" + (" — best so far." if event.get("best") else "."))
+                      f"accuracy fused {format_percent(val.get('acc_fused'), 0)}, "
+                      f"RGB {format_percent(val.get('acc_rgb'), 0)}, "
+                      f"pose {format_percent(val.get('acc_pose'), 0)}"
+                      + (" — best so far." if event.get("best") else "."))
 
     def _on_finished(self, outcome) -> None:
         self.outcome = outcome

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QScrollAr
                                QWidget)
 
 from core_model.analysis.results import top_k_classes
+from core_model.formatting import format_percent, format_time
 
 from app.common.class_colors import class_color_hex
-from app.timeline.timeline_data import format_time
 from app.video.topk_bars import TopKBars
 
 STREAMS = ("fused", "rgb", "pose")
@@ -215,7 +215,7 @@ class InspectorWidget(QWidget):
         for s in r.segments:
             if s.start_frame <= self._frame < s.end_frame and (person is None or s.person == person):
                 return (f"Segment&nbsp; <span style='color:{class_color_hex(s.class_index, s.class_name)}'>■</span> "
-                        f"<b>{_escape(s.class_name)}</b>&nbsp; {100 * s.confidence:.0f}%&nbsp; "
+                        f"<b>{_escape(s.class_name)}</b>&nbsp; {format_percent(s.confidence, 0, unit='%')}&nbsp; "
                         f"<span style='color:#9aa0a6'>{s.start_frame}–{s.end_frame - 1}</span>")
         return "<span style='color:#9aa0a6'>no segment here</span>"
 

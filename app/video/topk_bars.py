@@ -11,6 +11,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from core_model.formatting import format_percent
+
 from app.common.class_colors import class_color
 
 Row = tuple[int, str, float]
@@ -93,7 +95,7 @@ class TopKBars(QWidget):
             p.drawText(QRectF(16, y, width - pct_w - 20, text_h), Qt.AlignmentFlag.AlignVCenter, label)
             p.setPen(text if i == 0 else dim)
             p.drawText(QRectF(width - pct_w - 2, y, pct_w, text_h),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"{100 * prob:.1f}%")
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, format_percent(prob, 1, unit="%"))
             bar = QRectF(16, y + text_h + 1, width - 18, bar_h)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(track)

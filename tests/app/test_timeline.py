@@ -9,10 +9,12 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from core_model.formatting import format_time
+
 from app.common.class_colors import class_color, class_color_hex
 from app.common.synthetic import synthetic_poses, synthetic_result
 from app.timeline.timeline import TimelineWidget
-from app.timeline.timeline_data import (attention_points, centre_curve, covering_mean, format_time,
+from app.timeline.timeline_data import (attention_points, centre_curve, covering_mean,
                                        step_curve)
 from app.timeline.timeline_items import RowAxisItem, SegmentBarsItem, TimeAxisItem
 
