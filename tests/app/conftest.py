@@ -93,6 +93,14 @@ def open_and_wait(qtbot, win, path, frame=0, timeout=15000):
     return win.session.current
 
 
+def open_project_and_wait(qtbot, win, path, timeout=15000):
+    """Open the project at ``path`` in ``win`` and wait until its first video is open and no job runs."""
+    assert win.open_project(path)
+    qtbot.waitUntil(lambda: win.session.current is not None and win.session.current.is_open, timeout=timeout)
+    qtbot.waitUntil(lambda: not win.jobs.jobs, timeout=timeout)
+    return win.session.current
+
+
 def show_frame(qtbot, win, index, timeout=10000):
     """Seek and wait until ``index`` is displayed."""
     win.playback.seek(index)

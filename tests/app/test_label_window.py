@@ -6,6 +6,8 @@ import shutil
 
 import numpy as np
 
+from .conftest import open_project_and_wait
+
 PEOPLE = 12
 LENGTH = 2  # frames per segment
 
@@ -27,6 +29,14 @@ def _project(tmp_path, video):
     return path, len(rows)
 
 
+def _open(qtbot, window, path):
+    """Open the project at ``path``; its timeline, store and the open video's id once it has settled."""
+    open_project_and_wait(qtbot, window, path)
+    timeline = window.timeline.widget()
+    qtbot.wait(300)
+    return timeline, window.project.store, window.session.current.project_id
+
+
 def _drawn(timeline, person):
     """(start, end) of the labels the timeline holds for ``person``'s band."""
     d = timeline.label_item.lane_data(timeline.people().index(person))
@@ -40,12 +50,7 @@ def _in_db(store, vid, person, x0=0, x1=10 ** 9):
 
 def test_only_the_labels_on_screen_are_loaded_and_scrolling_loads_the_rest(qtbot, window, barcode_video, tmp_path):
     path, total = _project(tmp_path, barcode_video)
-    assert window.open_project(path)
-    qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.is_open, timeout=15000)
-    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
-    timeline = window.timeline.widget()
-    qtbot.wait(300)
-    store, vid = window.project.store, window.session.current.project_id
+    timeline, store, vid = _open(qtbot, window, path)
     assert timeline.people() == [-1, *range(PEOPLE)]  # a band for every person, loaded or not
     loaded = window.project.label_window._segments
     assert 0 < len(loaded) < total / 2
@@ -72,12 +77,7 @@ def test_an_edit_reloads_the_window(qtbot, window, barcode_video, tmp_path):
     from core_model.project import DeleteSegments
 
     path, _ = _project(tmp_path, barcode_video)
-    assert window.open_project(path)
-    qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.is_open, timeout=15000)
-    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
-    timeline = window.timeline.widget()
-    qtbot.wait(300)
-    store, vid = window.project.store, window.session.current.project_id
+    timeline, store, vid = _open(qtbot, window, path)
     first = store.segments(video_id=vid, person=0)[0]
     window.project.apply(DeleteSegments([first.id]))
     qtbot.waitUntil(lambda: (first.start_frame, first.end_frame) not in _drawn(timeline, 0), timeout=5000)

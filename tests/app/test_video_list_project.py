@@ -6,12 +6,20 @@ import shutil
 
 from PySide6.QtCore import Qt
 
-from .conftest import make_result, open_and_wait
+from .conftest import make_result, open_and_wait, open_project_and_wait
 
 
 def _rows(win):
     items = [win.video_list.item(i) for i in range(win.video_list.count())]
     return [(it.data(Qt.ItemDataRole.UserRole), it.text()) for it in items]
+
+
+def _demo_copy(tmp_path, video):
+    """``video`` copied to a demo folder of its own (a second file with the same content)."""
+    demo = tmp_path / "demo" / "demo.mp4"
+    demo.parent.mkdir()
+    shutil.copyfile(video, demo)
+    return demo
 
 
 def _project_with_copy(tmp_path, video):
@@ -27,15 +35,11 @@ def _project_with_copy(tmp_path, video):
 
 
 def test_opening_a_project_after_the_demo_lists_each_file_once(qtbot, window, barcode_video, tmp_path):
-    demo = tmp_path / "demo" / "demo.mp4"
-    demo.parent.mkdir()
-    shutil.copyfile(barcode_video, demo)
+    demo = _demo_copy(tmp_path, barcode_video)
     entry = open_and_wait(qtbot, window, demo)
     window.session.update(entry, result=make_result(frame_count=entry.frame_count))
     path, copy = _project_with_copy(tmp_path, barcode_video)
-    assert window.open_project(path)
-    qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.is_open, timeout=15000)
-    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
+    open_project_and_wait(qtbot, window, path)
     qtbot.wait(200)
     rows = _rows(window)
     assert [e.path for e, _ in rows] == [copy.resolve()], rows
@@ -45,9 +49,7 @@ def test_opening_a_project_after_the_demo_lists_each_file_once(qtbot, window, ba
 def test_opening_a_project_while_the_demo_runs_lists_each_file_once(qtbot, window, barcode_video, tmp_path):
     from app.shell.scripted import DemoTask
 
-    demo = tmp_path / "demo" / "demo.mp4"
-    demo.parent.mkdir()
-    shutil.copyfile(barcode_video, demo)
+    demo = _demo_copy(tmp_path, barcode_video)
     task = DemoTask(window, demo, play=False)
     task.start()
     qtbot.waitUntil(lambda: any(j.kind in ("extract", "analyze") for j in window.jobs.jobs), timeout=15000)
@@ -61,15 +63,9 @@ def test_opening_a_project_while_the_demo_runs_lists_each_file_once(qtbot, windo
 
 def test_a_file_with_the_content_of_a_project_video_is_not_listed_twice(qtbot, window, barcode_video, tmp_path):
     """The demo (or any copy) opened while a project lists the same video: one row, the project's file kept."""
-    from core_model.project import ProjectStore
-
     path, copy = _project_with_copy(tmp_path, barcode_video)
-    assert window.open_project(path)
-    qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.is_open, timeout=15000)
-    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
-    demo = tmp_path / "demo" / "demo.mp4"
-    demo.parent.mkdir()
-    shutil.copyfile(barcode_video, demo)
+    open_project_and_wait(qtbot, window, path)
+    demo = _demo_copy(tmp_path, barcode_video)
     window.open_paths([demo])
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
     qtbot.wait(200)
@@ -84,12 +80,8 @@ def test_reanalysis_marks_the_row_of_the_video_it_analyzed(qtbot, window, barcod
     from app.analysis.reanalysis import Reanalysis
 
     path, copy = _project_with_copy(tmp_path, barcode_video)
-    assert window.open_project(path)
-    qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.is_open, timeout=15000)
-    qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
-    demo = tmp_path / "demo" / "demo.mp4"
-    demo.parent.mkdir()
-    shutil.copyfile(barcode_video, demo)
+    open_project_and_wait(qtbot, window, path)
+    demo = _demo_copy(tmp_path, barcode_video)
     window.open_paths([demo, stick_video[0]])
     qtbot.waitUntil(lambda: not window.jobs.jobs and len(window.session.entries) >= 2, timeout=15000)
     qtbot.wait(200)

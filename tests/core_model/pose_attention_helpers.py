@@ -6,7 +6,7 @@ from typing import Tuple
 
 import torch
 
-from core_model.models.registry import get_model_spec
+from core_model.models.registry import build_model, get_model_spec
 
 #: the tiny clip the tests feed: 4 RGB frames of 64 px (a 2x2 conv5 map), 8 keypoint frames
 TINY_INPUTS = {"rgb_frames": 4, "rgb_size": 64, "keypoint_frames": 8}
@@ -121,3 +121,47 @@ def inputs_from_builders(model, spec_inputs, *, seed: int = 0) -> dict:
         crop_frame_for(builders, source, sizes, boxes, rng.integers(0, 255, (120, 160, 3), dtype=np.uint8), k)
     arrays = build_all(builders, source, sizes, model.normalization)
     return {kind: torch.from_numpy(a)[None] for kind, a in arrays.items()}
+
+
+def tiny_model(name: str, **overrides):
+    """``name`` at its tiny sizes for 3 classes, seeded (the same weights every call)."""
+    torch.manual_seed(0)
+    return build_model(name, num_classes=3, **tiny_config(name, **overrides))
+
+
+def spread_scores(model) -> None:
+    """Score layers start near zero (equal attention); spread them so nothing is trivially flat."""
+    with torch.no_grad():
+        for head in (model.spatial, model.temporal):
+            head.score.weight.normal_(std=1.0)
+            head.score.bias.normal_(std=1.0)
+
+
+def checkpoint_round_trip(model, path, inputs: dict):
+    """Save ``model`` (classes a, b, c), load it back, and check both give the same scores and products on
+    ``inputs``; returns ``(before, after, loaded, info)`` for the model's own checks."""
+    from core_model.models import load_checkpoint, save_checkpoint
+
+    with torch.no_grad():
+        before = model.forward_inputs(inputs)
+    loaded, info = load_checkpoint(save_checkpoint(model, path, class_names=["a", "b", "c"]))
+    assert loaded.config == model.config and loaded.class_names == ["a", "b", "c"]
+    with torch.no_grad():
+        after = loaded.forward_inputs(inputs)
+    assert torch.equal(before.scores, after.scores)
+    for name in before.products:
+        assert torch.equal(before.products[name], after.products[name])
+    return before, after, loaded, info
+
+
+def quick_preset_outputs(name: str):
+    """``name`` at the cpu-quick preset's sizes (112 px, 8 RGB frames, 24 keypoint frames), fed by the project's
+    input builders; checks the input shapes and returns the model's outputs."""
+    torch.manual_seed(0)
+    spec = get_model_spec(name)
+    model = build_model(name, num_classes=3, **{**spec.tiny, "rgb_frames": 8, "rgb_size": 112,
+                                                "keypoint_frames": 24}).eval()
+    inputs = inputs_from_builders(model, spec.inputs)
+    assert inputs["keypoints"].shape == (1, 24, 1, 17, 3) and inputs["rgb"].shape == (1, 3, 8, 112, 112)
+    with torch.no_grad():
+        return model.forward_inputs(inputs)

@@ -6,27 +6,17 @@ import torch
 from torch.nn import functional as F
 
 from core_model.errors import ConfigError
-from core_model.models import load_checkpoint, save_checkpoint
 from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.separable_sta import SeparableSTA, create_separable_sta
-from tests.core_model.pose_attention_helpers import (inputs_from_builders, params_without_grad, random_inputs,
-                                                     tiny_config, train_and_score)
+from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, params_without_grad, quick_preset_outputs,
+                                                     random_inputs, spread_scores, tiny_model, train_and_score)
 
 NAME = "separable-sta"
 
 
 def tiny(**overrides) -> SeparableSTA:
-    torch.manual_seed(0)
-    return build_model(NAME, num_classes=3, **tiny_config(NAME, **overrides))
-
-
-def spread_scores(model: SeparableSTA) -> None:
-    """Score layers start near zero (equal attention, Algorithm 2); spread them so nothing is trivially flat."""
-    with torch.no_grad():
-        for head in (model.spatial, model.temporal):
-            head.score.weight.normal_(std=1.0)
-            head.score.bias.normal_(std=1.0)
+    return tiny_model(NAME, **overrides)
 
 
 def test_registered_with_its_inputs_products_and_defaults():
@@ -120,18 +110,8 @@ def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
     model = tiny()
     spread_scores(model)
     model.eval()
-    inputs = random_inputs(2, seed=3)
-    with torch.no_grad():
-        before = model.forward_inputs(inputs)
-    path = save_checkpoint(model, tmp_path / "sta.pt", class_names=["a", "b", "c"])
-    loaded, info = load_checkpoint(path)
+    _, _, loaded, info = checkpoint_round_trip(model, tmp_path / "sta.pt", random_inputs(2, seed=3))
     assert isinstance(loaded, SeparableSTA) and info.config["model"] == NAME
-    assert loaded.class_names == ["a", "b", "c"] and loaded.config == model.config
-    with torch.no_grad():
-        after = loaded.forward_inputs(inputs)
-    assert torch.equal(before.scores, after.scores)
-    for name in before.products:
-        assert torch.equal(before.products[name], after.products[name])
 
 
 def test_a_tiny_model_learns_the_synthetic_set():
@@ -154,12 +134,6 @@ def test_wrong_inputs_and_configs_are_one_sentence():
 
 def test_the_projects_input_builders_feed_it_at_the_quick_presets_sizes():
     """112 px, 8 RGB frames (a 4x4 map), 24 keypoint frames: the sizes cpu-quick gives through model_config."""
-    torch.manual_seed(0)
-    model = build_model(NAME, num_classes=3, **{**get_model_spec(NAME).tiny, "rgb_frames": 8, "rgb_size": 112,
-                                                "keypoint_frames": 24}).eval()
-    inputs = inputs_from_builders(model, get_model_spec(NAME).inputs)
-    assert inputs["keypoints"].shape == (1, 24, 1, 17, 3) and inputs["rgb"].shape == (1, 3, 8, 112, 112)
-    with torch.no_grad():
-        out = model.forward_inputs(inputs)
+    out = quick_preset_outputs(NAME)
     assert out.products["spatial_attention"].shape == (1, 4, 4)
     assert out.products["temporal_attention"].shape == (1, 8)

@@ -6,29 +6,19 @@ import torch
 from torch.nn import functional as F
 
 from core_model.errors import ConfigError
-from core_model.models import load_checkpoint, save_checkpoint
 from core_model.models.gcn import COCO17_LONG_RANGE, FramewiseGCN, normalized_adjacency, skeleton_adjacency
 from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.vpn import EMBED_EPS, VPN, create_vpn
 from core_model.pose.coco import COCO17_SKELETON
-from tests.core_model.pose_attention_helpers import (inputs_from_builders, params_without_grad, random_inputs,
-                                                     tiny_config, train_and_score)
+from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, params_without_grad, quick_preset_outputs,
+                                                     random_inputs, spread_scores, tiny_model, train_and_score)
 
 NAME = "vpn"
 
 
 def tiny(**overrides) -> VPN:
-    torch.manual_seed(0)
-    return build_model(NAME, num_classes=3, **tiny_config(NAME, **overrides))
-
-
-def spread_scores(model: VPN) -> None:
-    """Score layers start (near) zero: equal attention (Algorithm 3); spread them so nothing is trivially flat."""
-    with torch.no_grad():
-        for head in (model.spatial, model.temporal):
-            head.score.weight.normal_(std=1.0)
-            head.score.bias.normal_(std=1.0)
+    return tiny_model(NAME, **overrides)
 
 
 def on_sphere(x: torch.Tensor) -> torch.Tensor:
@@ -205,18 +195,8 @@ def test_checkpoint_round_trip_gives_identical_outputs(tmp_path, variant):
     model = tiny(variant=variant)
     spread_scores(model)
     model.eval()
-    inputs = random_inputs(2, seed=4)
-    with torch.no_grad():
-        before = model.forward_inputs(inputs)
-    path = save_checkpoint(model, tmp_path / "vpn.pt", class_names=["a", "b", "c"])
-    loaded, info = load_checkpoint(path)
+    before, after, loaded, info = checkpoint_round_trip(model, tmp_path / "vpn.pt", random_inputs(2, seed=4))
     assert isinstance(loaded, VPN) and info.config["model"] == NAME and loaded.config["variant"] == variant
-    assert loaded.config == model.config
-    with torch.no_grad():
-        after = loaded.forward_inputs(inputs)
-    assert torch.equal(before.scores, after.scores)
-    for name in before.products:
-        assert torch.equal(before.products[name], after.products[name])
     assert torch.equal(before.aux_losses["embedding"], after.aux_losses["embedding"])
 
 
@@ -237,12 +217,6 @@ def test_wrong_inputs_and_configs_are_one_sentence():
 
 def test_the_projects_input_builders_feed_it_at_the_quick_presets_sizes():
     """112 px, 8 RGB frames (a 4x4 map), 24 keypoint frames: the sizes cpu-quick gives through model_config."""
-    torch.manual_seed(0)
-    model = build_model(NAME, num_classes=3, **{**get_model_spec(NAME).tiny, "rgb_frames": 8, "rgb_size": 112,
-                                                "keypoint_frames": 24}).eval()
-    inputs = inputs_from_builders(model, get_model_spec(NAME).inputs)
-    assert inputs["keypoints"].shape == (1, 24, 1, 17, 3) and inputs["rgb"].shape == (1, 3, 8, 112, 112)
-    with torch.no_grad():
-        out = model.forward_inputs(inputs)
+    out = quick_preset_outputs(NAME)
     assert out.products["spatiotemporal_attention"].shape == (1, 8, 4, 4)
     assert torch.isfinite(out.aux_losses["embedding"])
