@@ -1,0 +1,8 @@
+"""A pose engine of our own: MediaPipe's BlazePose models (from the mediapipe wheel) run in PyTorch.
+
+- :mod:`.tflite_reader`: the ``.tflite`` flatbuffers -> operators, shapes, weights;
+- :mod:`.ops`, :mod:`.interpreter`: the operators in PyTorch (NCHW inside, TFLite semantics);
+- :mod:`.graph_settings`: MediaPipe's pre-/post-processing settings read from the wheel's graphs;
+- :mod:`.detector`, :mod:`.landmarks`: detector and landmark pipelines, batched;
+- :mod:`.graph`: :class:`TorchPoseGraph`, the same two calls as :class:`~core_model.pose.roi_graph.PoseGraph`.
+"""
