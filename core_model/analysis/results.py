@@ -106,6 +106,13 @@ class AnalysisResult:
         if missing:
             raise ResultsError(f"The attention product {missing[0]} has no description.")
 
+    def stream_probabilities(self) -> Dict[str, np.ndarray]:
+        """``{"fused", then each stream the model has ("rgb", "pose", "parts", ...)}`` -> (W, C) probabilities."""
+        out = {"fused": self.prob_fused}
+        out.update({k: v for k, v in (("rgb", self.prob_rgb), ("pose", self.prob_pose)) if v is not None})
+        out.update(self.stream_probs)
+        return out
+
     def product_spec(self, name: str):
         """The :class:`~core_model.models.products.ProductSpec` of product ``name``."""
         from ..models.products import ProductSpec

@@ -156,8 +156,11 @@ def build_queue(result, *, label_frames: Optional[Mapping[int, np.ndarray]] = No
     rows_idx = np.arange(n)
     fused_top = np.argmax(result.prob_fused, axis=1)
     conf = result.prob_fused[rows_idx, fused_top]
-    rgb_top, pose_top = np.argmax(result.prob_rgb, axis=1), np.argmax(result.prob_pose, axis=1)
-    divergence = js_divergence(result.prob_rgb, result.prob_pose)
+    # a model without an RGB or a pose head of its own (e.g. vpn, p-i3d): its streams agree with its fused scores
+    prob_rgb = result.prob_rgb if result.prob_rgb is not None else result.prob_fused
+    prob_pose = result.prob_pose if result.prob_pose is not None else result.prob_fused
+    rgb_top, pose_top = np.argmax(prob_rgb, axis=1), np.argmax(prob_pose, axis=1)
+    divergence = js_divergence(prob_rgb, prob_pose)
     flicker = np.zeros(n, bool)
     for person in np.unique(result.person):
         rows = np.nonzero(result.person == person)[0]
@@ -173,8 +176,8 @@ def build_queue(result, *, label_frames: Optional[Mapping[int, np.ndarray]] = No
     if not include_done:
         candidates = candidates[unlabeled[candidates]]
     context = _QueueContext(list(result.class_names), confidence=conf, divergence=divergence, covered=share,
-                            fused_top=fused_top, rgb_top=rgb_top, rgb_prob=result.prob_rgb[rows_idx, rgb_top],
-                            pose_top=pose_top, pose_prob=result.prob_pose[rows_idx, pose_top])
+                            fused_top=fused_top, rgb_top=rgb_top, rgb_prob=prob_rgb[rows_idx, rgb_top],
+                            pose_top=pose_top, pose_prob=prob_pose[rows_idx, pose_top])
     bits = (low.astype(np.int64) | disagree << 1 | flicker << 2 | unlabeled << 3)[candidates]
     return ReviewQueue.from_rows(video_id, context, candidates, result.person[candidates],
                                  result.window_start[candidates], result.window_end[candidates], bits,

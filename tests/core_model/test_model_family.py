@@ -35,7 +35,9 @@ def random_inputs(model, batch: int = 2, seed: int = 0) -> dict:
     s = InputSizes.of(model.config, TINY_INPUTS)
     shapes = {"rgb": (3, s.rgb_frames, s.rgb_size, s.rgb_size),
               "heatmaps": (17, s.pose_frames, s.heatmap_size, s.heatmap_size),
-              "part_crops": (3, 3, s.rgb_frames, s.part_size, s.part_size)}
+              "part_crops": (3, 3, s.rgb_frames, s.part_size, s.part_size),
+              "flow": (2, s.rgb_frames, s.rgb_size, s.rgb_size),
+              "hand_crops": (s.rgb_frames, 4, 3, s.part_size, s.part_size)}
     out = {}
     for kind in get_model_spec(model.model_name).inputs:
         if kind == "keypoints":
@@ -141,3 +143,9 @@ def test_analysis_stores_and_describes_every_product(name, stick_video, tmp_path
     with np.load(tmp_path / "r" / "arrays.npz") as npz:
         assert set(back.products) <= set(npz.files)
     np.testing.assert_allclose(back.prob_fused.sum(1), 1.0, atol=1e-5)
+    streams = back.stream_probabilities()
+    assert list(streams)[0] == "fused" and set(streams) - {"fused"} == set(tiny_model(name).forward_inputs(
+        random_inputs(tiny_model(name))).logits)
+    from core_model.review.queue import build_queue
+
+    assert len(build_queue(back)) >= 1  # the review queue reads any model's results (untrained: low confidence)
