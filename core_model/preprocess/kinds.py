@@ -146,7 +146,31 @@ def _part_crops(source: WindowSource, sizes: InputSizes, normalization: Normaliz
 
 
 def _flow(source: WindowSource, sizes: InputSizes, normalization: Normalization) -> np.ndarray:
-    raise ConfigError("Optical-flow input is not available yet: no model of this version can be fed 'flow'.")
+    """(2, T, S, S) Farnebäck flow of the person crops (cached; core_model.video.flow); a flip mirrors it."""
+    from core_model.video.flow import clip_flow, flip_flow
+
+    flow = clip_flow(source.crops["flow"][:, 0])  # (T, 2, S, S) of the unflipped crops
+    return (flip_flow(flow) if source.flip else flow).transpose(1, 0, 2, 3)
+
+
+def _hand_boxes(source: WindowSource, sizes: InputSizes) -> np.ndarray:
+    """(T, 4, 4) glimpse boxes on the wrists of up to two people (core_model.preprocess.hands)."""
+    from core_model.preprocess.hands import window_hand_boxes
+
+    return window_hand_boxes(source, sizes)
+
+
+def _crop_hands(frame: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    from core_model.preprocess.hands import crop_hands
+
+    return crop_hands(frame, boxes, size)
+
+
+def _hand_crops(source: WindowSource, sizes: InputSizes, normalization: Normalization) -> np.ndarray:
+    """(T, 4, 3, S, S): hand glimpses; absent people zeros; a flip mirrors and swaps each person's hands."""
+    from core_model.preprocess.hands import window_hand_crops
+
+    return window_hand_crops(source, sizes, normalization)
 
 
 BUILDERS: Dict[str, InputBuilder] = {
@@ -154,7 +178,8 @@ BUILDERS: Dict[str, InputBuilder] = {
     "heatmaps": InputBuilder("heatmaps", _heatmaps),
     "keypoints": InputBuilder("keypoints", _keypoints),
     "part_crops": InputBuilder("part_crops", _part_crops, _part_boxes, lambda s: s.part_size, _crop_parts),
-    "flow": InputBuilder("flow", _flow),
+    "flow": InputBuilder("flow", _flow, _rgb_boxes, lambda s: s.rgb_size),
+    "hand_crops": InputBuilder("hand_crops", _hand_crops, _hand_boxes, lambda s: s.part_size, _crop_hands),
 }
 
 
@@ -164,8 +189,6 @@ def builders_for(kinds: Sequence[str]) -> Dict[str, InputBuilder]:
     for kind in kinds:
         if kind not in BUILDERS:
             raise ConfigError(f"No input builder for {kind!r}: this version makes {', '.join(BUILDERS)}.")
-        if kind == "flow":
-            _flow(None, None, None)  # refused before any video is read
         out[kind] = BUILDERS[kind]
     return out
 

@@ -1,10 +1,7 @@
 """The keypoints input: joints of the window in the crop's [0, 1], people ranked, flip, and the builder table."""
 import numpy as np
-import pytest
 
-from core_model.errors import ConfigError
 from core_model.preprocess.keypoints import keypoint_frames, keypoint_sequence
-from core_model.preprocess.kinds import builders_for
 
 
 def test_joints_are_in_the_crop_frame_with_scores():
@@ -34,8 +31,3 @@ def test_flip_mirrors_x_and_swaps_left_and_right():
 def test_keypoint_frames_spread_over_the_sampled_frames():
     assert keypoint_frames(np.arange(10, 58), 4).tolist() == [10, 26, 41, 57]
     assert len(keypoint_frames(np.arange(3), 5)) == 5
-
-
-def test_flow_is_refused_in_one_sentence():
-    with pytest.raises(ConfigError, match="Optical-flow input is not available yet"):
-        builders_for(("rgb", "flow"))
