@@ -1,6 +1,8 @@
 """GUI test fixtures: temp settings, small generated videos, synthetic poses/results, a main window."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,32 @@ def render_view(win):
     win.view.scene().render(painter, source=rect)
     painter.end()
     return qimage_to_rgb(image)
+
+
+@contextmanager
+def dark_style():
+    """The studio's dark style sheet on the application for the ``with`` block, the one before restored."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.shell.resources import style_sheet
+
+    app = QApplication.instance()
+    before = app.styleSheet()
+    app.setStyleSheet(style_sheet("dark"))
+    try:
+        yield
+    finally:
+        app.setStyleSheet(before)
+
+
+def change_when_enabled(button) -> float:
+    """Enable the disabled ``button``: the largest change of a pixel channel between its two looks."""
+    def pixels():
+        image = button.grab().toImage()
+        image = image.convertToFormat(image.Format.Format_RGB32)
+        return np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(
+            image.height(), -1).astype(float)
+
+    idle = pixels()
+    button.setEnabled(True)
+    return float(np.abs(idle - pixels()).max())

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 
 from app.main import prepare_qt_environment
 
+from .conftest import change_when_enabled, dark_style
+
 SIZE = (160, 120)
 FRAMES = 90
 LABELS = ["wave", "clap", "squat"]
@@ -189,31 +191,7 @@ def test_one_labelled_video_warns_and_offers_split_by_segment(qtbot, tmp_path):
 
 
 def test_idle_cancel_looks_disabled(qtbot, store, tmp_path):
-    from PySide6.QtWidgets import QApplication
-
-    from app.shell.resources import style_sheet
-
-    app = QApplication.instance()
-    before = app.styleSheet()
-    app.setStyleSheet(style_sheet("dark"))
-    try:
+    with dark_style():
         dialog = _dialog(qtbot, store, tmp_path / "set")
         assert not dialog.cancel_button.isEnabled()
-        idle = dialog.cancel_button.grab().toImage()
-        dialog.cancel_button.setEnabled(True)
-        busy = dialog.cancel_button.grab().toImage()
-        assert _largest_difference(idle, busy) > 8, "a disabled button must not look like an enabled one"
-    finally:
-        app.setStyleSheet(before)
-
-
-def _largest_difference(a, b) -> float:
-    import numpy as np
-
-    def pixels(image):
-        image = image.convertToFormat(image.Format.Format_RGB32)
-        ptr = image.constBits()
-        return np.frombuffer(ptr, np.uint8, count=image.sizeInBytes()).reshape(image.height(), -1).astype(float)
-
-    pa, pb = pixels(a), pixels(b)
-    return float(np.abs(pa - pb).max())
+        assert change_when_enabled(dialog.cancel_button) > 8, "a disabled button must not look like an enabled one"

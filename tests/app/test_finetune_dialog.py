@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 
 from app.main import prepare_qt_environment
 
+from .conftest import change_when_enabled, dark_style
+
 
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
@@ -253,24 +255,11 @@ def test_training_finished_is_said_once(qtbot, tmp_path):
 
 
 def test_idle_stop_looks_disabled(qtbot):
-    from PySide6.QtWidgets import QApplication
-
     from app.training.finetune_dialog import FinetuneDialog
-    from app.shell.resources import style_sheet
 
-    from .test_export_dialog import _largest_difference
-
-    app = QApplication.instance()
-    before = app.styleSheet()
-    app.setStyleSheet(style_sheet("dark"))
-    try:
+    with dark_style():
         dialog = FinetuneDialog(None, None)
         qtbot.addWidget(dialog)
         dialog.show()
         assert not dialog.stop_button.isEnabled()
-        idle = dialog.stop_button.grab().toImage()
-        dialog.stop_button.setEnabled(True)
-        busy = dialog.stop_button.grab().toImage()
-        assert _largest_difference(idle, busy) > 8, "a disabled button must not look like an enabled one"
-    finally:
-        app.setStyleSheet(before)
+        assert change_when_enabled(dialog.stop_button) > 8, "a disabled button must not look like an enabled one"

@@ -165,3 +165,16 @@ def quick_preset_outputs(name: str):
     assert inputs["keypoints"].shape == (1, 24, 1, 17, 3) and inputs["rgb"].shape == (1, 3, 8, 112, 112)
     with torch.no_grad():
         return model.forward_inputs(inputs)
+
+
+def default_size_outputs(name: str):
+    """``name`` with a thin X3D at its default sizes (16 RGB frames of 224 px, 20 keypoint frames) for 5 classes;
+    checks the 7x7 map and 16 time steps and returns the model and its outputs on one random clip."""
+    torch.manual_seed(0)
+    model = build_model(name, num_classes=5, rgb_width=0.25, rgb_depth=0.2).eval()
+    with torch.no_grad():
+        out = model.forward_inputs(random_inputs(1, frames=16, size=224, keypoint_frames=20))
+    assert out.logits["rgb"].shape == (1, 5)
+    assert out.products["spatial_attention"].shape == (1, 7, 7)
+    assert out.products["temporal_attention"].shape == (1, 16)
+    return model, out

@@ -9,8 +9,9 @@ from core_model.errors import ConfigError
 from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.separable_sta import SeparableSTA, create_separable_sta
-from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, params_without_grad, quick_preset_outputs,
-                                                     random_inputs, spread_scores, tiny_model, train_and_score)
+from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, default_size_outputs, params_without_grad,
+                                                     quick_preset_outputs, random_inputs, spread_scores, tiny_model,
+                                                     train_and_score)
 
 NAME = "separable-sta"
 
@@ -32,13 +33,8 @@ def test_registered_with_its_inputs_products_and_defaults():
 
 
 def test_default_sizes_give_a_7x7_map_and_16_time_steps():
-    torch.manual_seed(0)
-    model = build_model(NAME, num_classes=5, rgb_width=0.25, rgb_depth=0.2).eval()  # thin X3D, default sizes
-    with torch.no_grad():
-        out = model.forward_inputs(random_inputs(1, frames=16, size=224, keypoint_frames=20))
-    assert out.logits["rgb"].shape == (1, 5) and out.scores.shape == (1, 5)
-    assert out.products["spatial_attention"].shape == (1, 7, 7)
-    assert out.products["temporal_attention"].shape == (1, 16)
+    model, out = default_size_outputs(NAME)
+    assert out.scores.shape == (1, 5)
     assert model.config["model"] == NAME and model.num_classes == 5
     assert model.lstm.num_layers == 3 and model.lstm.hidden_size == 512  # the thesis's NTU pose backbone
     assert model.spatial.hidden.in_features == 20 * 512  # h*: every LSTM state concatenated

@@ -11,8 +11,9 @@ from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.vpn import EMBED_EPS, VPN, create_vpn
 from core_model.pose.coco import COCO17_SKELETON
-from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, params_without_grad, quick_preset_outputs,
-                                                     random_inputs, spread_scores, tiny_model, train_and_score)
+from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, default_size_outputs, params_without_grad,
+                                                     quick_preset_outputs, random_inputs, spread_scores, tiny_model,
+                                                     train_and_score)
 
 NAME = "vpn"
 
@@ -81,13 +82,7 @@ def test_registered_with_its_inputs_products_and_defaults():
 
 
 def test_default_sizes_give_7x7_16_and_16x7x7():
-    torch.manual_seed(0)
-    model = build_model(NAME, num_classes=5, rgb_width=0.25, rgb_depth=0.2).eval()  # thin X3D, default sizes
-    with torch.no_grad():
-        out = model.forward_inputs(random_inputs(1, frames=16, size=224, keypoint_frames=20))
-    assert out.logits["rgb"].shape == (1, 5)
-    assert out.products["spatial_attention"].shape == (1, 7, 7)
-    assert out.products["temporal_attention"].shape == (1, 16)
+    model, out = default_size_outputs(NAME)
     assert out.products["spatiotemporal_attention"].shape == (1, 16, 7, 7)
     assert model.pose.gcn.weight.shape == (20, 3, 64)  # t_p GCNs projecting the joints to 64-d
     convs = [m.out_channels for m in model.pose.convs if isinstance(m, torch.nn.Conv2d)]
