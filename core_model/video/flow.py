@@ -15,7 +15,8 @@ as the seed says); unlike the seed, each field is the motion over those 3 frames
 Units: displacement in crop pixels times ``FLOW_SCALE / crop side``, so 1.0 is 5 % of the crop side whatever
 the crop size. A horizontal flip mirrors the field and negates its x component (:func:`flip_flow`).
 
-Cache: ``cache_dir()/flow/<key>.npy`` (float16), the key hashing the crops' pixels and the settings, so
+Cache: ``cache_dir()/flow/<key>.npy`` (float16), the key hashing the crops' pixels and the settings (values rounded to float16 whether
+the cache is used or not, so a warm cache changes nothing), so
 the same crops of the same video (every re-analysis) are not computed twice; files are written aside and
 renamed, the folder is kept under ``CACHE_LIMIT_BYTES`` (oldest first). :func:`video_flow` computes the
 flow of a whole video (downscaled frames), keyed by the video's content like the pose cache, with
@@ -108,8 +109,10 @@ def _prune(folder: Path, limit: int) -> None:
 
 
 def _cached(key: str, compute: Callable[[], np.ndarray], use_cache: bool) -> np.ndarray:
+    """``compute()`` rounded to float16 (what the cache holds, so a warm cache gives the same values) or the
+    cached copy."""
     if not use_cache:
-        return compute()
+        return compute().astype(np.float16).astype(np.float32)
     folder = cache_dir() / "flow"
     path = folder / f"{key}.npy"
     if path.is_file():
@@ -117,14 +120,14 @@ def _cached(key: str, compute: Callable[[], np.ndarray], use_cache: bool) -> np.
             return np.load(path).astype(np.float32)
         except (OSError, ValueError):
             path.unlink(missing_ok=True)  # a damaged file is computed again
-    flow = compute()
+    flow = compute().astype(np.float16)
     folder.mkdir(parents=True, exist_ok=True)
     clean_stale_temporaries(folder)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            np.save(fh, flow.astype(np.float16))
+            np.save(fh, flow)
     _prune(folder, CACHE_LIMIT_BYTES)
-    return flow
+    return flow.astype(np.float32)
 
 
 def cache_key_of_crops(crops: np.ndarray, settings: FlowSettings = DEFAULT_SETTINGS) -> str:
@@ -172,15 +175,14 @@ def video_flow(video, frames: Optional[Sequence[int]] = None, *, width: int = 16
         key = "video-" + hashlib.sha1(key_blob.encode()).hexdigest()[:32]
 
         def compute() -> np.ndarray:
-            small = []
+            small, total = [], 2 * len(picks) - 1  # decode every frame, then one field per pair
             for i, f in enumerate(picks):
                 check_cancel(cancel)
                 frame = reader.get_frame(f)
                 h = max(1, int(round(frame.shape[0] * width / frame.shape[1])))
                 small.append(cv2.resize(frame, (width, h), interpolation=cv2.INTER_AREA))
-                report(progress, i, 2 * len(picks))
-            return _compute(np.stack(small), settings,
-                            lambda d, t: report(progress, len(picks) + d, 2 * len(picks)), cancel) * \
-                (FLOW_SCALE / width)
+                report(progress, i + 1, total)
+            return _compute(np.stack(small), settings, lambda d, t: report(progress, len(picks) + d, total),
+                            cancel) * (FLOW_SCALE / width)
 
         return _cached(key, compute, use_cache)
