@@ -178,3 +178,20 @@ def default_size_outputs(name: str):
     assert out.products["spatial_attention"].shape == (1, 7, 7)
     assert out.products["temporal_attention"].shape == (1, 16)
     return model, out
+
+
+def normalised_tiny_outputs(model, name: str):
+    """``model`` (tiny, 3 classes) with spread scores, in eval mode, on 3 random clips: checks the (3, 3) RGB
+    logits, scores that sum to 1 and every product normalised as the registry says; returns the outputs."""
+    from core_model.models.products import check_normalised
+
+    spread_scores(model)
+    model.eval()
+    with torch.no_grad():
+        out = model.forward_inputs(random_inputs(3))
+    spec = get_model_spec(name)
+    assert out.logits["rgb"].shape == (3, 3) and torch.allclose(out.scores.sum(1), torch.ones(3))
+    for product, values in out.products.items():
+        for sample in values:
+            assert check_normalised(sample.numpy(), spec.product(product)), product
+    return out

@@ -7,13 +7,12 @@ from torch.nn import functional as F
 
 from core_model.errors import ConfigError
 from core_model.models.gcn import COCO17_LONG_RANGE, FramewiseGCN, normalized_adjacency, skeleton_adjacency
-from core_model.models.products import check_normalised
 from core_model.models.registry import build_model, get_model_spec, model_names
 from core_model.models.vpn import EMBED_EPS, VPN, create_vpn
 from core_model.pose.coco import COCO17_SKELETON
-from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, default_size_outputs, params_without_grad,
-                                                     quick_preset_outputs, random_inputs, spread_scores, tiny_model,
-                                                     train_and_score)
+from tests.core_model.pose_attention_helpers import (checkpoint_round_trip, default_size_outputs,
+                                                     normalised_tiny_outputs, params_without_grad, quick_preset_outputs,
+                                                     random_inputs, spread_scores, tiny_model, train_and_score)
 
 NAME = "vpn"
 
@@ -90,16 +89,7 @@ def test_default_sizes_give_7x7_16_and_16x7x7():
 
 
 def test_tiny_shapes_products_normalised_and_coupled():
-    model = tiny()
-    spread_scores(model)
-    model.eval()
-    with torch.no_grad():
-        out = model.forward_inputs(random_inputs(3))
-    spec = get_model_spec(NAME)
-    assert out.logits["rgb"].shape == (3, 3) and torch.allclose(out.scores.sum(1), torch.ones(3))
-    for name, values in out.products.items():
-        for sample in values:
-            assert check_normalised(sample.numpy(), spec.product(name)), name
+    out = normalised_tiny_outputs(tiny(), NAME)
     a_s, a_t, a_st = (out.products[k] for k in ("spatial_attention", "temporal_attention", "spatiotemporal_attention"))
     assert a_st.shape == (3, 4, 2, 2)
     assert torch.allclose(a_st, a_s[:, None] * a_t[:, :, None, None])  # eq. 4.16
