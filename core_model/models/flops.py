@@ -130,7 +130,8 @@ def clip_inputs(model: nn.Module, sizes=None, *, device="meta") -> Dict[str, tor
               "heatmaps": (17, s.pose_frames, s.heatmap_size, s.heatmap_size),
               "keypoints": (s.keypoint_frames, s.people, 17, 3),
               "part_crops": (3, 3, s.rgb_frames, s.part_size, s.part_size),
-              "flow": (2, s.rgb_frames, s.rgb_size, s.rgb_size)}
+              "flow": (2, s.rgb_frames, s.rgb_size, s.rgb_size),
+              "hand_crops": (s.rgb_frames, 4, 3, s.part_size, s.part_size)}
     return {kind: torch.zeros((1, *shapes[kind]), device=device)
             for kind in get_model_spec(model_name_of(model)).inputs}
 

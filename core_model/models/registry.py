@@ -29,13 +29,15 @@ INPUT_KINDS: Dict[str, str] = {
     "keypoints": "(B, T_k, M, 17, 3) joints: x, y in the crop's [0, 1] and the joint score; M people",
     "part_crops": "(B, P, 3, T, H, W) normalised clips of body parts (left hand, right hand, full body)",
     "flow": "(B, 2, T, H, W) dense optical flow of the crop",
+    "hand_crops": "(B, T, N=4, 3, h, w) normalised crops centred on the wrists of up to two people (absent: zeros)",
 }
 
 #: modules whose import registers the built-in models (each calls :func:`register`)
 BUILTIN_MODULES = ("core_model.models.epam_spec",
                    "core_model.models.p_i3d",
                    "core_model.models.skeleton_flow",
-                   "core_model.models.separable_sta", "core_model.models.vpn",)
+                   "core_model.models.separable_sta", "core_model.models.vpn",
+                   "core_model.models.hand_glimpse",)
 #: more modules to import (comma-separated), e.g. a lab's own models or the tests' toy model
 EXTRA_MODULES_ENV = "EPAM_MODEL_MODULES"
 

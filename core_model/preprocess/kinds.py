@@ -153,12 +153,33 @@ def _flow(source: WindowSource, sizes: InputSizes, normalization: Normalization)
     return (flip_flow(flow) if source.flip else flow).transpose(1, 0, 2, 3)
 
 
+def _hand_boxes(source: WindowSource, sizes: InputSizes) -> np.ndarray:
+    """(T, 4, 4) glimpse boxes on the wrists of up to two people (core_model.preprocess.hands)."""
+    from core_model.preprocess.hands import window_hand_boxes
+
+    return window_hand_boxes(source, sizes)
+
+
+def _crop_hands(frame: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    from core_model.preprocess.hands import crop_hands
+
+    return crop_hands(frame, boxes, size)
+
+
+def _hand_crops(source: WindowSource, sizes: InputSizes, normalization: Normalization) -> np.ndarray:
+    """(T, 4, 3, S, S): hand glimpses; absent people zeros; a flip mirrors and swaps each person's hands."""
+    from core_model.preprocess.hands import window_hand_crops
+
+    return window_hand_crops(source, sizes, normalization)
+
+
 BUILDERS: Dict[str, InputBuilder] = {
     "rgb": InputBuilder("rgb", _rgb, _rgb_boxes, lambda s: s.rgb_size),
     "heatmaps": InputBuilder("heatmaps", _heatmaps),
     "keypoints": InputBuilder("keypoints", _keypoints),
     "part_crops": InputBuilder("part_crops", _part_crops, _part_boxes, lambda s: s.part_size, _crop_parts),
     "flow": InputBuilder("flow", _flow, _rgb_boxes, lambda s: s.rgb_size),
+    "hand_crops": InputBuilder("hand_crops", _hand_crops, _hand_boxes, lambda s: s.part_size, _crop_hands),
 }
 
 

@@ -172,7 +172,7 @@ class Trainer:
         self.phases = _phases(self.preset, opts, self.model_name)
         self.kinds = {p: PHASE_INPUTS.get(p) or _model_inputs(self.model_name) for p, _ in self.phases}
         # the joint phase feeds RGB even to a frozen stream
-        need_rgb = any(k in ("rgb", "part_crops") for kinds in self.kinds.values() for k in kinds)
+        need_rgb = any(k in ("rgb", "part_crops", "hand_crops") for kinds in self.kinds.values() for k in kinds)
         self.data: TrainingData = load_training_data(
             opts.data, classes=_class_list(opts.classes), videos=Path(opts.videos) if opts.videos else None,
             split=opts.split, need_rgb=need_rgb, no_val=opts.no_val)
