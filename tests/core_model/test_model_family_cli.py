@@ -66,3 +66,22 @@ def test_analyze_an_untrained_model_by_name(small_set, tmp_path, capsys):
     assert "untrained" in captured.err
     assert main(["analyze", str(video), "--model", "nope", "-o", str(tmp_path / "r2")]) == 1
     assert "Unknown model 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "epam"])
+def test_two_process_gloo_run_of_each_model(name, small_set, tmp_path):
+    """DDP (torchrun, 2 CPU processes) trains any registered model; both ranks end with the same weights."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp"
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m",
+         "core_model.training", str(small_set.path), "-o", str(out), "--model", name, "--tiny", "--epochs", "1",
+         "--batch", "2", "--workers", "0", "--device", "cpu"],
+        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ranks = json.loads((out / "metrics.json").read_text())["epochs"][-1]["ranks"]
+    assert len(ranks["weight_digests"]) == 2 and ranks["agree"], ranks
