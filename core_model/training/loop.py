@@ -165,6 +165,8 @@ class Trainer:
             torch.cuda.set_device(self.device)
         self.emit = (emit or quiet) if self.dist.main else quiet
         self.preset = load_preset(opts.preset)
+        if opts.freeze is None and self.preset.freeze:  # a preset that trains one stream (hand-glimpse-pose/-rgb)
+            opts.freeze = self.preset.freeze
         self.spec = self.preset.inputs
         from .model_setup import resolve_model_name
 

@@ -47,6 +47,9 @@ class Preset:
     #: builder config overrides per registered model name (``"models": {"vpn": {"variant": "code"}}``);
     #: ``model`` above is EPAM-Net's (the presets' original key)
     models: Dict[str, Dict[str, object]] = field(default_factory=dict)
+    #: the stream a run of this preset holds still ("rgb" or "pose") unless --freeze says otherwise (a model
+    #: trained one stream at a time, e.g. hand-glimpse: preset hand-glimpse-pose, then hand-glimpse-rgb)
+    freeze: Optional[str] = None
 
     def model_overrides(self, name: Optional[str]) -> Dict[str, object]:
         """The preset's config overrides for model ``name`` (None: EPAM-Net)."""
@@ -61,6 +64,7 @@ class Preset:
         return {"name": self.name, "description": self.description, "inputs": self.inputs.to_dict(),
                 "phases": {k: vars(v) for k, v in self.phases.items()}, "default_phase": self.default_phase,
                 "model": dict(self.model), "models": {k: dict(v) for k, v in self.models.items()},
+                "freeze": self.freeze,
                 "optimizer": {"momentum": self.momentum,
                                                          "weight_decay": self.weight_decay,
                                                          "grad_clip": self.grad_clip,
@@ -100,6 +104,9 @@ def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
     default_phase = raw.get("default_phase", "joint")
     if default_phase != "all" and default_phase not in phases:
         raise ValueError(f"default phase {default_phase!r} has no recipe")
+    freeze = raw.get("freeze")
+    if freeze not in (None, "rgb", "pose"):
+        raise ValueError(f"freeze {freeze!r} is not rgb or pose")
     return Preset(
         name=str(raw.get("name", default_name)), description=str(raw.get("description", "")),
         inputs=InputSpec.from_dict(raw.get("inputs")), phases=phases, default_phase=default_phase,
@@ -108,7 +115,7 @@ def preset_from_dict(raw: dict, default_name: str = "custom") -> Preset:
         momentum=float(opt.get("momentum", 0.9)), weight_decay=float(opt.get("weight_decay", 3e-4)),
         grad_clip=float(opt.get("grad_clip", 40.0)), warmup_epochs=float(opt.get("warmup_epochs", 0.0)),
         stream_lr={str(k): float(v) for k, v in (opt.get("stream_lr") or {}).items()},
-        precise_bn_clips=int(opt.get("precise_bn_clips", 0)),
+        precise_bn_clips=int(opt.get("precise_bn_clips", 0)), freeze=freeze,
         area_range=tuple(float(v) for v in aug.get("area_range", (0.56, 1.0))),
         aspect_range=tuple(float(v) for v in aug.get("aspect_range", (0.75, 4 / 3))),
         flip=float(aug.get("flip", 0.5)))

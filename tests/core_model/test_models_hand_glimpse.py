@@ -1,6 +1,8 @@
 """hand-glimpse (Baradel, Wolf, Mille 001): joint path, pose tensor, glimpse crops, attention, losses, training."""
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -268,3 +270,55 @@ def test_tiny_config_learns_a_synthetic_set_above_chance(one_thread):
         out = model.forward_inputs(test_x)
     accuracy = (out.logits["rgb"].argmax(1) == test_y).float().mean().item()
     assert accuracy >= 0.66, accuracy  # held-out clips; chance is 1/3 (the class is only in the glimpses)
+
+
+# ------------------------------------------------------------------ training order: pose first, then RGB
+def _small_preset(name: str, folder) -> str:
+    from core_model.training.presets import PRESETS_DIR
+
+    raw = json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    raw["inputs"] = {"rgb_size": 32, "heatmap_size": 16, "rgb_frames": T, "pose_frames": 12}
+    raw["models"]["hand-glimpse"].update(part_size=S, keypoint_frames=TK)
+    raw["optimizer"]["precise_bn_clips"] = 0
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return str(path)
+
+
+def _streams(path):
+    model, _ = load_checkpoint(path)
+    state = model.state_dict()
+    return ({k: v for k, v in state.items() if k.startswith("pose.")},
+            {k: v for k, v in state.items() if k.startswith("rgb.")})
+
+
+def _same(a, b):
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_the_two_presets_train_the_pose_first_then_the_rgb_stream_with_the_pose_frozen(tmp_path, one_thread):
+    from core_model.cli import main
+    from core_model.export import make_synthetic_set
+    from core_model.training.model_setup import build_model as trainer_model
+    from core_model.training.presets import load_preset
+
+    assert load_preset("hand-glimpse-pose").freeze == "rgb" and load_preset("hand-glimpse-rgb").freeze == "pose"
+    data = make_synthetic_set(tmp_path / "set", classes=2, clips_per_class=3, size=(64, 48), seconds=1.0,
+                              split=0.67, seed=1)
+    pose_preset, rgb_preset = _small_preset("hand-glimpse-pose", tmp_path), _small_preset("hand-glimpse-rgb", tmp_path)
+    common = ["--epochs", "1", "--batch", "2", "--workers", "0", "--log-every", "0"]
+    assert main(["train", str(data.path), "-o", str(tmp_path / "r1"), "--model", "hand-glimpse", "--preset",
+                 pose_preset, "--tiny", *common]) == 0
+    start, _ = trainer_model(load_preset(pose_preset), data.classes, model_name="hand-glimpse", tiny=True)
+    start_pose = {k: v for k, v in start.state_dict().items() if k.startswith("pose.")}
+    start_rgb = {k: v for k, v in start.state_dict().items() if k.startswith("rgb.")}
+    pose1, rgb1 = _streams(tmp_path / "r1" / "last.pt")
+    assert _same(rgb1, start_rgb) and not _same(pose1, start_pose)  # step 1: only the pose stream learned
+    assert main(["train", str(data.path), "-o", str(tmp_path / "r2"), "--preset", rgb_preset, "--init",
+                 str(tmp_path / "r1" / "last.pt"), *common]) == 0
+    pose2, rgb2 = _streams(tmp_path / "r2" / "last.pt")
+    assert _same(pose2, pose1) and not _same(rgb2, rgb1)  # step 2: the RGB stream, the pose held still
+    assert main(["train", str(data.path), "-o", str(tmp_path / "r3"), "--model", "hand-glimpse", "--preset",
+                 pose_preset, "--tiny", "--freeze", "pose", *common]) == 0  # --freeze overrides the preset's
+    pose3, rgb3 = _streams(tmp_path / "r3" / "last.pt")
+    assert _same(pose3, start_pose) and not _same(rgb3, start_rgb)
