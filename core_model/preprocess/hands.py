@@ -83,13 +83,17 @@ def hand_boxes(keypoint: np.ndarray, score: Optional[np.ndarray], img_shape, fra
 
 
 def glimpse_boxes(poses, frame_indices: Sequence[int], *, keypoint_frames: Optional[Sequence[int]] = None,
-                  people: int = MAX_PEOPLE, score_threshold: float = SCORE_THRESHOLD,
-                  hand_scale: float = HAND_SCALE, hand_extend: float = HAND_EXTEND) -> np.ndarray:
+                  rows: Optional[Sequence[int]] = None, people: int = MAX_PEOPLE,
+                  score_threshold: float = SCORE_THRESHOLD, hand_scale: float = HAND_SCALE,
+                  hand_extend: float = HAND_EXTEND) -> np.ndarray:
     """The glimpse boxes (T, 4, 4) of ``frame_indices`` for a viewer that has the poses only (a
-    :class:`~core_model.pose.format.Poses` of the window's people): people ranked over ``keypoint_frames``
-    (default the same frames), geometry as recorded in the model's config."""
+    :class:`~core_model.pose.format.Poses`): the people among ``rows`` (default all; a per-person analysis
+    window: that person's row only) ranked over ``keypoint_frames`` (default the same frames; the model ranks
+    over its keypoint frames), geometry as recorded in the model's config."""
     frames = frame_indices if keypoint_frames is None else keypoint_frames
-    rows = people_rows(poses.keypoint, poses.keypoint_score, frames, people)
+    candidates = np.arange(poses.keypoint.shape[0]) if rows is None else np.asarray(list(rows), np.int64)
+    ranked = people_rows(poses.keypoint[candidates], poses.keypoint_score[candidates], frames, people)
+    rows = candidates[ranked]
     return hand_boxes(poses.keypoint, poses.keypoint_score, poses.img_shape, frame_indices, rows, people=people,
                       score_threshold=score_threshold, hand_scale=hand_scale, hand_extend=hand_extend)
 

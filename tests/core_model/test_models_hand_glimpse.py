@@ -322,3 +322,27 @@ def test_the_two_presets_train_the_pose_first_then_the_rgb_stream_with_the_pose_
                  pose_preset, "--tiny", "--freeze", "pose", *common]) == 0  # --freeze overrides the preset's
     pose3, rgb3 = _streams(tmp_path / "r3" / "last.pt")
     assert _same(pose3, start_pose) and not _same(rgb3, start_rgb)
+
+
+def test_the_viewers_glimpse_boxes_are_the_boxes_the_model_was_fed():
+    from core_model.pose.format import Poses
+    from core_model.preprocess.keypoints import keypoint_frames
+    from core_model.preprocess.kinds import BUILDERS, InputSizes, WindowSource
+
+    kp = stick_figure_keypoints(3, 20, (160, 120))
+    score = np.ones(kp.shape[:3], np.float32)
+    score[2] = 0.0  # the third person is never seen
+    score[1, :, 10] = 0.1  # the second person's right wrist is not trusted: boxes fall back
+    sizes = InputSizes.of({"rgb_frames": T, "keypoint_frames": TK, "people": 2, "hand_scale": 0.25,
+                           "score_threshold": 0.3}, InputSizes().sampling())
+    pose_frames, rgb_frames = np.arange(2, 14), np.array([2, 6, 10, 13])
+    source = WindowSource(kp, score, (120, 160), pose_frames, rgb_frames, (0, 0, 160, 120))
+    fed = BUILDERS["hand_crops"].frame_boxes(source, sizes)
+    poses = Poses(kp, score, np.arange(3), np.arange(20) / 25.0, (120, 160), 25.0)
+    shown = hands.glimpse_boxes(poses, rgb_frames, keypoint_frames=keypoint_frames(pose_frames, TK), people=2,
+                                hand_scale=0.25, score_threshold=0.3)
+    np.testing.assert_allclose(shown, fed, rtol=1e-5)
+    assert np.isfinite(shown).all()
+    one = hands.glimpse_boxes(poses, rgb_frames, rows=[1], hand_scale=0.25)  # a per-person analysis window
+    np.testing.assert_allclose(one[:, :2], shown[:, 2:], rtol=1e-5)  # person 1 ranks second (a weak wrist)
+    assert np.isnan(one[:, 2:]).all()
