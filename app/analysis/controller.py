@@ -158,7 +158,9 @@ class VideoController(QObject):
             poses, same = found
             # the analysis stays when the poses are the same (e.g. from the cache): it was made from them
             self.session.update(entry, poses=poses, result=entry.result if same else None)
-            self.message.emit(f"Poses of {entry.name}: {poses.num_people} tracked people, {poses.num_frames} frames.")
+            from core_model.pose.track_summary import summarize
+
+            self.message.emit(f"Poses of {entry.name}, {poses.num_frames} frames: {summarize(poses).sentence()}")
             if then is not None:
                 then()
 

@@ -40,6 +40,22 @@ def _swatch(color: QColor, size: int = 12) -> QIcon:
     return QIcon(pix)
 
 
+def summary_text(poses) -> str:
+    """"15 tracks over 400 frames. Found up to 12 people at once, 15 tracks." (+ a pointer to Merge/Split when
+    the tracks look fragmented) and the extraction settings the poses came from."""
+    from core_model.pose.track_summary import summarize
+
+    text = f"{poses.num_people} tracks over {poses.num_frames} frames. {summarize(poses).sentence()}"
+    settings = settings_text(poses)
+    return f"{text}\n{settings}" if settings else text
+
+
+def settings_text(poses) -> str:
+    from core_model.pose.track_summary import describe_settings, extraction_settings
+
+    return describe_settings(extraction_settings(getattr(poses, "meta", None)))
+
+
 class _NumberItem(QTableWidgetItem):
     """A cell sorted by its number, shown as text."""
 
@@ -128,7 +144,9 @@ class PersonList(QWidget):
                 self.table.setItem(row, COL_TO, _NumberItem(format_time(last, 1, hours=False), last))
                 self.table.setItem(row, COL_NOW, _NumberItem("", 0))
         self.table.setSortingEnabled(True)
-        self.summary.setText("No poses" if poses is None else f"{n} people over {poses.num_frames} frames")
+        self.summary.setWordWrap(True)
+        self.summary.setText("No poses" if poses is None else summary_text(poses))
+        self.summary.setToolTip("" if poses is None else settings_text(poses))
         self._quiet = False
         self._mark_now()
         self._apply_filter(self.filter.text())

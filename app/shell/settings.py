@@ -51,7 +51,7 @@ class StudioSettings:
     stride: float = 1.5
     unit: str = "s"
     per_person: bool = False
-    max_people: int = 4
+    max_people: int = 0  # pose extraction: 0 = no limit (the video decides)
     overlays: Dict[str, dict] = field(default_factory=default_overlays)
     pose_only: bool = False
     last_dir: str = ""

@@ -152,7 +152,8 @@ class SettingsDialog(QDialog):
         self.window_status.setWordWrap(True)
         self.per_person = QCheckBox("one row per window and person")
         self.per_person.setChecked(settings.per_person)
-        self.max_people = QSpinBox(minimum=1, maximum=16, value=settings.max_people)
+        self.max_people = QSpinBox(minimum=0, maximum=200, value=settings.max_people)
+        self.max_people.setSpecialValueText("No limit")  # 0: the video decides how many people are found
 
     def _overlay_group(self, settings: StudioSettings) -> QGroupBox:
         """One row per overlay (shown, opacity) and the pose-only switch."""

@@ -47,6 +47,10 @@ class VideoListWidget(QListWidget):
         info = f"{entry.path}"
         if entry.frame_count:
             info += f"\n{entry.width}×{entry.height}, {entry.frame_count} frames, {entry.fps:.3g} fps"
+        if entry.poses is not None:
+            from app.labeling.person_list import settings_text
+
+            info += f"\n{settings_text(entry.poses) or 'Poses without recorded extraction settings.'}"
         if entry.warning:
             info += f"\n{entry.warning}"
         item.setToolTip(info)

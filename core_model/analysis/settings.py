@@ -42,7 +42,7 @@ class AnalysisSettings:
     presence_gap: float = 1.0  # seconds: a person unseen this long between two sightings still counts as present
     min_segment_frames: int = 0  # shorter segments are merged into a neighbour
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
-    max_people: int = 4  # pose extraction
+    max_people: int = 0  # pose extraction (0: no limit)
     device: str = "auto"
     batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
     top_k: int = 5  # classes listed per window in the JSON summary
@@ -56,8 +56,8 @@ class AnalysisSettings:
             raise ConfigError("Window and stride must both be longer than zero.")
         if not 0.0 <= self.min_presence <= 1.0:
             raise ConfigError("min_presence must be a fraction between 0 and 1.")
-        if self.smoothing < 1 or self.top_k < 1 or self.max_people < 1:
-            raise ConfigError("smoothing, top_k and max_people must be at least 1.")
+        if self.smoothing < 1 or self.top_k < 1 or self.max_people < 0:
+            raise ConfigError("smoothing and top_k must be at least 1, max_people at least 0 (0: no limit).")
         if self.batch_size < 0:
             raise ConfigError("The batch size must be a positive number of windows, or 0 for automatic.")
         if self.presence_gap < 0:

@@ -42,7 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="majority filter over N windows before merging segments (default 1: off)")
     p.add_argument("--min-segment", type=int, default=0, metavar="FRAMES",
                    help="merge segments shorter than this into a neighbour (default 0)")
-    p.add_argument("--max-people", type=int, default=4, metavar="N", help="people tracked by pose extraction")
+    p.add_argument("--max-people", type=int, default=0, metavar="N",
+                   help="people tracked by pose extraction (default 0: no limit)")
     p.add_argument("--batch-size", type=int, default=0, metavar="N",
                    help="windows per forward pass (default 0: automatic, 1 on CPU, 16 on a GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")

@@ -19,9 +19,12 @@ to recompute). Workers: the calling process counts as one; default one per CPU c
 
 --detect: full = MediaPipe's PoseLandmarker on whole frames (people larger than about a fifth of
 the frame; quickest); tiles = the person detector also on zoomed tiles of the frame plus the
-landmark model per person (people down to about 60 px, e.g. a classroom: use --max-people 30;
-about 12-15 ms per person per frame and a detection pass every 8 frames); auto (default) looks at
-two frames and picks tiles when it sees small people the whole frame misses.
+landmark model per person (people down to about 40 px, e.g. a classroom; about 12-15 ms per
+person per frame and a detection pass every 8 frames); auto (default) looks at two frames and picks
+tiles when it sees small people the whole frame misses.
+
+--max-people: by default there is no limit (0): the video decides how many people are found, and
+the cost grows with the people present. Give N to keep at most N people per frame.
 """
 
 
@@ -30,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("video", help="the video file")
     p.add_argument("-o", "--output", metavar="OUT.npz", help="pose file to write (default: ./VIDEO_STEM.poses.npz)")
-    p.add_argument("--max-people", type=int, default=4, metavar="N", help="people per frame (default 4)")
+    p.add_argument("--max-people", type=int, default=0, metavar="N",
+                   help="at most N people per frame (default 0: no limit, the video decides)")
     p.add_argument("--workers", type=int, default=None, metavar="W", help="processes (default: one per core)")
     p.add_argument("--detect", choices=("auto", "full", "tiles"), default="auto",
                    help="how people are found: auto (default), full (whole frames) or tiles (small people too)")
@@ -81,8 +85,8 @@ def run(args) -> int:
     from ..fileio import check_output_location, check_video_path
     from ..pose import cached_poses, extract_poses
 
-    if args.max_people < 1:
-        raise ConfigError("--max-people must be at least 1.")
+    if args.max_people < 0:
+        raise ConfigError("--max-people must be at least 1, or 0 for no limit.")
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers must be at least 1.")
     video = Path(args.video)

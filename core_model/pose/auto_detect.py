@@ -64,7 +64,7 @@ def small_people_missed(graph, frame: np.ndarray, confirm=None) -> bool:
 
 def choose_detect(path, *, max_people: int, reader=None) -> str:
     """``"tiles"`` or ``"full"`` for the video at ``path`` (see the module docstring)."""
-    if int(max_people) < 2:
+    if 0 < int(max_people) < 2:  # 0: no limit
         return "full"
     from ..video import VideoReader
     from .roi_graph import PoseGraph

@@ -17,13 +17,29 @@ from .tracking import track_frames
 
 #: a track may be unseen this long (seconds) and keep its id
 MAX_GAP_SECONDS = 1.0
+#: ``max_people`` default: 0 = no limit (the video decides how many people are found; cost grows with them)
+DEFAULT_MAX_PEOPLE = 0
 
 
 def _settings(max_people: int, backend: str, detect: str = "auto") -> dict:
     settings = {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
     if backend == "mediapipe" and detect != "full":  # "full" keeps the cache keys of before detection modes
-        settings.update(detect=detect, tiled=backend_settings(backend, max_people=max_people, detect="tiles"))
+        settings.update(detect=detect, tiled=backend_settings(backend, max_people=max_people, detect="tiles"),
+                        crowd_tracker=_crowd_tracker())
     return settings
+
+
+#: crowd (tiles) tracking: a person unseen this long (seconds) may be re-identified by appearance
+REID_SECONDS = 6.0
+
+
+def _crowd_tracker() -> dict:
+    """The crowd tracker's settings (part of the cache key of ``tiles``/``auto``)."""
+    from . import appearance, reid
+
+    return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
+            "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
+                     reid.REID_SPEED, reid.REID_SIZE, reid.CLEAR], "version": 1}
 
 
 def _check_detect(detect: str) -> str:
@@ -55,7 +71,7 @@ def _check_video(video_path) -> Path:
     return check_video_path(video_path)
 
 
-def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe",
+def cached_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, backend: str = "mediapipe",
                  detect: str = "auto") -> Optional[Poses]:
     """Poses cached by an earlier :func:`extract_poses` with the same settings, else ``None`` (never extracts)."""
     path = _check_video(video_path)
@@ -65,7 +81,7 @@ def cached_poses(video_path, *, max_people: int = 4, backend: str = "mediapipe",
     return hit
 
 
-def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = None,
+def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
                   delegate: str = "cpu", reader=None, detect: str = "auto") -> Poses:
@@ -83,10 +99,11 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
     the file is opened and indexed once in this process).
     ``detect`` (MediaPipe backend): ``"full"`` runs the Tasks PoseLandmarker on whole frames (people
     larger than about a fifth of the frame; quickest); ``"tiles"`` adds the person detector on zoomed
-    tiles and runs the landmark model per person (people down to about 60 px, up to ``max_people``
-    of them; cost grows with the people present); ``"auto"`` (default) probes a few frames and picks
+    tiles and runs the landmark model per person (people down to about 40 px; cost grows with the
+    people present); ``"auto"`` (default) probes a few frames and picks
     ``tiles`` when it sees small people the whole frame misses (:mod:`.auto_detect`).
-    ``poses.meta["detect"]`` says which ran.
+    ``poses.meta["detect"]`` says which ran. ``max_people``: at most this many people per frame;
+    0 (default) = no limit, the video decides.
     """
     path = _check_video(video_path)
     settings = _settings(max_people, backend, _check_detect(detect))
@@ -112,13 +129,19 @@ def extract_poses(video_path, *, max_people: int = 4, workers: Optional[int] = N
                                             workers=workers, progress=progress, cancel=cancel,
                                             local_worker=local_worker, reader=reader)
     check_cancel(cancel)
+    looks = None
+    if mode == "tiles":  # crowd tracking tells people apart by their colours too (decodes the video once more)
+        from .appearance import frame_appearances
+
+        looks = frame_appearances(path, frames, reader=reader)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode}
     if note:
         meta["delegate_note"] = note
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
-                         max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles")
+                         max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles",
+                         appearances=looks, reid_seconds=REID_SECONDS if mode == "tiles" else 0.0)
     if use_cache:
         cache.store(path, settings, poses)
     return poses

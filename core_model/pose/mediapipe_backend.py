@@ -57,6 +57,9 @@ DEFAULT_DETECTION, DEFAULT_PRESENCE, DEFAULT_TRACKING = 0.5, 0.5, 0.5
 DISCOVERY_INTERVAL = 10
 #: frames a landmarker may track fewer people than its size (detecting each frame) before switching down
 DROP_GRACE = 2
+#: ``max_people=0`` (no limit): the landmarker's size limit. Whole-frame detection finds people taller than about a
+#: fifth of the frame, far fewer than this fit in one; the cost grows with the people found, not with this number
+WHOLE_FRAME_PEOPLE = 64
 #: a discovered pose closer than this many body sizes to a tracked one is the same person
 SAME_PERSON = 0.3
 
@@ -106,13 +109,13 @@ class MediaPipePoseExtractor:
                  min_detection: float = DEFAULT_DETECTION, min_presence: float = DEFAULT_PRESENCE,
                  min_tracking: float = DEFAULT_TRACKING, quiet: bool = True,
                  discovery_interval: int = DISCOVERY_INTERVAL, adaptive: bool = True) -> None:
-        if int(max_people) < 1:
-            raise ConfigError(f"max_people must be at least 1, got {max_people}.")
+        if int(max_people) < 0:
+            raise ConfigError(f"max_people must be at least 1 (0: no limit), got {max_people}.")
         if delegate not in DELEGATES:
             raise ConfigError(f"Unknown delegate {delegate!r}; choose one of: {', '.join(DELEGATES)}.")
         if int(discovery_interval) < 1:
             raise ConfigError(f"discovery_interval must be at least 1, got {discovery_interval}.")
-        self.max_people = int(max_people)
+        self.max_people = int(max_people) or WHOLE_FRAME_PEOPLE  # 0: no limit (the landmarker needs a number)
         self.min_detection, self.min_presence, self.min_tracking = min_detection, min_presence, min_tracking
         self.discovery_interval = int(discovery_interval)
         self.adaptive = bool(adaptive) and self.max_people > 1

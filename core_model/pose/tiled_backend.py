@@ -15,7 +15,7 @@ Per frame (see :mod:`.roi_graph` for the two MediaPipe calls):
    again around its last ROI: the detector on a zoomed crop there, for up to :data:`LOST_FRAMES`
    frames (re-detection where tracks are lost, cheap: one detector run per lost person);
 4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross) are
-   merged: the better one stays and the other ROI is dropped; at most ``max_people`` are kept.
+   merged: the better one stays and the other ROI is dropped; at most ``max_people`` are kept (0: no limit).
 
 Everything depends on the frames since the last :meth:`reset` only (chunked extraction stays
 independent of the number of workers).
@@ -31,7 +31,9 @@ from ..errors import ConfigError, PoseError
 from .detection import Detection
 from .mediapipe_backend import blazepose_to_coco
 from .roi_graph import PersonDetection, PoseGraph, Roi
-from .tiles import MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, iou, nms, overlap_of_smaller, person_box, tile_layout
+from . import tiles as _tiles
+from .tiles import (MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, fine_tiles, iou, nms, overlap_of_smaller, person_box,
+                    tile_layout)
 
 MODEL_NAME = "blazepose_full_roi"
 #: frames between detection passes
@@ -58,6 +60,9 @@ VELOCITY_FRAMES = 10
 #: a ROI must keep at least this many joints with a score >= CONFIDENT to be followed
 MIN_JOINTS, CONFIDENT = 4, 0.5
 MIN_DETECTION = 0.5
+#: finer tiles where people are small: (feet row, body height) of the last this many people followed
+#: (:func:`.tiles.fine_tiles` fits the room's perspective to them)
+SIZE_SAMPLES = 256
 
 
 def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
@@ -74,7 +79,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK,
-            "min_joints": [MIN_JOINTS, CONFIDENT]}
+            "min_joints": [MIN_JOINTS, CONFIDENT],
+            "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
+                     _tiles.FIT_SPREAD, SIZE_SAMPLES]}
 
 
 @dataclass
@@ -122,13 +129,14 @@ class TiledPoseExtractor:
 
     def __init__(self, max_people: int = 4, *, detect: str = "tiles", redetect_interval: int = REDETECT_INTERVAL,
                  min_detection: float = MIN_DETECTION, quiet: bool = True, delegate: str = "cpu", **_ignored) -> None:
-        if int(max_people) < 1:
-            raise ConfigError(f"max_people must be at least 1, got {max_people}.")
+        if int(max_people) < 0:
+            raise ConfigError(f"max_people must be at least 1 (0: no limit), got {max_people}.")
         if detect not in ("tiles", "frame"):
             raise ConfigError(f"Unknown detection mode {detect!r} for the tiled extractor (tiles or frame).")
         if int(redetect_interval) < 1:
             raise ConfigError(f"redetect_interval must be at least 1, got {redetect_interval}.")
         self.max_people = int(max_people)
+        self._cap = self.max_people or 1 << 30  # 0: no limit
         self.detect_mode = detect
         self.redetect_interval = int(redetect_interval)
         self.min_detection = float(min_detection)
@@ -150,6 +158,7 @@ class TiledPoseExtractor:
         self._since_detection = 0
         self._first = True
         self._lost = False
+        self._sizes: List[tuple] = []  # (feet row, body height) of people followed, newest last
 
     # -- detection ------------------------------------------------------------------------
     def _detection_due(self) -> bool:
@@ -162,7 +171,7 @@ class TiledPoseExtractor:
         height, width = frame.shape[:2]
         images, offsets, areas = [frame], [(0, 0)], [(0, 0, width, height)]
         if self.detect_mode == "tiles":
-            for x0, y0, x1, y1 in tile_layout(width, height):
+            for x0, y0, x1, y1 in tile_layout(width, height) + fine_tiles(width, height, self._sizes):
                 images.append(frame[y0:y1, x0:x1])
                 offsets.append((x0, y0))
                 areas.append((x0, y0, x1, y1))
@@ -256,7 +265,7 @@ class TiledPoseExtractor:
         self._lost_people = [_Lost(p.roi, p.frames_left - 1, p.velocity, p.since + 1)
                              for p in self._lost_people if p.frames_left > 1]
         self._lost_people += [_Lost(p.roi, p.frames_left, p.velocity, 1) for p in lost_now]
-        if self._lost_people and len(tracked) < self.max_people:
+        if self._lost_people and len(tracked) < self._cap:
             tracked += self._look_again(frame_rgb, tracked)
         kept = _without_duplicates(tracked)
         # somebody whose ROI slid onto another person (hidden behind them) is lost, not gone: look for them
@@ -268,7 +277,7 @@ class TiledPoseExtractor:
         if self._detection_due():
             self._since_detection, self._first = 0, False
             new = self._new_people(self._detect(frame_rgb), tracked)
-            room = self.max_people - len(tracked)
+            room = self._cap - len(tracked)
             if new and room > 0:
                 found = [f for f in self._landmark(frame_rgb, [h.roi for h in new[: 2 * room]]) if f is not None]
                 tracked = _without_duplicates(tracked + found)
@@ -276,7 +285,11 @@ class TiledPoseExtractor:
         else:
             self._since_detection += 1
             self._lost = self._lost or lost
-        self._followed = tracked[: self.max_people]
+        self._followed = tracked[: self._cap]
+        for f in self._followed:
+            box = person_box(f.detection.keypoint, f.detection.score)
+            self._sizes.append((float(box[3]), float(box[3] - box[1])))
+        del self._sizes[:-SIZE_SAMPLES]
         return [f.detection for f in self._followed]
 
     def close(self) -> None:

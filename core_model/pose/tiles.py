@@ -9,7 +9,7 @@ Boxes are ``(x0, y0, x1, y1)`` float arrays in pixels.
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -94,3 +94,62 @@ def person_box(keypoint: np.ndarray, score: np.ndarray, min_score: float = 0.3) 
     ok = score >= min_score
     pts = keypoint[ok] if ok.sum() >= 3 else keypoint
     return np.concatenate([pts.min(axis=0), pts.max(axis=0)]).astype(np.float64)
+
+
+# -- finer tiles where people are small (chosen from the people found so far) ---------------------------------
+
+#: people predicted shorter than this (pixels) get finer tiles, down to people of MIN_PERSON
+FINE_BELOW, MIN_PERSON = 72.0, 30.0
+#: a fine tile's side is this many times the people's predicted height (the detector finds people of about
+#: 1/4 to 1/2 of its input), at least MIN_FINE_TILE pixels and under the smallest regular tile
+FINE_SCALE, MIN_FINE_TILE = 2.6, 96
+#: the perspective fit needs this many people spread over at least this fraction of the frame height
+FIT_SAMPLES, FIT_SPREAD = 4, 0.15
+
+
+def perspective_fit(samples: Sequence[Tuple[float, float]], height: int) -> Optional[Tuple[float, float]]:
+    """``(a, b)`` with body height = a + b x feet row, fitted to ``samples`` of ``(feet row, body height)``
+    (least squares), when they spread over depth and nearer (lower) people are taller; else ``None``."""
+    if len(samples) < FIT_SAMPLES:
+        return None
+    pts = np.asarray(samples, np.float64)
+    if np.ptp(pts[:, 0]) < FIT_SPREAD * height:
+        return None
+    b, a = np.polyfit(pts[:, 0], pts[:, 1], 1)
+    return (float(a), float(b)) if b > 0 else None
+
+
+def fine_tiles(width: int, height: int, samples: Sequence[Tuple[float, float]],
+               overlap: float = TILE_OVERLAP) -> List[Tile]:
+    """Square tiles over the rows where people are (or would be) shorter than :data:`FINE_BELOW`.
+
+    With a perspective fit of the people found (:func:`perspective_fit`) the rows are where the fit predicts
+    a height between :data:`MIN_PERSON` and :data:`FINE_BELOW` (people at the back of a room, even where
+    nobody was found yet); without one, around the small people found. Empty when nobody small is expected.
+    """
+    fit = perspective_fit(samples, height)
+    rows = np.arange(0, height + 1, 2, dtype=np.float64)
+    if fit is not None:
+        predicted = fit[0] + fit[1] * rows
+        small = (predicted < FINE_BELOW) & (predicted >= MIN_PERSON)
+        if not small.any():
+            return []
+        feet, sizes = rows[small], predicted[small]
+        top, bottom = float((feet - sizes).min()), float(feet.max() + 0.25 * sizes.max())
+    else:
+        pts = np.asarray([s for s in samples if s[1] < FINE_BELOW], np.float64).reshape(-1, 2)
+        if not len(pts):
+            return []
+        sizes = pts[:, 1]
+        top, bottom = float((pts[:, 0] - 2 * sizes).min()), float((pts[:, 0] + sizes).max())
+    tile = int(np.clip(round(FINE_SCALE * float(np.median(sizes))), MIN_FINE_TILE, MIN_TILE - 1))
+    top, bottom = max(0, int(top)), min(height, int(np.ceil(bottom)))
+    if bottom - top < tile:  # one row of tiles, centred on the band
+        top = int(np.clip((top + bottom - tile) // 2, 0, max(height - tile, 0)))
+        bottom = min(height, top + tile)
+    step = max(1, int(round(tile * (1.0 - overlap))))
+    out: List[Tile] = []
+    for y in _starts(bottom - top, tile, step):
+        for x in _starts(width, tile, step):
+            out.append((x, top + y, x + tile, top + y + tile))
+    return out

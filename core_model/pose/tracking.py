@@ -57,6 +57,8 @@ class _Track:
     keypoint: np.ndarray
     score: np.ndarray
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
+    appearance: Optional[np.ndarray] = None  # running mean of the person's colour histogram (crowd mode)
+    appearance_count: int = 0
 
     def predict(self, frame: int) -> np.ndarray:
         return self.keypoint + self.velocity * float(frame - self.last_frame)
@@ -67,6 +69,17 @@ class _Track:
         self.velocity = 0.5 * self.velocity + 0.5 * moved if step <= 2 else moved * 0.5
         self.last_frame, self.keypoint, self.score = frame, keypoint, score
 
+    def learn(self, appearance: Optional[np.ndarray]) -> None:
+        """Blend in an appearance seen unhidden (quickly at first, then slowly)."""
+        if appearance is None:
+            return
+        if self.appearance is None:
+            self.appearance, self.appearance_count = appearance.copy(), 1
+            return
+        rate = max(APPEARANCE_RATE, 1.0 / (self.appearance_count + 1))
+        self.appearance = (1 - rate) * self.appearance + rate * appearance
+        self.appearance_count += 1
+
 
 def _centre(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
     ok = score >= _CONFIDENT
@@ -76,42 +89,62 @@ def _centre(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
 class PoseTracker:
     """Online tracker: call :meth:`update` for every frame in order; it returns a track id per detection.
 
-    ``max_gap``: frames a track may go unseen and still be continued. ``max_cost``: accepted distance
-    in body sizes for consecutive frames; it grows by ``gap_growth`` per missed frame (up to 2x).
+    ``max_gap``: frames a track may go unseen and still be continued by motion. ``max_cost``: accepted
+    distance in body sizes for consecutive frames; it grows by ``gap_growth`` per missed frame (up to 2x).
     ``min_scale``: smallest body size in pixels (people cut by the frame edge look tiny).
+    ``crowd`` (tile detection: many, small people): one assignment per frame that minimises the summed cost
+    (:func:`assign`), motion and appearance together when :meth:`update` is given appearances, and
+    re-identification by appearance of people unseen for up to ``reid_gap`` frames (see :mod:`.reid`).
     """
 
     def __init__(self, *, max_gap: int = 25, max_cost: float = 0.5, gap_growth: float = 0.1,
-                 min_scale: float = 8.0, crowd: bool = False) -> None:
+                 min_scale: float = 8.0, crowd: bool = False, reid_gap: int = 0) -> None:
         self.max_gap, self.max_cost, self.gap_growth = int(max_gap), float(max_cost), float(gap_growth)
         self.min_scale = float(min_scale)
         #: crowd mode (tiles): left/right-swapped fits of one person match, and a track seen in the previous
         #: frame is preferred over one lost for a while (people crossing: see crowd_cost)
         self.crowd = bool(crowd)
+        self.reid_gap = max(int(reid_gap), self.max_gap)
         self._tracks: List[_Track] = []
         self._next_id = 0
 
     def _threshold(self, gap: int) -> float:
         return self.max_cost * min(1.0 + self.gap_growth * max(gap - 1, 0), 2.0)
 
-    def update(self, frame: int, keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """Track ids ``(n,)`` for the ``n`` detections of ``frame`` (frames must increase)."""
+    def _motion_cost(self, track: _Track, frame: int, keypoint: np.ndarray, score: np.ndarray) -> Optional[float]:
+        """The motion cost of continuing ``track`` with a detection, ``None`` when over the limit."""
+        predicted = track.predict(frame)
+        scale = body_scale(track.keypoint, track.score, self.min_scale)
+        gap = frame - track.last_frame
+        cost = pose_distance(predicted, track.score, keypoint, score) / scale
+        if gap > 2:  # a constant velocity extrapolated over a long gap may overshoot: or where last seen
+            cost = min(cost, pose_distance(track.keypoint, track.score, keypoint, score) / scale)
+        if self.crowd:
+            cost = crowd_cost(cost, track, predicted, keypoint, score, scale, gap)
+        limit = self._threshold(gap) + (CROWD_GAP_PENALTY * (gap - 1) if self.crowd else 0.0)
+        return cost if cost <= limit else None
+
+    def _new_track(self, frame: int, keypoint: np.ndarray, score: np.ndarray) -> int:
+        self._tracks.append(_Track(self._next_id, frame, keypoint, score))
+        self._next_id += 1
+        return self._next_id - 1
+
+    def update(self, frame: int, keypoints: np.ndarray, scores: np.ndarray,
+               appearances: Optional[Sequence[Optional[np.ndarray]]] = None) -> np.ndarray:
+        """Track ids ``(n,)`` for the ``n`` detections of ``frame`` (frames must increase). ``appearances``:
+        one colour histogram (or ``None``) per detection (:mod:`.appearance`; crowd mode)."""
+        if self.crowd:
+            from .reid import crowd_update
+
+            return crowd_update(self, frame, keypoints, scores, appearances)
         self._tracks = [t for t in self._tracks if frame - t.last_frame <= self.max_gap]
         n = len(keypoints)
         ids = np.full(n, -1, dtype=np.int64)
         pairs = []
         for ti, track in enumerate(self._tracks):
-            predicted = track.predict(frame)
-            scale = body_scale(track.keypoint, track.score, self.min_scale)
-            limit = self._threshold(frame - track.last_frame)
-            gap = frame - track.last_frame
             for di in range(n):
-                cost = pose_distance(predicted, track.score, keypoints[di], scores[di]) / scale
-                if gap > 2:  # a constant velocity extrapolated over a long gap may overshoot: or where last seen
-                    cost = min(cost, pose_distance(track.keypoint, track.score, keypoints[di], scores[di]) / scale)
-                if self.crowd:
-                    cost = crowd_cost(cost, track, predicted, keypoints[di], scores[di], scale, gap)
-                if cost <= limit + (CROWD_GAP_PENALTY * (gap - 1) if self.crowd else 0.0):
+                cost = self._motion_cost(track, frame, keypoints[di], scores[di])
+                if cost is not None:
                     pairs.append((cost, ti, di))
         used_tracks, used_dets = set(), set()
         for cost, ti, di in sorted(pairs):
@@ -123,10 +156,12 @@ class PoseTracker:
             ids[di] = self._tracks[ti].track_id
         for di in range(n):
             if ids[di] < 0:
-                self._tracks.append(_Track(self._next_id, frame, keypoints[di], scores[di]))
-                ids[di] = self._next_id
-                self._next_id += 1
+                ids[di] = self._new_track(frame, keypoints[di], scores[di])
         return ids
+
+
+#: how fast a track's appearance follows what is seen (after the first few sightings)
+APPEARANCE_RATE = 0.1
 
 
 #: crowd mode: added to a match's cost per frame the track was not seen (in body sizes)
@@ -148,16 +183,21 @@ def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np
 
 def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.ndarray,
                  img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0,
-                 num_joints: int = 17, meta: Optional[dict] = None, crowd: bool = False) -> Poses:
+                 num_joints: int = 17, meta: Optional[dict] = None, crowd: bool = False,
+                 appearances: Optional[Sequence[Optional[list]]] = None, reid_seconds: float = 0.0) -> Poses:
     """Track per-frame detections (``None`` or ``(keypoints, scores)`` per frame) into :class:`Poses`.
 
     Rows are ordered by first appearance; ``track_ids`` are 0, 1, 2, ... in that order. ``crowd``: see
     :class:`PoseTracker` (used with tile detection, where people are small and many; body sizes then
-    are not floored at 5 % of the frame diagonal).
+    are not floored at 5 % of the frame diagonal). ``appearances``: per frame, one colour histogram per
+    detection (:func:`.appearance.frame_appearances`); ``reid_seconds``: how long a person unseen may be
+    re-identified by appearance (crowd mode).
     """
     diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
-    tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * (fps if fps > 0 else 25.0)))),
-                          min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd)
+    rate = fps if fps > 0 else 25.0
+    tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * rate))),
+                          min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd,
+                          reid_gap=int(round(reid_seconds * rate)))
     per_track: Dict[int, List[Tuple[int, np.ndarray, np.ndarray]]] = {}
     for t, det in enumerate(frames):
         if det is None or len(det[0]) == 0:
@@ -165,7 +205,9 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
         kp, sc = det
         keep = dedupe(kp, sc) if len(kp) > 1 else np.arange(len(kp))
         kp, sc = kp[keep], sc[keep]
-        for i, tid in enumerate(tracker.update(t, kp, sc)):
+        looks = appearances[t] if appearances is not None and t < len(appearances) else None
+        looks = [looks[i] for i in keep] if looks is not None else None
+        for i, tid in enumerate(tracker.update(t, kp, sc, looks)):
             per_track.setdefault(int(tid), []).append((t, kp[i], sc[i]))
     num_frames = len(frames)
     keypoint = np.zeros((len(per_track), num_frames, num_joints, 2), np.float32)

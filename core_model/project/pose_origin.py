@@ -8,6 +8,8 @@ recorded (a file made by the first correction, e.g. ``epam poses merge --project
 
 - :func:`has_corrections`; :func:`replace_project_poses` writes a new extraction as the project's pose file
   (written aside and renamed) and records it as the origin; :func:`record_origin` records an existing one.
+- The origin also records the extraction's settings (``"extraction"``: detection mode, people per frame limit,
+  engine; from ``poses.meta``): :func:`extraction_of` reads them back (the studio shows them).
 """
 from __future__ import annotations
 
@@ -30,8 +32,11 @@ def _hash(poses) -> str:
 
 def record_origin(poses_file: Path, poses) -> None:
     """Record ``poses`` (just extracted) as what ``poses_file`` was made from."""
+    from ..pose.track_summary import extraction_settings
+
+    record = {"poses_hash": _hash(poses), "extraction": extraction_settings(getattr(poses, "meta", None))}
     with atomic_path(origin_path(poses_file)) as tmp:
-        Path(tmp).write_text(json.dumps({"poses_hash": _hash(poses)}), encoding="utf-8")
+        Path(tmp).write_text(json.dumps(record, default=str), encoding="utf-8")
 
 
 def origin_hash(poses_file: Path) -> Optional[str]:
@@ -39,6 +44,15 @@ def origin_hash(poses_file: Path) -> Optional[str]:
         return json.loads(origin_path(poses_file).read_text(encoding="utf-8")).get("poses_hash")
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def extraction_of(poses_file: Path) -> dict:
+    """The settings of the extraction ``poses_file`` was made from (empty when none was recorded)."""
+    try:
+        found = json.loads(origin_path(poses_file).read_text(encoding="utf-8")).get("extraction")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def has_corrections(poses_file: Path, current=None) -> bool:

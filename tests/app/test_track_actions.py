@@ -27,9 +27,10 @@ def bikes_poses(bikes_video, tmp_path_factory):
 def _seed_cache(video, poses):
     """Put real poses in this test's cache, as an earlier extraction with the studio's settings would."""
     from core_model.pose import cache
-    from core_model.pose.extract import _settings
+    from core_model.pose.extract import DEFAULT_MAX_PEOPLE, _settings
 
-    cache.store(video, _settings(4, "mediapipe", "auto"), poses if isinstance(poses, Poses) else Poses.load(poses))
+    cache.store(video, _settings(DEFAULT_MAX_PEOPLE, "mediapipe", "auto"),
+                poses if isinstance(poses, Poses) else Poses.load(poses))
 
 
 def _disjoint_pair(poses):
@@ -219,7 +220,7 @@ def test_a_new_extraction_replaces_the_project_poses_and_asks_only_over_correcti
     track = int(other.track_ids[0])
     assert window.track_actions.delete(track)
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=15000)
-    window.settings.max_people = 4
+    window.settings.max_people = 0  # the default again (no limit): the cached original
     asked = _answer("Replace")
     window.actions["extract"].trigger()  # over a correction: asked first
     qtbot.waitUntil(lambda: not window.jobs.jobs and entry.busy is None and bool(asked), timeout=15000)

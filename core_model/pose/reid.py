@@ -1,0 +1,180 @@
+"""Crowd-mode tracking: motion and appearance together, one best assignment per frame, re-identification.
+
+Per frame (:func:`crowd_update`, called by :meth:`.tracking.PoseTracker.update` in crowd mode):
+
+1. tracks seen within ``max_gap`` frames are matched to detections on a combined cost: the motion cost of
+   :class:`~.tracking.PoseTracker` (distance to the constant-velocity prediction, in body sizes, gated) plus
+   :data:`APPEARANCE_WEIGHT` x the Hellinger distance of their colour histograms (:mod:`.appearance`). A pair
+   whose colours differ by more than :data:`APPEARANCE_GATE` is refused when the track was unseen for more
+   than 2 frames (somebody else now stands where a hidden person was), or when the detection stands clear of
+   other people (its colours are its own). The assignment minimises the summed cost (:func:`assign`,
+   the Hungarian method), not first-come greedy;
+2. detections still without a track are compared with tracks not matched in this frame, unseen for up to
+   ``reid_gap`` frames (people hidden behind a pillar for seconds, or who left the frame and came back):
+   same colours (:data:`REID_GATE`), about the same size (perspective: a person comes back on their own
+   floor lane) and within reach of where they were (:func:`reachable`). A hidden person's id is never
+   given to somebody else: their colours must match;
+3. the rest start new tracks. A track learns its colours only from detections standing clear of others.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .appearance import distance
+from .tiles import overlap_of_smaller, person_box
+
+#: weight of the appearance distance (0-1) added to the motion cost (in body sizes)
+APPEARANCE_WEIGHT = 0.5
+#: colours further apart than this are another person (tracks unseen > 2 frames, or a detection clear of others)
+APPEARANCE_GATE = 0.45
+#: re-identification: the colours must be this close
+REID_GATE = 0.3
+#: re-identification reach: this many body sizes from where the person was last seen, plus REID_SPEED per frame
+REID_RADIUS, REID_SPEED = 1.5, 0.04
+#: re-identification: body sizes within this factor
+REID_SIZE = 1.5
+#: a detection whose box overlaps another's by less than this (of the smaller) stands clear of others
+CLEAR = 0.15
+_INF = 1e9
+
+
+def assign(cost: np.ndarray) -> List[Tuple[int, int]]:
+    """Row-column pairs of minimum total cost (entries >= 1e9 are forbidden and never returned).
+
+    The Hungarian method with potentials (O(n^2 m)), on the matrix padded so that every row may stay unmatched.
+    """
+    cost = np.asarray(cost, np.float64)
+    n, m = cost.shape
+    if n == 0 or m == 0:
+        return []
+    big = float(np.nanmax(np.where(cost < _INF, cost, 0.0))) * 2 + 10.0
+    # each row may instead take its own "unmatched" column at cost `big`
+    full = np.full((n, m + n), _INF)
+    full[:, :m] = np.where(cost < _INF, cost, _INF)
+    full[np.arange(n), m + np.arange(n)] = big
+    rows, cols = full.shape
+    u, v = np.zeros(rows + 1), np.zeros(cols + 1)
+    p, way = np.zeros(cols + 1, np.int64), np.zeros(cols + 1, np.int64)
+    for i in range(1, rows + 1):
+        p[0], j0 = i, 0
+        minv, used = np.full(cols + 1, np.inf), np.zeros(cols + 1, bool)
+        while True:
+            used[j0] = True
+            i0 = p[j0]
+            cur = full[i0 - 1] - u[i0] - v[1:]
+            free = ~used[1:]
+            better = free & (cur < minv[1:])
+            minv[1:][better] = cur[better]
+            way[1:][better] = j0
+            candidates = np.where(free, minv[1:], np.inf)
+            j1 = int(np.argmin(candidates)) + 1
+            delta = candidates[j1 - 1]
+            u[p[used]] += delta
+            v[used] -= delta
+            minv[~used] -= delta
+            j0 = j1
+            if p[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            p[j0] = p[j1]
+            j0 = j1
+    pairs = [(int(p[j]) - 1, j - 1) for j in range(1, m + 1) if p[j] > 0]
+    return sorted((r, c) for r, c in pairs if cost[r, c] < _INF)
+
+
+def _clear(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Whether each detection stands clear of the others (boxes overlapping less than :data:`CLEAR`)."""
+    n = len(keypoints)
+    if n < 2:
+        return np.ones(n, bool)
+    boxes = np.stack([person_box(k, s) for k, s in zip(keypoints, scores)])
+    overlap = overlap_of_smaller(boxes, boxes)
+    np.fill_diagonal(overlap, 0.0)
+    return overlap.max(axis=1) < CLEAR
+
+
+def reachable(track, frame: int, keypoint: np.ndarray, score: np.ndarray, scale: float) -> Optional[float]:
+    """How far (body sizes) a detection is from where ``track`` was last seen, or moved on to at its velocity
+    (the nearer), when within reach after the gap and of about the track's size; else ``None``."""
+    from .tracking import _centre, body_scale
+
+    size = body_scale(keypoint, score, 1.0)
+    if max(size, scale) > REID_SIZE * min(size, scale):
+        return None
+    gap = frame - track.last_frame
+    centre = _centre(keypoint, score)
+    last = _centre(track.keypoint, track.score)
+    moved = last + track.velocity * min(gap, 50)
+    d = min(np.hypot(*(centre - last)), np.hypot(*(centre - moved))) / scale
+    return float(d) if d <= REID_RADIUS + REID_SPEED * gap else None
+
+
+def _match_active(tracker, active, frame, keypoints, scores, looks, clear) -> List[Tuple[int, int]]:
+    cost = np.full((len(active), len(keypoints)), _INF)
+    for ti, track in enumerate(active):
+        gap = frame - track.last_frame
+        for di in range(len(keypoints)):
+            motion = tracker._motion_cost(track, frame, keypoints[di], scores[di])
+            if motion is None:
+                continue
+            colours = distance(track.appearance, looks[di])
+            if colours is not None:
+                if colours > APPEARANCE_GATE and (gap > 2 or clear[di]):
+                    continue
+                motion += APPEARANCE_WEIGHT * colours
+            cost[ti, di] = motion
+    return assign(cost)
+
+
+def _reidentify(tracker, waiting, frame, keypoints, scores, looks, free) -> List[Tuple[int, int]]:
+    from .tracking import body_scale
+
+    cost = np.full((len(waiting), len(free)), _INF)
+    for ti, track in enumerate(waiting):
+        scale = body_scale(track.keypoint, track.score, tracker.min_scale)
+        for j, di in enumerate(free):
+            colours = distance(track.appearance, looks[di])
+            if colours is None or colours > REID_GATE:
+                continue
+            far = reachable(track, frame, keypoints[di], scores[di], scale)
+            if far is not None:
+                cost[ti, j] = colours + 0.05 * far
+    return [(ti, free[j]) for ti, j in assign(cost)]
+
+
+def crowd_update(tracker, frame: int, keypoints: np.ndarray, scores: np.ndarray,
+                 appearances: Optional[Sequence[Optional[np.ndarray]]]) -> np.ndarray:
+    """Track ids for the detections of ``frame`` (see the module docstring)."""
+    n = len(keypoints)
+    looks = list(appearances) if appearances is not None else [None] * n
+    tracker._tracks = [t for t in tracker._tracks if frame - t.last_frame <= tracker.reid_gap]
+    active = [t for t in tracker._tracks if frame - t.last_frame <= tracker.max_gap]
+    clear = _clear(keypoints, scores)
+    ids = np.full(n, -1, dtype=np.int64)
+    matched = set()
+    for ti, di in _match_active(tracker, active, frame, keypoints, scores, looks, clear):
+        track = active[ti]
+        track.update(frame, keypoints[di], scores[di])
+        ids[di] = track.track_id
+        matched.add(id(track))
+        if clear[di]:
+            track.learn(looks[di])
+    free = [di for di in range(n) if ids[di] < 0 and looks[di] is not None]
+    waiting = [t for t in tracker._tracks if id(t) not in matched and t.appearance is not None
+               and t.last_frame < frame]
+    if free and waiting:
+        for ti, di in _reidentify(tracker, waiting, frame, keypoints, scores, looks, free):
+            track = waiting[ti]
+            track.update(frame, keypoints[di], scores[di])
+            track.velocity = np.zeros(2, np.float32)
+            ids[di] = track.track_id
+            if clear[di]:
+                track.learn(looks[di])
+    for di in range(n):
+        if ids[di] < 0:
+            ids[di] = tracker._new_track(frame, keypoints[di], scores[di])
+            tracker._tracks[-1].learn(looks[di])
+    return ids

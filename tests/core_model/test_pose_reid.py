@@ -1,0 +1,123 @@
+"""Crowd tracking with appearance and motion: one best assignment per frame, re-identification of a person who
+comes back after seconds, no id handed to somebody else while a person is hidden, crossings told apart by colour."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from core_model.pose.appearance import SIZE, describe, distance
+from core_model.pose.reid import assign
+from core_model.pose.tracking import PoseTracker, track_frames
+
+from .test_pose_tracking import _person
+
+
+def _look(hue_bin: int) -> np.ndarray:
+    """A colour histogram with most of its weight on one hue bin (both body parts)."""
+    part = np.full(SIZE // 2, 0.01, np.float32)
+    part[hue_bin] = 1.0
+    part /= part.sum()
+    return np.concatenate([part, part])
+
+
+RED, BLUE, GREEN = _look(0), _look(8), _look(4)
+
+
+def _track(frames, fps=25.0):
+    """``frames``: per frame a list of (x, y, height, look). Returns Poses tracked in crowd mode."""
+    dets, looks = [], []
+    for people in frames:
+        kp = [_person(x, y, h)[0] for x, y, h, _ in people]
+        sc = [_person(x, y, h)[1] for x, y, h, _ in people]
+        dets.append((np.stack(kp), np.stack(sc)) if people else (np.zeros((0, 17, 2), np.float32),
+                                                                 np.zeros((0, 17), np.float32)))
+        looks.append([look for *_, look in people])
+    return track_frames(dets, np.arange(len(frames)) / fps, (576, 768), fps, crowd=True, appearances=looks,
+                        reid_seconds=6.0)
+
+
+def _rows_at(poses, frame):
+    return [int(poses.track_ids[r]) for r in range(poses.num_people) if poses.present[r, frame]]
+
+
+def test_assignment_minimises_the_total_cost():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n, m = rng.integers(1, 5), rng.integers(1, 5)
+        cost = rng.uniform(0, 1, (n, m))
+        cost[rng.uniform(size=(n, m)) < 0.3] = 1e9
+        pairs = assign(cost)
+        assert len({r for r, _ in pairs}) == len(pairs) == len({c for _, c in pairs})
+        assert all(cost[r, c] < 1e9 for r, c in pairs)
+        # no other matching of the same size is cheaper
+        best = min((sum(cost[r, c] for r, c in zip(rows, cols))
+                    for rows in itertools.permutations(range(n), len(pairs))
+                    for cols in itertools.permutations(range(m), len(pairs))
+                    if all(cost[r, c] < 1e9 for r, c in zip(rows, cols))), default=0.0)
+        assert sum(cost[r, c] for r, c in pairs) <= best + 1e-9
+    # greedy would take the 0.1 pair and leave a row unmatched; the best assignment matches both
+    assert assign(np.array([[0.1, 0.2], [0.15, 1e9]])) == [(0, 1), (1, 0)]
+
+
+def test_a_person_who_comes_back_after_seconds_gets_their_id_again():
+    frames = []
+    for t in range(200):
+        people = [(600, 300, 100, BLUE)]  # somebody standing all along
+        if t < 40 or t >= 140:  # red leaves at frame 40 and comes back 4 s later, where they left
+            people.append((60 + (0 if t < 40 else 5), 250, 60, RED))
+        frames.append(people)
+    poses = _track(frames)
+    assert poses.num_people == 2, poses.frames_per_track()
+    red = _rows_at(poses, 0)[1] if poses.keypoint[_rows_at(poses, 0)[0], 0, 0, 0] > 300 else _rows_at(poses, 0)[0]
+    assert red in _rows_at(poses, 150)
+
+
+def test_no_id_goes_to_somebody_else_while_its_person_is_hidden():
+    frames = []
+    for t in range(90):
+        people = []
+        if t < 30 or t >= 70:  # red hidden behind a pillar for 1.6 s at x = 300
+            people.append((300 + (t - 70 if t >= 70 else 0) * 0.5, 300, 80, RED))
+        if t >= 35:  # a green person steps out right where red was hidden
+            people.append((305, 302, 80, GREEN))
+        frames.append(people)
+    poses = _track(frames)
+    red_id = _rows_at(poses, 0)[0]
+    green_rows = [r for r in range(poses.num_people) if poses.present[r, 40]]
+    assert len(green_rows) == 1 and int(poses.track_ids[green_rows[0]]) != red_id
+    assert not poses.present[red_id, 35:70].any()  # red's id stays unused while red is hidden
+    assert poses.present[red_id, 75] and abs(poses.keypoint[red_id, 75, 0, 0] - 302.5) < 15  # and red gets it back
+
+
+def test_people_crossing_keep_their_ids_by_colour():
+    """Two people walk towards each other and one is hidden while they pass; after the crossing the nearer
+    detection (by motion alone) is the other person: colour decides."""
+    frames = []
+    for t in range(60):
+        xa, xb = 200 + 4 * t, 440 - 4 * t  # meet at t = 30
+        people = [(xb, 300, 100, BLUE)]
+        if not 24 <= t < 38:
+            people.append((xa, 300, 100, RED))
+        frames.append(people)
+    poses = _track(frames)
+    assert poses.num_people == 2
+    for row in range(2):
+        xs = poses.keypoint[row, :, 0, 0][poses.present[row]]
+        assert np.all(np.diff(xs) > 0) or np.all(np.diff(xs) < 0), xs  # each id keeps one direction
+
+
+def test_motion_alone_still_tracks_without_appearances():
+    tracker = PoseTracker(crowd=True, reid_gap=150)
+    ids = [tracker.update(t, *[np.stack([a]) for a in _person(100 + 3 * t, 200)])[0] for t in range(20)]
+    assert set(ids) == {0}
+
+
+def test_colour_histograms_tell_clothes_apart():
+    frame = np.zeros((200, 200, 3), np.uint8)
+    frame[:, :100] = (200, 30, 30)
+    frame[:, 100:] = (30, 30, 200)
+    left, right = _person(50, 100, 150), _person(150, 100, 150)
+    a, b = describe(frame, *left), describe(frame, *right)
+    assert distance(a, a) < 0.01 and distance(a, b) > 0.8
+    assert describe(frame, *_person(50, 100, 8)) is None  # too small to say
