@@ -1,0 +1,85 @@
+"""MediaPipe's ImageToTensor crop (OpenCV converter) as one batched ``grid_sample`` on the device.
+
+MediaPipe maps the corners of a rotated rectangle (``cv::boxPoints``: bottom-left, top-left,
+top-right, bottom-right) onto the output's ``(0, h), (0, 0), (w, 0), (w, h)`` and warps the uint8
+image with bilinear interpolation and a zero border, then scales the uint8 result to the model's
+float range. Here output pixel ``(u, v)`` samples the source at
+``top_left + u / w * (top_right - top_left) + v / h * (bottom_left - top_left)`` (OpenCV pixel
+coordinates: integers at pixel centres = ``grid_sample(align_corners=True)``), rounded to integers
+as OpenCV's uint8 warp does.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+#: OpenCV's INTER_TAB_SIZE: warps sample at 1/32 pixel positions
+INTER_TAB = 32.0
+
+
+def box_points(cx: float, cy: float, width: float, height: float, rotation: float) -> np.ndarray:
+    """``cv::RotatedRect(center, size, degrees(rotation)).points()``: (4, 2) bottom-left, top-left, top-right, bottom-right."""
+    b = math.cos(rotation) * 0.5
+    a = math.sin(rotation) * 0.5
+    p0 = (cx - a * height - b * width, cy + b * height - a * width)
+    p1 = (cx + a * height - b * width, cy - b * height - a * width)
+    return np.array([p0, p1, (2 * cx - p0[0], 2 * cy - p0[1]), (2 * cx - p1[0], 2 * cy - p1[1])], np.float64)
+
+
+def crop_affine(points: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
+    """(2, 3) matrix: output pixel (u, v, 1) -> source pixel, from :func:`box_points`."""
+    bl, tl, tr = points[0], points[1], points[2]
+    return np.stack([(tr - tl) / out_w, (bl - tl) / out_h, tl], axis=1)
+
+
+def letterbox_roi(width: int, height: int, out_w: int, out_h: int) -> Tuple[np.ndarray, Tuple[float, float]]:
+    """The whole image padded to the output's aspect ratio (ImageToTensor ``keep_aspect_ratio``):
+    its box points and the (horizontal, vertical) letterbox padding as fractions of each side."""
+    target, aspect = out_h / out_w, height / width
+    if target > aspect:
+        new_w, new_h = float(width), width * target
+        pad = (0.0, (1.0 - aspect / target) / 2.0)
+    else:
+        new_w, new_h = height / target, float(height)
+        pad = ((1.0 - target / aspect) / 2.0, 0.0)
+    return box_points(width / 2.0, height / 2.0, new_w, new_h, 0.0), pad
+
+
+def warp(images: torch.Tensor, sizes: Sequence[Tuple[int, int]], affines: np.ndarray, out_w: int, out_h: int,
+         value_range: Tuple[float, float], dtype: torch.dtype, border: str = "zero") -> torch.Tensor:
+    """Crops of ``images`` (N, 3, Hmax, Wmax) float 0..255, zeros beyond each image's ``sizes[i]`` = (w, h)
+    (or one image for every affine) -> NHWC (N, out_h, out_w, 3) in ``value_range``, ``dtype``.
+    ``border``: ``zero`` (BORDER_ZERO) or ``replicate`` (BORDER_REPLICATE: only for images that fill
+    ``images`` exactly, as the landmark crop's single frame does)."""
+    n = affines.shape[0]
+    device = images.device
+    hmax, wmax = images.shape[2], images.shape[3]
+    v, u = torch.meshgrid(torch.arange(out_h, dtype=torch.float32, device=device),
+                          torch.arange(out_w, dtype=torch.float32, device=device), indexing="ij")
+    uv1 = torch.stack([u, v, torch.ones_like(u)], -1).reshape(-1, 3)  # (P, 3)
+    mats = torch.as_tensor(affines, dtype=torch.float32, device=device)  # (N, 2, 3)
+    src = torch.einsum("pk,njk->npj", uv1, mats)  # (N, P, 2) source pixels
+    src = torch.round(src * INTER_TAB) / INTER_TAB  # OpenCV's fixed-point warp: 1/32 pixel positions
+    scale = torch.tensor([2.0 / max(wmax - 1, 1), 2.0 / max(hmax - 1, 1)], device=device)
+    grid = (src * scale - 1.0).reshape(n, out_h, out_w, 2)
+    source = images if images.shape[0] == n else images.expand(n, -1, -1, -1)
+    out = F.grid_sample(source, grid, mode="bilinear", padding_mode="zeros" if border == "zero" else "border", align_corners=True)
+    out = torch.round(out)  # OpenCV's uint8 warp rounds
+    lo, hi = value_range
+    out = out * ((hi - lo) / 255.0) + lo
+    return out.permute(0, 2, 3, 1).to(dtype).contiguous()
+
+
+def stack_images(crops: Sequence[np.ndarray], device) -> Tuple[torch.Tensor, list]:
+    """Crops (H, W, 3) uint8 of any sizes -> (N, 3, Hmax, Wmax) float on ``device``, zero beyond each crop."""
+    hmax = max(c.shape[0] for c in crops)
+    wmax = max(c.shape[1] for c in crops)
+    canvas = torch.zeros((len(crops), 3, hmax, wmax), dtype=torch.float32, device=device)
+    for i, crop in enumerate(crops):
+        t = torch.as_tensor(np.array(crop, copy=not crop.flags.writeable or not crop.flags.c_contiguous)).to(device)
+        canvas[i, :, : crop.shape[0], : crop.shape[1]] = t.permute(2, 0, 1).float()
+    return canvas, [(c.shape[1], c.shape[0]) for c in crops]
