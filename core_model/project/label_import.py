@@ -26,8 +26,9 @@ _INSERT = ("INSERT INTO segments (video_id, person, start_frame, end_frame, labe
 class _Problems:
     """The first problem (by line) and how many there are."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, where=None) -> None:
         self.path, self.first, self.count = path, None, 0
+        self.where = where or (lambda line: f"line {line}")  # names a row: "line 7", "event 12 of …"
 
     def add(self, line: int, reason: str) -> None:
         self.count += 1
@@ -40,7 +41,7 @@ class _Problems:
         line, reason = self.first
         more = self.count - 1
         extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ProjectError(f"{self.path.name} line {line}: {reason}{extra}; nothing was imported.")
+        raise ProjectError(f"{self.path.name} {self.where(line)}: {reason}{extra}; nothing was imported.")
 
 
 class _OverlapCheck:
@@ -75,14 +76,15 @@ class _OverlapCheck:
         self.db.close()
 
 
-def validated_rows(store, path: Path, problems: Optional[_Problems] = None) -> Iterator[_Row]:
+def validated_rows(store, path: Path, problems: Optional[_Problems] = None, rows=None) -> Iterator[_Row]:
     """The valid rows of a label file, streamed; at the end raises :class:`ProjectError` naming the first
-    problem (a bad row or two rows of one lane that overlap) with the count of the others."""
+    problem (a bad row or two rows of one lane that overlap) with the count of the others. ``rows`` (``(line,
+    {column: value})`` pairs) replaces reading ``path``: other tools' formats (:mod:`core_model.interop`)."""
     problems = problems or _Problems(path)
     resolver = _Resolver(store)
     overlaps = _OverlapCheck()
     try:
-        for line, raw in label_file_rows(path):
+        for line, raw in (label_file_rows(path) if rows is None else rows):
             try:
                 row = resolver.row(line, raw)
             except _Rejected as err:
@@ -150,7 +152,11 @@ class _BulkWriter:
 
 
 class ImportSegments(Edit):
-    """Import a label file as one edit (one transaction; with ``keep_diff`` it can be undone and redone)."""
+    """Import a label file as one edit (one transaction; with ``keep_diff`` it can be undone and redone).
+    Subclasses may set ``rows`` (a callable giving ``(line, row)`` pairs) and ``where`` (line -> its name)."""
+
+    rows = None
+    where = None
 
     def __init__(self, path: Path, report: ImportReport, keep_diff: bool = True) -> None:
         self.path, self.report, self.keep_diff = Path(path), report, keep_diff
@@ -176,7 +182,7 @@ class ImportSegments(Edit):
         absent = _Absent(store, report)
         touched: Dict[int, SegmentRecord] = {}  # existing rows changed, as they were
         new_ids: set = set()
-        problems = _Problems(self.path)
+        problems = _Problems(self.path, self.where)
         note = getattr(getattr(store, "_session", None), "note", None)
         bulk = _BulkWriter(store, note) if not self.keep_diff and callable(note) else None
 
@@ -193,7 +199,7 @@ class ImportSegments(Edit):
                         touched.setdefault(r.id, r)
                 new_ids.update(r.id for r in added if r.id not in touched)
 
-        for row in validated_rows(store, self.path, problems):
+        for row in validated_rows(store, self.path, problems, None if self.rows is None else self.rows()):
             if problems.first is not None:
                 continue  # keep reading to count the problems; nothing more is written
             author = row.author or store.author

@@ -1,0 +1,218 @@
+"""What every format shares: the parsed file, the import report, video and person matching, frames from times.
+
+A reader turns a file into a :class:`Parsed`: rows in the columns of the project's own label files (``video,
+person, start_frame, end_frame, label, author, note`` …), a name for each row (``event 12 of observation
+'lesson 1'``) used in error sentences, the labels the rows use (with the other tool's colour and key), and
+sentences about what could not be mapped. The import itself is the project's own streamed, validated, one
+transaction import (:mod:`core_model.project.label_import`), so a bad row names itself and changes nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import numpy as np
+
+from ..project.label_validation import ImportReport
+from ..project.records import EVERYBODY, ProjectError
+
+EXAMPLES = 5
+
+
+@dataclass
+class LabelWanted:
+    """A label the file uses, with what the other tool knows of it (colour, key) where that maps."""
+
+    name: str
+    color: Optional[str] = None
+    key: Optional[str] = None
+
+
+@dataclass
+class Parsed:
+    """A file read by a format's reader, ready for the project's import."""
+
+    rows: List[Tuple[int, dict]] = field(default_factory=list)
+    places: List[str] = field(default_factory=list)  # places[i]: how the file names row i
+    labels: Dict[str, LabelWanted] = field(default_factory=dict)
+    skipped: List[str] = field(default_factory=list)  # what could not be mapped (sentences)
+    mapped: List[str] = field(default_factory=list)  # how things were mapped (subject 'Ana' -> person 4)
+
+    def add(self, place: str, row: dict) -> None:
+        self.rows.append((len(self.places), row))
+        self.places.append(place)
+
+    def want(self, name: str, color: Optional[str] = None, key: Optional[str] = None) -> None:
+        if name not in self.labels:
+            self.labels[name] = LabelWanted(name, color or None, key or None)
+
+    def where(self, index: int) -> str:
+        return self.places[index] if 0 <= index < len(self.places) else f"item {index}"
+
+
+@dataclass
+class InteropReport(ImportReport):
+    """An import's report: the project's (imported, absent …) plus what another tool's file brought."""
+
+    format: str = ""
+    created_labels: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    mapped: List[str] = field(default_factory=list)
+    authors: List[str] = field(default_factory=list)
+
+    def warnings(self) -> List[str]:
+        out = list(super().warnings())
+        if self.created_labels:
+            n = len(self.created_labels)
+            out.append(f"{n} label{'s were' if n != 1 else ' was'} added to the label set: "
+                       + ", ".join(self.created_labels[:10]) + (" …" if n > 10 else "") + ".")
+        out.extend(self.skipped)
+        return out
+
+    def lines(self) -> List[str]:
+        """The whole report, one sentence a line (what the studio's import report shows)."""
+        n = self.imported
+        head = [f"Imported {n} segment{'s' if n != 1 else ''} ({self.format})"
+                + (f" (coded by {', '.join(self.authors)})" if self.authors else "") + "."]
+        return head + list(self.mapped) + self.warnings()
+
+
+def fail(path: Path, place: str, reason: str) -> ProjectError:
+    """The one sentence of a malformed file (the project is unchanged)."""
+    return ProjectError(f"{Path(path).name} {place}: {reason}; nothing was imported.")
+
+
+# --------------------------------------------------------------------------- videos
+class VideoMatch:
+    """Finds the project video a media path of another tool names (path, relative path, or file name)."""
+
+    def __init__(self, store) -> None:
+        self.videos = store.videos()
+
+    def find(self, text: str):
+        if not text:
+            return None
+        text = str(text).replace("\\", "/")
+        if text.startswith("file://"):
+            text = text[7:]
+        for v in self.videos:
+            if text in (v.rel_path, str(v.path).replace("\\", "/")):
+                return v
+        name = text.rsplit("/", 1)[-1]
+        named = [v for v in self.videos if v.name == name]
+        if len(named) == 1:
+            return named[0]
+        stem = name.rsplit(".", 1)[0]
+        stems = [v for v in self.videos if v.name.rsplit(".", 1)[0] == stem]
+        return stems[0] if len(stems) == 1 else None
+
+    def only(self):
+        return self.videos[0] if len(self.videos) == 1 else None
+
+
+# --------------------------------------------------------------------------- persons
+_PERSON = re.compile(r"^\s*(?:person|track|subject|p|id)?\s*#?\s*(-?\d+)\s*$", re.IGNORECASE)
+NO_FOCAL = ("", "no focal subject", "everybody", "all", "-1")
+
+
+def person_name(person: int) -> str:
+    """How a person is named in other tools: ``person 3``; everybody is BORIS's "no focal subject" ("")."""
+    return "" if person == EVERYBODY else f"person {person}"
+
+
+class Persons:
+    """Subjects / participants / tiers of another tool -> persons (track ids) of the project.
+
+    ``person 3`` (or ``3``, ``track 3``) is person 3; an empty name or "No focal subject" is everybody; any other
+    name becomes a person of its own, numbered after the project's highest person id, and the mapping is said."""
+
+    def __init__(self, store, parsed: Parsed) -> None:
+        top = store.conn.execute("SELECT MAX(person) FROM segments").fetchone()[0]
+        self.next = max(int(top if top is not None else -1), 0) + 1
+        self.parsed = parsed
+        self.named: Dict[str, int] = {}
+
+    def __call__(self, name) -> int:
+        text = "" if name is None else str(name).strip()
+        if text.casefold() in NO_FOCAL:
+            return EVERYBODY
+        m = _PERSON.match(text)
+        if m and int(m.group(1)) >= 0:
+            return int(m.group(1))
+        if text not in self.named:
+            self.named[text] = self.next
+            self.parsed.mapped.append(f"'{text}' is person {self.next}.")
+            self.next += 1
+        return self.named[text]
+
+
+# --------------------------------------------------------------------------- times
+def frame_at(store, video, seconds: float) -> int:
+    """The frame boundary nearest ``seconds`` (the video's real timestamps)."""
+    return store.frame_at_time(video.id, float(seconds))
+
+
+def frame_containing(store, video, seconds: float) -> int:
+    """The frame shown at ``seconds`` (a point event's frame)."""
+    ts = store.timestamps(video.id)
+    i = int(np.searchsorted(ts, float(seconds) + 1e-6, side="right")) - 1
+    return min(max(i, 0), max(video.frame_count - 1, 0))
+
+
+def span(store, video, start: float, end: float) -> Tuple[int, int]:
+    """Frames ``[a, b)`` of a time range, at least one frame long."""
+    a, b = frame_at(store, video, start), frame_at(store, video, end)
+    if b <= a:
+        a = frame_containing(store, video, start)
+        b = a + 1
+    return a, b
+
+
+def row(video, person: int, start: int, end: int, label: str, author: Optional[str], note: str = "") -> dict:
+    return {"video": video.rel_path, "person": person, "start_frame": start, "end_frame": end, "label": label,
+            "author": author or "", "note": note}
+
+
+# --------------------------------------------------------------------------- export
+@dataclass
+class Segment:
+    """A segment as the writers see it (label name, times from the video's real timestamps)."""
+
+    video: object
+    person: int
+    start: int
+    end: int
+    start_time: float
+    end_time: float
+    label: str
+    author: str
+    note: str
+
+
+def export_segments(store, video_ids: Optional[Iterable[int]] = None) -> Tuple[list, Dict[int, List[Segment]]]:
+    """(labels, {video id: segments sorted by person, author, start}) of the project."""
+    wanted = None if video_ids is None else set(video_ids)
+    labels = store.labels()
+    names = {lab.id: lab.name for lab in labels}
+    out: Dict[int, List[Segment]] = {}
+    for video in store.videos():
+        if wanted is not None and video.id not in wanted:
+            continue
+        segs = []
+        for s in store.segments(video.id):
+            t0, t1 = store.segment_times(s)
+            segs.append(Segment(video, s.person, s.start_frame, s.end_frame, t0, t1, names[s.label_id],
+                                s.author or "", s.note or ""))
+        segs.sort(key=lambda s: (s.person, s.author, s.start))
+        out[video.id] = segs
+    return labels, out
+
+
+def authors_of(segments: Iterable[Segment]) -> List[str]:
+    return sorted({s.author for s in segments})
+
+
+def first(items: Iterable, test: Callable) -> Optional[object]:
+    return next((x for x in items if test(x)), None)

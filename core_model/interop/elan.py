@@ -1,0 +1,219 @@
+"""ELAN annotation documents (``.eaf``, EAF 3.0).
+
+Written: one top-level, time-alignable tier per person (``person 3``; everybody is the tier ``everybody``),
+and per coder where a video has several (``person 3 (ana)``, ANNOTATOR ana); each segment is exactly one
+annotation on it whose value is the label, from the controlled vocabulary ``labels`` (the label set); a note is
+a Symbolic_Association annotation on the tier ``… notes``. Time slots are milliseconds from the video's real
+timestamps. Read: every top-level time-alignable tier's annotations are segments (PARTICIPANT, else the tier
+id, names the person; ANNOTATOR is the author); Symbolic_Association annotations are notes; other dependent
+tiers are reported and not imported.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Dict, List
+
+from .common import Parsed, Persons, VideoMatch, authors_of, export_segments, fail, person_name, row, span
+
+LABEL_TYPE, NOTE_TYPE, CV_ID = "epam-label", "epam-note", "labels"
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_CONSTRAINTS = {
+    "Time_Subdivision": "Time subdivision of parent annotation's time interval, no time gaps allowed within "
+                        "this interval",
+    "Symbolic_Subdivision": "Symbolic subdivision of a parent annotation. Annotations refering to the same parent "
+                            "are ordered",
+    "Symbolic_Association": "1-1 association with a parent annotation",
+    "Included_In": "Time alignable annotations within the parent annotation's time interval, gaps are allowed",
+}
+
+
+def _tier_name(person: int, author: str, several: bool) -> str:
+    base = person_name(person) or "everybody"
+    return f"{base} ({author})" if several else base
+
+
+class _Doc:
+    def __init__(self) -> None:
+        self.slots: List[int] = []
+        self.next_id = 0
+
+    def slot(self, ms: int) -> str:
+        self.slots.append(ms)
+        return f"ts{len(self.slots)}"
+
+    def ann(self) -> str:
+        self.next_id += 1
+        return f"a{self.next_id}"
+
+
+def document(store, video, segs, labels) -> ET.Element:
+    """One video's segments as an EAF document."""
+    root = ET.Element("ANNOTATION_DOCUMENT", {
+        "AUTHOR": store.author, "DATE": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+        "FORMAT": "3.0", "VERSION": "3.0", f"{{{_XSI}}}noNamespaceSchemaLocation":
+        "http://www.mpi.nl/tools/elan/EAFv3.0.xsd"})
+    header = ET.SubElement(root, "HEADER", {"MEDIA_FILE": "", "TIME_UNITS": "milliseconds"})
+    ET.SubElement(header, "MEDIA_DESCRIPTOR", {"MEDIA_URL": Path(video.path).absolute().as_uri(),
+                                               "MIME_TYPE": "video/*", "RELATIVE_MEDIA_URL": f"./{video.name}"})
+    order = ET.SubElement(root, "TIME_ORDER")
+    doc, tiers = _Doc(), []
+    several = len(authors_of(segs)) > 1
+    lanes: Dict[tuple, list] = {}
+    for s in segs:
+        lanes.setdefault((s.person, s.author), []).append(s)
+    for (person, author), lane in lanes.items():
+        name = _tier_name(person, author, several)
+        attrs = {"LINGUISTIC_TYPE_REF": LABEL_TYPE, "PARTICIPANT": person_name(person) or "everybody",
+                 "TIER_ID": name}
+        if author:
+            attrs["ANNOTATOR"] = author
+        tier, notes = ET.Element("TIER", attrs), ET.Element("TIER", dict(attrs, LINGUISTIC_TYPE_REF=NOTE_TYPE,
+                                                                           PARENT_REF=name, TIER_ID=f"{name} notes"))
+        for s in lane:
+            aid = doc.ann()
+            a = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
+                "ANNOTATION_ID": aid, "TIME_SLOT_REF1": doc.slot(round(s.start_time * 1000)),
+                "TIME_SLOT_REF2": doc.slot(round(s.end_time * 1000))})
+            ET.SubElement(a, "ANNOTATION_VALUE").text = s.label
+            if s.note:
+                r = ET.SubElement(ET.SubElement(notes, "ANNOTATION"), "REF_ANNOTATION",
+                                  {"ANNOTATION_ID": doc.ann(), "ANNOTATION_REF": aid})
+                ET.SubElement(r, "ANNOTATION_VALUE").text = s.note
+        tiers.append(tier)
+        if len(notes):
+            tiers.append(notes)
+    ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(doc.next_id)
+    for i, ms in enumerate(doc.slots, 1):
+        ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": f"ts{i}", "TIME_VALUE": str(ms)})
+    root.extend(tiers)
+    _types(root, labels)
+    return root
+
+
+def _types(root: ET.Element, labels) -> None:
+    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
+                                            "LINGUISTIC_TYPE_ID": LABEL_TYPE, "TIME_ALIGNABLE": "true"})
+    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
+                                            "LINGUISTIC_TYPE_ID": NOTE_TYPE, "TIME_ALIGNABLE": "false"})
+    ET.SubElement(root, "LANGUAGE", {"LANG_DEF": "http://cdb.iso.org/lg/CDB-00130975-001", "LANG_ID": "und",
+                                     "LANG_LABEL": "undetermined (und)"})
+    for stereotype, text in _CONSTRAINTS.items():
+        ET.SubElement(root, "CONSTRAINT", {"DESCRIPTION": text, "STEREOTYPE": stereotype})
+    cv = ET.SubElement(root, "CONTROLLED_VOCABULARY", {"CV_ID": CV_ID})
+    ET.SubElement(cv, "DESCRIPTION", {"LANG_REF": "und"}).text = "EPAM Studio label set"
+    for i, lab in enumerate(labels):
+        entry = ET.SubElement(cv, "CV_ENTRY_ML", {"CVE_ID": f"cveid{i}"})
+        ET.SubElement(entry, "CVE_VALUE", {"LANG_REF": "und", "DESCRIPTION": lab.color or ""}).text = lab.name
+
+
+def write(store, path: Path, *, video_ids=None, name: str = "") -> int:
+    """An .eaf describes one video: the project's single video, or the one ``video_ids`` names."""
+    labels, by_video = export_segments(store, video_ids)
+    if len(by_video) != 1:
+        from ..project.records import ProjectError
+
+        raise ProjectError(f"An ELAN file describes one video and the project has {len(by_video)}: export one "
+                           "video (in the studio, the current one).")
+    (vid, segs), = by_video.items()
+    root = document(store, store.video(vid), segs, labels)
+    ET.indent(root)
+    ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
+    return len(segs)
+
+
+# --------------------------------------------------------------------------- read
+def _parse(path: Path) -> ET.Element:
+    try:
+        root = ET.parse(path).getroot()
+    except FileNotFoundError:
+        raise fail(path, "", "the file does not exist") from None
+    except ET.ParseError as err:
+        raise fail(path, f"line {err.position[0]}", f"is not well-formed XML ({err.msg if hasattr(err, 'msg') else err})") from None
+    except OSError as err:
+        raise fail(path, "", f"cannot be read ({err})") from None
+    if root.tag != "ANNOTATION_DOCUMENT":
+        raise fail(path, f"element <{root.tag}>", "is not an ELAN annotation document")
+    return root
+
+
+def _video(store, path: Path, root: ET.Element, parsed: Parsed):
+    matcher = VideoMatch(store)
+    for m in root.iter("MEDIA_DESCRIPTOR"):
+        for key in ("RELATIVE_MEDIA_URL", "MEDIA_URL"):
+            video = matcher.find(m.get(key, ""))
+            if video is not None:
+                return video
+    video = matcher.only()
+    if video is None:
+        raise fail(path, "<HEADER>", "names no video of the project (MEDIA_DESCRIPTOR)")
+    parsed.mapped.append(f"The file names no video of the project: its annotations are of {video.name}.")
+    return video
+
+
+def _slots(path: Path, root: ET.Element) -> Dict[str, int]:
+    units = (root.find("HEADER").get("TIME_UNITS", "milliseconds") if root.find("HEADER") is not None
+             else "milliseconds")
+    if units != "milliseconds":
+        raise fail(path, "<HEADER>", f"time units '{units}' are not milliseconds")
+    slots = {}
+    for ts in root.iter("TIME_SLOT"):
+        if ts.get("TIME_VALUE") is not None:
+            try:
+                slots[ts.get("TIME_SLOT_ID")] = int(ts.get("TIME_VALUE"))
+            except ValueError:
+                raise fail(path, f"time slot {ts.get('TIME_SLOT_ID')}", f"has the time '{ts.get('TIME_VALUE')}', "
+                                                                        "not whole milliseconds") from None
+    return slots
+
+
+def read(store, path: Path) -> Parsed:
+    root = _parse(path)
+    parsed = Parsed()
+    video = _video(store, path, root, parsed)
+    slots = _slots(path, root)
+    origin = float(root.find("HEADER").findtext("PROPERTY[@NAME='TIME_ORIGIN']") or 0) \
+        if root.find("HEADER") is not None else 0.0
+    alignable = {lt.get("LINGUISTIC_TYPE_ID"): lt.get("TIME_ALIGNABLE", "true") != "false"
+                 and not lt.get("CONSTRAINTS") for lt in root.iter("LINGUISTIC_TYPE")}
+    persons = Persons(store, parsed)
+    notes = _notes(root)
+    colors = {(v.text or "").strip(): v.get("DESCRIPTION") for v in root.iter("CVE_VALUE")}
+    empty = 0
+    for tier in root.iter("TIER"):
+        tid = tier.get("TIER_ID", "")
+        if tier.get("PARENT_REF") or not alignable.get(tier.get("LINGUISTIC_TYPE_REF"), True):
+            if not all(a.find("REF_ANNOTATION") is not None for a in tier):
+                parsed.skipped.append(f"Tier '{tid}' depends on another tier: its {len(tier)} annotations were "
+                                      "not imported.")
+            continue
+        person, author = persons(tier.get("PARTICIPANT") or tid), tier.get("ANNOTATOR") or None
+        for ann in tier.iter("ALIGNABLE_ANNOTATION"):
+            aid = ann.get("ANNOTATION_ID", "?")
+            place = f"annotation {aid} of tier '{tid}'"
+            value = (ann.findtext("ANNOTATION_VALUE") or "").strip()
+            if not value:
+                empty += 1
+                continue
+            t0, t1 = slots.get(ann.get("TIME_SLOT_REF1")), slots.get(ann.get("TIME_SLOT_REF2"))
+            if t0 is None or t1 is None:
+                raise fail(path, place, "refers to a time slot without a time")
+            if t1 < t0:
+                raise fail(path, place, f"ends ({t1} ms) before it starts ({t0} ms)")
+            a, b = span(store, video, (t0 + origin) / 1000.0, (t1 + origin) / 1000.0)
+            color = colors.get(value) or ""
+            parsed.want(value, color if color.startswith("#") else None)
+            parsed.add(place, row(video, person, a, b, value, author, "; ".join(notes.get(aid, []))))
+    if empty:
+        parsed.skipped.append(f"{empty} annotation{'s have' if empty != 1 else ' has'} no value: not imported.")
+    return parsed
+
+
+def _notes(root: ET.Element) -> Dict[str, List[str]]:
+    out: Dict[str, List[str]] = {}
+    for ref in root.iter("REF_ANNOTATION"):
+        text = (ref.findtext("ANNOTATION_VALUE") or "").strip()
+        if text:
+            out.setdefault(ref.get("ANNOTATION_REF"), []).append(text)
+    return out
