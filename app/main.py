@@ -21,6 +21,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--overlays", help="overlays to show: 'all', 'none' or a comma list of "
                    "skeleton,crop_box,heatmap,attention,sampled (default: the saved settings)")
     p.add_argument("--pose-only", action="store_true", help="hide the video pixels (sensitive footage)")
+    p.add_argument("--compare", nargs=2, metavar=("RESULTS_A", "RESULTS_B"),
+                   help="show two analyses of VIDEO side by side: A in the main view, B beside it")
     p.add_argument("--size", default="1280x720", help="window size WxH (default 1280x720)")
     p.add_argument("--version", action="version", version=f"epam-studio {__version__}")
     p.add_argument("--install-desktop-entry", action="store_true",
@@ -30,6 +32,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.screenshot and not (args.paths or args.demo):
         p.error("--screenshot needs a VIDEO (or --demo)")
+    if args.compare and len(args.paths) != 1:
+        p.error("--compare needs exactly one VIDEO")
     return args
 
 
@@ -139,9 +143,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                 sys.stderr.write(f"epam-studio: screenshot failed: {video.name} has no video to show\n")
                 return 1
             video = window.session.current.path
-        task = ScreenshotTask(window, video, args.frame, Path(args.screenshot), analyze=args.analyze)
+        task = ScreenshotTask(window, video, args.frame, Path(args.screenshot), analyze=args.analyze,
+                              compare=args.compare)
     elif args.demo:
         task = DemoTask(window, demo_path)
+    elif args.compare:
+        from app.video.side_by_side import CompareTask
+
+        task = CompareTask(window, Path(args.paths[0]), args.compare)
     elif args.paths:
         window.open_paths(args.paths)
     if task is not None:

@@ -174,6 +174,12 @@ class MainWindow(QMainWindow):
             project=self.project, session=self.session, people=self.person_list, view=self.view,
             videos=self.controller, jobs=self.jobs, parent=self)
         self.track_actions.connect()
+        from app.video.side_by_side import SideBySide
+
+        self.side_by_side = SideBySide(self)  # Video ▸ Compare with… (app/video/side_by_side.py)
+        self.actions["compare_with"].triggered.connect(self.side_by_side.choose)
+        self.actions["close_compare"].triggered.connect(self.side_by_side.close)
+        self.actions["close_compare"].setEnabled(False)
 
     def _build_actions(self) -> None:
         self.actions = create_actions(self)
@@ -252,6 +258,7 @@ class MainWindow(QMainWindow):
         self.overlay_panel.toggled.connect(self.set_overlay)
         self.overlay_panel.opacityChanged.connect(self._set_overlay_opacity)
         self.overlay_panel.poseOnlyChanged.connect(self.set_pose_only)
+        self.overlays.products_changed.connect(lambda: self.overlay_panel.set_products(self.overlays))
 
         self.session.current_changed.connect(self._on_current_changed)
         self.session.changed.connect(self._on_entry_changed)

@@ -16,9 +16,10 @@ class ScreenshotTask(QObject):
     save ``window.grab()`` to ``out`` and quit (exit code 0, or 1 on failure)."""
 
     def __init__(self, window, video: Path, frame: int, out: Path, *, analyze: bool = False,
-                 timeout_s: float = 600.0) -> None:
+                 timeout_s: float = 600.0, compare=None) -> None:
         super().__init__(window)
         self.window, self.video, self.frame, self.out, self.analyze = window, Path(video), frame, Path(out), analyze
+        self.compare = compare  # (RESULTS_A, RESULTS_B) shown side by side (app/video/side_by_side.py)
         self._entry = None
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
@@ -42,6 +43,9 @@ class ScreenshotTask(QObject):
             self.window.controller.load_cache(entry, then=self._show_frame)
 
     def _show_frame(self) -> None:
+        if self.compare and not self.window.side_by_side.open_pair(*self.compare):
+            self._finish(1, self.window.status.currentMessage() or "the comparison could not be opened")
+            return
         self.window.frameDisplayed.connect(self._on_displayed)
         self.window.playback.seek(self.frame)
 

@@ -56,6 +56,8 @@ from app.timeline.timeline_items import RowAxisItem, SeekViewBox, SegmentBarsIte
 from app.timeline.timeline_lanes import (BAND_MAX_PX, BAND_MIN_PX, LABEL_FILL, LABEL_OFFSET, PRED_FILL, PRED_OFFSET, BandsItem,
                              Drag, LaneAxisItem, LanesViewBox, label_arrays)
 from app.timeline.timeline_mouse import LaneMouseMixin
+from app.timeline.product_curves import ProductCurves
+from app.video.overlays.product_data import timeline_curves
 
 CURVES = ("confidence", "attention", "rgb", "pose", "fused", "people")
 BACKGROUND = "#1b1d22"
@@ -207,6 +209,7 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
             "fused": _curve(self.plots["class"], "fused"),
             "people": _curve(self.plots["people"], "people", fill="#8fd69440"),
         }
+        self.product_curves = ProductCurves(self.plots["scores"])
         for name, keys in ROW_CURVES.items():
             axis = self.plots[name].getAxis("left")
             axis.setTicks([[(0, "0"), (1, "1")]])
@@ -388,18 +391,20 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         if r is None or r.num_windows == 0:
             for name in ("confidence", "attention", "rgb", "pose", "fused"):
                 self._curves[name].setData([], [])
+            self.product_curves.update(None, [])
             return
         rows = rows_for_person(r.person, person)
         s, e = r.window_start[rows], r.window_end[rows]
         if not class_only:
             self._curves["confidence"].setData(*centre_curve(s, e, r.prob_fused[rows].max(axis=1)))
-            if r.temporal_attention is not None:
+            self.product_curves.update(r, rows)  # any model's curve products (app/timeline/product_curves.py)
+            if r.temporal_attention is not None and "temporal_attention" not in timeline_curves(r):
                 self._curves["attention"].setData(*attention_points(r.rgb_frames[rows], r.temporal_attention[rows]))
             else:
                 self._curves["attention"].setData([], [])
         c = self._class if 0 <= self._class < len(r.class_names) else 0
         for name, probs in (("rgb", r.prob_rgb), ("pose", r.prob_pose), ("fused", r.prob_fused)):
-            self._curves[name].setData(*centre_curve(s, e, probs[rows, c]))
+            self._curves[name].setData(*(centre_curve(s, e, probs[rows, c]) if probs is not None else ([], [])))
 
     def _apply_extent(self) -> None:
         self._time_axis.set_clock(self._clock)

@@ -208,7 +208,7 @@ class InspectorWidget(QWidget):
         if key != self._shown_key:  # the bars change with the window row only, not every frame
             self._shown_key = key
             for name, probs in (("fused", r.prob_fused), ("rgb", r.prob_rgb), ("pose", r.prob_pose)):
-                self._bars[name].set_rows(top_k_classes(probs[row], r.class_names, TOP_K))
+                self._bars[name].set_rows(top_k_classes(probs[row], r.class_names, TOP_K) if probs is not None else [])
         self._segment.setText(self._segment_html(r, person))
 
     def _segment_html(self, r, person: Optional[int]) -> str:

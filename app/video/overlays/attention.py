@@ -41,15 +41,19 @@ def attention_map(ctx: FrameContext) -> Optional[Tuple[np.ndarray, int, float, f
     result, row = ctx.result, ctx.row
     if row is None or getattr(result, "spatial_attention", None) is None:
         return None
-    k = nearest_sample(result.rgb_frames[row], ctx.frame)
-    window = np.asarray(result.spatial_attention[row], dtype=np.float32)  # (16, 7, 7)
+    window = np.asarray(result.spatial_attention[row], dtype=np.float32)  # (16, 7, 7), or (7, 7) per clip
     lo, hi = float(window.min()), float(window.max())
+    if window.ndim == 2:  # one map for the whole clip (separable STA, VPN): the same at every frame
+        return np.clip(window, 0.0, 1.0), -1, lo, hi
+    k = nearest_sample(result.rgb_frames[row], ctx.frame)
     return np.clip(window[k], 0.0, 1.0), k, lo, hi
 
 
 def legend_text(k: int, lo: float, hi: float, count: int = 16) -> str:
+    """The legend; ``k`` -1: a map per clip."""
     flat = " (flat)" if hi - lo < FLAT_SPAN else ""
-    return f"attention · sample {k + 1}/{count} · {lo:.3f}–{hi:.3f}{flat} · 0–1 scale"
+    when = "per clip" if k < 0 else f"sample {k + 1}/{count}"
+    return f"attention · {when} · {lo:.3f}–{hi:.3f}{flat} · 0–1 scale"
 
 
 class AttentionOverlay(Overlay):
@@ -78,7 +82,8 @@ class AttentionOverlay(Overlay):
         if row is None or box is None or getattr(result, "spatial_attention", None) is None:
             self._shown = None
             return False
-        k = nearest_sample(result.rgb_frames[row], ctx.frame)
+        per_clip = np.ndim(result.spatial_attention[row]) == 2
+        k = -1 if per_clip else nearest_sample(result.rgb_frames[row], ctx.frame)
         key = (id(result), row, k, tuple(float(v) for v in box), tuple(ctx.image_shape))
         if key == self._shown and self._shown_result is result:
             return True  # same window row and sample: the map on screen is still right

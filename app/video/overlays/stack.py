@@ -13,6 +13,8 @@ from app.video.overlays.context import FrameContext
 from app.video.overlays.crop_box import CropBoxOverlay
 from app.video.overlays.heatmap import HeatmapOverlay
 from app.video.overlays.items import BadgeItem
+from app.video.overlays.product_data import video_products
+from app.video.overlays.products import ProductOverlay, product_key
 from app.video.overlays.sampled import SampledFramesOverlay
 from app.video.overlays.skeleton import SkeletonOverlay
 
@@ -30,6 +32,9 @@ class OverlayStack:
             overlay.attach(scene)
             self._overlays[overlay.key] = overlay
         self.changed = Event()  # (key)
+        self.products_changed = Event()  # () the product overlays were replaced (another result's products)
+        self._products: Dict[str, ProductOverlay] = {}  # "product:<name>" -> overlay of the shown result
+        self._product_state: Dict[str, dict] = {}  # toggles and opacities by key, kept across results
         self._ctx: Optional[FrameContext] = None
         for view in scene.views():
             if hasattr(view, "zoomChanged"):
@@ -39,10 +44,37 @@ class OverlayStack:
         return iter(self._overlays.values())
 
     def __getitem__(self, key: str) -> Overlay:
-        return self._overlays[key]
+        return self._overlays[key] if key in self._overlays else self._products[key]
 
     def keys(self) -> List[str]:
+        """The fixed overlays' keys (each has an action and a saved default)."""
         return list(self._overlays)
+
+    def product_keys(self) -> List[str]:
+        """``"product:<name>"`` of each product overlay of the shown result (see ``set_products``)."""
+        return list(self._products)
+
+    def products(self) -> List[ProductOverlay]:
+        return list(self._products.values())
+
+    def set_products(self, result) -> None:
+        """One overlay per product of ``result`` drawn on the picture (``product_data.video_products``);
+        kept when the next result has the same products, toggles and opacities remembered by name."""
+        wanted = [(product_key(n), n, result.product_spec(n).kind) for n in video_products(result)]
+        if [(k, o.name, o.kind) for k, o in self._products.items()] == wanted:
+            return
+        for key, overlay in self._products.items():
+            self._product_state[key] = {"enabled": overlay.enabled, "opacity": overlay.opacity}
+            self._scene.removeItem(overlay.item)
+        self._products = {}
+        for key, name, kind in wanted:
+            overlay = ProductOverlay(name, kind)
+            overlay.attach(self._scene)
+            saved = self._product_state.get(key, {})
+            overlay.set_opacity(saved.get("opacity", overlay.default_opacity))
+            overlay.set_enabled(saved.get("enabled", True))
+            self._products[key] = overlay
+        self.products_changed.emit()
 
     @property
     def context(self) -> Optional[FrameContext]:
@@ -50,12 +82,13 @@ class OverlayStack:
 
     def set_context(self, ctx: Optional[FrameContext]) -> None:
         self._ctx = ctx
-        for overlay in self:
+        self.set_products(ctx.result if ctx is not None else None)
+        for overlay in [*self, *self._products.values()]:
             overlay.set_context(ctx)
         self.separate_badges()
 
     def set_enabled(self, key: str, enabled: bool) -> None:
-        self._overlays[key].set_enabled(enabled)
+        self[key].set_enabled(enabled)
         self.separate_badges()
         self.changed.emit(key)
 
@@ -64,6 +97,7 @@ class OverlayStack:
         label, the attention legend (a skeleton's small id tag stays with its skeleton)."""
         items = [(self._overlays["sampled"], "badge"), (self._overlays["crop_box"], "label"),
                  (self._overlays["attention"], "legend")]
+        items += [(o, "badge") for o in self._products.values()]
         return [getattr(o, name) for o, name in items if o.visible and getattr(o, name).isVisible()]
 
     def separate_badges(self) -> None:
@@ -95,7 +129,7 @@ class OverlayStack:
         self._overlays["skeleton"].item.set_avoid(placed)  # the id tags keep off the badges and the read-out
 
     def set_opacity(self, key: str, opacity: float) -> None:
-        self._overlays[key].set_opacity(opacity)
+        self[key].set_opacity(opacity)
         self.changed.emit(key)
 
     def state(self) -> Dict[str, dict]:
