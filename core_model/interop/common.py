@@ -164,6 +164,11 @@ def frame_containing(store, video, seconds: float) -> int:
 def span(store, video, start: float, end: float) -> Tuple[int, int]:
     """Frames ``[a, b)`` of a time range, at least one frame long."""
     a, b = frame_at(store, video, start), frame_at(store, video, end)
+    ts = store.timestamps(video.id)
+    last = store.frame_time(video.id, video.frame_count)
+    slack = (last - float(ts[-1])) / 2 if len(ts) else 0.0
+    if end > last + slack or start < -slack:  # outside the video: the import refuses the range, naming it
+        return (-1 if start < -slack else a), video.frame_count + 1
     if b <= a:
         a = frame_containing(store, video, start)
         b = a + 1
