@@ -94,8 +94,8 @@ class CompareInspector(QLabel):
         def tops(items: List[tuple]) -> str:
             if not items:
                 return "<span style='color:#9aa0a6'>no window here</span>"
-            return " · ".join(f"<b>{_escape(n)}</b> {format_percent(p, 0, unit='%')}" if i == 0
-                              else f"{_escape(n)} {format_percent(p, 0, unit='%')}" for i, (_c, n, p) in enumerate(items))
+            cells = [f"{_escape(n)} {format_percent(p, 0, unit='%')}" for _c, n, p in items]
+            return " · ".join([f"<b>{cells[0]}</b>", *cells[1:]])
 
         agree = ("<span style='color:#8fd694'>same top class</span>" if s["same_top"]
                  else "<span style='color:#f4a261'>top classes differ</span>")

@@ -209,8 +209,10 @@ class SideBySide(QObject):
         self.timeline = TimelineWidget()
         self.timeline.setObjectName("compareTimeline")
         center.addWidget(self.timeline)
-        video, lanes = sizes[0], sum(sizes[1:])
-        center.setSizes([video, lanes // 2 + lanes % 2, lanes // 2])
+        total = sum(sizes)
+        video = max(sizes[0], total * 11 // 20)  # the two pictures side by side are narrow: more height for them
+        lanes = total - video
+        center.setSizes([video, lanes - lanes // 2, lanes // 2])
         self.timeline.seekRequested.connect(self.win._seek_from_timeline)
         self.pane.view.imageClicked.connect(self.win._on_image_clicked)
         self._link_views(self.win.view, self.pane.view)

@@ -1,10 +1,8 @@
 """Results folders of real analyses of the stick-figure video, one per registered model (tiny, untrained).
 
-A session fixture (``model_results``): ``{model name: results folder}``; the video and its poses are the
+``analyzed_models`` (for a session fixture ``model_results``) gives: ``{model name: results folder}``; the video and its poses are the
 app conftest's ``stick_video`` (poses from the drawn keypoints, so positions can be checked)."""
 from __future__ import annotations
-
-import pytest
 
 from .conftest import make_poses
 
@@ -28,15 +26,19 @@ def analyze_with(name: str, video, poses, out_dir, seed: int = 0):
     return out_dir
 
 
-@pytest.fixture(scope="session")
-def model_results(stick_video, tmp_path_factory):
+_CACHE: dict = {}
+
+
+def analyzed_models(stick_video, tmp_path_factory) -> dict:
+    """``{model name: results folder}`` of every registered model, made once per test session."""
     from core_model.models.registry import model_names
 
     from app.main import prepare_qt_environment
 
-    path, keypoints = stick_video
-    poses = make_poses(keypoints)
-    root = tmp_path_factory.mktemp("model_results")
-    out = {name: analyze_with(name, path, poses, root / name) for name in model_names()}
-    prepare_qt_environment()
-    return out
+    if not _CACHE:
+        path, keypoints = stick_video
+        poses = make_poses(keypoints)
+        root = tmp_path_factory.mktemp("model_results")
+        _CACHE.update({name: analyze_with(name, path, poses, root / name) for name in model_names()})
+        prepare_qt_environment()
+    return dict(_CACHE)

@@ -10,13 +10,18 @@ from core_model.analysis.results import AnalysisResult
 from app.video.overlays.products import product_key, shape_centres
 
 from .conftest import make_poses, open_and_wait, show_frame
-from .model_results import model_results  # noqa: F401 - the fixture
+from .model_results import analyzed_models
 
 FRAME = 24
 
 
+@pytest.fixture(scope="session")
+def model_results(stick_video, tmp_path_factory):
+    return analyzed_models(stick_video, tmp_path_factory)
+
+
 @pytest.fixture
-def shown(qtbot, window, stick_video, model_results):  # noqa: F811
+def shown(qtbot, window, stick_video, model_results):
     """``show(name) -> result``: the stick video with its poses and model ``name``'s real results at FRAME."""
     path, keypoints = stick_video
     entry = open_and_wait(qtbot, window, path)
@@ -127,7 +132,7 @@ def test_curves_of_every_model_are_on_the_timeline(shown):
     assert timeline.product_curves.labels() == [] and timeline.curve_data("attention")[0].size > 0
 
 
-def test_a_flat_softmax_reads_flat_and_a_peaked_one_does_not(shown, model_results):  # noqa: F811
+def test_a_flat_softmax_reads_flat_and_a_peaked_one_does_not(shown, model_results):
     from app.video.overlays.products import value_color
 
     win, _poses, show = shown

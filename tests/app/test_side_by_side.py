@@ -9,11 +9,16 @@ from PySide6.QtGui import QKeySequence
 from core_model.analysis.results import AnalysisResult
 
 from .conftest import make_poses, open_and_wait, show_frame
-from .model_results import analyze_with, model_results  # noqa: F401 - the fixture
+from .model_results import analyze_with, analyzed_models
+
+
+@pytest.fixture(scope="session")
+def model_results(stick_video, tmp_path_factory):
+    return analyzed_models(stick_video, tmp_path_factory)
 
 
 @pytest.fixture
-def compared(qtbot, window, stick_video, model_results):  # noqa: F811
+def compared(qtbot, window, stick_video, model_results):
     path, keypoints = stick_video
     entry = open_and_wait(qtbot, window, path)
     window.session.update(entry, poses=make_poses(keypoints))
@@ -55,7 +60,7 @@ def test_each_side_draws_its_own_products_and_lanes(compared):
     assert not b.pane.overlays["attention"].enabled
 
 
-def test_the_inspector_compares_top_classes_and_maps_at_the_frame(compared, model_results):  # noqa: F811
+def test_the_inspector_compares_top_classes_and_maps_at_the_frame(compared, model_results):
     win, _entry = compared
     a, b = (AnalysisResult.load(model_results[n]) for n in ("epam", "vpn"))
     state = win.side_by_side.inspector.state
@@ -87,7 +92,7 @@ def test_the_same_model_before_and_after_is_compared_and_closing_restores_one_vi
     assert win.side_by_side.pane.view.shown_frame is None
 
 
-def test_results_of_another_video_are_refused_in_one_sentence(qtbot, compared, model_results):  # noqa: F811
+def test_results_of_another_video_are_refused_in_one_sentence(qtbot, compared, model_results):
     from core_model.analysis.results import AnalysisResult
 
     win, _entry = compared
