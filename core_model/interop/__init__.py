@@ -63,7 +63,7 @@ def read_file(store, path, fmt: str = "auto") -> Parsed:
     f = chosen(path, fmt, writing=False)
     if f.module is None:
         raise ProjectError(f"{Path(path).name} is a {f.title} file: it is imported as it is.")
-    return f.impl().read(store, Path(path))
+    return f.impl().read(store, Path(path)).finish()
 
 
 def import_file(store, path, fmt: str = "auto", *, strict: bool = False, history=None,
@@ -80,7 +80,7 @@ def import_file(store, path, fmt: str = "auto", *, strict: bool = False, history
         return report
     if store.read_only:
         raise ProjectError(store.write_refusal)
-    parsed = f.impl().read(store, path)
+    parsed = f.impl().read(store, path).finish()
     report.skipped[:], report.mapped[:] = parsed.skipped, parsed.mapped
     report.authors = sorted({r.get("author") or store.author for _, r in parsed.rows})
     edit = InteropImport(path, report, parsed, strict, keep_diff=history is not None)

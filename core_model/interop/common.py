@@ -39,6 +39,13 @@ class Parsed:
     labels: Dict[str, LabelWanted] = field(default_factory=dict)
     skipped: List[str] = field(default_factory=list)  # what could not be mapped (sentences)
     mapped: List[str] = field(default_factory=list)  # how things were mapped (subject 'Ana' -> person 4)
+    finishers: list = field(default_factory=list)  # called once the whole file is read
+
+    def finish(self) -> "Parsed":
+        for f in self.finishers:
+            f()
+        self.finishers = []
+        return self
 
     def add(self, place: str, row: dict) -> None:
         self.rows.append((len(self.places), row))
@@ -126,13 +133,17 @@ class Persons:
     """Subjects / participants / tiers of another tool -> persons (track ids) of the project.
 
     ``person 3`` (or ``3``, ``track 3``) is person 3; an empty name or "No focal subject" is everybody; any other
-    name becomes a person of its own, numbered after the project's highest person id, and the mapping is said."""
+    name becomes a person of its own, numbered after the highest person id of the project and of the file (so it
+    never joins a person the file names by number), and the mapping is said in the report."""
+
+    _BASE = -(1 << 40)  # placeholders of named persons until the file is read (see :meth:`finish`)
 
     def __init__(self, store, parsed: Parsed) -> None:
         top = store.conn.execute("SELECT MAX(person) FROM segments").fetchone()[0]
-        self.next = max(int(top if top is not None else -1), 0) + 1
+        self.top = int(top if top is not None else 0)
         self.parsed = parsed
         self.named: Dict[str, int] = {}
+        parsed.finishers.append(self.finish)
 
     def __call__(self, name) -> int:
         text = "" if name is None else str(name).strip()
@@ -140,12 +151,21 @@ class Persons:
             return EVERYBODY
         m = _PERSON.match(text)
         if m and int(m.group(1)) >= 0:
+            self.top = max(self.top, int(m.group(1)))
             return int(m.group(1))
         if text not in self.named:
-            self.named[text] = self.next
-            self.parsed.mapped.append(f"'{text}' is person {self.next}.")
-            self.next += 1
+            self.named[text] = self._BASE - len(self.named)
         return self.named[text]
+
+    def finish(self) -> None:
+        if not self.named:
+            return
+        final = {self._BASE - i: self.top + 1 + i for i in range(len(self.named))}
+        for _, r in self.parsed.rows:
+            if r["person"] in final:
+                r["person"] = final[r["person"]]
+        for text, placeholder in self.named.items():
+            self.parsed.mapped.append(f"'{text}' is person {final[placeholder]}.")
 
 
 # --------------------------------------------------------------------------- times

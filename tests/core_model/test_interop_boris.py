@@ -88,7 +88,8 @@ def test_point_events_subjects_modifiers_and_comments(tmp_path):
     report = import_file(store, path)
     rows = segments_of(store)
     ana = next(r[0] for r in rows if r[3] == "run")
-    assert ana == 1 and "'Ana' is person 1." in report.mapped  # a named subject is a person of its own
+    # a named subject is a person of its own, numbered after the file's person 4
+    assert ana == 5 and "'Ana' is person 5." in report.mapped
     # VFR: frames 0-19 every 20 ms, then every 100 ms (frame 21 at 0.5 s, 28 at 1.2 s, 35 at 1.9 s); n / fps would
     # put 0.5 s at frame 8
     assert (ana, 21, 28, "run", "carol", "hurry; modifiers: fast") in rows
