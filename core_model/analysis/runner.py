@@ -118,7 +118,7 @@ def cached_result(video, *, checkpoint=None, class_names=None, settings: Optiona
     settings = settings or AnalysisSettings()
     video = Path(video)
     if poses is None:
-        poses = cached_poses(video, max_people=settings.max_people)
+        poses = cached_poses(video, max_people=settings.max_people, **_pose_engine(settings))
         if poses is None:
             return None
     if isinstance(model, PreparedModel):
@@ -173,7 +173,7 @@ def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache,
         return poses, False
     from ..pose import cached_poses, extract_poses
 
-    found = cached_poses(video, max_people=settings.max_people) if use_cache else None
+    found = cached_poses(video, max_people=settings.max_people, **_pose_engine(settings)) if use_cache else None
     if found is not None:
         return found, False
     pose_units = int(PROGRESS_TOTAL * POSE_SHARE)
@@ -183,8 +183,14 @@ def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache,
 
     with clock.timed("pose"):
         found = extract_poses(video, max_people=settings.max_people, progress=pose_progress, cancel=cancel,
-                              use_cache=use_cache, reader=reader)
+                              use_cache=use_cache, reader=reader, **_pose_engine(settings))
     return found, True
+
+
+def _pose_engine(settings) -> dict:
+    """The pose engine and its device (``mps``: the torch engine's CPU) from the analysis settings."""
+    device = settings.device if settings.device in ("auto", "cpu") or settings.device.startswith("cuda") else "cpu"
+    return {"engine": getattr(settings, "pose_engine", "auto"), "device": device}
 
 
 def _check_poses(poses, reader, video: Path) -> None:

@@ -44,6 +44,7 @@ class AnalysisSettings:
     smoothing: int = 1  # windows in the majority filter over top classes (1 = off)
     max_people: int = 0  # pose extraction (0: no limit)
     device: str = "auto"
+    pose_engine: str = "auto"  # pose extraction: auto, mediapipe or torch (core_model.pose.torch_engine)
     batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network
@@ -126,4 +127,6 @@ class AnalysisSettings:
         data = self.to_dict()
         for name in ("device", "batch_size"):
             data.pop(name)
+        if data.get("pose_engine") == "auto":  # keys of before the option (the device type is in the key)
+            data.pop("pose_engine")
         return data

@@ -47,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=0, metavar="N",
                    help="windows per forward pass (default 0: automatic, 1 on CPU, 16 on a GPU)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")
+    p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
+                   help="pose extraction: mediapipe, torch (the same models in PyTorch on --device) or auto "
+                        "(default: torch on a GPU, mediapipe on a CPU)")
     p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
                    help="parent folder of the results folders (default: ./epam-results)")
     p.add_argument("--project", metavar="PROJECT.epam",
@@ -86,7 +89,7 @@ def _settings(args):
     return AnalysisSettings.from_lengths(
         args.window, args.stride, per_person=args.per_person, smoothing=args.smoothing,
         min_segment_frames=args.min_segment, max_people=args.max_people, device=args.device,
-        batch_size=args.batch_size)
+        batch_size=args.batch_size, pose_engine=args.pose_engine)
 
 
 def _print_result(result, out_dir: Path, as_json: bool) -> None:

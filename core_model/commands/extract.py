@@ -40,6 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how people are found: auto (default), full (whole frames) or tiles (small people too)")
     p.add_argument("--delegate", choices=("cpu", "gpu", "auto"), default="cpu",
                    help="MediaPipe delegate (default cpu); gpu/auto fall back to the CPU with a note where no GPU works")
+    p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
+                   help="mediapipe (its own graphs), torch (the same models in PyTorch, batched, CUDA or CPU) "
+                        "or auto (default: torch on a GPU, mediapipe on a CPU)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="device of the torch pose engine (default auto: CUDA when available)")
     p.add_argument("--no-cache", action="store_true", help="recompute even if cached poses exist")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
@@ -77,6 +82,7 @@ def summary(poses, seconds: float, output: Path, cached: bool) -> dict:
         "cached": cached,
         "delegate": poses.meta.get("delegate", "cpu"),
         "detect": poses.meta.get("detect", "full"),
+        "engine": poses.meta.get("engine", "mediapipe"),
     }
 
 
@@ -98,11 +104,12 @@ def run(args) -> int:
     interactive = sys.stderr.isatty() and not args.json
     show = _progress_printer(enabled=interactive)
     started = time.perf_counter()
-    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people, detect=args.detect)
+    engine = {"engine": args.pose_engine, "device": args.device}
+    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people, detect=args.detect, **engine)
     cached = poses is not None
     if poses is None:  # one cache lookup only: extract_poses would hash and load it again
         poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
-                              use_cache=not args.no_cache, delegate=args.delegate, detect=args.detect)
+                              use_cache=not args.no_cache, delegate=args.delegate, detect=args.detect, **engine)
     if poses.meta.get("delegate_note"):
         sys.stderr.write(f"epam: note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started

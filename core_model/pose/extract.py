@@ -21,12 +21,24 @@ MAX_GAP_SECONDS = 1.0
 DEFAULT_MAX_PEOPLE = 0
 
 
-def _settings(max_people: int, backend: str, detect: str = "auto") -> dict:
+def _settings(max_people: int, backend: str, detect: str = "auto", engine: str = "mediapipe",
+              device: str = "auto", precision: Optional[str] = None) -> dict:
     settings = {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
     if backend == "mediapipe" and detect != "full":  # "full" keeps the cache keys of before detection modes
         settings.update(detect=detect, tiled=backend_settings(backend, max_people=max_people, detect="tiles"),
                         crowd_tracker=_crowd_tracker())
+    if backend == "mediapipe" and engine == "torch":  # the mediapipe engine's keys stay as they were
+        settings["engine"] = backend_settings(backend, max_people=max_people, detect=detect, engine="torch",
+                                              device=device, precision=precision)
     return settings
+
+
+def _engine(backend: str, engine: str, device: str) -> str:
+    """The pose engine that runs (``auto`` resolved; :mod:`.torch_engine.backend`)."""
+    from .torch_engine.backend import resolve_engine
+
+    engine = resolve_engine(engine, device)
+    return engine if backend == "mediapipe" else "mediapipe"
 
 
 #: crowd (tiles) tracking: a person unseen this long (seconds) may be re-identified by appearance
@@ -72,10 +84,12 @@ def _check_video(video_path) -> Path:
 
 
 def cached_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, backend: str = "mediapipe",
-                 detect: str = "auto") -> Optional[Poses]:
+                 detect: str = "auto", engine: str = "auto", device: str = "auto",
+                 precision: Optional[str] = None) -> Optional[Poses]:
     """Poses cached by an earlier :func:`extract_poses` with the same settings, else ``None`` (never extracts)."""
     path = _check_video(video_path)
-    hit = cache.load_cached(path, _settings(max_people, backend, _check_detect(detect)))
+    engine = _engine(backend, engine, device)
+    hit = cache.load_cached(path, _settings(max_people, backend, _check_detect(detect), engine, device, precision))
     if hit is not None:
         hit.meta["source"] = path.name  # cached by content: maybe extracted from a copy of this video
     return hit
@@ -84,7 +98,8 @@ def cached_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, backend: s
 def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
-                  delegate: str = "cpu", reader=None, detect: str = "auto") -> Poses:
+                  delegate: str = "cpu", reader=None, detect: str = "auto", engine: str = "auto",
+                  device: str = "auto", precision: Optional[str] = None) -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -104,9 +119,13 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     ``tiles`` when it sees small people the whole frame misses (:mod:`.auto_detect`).
     ``poses.meta["detect"]`` says which ran. ``max_people``: at most this many people per frame;
     0 (default) = no limit, the video decides.
+    ``engine``: ``"mediapipe"`` (MediaPipe's graphs; ``delegate`` applies), ``"torch"`` (the same models
+    in PyTorch on ``device``, ``precision`` fp32/fp16/bf16 on CUDA; :mod:`.torch_engine`) or ``"auto"``
+    (torch on a GPU, MediaPipe on a CPU); ``poses.meta["engine"]`` says which ran, and caches are keyed by it.
     """
     path = _check_video(video_path)
-    settings = _settings(max_people, backend, _check_detect(detect))
+    engine = _engine(backend, engine, device)
+    settings = _settings(max_people, backend, _check_detect(detect), engine, device, precision)
     if use_cache:
         hit = cache.load_cached(path, settings)
         if hit is not None:
@@ -116,7 +135,12 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
             return hit
     check_cancel(cancel)
     started = time.perf_counter()
-    options, note = _backend_options(backend, max_people, delegate)
+    options, note = _backend_options(backend, max_people, delegate if engine == "mediapipe" else "cpu")
+    if engine == "torch":
+        from .torch_engine.backend import worker_threads
+
+        options = {**options, "engine": "torch", "device": device, "precision": precision,
+                   "threads": worker_threads(workers)}
     mode = detect
     if backend == "mediapipe":
         if mode == "auto":
@@ -136,7 +160,7 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         looks = frame_appearances(path, frames, reader=reader)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
-            "delegate": options.get("delegate", "cpu"), "detect": mode}
+            "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
     if note:
         meta["delegate_note"] = note
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,

@@ -33,7 +33,11 @@ class PoseExtractor(Protocol):
     def close(self) -> None: ...
 
 
-def _mediapipe_create(detect: str = "full", **options) -> PoseExtractor:
+def _mediapipe_create(detect: str = "full", engine: str = "mediapipe", **options) -> PoseExtractor:
+    if engine == "torch":  # the same models run in PyTorch (torch_engine/), on the ROI pipeline
+        from .torch_engine.backend import create_torch_extractor
+
+        return create_torch_extractor(detect=detect, **options)
     if detect == "tiles":  # the detector on zoomed tiles + the landmark model per person (tiled_backend.py)
         from .tiled_backend import TiledPoseExtractor
 
@@ -43,7 +47,11 @@ def _mediapipe_create(detect: str = "full", **options) -> PoseExtractor:
     return MediaPipePoseExtractor(**options)
 
 
-def _mediapipe_describe(detect: str = "full", **options) -> dict:
+def _mediapipe_describe(detect: str = "full", engine: str = "mediapipe", **options) -> dict:
+    if engine == "torch":
+        from .torch_engine.backend import describe_torch_settings
+
+        return describe_torch_settings(detect=detect, **options)
     if detect != "full":  # "full" keeps the settings (and cache keys) it had before detection modes
         from .tiled_backend import describe_tiled_settings
 

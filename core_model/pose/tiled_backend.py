@@ -128,7 +128,7 @@ class TiledPoseExtractor:
     """
 
     def __init__(self, max_people: int = 4, *, detect: str = "tiles", redetect_interval: int = REDETECT_INTERVAL,
-                 min_detection: float = MIN_DETECTION, quiet: bool = True, delegate: str = "cpu", **_ignored) -> None:
+                 min_detection: float = MIN_DETECTION, quiet: bool = True, delegate: str = "cpu", graph=None, **_ignored) -> None:
         if int(max_people) < 0:
             raise ConfigError(f"max_people must be at least 1 (0: no limit), got {max_people}.")
         if detect not in ("tiles", "frame"):
@@ -143,7 +143,7 @@ class TiledPoseExtractor:
         self.note: Optional[str] = None
         self.device = "cpu"
         self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0}
-        self._graph = PoseGraph(quiet=quiet)
+        self._graph = graph if graph is not None else PoseGraph(quiet=quiet)  # graph: the torch engine's
         self._closed = False
         self.reset()
 

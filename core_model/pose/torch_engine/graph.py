@@ -8,6 +8,7 @@ device (``grid_sample``), the networks run on ``device`` in ``precision`` (``fp3
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from typing import List, Optional, Sequence, Tuple
@@ -57,8 +58,7 @@ class TorchPoseGraph:
             precision = "fp32"  # half precision convolutions on a CPU are slow and gain nothing
         self.precision = precision
         self.dtype = PRECISIONS[precision]
-        if threads:
-            torch.set_num_threads(int(threads))
+        self.threads = int(threads) if threads else None  # CPU threads of a forward (None: PyTorch's)
         self.settings: PoseSettings = read_settings()
         self._detector = self._load(self.settings.detector_model)
         self._landmarker = self._load(self.settings.landmark_model)
@@ -72,6 +72,19 @@ class TorchPoseGraph:
     def _load(self, relative: str) -> TFLiteNet:
         net = TFLiteNet(read_model(model_path(relative))).eval()
         return net.to(self.device, self.dtype)
+
+    @contextlib.contextmanager
+    def _threads(self):
+        """``threads`` for this call only (the process's setting stays: analysis runs its model after)."""
+        if not self.threads or self.device.type != "cpu":
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def _check(self) -> None:
         if self._closed:
@@ -97,7 +110,7 @@ class TorchPoseGraph:
             points, pad = letterbox_roi(image.shape[1], image.shape[0], out_w, out_h)
             affines.append(crop_affine(points, out_w, out_h))
             pads.append(pad)
-        with self._lock, torch.inference_mode():
+        with self._lock, self._threads(), torch.inference_mode():
             canvas, sizes = stack_images(images, self.device)
             x = warp(canvas, sizes, np.stack(affines), out_w, out_h, s.detector_range, self.dtype)
             boxes, scores = self._detector(x)
@@ -139,7 +152,7 @@ class TorchPoseGraph:
         out_w, out_h = s.landmark_input
         affines = np.stack([crop_affine(box_points(r.cx, r.cy, r.side, r.side, r.rotation), out_w, out_h)
                             for r in rois])
-        with self._lock, torch.inference_mode():
+        with self._lock, self._threads(), torch.inference_mode():
             image, _ = stack_images([frame], self.device)
             x = warp(image, [(width, height)], affines, out_w, out_h, s.landmark_range, self.dtype, s.landmark_border)
             raw, flag, _segmentation, heatmap, _world = self._landmarker(x)

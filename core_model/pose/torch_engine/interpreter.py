@@ -77,7 +77,7 @@ class TFLiteNet(nn.Module):
             return O.conv2d(x, self._const(ins[1]), bias, opt["padding"], opt["stride"], opt["dilation"],
                             opt["activation"], groups)
         if op.name == "ADD":
-            return O.activate(self._value(values, ins[0]) + self._value(values, ins[1]), opt["activation"])
+            return O.activate(torch.add(self._value(values, ins[0]), self._value(values, ins[1])), opt["activation"])
         if op.name == "PAD":
             return O.pad(values[ins[0]], self.model.constants[ins[1]])
         if op.name == "RESHAPE":

@@ -18,14 +18,15 @@ NHWC_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
 
 
 def activate(x: torch.Tensor, name: str) -> torch.Tensor:
+    """A fused activation, in place (``x`` is always a fresh result of the operator)."""
     if name == "NONE":
         return x
     if name == "RELU":
-        return F.relu(x)
+        return F.relu_(x)
     if name == "RELU6":
-        return F.hardtanh(x, 0.0, 6.0)
+        return F.hardtanh_(x, 0.0, 6.0)
     if name == "RELU_N1_TO_1":
-        return F.hardtanh(x, -1.0, 1.0)
+        return F.hardtanh_(x, -1.0, 1.0)
     if name == "TANH":
         return torch.tanh(x)
     raise ValueError(f"unsupported fused activation {name}")
@@ -49,9 +50,15 @@ def pad_same(x: torch.Tensor, kernel: Sequence[int], stride: Sequence[int], dila
 
 def conv2d(x, weight, bias, padding: str, stride, dilation, activation: str, groups: int = 1) -> torch.Tensor:
     """CONV_2D / DEPTHWISE_CONV_2D (weights already OIHW)."""
+    pads = (0, 0)
     if padding == "SAME":
-        x = pad_same(x, weight.shape[2:], stride, dilation)
-    return activate(F.conv2d(x, weight, bias, tuple(stride), 0, tuple(dilation), groups), activation)
+        top, bottom = same_padding(x.shape[2], weight.shape[2], stride[0], dilation[0])
+        left, right = same_padding(x.shape[3], weight.shape[3], stride[1], dilation[1])
+        if top == bottom and left == right:  # symmetric: the convolution pads (no copy)
+            pads = (top, left)
+        else:
+            x = F.pad(x, (left, right, top, bottom))
+    return activate(F.conv2d(x, weight, bias, tuple(stride), pads, tuple(dilation), groups), activation)
 
 
 def max_pool2d(x, padding: str, kernel, stride, activation: str) -> torch.Tensor:

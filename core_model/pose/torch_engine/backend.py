@@ -1,0 +1,87 @@
+"""The torch engine as a pose backend: the tiled/ROI extractor (tracking included) on :class:`.graph.TorchPoseGraph`.
+
+``engine``: ``mediapipe`` (MediaPipe's own graphs, as before), ``torch`` (this package) or ``auto``
+(:func:`resolve_engine`). With the torch engine every detection mode runs the ROI pipeline:
+``full`` = the detector on the whole frame only (what MediaPipe's PoseLandmarker does), ``tiles``
+= plus zoomed tiles. Settings (the pose cache key) of the torch engine name it, its precision and
+this module's version; those of the mediapipe engine are unchanged.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ...errors import ConfigError
+
+ENGINES = ("auto", "mediapipe", "torch")
+#: bump when the torch engine's output changes (part of its cache key)
+ENGINE_VERSION = 1
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ConfigError(f"Unknown pose engine '{engine}'; choose one of: {', '.join(ENGINES)}.")
+    return engine
+
+
+def cuda_available() -> bool:
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # noqa: BLE001 - no usable torch: no CUDA
+        return False
+
+
+def resolve_engine(engine: str = "auto", device: str = "auto") -> str:
+    """``auto``: the torch engine where it runs on a GPU (CUDA available and the device not forced to the
+    CPU); on a CPU MediaPipe (XNNPACK), measured faster there (benchmarks/pose_engines.py)."""
+    check_engine(engine)
+    if engine != "auto":
+        return engine
+    return "torch" if device != "cpu" and cuda_available() else "mediapipe"
+
+
+def resolve_precision(device: str, precision: Optional[str]) -> str:
+    """fp32 on the CPU; on CUDA the given precision (default fp16)."""
+    from .graph import resolve_device
+
+    if resolve_device(device).type != "cuda":
+        return "fp32"
+    return precision or "fp16"
+
+
+def describe_torch_settings(max_people: int = 4, *, detect: str = "full", device: str = "auto",
+                            precision: Optional[str] = None, **options) -> dict:
+    """The torch engine's settings (cache key): the tiled extractor's, plus engine, precision and version."""
+    from ..tiled_backend import describe_tiled_settings
+
+    mode = "frame" if detect == "full" else detect
+    options = {k: v for k, v in options.items() if k not in ("delegate", "engine", "threads")}
+    settings = describe_tiled_settings(max_people, detect=mode, **options)
+    settings.update(engine="torch", engine_version=ENGINE_VERSION, precision=resolve_precision(device, precision))
+    return settings
+
+
+def create_torch_extractor(max_people: int = 4, *, detect: str = "full", device: str = "auto",
+                           precision: Optional[str] = None, threads: Optional[int] = None, **options):
+    """A :class:`~core_model.pose.tiled_backend.TiledPoseExtractor` whose graph is the torch engine's."""
+    from ..tiled_backend import TiledPoseExtractor
+    from .graph import TorchPoseGraph
+
+    mode = "frame" if detect == "full" else detect
+    options = {k: v for k, v in options.items() if k not in ("delegate", "engine")}
+    graph = TorchPoseGraph(device=device, precision=resolve_precision(device, precision), threads=threads)
+    extractor = TiledPoseExtractor(max_people, detect=mode, graph=graph, **options)
+    extractor.device = graph.device.type
+    extractor.settings = lambda: describe_torch_settings(max_people, detect=detect, device=device,  # type: ignore
+                                                         precision=precision, **options)
+    return extractor
+
+
+def worker_threads(workers: Optional[int]) -> int:
+    """CPU threads per worker process so that the workers together use the cores once."""
+    import os
+
+    cores = os.cpu_count() or 1
+    return max(1, cores // max(1, int(workers) if workers else cores))
