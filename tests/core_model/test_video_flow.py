@@ -123,3 +123,62 @@ def test_training_flip_mirrors_the_flow_input(walker):
     np.testing.assert_allclose(flipped[1], plain[1][..., ::-1], atol=1e-6)
     kp_plain, kp_flip = out[0.0]["keypoints"], out[1.0]["keypoints"]
     np.testing.assert_allclose(kp_flip[:, 0, 0, 0], 1.0 - kp_plain[:, 0, 0, 0], atol=1e-6)  # the nose mirrored
+
+
+def _tiny_model():
+    import torch
+
+    from core_model.models.registry import build_named
+    from core_model.preprocess.spec import InputSpec
+
+    spec = InputSpec(rgb_size=64, heatmap_size=16, rgb_frames=4, pose_frames=12)
+    torch.manual_seed(0)
+    model = build_named("skeleton-flow", num_classes=2, class_names=["a", "b"], inputs=spec, tiny=True).eval()
+    model.input_spec = spec
+    return model
+
+
+def test_analysis_computes_the_flow_once_with_progress_and_cancel(walker, tmp_path):
+    """A skeleton-flow analysis computes the crops' flow (cached: a second analysis adds no flow file and
+    gives the same products), reports progress, and stops on cancel."""
+    import torch
+
+    from core_model.analysis import AnalysisSettings, analyze_video
+    from core_model.pose.format import Poses
+
+    path, kp = walker
+    poses = Poses(kp, np.ones(kp.shape[:3], np.float32), np.array([0]), np.arange(kp.shape[1]) / FPS,
+                  (SIZE[1], SIZE[0]), FPS)
+    settings = AnalysisSettings.from_lengths("20", "20")
+    model = _tiny_model()
+    folder = cache_dir() / "flow"
+    before = set(folder.glob("crops-*.npy")) if folder.is_dir() else set()
+    calls = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors on a shared CPU
+    try:
+        _analyse_twice_then_cancel(path, poses, settings, model, folder, before, calls)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _analyse_twice_then_cancel(path, poses, settings, model, folder, before, calls):
+    from core_model.analysis import AnalysisSettings, analyze_video
+
+    first = analyze_video(path, poses=poses, model=model, settings=settings, use_cache=False,
+                          progress=lambda d, t: calls.append((d, t)))
+    made = set(folder.glob("crops-*.npy")) - before
+    assert 1 <= len(made) <= first.num_windows and calls and calls[-1][0] == calls[-1][1]
+    second = analyze_video(path, poses=poses, model=model, settings=settings, use_cache=False)
+    assert set(folder.glob("crops-*.npy")) - before == made  # read back, not computed again
+    for name, values in first.products.items():
+        np.testing.assert_array_equal(second.products[name], values)
+    token = CancelToken()
+
+    def cancel_after_first(done, total):
+        if done:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        analyze_video(path, poses=poses, model=_tiny_model(), settings=AnalysisSettings.from_lengths("8", "4"),
+                      use_cache=False, progress=cancel_after_first, cancel=token)
