@@ -1,10 +1,13 @@
-"""``epam poses list|merge|split|delete``: look at and correct the tracks of a pose file or of a project video."""
+"""``epam poses list|merge|split|delete|export|import``: look at and correct the tracks of a pose file or of a project
+video; poses to and from other tools (COCO keypoints JSON, PYSKL pickle)."""
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-HELP = "list, merge, split or delete tracks (person ids) of a pose file or a project video"
+HELP = ("list, merge, split or delete tracks (person ids) of a pose file or a project video; export poses as COCO "
+        "keypoints or PYSKL, import COCO keypoints")
 
 EPILOG = """\
 TARGET is a pose file (.npz, as written by epam extract) or a project (NAME.epam) with --video.
@@ -46,6 +49,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sp = sub.add_parser("delete", help="track TRACK is nobody (a bag, a poster): remove it")
     _common(sp)
     sp.add_argument("track", type=int, metavar="TRACK")
+    sp = sub.add_parser("export", help="write poses for other tools: COCO keypoints JSON or a PYSKL pickle")
+    sp.add_argument("target", metavar="TARGET", help="pose file (.npz) or project (.epam, with --video)")
+    sp.add_argument("--video", metavar="NAME", help="the video of the project (its name or path in the project)")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.json (coco) or OUT.pkl (pyskl)")
+    sp.add_argument("--format", required=True, choices=("coco", "pyskl"))
+    sp = sub.add_parser("import", help="a COCO keypoints JSON (image_id per frame, track_id) as a pose file")
+    sp.add_argument("target", metavar="FILE.json")
+    sp.add_argument("-o", "--output", required=True, metavar="OUT.npz")
+    sp.add_argument("--fps", type=float, default=0.0, help="frame rate when the file has no timestamps")
 
 
 def _is_project(args) -> bool:
@@ -110,6 +122,8 @@ def run(args) -> int:
     from ..errors import ConfigError
     from ..pose.format import Poses
 
+    if args.poses_command in ("export", "import"):
+        return _exchange(args)
     if _is_project(args):
         from ..project import ProjectStore
         from ..project.track_edits import project_poses_path
@@ -146,4 +160,37 @@ def run(args) -> int:
         print(json.dumps(result))
     else:
         print(f"{result['change']}; wrote {result['poses']}")
+    return 0
+
+
+def _exchange(args) -> int:
+    """``epam poses export`` / ``epam poses import``: poses to and from other tools (core_model.interop)."""
+    from ..interop.pose_files import export_poses, import_coco
+    from ..pose.format import Poses
+
+    if args.poses_command == "import":
+        out = import_coco(args.target, args.fps).save(args.output)
+        print(f"wrote {out}")
+        return 0
+    name = Path(args.target).stem
+    if _is_project(args):
+        from ..export.project import find_poses
+        from ..project import ProjectStore
+        from ..project.track_edits import project_poses_path
+
+        with ProjectStore.open(args.target, read_only=True) as store:
+            video_id = _project_video(store, args.video)
+            path = project_poses_path(store, video_id)
+            if not path.is_file():
+                path = find_poses(store, store.video(video_id), store.resolve_video(video_id))
+            name = Path(store.video(video_id).name).stem
+        if path is None:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"{args.video} has no poses yet: extract them first.")
+        poses = path if isinstance(path, Poses) else Poses.load(path)
+    else:
+        poses = Poses.load(args.target)
+    out = export_poses(poses, args.output, args.format, name.replace(".poses", ""))
+    print(f"wrote {poses.num_people} tracks over {poses.num_frames} frames to {out}")
     return 0
