@@ -509,19 +509,29 @@ class LabelingUI(QObject):
     def ask_import(self) -> None:
         if not self.project.writable():
             return
-        path, _ = QFileDialog.getOpenFileName(self._parent, "Import labels", self._dialog_dir(),
-                                              "Labels (*.csv *.json);;All files (*)")
-        if path:
-            self.project.import_labels(path)
+        from app.labeling.label_formats import IMPORT_FILTERS, ImportReportDialog, filters, format_of
+
+        path, chosen = QFileDialog.getOpenFileName(self._parent, "Import labels", self._dialog_dir(),
+                                                   filters(IMPORT_FILTERS) + ";;All files (*)")
+        if path and self.project.import_labels(path, format_of(IMPORT_FILTERS, chosen)) is not None:
+            report = self.project.last_import_report
+            if report is not None and not report.format.startswith("EPAM"):
+                self.import_report = ImportReportDialog(self._parent, Path(path).name, report)
+                self.import_report.open()
 
     def ask_export(self) -> None:
         if not self.project.is_open:
             self._status("No project is open.")
             return
-        path, _ = QFileDialog.getSaveFileName(self._parent, "Export labels", self._dialog_dir(),
-                                              "CSV (*.csv);;JSON (*.json)")
+        from app.labeling.label_formats import EXPORT_FILTERS, ONE_VIDEO, filters, format_of
+
+        path, chosen = QFileDialog.getSaveFileName(self._parent, "Export labels", self._dialog_dir(),
+                                                   filters(EXPORT_FILTERS))
         if path:
-            self.project.export_labels(path)
+            fmt = format_of(EXPORT_FILTERS, chosen)
+            current = self.session.current
+            one = [current.project_id] if fmt in ONE_VIDEO and current is not None and current.project_id else None
+            self.project.export_labels(path, fmt, one)
 
     # ---- recent projects ----------------------------------------------------------------------
     def _remember_recent(self, path: Path) -> None:

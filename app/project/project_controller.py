@@ -35,6 +35,7 @@ class ProjectController(QObject):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.store = None
+        self.last_import_report = None  # the last import's InteropReport (the studio's import report)
         self.undo = None
         self._unsubscribe = None
         self._pending_videos: set[int] = set()
@@ -330,36 +331,39 @@ class ProjectController(QObject):
 
         return self.label_edit(SetLabelKey(label_id, key or None))
 
-    def import_labels(self, path) -> Optional[int]:
+    def import_labels(self, path, fmt: str = "auto", strict: bool = False) -> Optional[int]:
+        """Import a label file of any format (core_model.interop); ``last_import_report`` keeps what it said.
+        Another tool's file is reported by the caller (the import report dialog); CSV/JSON warnings are a box."""
         if not self.writable():
             return None
-        from core_model.project import import_labels
-        from core_model.project.io import ImportReport
+        from core_model.interop import InteropReport, import_file
 
-        report = ImportReport()
+        report = InteropReport()
+        self.last_import_report = None
         try:
-            n = import_labels(self.store, path, history=self.undo, report=report)
+            import_file(self.store, path, fmt, strict=strict, history=self.undo, report=report)
         except EpamError as err:
             self.error.emit("Cannot import labels", str(err))
             return None
         finally:
             self.flush()
+        n, self.last_import_report = report.imported, report
         text = f"Imported {n} segment{'s' if n != 1 else ''} from {Path(path).name} (Ctrl+Z undoes)."
-        warnings = report.warnings()
+        warnings = report.warnings() if report.format.startswith("EPAM") else []
         if warnings:  # a box (and the status bar) that says what to check; the rows are kept
             self.error.emit("Labels imported, with a warning", " ".join([text, *warnings]))
         else:
             self.message.emit(text)
         return n
 
-    def export_labels(self, path) -> Optional[int]:
+    def export_labels(self, path, fmt: str = "auto", video_ids=None) -> Optional[int]:
         if self.store is None:
             self.message.emit("No project is open.")
             return None
-        from core_model.project import export_labels
+        from core_model.interop import export_file
 
         try:
-            n = export_labels(self.store, path)
+            n = export_file(self.store, path, fmt, video_ids=video_ids)
         except EpamError as err:
             self.error.emit("Cannot export labels", str(err))
             return None

@@ -49,8 +49,10 @@ ACTIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str, bool]] = {
     "open_project": ("Open &project…", "", ("Ctrl+Shift+O",), "Open a labeling project (NAME.epam)", False),
     "save_project_as": ("Save project &as…", "", ("Ctrl+Shift+S",), "Save a copy of the project under a new name", False),
     "close_project": ("Close project", "", (), "Close the project (every edit is already saved)", False),
-    "import_labels": ("&Import labels…", "", (), "Import segments from a CSV or JSON file (all or nothing)", False),
-    "export_labels": ("&Export labels…", "", (), "Export the project's segments to CSV or JSON", False),
+    "import_labels": ("&Import labels…", "", (), "Import segments from CSV/JSON, BORIS, ELAN, CVAT or Label Studio "
+                      "(all or nothing)", False),
+    "export_labels": ("&Export labels…", "", (), "Export the project's segments to CSV/JSON, BORIS, ELAN, CVAT or "
+                      "Label Studio", False),
     "export_set": ("&Export fine-tuning set…", "", (),
                    "Export the project's labeled segments as clips and poses to train on (epam export)", False),
     "finetune": ("&Fine-tune…", "", (), "Train EPAM-Net on a fine-tuning set, then use the model and see what changed",
