@@ -15,12 +15,12 @@ as the seed says); unlike the seed, each field is the motion over those 3 frames
 Units: displacement in crop pixels times ``FLOW_SCALE / crop side``, so 1.0 is 5 % of the crop side whatever
 the crop size. A horizontal flip mirrors the field and negates its x component (:func:`flip_flow`).
 
-Cache: ``cache_dir()/flow/<key>.npy`` (float16), the key hashing the crops' pixels and the settings (values rounded to float16 whether
-the cache is used or not, so a warm cache changes nothing), so
-the same crops of the same video (every re-analysis) are not computed twice; files are written aside and
-renamed, the folder is kept under ``CACHE_LIMIT_BYTES`` (oldest first). :func:`video_flow` computes the
-flow of a whole video (downscaled frames), keyed by the video's content like the pose cache, with
-progress and cancel.
+Cache: ``cache_dir()/flow/<key>.npy`` (float16), the key hashing the crops' pixels and the settings, so the
+same crops of the same video (every re-analysis) are not computed twice. Values are rounded to float16
+whether the cache is used or not, so a warm cache changes nothing. Files are written aside and renamed;
+the folder is kept under ``CACHE_LIMIT_BYTES`` (oldest first; training's random crops add entries too).
+:func:`video_flow` computes the flow of a whole video (downscaled frames), keyed by the video's content
+like the pose cache, with progress and cancel.
 """
 from __future__ import annotations
 

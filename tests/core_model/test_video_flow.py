@@ -143,7 +143,7 @@ def test_analysis_computes_the_flow_once_with_progress_and_cancel(walker, tmp_pa
     gives the same products), reports progress, and stops on cancel."""
     import torch
 
-    from core_model.analysis import AnalysisSettings, analyze_video
+    from core_model.analysis import AnalysisSettings
     from core_model.pose.format import Poses
 
     path, kp = walker
