@@ -9,6 +9,7 @@ transaction import (:mod:`core_model.project.label_import`), so a bad row names 
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -169,9 +170,30 @@ class Persons:
 
 
 # --------------------------------------------------------------------------- times
+_BOUNDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _bounds(store, video) -> np.ndarray:
+    """The video's frame boundaries in seconds: its real timestamps and its end (as ``store.frame_time``)."""
+    known = _BOUNDS.setdefault(store, {})
+    ts = store.timestamps(video.id)
+    cached = known.get(video.id)
+    if cached is None or cached[0] is not ts:
+        cached = (ts, np.append(ts, max(float(video.duration), float(ts[-1]) if len(ts) else 0.0)))
+        known[video.id] = cached
+    return cached[1]
+
+
 def frame_at(store, video, seconds: float) -> int:
-    """The frame boundary nearest ``seconds`` (the video's real timestamps)."""
-    return store.frame_at_time(video.id, float(seconds))
+    """The frame boundary nearest ``seconds`` (the video's real timestamps; ``store.frame_at_time`` without a
+    query per call)."""
+    bounds = _bounds(store, video)
+    i = int(np.searchsorted(bounds, seconds))
+    if i >= len(bounds):
+        return len(bounds) - 1
+    if i > 0 and seconds - bounds[i - 1] <= bounds[i] - seconds:
+        return i - 1
+    return i
 
 
 def frame_containing(store, video, seconds: float) -> int:
@@ -182,12 +204,13 @@ def frame_containing(store, video, seconds: float) -> int:
 
 
 def span(store, video, start: float, end: float) -> Tuple[int, int]:
-    """Frames ``[a, b)`` of a time range, at least one frame long."""
+    """Frames ``[a, b)`` of a time range, at least one frame long; a range outside the video gives frames the
+    import refuses (naming the row)."""
     a, b = frame_at(store, video, start), frame_at(store, video, end)
-    ts = store.timestamps(video.id)
-    last = store.frame_time(video.id, video.frame_count)
-    slack = (last - float(ts[-1])) / 2 if len(ts) else 0.0
-    if end > last + slack or start < -slack:  # outside the video: the import refuses the range, naming it
+    bounds = _bounds(store, video)
+    last = float(bounds[-1])
+    slack = (last - float(bounds[-2])) / 2 if len(bounds) > 1 else 0.0
+    if end > last + slack or start < -slack:
         return (-1 if start < -slack else a), video.frame_count + 1
     if b <= a:
         a = frame_containing(store, video, start)
