@@ -151,3 +151,18 @@ def test_cli_exports_and_imports_boris(coded, tmp_path, capsys):
     empty_project(tmp_path).close()
     assert main(["labels", "import", str(tmp_path / "fresh.epam"), str(out)]) == 0
     assert "imported 6 segments" in capsys.readouterr().out
+
+
+def test_auto_recognises_each_format_by_suffix_and_first_bytes(tmp_path):
+    from core_model.interop import detect
+
+    (tmp_path / "a.tsv").write_text("Observation id\tSubject\tBehavior\tBehavior type\tTime\n")
+    (tmp_path / "b.json").write_text('{"format": "epam-labels", "segments": []}')
+    (tmp_path / "c.json").write_text('[{"data": {"video": "x.mp4"}, "annotations": []}]')
+    (tmp_path / "d.txt").write_text('{"behaviors_conf": {}, "observations": {}}')
+    (tmp_path / "e.dat").write_text("nothing known")
+    assert [detect(tmp_path / n).name for n in ("a.tsv", "b.json", "c.json", "d.txt")] == \
+        ["boris-table", "json", "labelstudio", "boris"]
+    with pytest.raises(ProjectError) as err:
+        detect(tmp_path / "e.dat")
+    assert one_sentence(str(err.value)) and "--format" in str(err.value)

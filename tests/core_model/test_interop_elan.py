@@ -101,3 +101,16 @@ def test_malformed_eaf_files_say_one_sentence_and_change_nothing(tmp_path, case,
     assert one_sentence(str(err.value)) and expected in str(err.value)
     assert state_of(store) == before
     store.close()
+
+
+def test_an_eaf_describes_one_video(coded, tmp_path, capsys):
+    from core_model.cli import main
+
+    coded.add_video_record(tmp_path / "other.mp4", "o" * 40, 50, 25.0)
+    with pytest.raises(ProjectError) as err:
+        export_file(coded, tmp_path / "two.eaf")
+    assert one_sentence(str(err.value)) and "describes one video" in str(err.value)
+    coded.close()
+    out = tmp_path / "one.eaf"
+    assert main(["labels", "export", str(tmp_path / "coded.epam"), "-o", str(out), "--video", "vfr.mkv"]) == 0
+    assert "wrote 6 segments" in capsys.readouterr().out and out.is_file()
