@@ -181,6 +181,9 @@ class SideBySide(QObject):
         self.title_a.setText(f"A · {side_label(entry.result) if entry.result is not None else 'no analysis'}")
         for widget in (self.pane, self.timeline, self.title_a, self.inspector):
             widget.setVisible(True)
+        self._make_room()
+        half = max(1, sum(self._views.sizes()) // 2)
+        self._views.setSizes([half, half])  # the same width: the same picture size
         self.timeline.set_video(entry.frame_count, entry.fps, entry.timestamps)
         self.timeline.set_poses(entry.poses)
         self.timeline.set_result(self.result)
@@ -189,12 +192,23 @@ class SideBySide(QObject):
             self.pane.overlays.set_enabled(overlay.key, overlay.enabled)
         self.pane.view.set_pose_only(self.win.view.pose_only)
 
+    def _make_room(self) -> None:
+        """Two pictures side by side need the width: the Videos list becomes a tab of the right docks
+        (as on a small screen; it stays there after the comparison, movable as any dock)."""
+        win = self.win
+        if not win.videos_dock.isFloating() and win.dockWidgetArea(win.videos_dock) != win.dockWidgetArea(
+                win.inspector_dock):
+            win.tabifyDockWidget(win.inspector_dock, win.videos_dock)
+            win.tidy_dock_tabs()
+        win.inspector_dock.raise_()
+
     def _build_pane(self) -> None:
         from app.timeline.timeline import TimelineWidget
 
         center: QSplitter = self.win.centralWidget()
         views = QSplitter(Qt.Orientation.Horizontal)
         views.setObjectName("compareSplitter")
+        self._views = views
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)

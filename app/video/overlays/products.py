@@ -80,7 +80,7 @@ class ShapesItem(QGraphicsItem):
                 painter.drawRect(rect)
             if label:
                 painter.setPen(QColor("#e8ecf1"))
-                at = rect.bottomLeft() + QPointF(2, 13) if kind == "box" else rect.topRight() + QPointF(2, 0)
+                at = rect.topLeft() + QPointF(3, 13) if kind == "box" else rect.topRight() + QPointF(2, 0)
                 painter.drawText(at, label)
 
 
@@ -104,7 +104,7 @@ class ProductOverlay(Overlay):
         self.image = ImageItem()
         self.image.setParentItem(self.clip)
         self.shapes = ShapesItem()
-        self.badge = BadgeItem(size=11, anchor_bottom=True)
+        self.badge = BadgeItem(size=11)
         self.badge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
         for item in (self.clip, self.shapes, self.badge):
             group.addToGroup(item)
@@ -122,8 +122,8 @@ class ProductOverlay(Overlay):
         if anchor is None:
             return False
         self.badge.set_text(shown.badge(), accent=ACCENT)
-        h = float(ctx.image_shape[0])
-        self.badge.setPos(max(anchor.x(), 0.0) + 3, min(anchor.y(), h) - 3)
+        h, w = (float(v) for v in ctx.image_shape)
+        self.badge.setPos(min(max(anchor.x(), 0.0), w - 40.0) + 3, min(max(anchor.y(), 0.0), h - 20.0) + 3)
         return True
 
     def _draw_map(self, ctx: FrameContext, shown: pd.ProductFrame) -> Optional[QPointF]:
@@ -139,7 +139,7 @@ class ProductOverlay(Overlay):
         rect = box_rect(box)
         self.clip.set_image_shape(ctx.image_shape)
         self.image.set_image(rgba_to_qimage(rgba), rect)
-        return QPointF(rect.left(), rect.top() + 26.0)  # below the crop box's own label
+        return QPointF(rect.left(), max(rect.top(), 0.0) + 24.0)  # below the crop box's own label
 
     def _draw_shapes(self, ctx: FrameContext, row: int, shown: pd.ProductFrame) -> Optional[QPointF]:
         self.clip.setVisible(False)
@@ -156,7 +156,7 @@ class ProductOverlay(Overlay):
         union = QRectF()
         for _k, rect, _c, _w, _l in shapes:
             union = union.united(rect)
-        return QPointF(union.left(), union.top())
+        return QPointF(union.left(), union.bottom() + 4.0)  # under what it labels
 
     def _part_shapes(self, ctx: FrameContext, row: int, shown: pd.ProductFrame) -> List[Shape]:
         boxes = pd.part_boxes_at(ctx, row) if ctx.poses is not None else None
