@@ -69,8 +69,8 @@ class _OverlapCheck:
                "prev_line FROM r WINDOW w AS (PARTITION BY video, person, author ORDER BY start, line)) "
                "WHERE start < prev_stop")
         for line, prev_line in self.db.execute(sql):
-            problems.add(max(line, prev_line), f"the segment overlaps the one on line {min(line, prev_line)} "
-                                               "(same video, person and author)")
+            other = problems.where(min(line, prev_line))
+            problems.add(max(line, prev_line), f"the segment overlaps the one on {other} (same video, person and author)")
 
     def close(self) -> None:
         self.db.close()

@@ -166,3 +166,16 @@ def test_auto_recognises_each_format_by_suffix_and_first_bytes(tmp_path):
     with pytest.raises(ProjectError) as err:
         detect(tmp_path / "e.dat")
     assert one_sentence(str(err.value)) and "--format" in str(err.value)
+
+
+def test_simultaneous_behaviours_of_one_subject_are_refused_naming_both_events(tmp_path):
+    store = empty_project(tmp_path)
+    before = state_of(store)
+    path = _boris_file(tmp_path, [[0.5, "Ana", "run", "", ""], [0.6, "Ana", "clap", "", ""],
+                                  [1.2, "Ana", "run", "", ""]])
+    with pytest.raises(ProjectError) as err:
+        import_file(store, path)
+    assert str(err.value) == ("in.boris event 1 of observation 'lesson': the segment overlaps the one on event 2 of "
+                              "observation 'lesson' (same video, person and author); nothing was imported.")
+    assert state_of(store) == before
+    store.close()
