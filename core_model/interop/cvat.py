@@ -1,8 +1,9 @@
 """CVAT for video 1.1 XML.
 
 Written: a task per video (``meta/task``: size, frames, the label set with colours and the attributes ``person``,
-``author`` and ``note``); a person's segment is a track labelled with the segment's label, a box over the whole
-frame on its first frame (a keyframe) and ``outside="1"`` on its end frame; a segment of everybody is such a
+``author`` and ``note``); a person's segment is a track labelled with the segment's label: the person's box from
+the video's poses on every frame it was seen (keyframes; a whole-frame box where the video has no poses) and
+``outside="1"`` on its end frame; a segment of everybody is such a
 track with ``person`` -1 (not per-frame ``tag`` elements: datumaro 1.12's reader fails on video tags). Read: every track's visible runs (shapes of any kind — box, points, skeleton, polygon …
 — until ``outside="1"``) are segments of the track's label, the person from the ``person`` attribute (else the
 track is a person of its own); consecutive tags of one label are a segment of everybody; the task's assignee
@@ -59,21 +60,55 @@ def _attrs(shape, person: int, author: str, note: str) -> None:
         _sub(shape, "attribute", value, name=name)
 
 
-def document(store, video, segs, labels) -> ET.Element:
+def _pose_boxes(store, video) -> Dict[int, Dict[int, tuple]]:
+    """{track id: {frame: (x0, y0, x1, y1)}} from the video's poses (empty when it has none)."""
+    from ..export.project import find_poses
+    from ..pose.format import Poses
+
+    try:
+        found = find_poses(store, video, None)
+        poses = found if isinstance(found, Poses) or found is None else Poses.load(found)
+    except Exception:  # noqa: BLE001 - no usable poses: whole-frame boxes
+        return {}
+    out: Dict[int, Dict[int, tuple]] = {}
+    if poses is None:
+        return out
+    for m, tid in enumerate(poses.track_ids):
+        seen = poses.keypoint_score[m] > 0
+        boxes = out.setdefault(int(tid), {})
+        for t in range(min(poses.num_frames, video.frame_count)):
+            if seen[t].any():
+                pts = poses.keypoint[m, t][seen[t]]
+                boxes[t] = (*pts.min(axis=0), *pts.max(axis=0))
+    return out
+
+
+def _box(track, frame, outside, xyxy, s) -> None:
+    x0, y0, x1, y1 = xyxy
+    box = _sub(track, "box", frame=frame, keyframe=1, outside=outside, occluded=0, xtl=f"{x0:.2f}", ytl=f"{y0:.2f}",
+               xbr=f"{x1:.2f}", ybr=f"{y1:.2f}", z_order=0)
+    _attrs(box, s.person, s.author, s.note)
+
+
+def document(store, video, segs, labels, boxes=None) -> ET.Element:
+    """One video's segments as CVAT for video; ``boxes`` ({track: {frame: box}}) gives a person's pose box on
+    every frame it was seen (between them CVAT interpolates), else a whole-frame box."""
     root = ET.Element("annotations")
     _sub(root, "version", "1.1")
     _meta(root, store, video, labels)
-    w, h = max(video.width, 1), max(video.height, 1)
-    track_id = 0
-    for s in segs:
+    whole = (0.0, 0.0, float(max(video.width, 1)), float(max(video.height, 1)))
+    boxes = boxes or {}
+    for track_id, s in enumerate(segs):
         track = _sub(root, "track", id=track_id, label=s.label, source="manual")
-        track_id += 1
-        for frame, outside in ((s.start, 0), (s.end, 1)):
-            if outside and frame >= video.frame_count:
-                continue
-            box = _sub(track, "box", frame=frame, keyframe=1, outside=outside, occluded=0, xtl="0.00", ytl="0.00",
-                       xbr=f"{w:.2f}", ybr=f"{h:.2f}", z_order=0)
-            _attrs(box, s.person, s.author, s.note)
+        mine = boxes.get(s.person, {})
+        frames = [f for f in range(s.start, s.end) if f in mine]
+        first = mine[frames[0]] if frames else whole
+        if not frames or frames[0] != s.start:
+            _box(track, s.start, 0, first, s)
+        for f in frames:
+            _box(track, f, 0, mine[f], s)
+        if s.end < video.frame_count:
+            _box(track, s.end, 1, mine[frames[-1]] if frames else whole, s)
     return root
 
 
@@ -83,7 +118,8 @@ def write(store, path: Path, *, video_ids=None, name: str = "") -> int:
         raise ProjectError(f"A CVAT for video file describes one video and the project has {len(by_video)}: export "
                            "one video (in the studio, the current one).")
     (vid, segs), = by_video.items()
-    root = document(store, store.video(vid), segs, labels)
+    video = store.video(vid)
+    root = document(store, video, segs, labels, _pose_boxes(store, video))
     ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
     return len(segs)

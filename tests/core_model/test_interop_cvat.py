@@ -116,3 +116,34 @@ def test_malformed_cvat_files_say_one_sentence_and_change_nothing(tmp_path, case
     assert one_sentence(str(err.value)) and expected in str(err.value), str(err.value)
     assert state_of(store) == before
     store.close()
+
+
+def test_tracks_carry_the_persons_pose_boxes_frame_by_frame(coded, tmp_path):
+    dm = pytest.importorskip("datumaro", reason="datumaro is not installed (scripts/install_interop_tests.sh)")
+    import numpy as np
+
+    from core_model.pose.format import Poses
+    from core_model.project.track_edits import project_poses_path
+
+    video = coded.videos()[0]
+    kp = np.zeros((1, 40, 17, 2), np.float32)
+    sc = np.zeros((1, 40, 17), np.float32)
+    for t in range(40):
+        if t != 8:  # person 1 unseen on frame 8
+            kp[0, t, :, 0] = np.linspace(10 + t, 50 + t, 17)
+            kp[0, t, :, 1] = np.linspace(20, 90, 17)
+            sc[0, t] = 0.9
+    path = project_poses_path(coded, video.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Poses(kp, sc, np.array([1]), coded.timestamps(video.id), (128, 192), 17.0).save(path)
+    out = tmp_path / "boxes.xml"
+    export_file(coded, out, "cvat")
+    ds = dm.Dataset.import_from(str(out), "cvat")
+    walk = sorted((int(item.id.split("_")[-1]), a.get_bbox()) for item in ds for a in item.annotations
+                  if a.attributes["track_id"] == 1 and not a.attributes["outside"])  # track 0: everybody's wave
+    assert [f for f, _ in walk] == [0, 1, 2, 3, 4]  # person 1's walk [0, 5): its pose box on every frame
+    assert walk[3][1] == pytest.approx([13.0, 20.0, 40.0, 70.0])
+    fresh = empty_project(tmp_path)
+    import_file(fresh, out)
+    assert segments_of(fresh) == segments_of(coded)  # the unseen frame 8 does not split a segment
+    fresh.close()
