@@ -65,8 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 #: options whose value the user typed is compared with the run's own by --resume
-TYPED = ("model", "tiny", "preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed", "videos",
-         "split")
+TYPED = ("model", "tiny", "preset", "phase", "epochs", "batch", "lr", "init", "rgb_init", "classes", "freeze", "seed",
+         "videos", "split")
 
 
 def options_from_args(args):
