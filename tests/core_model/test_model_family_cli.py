@@ -85,3 +85,16 @@ def test_two_process_gloo_run_of_each_model(name, small_set, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     ranks = json.loads((out / "metrics.json").read_text())["epochs"][-1]["ranks"]
     assert len(ranks["weight_digests"]) == 2 and ranks["agree"], ranks
+
+
+def test_analyze_refuses_a_checkpoint_of_another_model(small_set, tmp_path, capsys):
+    import torch
+
+    from core_model.models import save_checkpoint
+    from core_model.models.registry import build_named
+
+    torch.manual_seed(0)
+    path = save_checkpoint(build_named("vpn", num_classes=2, class_names=["a", "b"], tiny=True), tmp_path / "v.pt")
+    video = next(small_set.path.rglob("*.mp4"))
+    assert main(["analyze", str(video), "--checkpoint", str(path), "--model", "epam", "-o", str(tmp_path / "r")]) == 1
+    assert "holds the model 'vpn', not 'epam'" in capsys.readouterr().err
