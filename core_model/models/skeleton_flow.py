@@ -13,7 +13,8 @@
       score_k = Σ_{l=1..4} Σ_filters Σ_{rows of joint k} A_l  (eq. 2; A_l = BN+ReLU of layer l, the activations
                 the next unit convolves), scaled linearly to [0, 1] per clip (min -> 0, max -> 1)
     motion (flow 2 x T x S x S, or RGB 3 x T x S x S) -> the project's X3D-M with 2 (3) input channels;
-      after every convolution (stem, every conv_a/b/c, every shortcut, conv5) F = (1 + M) ∘ Y   (eq. 4)
+      after every convolution (stem, every conv_a/b/c, every shortcut, conv5; after its BN where it has
+      one, so the BN-folded inference copy is the same function) F = (1 + M) ∘ Y                (eq. 4)
       AT-1: M = 1 inside discs of radius ⌊0.05·w⌋ around the 2D joints, the joints rescaled to the
             layer's h x w and interpolated linearly to its T′ steps (X3D keeps T′ = T)            (eq. 3)
       AT-2: M = 1 + score_k inside joint k's disc, the mean where discs overlap, 0 elsewhere   (eq. 5)
@@ -42,7 +43,7 @@ from ..preprocess.normalization import DEFAULT, Normalization
 from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .separable_sta import X3D_M, check_classes, check_positive, feature_grid
-from .x3d import X3D, create_x3d, round_repeats, round_width
+from .x3d import X3D, Bottleneck, ProjectedPool, ResBlock, Stem, create_x3d, round_repeats, round_width
 
 ATTENTIONS = ("at2", "at1", "none")
 MOTION_INPUTS = ("flow", "rgb")
@@ -220,6 +221,29 @@ class _BoostHook:
         return output * (1.0 + m[:, None].to(output.dtype))
 
 
+def boost_points(motion: X3D) -> List[nn.Module]:
+    """Where F = (1 + M) ∘ Y is applied: after every convolution of the X3D, after its BatchNorm when it has
+    one (so the BN-folded inference copy, core_model.models.inference, computes the same: its folded
+    convolution gives the BN's output). The squeeze-excitation gates (1x1x1 maps) are not convolutions of
+    the feature map and are left alone."""
+    pairs = []
+    for module in motion.modules():
+        if isinstance(module, Stem):
+            conv = module.conv
+            if isinstance(conv.conv_xy, nn.Conv3d):
+                pairs += [(conv.conv_t, None), (conv.conv_xy, module.norm)]
+            else:
+                pairs.append((conv.conv_t, module.norm))
+        elif isinstance(module, Bottleneck):
+            pairs += [(module.conv_a, module.norm_a), (module.conv_b, module.norm_b[0]),
+                      (module.conv_c, module.norm_c)]
+        elif isinstance(module, ResBlock) and module.branch1_conv is not None:
+            pairs.append((module.branch1_conv, module.branch1_norm))
+        elif isinstance(module, ProjectedPool):
+            pairs.append((module.pre_conv, module.pre_norm))
+    return [norm if isinstance(norm, nn.BatchNorm3d) else conv for conv, norm in pairs]
+
+
 def create_motion_stream(in_channels: int, width: float, depth: float, dropout_rate: float) -> X3D:
     """X3D-M (``width = depth = 1``) with ``in_channels`` inputs and no fc1/classifier: GAP -> dropout."""
     if not (0 < width <= 4 and 0 < depth <= 4):
@@ -259,9 +283,14 @@ class SkeletonFlow(nn.Module):
         self.normalization = normalization
         self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
         self._boost = _Boost()
-        for name, module in self.motion.named_modules():
-            if isinstance(module, nn.Conv3d) and ".block." not in name:  # not the squeeze-excitation gates
+        self._hook_boost_points()
+
+    def _hook_boost_points(self) -> None:
+        """Hook F = (1 + M) ∘ Y on every boost point that has no hook yet (a BN-folded copy has new ones)."""
+        for module in boost_points(self.motion):
+            if not getattr(module, "_epam_boost", False):
                 module.register_forward_hook(_BoostHook(self._boost))
+                module._epam_boost = True
 
     @property
     def config(self) -> Dict[str, Any]:
@@ -303,6 +332,7 @@ class SkeletonFlow(nn.Module):
             raise ConfigError(f"The skeleton-flow model was built for {c['rgb_frames']}-frame {c['motion_input']} "
                               f"clips, not {tuple(clip.shape[1:])}.")
         feature, scores = self.skeleton(inputs["keypoints"])
+        self._hook_boost_points()
         state = self._boost
         state.joints, state.scores, state.attention, state.masks = inputs["keypoints"], scores, c["attention"], {}
         try:

@@ -11,8 +11,8 @@ from core_model.errors import ConfigError
 from core_model.models import load_checkpoint, save_checkpoint
 from core_model.models.products import check_normalised
 from core_model.models.registry import build_named, get_model_spec
-from core_model.models.skeleton_flow import (SkeletonFlow, boost_mask, create_skeleton_flow, informativeness,
-                                             joints_at, layer_side)
+from core_model.models.skeleton_flow import (SkeletonFlow, boost_mask, boost_points, create_skeleton_flow,
+                                             informativeness, joints_at, layer_side)
 from core_model.preprocess.spec import InputSpec
 
 TINY = InputSpec(rgb_size=32, heatmap_size=16, rgb_frames=4, pose_frames=12)
@@ -169,23 +169,52 @@ def test_at2_values_are_one_plus_score_averaged_where_discs_overlap():
 
 
 def test_every_convolution_of_the_motion_stream_is_boosted():
-    """F = (1 + M) ∘ Y after the stem's convolution, a bottleneck's and conv5: compare with the raw conv."""
+    """F = (1 + M) ∘ Y after the stem's spatial convolution, after a bottleneck's conv_b + BN and after
+    conv5 + BN: compare with the same layers computed without the mask."""
     model = tiny(attention="at1").eval()
     batch = inputs(model, batch=1)
     batch["keypoints"][..., 2] = 1.0
-    convs = {"stem": model.motion.blocks[0].conv.conv_t, "conv_b": model.motion.blocks[2].res_blocks[0].branch2.conv_b,
-             "conv5": model.motion.head.pool.pre_conv}
+    block = model.motion.blocks[2].res_blocks[0].branch2
+    layers = {"stem": model.motion.blocks[0].conv.conv_t, "conv_b": block.norm_b[0],
+              "conv5": model.motion.head.pool.pre_norm}
+    assert set(map(id, layers.values())) <= set(map(id, boost_points(model.motion)))
+    assert len(boost_points(model.motion)) == sum(
+        1 for name, m in model.motion.named_modules() if isinstance(m, nn.Conv3d) and ".block." not in name)
     seen = {}
-    for name, conv in convs.items():
-        conv.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, (inp[0], out)))
+    for name, layer in layers.items():
+        layer.register_forward_hook(lambda mod, inp, out, name=name: seen.__setitem__(name, (inp[0], out)))
     with torch.no_grad():
         model.forward_inputs(batch)
-        for name, conv in convs.items():
+        for name, layer in layers.items():
             x, out = seen[name]
-            raw = conv._conv_forward(x, conv.weight, conv.bias)
+            raw = layer._conv_forward(x, layer.weight, layer.bias) if isinstance(layer, nn.Conv3d) else \
+                nn.functional.batch_norm(x, layer.running_mean, layer.running_var, layer.weight, layer.bias)
             mask = boost_mask(batch["keypoints"], tuple(raw.shape[2:]), "at1")
             assert mask.sum() > 0, name
             torch.testing.assert_close(out, raw * (1 + mask[:, None]), msg=name)
+
+
+@pytest.mark.parametrize("attention", ["at1", "at2"])
+def test_the_bn_folded_inference_copy_computes_the_same(attention):
+    """Analysis runs a copy with every BatchNorm folded into its convolution: the masks stay where they were."""
+    from core_model.models.inference import fuse_for_inference
+
+    model = tiny(attention=attention).eval()
+    with torch.no_grad():  # BN statistics that are not the identity, so folding changes the modules' outputs
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm3d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.bias.uniform_(-0.5, 0.5)
+    batch = inputs(model)
+    folded = fuse_for_inference(model)
+    with torch.no_grad():
+        a, b = model.forward_inputs(batch), folded.forward_inputs(batch)
+        plain = tiny(attention="none").eval()
+        plain.load_state_dict(model.state_dict())
+        c = plain.forward_inputs(batch)
+    torch.testing.assert_close(b.scores, a.scores, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(c.scores, a.scores, atol=1e-4)  # and the masks do change the scores
 
 
 def test_a_flipped_clip_gives_mirrored_masks():
@@ -226,14 +255,14 @@ def test_tiny_config_learns_a_synthetic_set_above_chance():
         return {"flow": flow, "keypoints": kp, "rgb": torch.zeros((n, 3, c["rgb_frames"], 32, 32))}, labels
 
     train, train_labels = make(24)
-    test, test_labels = make(12)
+    test, test_labels = make(24)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     model.train()
-    for _ in range(30):
+    for _ in range(40):
         optimizer.zero_grad()
         model.loss(model.forward_inputs(train), train_labels).backward()
         optimizer.step()
     model.eval()
     with torch.no_grad():
         accuracy = float((model.forward_inputs(test).scores.argmax(1) == test_labels).float().mean())
-    assert accuracy > 0.6  # chance is 1/3
+    assert accuracy > 0.55  # chance is 1/3 (seeds 0-2 give 0.71-0.92)
