@@ -43,12 +43,12 @@ def resolve_engine(engine: str = "auto", device: str = "auto") -> str:
 
 
 def resolve_precision(device: str, precision: Optional[str]) -> str:
-    """fp32 on the CPU; on CUDA the given precision (default fp16)."""
+    """fp32 on the CPU; on CUDA the given precision (default fp32: fp16/bf16 parity is not measured yet)."""
     from .graph import resolve_device
 
     if resolve_device(device).type != "cuda":
         return "fp32"
-    return precision or "fp16"
+    return precision or "fp32"
 
 
 def describe_torch_settings(max_people: int = 4, *, detect: str = "full", device: str = "auto",
@@ -77,6 +77,19 @@ def create_torch_extractor(max_people: int = 4, *, detect: str = "full", device:
     extractor.settings = lambda: describe_torch_settings(max_people, detect=detect, device=device,  # type: ignore
                                                          precision=precision, **options)
     return extractor
+
+
+#: worker processes of the torch engine on CUDA when not given (each holds its own CUDA context and
+#: models; the batched forwards, not processes, use the GPU). Not measured: no GPU was lent.
+CUDA_WORKERS = 2
+
+
+def default_workers(workers: Optional[int], device: str) -> Optional[int]:
+    from .graph import resolve_device
+
+    if workers is None and resolve_device(device).type == "cuda":
+        return CUDA_WORKERS
+    return workers
 
 
 def worker_threads(workers: Optional[int]) -> int:
