@@ -26,6 +26,7 @@ FLAT_RATIO = 0.05  # a softmax within 5 % of uniform everywhere in a window is "
 ATTENTION_PRODUCT = "spatial_attention"  # drawn by the "attention" overlay (app/video/overlays/attention.py)
 PART_LABELS = ("left hand", "right hand", "body")
 HAND_LABELS = ("P1 left", "P1 right", "P2 left", "P2 right")
+HAND_TAGS = ("P1 L", "P1 R", "P2 L", "P2 R")  # short: two people's hands are often close together
 RANGE_TEXT = {"sigmoid": "0–1 scale", "unit": "0–1 scale", "boost": "boost 1–2",
               "softmax": "× uniform"}
 

@@ -23,6 +23,7 @@ from app.video.overlays.base import Overlay
 from app.video.overlays.context import FrameContext
 from app.video.overlays import product_data as pd
 from app.video.overlays.items import BadgeItem, ImageClip, ImageItem, box_rect
+from app.video.overlays.sampled import strip_height
 
 KEY_PREFIX = "product:"
 ACCENT = "#4cc9f0"
@@ -104,7 +105,7 @@ class ProductOverlay(Overlay):
         self.image = ImageItem()
         self.image.setParentItem(self.clip)
         self.shapes = ShapesItem()
-        self.badge = BadgeItem(size=11)
+        self.badge = BadgeItem(size=11, anchor_bottom=True)  # moved up off other badges and the read-out
         self.badge.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresParentOpacity, True)
         for item in (self.clip, self.shapes, self.badge):
             group.addToGroup(item)
@@ -123,7 +124,7 @@ class ProductOverlay(Overlay):
             return False
         self.badge.set_text(shown.badge(), accent=ACCENT)
         h, w = (float(v) for v in ctx.image_shape)
-        self.badge.setPos(min(max(anchor.x(), 0.0), w - 40.0) + 3, min(max(anchor.y(), 0.0), h - 20.0) + 3)
+        self.badge.setPos(min(max(anchor.x(), 0.0), w - 40.0) + 3, min(max(anchor.y(), 20.0), h) - 3)
         return True
 
     def _draw_map(self, ctx: FrameContext, shown: pd.ProductFrame) -> Optional[QPointF]:
@@ -139,7 +140,8 @@ class ProductOverlay(Overlay):
         rect = box_rect(box)
         self.clip.set_image_shape(ctx.image_shape)
         self.image.set_image(rgba_to_qimage(rgba), rect)
-        return QPointF(rect.left(), max(rect.top(), 0.0) + 24.0)  # below the crop box's own label
+        h = float(ctx.image_shape[0])  # at the crop's bottom like the attention legend (the stack lifts it above)
+        return QPointF(rect.left(), min(rect.bottom(), h) - strip_height(int(h)))
 
     def _draw_shapes(self, ctx: FrameContext, row: int, shown: pd.ProductFrame) -> Optional[QPointF]:
         self.clip.setVisible(False)
@@ -156,7 +158,8 @@ class ProductOverlay(Overlay):
         union = QRectF()
         for _k, rect, _c, _w, _l in shapes:
             union = union.united(rect)
-        return QPointF(union.left(), union.bottom() + 4.0)  # under what it labels
+        box = ctx.box()  # under what it labels, from the crop's left edge (room for the text)
+        return QPointF(min(union.left(), box[0]) if box is not None else union.left(), union.bottom() + 24.0)
 
     def _part_shapes(self, ctx: FrameContext, row: int, shown: pd.ProductFrame) -> List[Shape]:
         boxes = pd.part_boxes_at(ctx, row) if ctx.poses is not None else None
@@ -185,7 +188,13 @@ class ProductOverlay(Overlay):
             radius = max(4.0, 0.12 * rect.width()) * (0.5 + weights[i])
             centre = rect.center()
             disc = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
-            out.append(("disc", disc, color, float(weights[i]), f"{pd.HAND_LABELS[i % 4]} {values[i]:.2f}"))
+            label = f"{pd.HAND_TAGS[i % 4]} {values[i]:.2f}"
+            same = next((n for n, (k, r, *_x) in enumerate(out) if k == "disc" and r.contains(centre)), None)
+            if same is not None:  # hands at one place (a fallback position): one label for both
+                k, r, c, w, text = out[same]
+                out[same] = (k, r, c, w, f"{text} · {label}")
+                label = ""
+            out.append(("disc", disc, color, float(weights[i]), label))
         return out
 
     def _joint_shapes(self, ctx: FrameContext, row: int, shown: pd.ProductFrame) -> List[Shape]:
