@@ -57,6 +57,8 @@ def detect(path) -> Format:
     """The format of a label file to import, from its suffix and its first bytes."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.name.lower().endswith(".boris.gz"):  # BORIS's compressed project
+        return FORMATS["boris"]
     head = _head(path)
     if suffix == ".boris" or '"behaviors_conf"' in head:
         return FORMATS["boris"]

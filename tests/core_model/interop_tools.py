@@ -59,6 +59,12 @@ if action == "check":
     events = {k: [[float(e[0])] + list(e[1:]) for e in v[cfg.EVENTS]] for k, v in pj[cfg.OBSERVATIONS].items()}
     print(json.dumps({"integrity": out, "version": __version__, "events": events,
                       "ethogram": pj[cfg.ETHOGRAM], "subjects": pj[cfg.SUBJECTS]}, default=str))
+elif action == "resave":  # what BORIS's save_project_json writes (core.py): gzip JSON, Decimals as floats
+    import gzip
+    from boris import utilities as util
+    with gzip.open(sys.argv[3], mode="wt", encoding="utf-8") as f_out:
+        f_out.write(json.dumps(pj, default=util.decimal_default, indent=None))
+    print(json.dumps({"saved": sys.argv[3]}))
 else:  # tabular export of every observation to argv[3] (tsv, one file per observation: argv[3] + index)
     subjects = [s["name"] for s in pj[cfg.SUBJECTS].values()] + [cfg.NO_FOCAL_SUBJECT]
     behaviors = [b["code"] for b in pj[cfg.ETHOGRAM].values()]

@@ -69,6 +69,18 @@ def test_imports_the_tabular_events_boris_itself_exported(coded, tmp_path):
     fresh.close()
 
 
+@needs_boris
+def test_imports_the_project_boris_itself_saved(coded, tmp_path):
+    out = tmp_path / "coded.boris"
+    export_file(coded, out)
+    saved = tmp_path / "saved.boris.gz"
+    assert boris_run(out, "resave", saved)["saved"] == str(saved)  # loaded and saved by BORIS's own code
+    fresh = empty_project(tmp_path)
+    assert import_file(fresh, saved).imported == 6  # .boris.gz: recognised by its content
+    assert segments_of(fresh) == segments_of(coded)
+    fresh.close()
+
+
 def _boris_file(tmp_path, events, ethogram=None, subjects=None, name="in.boris", coder="carol"):
     ethogram = ethogram or {"0": {"type": "State event", "key": "r", "code": "run", "color": "#112233",
                                   "modifiers": {}}, "1": {"type": "Point event", "key": "c", "code": "clap"}}
