@@ -131,3 +131,71 @@ def test_bad_engine_device_and_precision_are_readable_errors():
         with pytest.raises(ConfigError):
             TorchPoseGraph(device="cuda")
         assert resolve_engine("auto", "auto") == "mediapipe"  # no GPU: MediaPipe, measured faster on a CPU
+
+
+def _write_clip(path, frames, fps=25):
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        stream.options = {"crf": "12"}
+        for frame in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def _frame_match(a, b):
+    """Per frame: (people in a?, people in b?); for each person of a the joint distances (in units of a's
+    size, joints confident in both) to the same person in b (the nearest, within half a size), and the
+    fraction of a's people found in b."""
+    from core_model.pose.tracking import body_scale
+
+    found, dists, matched = [], [], []
+    for t in range(a.num_frames):
+        pa = [m for m in range(a.num_people) if a.keypoint_score[m, t].any()]
+        pb = [m for m in range(b.num_people) if b.keypoint_score[m, t].any()]
+        found.append((bool(pa), bool(pb)))
+        for m in pa:
+            if not pb:
+                continue
+            ka, sa = a.keypoint[m, t], a.keypoint_score[m, t]
+            best = min(pb, key=lambda n: np.linalg.norm(b.keypoint[n, t] - ka, axis=1).mean())
+            ok = (sa >= 0.5) & (b.keypoint_score[best, t] >= 0.5)
+            size = body_scale(ka, sa)
+            d = np.linalg.norm(b.keypoint[best, t][ok] - ka[ok], axis=1) / size
+            matched.append(bool(ok.any()) and float(np.median(d)) < 0.5)
+            if matched[-1]:
+                dists += list(d)
+    return found, np.asarray(dists), float(np.mean(matched))
+
+
+def test_whole_video_extraction_with_each_engine_agrees_and_is_cached_by_engine(bikes_video, tmp_path):
+    from core_model.cli import main
+    from core_model.pose import cached_poses, extract_poses
+    from core_model.pose.extract import _settings
+    from core_model.video import VideoReader
+
+    with VideoReader(bikes_video) as reader:
+        clip = _write_clip(tmp_path / "clip.mp4", [reader[i] for i in range(104, 130)])
+    runs = {engine: extract_poses(clip, workers=1, detect="tiles", engine=engine) for engine in ("mediapipe", "torch")}
+    mp, tp = runs["mediapipe"], runs["torch"]
+    assert mp.meta["engine"] == "mediapipe" and tp.meta["engine"] == "torch"
+    found, dists, matched = _frame_match(mp, tp)
+    assert sum(a for a, _b in found) >= 20  # the cyclist is there most of the clip
+    assert np.mean([a == b for a, b in found]) >= 0.98 and matched >= 0.95
+    assert len(dists) > 200 and np.median(dists) <= 0.01 and np.percentile(dists, 95) <= 0.05
+    # caches are keyed by the engine; the mediapipe engine's key is the one of before engines
+    assert "engine" not in _settings(0, "mediapipe", "tiles", "mediapipe")
+    assert _settings(0, "mediapipe", "tiles", "torch")["engine"]["engine"] == "torch"
+    assert cached_poses(clip, detect="tiles", engine="torch").meta["engine"] == "torch"
+    assert cached_poses(clip, detect="tiles", engine="mediapipe").meta["engine"] == "mediapipe"
+    out = tmp_path / "clip.poses.npz"
+    assert main(["extract", str(clip), "--detect", "tiles", "--pose-engine", "torch", "--device", "cpu",
+                 "-o", str(out), "--json"]) == 0
+    from core_model.pose.format import Poses
+
+    assert Poses.load(out).meta["engine"] == "torch"
