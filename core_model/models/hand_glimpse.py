@@ -27,7 +27,9 @@ frames of motion context, and it is trained with the RGB stream (the paper freez
 Eq. 4 uses h_{t−1} (the text writes h_t, which is circular with eq. 3). The pose feature enters the attention
 detached (``end_to_end`` False, the default): the paper trains the pose stream first and the RGB stream with the
 pose frozen, so the RGB loss never moves the pose network; training both at once then gives each stream only its
-own cross-entropy. Glimpses of a person who is absent from the clip (all joint scores 0) get no attention.
+own cross-entropy. The pose tensor is multiplied by ``input_scale`` = 4 (coordinates in quarter crop sides): in
+crop units the velocities are ~1e-4 and the SGD presets barely moved the first convolution (10 cpu-quick-like
+epochs on a 3-class synthetic set, pose stream alone: 0.67 → 1.0 accuracy on 12 held-out clips). Glimpses of a person who is absent from the clip (all joint scores 0) get no attention.
 """
 from __future__ import annotations
 
@@ -90,8 +92,10 @@ def _pooled(n: int, times: int) -> int:
 class PoseStream(nn.Module):
     """f_sk (eq. 1): three convolutions over the joint-path tensor, each max-pool + ReLU; s; linear head."""
 
-    def __init__(self, *, frames: int, channels: Sequence[int], dim: int, num_classes: int, dropout: float) -> None:
+    def __init__(self, *, frames: int, channels: Sequence[int], dim: int, num_classes: int, dropout: float,
+                 input_scale: float = 1.0) -> None:
         super().__init__()
+        self.input_scale = float(input_scale)
         columns = PEOPLE * len(_hands.JOINT_PATH) * COORDS
         c1, c2 = (int(c) for c in channels)
         kernel, same = (8, COORDS), (0, COORDS - 1, 3, 4)  # "same" zero padding of the even kernels
@@ -107,7 +111,7 @@ class PoseStream(nn.Module):
         """s (B, dim) from keypoints (B, T_k, M, 17, 3)."""
         if keypoints.dim() == 5 and keypoints.shape[1] != self.frames:
             raise ConfigError(f"hand-glimpse was built for {self.frames} keypoint frames, got {keypoints.shape[1]}.")
-        return self.convs(pose_tensor(keypoints)).flatten(1)
+        return self.convs(pose_tensor(keypoints) * self.input_scale).flatten(1)
 
     def forward(self, keypoints: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(self.features(keypoints)))
@@ -191,7 +195,7 @@ class HandGlimpse(nn.Module):
         self.normalization = normalization
         self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
         self.pose = PoseStream(frames=c["keypoint_frames"], channels=c["pose_channels"], dim=c["pose_dim"],
-                               num_classes=c["num_classes"], dropout=c["dropout"])
+                               num_classes=c["num_classes"], dropout=c["dropout"], input_scale=c["input_scale"])
         self.rgb = GlimpseStream(c=c)
 
     @property
@@ -231,13 +235,15 @@ def build(*, num_classes: int, class_names=None, normalization: Normalization = 
           pose_channels: Sequence[int] = (64, 128), pose_dim: int = 1024, lstm_units: int = 1024,
           spatial_hidden: int = 256, temporal_hidden: int = 512, keypoint_frames: int = 20, rgb_frames: int = 16,
           part_size: int = 112, people: int = PEOPLE, dropout: float = 0.5, end_to_end: bool = False,
+          input_scale: float = 4.0,
           score_threshold: float = _hands.SCORE_THRESHOLD, hand_scale: float = _hands.HAND_SCALE,
           hand_extend: float = _hands.HAND_EXTEND) -> HandGlimpse:
     """Build the hand-glimpse model. ``rgb_width``/``rgb_depth`` scale the glimpse X3D (1 = X3D-M);
     ``pose_channels``/``pose_dim``: the pose convolutions' channels and s (1024 in the paper); ``lstm_units``
     1024, ``spatial_hidden`` 256 and ``temporal_hidden`` 512 as the paper; ``keypoint_frames`` (T = 20),
     ``rgb_frames`` (LSTM steps) and ``part_size`` (the glimpse crop side) are input sizes; ``end_to_end``: let the
-    RGB loss reach the pose network through s. ``score_threshold``, ``hand_scale``, ``hand_extend``: the glimpse
+    RGB loss reach the pose network through s; ``input_scale`` multiplies the pose tensor (crop-side units × 4).
+    ``score_threshold``, ``hand_scale``, ``hand_extend``: the glimpse
     geometry (:mod:`core_model.preprocess.hands`), recorded so a checkpoint's inputs are cropped as in training."""
     if model != "hand-glimpse":
         raise ConfigError(f"The hand-glimpse builder cannot build model {model!r}.")
@@ -252,7 +258,8 @@ def build(*, num_classes: int, class_names=None, normalization: Normalization = 
                   lstm_units=int(lstm_units), spatial_hidden=int(spatial_hidden),
                   temporal_hidden=int(temporal_hidden), keypoint_frames=int(keypoint_frames),
                   rgb_frames=int(rgb_frames), part_size=int(part_size), people=PEOPLE, dropout=float(dropout),
-                  end_to_end=bool(end_to_end), score_threshold=float(score_threshold), hand_scale=float(hand_scale),
+                  end_to_end=bool(end_to_end), input_scale=float(input_scale), score_threshold=float(score_threshold),
+                  hand_scale=float(hand_scale),
                   hand_extend=float(hand_extend))
     return HandGlimpse(config=config, normalization=normalization, class_names=class_names)
 

@@ -48,6 +48,9 @@ def test_registered_with_its_inputs_products_and_paper_sizes():
     assert model.rgb.spatial[0].out_features == 256 and model.rgb.temporal[0].out_features == 512
     assert isinstance(model.rgb.spatial[1], torch.nn.Sigmoid) and isinstance(model.rgb.temporal[1], torch.nn.Sigmoid)
     assert model.rgb.lstm.input_size == 432  # X3D-M conv5
+    kp = torch.rand(1, 20, 2, 17, 3)
+    with torch.no_grad():  # the pose tensor enters the convolutions scaled by input_scale (4: quarter crop sides)
+        torch.testing.assert_close(model.pose.features(kp), model.pose.convs(4.0 * pose_tensor(kp)).flatten(1))
     with pytest.raises(ConfigError, match="hands of 2 people"):
         build_model("hand-glimpse", num_classes=3, people=1)
 
