@@ -494,11 +494,12 @@ class MainWindow(QMainWindow):
         """Split the height between the video and the timeline: the timeline keeps room for three bands and its
         curves (``TIMELINE_PX``), the video at least ``VIDEO_MIN_PX``, more height goes 4:3 to them."""
         center = self.centralWidget()
-        total = sum(center.sizes())
+        extra = center.sizes()[2:]  # side by side: B's timeline (app/video/side_by_side.py) keeps its height
+        total = sum(center.sizes()[:2])
         if total <= 0:
             return
         timeline = min(max(TIMELINE_PX, total * 3 // 7), max(total - VIDEO_MIN_PX, total // 2))
-        center.setSizes([total - timeline, timeline])
+        center.setSizes([total - timeline, timeline, *extra])
 
     def tidy_dock_tabs(self) -> None:
         """The tabs of tabbed docks show their full names (scroll arrows where they do not fit) and take Tab."""

@@ -256,6 +256,20 @@ class SideBySide(QObject):
             self.pane.overlays.set_opacity(key, overlay.opacity)
             self.pane.overlays.set_enabled(key, overlay.enabled)
 
+    def _still_same_video(self, a) -> bool:
+        """A new analysis in the main view (analyzed again, another checkpoint): still B's video, or close."""
+        from core_model.errors import EpamError
+        from core_model.review.compare import check_same_video
+
+        try:
+            if a is not None:
+                check_same_video(a, self.result)
+            return True
+        except EpamError as exc:
+            self.close()
+            self.win.status.showMessage(f"Comparison closed: {exc}", 10000)
+            return False
+
     # following the main view --------------------------------------------------------------------
     def _on_frame(self, index: int, frame) -> None:
         if self.result is None or self.pane is None:
@@ -286,6 +300,8 @@ class SideBySide(QObject):
         self.timeline.set_playhead(ctx.frame)
         a = entry.result if entry is not None else None
         if a is not self.inspector.a:
+            if not self._still_same_video(a):
+                return
             self.inspector.set_results(a, self.result)
             self.title_a.setText(f"A · {side_label(a) if a is not None else 'no analysis'}")
         person = shown_person(a if a is not None else self.result, self.win.session.person)

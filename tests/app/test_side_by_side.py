@@ -102,3 +102,14 @@ def test_results_of_another_video_are_refused_in_one_sentence(qtbot, compared, m
     assert not win.side_by_side.open_result(shorter)
     assert not win.side_by_side.active
     assert "different videos" in win.status.currentMessage()
+
+
+def test_a_new_analysis_of_another_video_in_the_main_view_closes_the_comparison(qtbot, compared, model_results):
+    win, entry = compared
+    other = AnalysisResult.load(model_results["p-i3d"])
+    win.session.update(entry, result=other)  # same video: the comparison follows it
+    assert win.side_by_side.active and win.side_by_side.inspector.a is other
+    shorter = AnalysisResult.load(model_results["p-i3d"])
+    shorter.frame_count = 30
+    win.session.update(entry, result=shorter)
+    assert not win.side_by_side.active and "Comparison closed" in win.status.currentMessage()
