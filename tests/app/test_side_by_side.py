@@ -113,3 +113,13 @@ def test_a_new_analysis_of_another_video_in_the_main_view_closes_the_comparison(
     shorter.frame_count = 30
     win.session.update(entry, result=shorter)
     assert not win.side_by_side.active and "Comparison closed" in win.status.currentMessage()
+
+
+def test_the_command_line_takes_two_results_folders_for_one_video(capsys):
+    from app.main import parse_args
+
+    args = parse_args(["clip.mp4", "--compare", "runs/a", "runs/b", "--screenshot", "out.png"])
+    assert args.compare == ["runs/a", "runs/b"]
+    with pytest.raises(SystemExit):
+        parse_args(["--compare", "runs/a", "runs/b"])
+    assert "--compare needs exactly one VIDEO" in capsys.readouterr().err
