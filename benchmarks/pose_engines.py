@@ -62,6 +62,10 @@ def _networks(batches, repeat: int) -> None:
     devices = [("cpu", "fp32")] + ([("cuda", p) for p in ("fp32", "fp16", "bf16")] if torch.cuda.is_available() else [])
     for device, precision in devices:
         graph = TorchPoseGraph(device=device, precision=precision)
+        if device == "cpu":  # as the engine runs on a CPU (core_model/pose/torch_engine/backend.py)
+            from core_model.pose.torch_engine.backend import CPU_THREADS
+
+            torch.set_num_threads(CPU_THREADS)
         for name, net, size in (("landmarks", graph._landmarker, 256), ("detector", graph._detector, 224)):
             for batch in batches:
                 x = torch.rand(batch, size, size, 3, device=graph.device).to(graph.dtype)
