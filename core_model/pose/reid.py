@@ -23,6 +23,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .appearance import distance
+from .body_geometry import body_scale, centre as _centre
 from .tiles import overlap_of_smaller, person_box
 
 #: weight of the appearance distance (0-1) added to the motion cost (in body sizes)
@@ -99,7 +100,6 @@ def _clear(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
 def reachable(track, frame: int, keypoint: np.ndarray, score: np.ndarray, scale: float) -> Optional[float]:
     """How far (body sizes) a detection is from where ``track`` was last seen, or moved on to at its velocity
     (the nearer), when within reach after the gap and of about the track's size; else ``None``."""
-    from .tracking import _centre, body_scale
 
     size = body_scale(keypoint, score, 1.0)
     if max(size, scale) > REID_SIZE * min(size, scale):
@@ -130,7 +130,6 @@ def _match_active(tracker, active, frame, keypoints, scores, looks, clear) -> Li
 
 
 def _reidentify(tracker, waiting, frame, keypoints, scores, looks, free) -> List[Tuple[int, int]]:
-    from .tracking import body_scale
 
     cost = np.full((len(waiting), len(free)), _INF)
     for ti, track in enumerate(waiting):

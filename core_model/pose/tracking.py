@@ -17,26 +17,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .format import Poses
+from .body_geometry import body_scale, centre as _centre, pose_distance  # noqa: F401 (API)
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,V,2), scores (n,V)
 
 _CONFIDENT = 0.3  # joints at or above this score drive matching
-
-
-def body_scale(keypoint: np.ndarray, score: np.ndarray, min_scale: float = 8.0) -> float:
-    """Diagonal of the box around the confident joints (all seen joints if too few), at least ``min_scale``."""
-    ok = score >= _CONFIDENT
-    if ok.sum() < 3:
-        ok = score > 0 if (score > 0).sum() >= 2 else np.ones_like(score, bool)
-    pts = keypoint[ok]
-    return float(max(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)), min_scale))
-
-
-def pose_distance(a: np.ndarray, sa: np.ndarray, b: np.ndarray, sb: np.ndarray) -> float:
-    """Mean pixel distance over joints confident in both poses (all joints if fewer than 3)."""
-    ok = (sa >= _CONFIDENT) & (sb >= _CONFIDENT)
-    d = np.linalg.norm(a - b, axis=-1)
-    return float(d[ok].mean() if ok.sum() >= 3 else d.mean())
 
 
 def dedupe(keypoints: np.ndarray, scores: np.ndarray, threshold: float = 0.15) -> np.ndarray:
@@ -79,11 +64,6 @@ class _Track:
         rate = max(APPEARANCE_RATE, 1.0 / (self.appearance_count + 1))
         self.appearance = (1 - rate) * self.appearance + rate * appearance
         self.appearance_count += 1
-
-
-def _centre(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
-    ok = score >= _CONFIDENT
-    return (keypoint[ok] if ok.any() else keypoint).mean(axis=0)
 
 
 class PoseTracker:
