@@ -78,7 +78,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
     return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "detect": detect,
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
-            "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK,
+            "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
             "min_joints": [MIN_JOINTS, CONFIDENT],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
                      _tiles.FIT_SPREAD, SIZE_SAMPLES]}
@@ -178,10 +178,10 @@ class TiledPoseExtractor:
         self.stats["detection_passes"] += 1
         self.stats["detector_runs"] += len(images)
         hits = [d for found, area in zip(self._graph.detect(images, offsets), areas) for d in found
-                if d.score >= self.min_detection and _whole_in(d.box, area, width, height)]
+                if d.score >= self.min_detection and _whole_in(body_core(d.box), area, width, height)]
         if not hits:
             return []
-        keep = nms(np.stack([d.box for d in hits]), [d.score for d in hits])
+        keep = nms(np.stack([body_core(d.box) for d in hits]), [d.score for d in hits])
         return [hits[i] for i in keep]
 
     def _new_people(self, hits: List[PersonDetection], followed: List[_Followed]) -> List[PersonDetection]:
@@ -301,6 +301,19 @@ class TiledPoseExtractor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+#: the detector's box is the circle around the whole body and more (about twice a person's height); the middle
+#: CORE of it (this fraction of its side each way from the centre) is about the body: people standing close
+#: together have overlapping circles but separate cores (non-maximum suppression and tile borders use cores)
+CORE = 0.3
+
+
+def body_core(box: np.ndarray) -> np.ndarray:
+    """The middle of a detector box, about the person's body (see :data:`CORE`)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    half = CORE * (box[2] - box[0])
+    return np.array([cx - half, cy - half, cx + half, cy + half], np.float64)
 
 
 def _whole_in(box: np.ndarray, area, width: int, height: int) -> bool:

@@ -102,7 +102,7 @@ def person_box(keypoint: np.ndarray, score: np.ndarray, min_score: float = 0.3) 
 FINE_BELOW, MIN_PERSON = 72.0, 30.0
 #: a fine tile's side is this many times the people's predicted height (the detector finds people of about
 #: 1/4 to 1/2 of its input), at least MIN_FINE_TILE pixels and under the smallest regular tile
-FINE_SCALE, MIN_FINE_TILE = 2.6, 96
+FINE_SCALE, MIN_FINE_TILE = 2.2, 96
 #: the perspective fit needs this many people spread over at least this fraction of the frame height
 FIT_SAMPLES, FIT_SPREAD = 4, 0.15
 

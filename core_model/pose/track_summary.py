@@ -37,7 +37,8 @@ class TrackSummary:
         if self.tracks == 0:
             return "No people found."
         people = "person" if self.most_at_once == 1 else "people"
-        text = f"Found up to {self.most_at_once} {people} at once, {self.tracks} track{'s' if self.tracks != 1 else ''}."
+        tracks = f"{self.tracks} track{'s' if self.tracks != 1 else ''}"
+        text = f"Found up to {self.most_at_once} {people} at once, {tracks}."
         if self.fragmented:
             short = (f" ({self.short_tracks} shorter than {SHORT_SECONDS:g} s)" if self.short_tracks else "")
             text += (f" More tracks than people{short}: some people's tracks are in pieces; check them in the People "

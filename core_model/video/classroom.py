@@ -3,7 +3,7 @@ people who leave the frame and come back, people of different clothing colours c
 
 Built on :mod:`.crowd` (the real cyclist of ``bikes.mp4`` cut out and pasted): each person here walks back and
 forth along a horizontal lane of the room (feet lower in the frame = nearer = taller, 40 px at the back, 150 px
-at the front), wears their own colours (the cut-out's hue turned and its saturation changed), and some walk out
+at the front), wears their own colours (the cut-out's clothes tinted, the head left as it is), and some walk out
 of the frame at a side and come back some seconds later. Pillars stand on the floor: people behind them (feet
 higher in the frame) are hidden while they pass. :func:`make_classroom_video` writes the video and returns a
 :class:`~.crowd.CrowdTruth` (boxes, visible fractions, crossings found from the geometry), which
@@ -58,13 +58,46 @@ def _height_at_feet(feet: float, top: float, bottom: float) -> float:
     return MIN_HEIGHT + (MAX_HEIGHT - MIN_HEIGHT) * (feet - top) / max(bottom - top, 1.0)
 
 
+def _walker_path(rng, h: float, width: int, frames: int) -> List[Tuple[int, float]]:
+    """Back and forth over part of the width at 0.6-2.4 % of the body height per frame."""
+    w = 0.55 * h
+    span = rng.uniform(0.3, 0.7) * width
+    left = rng.uniform(0, width - span - w)
+    speed = rng.uniform(0.003, 0.012) * h * 2.0
+    x, direction, f = rng.uniform(left, left + span), int(rng.choice([-1, 1])), 0
+    points = [(0, x)]
+    while f < frames - 1:
+        target = left + span if direction > 0 else left
+        f += max(int(abs(target - x) / speed), 1)
+        x = target
+        points.append((f, x))
+        direction = -direction
+    return points
+
+
+def _leaver_path(rng, h: float, width: int, frames: int) -> List[Tuple[int, float]]:
+    """Walks out at a side of the frame at 20-45 % of the video, stays away 2-4 s, comes back in and walks on."""
+    w = 0.55 * h
+    speed = rng.uniform(0.008, 0.016) * h * 2.0
+    out_at = int(rng.uniform(0.2, 0.45) * frames)
+    away = int(rng.uniform(50, 100))
+    right = bool(rng.integers(0, 2))
+    edge = width + 5.0 if right else -w - 5.0
+    inward = -1.0 if right else 1.0
+    start = float(np.clip(edge + inward * speed * out_at, 0, width - w))
+    out_at = max(int(abs(edge - start) / speed), 1)
+    back = out_at + away
+    walk = frames - back + 200
+    return [(0, start), (out_at, edge), (back, edge), (back + walk, edge + inward * min(speed * walk, 0.8 * width))]
+
+
 def classroom_layout(people: int, size: Tuple[int, int], frames: int, seed: int,
                      leavers: int = 3, pillars: int = 2) -> Tuple[List[Lane], List[Pillar]]:
     """``people`` lanes and ``pillars`` pillars for a ``size`` frame of ``frames`` frames (deterministic per seed).
 
     Heights are spread evenly over 40-150 px (a third of the people under 75 px); each person walks back and
-    forth over part of the width at 0.3-1.2 % of their height per frame; ``leavers`` of them walk out at the
-    nearer side after a while and come back 2-4 s later; pillars stand where the back half of the people walk,
+    forth over part of the width at 0.6-2.4 % of their height per frame; ``leavers`` of them walk out at a
+    side at 20-45 % of the video and come back 2-4 s later; pillars stand where the back half of the people walk,
     each wide enough to hide a passing person for about 1-3 s.
     """
     width, height = size
@@ -78,32 +111,12 @@ def classroom_layout(people: int, size: Tuple[int, int], frames: int, seed: int,
     for k in range(people):
         h = float(heights[k])
         feet = top_feet + (h - MIN_HEIGHT) / (MAX_HEIGHT - MIN_HEIGHT) * (bottom_feet - top_feet)
-        w = 0.55 * h
-        span = rng.uniform(0.3, 0.7) * width
-        left = rng.uniform(0, width - span - w)
-        speed = rng.uniform(0.003, 0.012) * h * 2.0  # px per frame
-        x, direction, f = rng.uniform(left, left + span), int(rng.choice([-1, 1])), 0
-        points = [(0, x)]
-        leave_at = int(rng.uniform(0.2, 0.5) * frames) if k in leaving else None
-        while f < frames - 1:
-            if leave_at is not None and f >= leave_at:  # out at the nearer side, away 2-4 s, back in
-                edge = -w - 5 if x < width / 2 else width + 5
-                f += int(abs(edge - x) / speed) + 1
-                points.append((f, edge))
-                f += int(rng.uniform(50, 100))
-                points.append((f, edge))
-                leave_at = None
-                x = edge
-                direction = 1 if edge < 0 else -1
-                target = left + span / 2
-            else:
-                target = left + span if direction > 0 else left
-            f += max(int(abs(target - x) / speed), 1)
-            x = target
-            points.append((min(f, frames + 200), x))
-            direction = -direction
-        lanes.append(Lane(h, feet - h, points, hue=int(order[k] * 180 / people), saturation=rng.uniform(0.8, 1.6),
-                          phase=int(rng.integers(0, 30))))
+        look = dict(hue=int(order[k] * 180 / people), saturation=rng.uniform(0.8, 1.6), phase=int(rng.integers(0, 30)))
+        if k in leaving:
+            points = _leaver_path(rng, h, width, frames)
+        else:
+            points = _walker_path(rng, h, width, frames)
+        lanes.append(Lane(h, feet - h, points, **look))
     pillar_list = []
     for j in range(pillars):
         floor = int(top_feet + (0.35 + 0.3 * j) * (bottom_feet - top_feet))
@@ -114,10 +127,17 @@ def classroom_layout(people: int, size: Tuple[int, int], frames: int, seed: int,
 
 
 def _recolour(cut: Cutout, hue: int, saturation: float) -> np.ndarray:
-    hsv = cv2.cvtColor(cut.patch, cv2.COLOR_RGB2HSV).astype(np.int32)
-    hsv[..., 0] = (hsv[..., 0] + hue) % 180
-    hsv[..., 1] = np.clip(hsv[..., 1] * saturation + 25, 0, 255)
-    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
+    """The cut-out in its own clothes: the dark clothes below the head (the cyclist's black jersey and shorts)
+    dyed a colour of this ``hue``; skin, face, hair and everything else keep their natural colours (the person
+    detector is easily put off by unnatural skin or a recoloured body)."""
+    neck = int(cut.body[1] + 0.2 * (cut.body[3] - cut.body[1]))
+    out = cut.patch.astype(np.float32)
+    colour = cv2.cvtColor(np.array([[[hue, int(np.clip(150 * saturation, 80, 255)), 170]]], np.uint8),
+                          cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
+    brightness = out[neck:].max(axis=-1, keepdims=True)
+    weight = 0.6 * np.clip((100.0 - brightness) / 60.0, 0.0, 1.0)  # dark pixels only
+    out[neck:] = (1.0 - weight) * out[neck:] + weight * colour * (0.4 + brightness / 170.0)
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def render_classroom(cutouts: Sequence[Cutout], lanes: Sequence[Lane], pillars: Sequence[Pillar],

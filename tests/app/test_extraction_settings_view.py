@@ -74,7 +74,8 @@ def test_status_line_after_extraction_counts_people_and_tracks():
 
     assert summarize(_poses()).sentence() == "Found up to 3 people at once, 3 tracks."
     fragmented = summarize(_poses(pieces=3)).sentence()
-    assert fragmented.startswith("Found up to 3 people at once, 9 tracks. More tracks than people: ") and "Merge" in fragmented
+    assert fragmented.startswith("Found up to 3 people at once, 9 tracks. More tracks than people: ")
+    assert "Merge" in fragmented
     pieces = summarize(_poses(pieces=6)).sentence()  # 250 frames in 6 pieces: 1.6 s each
     assert "More tracks than people (18 shorter than 2 s)" in pieces
     assert summarize(None).sentence() == "No people found."
