@@ -102,6 +102,11 @@ def make_reachable(root: QWidget) -> None:
             w.setTabKeyNavigation(False)
 
 
+
+#: the events :meth:`KeyboardNavigation.eventFilter` looks at (all others return at once)
+_FILTERED = frozenset((QEvent.Type.MouseButtonPress, QEvent.Type.Resize, QEvent.Type.ShortcutOverride,
+                       QEvent.Type.KeyPress))
+
 class FocusRing(QWidget):
     """A ring drawn around the control that has the keyboard after Tab, F6 or Ctrl+digit (styled controls such
     as the review chips draw no focus of their own); hidden when the mouse is used or the video has the keys."""
@@ -251,6 +256,8 @@ class KeyboardNavigation(QObject):
     # ---- keys of focused widgets --------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
         kind = event.type()
+        if kind not in _FILTERED:  # every event of the application passes here: leave the others at once
+            return False
         if kind == QEvent.Type.MouseButtonPress:
             self._by_keyboard = False
             if self.ring.isVisible():
