@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from torch import nn
@@ -15,6 +15,7 @@ from .pose_x3d import POSE_FEATURE_DIM, create_pose_x3d
 from .registry import ModelOutput
 from .x3d import X3D, create_x3d
 from .xshift import DEFAULT_POSE_SHIFT_FRACTION, DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
+from .base import ConfiguredModel
 
 BACKBONES = ("x3d", "xshift")
 #: "official": the authors' layout (default).  "legacy": what EPAM Studio built before it matched
@@ -48,7 +49,7 @@ def epam_loss(output: EPAMNetOutput, labels: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(output.rgb_logits, labels) + F.cross_entropy(output.pose_logits, labels)
 
 
-class EPAMNet(nn.Module):
+class EPAMNet(ConfiguredModel, nn.Module):
     """Two-stream network; call with rgb (B, 3, T, H, W) and heatmaps (B, 17, T_pose, H', W').
 
     ``rgb`` and ``pose`` are X3D networks; ``attention`` is None, NestedSTA or CbamEcaSTA.
@@ -61,18 +62,8 @@ class EPAMNet(nn.Module):
         self.rgb = rgb
         self.pose = pose
         self.attention = attention
-        self._config = dict(config)
-        self.normalization = normalization
-        self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
+        self._set_identity(config, normalization, class_names)
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        """Keyword arguments of :func:`create_epam_net` that rebuild this architecture."""
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def forward(self, rgb: torch.Tensor, heatmaps: torch.Tensor) -> EPAMNetOutput:
         f_r = self.rgb.features(rgb)  # (B, 432, T, h, w)

@@ -45,6 +45,7 @@ from ..preprocess.normalization import DEFAULT, Normalization
 from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .x3d import X3D, create_x3d, round_repeats, round_width
+from .base import ConfiguredModel
 
 NUM_JOINTS = 17
 NUM_HANDS = 4
@@ -179,7 +180,7 @@ class GlimpseStream(nn.Module):
         return self.head(self.dropout(pooled)), big_p, p_time
 
 
-class HandGlimpse(nn.Module):
+class HandGlimpse(ConfiguredModel, nn.Module):
     """Baradel et al.'s pose + hand-glimpse model; build with :func:`build`, ``config`` rebuilds it.
 
     Two top-level parts, ``pose`` and ``rgb``, so ``epam train --freeze rgb|pose`` trains one stream at a time
@@ -198,13 +199,6 @@ class HandGlimpse(nn.Module):
                                num_classes=c["num_classes"], dropout=c["dropout"], input_scale=c["input_scale"])
         self.rgb = GlimpseStream(c=c)
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def forward_inputs(self, inputs: Dict[str, torch.Tensor]) -> ModelOutput:
         keypoints = inputs["keypoints"]

@@ -32,6 +32,7 @@ from ..preprocess.normalization import DEFAULT, Normalization
 from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .x3d import X3D, create_x3d, round_repeats, round_width
+from .base import ConfiguredModel
 
 VARIANTS = ("paper", "code")
 NUM_PARTS = 3
@@ -81,7 +82,7 @@ class PoseAttention(nn.Module):
         return torch.softmax(self.score(torch.tanh(self.score_hidden(self.dropout(h)))), dim=1)
 
 
-class PI3D(nn.Module):
+class PI3D(ConfiguredModel, nn.Module):
     """P-I3D on the project's X3D; build with :func:`build`, ``config`` rebuilds it."""
 
     model_name = "p-i3d"
@@ -102,13 +103,6 @@ class PI3D(nn.Module):
         self.dropout = nn.Dropout(c["dropout"])
         self.classifier = nn.Linear(c["fc1_dim"] or conv5, c["num_classes"])  # W of λ2 ‖W‖²
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def part_features(self, part_crops: torch.Tensor) -> torch.Tensor:
         """g_k: conv5 maps (B, 3, C, t, h, w) of the three parts."""

@@ -25,7 +25,7 @@ first attention step "is equivalent to the separable STA framework".
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from torch import nn
@@ -37,6 +37,7 @@ from ..preprocess.normalization import DEFAULT, Normalization
 from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .x3d import X3D, create_x3d, round_repeats, round_width
+from .base import ConfiguredModel
 
 #: X3D's total spatial stride: a 224² crop gives a 7×7 conv5 map (other sizes: see :func:`feature_grid`).
 RGB_STRIDE = 32
@@ -132,7 +133,7 @@ def keypoint_features(keypoints: torch.Tensor, frames: int, people: int, model: 
     return keypoints.flatten(2)
 
 
-class SeparableSTA(nn.Module):
+class SeparableSTA(ConfiguredModel, nn.Module):
     """Pose-driven separable spatio-temporal attention on X3D; build with :func:`create_separable_sta`."""
 
     model_name = "separable-sta"
@@ -145,18 +146,8 @@ class SeparableSTA(nn.Module):
         self.lstm = lstm
         self.spatial = spatial
         self.temporal = temporal
-        self._config = dict(config)
-        self.normalization = normalization
-        self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
+        self._set_identity(config, normalization, class_names)
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        """Keyword arguments of :func:`create_separable_sta` (plus ``"model"``) that rebuild this model."""
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def attention(self, keypoints: torch.Tensor):
         """``(α (B, m, n), β (B, t_c))`` from the keypoints (eqs. 4.10–4.11)."""

@@ -44,6 +44,7 @@ from .products import ProductSpec
 from .registry import ModelOutput, ModelSpec, register
 from .separable_sta import X3D_M, check_classes, check_positive, feature_grid
 from .x3d import X3D, Bottleneck, ProjectedPool, ResBlock, Stem, create_x3d, round_repeats, round_width
+from .base import ConfiguredModel
 
 ATTENTIONS = ("at2", "at1", "none")
 MOTION_INPUTS = ("flow", "rgb")
@@ -266,7 +267,7 @@ def layer_side(size: int, layer: int) -> int:
 
 
 # --------------------------------------------------------------------------- the model
-class SkeletonFlow(nn.Module):
+class SkeletonFlow(ConfiguredModel, nn.Module):
     """Res-TCN-BJCN skeleton model + X3D motion stream with AT-1/AT-2 masks; build with :func:`create_skeleton_flow`."""
 
     model_name = "skeleton-flow"
@@ -279,9 +280,7 @@ class SkeletonFlow(nn.Module):
         self.skeleton_dropout = nn.Dropout(config["dropout_rate"])
         motion_dim = int(motion.head.pool.pre_conv.out_channels)
         self.classifier = nn.Linear(motion_dim + skeleton_dim, config["num_classes"])
-        self._config = dict(config)
-        self.normalization = normalization
-        self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
+        self._set_identity(config, normalization, class_names)
         self._boost = _Boost()
         self._hook_boost_points()
 
@@ -292,14 +291,6 @@ class SkeletonFlow(nn.Module):
                 module.register_forward_hook(_BoostHook(self._boost))
                 module._epam_boost = True
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        """Keyword arguments of :func:`create_skeleton_flow` (plus ``"model"``) that rebuild this model."""
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def _rows(self, keypoints: torch.Tensor) -> torch.Tensor:
         """(B, T_k, M, 17, 3) -> (B, M·17·3, T_k): x, y in [-1, 1] (as the seed's input), score; absent = 0."""

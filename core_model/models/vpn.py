@@ -56,6 +56,7 @@ from .registry import ModelOutput, ModelSpec, register
 from .separable_sta import (AttentionScores, check_classes, check_feature_map, check_positive, conv5_channels,
                             create_rgb_stream, feature_grid)
 from .x3d import X3D
+from .base import ConfiguredModel
 
 VARIANTS = ("paper", "code")
 #: (CE weight, embedding weight) per variant: λ1 and 1 − λ1 of eq. 4.20, or the code's action_wt/embed_wt.
@@ -98,7 +99,7 @@ def unit(x: torch.Tensor) -> torch.Tensor:
     return x / torch.sqrt(x.pow(2).sum(dim=1, keepdim=True) + EMBED_EPS)
 
 
-class VPN(nn.Module):
+class VPN(ConfiguredModel, nn.Module):
     """Video-Pose Network on X3D; build with :func:`create_vpn`."""
 
     model_name = "vpn"
@@ -113,18 +114,8 @@ class VPN(nn.Module):
         self.temporal = temporal
         self.t_v = t_v
         self.t_p = t_p
-        self._config = dict(config)
-        self.normalization = normalization
-        self.class_names: Optional[List[str]] = list(class_names) if class_names is not None else None
+        self._set_identity(config, normalization, class_names)
 
-    @property
-    def config(self) -> Dict[str, Any]:
-        """Keyword arguments of :func:`create_vpn` (plus ``"model"``) that rebuild this model."""
-        return dict(self._config)
-
-    @property
-    def num_classes(self) -> int:
-        return int(self._config["num_classes"])
 
     def _keypoints(self, keypoints: torch.Tensor) -> torch.Tensor:
         c = self._config
