@@ -89,7 +89,8 @@ class InteropReport(ImportReport):
 
 def fail(path: Path, place: str, reason: str) -> ProjectError:
     """The one sentence of a malformed file (the project is unchanged)."""
-    return ProjectError(f"{Path(path).name} {place}: {reason}; nothing was imported.")
+    where = f"{Path(path).name} {place}" if place else Path(path).name
+    return ProjectError(f"{where}: {reason}; nothing was imported.")
 
 
 # --------------------------------------------------------------------------- videos
