@@ -7,12 +7,11 @@ transaction (all or nothing; the file's coder stays the segments' author) and re
 """
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Optional
 
 from ..fileio import atomic_path
-from ..project.label_import import ImportSegments, write_error
+from ..project.label_import import ImportSegments, apply_import
 from ..project.records import ProjectError
 from .common import InteropReport, Parsed
 from .registry import CHOICES, FORMATS, chosen, detect
@@ -84,16 +83,7 @@ def import_file(store, path, fmt: str = "auto", *, strict: bool = False, history
     report.skipped[:], report.mapped[:] = parsed.skipped, parsed.mapped
     report.authors = sorted({r.get("author") or store.author for _, r in parsed.rows})
     edit = InteropImport(path, report, parsed, strict, keep_diff=history is not None)
-    try:
-        if history is not None:
-            history.do(edit)
-        else:
-            edit.apply(store)
-    except (sqlite3.Error, ProjectError) as err:
-        error = write_error(store, path, err)
-        if error is None:
-            raise
-        raise error from err
+    apply_import(store, path, edit, history)
     return report
 
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from pathlib import Path
 from typing import List, Optional
 
 from ..csv_safe import escape_cell
 from ..fileio import atomic_path
-from .label_import import ImportSegments, validated_rows, write_error
+from .label_import import ImportSegments, apply_import, validated_rows
 from .label_validation import FORMATS, EXAMPLES, ImportReport, _kind, _Row, label_file_rows  # noqa: F401 (API)
-from .records import ProjectError
+
 
 COLUMNS = ("video", "person", "start_frame", "end_frame", "start_time", "end_time", "label", "source",
            "confidence", "author", "note")
@@ -90,14 +89,5 @@ def import_labels(store, path, *, history=None, report: Optional[ImportReport] =
     _kind(path)
     report = report if report is not None else ImportReport()
     edit = ImportSegments(path, report, keep_diff=history is not None)
-    try:
-        if history is not None:
-            history.do(edit)
-        else:
-            edit.apply(store)
-    except (sqlite3.Error, ProjectError) as err:
-        error = write_error(store, path, err)
-        if error is None:
-            raise
-        raise error from err
+    apply_import(store, path, edit, history)
     return report.imported

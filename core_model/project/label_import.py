@@ -251,6 +251,20 @@ def _is_full(err: sqlite3.Error) -> bool:
         or "database or disk is full" in str(err)
 
 
+def apply_import(store, path: Path, edit, history=None) -> None:
+    """Apply an import edit (one undo step with ``history``); a write failure becomes one sentence naming ``path``."""
+    try:
+        if history is not None:
+            history.do(edit)
+        else:
+            edit.apply(store)
+    except (sqlite3.Error, ProjectError) as err:
+        error = write_error(store, path, err)
+        if error is None:
+            raise
+        raise error from err
+
+
 def write_error(store, path: Path, err: BaseException) -> Optional[ProjectError]:
     """One sentence for a write that SQLite refused (None: ``err`` is not such a failure).
 
