@@ -14,10 +14,50 @@ from typing import Callable, Dict
 from .records import ProjectError
 
 APPLICATION_ID = 0x4550414D  # b"EPAM"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-#: the current schema (version 2)
+#: tables of coding studies (schema 3): named subjects and the tracks assigned to them, behaviour categories
+#: (``exclusive`` = at most one state label of the category at a time per person), videos assigned to coders,
+#: bookmarks. A point event is a segment of one frame whose label has ``kind = 'point'``; ``labels.modifiers``
+#: is JSON ``{"values": [...], "free": bool}`` or ''; ``segments.modifier`` the chosen modifier text.
+STUDY_TABLES = """
+CREATE TABLE subjects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    color TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    ord INTEGER NOT NULL
+);
+CREATE TABLE track_subjects (
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    person INTEGER NOT NULL,
+    subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+    PRIMARY KEY (video_id, person)
+);
+CREATE INDEX track_subjects_subject ON track_subjects (subject_id);
+CREATE TABLE categories (
+    name TEXT PRIMARY KEY,
+    exclusive INTEGER NOT NULL DEFAULT 0,
+    ord INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE coder_videos (
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    PRIMARY KEY (video_id, coder)
+);
+CREATE TABLE bookmarks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    frame INTEGER NOT NULL CHECK (frame >= 0),
+    comment TEXT NOT NULL DEFAULT '',
+    author TEXT,
+    created TEXT NOT NULL
+);
+CREATE INDEX bookmarks_video ON bookmarks (video_id, frame);
+"""
+
+#: the current schema (version 3)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE videos (
@@ -42,7 +82,10 @@ CREATE TABLE labels (
     name TEXT NOT NULL UNIQUE,
     color TEXT NOT NULL,
     key TEXT UNIQUE,
-    ord INTEGER NOT NULL
+    ord INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'state' CHECK (kind IN ('state', 'point')),
+    category TEXT NOT NULL DEFAULT '',
+    modifiers TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE segments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -58,6 +101,7 @@ CREATE TABLE segments (
     note TEXT NOT NULL DEFAULT '',
     created TEXT NOT NULL,
     modified TEXT NOT NULL,
+    modifier TEXT NOT NULL DEFAULT '',
     CHECK (start_frame >= 0 AND start_frame < end_frame)
 );
 CREATE INDEX segments_lane ON segments (video_id, person, start_frame);
@@ -69,7 +113,7 @@ CREATE TABLE analyses (
     created TEXT NOT NULL,
     PRIMARY KEY (video_id, model_key)
 );
-"""
+""" + STUDY_TABLES
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -142,8 +186,19 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS segments_label ON segments (label_id)")
 
 
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Schema 3 adds coding studies: label kinds, categories and modifiers, subjects, coders, bookmarks."""
+    conn.execute("ALTER TABLE labels ADD COLUMN kind TEXT NOT NULL DEFAULT 'state' CHECK (kind IN ('state', 'point'))")
+    conn.execute("ALTER TABLE labels ADD COLUMN category TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE labels ADD COLUMN modifiers TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE segments ADD COLUMN modifier TEXT NOT NULL DEFAULT ''")
+    for statement in STUDY_TABLES.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 #: version N -> function migrating a version-N database to version N + 1 (inside one transaction)
-MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: Dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:

@@ -351,3 +351,28 @@ def test_a_new_project_gives_the_first_ten_labels_the_digit_keys(tmp_path):
         keys = [lab.key for lab in store.labels()]
     assert keys[:10] == ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"]
     assert all(k is None for k in keys[10:])
+
+
+def test_migration_from_schema_2_adds_the_study_tables(tmp_path):
+    path = tmp_path / "v2.epam"
+    build_v1_project(path)
+    conn = sqlite3.connect(path)
+    from core_model.project.schema import MIGRATIONS
+    conn.isolation_level = None
+    conn.execute("BEGIN")
+    MIGRATIONS[1](conn)
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("COMMIT")
+    conn.close()
+    with ProjectStore.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 3
+        seg = store.segments()[0]
+        assert (seg.start_frame, seg.end_frame, seg.note) == (10, 40, "kept")
+    conn = sqlite3.connect(path)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"subjects", "track_subjects", "categories", "coder_videos", "bookmarks"} <= tables
+    assert conn.execute("SELECT kind, category, modifiers FROM labels").fetchone() == ("state", "", "")
+    assert conn.execute("SELECT modifier FROM segments").fetchone() == ("",)
+    conn.close()
+    assert len(list(tmp_path.glob("v2.v2-backup-*.epam"))) == 1
