@@ -28,8 +28,8 @@ DATA_SUFFIX = ".epam-data"
 
 
 def default_author() -> str:
-    """``EPAM_AUTHOR`` or the login name."""
-    name = os.environ.get("EPAM_AUTHOR")
+    """The coder name: ``EPAM_CODER`` (``EPAM_AUTHOR``, its older name) or the login name."""
+    name = (os.environ.get("EPAM_CODER") or "").strip() or (os.environ.get("EPAM_AUTHOR") or "").strip()
     if name:
         return name
     try:

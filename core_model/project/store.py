@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .analyses import AnalysisTable
+from .bookmarks import BookmarkTable
+from .coders import CoderTable
 from .copies import save_as
 from .database import DATA_SUFFIX, SUFFIX, create_file, data_dir_for, default_author, open_database, project_path
 from .diffs import write_diff
@@ -55,6 +57,9 @@ class ProjectStore:
         self._analyses = AnalysisTable(self._videos)
         self._labels = LabelTable(session)
         self._segments = SegmentReads(session)
+        self._coders = CoderTable(session)
+        self._bookmarks = BookmarkTable(session, self._videos)
+        self.blind_coder: Optional[str] = None  # blind coding: only this coder's segments are read (coders.py)
 
     # ------------------------------------------------------------------ life cycle
     @classmethod
@@ -186,6 +191,16 @@ class ProjectStore:
         primitive every edit's apply and revert goes through.
         """
         return write_diff(self._segments, removed, added)
+
+    # ------------------------------------------------------------------ coders and bookmarks (coders.py, bookmarks.py)
+    assigned_coders = _via("_coders", CoderTable.assigned_coders)
+    coder_videos = _via("_coders", CoderTable.coder_videos)
+    coders = _via("_coders", CoderTable.coders)
+    assign_coder = _via("_coders", CoderTable.assign_coder)
+    unassign_coder = _via("_coders", CoderTable.unassign_coder)
+    bookmarks = _via("_bookmarks", BookmarkTable.bookmarks)
+    bookmark = _via("_bookmarks", BookmarkTable.bookmark)
+    write_bookmarks = _via("_bookmarks", BookmarkTable.write_bookmarks)
 
     # ------------------------------------------------------------------ copies
     def save_as(self, path: PathLike) -> Path:
