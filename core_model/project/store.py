@@ -13,6 +13,7 @@ program opening the same project gets a read-only store (see :mod:`.lock`).
 - :mod:`.label_table` — the label set
 - :mod:`.segment_reads` / :mod:`.diffs` — segment queries / the one segment write primitive
 - :mod:`.copies` — save as
+- :mod:`.subjects` — named subjects and the tracks assigned to them (edits: :mod:`.subject_edits`)
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .labelsets import LabelSpec, resolve_label_names
 from .records import SegmentRecord
 from .segment_reads import SEG_COLS, SegmentReads
 from .session import StoreSession
+from .subjects import SubjectTable
 from .video_locate import VideoLocator
 from .videos import VID_COLS, VideoTable
 
@@ -57,6 +59,7 @@ class ProjectStore:
         self._analyses = AnalysisTable(self._videos)
         self._labels = LabelTable(session)
         self._segments = SegmentReads(session)
+        self._subjects = SubjectTable(session)
         self._coders = CoderTable(session)
         self._bookmarks = BookmarkTable(session, self._videos)
         self.blind_coder: Optional[str] = None  # blind coding: only this coder's segments are read (coders.py)
@@ -161,6 +164,24 @@ class ProjectStore:
     label_usage = _via("_labels", LabelTable.label_usage)
     label_usages = _via("_labels", LabelTable.label_usages)
     delete_label = _via("_labels", LabelTable.delete_label)
+
+    # ------------------------------------------------------------------ subjects (core_model/project/subjects.py)
+    subjects = _via("_subjects", SubjectTable.subjects)
+    subject = _via("_subjects", SubjectTable.subject)
+    subject_by_name = _via("_subjects", SubjectTable.subject_by_name)
+    find_subject = _via("_subjects", SubjectTable.find_subject)
+    subject_of_track = _via("_subjects", SubjectTable.subject_of_track)
+    video_subjects = _via("_subjects", SubjectTable.video_subjects)
+    tracks_of_subject = _via("_subjects", SubjectTable.tracks_of_subject)
+    subject_assignments = _via("_subjects", SubjectTable.assignments)
+    subject_track_counts = _via("_subjects", SubjectTable.subject_track_counts)
+    add_subject = _via("_subjects", SubjectTable.add_subject)
+    rename_subject = _via("_subjects", SubjectTable.rename_subject)
+    recolor_subject = _via("_subjects", SubjectTable.recolor_subject)
+    delete_subject = _via("_subjects", SubjectTable.delete_subject)
+    assign_track = _via("_subjects", SubjectTable.assign_track)
+    unassign_track = _via("_subjects", SubjectTable.unassign_track)
+    restore_subjects = _via("_subjects", SubjectTable.restore_subjects)
 
     # ------------------------------------------------------------------ segments
     segments = _via("_segments", SegmentReads.segments)

@@ -1,0 +1,182 @@
+"""Subject edits: add, rename, recolour, delete a subject, assign a track to one and unassign it, undoable.
+
+Like the label-set edits (:mod:`.label_edits`), each is an object with ``apply(store)`` / ``revert(store)``,
+each one transaction, so the project's one :class:`~.history.History` undoes and redoes them with the segment,
+track and label edits (the studio's Ctrl+Z).
+
+The first apply runs the store's own method (its checks and sentences: a name taken, an unknown subject or
+video) and records the subject list and the touched tracks' assignments before and after it. Revert writes
+the "before" back and redo the "after", so ids, names, colours, order and every assignment come back exactly
+(deleting a subject and undoing it gives its tracks back). Both check first that the project is as the edit
+left it (else one sentence, nothing written).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from .edits import Edit
+from .records import ProjectError
+from .subjects import SubjectRecord, Track
+
+State = Tuple[List[SubjectRecord], Dict[Track, Optional[int]]]
+
+
+class SubjectEdit(Edit):
+    """Base class: subclasses implement :meth:`perform` and :meth:`description`; :meth:`touched_tracks` names the
+    assignments the edit changes (read before it runs)."""
+
+    _state: Optional[Tuple[State, State]] = None
+
+    def perform(self, store) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def touched_tracks(self, store) -> List[Track]:
+        return []
+
+    @staticmethod
+    def _read(store, tracks) -> State:
+        current = store.subject_assignments()
+        return store.subjects(), {t: current.get(t) for t in tracks}
+
+    def apply(self, store) -> None:
+        with store.transaction():
+            if self._state is None:
+                tracks = self.touched_tracks(store)
+                before = self._read(store, tracks)
+                self.perform(store)
+                state = (before, self._read(store, tracks))
+            else:  # redo: the recorded "after", from exactly the recorded "before"
+                state = self._state
+                _expect(store, state[0])
+                store.restore_subjects(*state[1])
+        self._state = state
+
+    def revert(self, store) -> None:
+        if self._state is None:
+            raise ProjectError("This edit has not been applied, so it cannot be undone.")
+        before, after = self._state
+        with store.transaction():
+            _expect(store, after)
+            store.restore_subjects(*before)
+
+    @property
+    def applied(self) -> bool:
+        return self._state is not None
+
+
+def _expect(store, state: State) -> None:
+    subjects, tracks = state
+    current = store.subject_assignments()
+    if store.subjects() != list(subjects) or any(current.get(t) != s for t, s in tracks.items()):
+        raise ProjectError("The subjects changed since this edit was made; it cannot be applied or undone.")
+
+
+@dataclass
+class AddSubject(SubjectEdit):
+    """Add a subject at the end of the list (colour: the next default one when not given)."""
+
+    name: str
+    color: Optional[str] = None
+    note: str = ""
+
+    @property
+    def description(self) -> str:
+        return f"Add subject '{str(self.name).strip()}'"
+
+    @property
+    def created_id(self) -> Optional[int]:
+        """Id of the new subject once applied."""
+        if self._state is None:
+            return None
+        before = {s.id for s in self._state[0][0]}
+        return next((s.id for s in self._state[1][0] if s.id not in before), None)
+
+    def perform(self, store) -> None:
+        store.add_subject(self.name, color=self.color, note=self.note)
+
+
+@dataclass
+class RenameSubject(SubjectEdit):
+    subject_id: int
+    name: str
+
+    @property
+    def description(self) -> str:
+        return f"Rename subject to '{str(self.name).strip()}'"
+
+    def perform(self, store) -> None:
+        store.rename_subject(self.subject_id, self.name)
+
+
+@dataclass
+class RecolorSubject(SubjectEdit):
+    subject_id: int
+    color: str
+
+    @property
+    def description(self) -> str:
+        return "Recolour subject"
+
+    def perform(self, store) -> None:
+        store.recolor_subject(self.subject_id, self.color)
+
+
+@dataclass
+class DeleteSubject(SubjectEdit):
+    """Delete a subject and its assignments (tracks and labels stay); undo gives both back."""
+
+    subject_id: int
+    _what: str = field(default="", init=False, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        return f"Delete subject '{self._what}'" if self._what else "Delete subject"
+
+    def touched_tracks(self, store) -> List[Track]:
+        self._what = store.subject(self.subject_id).name
+        return store.tracks_of_subject(self.subject_id)
+
+    def perform(self, store) -> None:
+        store.delete_subject(self.subject_id)
+
+
+@dataclass
+class AssignTrack(SubjectEdit):
+    """Track ``person`` of ``video_id`` is the subject ``subject_id`` (an earlier assignment is replaced)."""
+
+    video_id: int
+    person: int
+    subject_id: int
+    _what: str = field(default="", init=False, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        return f"Assign track {self.person} to '{self._what}'" if self._what else f"Assign track {self.person}"
+
+    def touched_tracks(self, store) -> List[Track]:
+        self._what = store.subject(self.subject_id).name
+        return [(int(self.video_id), int(self.person))]
+
+    def perform(self, store) -> None:
+        store.assign_track(self.video_id, self.person, self.subject_id)
+
+
+@dataclass
+class UnassignTrack(SubjectEdit):
+    """Track ``person`` of ``video_id`` is nobody's subject any more."""
+
+    video_id: int
+    person: int
+
+    @property
+    def description(self) -> str:
+        return f"Unassign track {self.person}"
+
+    def touched_tracks(self, store) -> List[Track]:
+        if store.subject_of_track(self.video_id, self.person) is None:
+            raise ProjectError(f"Track {self.person} is not assigned to a subject.")
+        return [(int(self.video_id), int(self.person))]
+
+    def perform(self, store) -> None:
+        store.unassign_track(self.video_id, self.person)
