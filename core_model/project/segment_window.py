@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional
 
+from .coders import blind_clause
 from .records import SegmentRecord
 
 SEG_COLS = ("id, video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, author, "
@@ -26,12 +27,13 @@ def _conn(store_or_conn):
 def lane_people(store_or_conn, video_id: int) -> List[int]:
     """Sorted persons with at least one segment in ``video_id`` (a skip scan: cost ~ persons, not segments)."""
     conn = _conn(store_or_conn)
+    blind, coder = blind_clause(store_or_conn)  # blind coding: the coder's own segments only (coders.py)
     people: List[int] = []
-    row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ?", (video_id,)).fetchone()
+    row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ?" + blind, (video_id, *coder)).fetchone()
     while row is not None and row[0] is not None:
         people.append(int(row[0]))
-        row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ? AND person > ?",
-                           (video_id, row[0])).fetchone()
+        row = conn.execute("SELECT min(person) FROM segments WHERE video_id = ? AND person > ?" + blind,
+                           (video_id, row[0], *coder)).fetchone()
     return people
 
 
@@ -40,18 +42,21 @@ def segments_in_window(store_or_conn, video_id: int, start: int, end: int,
     """Segments of ``video_id`` overlapping frames ``[start, end)``, of ``people`` (None: every lane), sorted by
     (person, start). Each lane is read through the index up to ``end``."""
     conn = _conn(store_or_conn)
-    lanes = lane_people(conn, video_id) if people is None else sorted({int(p) for p in people})
+    lanes = lane_people(store_or_conn, video_id) if people is None else sorted({int(p) for p in people})
+    blind, coder = blind_clause(store_or_conn)
     sql = (f"SELECT {SEG_COLS} FROM segments WHERE video_id = ? AND person = ? AND start_frame < ? "
-           "AND end_frame > ? ORDER BY start_frame")
+           f"AND end_frame > ?{blind} ORDER BY start_frame")
     out: List[SegmentRecord] = []
     for person in lanes:
-        out.extend(SegmentRecord(*r) for r in conn.execute(sql, (video_id, person, int(end), int(start))))
+        out.extend(SegmentRecord(*r) for r in conn.execute(sql, (video_id, person, int(end), int(start), *coder)))
     return out
 
 
 def video_counts(store_or_conn) -> Dict[int, int]:
     """``{video id: segments}`` of every video that has segments."""
-    rows = _conn(store_or_conn).execute("SELECT video_id, count(*) FROM segments GROUP BY video_id")
+    blind, coder = blind_clause(store_or_conn)
+    rows = _conn(store_or_conn).execute("SELECT video_id, count(*) FROM segments WHERE 1" + blind
+                                        + " GROUP BY video_id", coder)
     return {int(v): int(n) for v, n in rows}
 
 
@@ -61,10 +66,11 @@ def coverage(store_or_conn, video_id: Optional[int] = None) -> Dict[int, tuple]:
     import numpy as np
 
     conn = _conn(store_or_conn)
-    sql = ("SELECT video_id, group_concat(start_frame || ' ' || end_frame, ' ') FROM segments"
-           + (" WHERE video_id = ?" if video_id is not None else "") + " GROUP BY video_id")
+    blind, coder = blind_clause(store_or_conn)
+    sql = ("SELECT video_id, group_concat(start_frame || ' ' || end_frame, ' ') FROM segments WHERE 1"
+           + (" AND video_id = ?" if video_id is not None else "") + blind + " GROUP BY video_id")
     out: Dict[int, tuple] = {} if video_id is None else {int(video_id): (0, 0)}
-    for vid, text in conn.execute(sql, (video_id,) if video_id is not None else ()):
+    for vid, text in conn.execute(sql, ((video_id,) if video_id is not None else ()) + coder):
         spans = np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 2)
         spans = spans[np.argsort(spans[:, 0], kind="stable")]
         start, end = spans[:, 0], spans[:, 1]

@@ -94,11 +94,14 @@ def segment_rows(store, video_ids: Optional[Sequence[int]] = None) -> Dict[int, 
                                                                                  Optional[str]]]]:
     """All segments (of ``video_ids`` only, when given) as plain ``(person, start, end, label_id, author)`` tuples
     per video, in one query."""
-    sql = "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments"
+    from ..project.coders import blind_clause
+
+    blind, coder = blind_clause(store)  # blind coding: the coder's own segments only
+    sql = "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments WHERE 1" + blind
     if video_ids is not None:
-        sql += f" WHERE video_id IN ({','.join(str(int(v)) for v in video_ids) or 'NULL'})"
+        sql += f" AND video_id IN ({','.join(str(int(v)) for v in video_ids) or 'NULL'})"
     out: Dict[int, list] = {}
-    for video_id, person, start, end, label_id, author in store.conn.execute(sql):
+    for video_id, person, start, end, label_id, author in store.conn.execute(sql, coder):
         out.setdefault(video_id, []).append((person, start, end, label_id, author))
     return out
 
@@ -252,6 +255,10 @@ def project_budgets(store, video_ids: Optional[Sequence[int]] = None, author: Op
     if author is not None:
         where.append("IFNULL(author, '') = ?")
         params.append(author)
+    blind = getattr(store, "blind_coder", None)
+    if blind:  # blind coding: the coder's own segments only
+        where.append("IFNULL(author, '') = ?")
+        params.append(blind)
     if where:
         sql += " WHERE " + " AND ".join(where)
     raw = [r for r in store.conn.execute(sql, params) if r[0] in videos]
