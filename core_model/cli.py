@@ -32,6 +32,7 @@ COMMANDS = {
     "convert-checkpoint": "convert_checkpoint",
     "poses": "poses",
     "compare": "compare",
+    "subjects": "subjects",
     "coders": "coders",
 }
 
