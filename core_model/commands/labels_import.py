@@ -20,13 +20,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="refuse a file whose behaviours/labels are not all in the project's label set "
                         "(default: add them to the label set)")
+    p.add_argument("--coder", metavar="NAME", help="author of rows without one (default: $EPAM_CODER or the login)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..interop import import_file
     from ..project import ProjectError, ProjectStore
 
-    with ProjectStore.open(args.project) as store:
+    with ProjectStore.open(args.project, author=getattr(args, "coder", None)) as store:
         if store.read_only:
             raise ProjectError(store.write_refusal)
         report = import_file(store, args.file, getattr(args, "format", "auto"), strict=getattr(args, "strict", False))

@@ -116,3 +116,17 @@ def test_coders_cli(tmp_path, capsys):
     assert "ann" in text and "v1.mp4" in text
     assert main(["coders", "assign", path, "ann", "--video", "nope.mp4"]) == 1
     assert "no video 'nope.mp4'" in capsys.readouterr().err
+
+
+def test_labels_import_coder_option(tmp_path, monkeypatch):
+    store = new_project(tmp_path)
+    path = str(store.path)
+    store.close()
+    csv = tmp_path / "in.csv"
+    csv.write_text("video,person,start_frame,end_frame,label\nv0.mp4,0,0,10,walk\n")
+    monkeypatch.setenv("EPAM_CODER", "env-coder")
+    assert main(["labels", "import", path, str(csv), "--coder", "dora"]) == 0
+    csv.write_text("video,person,start_frame,end_frame,label\nv0.mp4,0,20,30,sit\n")
+    assert main(["labels", "import", path, str(csv)]) == 0
+    with ProjectStore.open(path, read_only=True) as s:
+        assert [x.author for x in s.segments()] == ["dora", "env-coder"]
