@@ -50,8 +50,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--videos", type=_names, metavar="V1,V2", help="only these videos (name, path or id)")
     p.add_argument("--authors", type=_names, metavar="A1,A2",
                    help="only segments by these coders (when several people labeled the same video)")
+    p.add_argument("--subject", type=_names, metavar="NAME[,NAME]",
+                   help="only segments on tracks assigned to these subjects (epam subjects), across videos")
     p.add_argument("--pose-only", action="store_true", help="no video in the set: poses only (footage stays here)")
     p.add_argument("--crop", choices=("person",), help="crop each clip to its person's compact box")
+    p.add_argument("--blur-faces", action="store_true",
+                   help="pixelate faces in the clips (MediaPipe's face detector, plus the poses' heads it misses)")
     p.add_argument("--crf", type=int, default=18, metavar="Q", help="H.264 quality, 0 = lossless (default 18)")
 
 
@@ -79,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise ProjectError(f"Project file not found: {args.project}.")
     options = ExportOptions(split=args.split, split_by=args.split_by, seed=args.seed, min_frames=args.min_frames,
                             pad=args.pad, pose_only=args.pose_only, crop=args.crop, crf=args.crf,
-                            sources=tuple(args.sources), labels=args.labels, videos=args.videos,
-                            authors=args.authors)
+                            sources=tuple(args.sources), labels=args.labels, videos=args.videos, subjects=args.subject,
+                            authors=args.authors, blur_faces=args.blur_faces)
     progress, shown = _progress()
     try:
         with ProjectStore.open(args.project, read_only=True) as store:

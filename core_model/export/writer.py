@@ -63,6 +63,7 @@ class SetOptions:
     pose_only: bool = False
     crop: Optional[str] = None
     crf: int = 18
+    blur_faces: bool = False
 
     def check(self) -> "SetOptions":
         check_split_by(self.split_by)
@@ -211,7 +212,8 @@ def write_set(specs: Sequence[ClipSpec], out_dir, *, classes: Optional[Sequence[
         by_video.setdefault(str(spec.video), []).append(spec)
     info = dict(source or {"kind": "clips"})
     info["skipped_short"] = len(specs) - len(kept)
-    info.update({"pad": int(options.pad), "crop": options.crop, "min_frames": int(options.min_frames)})
+    info.update({"pad": int(options.pad), "crop": options.crop, "min_frames": int(options.min_frames),
+                 "blur_faces": bool(options.blur_faces and not options.pose_only)})
     out_dir = Path(out_dir)
     total, done = len(kept), 0
     report(progress, 0, total)
@@ -277,14 +279,34 @@ def stable_heap() -> Iterator[None]:
 
 def _write_clips(src: _Source, jobs, options: SetOptions, cancel: Optional[CancelToken], done) -> None:
     from ..video.clips import write_reader_clips
+    from ..video.face_blur import FaceBlur
 
+    blur = FaceBlur() if options.blur_faces else None
     try:
         with stable_heap():
-            write_reader_clips(src.reader, jobs, crf=options.crf, cancel=cancel, done=done)
+            write_reader_clips(src.reader, jobs, crf=options.crf, cancel=cancel, done=done,
+                               frame_filter=_face_filter(src, blur) if blur is not None else None)
     except VideoError as err:
         if _is_disk_full(err):
             raise
         raise ExportError(f"Could not write the clips of {src.name}: {err}") from err
+    finally:
+        if blur is not None:
+            blur.close()
+
+
+def _face_filter(src: _Source, blur):
+    """``frame_filter`` for :func:`write_reader_clips` that pixelates the faces of ``src`` (detector + poses)."""
+    last = [-2]
+
+    def apply(index: int, rgb):
+        if index != last[0] + 1:
+            blur.reset()
+        last[0] = index
+        poses = src.poses
+        return blur.apply(rgb, poses.keypoint[:, index], poses.keypoint_score[:, index])
+
+    return apply
 
 
 def _plan(builder: SetBuilder, src: _Source, spec: ClipSpec, classes: List[str], options: SetOptions,

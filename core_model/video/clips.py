@@ -64,6 +64,19 @@ class _Picture:
         else:
             self.rgb = _to_rgb(frame)
 
+    def as_rgb(self) -> np.ndarray:
+        """The upright picture as ``(H, W, 3)`` uint8 RGB."""
+        if self.rgb is None:
+            y, u, v = self.planes
+            h, w = y.shape
+            packed = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
+            self.rgb = av.VideoFrame.from_ndarray(packed, format="yuv420p").to_ndarray(format="rgb24")
+        return self.rgb
+
+    def replace(self, rgb: np.ndarray) -> None:
+        """Show ``rgb`` instead (a filtered picture, e.g. faces hidden); clips are then encoded from RGB."""
+        self.planes, self.rgb = None, np.ascontiguousarray(rgb)
+
     def cut(self, box: Sequence[int]) -> "av.VideoFrame":
         x0, y0, x1, y1 = box
         if self.planes is None:
@@ -163,10 +176,13 @@ def _passes(reader: VideoReader, jobs: List[ClipJob]) -> List[List[ClipJob]]:
 
 def write_reader_clips(reader: VideoReader, jobs: Sequence[ClipJob], *, crf: int = 18, preset: str = "veryfast",
                        cancel: Optional[CancelToken] = None,
-                       done: Optional[Callable[[ClipJob, int], None]] = None) -> None:
+                       done: Optional[Callable[[ClipJob, int], None]] = None,
+                       frame_filter: Optional[Callable[[int, np.ndarray], np.ndarray]] = None) -> None:
     """Write every job's clip (frame-exact H.264 yuv420p mp4, timestamps shifted to 0, VFR kept).
 
     ``done(job, frames)`` is called as each clip is complete; ``cancel`` is checked every few frames.
+    ``frame_filter(index, rgb) -> rgb`` changes each source frame before it is cut (faces hidden); it sees
+    every frame a clip holds once, in order.
     Without a box an odd width or height loses its last column or row.
     """
     n, name = reader.frame_count, reader.path.name
@@ -193,6 +209,8 @@ def write_reader_clips(reader: VideoReader, jobs: Sequence[ClipJob], *, crf: int
                 if not open_:
                     continue
                 picture = _Picture(frame)
+                if frame_filter is not None:
+                    picture.replace(frame_filter(i, picture.as_rgb()))
                 for enc in open_:
                     enc.add(picture, pts[i] - pts[enc.job.start])
                 for enc in [e for e in open_ if e.job.stop == i + 1]:
