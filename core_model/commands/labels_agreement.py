@@ -14,6 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--video", action="append", default=None, metavar="V",
                    help="only this video (its name or path in the project; repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--by", choices=("video", "subject"), default="video",
+                   help="per video (default), or per named subject across videos (the frames of its tracks)")
 
 
 def _video_ids(store, names):
@@ -74,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         raise AgreementError("Compare human with model, or two authors (author:A,author:B).")
     with ProjectStore.open(args.project, read_only=True) as store:
         _check_authors(store, sides)
+        if getattr(args, "by", "video") == "subject":
+            from .subjects_stats import print_agreement_by_subject
+
+            return print_agreement_by_subject(store, sides, args.json)
         overall, per_video = project_agreement(store, sides, _video_ids(store, args.video))
         names = {v.id: v.rel_path for v in store.videos()}
     if "model" in kinds and not per_video:

@@ -14,6 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", metavar="PROJECT")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--csv", metavar="FILE", help="also write the table to FILE (CSV)")
+    p.add_argument("--by", choices=("track", "subject"), default="track",
+                   help="per video and track (default), or per named subject across videos")
 
 
 def write_csv(path, budgets) -> None:
@@ -33,6 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from ..review.project_review import project_budgets
     from ..review.stats import summarize
 
+    if args.by == "subject":
+        from .subjects_stats import run_by_subject
+
+        return run_by_subject(args)
     with ProjectStore.open(args.project, read_only=True) as store:
         budgets = project_budgets(store)
     if args.csv:

@@ -33,6 +33,7 @@ class ExportOptions(SetOptions):
     labels: Optional[Sequence[str]] = None
     videos: Optional[Sequence[str]] = None
     authors: Optional[Sequence[str]] = None
+    subjects: Optional[Sequence[str]] = None  # only segments on tracks assigned to these named subjects
     poses: Dict[int, Union[Poses, str, Path]] = field(default_factory=dict)
 
     def check(self) -> "ExportOptions":
@@ -97,6 +98,10 @@ def _segments(store, options: ExportOptions):
         kept = [s for s in kept if (s.author or "") in options.authors]
         if not kept:
             raise ExportError(f"No segment by {', '.join(options.authors)} among the chosen sources and videos.")
+    if options.subjects:
+        from ..project.subjects import segments_of_subjects
+
+        kept = segments_of_subjects(store, kept, options.subjects)
     if options.labels:
         names = list(dict.fromkeys(options.labels))
         for name in names:
@@ -164,6 +169,7 @@ def export_set(store, out_dir, options: Optional[ExportOptions] = None, progress
               "labels": list(options.labels) if options.labels else None,
               "videos": sorted({rec.rel_path for rec, _, _ in videos.values()}),
               "authors": list(options.authors) if options.authors else None,
+              "subjects": list(options.subjects) if options.subjects else None,
               "author_overlaps": author_overlaps(segments)}
     return write_set(specs, out_dir, classes=classes, options=options, source=source, progress=progress,
                      cancel=cancel)

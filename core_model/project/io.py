@@ -1,7 +1,10 @@
 """Label import/export as CSV or JSON.
 
 Columns (contract): ``video, person, start_frame, end_frame, start_time, end_time, label, source,
-confidence, author, note``. ``video`` is the path relative to the project (its file name also
+confidence, author, note, subject`` (``subject``: the named subject the segment's track is assigned to, or
+empty; read back as information only), ``kind, category, modifier`` (the label's kind and category, written
+for reading the file elsewhere; the segment's modifier, checked against the label's on import; a point event's
+``end_frame`` is its frame + 1 and may be left empty on import). ``video`` is the path relative to the project (its file name also
 matches when unique), ``person`` a track id or -1 (everybody; empty and ``everybody`` are accepted),
 frames are end-exclusive; on import, frames win and times are used only where frames are empty.
 
@@ -26,7 +29,7 @@ from .label_validation import FORMATS, EXAMPLES, ImportReport, _kind, _Row, labe
 
 
 COLUMNS = ("video", "person", "start_frame", "end_frame", "start_time", "end_time", "label", "source",
-           "confidence", "author", "note")
+           "confidence", "author", "note", "subject", "kind", "category", "modifier")
 JSON_FORMAT = "epam-labels"
 
 
@@ -34,7 +37,10 @@ JSON_FORMAT = "epam-labels"
 def label_rows(store, video_ids=None) -> List[dict]:
     """The project's segments as rows with the export columns (sorted by video, person, start)."""
     videos = {v.id: v for v in store.videos()}
-    labels = {lab.id: lab.name for lab in store.labels()}
+    records = {lab.id: lab for lab in store.labels()}
+    labels = {lab.id: lab.name for lab in records.values()}
+    subjects = {s.id: s.name for s in store.subjects()}
+    assigned = store.subject_assignments()  # the subject column: the named subject of the segment's track
     rows = []
     for seg in store.segments():
         if video_ids is not None and seg.video_id not in video_ids:
@@ -46,6 +52,9 @@ def label_rows(store, video_ids=None) -> List[dict]:
             "start_time": round(start_time, 6), "end_time": round(end_time, 6),
             "label": labels[seg.label_id], "source": seg.source, "confidence": seg.confidence,
             "author": seg.author or "", "note": seg.note or "",
+            "subject": subjects.get(assigned.get((seg.video_id, seg.person)), ""),
+            "kind": records[seg.label_id].kind, "category": records[seg.label_id].category,
+            "modifier": seg.modifier or "",
         })
     return rows
 
@@ -63,7 +72,8 @@ def export_labels(store, path, *, video_ids=None) -> int:
                 for row in rows:
                     writer.writerow({k: escape_cell("" if v is None else v) for k, v in row.items()})
         else:
-            labels = [{"name": lab.name, "color": lab.color, "key": lab.key} for lab in store.labels()]
+            labels = [{"name": lab.name, "color": lab.color, "key": lab.key, "kind": lab.kind,
+                       "category": lab.category} for lab in store.labels()]
             head = {"format": JSON_FORMAT, "version": 1, "project": store.path.name, "columns": list(COLUMNS),
                     "labels": labels}
             text = json.dumps(head, ensure_ascii=False)[:-1]

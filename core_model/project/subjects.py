@@ -222,3 +222,15 @@ class SubjectTable:
                     conn.execute("DELETE FROM track_subjects WHERE subject_id = ?", (sid,))
                     conn.execute("DELETE FROM subjects WHERE id = ?", (sid,))
             self._noted()
+
+
+def segments_of_subjects(store, segments, names: Sequence[str]) -> list:
+    """The ``segments`` on tracks assigned to the subjects ``names`` (each must exist: else one sentence)."""
+    wanted = {store.find_subject(name).id for name in names}
+    assigned = store.subject_assignments()
+    kept = [s for s in segments if assigned.get((s.video_id, s.person)) in wanted]
+    if not kept:
+        listed = ", ".join(f"'{str(n).strip()}'" for n in names)
+        raise ProjectError(f"No labeled segment on a track of {listed} among the chosen segments "
+                           "(assign tracks to the subject first: epam subjects assign).")
+    return kept

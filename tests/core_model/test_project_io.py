@@ -97,7 +97,7 @@ def test_malformed_csv_is_rejected_and_project_unchanged_byte_for_byte(tmp_path,
     data = file_bytes(project)
     bad_row, message = BAD_CSV[case]
     bad = tmp_path / "bad.csv"
-    bad.write_text(",".join(COLUMNS) + "\nv0.mp4,0,0,10,,,walk,user,,,\n" + bad_row + "v1.mp4,1,0,5,,,sit,,,,\n")
+    bad.write_text(",".join(COLUMNS[:11]) + "\nv0.mp4,0,0,10,,,walk,user,,,\n" + bad_row + "v1.mp4,1,0,5,,,sit,,,,\n")
     with ProjectStore.open(project) as store:
         with pytest.raises(ProjectError, match=message):
             import_labels(store, bad)
