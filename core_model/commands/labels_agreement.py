@@ -1,4 +1,5 @@
-"""``epam labels agreement PROJECT``: frame-level agreement, model vs human or between two authors."""
+"""``epam labels agreement PROJECT``: frame-level agreement, model vs human or between two authors; with
+``--tolerance SECONDS`` also the two authors' events matched within a time tolerance (as BORIS)."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="model,human (default) or author:A,author:B")
     p.add_argument("--video", action="append", default=None, metavar="V",
                    help="only this video (its name or path in the project; repeatable)")
+    p.add_argument("--tolerance", type=float, default=None, metavar="SECONDS",
+                   help="also match the two authors' events (same label, start and stop within ±SECONDS) and "
+                        "report matched / only A / only B, the share matched and kappa (as BORIS)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--by", choices=("video", "subject"), default="video",
-                   help="per video (default), or per named subject across videos (the frames of its tracks)")
 
 
 def _video_ids(store, names):
@@ -74,22 +76,56 @@ def run(args: argparse.Namespace) -> int:
     kinds = [parse_side(s)[0] for s in sides]
     if "human" in kinds and "model" not in kinds:
         raise AgreementError("Compare human with model, or two authors (author:A,author:B).")
+    tolerance = _tolerance(args, kinds)
+    events = None
     with ProjectStore.open(args.project, read_only=True) as store:
         _check_authors(store, sides)
-        if getattr(args, "by", "video") == "subject":
-            from .subjects_stats import print_agreement_by_subject
-
-            return print_agreement_by_subject(store, sides, args.json)
-        overall, per_video = project_agreement(store, sides, _video_ids(store, args.video))
+        ids = _video_ids(store, args.video)
+        overall, per_video = project_agreement(store, sides, ids)
         names = {v.id: v.rel_path for v in store.videos()}
+        if tolerance is not None:
+            from ..review.coder_agreement import project_tolerance_agreement
+
+            events = project_tolerance_agreement(store, parse_side(sides[0])[1], parse_side(sides[1])[1],
+                                                 tolerance, ids)
     if "model" in kinds and not per_video:
         raise AgreementError("Nothing to compare: no analysed video of the project has human labels.")
     if args.json:
-        print(json.dumps({"between": sides, "overall": overall.to_dict(),
-                          "videos": {names[v]: r.to_dict() for v, r in per_video.items()}}))
+        out = {"between": sides, "overall": overall.to_dict(),
+               "videos": {names[v]: r.to_dict() for v, r in per_video.items()}}
+        if events is not None:
+            out["events"] = {"overall": events[0].to_dict(),
+                             "videos": {names[v]: r.to_dict() for v, r in events[1].items()}}
+        print(json.dumps(out))
         return 0
     print(format_report(overall, f"{overall.reference} vs {overall.other}, all videos"))
     for vid, report in per_video.items():
         print(f"  {names[vid]}: {report.frames} frames, accuracy {figure(report.accuracy)}, "
               f"kappa {figure(report.kappa)}")
+    if events is not None:
+        print(format_events(events[0], "all videos"))
+        for vid, report in events[1].items():
+            print("  " + format_events(report, names[vid]))
     return 0
+
+
+def _tolerance(args, kinds):
+    """``--tolerance`` checked: two authors, zero or more seconds (None when not given)."""
+    from ..review.agreement_errors import AgreementError
+
+    tolerance = getattr(args, "tolerance", None)
+    if tolerance is None:
+        return None
+    if kinds != ["author", "author"]:
+        raise AgreementError("--tolerance compares the events of two authors: use --between author:A,author:B.")
+    if not tolerance >= 0 or tolerance == float("inf"):
+        raise AgreementError(f"--tolerance needs zero or more seconds (got {tolerance:g}).")
+    return float(tolerance)
+
+
+def format_events(report, where: str) -> str:
+    """One line: matched / only A / only B of a tolerance report, the share matched and kappa."""
+    share = "undefined" if report.percent != report.percent else f"{report.percent:.1f} %"
+    return (f"events within ±{report.tolerance:g} s, {where}: {report.matched} matched, {report.only_a} only "
+            f"{report.coder_a}, {report.only_b} only {report.coder_b} ({report.confused} with another label), "
+            f"{share} matched, kappa {figure(report.kappa)}")
