@@ -56,6 +56,8 @@ class StudioSettings:
     pose_only: bool = False
     last_dir: str = ""
     recent_projects: List[str] = field(default_factory=list)  # most recent first
+    coder: str = ""  # the author of the labels made here; empty = $EPAM_CODER or the login name
+    blind_projects: List[str] = field(default_factory=list)  # projects coded blind (other coders' labels hidden)
 
     def analysis_settings(self):
         """The core_model ``AnalysisSettings`` these preferences describe."""

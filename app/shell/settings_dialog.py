@@ -98,6 +98,14 @@ class SettingsDialog(QDialog):
         form.addRow("", self.window_status)
         form.addRow("Per person", self.per_person)
         form.addRow("Max people (pose)", self.max_people)
+        from core_model.project.database import default_author
+
+        self.coder = QLineEdit(settings.coder)  # the author of the labels made here (Coders and blind coding)
+        self.coder.setObjectName("coderName")
+        self.coder.setPlaceholderText(default_author())
+        self.coder.setToolTip("Your coder name: the author of the labels you make (empty: "
+                              f"{default_author()}, from $EPAM_CODER or the login name)")
+        form.addRow("Coder name", self.coder)
 
         overlays = self._overlay_group(settings)
 
@@ -285,4 +293,5 @@ class SettingsDialog(QDialog):
         s.overlays = {key: {"enabled": c.isChecked(), "opacity": o.value() / 100.0}
                       for key, (c, o) in self._overlay_widgets.items()}
         s.pose_only = self.pose_only.isChecked()
+        s.coder = " ".join(self.coder.text().split())[:80]
         return s
