@@ -2,14 +2,16 @@
 from .edits import (AcceptPredictions, Compound, CreateSegment, DeleteSegments, Edit, MergeSegments, Relabel,
                     SetBounds, SetNote, SplitSegment)
 from .history import History
-from .label_edits import AddLabel, DeleteLabel, LabelEdit, RecolorLabel, ReorderLabels, RenameLabel, SetLabelKey
+from .label_edits import (AddLabel, ApplyScheme, DeleteLabel, LabelEdit, RecolorLabel, ReorderLabels, RenameLabel,
+                          SetCategoryExclusive, SetLabelKey, SetLabelScheme, SetModifier)
 from .records import (EVERYBODY, Change, LabelRecord, ProjectDamaged, ProjectError, ProjectWarning, SegmentRecord,
                       VideoRecord)
 from .schema import SCHEMA_VERSION
 from .store import ProjectStore
 
 __all__ = [
-    "AcceptPredictions", "AddLabel", "Change", "Compound", "CreateSegment", "DeleteLabel", "DeleteSegments",
+    "AcceptPredictions", "AddLabel", "ApplyScheme", "Change", "Compound", "CreateSegment", "DeleteLabel",
+    "DeleteSegments", "SetCategoryExclusive", "SetLabelScheme", "SetModifier",
     "EVERYBODY", "Edit", "History", "LabelEdit", "LabelRecord", "RecolorLabel", "RenameLabel", "ReorderLabels",
     "SetLabelKey", "MergeSegments", "ProjectDamaged", "ProjectError", "ProjectStore", "ProjectWarning", "Relabel",
     "SCHEMA_VERSION", "SegmentRecord", "SetBounds", "SetNote", "SplitSegment", "VideoRecord", "export_labels",

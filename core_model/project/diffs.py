@@ -30,10 +30,10 @@ def write_diff(reads: SegmentReads, removed: Sequence[SegmentRecord], added: Seq
             if row.source not in SOURCES:
                 raise ProjectError(f"'{row.source}' is not a segment source (user or accepted).")
             conf = None if row.confidence is None else float(row.confidence)
-            cur = conn.execute(f"INSERT INTO segments ({SEG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cur = conn.execute(f"INSERT INTO segments ({SEG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                (row.id, int(row.video_id), int(row.person), int(row.start_frame),
                                 int(row.end_frame), int(row.label_id), row.source, row.model_key, conf,
-                                row.author, row.note, row.created, row.modified))
+                                row.author, row.note, row.created, row.modified, row.modifier or ""))
             out.append(row if row.id is not None else row.with_(id=cur.lastrowid))
     except sqlite3.IntegrityError as err:
         raise ProjectError(f"The edit does not fit the project ({err}).") from err

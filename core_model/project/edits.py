@@ -67,13 +67,20 @@ def _check_lane_range(store, video_id: int, person: int, start: int, end: int) -
 
 
 def clear_range(store, video_id: int, person: int, start: int, end: int, exclude: Iterable[int] = (),
-                now: Optional[str] = None, author: Optional[str] = None) -> Diff:
+                now: Optional[str] = None, author: Optional[str] = None, label_id: Optional[int] = None,
+                groups=None) -> Diff:
     """The diff that frees frames ``[start, end)`` of a lane (of ``author``'s labels: each coder has a lane
-    of their own): neighbours trimmed, split or removed."""
+    of their own): neighbours trimmed, split or removed. With ``label_id``, only the neighbours a segment of that
+    label conflicts with (the coding scheme's overlap rule, :func:`.scheme.overlap_filter`; ``groups`` caches it)."""
+    from .scheme import overlap_filter
+
     now = now or now_iso()
     removed: List[SegmentRecord] = []
     added: List[SegmentRecord] = []
+    conflicts = overlap_filter(store, label_id, groups)
     for n in store.lane_overlaps(video_id, person, start, end, exclude=tuple(exclude), author=author or ""):
+        if not conflicts(n.label_id):
+            continue
         removed.append(n)
         if n.start_frame < start:
             added.append(n.with_(end_frame=start, modified=now))
@@ -105,6 +112,7 @@ class CreateSegment(Edit):
     confidence: Optional[float] = None
     note: str = ""
     author: Optional[str] = None
+    modifier: str = ""
 
     @property
     def description(self) -> str:
@@ -121,17 +129,23 @@ class CreateSegment(Edit):
     def compute(self, store) -> Diff:
         self.video_id, self.person, self.start, self.end = (int(self.video_id), int(self.person), int(self.start),
                                                             int(self.end))
+        label = store.label(self.label_id)
+        if label.kind == "point":  # a point event is a moment: one frame
+            self.end = self.start + 1
         _check_lane_range(store, self.video_id, self.person, self.start, self.end)
-        store.label(self.label_id)
+        from .scheme import check_modifier
+
+        modifier = check_modifier(label, self.modifier)
         if self.source not in SOURCES:
             raise ProjectError(f"'{self.source}' is not a segment source (user or accepted).")
         now = now_iso()
         author = self.author or store.author
-        removed, added = clear_range(store, self.video_id, self.person, self.start, self.end, now=now, author=author)
+        removed, added = clear_range(store, self.video_id, self.person, self.start, self.end, now=now, author=author,
+                                     label_id=self.label_id)
         conf = None if self.confidence is None else float(self.confidence)
         added.append(SegmentRecord(None, self.video_id, self.person, self.start, self.end, self.label_id,
                                    self.source, self.model_key, conf, author,
-                                   self.note or "", now, now))
+                                   self.note or "", now, now, modifier))
         return removed, added
 
 
@@ -159,10 +173,19 @@ class Relabel(Edit):
         return "Relabel segment" if len(self.ids) == 1 else f"Relabel {len(self.ids)} segments"
 
     def compute(self, store) -> Diff:
-        store.label(self.label_id)
+        from .scheme import relabeled
+
+        label = store.label(self.label_id)
         now = now_iso()
         rows = [r for r in _rows(store, self.ids) if r.label_id != self.label_id]
-        return rows, [r.with_(label_id=self.label_id, source="user", modified=now) for r in rows]
+        removed, added = list(rows), [relabeled(r, label, now) for r in rows]
+        ids = {r.id for r in rows}
+        for r in list(added):  # the new label's overlap rule (another category's exclusive state ends there)
+            cut, put = clear_range(store, r.video_id, r.person, r.start_frame, r.end_frame, exclude=ids, now=now,
+                                   author=r.author, label_id=label.id)
+            removed += [c for c in cut if c.id not in {x.id for x in removed}]
+            added += put
+        return removed, added
 
 
 @dataclass
@@ -180,10 +203,12 @@ class SetBounds(Edit):
     def compute(self, store) -> Diff:
         row = store.segment(self.segment_id)
         self.start, self.end = int(self.start), int(self.end)
+        if store.label(row.label_id).kind == "point":  # a point event moves; it stays one frame
+            self.end = self.start + 1
         _check_lane_range(store, row.video_id, row.person, self.start, self.end)
         now = now_iso()
         removed, added = clear_range(store, row.video_id, row.person, self.start, self.end, exclude=(row.id,),
-                                     now=now, author=row.author)
+                                     now=now, author=row.author, label_id=row.label_id)
         if (row.start_frame, row.end_frame) != (self.start, self.end):
             removed.append(row)
             added.append(row.with_(start_frame=self.start, end_frame=self.end, modified=now))
@@ -233,7 +258,7 @@ class MergeSegments(Edit):
         lo, hi = min(a.start_frame, b.start_frame), max(a.end_frame, b.end_frame)
         now = now_iso()
         removed, added = clear_range(store, a.video_id, a.person, lo, hi, exclude=(a.id, b.id), now=now,
-                                     author=a.author)
+                                     author=a.author, label_id=a.label_id)
         notes = [n for n in (a.note, b.note) if n]
         note = "; ".join(dict.fromkeys(notes))
         removed += [a, b]

@@ -32,18 +32,23 @@ class LabelEdit(Edit):
         """Segment rows :meth:`perform` rewrites (read before it runs); none for most label edits."""
         return []
 
+    _categories: Optional[tuple] = None  # the categories before and after the first apply
+
     def apply(self, store) -> None:
         with store.transaction():
             if self._labels is None:
-                before, rows = store.labels(), self.touched_rows(store)
+                before, cats, rows = store.labels(), store.categories(), self.touched_rows(store)
                 self.perform(store)
                 labels, diff = (before, store.labels()), (rows, [store.segment(r.id) for r in rows])
+                categories = (cats, store.categories())
             else:  # redo: the recorded "after", from exactly the recorded "before"
-                labels, diff = self._labels, self._diff
+                labels, diff, categories = self._labels, self._diff, self._categories
                 _expect(store, labels[0])
                 store.write_diff(*diff)  # segments leave a deleted label before it goes
                 store.restore_labels(labels[1])
-        self._labels, self._diff = labels, diff
+                if categories[0] != categories[1]:
+                    store.restore_categories(categories[1])
+        self._labels, self._diff, self._categories = labels, diff, categories
 
     def revert(self, store) -> None:
         if self._labels is None:
@@ -54,6 +59,8 @@ class LabelEdit(Edit):
             _expect(store, after)
             store.restore_labels(before)  # a deleted label comes back before its segments return to it
             store.write_diff(added, removed)
+            if self._categories[0] != self._categories[1]:
+                store.restore_categories(self._categories[0])
 
 
 def _expect(store, labels: Labels) -> None:
@@ -75,6 +82,8 @@ class AddLabel(LabelEdit):
     name: str
     color: Optional[str] = None
     key: Optional[str] = None
+    kind: str = "state"
+    category: str = ""
 
     @property
     def description(self) -> str:
@@ -89,7 +98,7 @@ class AddLabel(LabelEdit):
         return next((lab.id for lab in self._labels[1] if lab.id not in before), None)
 
     def perform(self, store) -> None:
-        store.add_label(self.name, color=self.color, key=self.key)
+        store.add_label(self.name, color=self.color, key=self.key, kind=self.kind, category=self.category)
 
 
 @dataclass
@@ -166,3 +175,84 @@ class DeleteLabel(LabelEdit):
 
     def perform(self, store) -> None:
         store.delete_label(self.label_id, relabel_to=self.relabel_to)
+
+
+# --------------------------------------------------------------------------- the coding scheme
+@dataclass
+class SetLabelScheme(LabelEdit):
+    """Change a label's kind ('state' | 'point'), category ('' = none; a new name creates it) and/or modifiers."""
+
+    label_id: int
+    kind: Optional[str] = None
+    category: Optional[str] = None
+    modifiers: Optional[Sequence[str]] = None
+    free: Optional[bool] = None
+
+    @property
+    def description(self) -> str:
+        if self.kind is not None:
+            return "Make label a point event" if self.kind == "point" else "Make label a state event"
+        return "Set label category" if self.category is not None else "Set label modifiers"
+
+    def perform(self, store) -> None:
+        store.set_label_scheme(self.label_id, kind=self.kind, category=self.category, modifiers=self.modifiers,
+                               free=self.free)
+
+
+@dataclass
+class SetCategoryExclusive(LabelEdit):
+    """Make a behaviour category exclusive (a person has at most one of its state labels at a time) or not."""
+
+    name: str
+    exclusive: bool
+
+    @property
+    def description(self) -> str:
+        return f"Make category '{self.name}' {'exclusive' if self.exclusive else 'not exclusive'}"
+
+    def perform(self, store) -> None:
+        store.set_category_exclusive(self.name, self.exclusive)
+
+
+@dataclass
+class ApplyScheme(LabelEdit):
+    """Merge a coding scheme (:class:`.scheme.Scheme`) into the label set: one undo step."""
+
+    scheme: object
+    source: str = ""
+
+    @property
+    def description(self) -> str:
+        return f"Import scheme {self.source}".rstrip()
+
+    def perform(self, store) -> None:
+        from .scheme import merged_labels
+
+        labels, categories = merged_labels(store, self.scheme)
+        store.restore_categories(categories)
+        store.restore_labels(labels)
+
+
+@dataclass
+class SetModifier(Edit):
+    """Give segments a modifier ('' clears it); one their label does not offer is refused."""
+
+    ids: Sequence[int]
+    modifier: str
+
+    @property
+    def description(self) -> str:
+        return f"Set modifier '{self.modifier}'" if self.modifier else "Clear modifier"
+
+    def compute(self, store):
+        from .records import now_iso
+        from .scheme import check_modifier
+
+        rows = [store.segment(i) for i in dict.fromkeys(self.ids)]
+        if not rows:
+            raise ProjectError("No segment is selected.")
+        now, out = now_iso(), []
+        for r in rows:
+            out.append(r.with_(modifier=check_modifier(store.label(r.label_id), self.modifier), modified=now))
+        changed = [(a, b) for a, b in zip(rows, out) if a.modifier != b.modifier]
+        return [a for a, _ in changed], [b for _, b in changed]

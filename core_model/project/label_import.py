@@ -16,11 +16,12 @@ from .edits import Edit, clear_range
 from .label_validation import EXAMPLES, ImportReport, _Rejected, _Resolver, _Row, label_file_rows
 from .presence import AbsentLabel, absent_frames, video_track_spans
 from .records import Change, ProjectError, SegmentRecord, now_iso
+from .scheme import conflict_groups
 
 BATCH = 5000
 MAX_LANE_CHANGES = 10000  # more lanes than this are announced as one "project" change
 _INSERT = ("INSERT INTO segments (video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, "
-           "author, note, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "author, note, created, modified, modifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class _Problems:
@@ -50,23 +51,25 @@ class _OverlapCheck:
     def __init__(self) -> None:
         self.db = sqlite3.connect("")  # a private temporary database on disk, removed on close
         self.db.execute("CREATE TABLE r (video INTEGER, person INTEGER, author TEXT, start INTEGER, stop INTEGER, "
-                        "line INTEGER)")
+                        "line INTEGER, grp TEXT)")
+        self.groups: dict = {}  # label id -> overlap group (the scheme's rule: which labels may overlap)
         self.batch: List[tuple] = []
 
     def add(self, row: _Row, author: str) -> None:
-        self.batch.append((row.video_id, row.person, author, row.start, row.end, row.line))
+        self.batch.append((row.video_id, row.person, author, row.start, row.end, row.line,
+                           self.groups.get(row.label_id, "")))
         if len(self.batch) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.batch:
-            self.db.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?)", self.batch)
+            self.db.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?)", self.batch)
             self.batch = []
 
     def check(self, problems: _Problems) -> None:
         self.flush()
         sql = ("SELECT line, prev_line FROM (SELECT line, start, LAG(stop) OVER w AS prev_stop, LAG(line) OVER w AS "
-               "prev_line FROM r WINDOW w AS (PARTITION BY video, person, author ORDER BY start, line)) "
+               "prev_line FROM r WINDOW w AS (PARTITION BY video, person, author, grp ORDER BY start, line)) "
                "WHERE start < prev_stop")
         for line, prev_line in self.db.execute(sql):
             other = problems.where(min(line, prev_line))
@@ -83,6 +86,7 @@ def validated_rows(store, path: Path, problems: Optional[_Problems] = None, rows
     problems = problems or _Problems(path)
     resolver = _Resolver(store)
     overlaps = _OverlapCheck()
+    overlaps.groups = conflict_groups(store)
     try:
         for line, raw in (label_file_rows(path) if rows is None else rows):
             try:
@@ -131,7 +135,8 @@ class _BulkWriter:
 
     def write(self, batch: List[SegmentRecord]) -> None:
         self.store.conn.executemany(_INSERT, [(r.video_id, r.person, r.start_frame, r.end_frame, r.label_id, r.source,
-                                               r.model_key, r.confidence, r.author, r.note, r.created, r.modified)
+                                               r.model_key, r.confidence, r.author, r.note, r.created, r.modified,
+                                               r.modifier)
                                               for r in batch])
         if self.too_many:
             return
@@ -183,6 +188,7 @@ class ImportSegments(Edit):
         touched: Dict[int, SegmentRecord] = {}  # existing rows changed, as they were
         new_ids: set = set()
         problems = _Problems(self.path, self.where)
+        groups = conflict_groups(store)  # the scheme's overlap rule (labels may have been added just before)
         note = getattr(getattr(store, "_session", None), "note", None)
         bulk = _BulkWriter(store, note) if not self.keep_diff and callable(note) else None
 
@@ -204,7 +210,7 @@ class ImportSegments(Edit):
                 continue  # keep reading to count the problems; nothing more is written
             author = row.author or store.author
             record = SegmentRecord(None, row.video_id, row.person, row.start, row.end, row.label_id, row.source,
-                                   None, row.confidence, author, row.note or "", now, now)
+                                   None, row.confidence, author, row.note or "", now, now, row.modifier)
             absent.check(row)
             report.imported += 1
             if (row.video_id, row.person, author) in lanes:
@@ -212,7 +218,7 @@ class ImportSegments(Edit):
                     write([], batch)
                     batch = []
                 removed, added = clear_range(store, row.video_id, row.person, row.start, row.end, now=now,
-                                             author=author)
+                                             author=author, label_id=row.label_id, groups=groups)
                 write(removed, added + [record])
             else:
                 batch.append(record)

@@ -5,9 +5,10 @@ from typing import Dict, List, Optional, Sequence
 
 from .labelsets import check_color, check_key, default_color
 from .records import Change, LabelRecord, ProjectError, now_iso
+from .scheme import KINDS, Category, label_modifiers, modifiers_text
 from .session import StoreSession
 
-LABEL_COLS = "id, name, color, key, ord"
+LABEL_COLS = "id, name, color, key, ord, kind, category, modifiers"
 
 
 class LabelTable:
@@ -59,7 +60,8 @@ class LabelTable:
         self.session.conn.execute(f"UPDATE labels SET {column} = ? WHERE id = ?", (value, label_id))
         self.session.note(Change(kind="labels"))
 
-    def add_label(self, name: str, color: Optional[str] = None, key: Optional[str] = None) -> LabelRecord:
+    def add_label(self, name: str, color: Optional[str] = None, key: Optional[str] = None, *, kind: str = "state",
+                  category: str = "", modifiers: Sequence[str] = (), free: bool = False) -> LabelRecord:
         conn = self.session.conn
         with self.session.transaction():
             name = self._check_name(name)
@@ -69,6 +71,8 @@ class LabelTable:
             cur = conn.execute("INSERT INTO labels (name, color, key, ord) VALUES (?, ?, ?, ?)",
                                (name, color, key, order))
             self.session.note(Change(kind="labels"))
+            if kind != "state" or category or modifiers or free:
+                self.set_label_scheme(cur.lastrowid, kind=kind, category=category, modifiers=modifiers, free=free)
         return self.label(cur.lastrowid)
 
     def rename_label(self, label_id: int, name: str) -> LabelRecord:
@@ -112,9 +116,61 @@ class LabelTable:
                     conn.execute("DELETE FROM labels WHERE id = ?", (lab.id,))
             # names and keys are unique: free them first, so restoring the rows in any order cannot collide
             conn.executemany("UPDATE labels SET name = char(1) || id, key = NULL WHERE id = ?", [(i,) for i in keep])
-            conn.executemany("INSERT INTO labels (id, name, color, key, ord) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) "
-                             "DO UPDATE SET name = excluded.name, color = excluded.color, key = excluded.key, "
-                             "ord = excluded.ord", [(x.id, x.name, x.color, x.key, x.order) for x in labels])
+            conn.executemany("INSERT INTO labels (id, name, color, key, ord, kind, category, modifiers) VALUES "
+                             "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                             "color = excluded.color, key = excluded.key, ord = excluded.ord, kind = excluded.kind, "
+                             "category = excluded.category, modifiers = excluded.modifiers",
+                             [(x.id, x.name, x.color, x.key, x.order, x.kind, x.category, x.modifiers)
+                              for x in labels])
+            self.session.note(Change(kind="labels"))
+
+    # ---- the coding scheme: categories, kinds, modifiers (core_model.project.scheme) ----------------
+    def categories(self) -> List[Category]:
+        rows = self.session.conn.execute("SELECT name, exclusive, ord FROM categories ORDER BY ord, name")
+        return [Category(name, bool(exclusive), order) for name, exclusive, order in rows]
+
+    def restore_categories(self, categories: Sequence[Category]) -> None:
+        """Make the categories exactly ``categories`` (the scheme edits and their undo)."""
+        with self.session.transaction():
+            self.session.conn.execute("DELETE FROM categories")
+            self.session.conn.executemany("INSERT INTO categories (name, exclusive, ord) VALUES (?, ?, ?)",
+                                          [(c.name, int(bool(c.exclusive)), i) for i, c in enumerate(categories)])
+            self.session.note(Change(kind="labels"))
+
+    def set_label_scheme(self, label_id: int, *, kind: Optional[str] = None, category: Optional[str] = None,
+                         modifiers: Optional[Sequence[str]] = None, free: Optional[bool] = None) -> LabelRecord:
+        """Change a label's kind ('state' | 'point'), category (created when new; '' = none) and/or modifiers
+        (values, free text allowed). A label whose segments are longer than one frame cannot become a point."""
+        lab = self.label(label_id)
+        conn = self.session.conn
+        with self.session.transaction():
+            if kind is not None and kind != lab.kind:
+                if kind not in KINDS:
+                    raise ProjectError(f"'{kind}' is not a kind of label (state or point).")
+                long = conn.execute("SELECT count(*) FROM segments WHERE label_id = ? AND end_frame - start_frame > 1",
+                                    (label_id,)).fetchone()[0]
+                if kind == "point" and long:
+                    raise ProjectError(f"The label '{lab.name}' has {long} segment{'s' if long != 1 else ''} longer "
+                                       "than one frame; it cannot become a point event.")
+                self._update(label_id, "kind", kind)
+            if category is not None:
+                category = str(category).strip()
+                known = {c.name.casefold(): c.name for c in self.categories()}
+                if category and category.casefold() not in known:
+                    conn.execute("INSERT INTO categories (name, exclusive, ord) VALUES (?, 0, "
+                                 "(SELECT coalesce(max(ord) + 1, 0) FROM categories))", (category,))
+                self._update(label_id, "category", known.get(category.casefold(), category))
+            if modifiers is not None or free is not None:
+                values, was_free = label_modifiers(lab)
+                self._update(label_id, "modifiers", modifiers_text(values if modifiers is None else modifiers,
+                                                                   was_free if free is None else free))
+        return self.label(label_id)
+
+    def set_category_exclusive(self, name: str, exclusive: bool) -> None:
+        with self.session.transaction():
+            if not self.session.conn.execute("UPDATE categories SET exclusive = ? WHERE name = ?",
+                                             (int(bool(exclusive)), name)).rowcount:
+                raise ProjectError(f"The project has no category '{name}'.")
             self.session.note(Change(kind="labels"))
 
     def label_usage(self, label_id: int) -> int:

@@ -14,6 +14,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from .label_files import csv_rows, json_rows
 from .records import EVERYBODY, SOURCES, ProjectError
+from .scheme import check_modifier
 
 FORMATS = (".csv", ".json")
 
@@ -37,6 +38,7 @@ class _Row:
     confidence: Optional[float]
     author: Optional[str]
     note: str
+    modifier: str = ""
 
 
 class _Rejected(Exception):
@@ -94,7 +96,8 @@ class _Resolver:
             names.setdefault(v.name, []).append(v)
         self.by_name = names
         self.seen: Dict[str, object] = {}
-        self.labels = {lab.name: lab.id for lab in store.labels()}
+        self.records = {lab.id: lab for lab in store.labels()}
+        self.labels = {lab.name: lab.id for lab in self.records.values()}
         self.labels_folded = {name.casefold(): lid for name, lid in self.labels.items()}
 
     def video(self, text: str):
@@ -126,12 +129,19 @@ class _Resolver:
                 raise _Rejected(f"person '{person_text}' is not a track id (or -1 for everybody)")
             if person > MAX_PERSON:
                 raise _Rejected(f"person '{person_text}' is larger than the largest track id ({MAX_PERSON})")
+        label_text = _text(raw.get("label"))
+        label_id = self.labels.get(label_text, self.labels_folded.get(label_text.casefold()))
+        if label_id is None:
+            raise _Rejected(f"the label '{label_text}' is not in the project's label set")
+        point = self.records[label_id].kind == "point"
         start, end = _int(raw.get("start_frame"), "start_frame"), _int(raw.get("end_frame"), "end_frame")
         if start is None:
             t = _float(raw.get("start_time"), "start_time")
             if t is None:
                 raise _Rejected("start_frame and start_time are both empty")
             start = self.store.frame_at_time(video.id, t)
+        if point:  # a point event is one frame (its end is not needed)
+            end = start + 1
         if end is None:
             t = _float(raw.get("end_time"), "end_time")
             if t is None:
@@ -140,18 +150,19 @@ class _Resolver:
         if not 0 <= start < end <= video.frame_count:
             raise _Rejected(f"frames [{start}, {end}) are not a range inside the {video.frame_count} frames of "
                             f"{video.name}")
-        label_text = _text(raw.get("label"))
-        label_id = self.labels.get(label_text, self.labels_folded.get(label_text.casefold()))
-        if label_id is None:
-            raise _Rejected(f"the label '{label_text}' is not in the project's label set")
         source = _text(raw.get("source")) or "user"
         if source not in SOURCES:
             raise _Rejected(f"source '{source}' is neither 'user' nor 'accepted'")
         confidence = _float(raw.get("confidence"), "confidence")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
             raise _Rejected(f"confidence {confidence} is outside [0, 1]")
+        try:
+            modifier = check_modifier(self.records[label_id], _text(raw.get("modifier")))
+        except ProjectError as err:
+            raise _Rejected(str(err).rstrip(".")) from None
         return _Row(line, video.id, person, start, end, label_id, source, confidence,
-                    _text(raw.get("author")) or None, "" if raw.get("note") is None else str(raw.get("note")))
+                    _text(raw.get("author")) or None, "" if raw.get("note") is None else str(raw.get("note")),
+                    modifier)
 
 
 # --------------------------------------------------------------------------- import

@@ -63,6 +63,9 @@ class LabelRecord:
     color: str
     key: Optional[str]
     order: int
+    kind: str = "state"  # 'state' (a segment) or 'point' (a moment: a one-frame segment)
+    category: str = ""  # behaviour category ('' = none; see core_model.project.scheme)
+    modifiers: str = ""  # JSON {"values": [...], "free": bool} or ''
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class SegmentRecord:
     note: str = ""
     created: str = ""
     modified: str = ""
+    modifier: str = ""  # the chosen modifier of the label ('' = none)
 
     @property
     def lane(self) -> tuple:

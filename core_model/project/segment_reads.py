@@ -7,7 +7,7 @@ from .records import SOURCES, ProjectError, SegmentRecord
 from .session import StoreSession
 
 SEG_COLS = ("id, video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, author, "
-            "note, created, modified")
+            "note, created, modified, modifier")
 
 
 def covered_frames(spans) -> Tuple[int, int]:

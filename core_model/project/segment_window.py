@@ -15,9 +15,7 @@ from typing import Dict, Iterable, List, Optional
 
 from .coders import blind_clause
 from .records import SegmentRecord
-
-SEG_COLS = ("id, video_id, person, start_frame, end_frame, label_id, source, model_key, confidence, author, "
-            "note, created, modified")
+from .segment_reads import SEG_COLS  # one column list: a new column reaches every reader
 
 
 def _conn(store_or_conn):

@@ -67,10 +67,14 @@ class ProjectStore:
     # ------------------------------------------------------------------ life cycle
     @classmethod
     def create(cls, path: PathLike, labels: LabelSpec = "ntu120", author: Optional[str] = None) -> "ProjectStore":
-        """Create a new project at ``path`` (refused if it exists) with a preset, file or list of labels."""
+        """Create a new project at ``path`` (refused if it exists) with a preset, file or list of labels, or a
+        coding scheme (``classroom``, ``rehabilitation`` or a scheme ``.json``: :mod:`.scheme`)."""
+        from .scheme import apply_scheme_spec, is_scheme_spec
+
         path = project_path(path)
-        create_file(path, resolve_label_names(labels))
-        return cls.open(path, author=author)
+        create_file(path, [] if is_scheme_spec(labels) else resolve_label_names(labels))
+        store = cls.open(path, author=author)
+        return apply_scheme_spec(store, labels) if is_scheme_spec(labels) else store
 
     @classmethod
     def open(cls, path: PathLike, *, read_only: bool = False, author: Optional[str] = None) -> "ProjectStore":
@@ -164,6 +168,10 @@ class ProjectStore:
     label_usage = _via("_labels", LabelTable.label_usage)
     label_usages = _via("_labels", LabelTable.label_usages)
     delete_label = _via("_labels", LabelTable.delete_label)
+    categories = _via("_labels", LabelTable.categories)
+    restore_categories = _via("_labels", LabelTable.restore_categories)
+    set_label_scheme = _via("_labels", LabelTable.set_label_scheme)
+    set_category_exclusive = _via("_labels", LabelTable.set_category_exclusive)
 
     # ------------------------------------------------------------------ subjects (core_model/project/subjects.py)
     subjects = _via("_subjects", SubjectTable.subjects)
