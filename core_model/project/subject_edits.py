@@ -180,3 +180,31 @@ class UnassignTrack(SubjectEdit):
 
     def perform(self, store) -> None:
         store.unassign_track(self.video_id, self.person)
+
+
+@dataclass
+class NewSubjectForTrack(SubjectEdit):
+    """A new subject called ``name`` and track ``person`` of ``video_id`` assigned to it: one undo step."""
+
+    name: str
+    video_id: int
+    person: int
+    color: Optional[str] = None
+
+    @property
+    def description(self) -> str:
+        return f"New subject '{str(self.name).strip()}' for track {self.person}"
+
+    @property
+    def created_id(self) -> Optional[int]:
+        if self._state is None:
+            return None
+        before = {s.id for s in self._state[0][0]}
+        return next((s.id for s in self._state[1][0] if s.id not in before), None)
+
+    def touched_tracks(self, store) -> List[Track]:
+        return [(int(self.video_id), int(self.person))]
+
+    def perform(self, store) -> None:
+        subject = store.add_subject(self.name, color=self.color)
+        store.assign_track(self.video_id, self.person, subject.id)
