@@ -34,6 +34,7 @@ COMMANDS = {
     "compare": "compare",
     "subjects": "subjects",
     "coders": "coders",
+    "scheme": "scheme",
 }
 
 

@@ -16,6 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     new.add_argument("project", metavar="PROJECT.epam")
     new.add_argument("--labels", default="ntu120", metavar="ntu60|ntu120|FILE",
                      help="label set: a preset or a text file with one label a line (default ntu120)")
+    new.add_argument("--scheme", metavar="classroom|rehabilitation|FILE.json",
+                     help="start from a coding scheme instead (point/state events, categories, modifiers; "
+                          "see 'epam scheme show NAME')")
     new.add_argument("--video", action="extend", nargs="+", default=[], metavar="V", help="videos to add")
     new.add_argument("--author", help="author name for labels made here (default: $EPAM_AUTHOR or the login)")
     add = sub.add_parser("add", help="add videos to a project")
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "new":
         _check_files(args.video)
-        store = ProjectStore.create(args.project, labels=args.labels, author=args.author)
+        store = ProjectStore.create(args.project, labels=args.scheme or args.labels, author=args.author)
         try:
             with store:
                 labels = len(store.labels())

@@ -176,3 +176,22 @@ def test_labels_csv_and_json_carry_kind_category_and_modifier(tmp_path):
         assert import_labels(back, bad) == 3
         assert _lane(back, 1, 1) == [("answers", 10, 11, "correct"), ("speaks", 20, 30, "to class"),
                                      ("writes", 0, 100, "")]
+
+
+def test_scheme_command_line(tmp_path, capsys):
+    from core_model.cli import main
+
+    project, other = str(tmp_path / "c.epam"), str(tmp_path / "n.epam")
+    assert main(["project", "new", project, "--scheme", "classroom"]) == 0
+    assert main(["scheme", "export", project, str(tmp_path / "s.json")]) == 0
+    assert json.loads((tmp_path / "s.json").read_text())["format"] == "epam-scheme"
+    assert main(["project", "new", other, "--labels", "ntu60"]) == 0
+    assert main(["scheme", "import", other, str(tmp_path / "s.json")]) == 0
+    assert "9 labels added, 0 updated, 3 categories" in capsys.readouterr().out
+    assert main(["scheme", "show", other]) == 0
+    out = capsys.readouterr().out
+    assert "Attention (exclusive):" in out and "raises hand                  point  [to teacher, to peer]" in out
+    assert main(["scheme", "import", other, str(tmp_path / "none.json")]) == 1
+    assert capsys.readouterr().err.startswith("epam: error: Scheme file not found:")
+    assert main(["project", "new", str(tmp_path / "z.epam"), "--scheme", "nope.json"]) == 1
+    assert not (tmp_path / "z.epam").exists() and not (tmp_path / "z.epam-data").exists()
