@@ -462,6 +462,10 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._set_y_ranges()
         self._show_selected_band()
 
+    def set_subjects(self, subjects: dict) -> None:
+        """Named subjects of the video's tracks (``{track: (name, "#rrggbb")}``): shown in the lane header."""
+        self._lane_axis.set_subjects(subjects)
+
     def _selected_band(self) -> int:
         return self._lanes.get(-1 if self._person is None else self._person, 0)
 

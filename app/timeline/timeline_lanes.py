@@ -100,6 +100,7 @@ class LaneAxisItem(pg.AxisItem):
         self.people: list[int] = []
         self.coders: list[list[str]] = []  # per band: the coders with a row of their own (none: one coder)
         self.selected: Optional[int] = None
+        self.subjects: dict = {}  # track -> (subject name, "#rrggbb"): a colour strip and the name under P<id>
         self._bold = QFont()
         self._bold.setBold(True)
         self._small = QFont()
@@ -113,6 +114,13 @@ class LaneAxisItem(pg.AxisItem):
         self.people, self.selected = list(people), selected
         self.picture = None
         self.update()
+
+    def set_subjects(self, subjects: dict) -> None:
+        """Named subjects of the video's tracks: ``{track: (name, "#rrggbb")}``."""
+        if dict(subjects) != self.subjects:
+            self.subjects = dict(subjects)
+            self.picture = None
+            self.update()
 
     def set_coders(self, coders: list[list[str]]) -> None:
         """Per band, the coders whose labels have a row of their own (named beside their row)."""
@@ -149,7 +157,21 @@ class LaneAxisItem(pg.AxisItem):
             p.setPen(pg.mkColor("#8d939c"))
             p.drawText(QRectF(2, top + PRED_OFFSET * scale, width, PRED_FILL * scale),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "pred")
+            if person in self.subjects:
+                self._draw_subject(p, self.subjects[person], top, scale, width)
 
+
+    def _draw_subject(self, p, subject, top: float, scale: float, width: float) -> None:
+        """The subject's colour as a strip at the band's left edge, its name (elided) left of "pred"."""
+        name, color = subject
+        p.fillRect(QRectF(0, top + LABEL_OFFSET * scale, 3, (PRED_OFFSET + PRED_FILL - LABEL_OFFSET) * scale),
+                   QColor(color))
+        p.setFont(self._coder_font)
+        fm = p.fontMetrics()
+        p.setPen(QColor(color))
+        p.drawText(QRectF(5, top + PRED_OFFSET * scale, max(width - 26, 8), PRED_FILL * scale),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(name, Qt.TextElideMode.ElideRight, int(max(width - 26, 8))))
 
     def _draw_coders(self, p, coders: list[str], name: str, top: float, scale: float, width: float) -> None:
         """Each coder's name beside their row (right), the person's name left of them, as on other bands."""
