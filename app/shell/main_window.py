@@ -36,6 +36,7 @@ from app.labeling.person_list import PersonList
 from app.shell.status_bar import UNTRAINED_TEXT, StudioStatusBar, frame_text
 from app.timeline.deferred_timeline import DeferredTimeline
 from app.video.video_view import VideoView
+from app.video.face_privacy import FacePrivacy
 from app.shell.window_layout import DockWidths, WindowFitter, has_screen
 from app.common.workers import JobManager
 
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
     # construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.view = VideoView()
+        self.face_privacy = FacePrivacy(lambda: self.session.current.poses if self.session.current else None, self)
+        self.view.frame_filter = self.face_privacy
         self.overlays = OverlayStack(self.view.scene())
         self.timeline = DeferredTimeline()
         self.timeline.set_focus_target(self.view)  # a picked class gives the keyboard back to the video
@@ -180,6 +183,13 @@ class MainWindow(QMainWindow):
         self.actions["compare_with"].triggered.connect(self.side_by_side.choose)
         self.actions["close_compare"].triggered.connect(self.side_by_side.close)
         self.actions["close_compare"].setEnabled(False)
+        from app.labeling.coding_ui import CodingUI
+
+        self.coding_ui = CodingUI(  # coders, blind coding, go to, loop, bookmarks, analyse all videos
+            project=self.project, session=self.session, playback=self.playback, labeling=self.labeling,
+            timeline=self.timeline, video_list=self.video_list, controller=self.controller, jobs=self.jobs,
+            actions=self.actions, settings=lambda: self.settings, save_settings=self.store.save,
+            show_message=self.status.showMessage, add_dock=self._add_side_tab, status_bar=self.status, parent=self)
 
     def _build_actions(self) -> None:
         self.actions = create_actions(self)
@@ -238,6 +248,7 @@ class MainWindow(QMainWindow):
         a["zoom_in"].triggered.connect(lambda: self.view.zoom_by(1.25))
         a["zoom_out"].triggered.connect(lambda: self.view.zoom_by(0.8))
         a["pose_only"].toggled.connect(self.set_pose_only)
+        a["blur_faces"].toggled.connect(self.set_blur_faces)
         for key in self.overlays.keys():
             a[f"overlay_{key}"].toggled.connect(lambda on, k=key: self.set_overlay(k, on))
         a["settings"].triggered.connect(self.open_settings)
@@ -258,6 +269,7 @@ class MainWindow(QMainWindow):
         self.overlay_panel.toggled.connect(self.set_overlay)
         self.overlay_panel.opacityChanged.connect(self._set_overlay_opacity)
         self.overlay_panel.poseOnlyChanged.connect(self.set_pose_only)
+        self.face_privacy.failed.connect(lambda msg: self.status.showMessage(msg, 10000))
         self.overlays.products_changed.connect(lambda: self.overlay_panel.set_products(self.overlays))
 
         self.session.current_changed.connect(self._on_current_changed)
@@ -312,6 +324,16 @@ class MainWindow(QMainWindow):
     def set_pose_only(self, on: bool) -> None:
         self.view.set_pose_only(on)
         self._sync_overlay_controls()
+
+    def set_blur_faces(self, on: bool) -> None:
+        """Faces pixelated in the view (app.video.face_privacy); the frame on screen is shown again."""
+        self.face_privacy.set_enabled(on)
+        self.settings.blur_faces = bool(on)
+        self.actions["blur_faces"].blockSignals(True)
+        self.actions["blur_faces"].setChecked(bool(on))
+        self.actions["blur_faces"].blockSignals(False)
+        if self.session.current is not None:
+            self.playback.seek(self.playback.position)
 
     def open_settings(self) -> None:
         entry = self.session.current
@@ -439,6 +461,7 @@ class MainWindow(QMainWindow):
     def _apply_overlay_settings(self) -> None:
         self.overlays.apply_state(self.settings.overlays)
         self.view.set_pose_only(self.settings.pose_only)
+        self.set_blur_faces(self.settings.blur_faces)
         self._sync_overlay_controls()
 
     def _sync_overlay_controls(self) -> None:
@@ -520,6 +543,7 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown(timeout_ms=5000)
         self.labeling_ui.close()
         self.playback.close()
+        self.face_privacy.close()
         for reader in self._pending_readers.values():
             reader.close()
         self._pending_readers.clear()

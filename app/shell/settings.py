@@ -54,6 +54,7 @@ class StudioSettings:
     max_people: int = 0  # pose extraction: 0 = no limit (the video decides)
     overlays: Dict[str, dict] = field(default_factory=default_overlays)
     pose_only: bool = False
+    blur_faces: bool = False  # faces pixelated in the view (View > Blur faces)
     last_dir: str = ""
     recent_projects: List[str] = field(default_factory=list)  # most recent first
     coder: str = ""  # the author of the labels made here; empty = $EPAM_CODER or the login name

@@ -118,9 +118,12 @@ class ExportDialog(QDialog):
         self.pad.setToolTip("Context added before and after each segment (within the video)")
         self.pose_only = QCheckBox("pose only (no video leaves the machine)")
         self.crop = QCheckBox("crop each clip to its person")
+        self.blur_faces = QCheckBox("blur faces in the clips")
+        self.blur_faces.setToolTip("Pixelate every face (MediaPipe's face detector, plus the poses' heads it misses)")
         self.crf = QSpinBox(minimum=0, maximum=51, value=18)
         self.crf.setToolTip("H.264 quality: 18 = visually lossless, 0 = lossless")
-        self.pose_only.toggled.connect(lambda on: (self.crop.setEnabled(not on), self.crf.setEnabled(not on)))
+        self.pose_only.toggled.connect(lambda on: (self.crop.setEnabled(not on), self.crf.setEnabled(not on),
+                                                   self.blur_faces.setEnabled(not on)))
 
         what, how = self._what_box(), self._how_box()
 
@@ -217,6 +220,7 @@ class ExportDialog(QDialog):
         form.addRow("Clips", clip_row)
         form.addRow("", self.pose_only)
         form.addRow("", self.crop)
+        form.addRow("", self.blur_faces)
         return how
 
     # ---- state -----------------------------------------------------------------------------
@@ -232,6 +236,7 @@ class ExportDialog(QDialog):
                              min_frames=self.min_frames.value(), pad=self.pad.value(),
                              pose_only=self.pose_only.isChecked(),
                              crop="person" if self.crop.isChecked() and not self.pose_only.isChecked() else None,
+                             blur_faces=self.blur_faces.isChecked() and not self.pose_only.isChecked(),
                              crf=self.crf.value(), sources=tuple(self.sources.currentData()),
                              labels=_checked(self.labels), videos=_checked(self.videos), poses=dict(self.poses))
 
@@ -347,10 +352,11 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(not on)
         self.cancel_button.setEnabled(on)
         for w in (self.folder, self.sources, self.labels, self.videos, self.split, self.split_by, self.seed,
-                  self.min_frames, self.pad, self.pose_only, self.crop, self.crf):
+                  self.min_frames, self.pad, self.pose_only, self.crop, self.blur_faces, self.crf):
             w.setEnabled(not on)
         if not on:
             self.crop.setEnabled(not self.pose_only.isChecked())
+            self.blur_faces.setEnabled(not self.pose_only.isChecked())
             self.crf.setEnabled(not self.pose_only.isChecked())
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -191,6 +191,7 @@ class SideBySide(QObject):
             self.pane.overlays.set_opacity(overlay.key, overlay.opacity)
             self.pane.overlays.set_enabled(overlay.key, overlay.enabled)
         self.pane.view.set_pose_only(self.win.view.pose_only)
+        self.pane.view.frame_filter = self.win.view.frame_filter  # faces hidden in both views
 
     def _make_room(self) -> None:
         """Two pictures side by side need the width: the Videos list becomes a tab of the right docks

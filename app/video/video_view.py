@@ -63,6 +63,8 @@ class VideoView(QGraphicsView):
         self._hud_text = ""
         self._hud_warning = ""
         self._placeholder = "Open a video (Ctrl+O) or drop one here"
+        #: ``filter(index, rgb) -> rgb`` applied to each frame before it is shown (faces hidden), or None
+        self.frame_filter = None
 
     # frame ---------------------------------------------------------------------------------
     @property
@@ -75,7 +77,9 @@ class VideoView(QGraphicsView):
         return self._image
 
     def set_frame(self, index: int, frame: np.ndarray) -> None:
-        """Show decoded frame ``index`` (RGB uint8)."""
+        """Show decoded frame ``index`` (RGB uint8), through :attr:`frame_filter` when one is set."""
+        if self.frame_filter is not None:
+            frame = self.frame_filter(int(index), frame)
         frame = np.ascontiguousarray(frame, dtype=np.uint8)
         image = rgb_view_qimage(frame)  # shares the decoded frame: no 2.7 MB copy per 720p step
         resized = self._image is None or image.size() != self._image.size()
