@@ -15,7 +15,7 @@ from ..analysis.results import AnalysisResult, ResultsError
 from .agreement import AgreementReport, agreement_from_frames
 from .frames import NO_LABEL, frame_codes
 from .queue import QueueSettings, ReviewQueue, build_queue
-from .stats import Budget, time_budgets
+from .stats import Budget, time_budgets, with_point_events
 
 MODEL, HUMAN = "model", "human"
 
@@ -97,7 +97,9 @@ def segment_rows(store, video_ids: Optional[Sequence[int]] = None) -> Dict[int, 
     from ..project.coders import blind_clause
 
     blind, coder = blind_clause(store)  # blind coding: the coder's own segments only
-    sql = "SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments WHERE 1" + blind
+    # frame-level views (kappa, coverage) leave point events out: a moment is compared by point_agreement
+    sql = ("SELECT video_id, person, start_frame, end_frame, label_id, author FROM segments WHERE label_id NOT IN "
+           "(SELECT id FROM labels WHERE kind = 'point')" + blind)
     if video_ids is not None:
         sql += f" AND video_id IN ({','.join(str(int(v)) for v in video_ids) or 'NULL'})"
     out: Dict[int, list] = {}
@@ -109,7 +111,8 @@ def segment_rows(store, video_ids: Optional[Sequence[int]] = None) -> Dict[int, 
 def project_authors(store) -> List[str]:
     """The authors who labeled segments in the project (sorted; unnamed labels are not listed)."""
     rows = store.conn.execute("SELECT DISTINCT author FROM segments WHERE author IS NOT NULL AND author != ''")
-    return sorted(r[0] for r in rows)
+    blind = getattr(store, "blind_coder", None)  # blind coding: the other coders are not named either
+    return sorted(r[0] for r in rows if blind is None or r[0] == blind)
 
 
 def human_lanes(store, video, names: NameIndex, author: Optional[str] = None, rows=None,
@@ -306,4 +309,4 @@ def project_budgets(store, video_ids: Optional[Sequence[int]] = None, author: Op
         out.append(Budget(v.rel_path, int(person[i]), labels[int(label[i])], sec, sec / total if total > 0 else 0.0,
                           int(bouts[g]), sec / int(bouts[g]), coders[int(coder[i])]))
     out.sort(key=lambda b: (b.video, b.person, b.coder, b.label))
-    return out
+    return with_point_events(store, out, video_ids, author)  # point labels: counts and rate per minute

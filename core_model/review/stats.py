@@ -1,4 +1,8 @@
-"""Time budgets: per label (and video, person) total time, share of the video, bouts and mean bout length."""
+"""Time budgets: per label (and video, person) total time, share of the video, bouts and mean bout length.
+
+Point events (labels of kind ``point``) are counted, not timed: :func:`with_point_events` gives their budgets
+the number of events and the rate per minute; :func:`modifier_budgets` splits every label by its modifiers.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,11 +21,14 @@ class Budget:
     bouts: int
     mean_bout: float  # seconds
     coder: str = ""  # whose labels (project budgets are per coder: two coders of one person are never added up)
+    kind: str = "state"  # 'point': a point event's label (seconds, share and mean bout are 0; events counts them)
+    events: int = 0  # point events, or the bouts of a state label
+    rate: float = 0.0  # events per minute of the video
 
     def to_dict(self) -> dict:
         return {"video": self.video, "person": self.person, "label": self.label, "seconds": round(self.seconds, 4),
                 "share": round(self.share, 6), "bouts": self.bouts, "mean_bout": round(self.mean_bout, 4),
-                "coder": self.coder}
+                "coder": self.coder, "kind": self.kind, "events": self.events, "rate_per_min": round(self.rate, 4)}
 
 
 #: a segment for statistics: (video name, person, start_frame, end_frame, label name)
@@ -58,7 +65,119 @@ def summarize(budgets: Iterable[Budget], by: str = "label") -> Dict[str, Dict[st
     out: Dict[str, Dict[str, float]] = {}
     for b in budgets:
         key = str(getattr(b, by))
-        entry = out.setdefault(key, {"seconds": 0.0, "bouts": 0})
+        entry = out.setdefault(key, {"seconds": 0.0, "bouts": 0, "events": 0, "point": True})
         entry["seconds"] += b.seconds
         entry["bouts"] += b.bouts
+        entry["events"] += b.events
+        entry["point"] = entry["point"] and b.kind == "point"
+    return out
+
+
+# --------------------------------------------------------------------------- point events and modifiers
+def _durations(store, video_ids) -> Dict[int, Tuple[str, float, object]]:
+    """``{video id: (rel path, seconds, frame times incl. the end)}`` from the videos' real timestamps."""
+    import numpy as np
+
+    out = {}
+    for v in store.videos():
+        if video_ids is None or v.id in video_ids:
+            ts = np.asarray(store.timestamps(v.id), np.float64)
+            t = np.append(ts, store.frame_time(v.id, len(ts)))
+            out[v.id] = (v.rel_path, float(t[-1] - t[0]) if len(t) else 0.0, t)
+    return out
+
+
+def _segment_query(store, video_ids, author, point_only: bool) -> Tuple[str, list]:
+    from ..project.coders import blind_clause
+
+    sql = ("SELECT s.video_id, s.person, IFNULL(s.author, ''), l.name, l.kind, s.modifier, s.start_frame, "
+           "s.end_frame FROM segments s JOIN labels l ON l.id = s.label_id WHERE 1")
+    params: list = []
+    if point_only:
+        sql += " AND l.kind = 'point'"
+    if video_ids is not None:
+        sql += f" AND s.video_id IN ({','.join(str(int(v)) for v in video_ids) or 'NULL'})"
+    if author is not None:
+        sql += " AND IFNULL(s.author, '') = ?"
+        params.append(author)
+    blind, coder = blind_clause(store, "s.author")
+    return sql + blind, params + list(coder)
+
+
+def _per_minute(n: int, seconds: float) -> float:
+    return 60.0 * n / seconds if seconds > 0 else 0.0
+
+
+def with_point_events(store, budgets: List[Budget], video_ids=None, author=None) -> List[Budget]:
+    """``budgets`` with what point events mean: a point label's budget counts its events (and their rate per
+    minute of the video) instead of time (seconds, share and mean bout 0); a state label's ``events`` are its
+    bouts. Touching point events are counted one by one (a bout would merge them)."""
+    from dataclasses import replace
+
+    videos = _durations(store, video_ids)
+    by_path = {path: (vid, secs) for vid, (path, secs, _t) in videos.items()}
+    counts: Dict[tuple, int] = {}
+    sql, params = _segment_query(store, video_ids, author, point_only=True)
+    for vid, person, coder, name, _kind, _mod, _a, _b in store.conn.execute(sql, params):
+        key = (videos[vid][0], int(person), coder, name) if vid in videos else None
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    out = []
+    for b in budgets:
+        seconds = by_path.get(b.video, (None, 0.0))[1]
+        n = counts.get((b.video, b.person, b.coder, b.label))
+        if n is None:
+            out.append(replace(b, events=b.bouts, rate=_per_minute(b.bouts, seconds)))
+        else:
+            out.append(replace(b, kind="point", seconds=0.0, share=0.0, mean_bout=0.0, bouts=n, events=n,
+                               rate=_per_minute(n, seconds)))
+    return out
+
+
+@dataclass
+class ModifierBudget:
+    """One label with one modifier ('' = none) of one person in one video, one coder's labels: ``events`` (point
+    events or segments), ``seconds`` (state labels), ``rate`` (events per minute of the video)."""
+
+    video: str
+    person: int
+    label: str
+    modifier: str
+    kind: str
+    events: int
+    seconds: float
+    rate: float
+    coder: str = ""
+
+    def to_dict(self) -> dict:
+        return {"video": self.video, "person": self.person, "label": self.label, "modifier": self.modifier,
+                "kind": self.kind, "events": self.events, "seconds": round(self.seconds, 4),
+                "rate_per_min": round(self.rate, 4), "coder": self.coder}
+
+
+def modifier_budgets(store, video_ids=None, author=None) -> List[ModifierBudget]:
+    """Per video, person, coder, label and modifier: events, time (state labels) and rate per minute."""
+    videos = _durations(store, video_ids)
+    groups: Dict[tuple, List[float]] = {}
+    sql, params = _segment_query(store, video_ids, author, point_only=False)
+    for vid, person, coder, name, kind, modifier, start, end in store.conn.execute(sql, params):
+        if vid not in videos:
+            continue
+        t = videos[vid][2]
+        entry = groups.setdefault((videos[vid][0], int(person), coder, name, modifier or "", kind), [0, 0.0])
+        entry[0] += 1
+        if kind != "point":
+            entry[1] += float(t[min(end, len(t) - 1)] - t[min(start, len(t) - 1)])
+    seconds = {path: secs for path, secs, _t in videos.values()}
+    return [ModifierBudget(v, p, lab, mod, kind, n, secs, _per_minute(n, seconds[v]), coder)
+            for (v, p, coder, lab, mod, kind), (n, secs) in sorted(groups.items())]
+
+
+def summarize_modifiers(rows: Iterable[ModifierBudget]) -> Dict[str, Dict[str, Dict[str, float]]]:
+    """``{label: {modifier: {"events", "seconds"}}}`` over all videos, persons and coders."""
+    out: Dict[str, Dict[str, Dict[str, float]]] = {}
+    for r in rows:
+        entry = out.setdefault(r.label, {}).setdefault(r.modifier, {"events": 0, "seconds": 0.0})
+        entry["events"] += r.events
+        entry["seconds"] += r.seconds
     return out
