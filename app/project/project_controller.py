@@ -45,6 +45,7 @@ class ProjectController(QObject):
         self._ids_by_path: Dict[Path, int] = {}
         self.fresh = False  # True while a project just created is being announced
         self.revision = 0  # counts the store's changes (the label window reloads after one)
+        self.prepare_store: list = []  # fn(store) run before projectChanged (the coder, blind coding: coding_ui)
         self._coverage: tuple = (-1, {})  # (revision, {video id: coverage})
         from app.labeling.label_window import LabelWindow
 
@@ -149,6 +150,8 @@ class ProjectController(QObject):
             self.undo = ProjectUndo(store, self)
             self.undo.failed.connect(lambda text: self.error.emit("Undo / redo", text))
             self._unsubscribe = store.subscribe(self._on_change)
+            for prepare in self.prepare_store:
+                prepare(store)
         self._share_label_colors()
         self.projectChanged.emit(store)
 

@@ -322,7 +322,10 @@ class ReviewController(QObject):
         store, vid = self.store, self.current_video_id()
         if store is None or vid is None:
             return {}, []
-        return {lab.id: lab for lab in store.labels()}, store.segments(video_id=vid)
+        from core_model.project.coders import visible_segments  # blind coding: the coder's own only
+
+        return {lab.id: lab for lab in store.labels()}, visible_segments(store.segments(video_id=vid),
+                                                                         getattr(store, "blind_coder", None))
 
     def video_duration(self) -> float:
         """Seconds of the current video (from the project's record when it has one)."""

@@ -113,6 +113,9 @@ class DeferredTimeline(QWidget):
     def set_selected_segment(self, seg_id) -> None:
         self._call("set_selected_segment", seg_id)
 
+    def set_bookmarks(self, frames) -> None:
+        self._call("set_bookmarks", list(frames))
+
     def set_marks(self, mark_in, mark_out) -> None:
         self._call("set_marks", mark_in, mark_out)
 

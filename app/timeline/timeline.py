@@ -315,6 +315,10 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._selected_segment = seg_id
         self.label_item.set_selected_id(seg_id)
 
+    def set_bookmarks(self, frames) -> None:
+        """Show the video's bookmarks as marks (frames)."""
+        self.bands_item.set_bookmarks(frames)
+
     def set_marks(self, mark_in: Optional[int], mark_out: Optional[int]) -> None:
         """Show the in/out marks (either may be None)."""
         self.bands_item.set_marks(mark_in, mark_out)

@@ -64,6 +64,11 @@ class BandsItem(pg.GraphicsObject):
         self.marks = (mark_in, mark_out)
         self.update()
 
+    def set_bookmarks(self, frames) -> None:
+        """Bookmarks: dashed orange lines across the bands (app/labeling/coding_ui.py)."""
+        self.bookmarks = [int(f) for f in frames]
+        self.update()
+
     def boundingRect(self) -> QRectF:
         return QRectF(0.0, 0.0, self._extent, float(max(self.n_bands, 1)))
 
@@ -78,6 +83,13 @@ class BandsItem(pg.GraphicsObject):
                 p.fillRect(QRectF(x0, k, x1 - x0, 1.0), BAND_SELECTED)
             elif k % 2:
                 p.fillRect(QRectF(x0, k, x1 - x0, 1.0), BAND_SHADE)
+        pen = QPen(QColor("#f0a030"), 0, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        p.setPen(pen)
+        for x in getattr(self, "bookmarks", ()):
+            if x0 <= x <= x1:
+                p.drawLine(QPointF(x + 0.5, y0), QPointF(x + 0.5, y1))
+        p.setPen(Qt.PenStyle.NoPen)
         a, b = self.marks
         if a is not None or b is not None:
             lo = a if a is not None else b

@@ -1,4 +1,7 @@
-"""Playback: a decode thread where the newest request wins, and a controller for play/step/seek/speed."""
+"""Playback: a decode thread where the newest request wins, and a controller for play/step/seek/speed/loop.
+
+Speeds for coding go from 0.1× (0.25× … 4× in the toolbar's steps, + / - keys); a loop (``set_loop``) plays
+frames ``[start, end)`` over and over (the selected label or the window on screen, Video ▸ Loop)."""
 from __future__ import annotations
 
 import threading
@@ -105,6 +108,7 @@ class PlaybackController(QObject):
         self._playing = False
         self._clock = QElapsedTimer()
         self._clock_frame = 0
+        self._loop: Optional[tuple] = None  # (first frame, end frame exclusive) played over and over
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -141,6 +145,22 @@ class PlaybackController(QObject):
     def speed(self) -> float:
         return self._speed
 
+    @property
+    def loop(self) -> Optional[tuple]:
+        """``(start, end)`` frames played over and over (end exclusive), or None."""
+        return self._loop
+
+    def set_loop(self, start: Optional[int], end: Optional[int] = None) -> None:
+        """Loop frames ``[start, end)`` while playing (None: no loop); playing from outside it jumps in."""
+        if start is None or end is None:
+            self._loop = None
+            return
+        start = max(0, int(start))
+        end = min(int(end), self.frame_count) if self.frame_count else int(end)
+        self._loop = (start, end) if end - start >= 1 else None
+        if self._loop is not None and self._playing and not start <= self._position < end:
+            self.seek(start)
+
     # commands ------------------------------------------------------------------------------
     def seek(self, index: int) -> None:
         if self._decoder is None or self.frame_count <= 0:
@@ -162,7 +182,9 @@ class PlaybackController(QObject):
     def play(self) -> None:
         if self._playing or self._decoder is None or self.frame_count <= 1:
             return
-        if self._position >= self.frame_count - 1:
+        if self._loop is not None and not self._loop[0] <= self._position < self._loop[1] - 1:
+            self.seek(self._loop[0])
+        elif self._position >= self.frame_count - 1:
             self.seek(0)
         self._playing = True
         self._restart_clock()
@@ -203,6 +225,13 @@ class PlaybackController(QObject):
     def _tick(self) -> None:
         elapsed = self._clock.elapsed() / 1000.0
         target = self._clock_frame + int(elapsed * self.fps * self._speed)
+        if self._loop is not None and target >= self._loop[1]:  # back to the loop's start, the clock with it
+            target = self._loop[0]
+            self._position = target
+            self._decoder.request(target)
+            self.positionChanged.emit(target)
+            self._restart_clock()
+            return
         if target >= self.frame_count - 1:
             target = self.frame_count - 1
             self.pause()

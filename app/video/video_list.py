@@ -1,10 +1,14 @@
-"""The list of open videos with their status (poses extracted, analyzed, labels); follows the Session."""
+"""The list of open videos with their status (poses extracted, analyzed, labels); follows the Session.
+
+In a project it also shows each video's coders, offers assigning videos to coders in its context menu
+(``assignRequested(video ids, coder, assign)``) and can show only the videos assigned to the coder
+(``set_only_mine``)."""
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List, Optional, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListWidget, QListWidgetItem, QMenu
 
 from app.common.state import Session, VideoEntry
 
@@ -12,8 +16,15 @@ from app.common.state import Session, VideoEntry
 class VideoListWidget(QListWidget):
     """Shows ``session.entries``; choosing a row makes it the current video."""
 
+    assignRequested = Signal(list, str, bool)  # project video ids, coder, True = assign / False = take back
+
     def __init__(self, session: Session, parent=None) -> None:
         super().__init__(parent)
+        self._coders: Dict[int, List[str]] = {}  # project video id -> its coders
+        self._me: Optional[str] = None  # the coder of this install (None: no project)
+        self._only_mine = False
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
         self.setObjectName("videoList")
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setWordWrap(True)
@@ -43,7 +54,9 @@ class VideoListWidget(QListWidget):
         item = self._items.get(id(entry))
         if item is None:
             return
-        item.setText(f"{entry.name}\n{entry.status_text()}")
+        coders = self._coders.get(entry.project_id, []) if entry.project_id is not None else []
+        item.setText(f"{entry.name}\n{entry.status_text()}" + (f"\ncoders: {', '.join(coders)}" if coders else ""))
+        item.setHidden(self._only_mine and self._me not in coders)
         info = f"{entry.path}"
         if entry.frame_count:
             info += f"\n{entry.width}×{entry.height}, {entry.frame_count} frames, {entry.fps:.3g} fps"
@@ -69,3 +82,63 @@ class VideoListWidget(QListWidget):
     def _on_row_changed(self, current, _previous) -> None:
         if current is not None:
             self._session.set_current(current.data(Qt.ItemDataRole.UserRole))
+
+    # ---- coders -----------------------------------------------------------------------------
+    def set_coders(self, assigned: Dict[int, List[str]], me: Optional[str]) -> None:
+        """Each project video's coders (``{video id: [coders]}``) and the coder of this install (None: no project)."""
+        self._coders, self._me = {int(k): list(v) for k, v in assigned.items()}, me
+        if me is None:
+            self._only_mine = False
+        self._refresh_all()
+
+    def set_only_mine(self, on: bool) -> None:
+        """Show only the videos assigned to this install's coder."""
+        self._only_mine = bool(on) and self._me is not None
+        self._refresh_all()
+
+    @property
+    def only_mine(self) -> bool:
+        return self._only_mine
+
+    def shown_entries(self) -> list:
+        return [self.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.count()) if not self.item(r).isHidden()]
+
+    def _refresh_all(self) -> None:
+        for r in range(self.count()):
+            self._on_changed(self.item(r).data(Qt.ItemDataRole.UserRole))
+
+    def _selected_ids(self) -> List[int]:
+        items = self.selectedItems() or ([self.currentItem()] if self.currentItem() is not None else [])
+        entries = [i.data(Qt.ItemDataRole.UserRole) for i in items]
+        return [e.project_id for e in entries if e.project_id is not None]
+
+    def context_actions(self, ids: Sequence[int]) -> List[tuple]:
+        """(text, video ids, coder or None = ask, assign) of the context menu for the videos ``ids``."""
+        if self._me is None or not ids:
+            return []
+        have = {c for v in ids for c in self._coders.get(v, [])}
+        known = sorted({c for cs in self._coders.values() for c in cs} | {self._me}, key=str.lower)
+        out = [(f"Assign to me ({self._me})", list(ids), self._me, True)]
+        out.append(("Assign to coder…", list(ids), None, True))
+        out += [(f"Take from {c}", list(ids), c, False) for c in known if c in have]
+        return out
+
+    def _context_menu(self, pos) -> None:
+        item = self.itemAt(pos)
+        entry = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        ids = [entry.project_id] if entry is not None and entry.project_id is not None else self._selected_ids()
+        actions = self.context_actions(ids)
+        if not actions:
+            return
+        menu = QMenu(self)
+        for text, ids, coder, assign in actions:
+            menu.addAction(text).triggered.connect(
+                lambda _=False, i=ids, c=coder, a=assign: self._request(i, c, a))
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+    def _request(self, ids: List[int], coder: Optional[str], assign: bool) -> None:
+        if coder is None:
+            coder, ok = QInputDialog.getText(self, "Assign to coder", "Coder name:")
+            if not ok or not coder.strip():
+                return
+        self.assignRequested.emit(list(ids), coder.strip(), assign)

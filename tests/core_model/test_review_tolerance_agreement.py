@@ -87,3 +87,10 @@ def test_project_and_cli_equal_hand_computation(tmp_path, capsys):
     assert "25.0 % matched, kappa 0.103" in text
     assert main(["labels", "agreement", path, "--tolerance", "1"]) == 1
     assert "two authors" in capsys.readouterr().err
+
+
+def test_point_labels_go_through_point_agreement():
+    from core_model.review import point_agreement
+    from core_model.review.coder_agreement import _point_matcher
+
+    assert _point_matcher() is point_agreement.match_points
