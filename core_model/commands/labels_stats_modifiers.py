@@ -28,14 +28,16 @@ def run_modifiers(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ConfigError(f"Cannot write '{args.csv}': {exc.strerror or exc}.") from exc
     if args.json:
-        print(json.dumps({"modifiers": [r.to_dict() for r in rows], "per_label": summarize_modifiers(rows)}))
+        per_coder = {c: summarize_modifiers(r for r in rows if r.coder == c) for c in sorted({r.coder for r in rows})}
+        print(json.dumps({"modifiers": [r.to_dict() for r in rows], "per_coder": per_coder}))
         return 0
     if not rows:
         print("no labels yet")
         return 0
-    print(f"{'label':24s} {'modifier':20s} {'events':>6s} {'time':>9s}")
-    for label, mods in summarize_modifiers(rows).items():
-        for modifier, v in mods.items():
-            time = f"{v['seconds']:8.1f}s" if v["seconds"] else f"{'':9s}"
-            print(f"{label[:24]:24s} {(modifier or '(none)')[:20]:20s} {int(v['events']):6d} {time}")
+    print(f"{'label':24s} {'modifier':20s} {'events':>6s} {'time':>9s}  coder")
+    for coder in sorted({r.coder for r in rows}):  # two coders are never added together
+        for label, mods in summarize_modifiers(r for r in rows if r.coder == coder).items():
+            for modifier, v in mods.items():
+                time = f"{v['seconds']:8.1f}s" if v["seconds"] else f"{'':9s}"
+                print(f"{label[:24]:24s} {(modifier or '(none)')[:20]:20s} {int(v['events']):6d} {time}  {coder}")
     return 0
