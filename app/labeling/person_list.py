@@ -13,8 +13,12 @@ API:
     set_corrections_visible(bool) show or hide the correction buttons
     set_corrections_enabled(bool, reason="")  disable them all, with ``reason`` (one sentence) as their tooltip
     selected_tracks() -> list     the selected track ids, in selection order
+    set_subjects({track: (name, "#rrggbb")})  the named subjects of the video's tracks (Subject column, swatch)
+    show_suggestion(track, text) / clear_suggestion()  the bar offering a subject for a track (Accept / Not now)
 Signals: personSelected(int)  (-1: nobody), mergeRequested(int into, int other),
-         splitRequested(int track, int frame), deleteRequested(int track)
+         splitRequested(int track, int frame), deleteRequested(int track),
+         assignRequested(int track) ("Subject…" button, right-click), unassignRequested(int track),
+         suggestionAccepted(int track), suggestionDismissed(int track)
 """
 from __future__ import annotations
 
@@ -23,15 +27,15 @@ from typing import List, Optional
 import numpy as np
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core_model.formatting import format_time
 
-from app.video.overlays.skeleton import person_color
+from app.video.overlays.skeleton import track_color
 
-COLUMNS = ("Person", "Present", "From", "To", "Now")
-COL_ID, COL_PRESENT, COL_FROM, COL_TO, COL_NOW = range(5)
+COLUMNS = ("Person", "Subject", "Present", "From", "To", "Now")
+COL_ID, COL_SUBJECT, COL_PRESENT, COL_FROM, COL_TO, COL_NOW = range(6)
 
 
 def _swatch(color: QColor, size: int = 12) -> QIcon:
@@ -73,6 +77,10 @@ class PersonList(QWidget):
     mergeRequested = Signal(int, int)
     splitRequested = Signal(int, int)
     deleteRequested = Signal(int)
+    assignRequested = Signal(int)
+    unassignRequested = Signal(int)
+    suggestionAccepted = Signal(int)
+    suggestionDismissed = Signal(int)
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -81,8 +89,10 @@ class PersonList(QWidget):
         self._order: List[int] = []  # selection order of track ids
         self._quiet = False
         self._blocked = ""  # why the corrections cannot be made now ("" = they can)
+        self._subjects: dict = {}  # track -> (subject name, colour)
+        self._suggested: Optional[int] = None  # the track the suggestion bar is about
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Find a person (id)")
+        self.filter.setPlaceholderText("Find a person (id or subject)")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._apply_filter)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -95,6 +105,8 @@ class PersonList(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
         self.summary = QLabel("No poses")
         self.merge_button = QPushButton("Merge")
         self.merge_button.setToolTip("The two selected tracks are one person: the second becomes the first")
@@ -102,16 +114,23 @@ class PersonList(QWidget):
         self.split_button.setToolTip("From the current frame on, the selected track is somebody else")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("The selected track is nobody (a bag, a poster): remove it and its labels")
-        self._tips = {b: b.toolTip() for b in (self.merge_button, self.split_button, self.delete_button)}
+        self.subject_button = QPushButton("Subject…")
+        self.subject_button.setObjectName("assignSubjectButton")
+        self.subject_button.setToolTip("Assign the selected track to a named subject (a person followed across videos)")
+        self._tips = {b: b.toolTip() for b in (self.merge_button, self.split_button, self.delete_button,
+                                               self.subject_button)}
         self.merge_button.clicked.connect(self._merge)
         self.split_button.clicked.connect(self._split)
         self.delete_button.clicked.connect(self._delete)
+        self.subject_button.clicked.connect(self._assign)
         buttons = QHBoxLayout()
-        for b in (self.merge_button, self.split_button, self.delete_button):
+        for b in (self.merge_button, self.split_button, self.delete_button, self.subject_button):
             buttons.addWidget(b)
+        self.suggestion = self._build_suggestion()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
+        layout.addWidget(self.suggestion)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
@@ -135,10 +154,11 @@ class PersonList(QWidget):
                 first = float(times[frames[0]]) if len(frames) else 0.0
                 last = float(times[frames[-1]]) if len(frames) else 0.0
                 ident = _NumberItem(f"{int(track)}", int(track))
-                ident.setIcon(_swatch(person_color(int(track))))
+                ident.setIcon(_swatch(track_color(int(track), self._subjects)))
                 ident.setData(Qt.UserRole + 1, int(track))
                 seconds = len(frames) / fps
                 self.table.setItem(row, COL_ID, ident)
+                self.table.setItem(row, COL_SUBJECT, self._subject_item(int(track)))
                 self.table.setItem(row, COL_PRESENT, _NumberItem(f"{seconds:.1f} s", seconds))
                 self.table.setItem(row, COL_FROM, _NumberItem(format_time(first, 1, hours=False), first))
                 self.table.setItem(row, COL_TO, _NumberItem(format_time(last, 1, hours=False), last))
@@ -152,9 +172,116 @@ class PersonList(QWidget):
         self._apply_filter(self.filter.text())
         self._select(selected)
 
+    # ------------------------------------------------------------------ subjects
+    def _subject_item(self, track: int) -> QTableWidgetItem:
+        found = self._subjects.get(int(track))
+        item = QTableWidgetItem(found[0] if found else "")
+        item.setFlags(Qt.ItemIsSelectable | Qt.ItemIsEnabled)
+        if found:
+            item.setForeground(QColor(found[1]))
+        return item
+
+    def set_subjects(self, subjects: dict) -> None:
+        """The named subjects of the shown video's tracks: ``{track: (name, "#rrggbb")}`` (column, swatch, filter)."""
+        subjects = dict(subjects or {})
+        if subjects == self._subjects:
+            return
+        self._subjects = subjects
+        sorting = self.table.isSortingEnabled()
+        self.table.setSortingEnabled(False)
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, COL_ID)
+            if item is None:
+                continue
+            track = int(item.data(Qt.UserRole + 1))
+            item.setIcon(_swatch(track_color(track, subjects)))
+            self.table.setItem(row, COL_SUBJECT, self._subject_item(track))
+        self.table.setSortingEnabled(sorting)
+        self._apply_filter(self.filter.text())
+        self._update_buttons()
+
+    def subject_of(self, track: int) -> Optional[str]:
+        found = self._subjects.get(int(track))
+        return found[0] if found else None
+
+    def _build_suggestion(self) -> QFrame:
+        bar = QFrame()
+        bar.setObjectName("subjectSuggestion")
+        bar.setStyleSheet("#subjectSuggestion { background: #243447; border: 1px solid #3d6fa8; border-radius: 3px; }")
+        self.suggestion_text = QLabel()
+        self.suggestion_text.setWordWrap(True)
+        self.accept_suggestion_button = QPushButton("Accept")
+        self.accept_suggestion_button.setObjectName("acceptSubjectButton")
+        self.dismiss_suggestion_button = QPushButton("Not now")
+        self.accept_suggestion_button.clicked.connect(self.accept_suggestion)
+        self.dismiss_suggestion_button.clicked.connect(self._dismiss_suggestion)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 3, 3, 3)
+        row.addWidget(self.suggestion_text, 1)
+        row.addWidget(self.accept_suggestion_button)
+        row.addWidget(self.dismiss_suggestion_button)
+        bar.setVisible(False)
+        return bar
+
+    @property
+    def suggested_track(self) -> Optional[int]:
+        return self._suggested
+
+    def show_suggestion(self, track: int, text: str) -> None:
+        """Offer ``text`` (e.g. "Track 11 looks like Anna") for ``track``; Accept / Not now answer it."""
+        self._suggested = int(track)
+        self.suggestion_text.setText(text)
+        self.suggestion.setVisible(True)
+
+    def clear_suggestion(self) -> None:
+        self._suggested = None
+        self.suggestion.setVisible(False)
+
+    def accept_suggestion(self) -> None:
+        track = self._suggested
+        if track is not None:
+            self.clear_suggestion()
+            self.suggestionAccepted.emit(track)
+
+    def _dismiss_suggestion(self) -> None:
+        track = self._suggested
+        self.clear_suggestion()
+        if track is not None:
+            self.suggestionDismissed.emit(track)
+
+    def _assign(self) -> None:
+        chosen = self.selected_tracks()
+        if len(chosen) == 1:
+            self.assignRequested.emit(chosen[0])
+
+    def _table_menu(self, pos) -> None:
+        row = self.table.rowAt(pos.y())
+        item = self.table.item(row, COL_ID) if row >= 0 else None
+        if item is None:
+            return
+        track = int(item.data(Qt.UserRole + 1))
+        self.set_selected(track)
+        self.personSelected.emit(track)
+        self.track_menu(track).popup(self.table.viewport().mapToGlobal(pos))
+
+    def track_menu(self, track: int) -> QMenu:
+        """Right click on a person: "Assign to subject…" and "Unassign from NAME" (when assigned)."""
+        menu = QMenu(self)
+        menu.setObjectName("personMenu")
+        assign = menu.addAction("Assign to subject…")
+        assign.triggered.connect(lambda: self.assignRequested.emit(int(track)))
+        name = self.subject_of(track)
+        if name:
+            menu.addAction(f"Unassign from {name}").triggered.connect(lambda: self.unassignRequested.emit(int(track)))
+        for action in menu.actions():
+            action.setEnabled(not self._blocked)
+            if self._blocked:
+                action.setToolTip(self._blocked)
+        return menu
+
     def set_corrections_visible(self, visible: bool) -> None:
         """Show or hide the Merge / Split here / Delete buttons (hidden where nobody applies the requests)."""
-        for button in (self.merge_button, self.split_button, self.delete_button):
+        for button in (self.merge_button, self.split_button, self.delete_button, self.subject_button):
             button.setVisible(bool(visible))
 
     def set_corrections_enabled(self, enabled: bool, reason: str = "") -> None:
@@ -222,9 +349,13 @@ class PersonList(QWidget):
 
     def _apply_filter(self, text: str) -> None:
         text = text.strip()
+        folded = text.casefold()
         for row in range(self.table.rowCount()):
             item = self.table.item(row, COL_ID)
-            self.table.setRowHidden(row, bool(text) and item is not None and not item.text().startswith(text))
+            subject = self.table.item(row, COL_SUBJECT)
+            found = item is None or item.text().startswith(text) or (
+                subject is not None and bool(folded) and folded in subject.text().casefold())
+            self.table.setRowHidden(row, bool(text) and not found)
 
     def _on_selection(self) -> None:
         if self._quiet:
@@ -238,6 +369,7 @@ class PersonList(QWidget):
         chosen = self.selected_tracks()
         self.merge_button.setEnabled(len(chosen) == 2)
         self.delete_button.setEnabled(len(chosen) == 1)
+        self.subject_button.setEnabled(len(chosen) == 1)
         can_split = False
         if len(chosen) == 1 and self._poses is not None:
             row = int(np.nonzero(self._poses.track_ids == chosen[0])[0][0])

@@ -1,4 +1,5 @@
-"""Track corrections in the studio: merge, split at the playhead and delete a track of the current video.
+"""Track corrections in the studio: merge, split at the playhead and delete a track of the current video; and
+the track's named subject (``app/labeling/subjects_panel.py``: "Assign to subject" in the skeleton's menu).
 
 The People dock's buttons and the skeleton's right-click menu ask; the corrections are the project's
 undoable edits (``core_model.project.track_edits``: they rewrite the project's own pose file
@@ -47,9 +48,13 @@ class TrackActions(QObject):
         self._reanalyze_timer.setSingleShot(True)
         self._reanalyze_timer.setInterval(REANALYZE_DELAY_MS)
         self._reanalyze_timer.timeout.connect(self._reanalyze_now)
+        from app.labeling.subjects_panel import SubjectsUI
+
+        self.subjects = SubjectsUI(project=project, session=session, people=people, view=view, parent=parent)
 
     def connect(self) -> None:
         people, view = self.people, self.view
+        self.subjects.connect()
         people.set_corrections_visible(True)
         people.mergeRequested.connect(self.merge)
         people.splitRequested.connect(self.split)
@@ -289,6 +294,8 @@ class TrackActions(QObject):
         split.triggered.connect(lambda: self.split(track, frame))
         delete = menu.addAction(f"Delete track {track}")
         delete.triggered.connect(lambda: self.delete(track))
+        menu.addSeparator()
+        self.subjects.add_menu(menu, track, reason)
         for action in (split, delete, into.menuAction()):
             action.setEnabled(not reason and action.isEnabled())
             if reason:

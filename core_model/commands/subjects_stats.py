@@ -52,7 +52,6 @@ def print_agreement_by_subject(store, sides, as_json: bool) -> int:
     """Agreement over each subject's tracks (all videos): one JSON object, or a table per subject."""
     from ..review.agreement_errors import AgreementError
     from ..review.subject_stats import subject_agreement
-    from .labels_agreement import figure, format_report
 
     if not store.subjects():
         raise AgreementError("The project has no subjects yet: add them (epam subjects add) and assign tracks.")
@@ -61,7 +60,12 @@ def print_agreement_by_subject(store, sides, as_json: bool) -> int:
         print(json.dumps({"between": list(sides), "overall": overall.to_dict(),
                           "subjects": {name: r.to_dict() for name, r in per_subject.items()}}))
         return 0
-    print(format_report(overall, f"{overall.reference} vs {overall.other}, all subjects"))
-    for name, report in per_subject.items():
-        print(f"  {name}: {report.frames} frames, accuracy {figure(report.accuracy)}, kappa {figure(report.kappa)}")
+    for name, report in [(f"{overall.reference} vs {overall.other}, all subjects", overall), *per_subject.items()]:
+        print(f"{'' if report is overall else '  '}{name}: {report.frames} frames, accuracy "
+              f"{_figure(report.accuracy)}, kappa {_figure(report.kappa)}")
     return 0
+
+
+def _figure(value: float) -> str:
+    """Three decimals, or "undefined" (NaN), as ``epam labels agreement`` writes them."""
+    return "undefined" if value != value else f"{value:.3f}"

@@ -103,6 +103,14 @@ class AppearanceCache:
             self._known[video_id] = found
         return self._known[video_id]
 
+    def forget(self, video_id: int) -> None:
+        """The video's tracks changed (a merge, a split): their looks are measured again when needed."""
+        self._known.pop(int(video_id), None)
+        try:
+            self._path(video_id).unlink(missing_ok=True)
+        except (OSError, EpamError):
+            pass
+
     def get(self, video_id: int, track: int) -> Optional[np.ndarray]:
         return self.video(video_id).get(int(track))
 

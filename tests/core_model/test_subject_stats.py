@@ -80,6 +80,8 @@ def test_agreement_per_subject_between_two_coders(tmp_path, capsys):
                  "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["subjects"]["Anna"]["frames"] == 200 and doc["subjects"]["Anna"]["accuracy"] == 0.5
+    assert main(["labels", "agreement", path, "--between", "author:ann,author:bob", "--by", "subject"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "  Anna: 200 frames, accuracy 0.500, kappa 0.000"
 
 
 def test_labels_csv_export_has_the_subject_column(tmp_path):

@@ -4,11 +4,14 @@ The selected person is drawn first, with a light halo under its bones and joints
 the people around (often smaller, further away) stay visible on top of it; joints and bones are never wider
 than the person's own size allows (a child at the back keeps visible limbs). The id tag moves off the badges
 on the picture (attention legend, sampled-frame badge, frame read-out): ``set_avoid``.
+
+A track assigned to a named subject (``set_subjects``: ``{track: (name, "#rrggbb")}`` of the video shown) is drawn
+in the subject's colour and its tag reads "#3 Anna": a subject keeps its colour in every video.
 """
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -35,6 +38,21 @@ def person_color(track_id: int) -> QColor:
     return QColor(PALETTE[int(track_id) % len(PALETTE)])
 
 
+Subjects = Dict[int, Tuple[str, str]]  # track id -> (subject name, "#rrggbb")
+
+
+def track_color(track_id: int, subjects: Optional[Subjects] = None) -> QColor:
+    """The colour a track is shown in: its subject's when it is assigned to one, else the track id's."""
+    found = subjects.get(int(track_id)) if subjects else None
+    return QColor(found[1]) if found else person_color(track_id)
+
+
+def track_tag(track_id: int, subjects: Optional[Subjects] = None) -> str:
+    """The skeleton's tag: "#3", or "#3 Anna" for a track assigned to a subject."""
+    found = subjects.get(int(track_id)) if subjects else None
+    return f"#{track_id} {found[0]}" if found else f"#{track_id}"
+
+
 class SkeletonItem(QGraphicsItem):
     """Paints the skeletons of one frame in image (scene) coordinates."""
 
@@ -45,6 +63,7 @@ class SkeletonItem(QGraphicsItem):
         self._width = 2.0
         self._avoid: List[QRectF] = []  # scene rectangles the id tags keep off (badges)
         self.tag_rects: Dict[int, QRectF] = {}  # where each id tag was drawn last (scene coordinates)
+        self.subjects: Subjects = {}  # track -> (subject name, colour) of the video shown
 
     def set_avoid(self, rects) -> None:
         rects = [QRectF(r) for r in rects]
@@ -73,7 +92,7 @@ class SkeletonItem(QGraphicsItem):
         Bones use flat caps (the joint discs cover their ends; round caps cost twice the time)
         and joints are single ellipses (filling one path of 17 ellipses costs ~4x more).
         """
-        base = person_color(track_id)
+        base = track_color(track_id, self.subjects)
         valid = scores >= MIN_SCORE
         size = float(np.ptp(pts[valid, 1])) if valid.sum() >= 2 else 0.0  # the person's height in pixels
         width = min(self._width, max(1.0, size / 28.0)) if size > 0 else self._width
@@ -117,7 +136,7 @@ class SkeletonItem(QGraphicsItem):
         font.setPixelSize(max(10, int(self._width * 6)))
         font.setBold(True)
         painter.setFont(font)
-        text = f"#{track_id}"
+        text = track_tag(track_id, self.subjects)
         w = painter.fontMetrics().horizontalAdvance(text) + 8
         h = painter.fontMetrics().height() + 2
         right, bottom = float(pts[valid, 0].max()), float(pts[valid, 1].max())
@@ -142,6 +161,13 @@ class SkeletonOverlay(Overlay):
 
     def create_item(self) -> QGraphicsItem:
         return SkeletonItem()
+
+    def set_subjects(self, subjects: Subjects) -> None:
+        """Tracks of the video shown that are named subjects: ``{track: (name, "#rrggbb")}`` (redrawn at once)."""
+        subjects = dict(subjects or {})
+        if subjects != self.item.subjects:
+            self.item.subjects = subjects
+            self.item.update()
 
     def draw(self, ctx: FrameContext) -> bool:
         slots = ctx.people_at_frame()

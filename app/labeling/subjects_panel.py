@@ -1,0 +1,545 @@
+"""Subjects in the studio: named people followed across the project's videos ("Anna", "patient 07").
+
+- :class:`AssignSubjectDialog` — "Assign to subject…": a searchable list of the subjects (type to filter, Enter
+  assigns the one shown first) and "New subject" (the typed name).
+- :class:`SubjectsPanel` — the Subjects dock: every subject with its colour, tracks and videos; add, rename,
+  recolour, delete.
+- :class:`SubjectsUI` — wires them in: the skeleton's right-click menu and the People dock ask, the edits
+  (``core_model.project.subject_edits``) go through ``ProjectController.apply`` (one undo step each, Ctrl+Z), and
+  the subjects of the shown video are pushed to the skeletons, the People dock and the timeline's lane header
+  (one query per refresh). When a track starts (the playhead within :data:`START_WINDOW_S` of its first frame)
+  and is not assigned, its look is compared with the tracks assigned to subjects
+  (``core_model.project.subject_suggest``) and the best match is offered in the People dock (Accept, or
+  :data:`ACCEPT_KEY`).
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Set, Tuple
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QMessageBox,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core_model.errors import EpamError
+
+START_WINDOW_S = 2.0  # a track "starts" while the playhead is this close after its first frame
+CHECK_DELAY_MS = 250  # the suggestion is looked for once the playhead rests this long
+MENU_SUBJECTS = 12  # subjects listed directly in the skeleton's menu (the dialog searches all)
+ACCEPT_KEY = "Ctrl+J"
+
+
+def swatch(color: str, size: int = 12) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(QColor(color))
+    return QIcon(pix)
+
+
+class AssignSubjectDialog(QDialog):
+    """Pick a subject for a track, or name a new one. ``chosen`` (subject id) or ``new_name`` after it is accepted."""
+
+    def __init__(self, subjects, track: int, current: Optional[str] = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("assignSubjectDialog")
+        self.setWindowTitle(f"Assign track {track} to a subject")
+        self.chosen: Optional[int] = None
+        self.new_name: Optional[str] = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Type a name to find a subject, or a new name")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListWidget()
+        for s in subjects:
+            item = QListWidgetItem(swatch(s.color), s.name)
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            self.list.addItem(item)
+        note = QLabel(f"Track {track} is now {current}." if current else
+                      "A subject is a person followed across videos: their labels, statistics and exports can be "
+                      "taken together.")
+        note.setWordWrap(True)
+        self.new_button = QPushButton("New subject")
+        self.new_button.setObjectName("newSubjectButton")
+        self.new_button.clicked.connect(self._new)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.assign_button = buttons.addButton("Assign", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self._assign)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.new_button)
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.search)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._assign)
+        self.list.itemDoubleClicked.connect(lambda _i: self._assign())
+        self._filter("")
+        self.resize(340, 380)
+
+    def visible_names(self) -> list:
+        return [self.list.item(i).text() for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+
+    def _filter(self, text: str) -> None:
+        folded = text.strip().casefold()
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setHidden(bool(folded) and folded not in item.text().casefold())
+            if first is None and not item.isHidden():
+                first = item
+        exact = any(self.list.item(i).text().casefold() == folded for i in range(self.list.count()))
+        self.list.setCurrentItem(first)
+        self.new_button.setText(f"New subject '{text.strip()}'" if folded and not exact else "New subject…")
+        self.assign_button.setEnabled(first is not None)
+
+    def _assign(self) -> None:
+        item = self.list.currentItem()
+        if item is None or item.isHidden():
+            if self.search.text().strip():
+                self._new()
+            return
+        self.chosen = int(item.data(Qt.ItemDataRole.UserRole))
+        self.accept()
+
+    def _new(self) -> None:
+        name = self.search.text().strip()
+        if not name:
+            name, ok = QInputDialog.getText(self, "New subject", "Name of the new subject:")
+            if not ok or not name.strip():
+                return
+        self.new_name = name.strip()
+        self.accept()
+
+
+class SubjectsPanel(QWidget):
+    """The Subjects dock: a table (colour and name, tracks, videos) and Add / Rename / Colour / Delete."""
+
+    addRequested = Signal()
+    renameRequested = Signal(int)
+    recolorRequested = Signal(int)
+    deleteRequested = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("subjectsPanel")
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(("Subject", "Tracks", "Videos"))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.add_button = QPushButton("Add…")
+        self.rename_button = QPushButton("Rename…")
+        self.color_button = QPushButton("Colour…")
+        self.delete_button = QPushButton("Delete")
+        self.add_button.clicked.connect(self.addRequested)
+        self.rename_button.clicked.connect(lambda: self._ask(self.renameRequested))
+        self.color_button.clicked.connect(lambda: self._ask(self.recolorRequested))
+        self.delete_button.clicked.connect(lambda: self._ask(self.deleteRequested))
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.rename_button, self.color_button, self.delete_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.note)
+        self._writable = False
+        self.set_subjects([], {}, writable=False, reason="Open or create a project to name subjects.")
+
+    def set_subjects(self, subjects, counts: Dict[int, Tuple[int, int]], writable: bool, reason: str = "") -> None:
+        """Every subject with ``counts`` (``{id: (tracks, videos)}``); buttons enabled when ``writable``."""
+        chosen = self.selected_id()
+        self._writable = writable
+        self.table.setRowCount(len(subjects))
+        for row, s in enumerate(subjects):
+            name = QTableWidgetItem(swatch(s.color), s.name)
+            name.setData(Qt.ItemDataRole.UserRole, s.id)
+            tracks, videos = counts.get(s.id, (0, 0))
+            self.table.setItem(row, 0, name)
+            for col, value in ((1, tracks), (2, videos)):
+                cell = QTableWidgetItem(str(value))
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, cell)
+            if s.id == chosen:
+                self.table.selectRow(row)
+        self.note.setText(reason or ("" if subjects else "No subjects yet: Add…, or right-click a skeleton ▸ "
+                                                         "Assign to subject."))
+        self._update_buttons()
+
+    def selected_id(self) -> Optional[int]:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if not rows:
+            return None
+        item = self.table.item(min(rows), 0)
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _ask(self, signal) -> None:
+        chosen = self.selected_id()
+        if chosen is not None:
+            signal.emit(chosen)
+
+    def _update_buttons(self) -> None:
+        some = self.selected_id() is not None
+        self.add_button.setEnabled(self._writable)
+        for b in (self.rename_button, self.color_button, self.delete_button):
+            b.setEnabled(self._writable and some)
+
+
+class SubjectsUI(QObject):
+    """Subjects in the studio (see the module). Receives the ``project`` controller, the ``session``, the People
+    dock (``people``), the video ``view`` and the window (``parent``: its skeleton overlay, timeline, docks and
+    ``frameDisplayed``, each used when it has one)."""
+
+    def __init__(self, *, project, session, people, view, parent=None) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self.project, self.session, self.people, self.view = project, session, people, view
+        self.panel = SubjectsPanel()
+        self.dock = None
+        self._unsubscribe = None
+        self._shown: Dict[int, Tuple[str, str]] = {}
+        self._pushed: Optional[dict] = None  # what the timeline was given last
+        self._suggestion = None  # the Suggestion the People dock offers
+        self._starts: tuple = (None, {})  # (poses, {track: first frame}) of the shown video
+        self._cache = None  # AppearanceCache of the open project
+        self._reader = None  # (video id, VideoReader) of the shown video, for appearances
+        self._asked: Set[Tuple[int, int]] = set()  # (video, track) whose suggestion was looked for
+        self._pending: list = []  # (video, track, Suggestion) to offer, in turn
+        self._check = QTimer(self)
+        self._check.setSingleShot(True)
+        self._check.setInterval(CHECK_DELAY_MS)
+        self._check.timeout.connect(self.look_for_suggestions)
+        self.accept_action = QAction("Accept subject suggestion", self)
+        self.accept_action.setObjectName("acceptSubjectAction")
+        self.accept_action.setShortcut(QKeySequence(ACCEPT_KEY))
+        self.accept_action.triggered.connect(self.people.accept_suggestion)
+
+    # ---- wiring -----------------------------------------------------------------------------
+    def connect(self) -> None:
+        p = self.people
+        p.assignRequested.connect(self.ask_assign)
+        p.unassignRequested.connect(self.unassign)
+        p.suggestionAccepted.connect(self.accept_suggestion)
+        p.suggestionDismissed.connect(lambda _t: self._offer_next())
+        self.project.projectChanged.connect(self._on_project)
+        self.project.posesChanged.connect(self._on_poses)
+        self.session.current_changed.connect(lambda _e: self.refresh())
+        self.session.changed.connect(lambda e: self.refresh() if e is self.session.current else None)
+        panel = self.panel
+        panel.addRequested.connect(self.ask_add)
+        panel.renameRequested.connect(self.ask_rename)
+        panel.recolorRequested.connect(self.ask_recolor)
+        panel.deleteRequested.connect(self.ask_delete)
+        window = self._parent
+        if window is not None:
+            window.addAction(self.accept_action)
+            add_dock = getattr(window, "_add_side_tab", None)
+            if callable(add_dock):
+                self.dock = add_dock("Subjects", panel)
+            frame = getattr(window, "frameDisplayed", None)
+            if frame is not None:
+                frame.connect(self._on_frame)
+        self._on_project(self.project.store)
+
+    def _store(self):
+        return self.project.store
+
+    def video_id(self) -> Optional[int]:
+        entry = self.session.current
+        return entry.project_id if entry is not None and self.project.is_open else None
+
+    def _on_project(self, store) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._close_reader()
+        self._cache, self._asked, self._pending = None, set(), []
+        self.people.clear_suggestion()
+        if store is not None:
+            self._unsubscribe = store.subscribe(self._on_change)
+        self.refresh()
+
+    def _on_change(self, change) -> None:
+        if change.kind == "subjects":
+            QTimer.singleShot(0, self.refresh)  # after the transaction's other events, once
+
+    def _on_poses(self, video_id: int) -> None:
+        """A track edit rewrote a video's poses: its tracks' looks are measured again."""
+        if self._cache is not None:
+            self._cache.forget(video_id)
+        self._asked = {k for k in self._asked if k[0] != video_id}
+        if self._reader is not None and self._reader[0] == video_id:
+            self._close_reader()
+
+    # ---- what is shown ------------------------------------------------------------------------
+    def shown_subjects(self) -> Dict[int, Tuple[str, str]]:
+        """``{track: (name, colour)}`` of the current video (one query)."""
+        store, vid = self._store(), self.video_id()
+        if store is None or vid is None:
+            return {}
+        return {p: (s.name, s.color) for p, s in store.video_subjects(vid).items()}
+
+    def refresh(self) -> None:
+        """Push the shown video's subjects to the skeletons, the People dock and the timeline; fill the dock."""
+        self._shown = self.shown_subjects()
+        self.people.set_subjects(self._shown)
+        overlays = getattr(self._parent, "overlays", None)
+        if overlays is not None:
+            overlays["skeleton"].set_subjects(self._shown)
+        self._push_timeline()
+        store = self._store()
+        if store is None:
+            self.panel.set_subjects([], {}, False, "Open or create a project to name subjects.")
+        else:
+            self.panel.set_subjects(store.subjects(), store.subject_track_counts(), not store.read_only,
+                                    store.write_refusal if store.read_only else "")
+
+    def _push_timeline(self) -> None:
+        timeline = getattr(self._parent, "timeline", None)
+        if timeline is not None and getattr(timeline, "built", True):
+            widget = timeline.widget() if hasattr(timeline, "widget") else timeline
+            if hasattr(widget, "set_subjects"):
+                widget.set_subjects(self._shown)
+                self._pushed = dict(self._shown)
+
+    # ---- edits --------------------------------------------------------------------------------
+    def _ready(self) -> Optional[int]:
+        """The current project video, or None after one sentence why not."""
+        if not self.project.writable():
+            return None
+        vid = self.video_id()
+        if vid is None:
+            self.project.message.emit("Open a video of the project first: subjects are assigned to its tracks.")
+        return vid
+
+    def assign(self, track: int, subject_id: int) -> bool:
+        """Track ``track`` of the current video is the subject ``subject_id`` (one undo step)."""
+        from core_model.project.subject_edits import AssignTrack
+
+        vid = self._ready()
+        if vid is None or not self.project.apply(AssignTrack(vid, int(track), int(subject_id))):
+            return False
+        self._assigned(vid, track)
+        return True
+
+    def new_subject_for(self, track: int, name: str) -> bool:
+        """A new subject ``name`` and track ``track`` of the current video assigned to it (one undo step)."""
+        from core_model.project.subject_edits import NewSubjectForTrack
+
+        vid = self._ready()
+        if vid is None or not self.project.apply(NewSubjectForTrack(name, vid, int(track))):
+            return False
+        self._assigned(vid, track)
+        return True
+
+    def _assigned(self, vid: int, track: int) -> None:
+        self.refresh()
+        subject = self._store().subject_of_track(vid, track)
+        self.project.message.emit(f"Track {track} is {subject.name} (Ctrl+Z undoes).")
+        self._remember_look(vid, track)
+        if self.people.suggested_track == int(track):
+            self.people.clear_suggestion()
+        self._pending = [p for p in self._pending if p[:2] != (vid, int(track))]
+
+    def unassign(self, track: int) -> bool:
+        from core_model.project.subject_edits import UnassignTrack
+
+        vid = self._ready()
+        if vid is None or not self.project.apply(UnassignTrack(vid, int(track))):
+            return False
+        self.refresh()
+        self.project.message.emit(f"Track {track} is no subject any more (Ctrl+Z undoes).")
+        return True
+
+    def ask_assign(self, track: int) -> AssignSubjectDialog:
+        """"Assign to subject…": the searchable dialog (opened window-modal; answered through ``finished``)."""
+        store = self._store()
+        subjects = store.subjects() if store is not None else []
+        dialog = AssignSubjectDialog(subjects, int(track), self.people.subject_of(track), self._parent)
+        dialog.finished.connect(lambda result: self._answered(dialog, int(track), result))
+        dialog.open()
+        return dialog
+
+    def _answered(self, dialog: AssignSubjectDialog, track: int, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            if dialog.new_name:
+                self.new_subject_for(track, dialog.new_name)
+            elif dialog.chosen is not None:
+                self.assign(track, dialog.chosen)
+        dialog.deleteLater()
+
+    def add_menu(self, menu: QMenu, track: int, reason: str = "") -> QMenu:
+        """"Assign to subject" in the skeleton's menu: the subjects (first :data:`MENU_SUBJECTS`), "Find or add…",
+        "New subject…" and "Unassign" (when assigned)."""
+        sub = menu.addMenu("Assign to subject")
+        sub.setObjectName("assignSubjectMenu")
+        store = self._store()
+        current = self._shown.get(int(track))
+        subjects = store.subjects() if store is not None else []
+        for s in subjects[:MENU_SUBJECTS]:
+            action = sub.addAction(swatch(s.color), s.name + ("  ✓" if current and current[0] == s.name else ""))
+            action.triggered.connect(lambda _=False, sid=s.id: self.assign(track, sid))
+        if subjects:
+            sub.addSeparator()
+        sub.addAction("Find or add…" if subjects else "New subject…").triggered.connect(
+            lambda: self.ask_assign(track))
+        if current:
+            menu.addAction(f"Unassign from {current[0]}").triggered.connect(lambda: self.unassign(track))
+        blocked = reason or ("" if self.project.is_open and not self.project.read_only
+                             else "Subjects belong to a project: open or create one first.")
+        sub.setEnabled(not blocked)
+        if blocked:
+            sub.menuAction().setToolTip(blocked)
+        return sub
+
+    # ---- the Subjects dock --------------------------------------------------------------------
+    def ask_add(self) -> None:
+        from core_model.project.subject_edits import AddSubject
+
+        name, ok = QInputDialog.getText(self._parent, "New subject", "Name (e.g. Anna, patient 07):")
+        if ok and name.strip():
+            self.project.apply(AddSubject(name))
+
+    def ask_rename(self, subject_id: int) -> None:
+        from core_model.project.subject_edits import RenameSubject
+
+        old = self._store().subject(subject_id).name
+        name, ok = QInputDialog.getText(self._parent, "Rename subject", "New name:", text=old)
+        if ok and name.strip() and name.strip() != old:
+            self.project.apply(RenameSubject(subject_id, name))
+
+    def ask_recolor(self, subject_id: int) -> None:
+        from core_model.project.subject_edits import RecolorSubject
+
+        color = QColorDialog.getColor(QColor(self._store().subject(subject_id).color), self._parent,
+                                      "Subject colour")
+        if color.isValid():
+            self.project.apply(RecolorSubject(subject_id, color.name()))
+
+    def ask_delete(self, subject_id: int) -> None:
+        from core_model.project.subject_edits import DeleteSubject
+
+        s = self._store().subject(subject_id)
+        n = len(self._store().tracks_of_subject(subject_id))
+        answer = QMessageBox.question(self._parent, "Delete subject",
+                                      f"Delete {s.name}? Its {n} track assignment{'s' if n != 1 else ''} go; the "
+                                      "tracks and their labels stay (Ctrl+Z gives it back).")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.project.apply(DeleteSubject(subject_id))
+
+    # ---- suggestions --------------------------------------------------------------------------
+    def _on_frame(self, _index: int = 0) -> None:
+        if self._pushed != self._shown:  # the timeline is built after the first frame is on screen
+            self._push_timeline()
+        store = self._store()
+        if store is not None and self.video_id() is not None and not store.read_only and not self._check.isActive():
+            self._check.start()  # not restarted: during playback too, a starting track is looked at once
+
+    def starting_tracks(self, frame: int) -> list:
+        """Unassigned tracks of the shown video whose first frame lies within :data:`START_WINDOW_S` before
+        ``frame`` (latest start first)."""
+        entry, vid = self.session.current, self.video_id()
+        poses = entry.poses if entry is not None else None
+        if poses is None or vid is None:
+            return []
+        if self._starts[0] is not poses:
+            import numpy as np
+
+            present = poses.present
+            first = present.argmax(axis=1)
+            self._starts = (poses, {int(t): int(first[r]) for r, t in enumerate(poses.track_ids) if present[r].any()})
+        window = START_WINDOW_S * (poses.fps if poses.fps > 0 else 25.0)
+        out = [(f, t) for t, f in self._starts[1].items() if f <= frame <= f + window and t not in self._shown]
+        return [t for _f, t in sorted(out, reverse=True)]
+
+    def look_for_suggestions(self) -> None:
+        """Compare the tracks starting at the shown frame with the subjects' tracks; offer the best matches."""
+        from core_model.project.subject_suggest import AppearanceCache, suggest_subject, track_appearance
+
+        store, vid, entry = self._store(), self.video_id(), self.session.current
+        frame = getattr(self.view, "shown_frame", None)
+        if store is None or vid is None or entry is None or entry.poses is None or frame is None:
+            return
+        todo = [t for t in self.starting_tracks(int(frame)) if (vid, t) not in self._asked]
+        if not todo or not store.subject_assignments():
+            return
+        self._cache = self._cache or AppearanceCache(store)
+        reader = self._video_reader(vid, entry)
+        if reader is None:
+            return
+        for track in todo:
+            self._asked.add((vid, track))
+            try:
+                look = track_appearance(reader, entry.poses, track)
+                found = suggest_subject(store, vid, track, look, self._cache)
+            except (EpamError, OSError, ValueError):
+                found = None
+            if found is not None:
+                self._pending.append((vid, track, found))
+        if self.people.suggested_track is None:
+            self._offer_next()
+
+    def _offer_next(self) -> None:
+        vid = self.video_id()
+        while self._pending:
+            v, track, found = self._pending.pop(0)
+            if v == vid and track not in self._shown:
+                where = self._store().video(found.video_id).name
+                self.people.show_suggestion(track, f"Track {track} looks like {found.name} ({found.similarity:.0%} "
+                                                   f"alike track {found.person} of {where}). Accept: {ACCEPT_KEY}")
+                self._suggestion = found
+                return
+
+    def accept_suggestion(self, track: int) -> bool:
+        found = getattr(self, "_suggestion", None)
+        if found is None:
+            return False
+        self._suggestion = None
+        done = self.assign(track, found.subject_id)
+        self._offer_next()
+        return done
+
+    def _video_reader(self, vid: int, entry):
+        if self._reader is not None and self._reader[0] == vid:
+            return self._reader[1]
+        self._close_reader()
+        from core_model.video import VideoReader
+
+        try:
+            self._reader = (vid, VideoReader(entry.path))
+        except (EpamError, OSError):
+            return None
+        return self._reader[1]
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader[1].close()
+            self._reader = None
+
+    def _remember_look(self, vid: int, track: int) -> None:
+        """Measure an assigned track's look now (its video is open): later suggestions compare with it."""
+        from core_model.project.subject_suggest import AppearanceCache
+
+        entry = self.session.current
+        if entry is None or entry.poses is None or entry.project_id != vid:
+            return
+        self._cache = self._cache or AppearanceCache(self._store())
+        reader = self._video_reader(vid, entry)
+        if reader is not None:
+            try:
+                self._cache.measure(vid, [track], reader=reader, poses=entry.poses)
+            except (EpamError, OSError, ValueError):
+                pass
+
+    def close(self) -> None:
+        self._close_reader()
