@@ -2,7 +2,10 @@
 
 Accuracy, Cohen's kappa, a per-class precision / recall / F1 table and the confusion matrix (rows = the human
 side, columns = the model or the second author), for the current video or the whole project. Fed by a
-``ReviewController`` (``agreement_report()``), which recomputes after edits (debounced).
+``ReviewController`` (``agreement_report()``), which recomputes after edits (debounced). Between two coders a
+line beside it matches their events within a time tolerance, as BORIS does (``tolerance`` spin box, seconds:
+matched / only A / only B, the share matched and κ; ``core_model.review.coder_agreement``). Blind coding hides
+agreement between coders.
 
 API: ``AgreementPanel(controller)``; ``figures`` (QLabel), ``matrix`` (ConfusionMatrixView), ``table``,
 ``between_box``, ``scope_box``; ``export_matrix(path)``, ``export_table(path)``, ``export_confusion(path)``.
@@ -14,8 +17,8 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
-                               QSplitter, QTableView, QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+                               QSizePolicy, QSplitter, QTableView, QToolTip, QVBoxLayout, QWidget)
 
 from core_model.formatting import format_percent
 from core_model.review.tables import confusion_table, per_class_table
@@ -27,7 +30,10 @@ SCOPES = (("This video", "video"), ("Whole project", "project"))
 HIT, MISS, CELL_BG = QColor("#59c46a"), QColor("#e15759"), QColor("#1a212c")
 EMPTY_TEXT = {"model": "Nothing to compare yet: label some stretches of this video (or accept predictions) "
                        "and analyze it (Ctrl+R); agreement is measured on the labeled frames.",
-              "author": "These two coders have not labeled the same person of the same video yet."}
+              "author": "These two coders have not labeled the same person of the same video yet.",
+              "blind": "Blind coding is on: the other coders' labels are hidden, so coders are not compared "
+                       "(View ▸ Blind coding turns it off)."}
+TOLERANCE_S = 0.5  # the events' time tolerance a new panel starts with (seconds)
 
 
 def cells_rgb(conf: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -200,6 +206,7 @@ class AgreementPanel(QWidget):
         self.figures.setObjectName("agreementFigures")
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
+        self._build_events_row()
         self.matrix = ConfusionMatrixView()
         share = lambda v: format_percent(v, missing="—")  # noqa: E731
         self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"],
@@ -234,6 +241,7 @@ class AgreementPanel(QWidget):
         layout.setSpacing(5)
         layout.addLayout(top)
         layout.addWidget(self.figures)
+        layout.addWidget(self.events_row)
         layout.addWidget(self.split, 1)
         layout.addWidget(self.empty, 1)
         self.setMinimumWidth(280)
@@ -262,8 +270,62 @@ class AgreementPanel(QWidget):
         self.between_box.setCurrentIndex(index)
         self.between_box.blockSignals(False)
 
+    def _build_events_row(self) -> None:
+        """Events within ±tolerance (two coders): the spin box and one line of figures."""
+        self.events_row = QWidget()
+        row = QHBoxLayout(self.events_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.tolerance = QDoubleSpinBox()
+        self.tolerance.setObjectName("agreementTolerance")
+        self.tolerance.setRange(0.0, 60.0)
+        self.tolerance.setSingleStep(0.1)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setValue(TOLERANCE_S)
+        self.tolerance.setPrefix("± ")
+        self.tolerance.setSuffix(" s")
+        self.tolerance.setToolTip("Events of the two coders match when they carry the same label and their start "
+                                  "and stop lie within this many seconds (as BORIS compares coders)")
+        self.tolerance.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.events = QLabel()
+        self.events.setObjectName("agreementEvents")
+        self.events.setTextFormat(Qt.TextFormat.RichText)
+        self.events.setWordWrap(True)
+        row.addWidget(QLabel("Events"))
+        row.addWidget(self.tolerance)
+        row.addWidget(self.events, 1)
+        self.tolerance.valueChanged.connect(lambda _v: self._refresh_events())
+        self.events_report = None
+
+    def tolerance_report(self):
+        """The coders' events matched within the tolerance (current video or project), or None."""
+        from core_model.review.coder_agreement import project_tolerance_agreement
+        from core_model.review.project_review import parse_side
+
+        store, between = self.c.store, self.c.between
+        if store is None or getattr(store, "blind_coder", None) or not all(s.startswith("author:") for s in between):
+            return None
+        vid = self.c.current_video_id()
+        if self.c.agreement_scope == "video" and vid is None:
+            return None
+        overall, per_video = project_tolerance_agreement(store, parse_side(between[0])[1], parse_side(between[1])[1],
+                                                         self.tolerance.value())
+        return per_video.get(vid) if self.c.agreement_scope == "video" else overall
+
+    def _refresh_events(self) -> None:
+        report = self.events_report = self.tolerance_report()
+        self.events_row.setVisible(report is not None)
+        if report is None:
+            return
+        share = format_percent(report.percent / 100, missing="—")
+        kappa = "—" if report.kappa != report.kappa else f"{report.kappa:.2f}"
+        self.events.setText(f"<b>{report.matched}</b> matched · <b>{report.only_a}</b> only {report.coder_a} · "
+                            f"<b>{report.only_b}</b> only {report.coder_b} · <b>{share}</b> · κ <b>{kappa}</b>")
+        self.events.setToolTip(f"{report.confused} unmatched pairs lie within the tolerance with another label "
+                               "(label disagreements in κ); κ is computed from the matched and unmatched events")
+
     def refresh(self) -> None:
         self._fill_between()
+        self._refresh_events()
         report = self.c.agreement_report()
         self.matrix.set_report(report)
         has = report is not None and report.frames > 0
@@ -272,7 +334,9 @@ class AgreementPanel(QWidget):
         if not has:
             self.figures.setText("")
             self.figures.hide()
-            self.empty.setText(EMPTY_TEXT["author" if self.c.between[0].startswith("author:") else "model"])
+            coders = self.c.between[0].startswith("author:")
+            blind = coders and getattr(self.c.store, "blind_coder", None)
+            self.empty.setText(EMPTY_TEXT["blind" if blind else "author" if coders else "model"])
             self.table_model.set_rows([])
             return
         self.figures.show()

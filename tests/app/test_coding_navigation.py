@@ -176,3 +176,25 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
     assert done.args[0].endswith("cancelled.")
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=5000)
     assert not ui.queue_widget.isVisible()
+
+
+def test_agreement_panel_matches_coders_events_within_a_tolerance(qtbot, window, study):
+    open_project_and_wait(qtbot, window, study)
+    ui = window.review_ui
+    ui.show_figures("agreement")
+    panel = ui.agreement
+    ui.controller.set_agreement_scope("project")
+    ui.controller.set_between(("author:ann", "author:bob"))
+    qtbot.waitUntil(lambda: panel.events_row.isVisible(), timeout=5000)
+    # 25 fps: ann walk 0-0.8 s, sit 1.2-1.6 s; bob sit 0.2-1.0 s. ±0.5 s: the sits start 1.0 s apart (no match),
+    # walk/sit lie within it with another label: 0 matched, 2 only ann, 1 only bob
+    report = panel.events_report
+    assert (report.matched, report.only_a, report.only_b, report.confused) == (0, 2, 1, 1)
+    panel.tolerance.setValue(1.0)  # now the sits match (start 1.0 s, stop 0.6 s apart)
+    assert (panel.events_report.matched, panel.events_report.only_a, panel.events_report.only_b) == (1, 1, 0)
+    assert "<b>1</b> matched" in panel.events.text() and "50.0 %" in panel.events.text()
+    window.settings.coder = "ann"
+    window.coding_ui.prepare_store(window.project.store)
+    window.actions["blind_coding"].setChecked(True)
+    qtbot.waitUntil(lambda: not panel.events_row.isVisible(), timeout=5000)
+    assert "Blind coding is on" in panel.empty.text()
