@@ -11,10 +11,16 @@
   the key.
 * Controls the mouse should not take the keyboard from (filters, chips, toggles) are reachable with Tab
   (``Qt.TabFocus``): a click still leaves the keys with the video.
+
+The key filter sits on the focused widget and its parents in the window only (moved on every focus change), and
+the mouse watch that hides the focus ring on the application only while the ring is shown: an application-wide
+filter would run Python code for every event of the application (~30k per project opening).
 """
 from __future__ import annotations
 
 from typing import List, Optional, Tuple
+
+import shiboken6
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
@@ -104,8 +110,8 @@ def make_reachable(root: QWidget) -> None:
 
 
 #: the events :meth:`KeyboardNavigation.eventFilter` looks at (all others return at once)
-_FILTERED = frozenset((QEvent.Type.MouseButtonPress, QEvent.Type.Resize, QEvent.Type.ShortcutOverride,
-                       QEvent.Type.KeyPress))
+_KEY_EVENTS = frozenset((QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress))
+
 
 class FocusRing(QWidget):
     """A ring drawn around the control that has the keyboard after Tab, F6 or Ctrl+digit (styled controls such
@@ -151,8 +157,11 @@ class KeyboardNavigation(QObject):
             make_reachable(dock)
         self.ring = FocusRing(window)
         self._by_keyboard = False
-        QApplication.instance().installEventFilter(self)
-        QApplication.instance().focusChanged.connect(self._on_focus)
+        self._watched: List[QWidget] = []  # the focused widget and its parents in the window (keys go there)
+        self._mouse = _MouseWatch(self)  # application-wide only while the ring is shown
+        app = QApplication.instance()
+        app.focusChanged.connect(self._on_focus)
+        self._watch(app.focusWidget())
 
     # ---- panes ------------------------------------------------------------------------------
     def docks(self) -> List[QDockWidget]:
@@ -249,24 +258,36 @@ class KeyboardNavigation(QObject):
     def _on_focus(self, _old, new) -> None:
         inside = isinstance(new, QWidget) and new.window() is self.w
         if inside and self._by_keyboard and new is not self.w.view:
-            self.ring.follow(new)
+            self._show_ring(new)
         elif inside or new is None:
-            self.ring.follow(None)
+            self._show_ring(None)
+        self._watch(new if inside else None)
+
+    def _show_ring(self, widget: Optional[QWidget]) -> None:
+        self.ring.follow(widget)
+        self._mouse.set_active(self.ring.isVisible())
+
+    def _watch(self, focus: Optional[QWidget]) -> None:
+        """Filter the keys of ``focus`` and of its parents in the window (a key the focused widget leaves goes
+        to its parents), nothing else: the window's other widgets and the rest of the application pass freely."""
+        chain: List[QWidget] = []
+        w = focus if isinstance(focus, QWidget) and focus.window() is self.w else None
+        while w is not None:
+            chain.append(w)
+            w = None if w.isWindow() else w.parentWidget()
+        for old in self._watched:
+            if all(old is not c for c in chain) and shiboken6.isValid(old):
+                old.removeEventFilter(self)
+        for new in chain:
+            if all(new is not o for o in self._watched):
+                new.installEventFilter(self)
+        self._watched = chain
 
     # ---- keys of focused widgets --------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
+        """Keys of the focused widget (and of its parents, where it leaves them): see the module docstring."""
         kind = event.type()
-        if kind not in _FILTERED:  # every event of the application passes here: leave the others at once
-            return False
-        if kind == QEvent.Type.MouseButtonPress:
-            self._by_keyboard = False
-            if self.ring.isVisible():
-                self.ring.follow(None)
-            return False
-        if kind == QEvent.Type.Resize and obj is self.w and self.ring.isVisible():
-            self.ring.follow(self.ring.target)
-            return False
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) or not isinstance(obj, QWidget):
+        if kind not in _KEY_EVENTS or not isinstance(obj, QWidget):
             return False
         if obj.window() is not self.w or obj is self.w.view:
             return False
@@ -283,4 +304,32 @@ class KeyboardNavigation(QObject):
                 and event.modifiers() == Qt.KeyboardModifier.NoModifier):
             obj.animateClick()  # Enter presses a focused tool button (Space does already)
             return True
+        return False
+
+
+class _MouseWatch(QObject):
+    """While the focus ring is shown: a mouse press anywhere hides it (the mouse is used), a resize of the window
+    moves it. Installed on the application only then, so that no event passes Python code the rest of the time."""
+
+    def __init__(self, keys: KeyboardNavigation) -> None:
+        super().__init__(keys)
+        self.keys = keys
+        self._active = False
+
+    def set_active(self, on: bool) -> None:
+        if on != self._active:
+            self._active = on
+            app = QApplication.instance()
+            if on:
+                app.installEventFilter(self)
+            else:
+                app.removeEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            self.keys._by_keyboard = False
+            self.keys._show_ring(None)
+        elif kind == QEvent.Type.Resize and obj is self.keys.w and self.keys.ring.isVisible():
+            self.keys.ring.follow(self.keys.ring.target)
         return False

@@ -182,3 +182,59 @@ def test_left_right_still_step_the_video_after_clicking_a_list(qtbot, studio):
     table.setFocus()
     press(qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: w.view.shown_frame == 21, timeout=5000)
+
+
+def test_the_keys_filter_watches_the_focused_widget_only(qtbot, monkeypatch):
+    """The key handling filters the focused widget and its parents in the window, not every event of the
+    application (an application-wide filter cost ~30k Python calls per project opening); the focus ring's mouse
+    watch is installed only while the ring is shown."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject
+    from PySide6.QtWidgets import QWidget
+
+    from app.main import prepare_qt_environment
+    from app.shell import keyboard
+    from app.shell.main_window import MainWindow
+
+    seen = []
+    original = keyboard.KeyboardNavigation.eventFilter
+
+    def counting(self, obj, event):
+        seen.append(obj)
+        return original(self, obj, event)
+
+    monkeypatch.setattr(keyboard.KeyboardNavigation, "eventFilter", counting)
+    prepare_qt_environment()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1100, 750)
+    w.show()
+    w.activateWindow()
+    w.view.setFocus()
+    qtbot.wait(50)
+    seen.clear()
+    outside, plain = QWidget(), QObject()
+    qtbot.addWidget(outside)
+    outside.show()
+    for _ in range(20):
+        QCoreApplication.sendEvent(plain, QEvent(QEvent.Type.User))
+        QCoreApplication.sendEvent(w.labels_panel.table, QEvent(QEvent.Type.User))  # not focused
+        outside.update()
+    qtbot.wait(50)
+    chain = [w.view]
+    while chain[-1].parentWidget() is not None:
+        chain.append(chain[-1].parentWidget())
+    assert all(any(obj is c for c in chain) for obj in seen), {type(o).__name__ for o in seen}
+    outside.close()
+    w.activateWindow()
+    # the keys still reach the focused widget: a list keeps End, the video keeps its shortcuts
+    table = w.labels_panel.label_table
+    w.labels_panel.set_labels([type("L", (), dict(id=i, name=n, color="#ff0000", key=""))() for i, n in
+                               enumerate(LABELS)])
+    w.keys.focus_pane("Labels")
+    table.setFocus()
+    table.setCurrentCell(2, 0)
+    qtbot.waitUntil(lambda: focus() is table, timeout=5000)
+    press(qtbot, Qt.Key.Key_End)
+    assert table.currentRow() == len(LABELS) - 1
+    w.jobs.shutdown(5000)
+    w.playback.close()
