@@ -179,8 +179,12 @@ class LabelTable:
                                          (label_id,)).fetchone()[0]
 
     def label_usages(self) -> Dict[int, int]:
-        """``{label id: segment count}`` of every label in use, in one query."""
-        return dict(self.session.conn.execute("SELECT label_id, count(*) FROM segments GROUP BY label_id"))
+        """``{label id: segment count}`` of every label in use, in one query (the coder's own in blind coding)."""
+        from .coders import blind_clause
+
+        blind, coder = blind_clause(self.session)
+        return dict(self.session.conn.execute(f"SELECT label_id, count(*) FROM segments WHERE 1{blind} "
+                                              "GROUP BY label_id", coder))
 
     def delete_label(self, label_id: int, relabel_to: Optional[int] = None) -> int:
         """Delete a label; one in use is refused (with the count) unless ``relabel_to`` takes its segments.

@@ -62,7 +62,6 @@ class ProjectStore:
         self._subjects = SubjectTable(session)
         self._coders = CoderTable(session)
         self._bookmarks = BookmarkTable(session, self._videos)
-        self.blind_coder: Optional[str] = None  # blind coding: only this coder's segments are read (coders.py)
 
     # ------------------------------------------------------------------ life cycle
     @classmethod
@@ -102,6 +101,15 @@ class ProjectStore:
     @author.setter
     def author(self, value: str) -> None:
         self._session.author = value
+
+    @property
+    def blind_coder(self) -> Optional[str]:
+        """Blind coding: the views read only this coder's segments (None: everyone's; see coders.py)."""
+        return getattr(self._session, "blind_coder", None)
+
+    @blind_coder.setter
+    def blind_coder(self, value: Optional[str]) -> None:
+        self._session.blind_coder = value or None
 
     close = _via("_session", StoreSession.close)
     transaction = _via("_session", StoreSession.transaction)

@@ -94,6 +94,7 @@ def test_blind_mode_hides_exactly_the_other_coders_segments(store):
     assert sorted(r[4] for r in segment_rows(store)[1]) == ["ann", "ann"]
     assert {b.coder for b in project_budgets(store)} == {"ann"}
     assert {s.id for s in visible_segments(store.segments(), "ann")} == own
+    assert store.label_usages() == {store.label_by_name("walk").id: 1, store.label_by_name("sit").id: 1}
     store.blind_coder = None
     assert {s.id for s in segments_in_window(store, 1, 0, 1000)} | {s.id for s in store.segments(2)} == everything
     assert lane_people(store, 1) == [0, 1, 2]
