@@ -46,11 +46,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The ``epam`` parser. ``only``: the command being run; the other commands' modules are then not
+    imported (their argument definitions can import packages such as the label formats: start-up time)."""
     parser = _Parser(prog="epam", description="EPAM Studio command-line tool.")
     parser.add_argument("--version", action="version", version=f"epam-studio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name)  # known, never parsed in this run
+            continue
         try:
             module = importlib.import_module(f"core_model.commands.{module_name}")
         except ModuleNotFoundError:
@@ -101,9 +106,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_PIPE
 
 
+def _command_of(argv: List[str]) -> Optional[str]:
+    """The command named by ``argv`` (its first word when that is a command), else ``None``."""
+    first = argv[0] if argv else None
+    return first if first in COMMANDS else None
+
+
 def _main(argv: Optional[List[str]] = None) -> int:
     _one_line_warnings()
-    parser = build_parser()
+    parser = build_parser(only=_command_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -34,11 +34,43 @@ def _settings(max_people: int, backend: str, detect: str = "auto", engine: str =
 
 
 def _engine(backend: str, engine: str, device: str) -> str:
-    """The pose engine that runs (``auto`` resolved; :mod:`.torch_engine.backend`)."""
-    from .torch_engine.backend import resolve_engine
+    """The pose engine that runs (``auto`` resolved; :mod:`.torch_engine.backend`).
 
-    engine = resolve_engine(engine, device)
+    ``auto`` on a machine without an NVIDIA driver is MediaPipe, decided without importing PyTorch
+    (~2 s of a command's start-up); elsewhere :func:`~.torch_engine.backend.resolve_engine` asks torch.
+    """
+    from .torch_engine.backend import check_engine
+
+    if check_engine(engine) == "auto" and (device == "cpu" or not nvidia_driver_present()):
+        engine = "mediapipe"
+    elif engine == "auto":
+        from .torch_engine.backend import resolve_engine
+
+        engine = resolve_engine(engine, device)
     return engine if backend == "mediapipe" else "mediapipe"
+
+
+def nvidia_driver_present() -> bool:
+    """Whether CUDA could be available here at all: torch already says so, or an NVIDIA driver is installed.
+
+    Without the driver (its kernel module on Linux, ``nvcuda.dll`` on Windows; never on macOS)
+    ``torch.cuda.is_available()`` is False, so this cheap look saves importing torch to ask it.
+    """
+    import os
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return True  # already imported: let it answer
+    if sys.platform == "darwin":
+        return False
+    if sys.platform.startswith("linux"):
+        return os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidiactl") \
+            or os.path.exists("/dev/dxg")  # WSL2's GPU paravirtualisation
+    if sys.platform == "win32":
+        system = os.path.join(os.environ.get("SystemRoot", r"C:\Windows"), "System32", "nvcuda.dll")
+        return os.path.exists(system)
+    return True  # elsewhere: ask torch
 
 
 #: crowd (tiles) tracking: a person unseen this long (seconds) may be re-identified by appearance

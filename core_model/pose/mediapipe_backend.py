@@ -125,9 +125,9 @@ class MediaPipePoseExtractor:
         self._shape: Optional[tuple] = None
         self._first_frame = True
         _quiet_native_logs()
-        import mediapipe as mp
+        from .mediapipe_light import load_mediapipe
 
-        self._mp = mp
+        self._mp = load_mediapipe()
         self._trackers: Dict[int, _Tracker] = {}
         self._discovery = None  # IMAGE-mode landmarker, num_poses=max_people
         self._gpu = False
@@ -151,6 +151,9 @@ class MediaPipePoseExtractor:
                 self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
 
     def _create(self, num_poses: int, *, gpu: bool, video: bool = True):
+        from .mediapipe_light import load_mediapipe
+
+        load_mediapipe()
         from mediapipe.tasks.python import BaseOptions, vision
 
         from .task_bundle import pose_landmarker_bundle
@@ -331,6 +334,9 @@ def gpu_delegate_note() -> Optional[str]:
 
     Probed once per process by creating a one-person landmarker on the GPU delegate.
     """
+    from .mediapipe_light import load_mediapipe
+
+    load_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     from .task_bundle import pose_landmarker_bundle

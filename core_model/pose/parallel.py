@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import Cancelled, ConfigError, EpamError, PoseError, VideoError
 from ..jobs import CancelToken, ProgressFn, report
+from ..startup_trace import mark
 from .detection import Detection
 from .extractor import create_extractor
 from .native_stderr import silenced_native_stderr
@@ -115,6 +116,7 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
         if stop is not None and idx >= stop + overlap:
             break
         keypoints, scores = pack(extractor.process(frame, float(timestamps[idx])))
+        mark("first_pose")
         batch.append((idx, keypoints, scores))
         last = idx
         if stop is not None and len(keypoints) == 0:

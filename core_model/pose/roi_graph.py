@@ -96,9 +96,9 @@ def roi_from_alignment(x0: float, y0: float, x1: float, y1: float, scale: float 
 
 
 def _resource_root() -> str:
-    import mediapipe
+    from .mediapipe_light import load_mediapipe
 
-    return os.path.dirname(os.path.dirname(os.path.abspath(mediapipe.__file__)))
+    return os.path.dirname(os.path.dirname(os.path.abspath(load_mediapipe().__file__)))
 
 
 class PoseGraph:
@@ -107,11 +107,15 @@ class PoseGraph:
     def __init__(self, quiet: bool = True, landmarks: bool = True) -> None:
         """``landmarks=False``: the detector only (quicker to load; :meth:`landmarks` is then refused)."""
         os.environ.setdefault("GLOG_minloglevel", "2")
+        from .mediapipe_light import load_mediapipe
+
+        load_mediapipe()  # the framework only, not the whole package
         from google.protobuf import text_format
         from mediapipe.framework import calculator_pb2
         from mediapipe.python import packet_creator, packet_getter
         from mediapipe.python._framework_bindings import calculator_graph, image_frame, resource_util
-        from mediapipe.framework.formats import rect_pb2
+        from mediapipe.framework.formats import detection_pb2, landmark_pb2, rect_pb2  # noqa: F401 - the
+        # packet getters find these message types by name: they must be registered (the whole package did)
 
         self._creator, self._getter, self._rect_pb2 = packet_creator, packet_getter, rect_pb2
         self._srgb = image_frame.ImageFormat.SRGB

@@ -30,9 +30,9 @@ SHIPPED_MODELS = Path(__file__).resolve().parent / "models"
 
 
 def _mediapipe_root() -> Path:
-    import mediapipe
+    from .mediapipe_light import load_mediapipe
 
-    return Path(mediapipe.__file__).resolve().parent
+    return Path(load_mediapipe().__file__).resolve().parent
 
 
 def wheel_model_paths() -> tuple[Path, Path]:
@@ -82,10 +82,16 @@ def is_valid_bundle(path: Path) -> bool:
 
 
 def bundle_name() -> str:
-    """File name of the ``.task`` bundle for the installed mediapipe."""
-    import mediapipe
+    """File name of the ``.task`` bundle for the installed mediapipe (its version read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"pose_landmarker_full-mp{mediapipe.__version__}-r{_BUNDLE_REVISION}.task"
+    try:
+        mp_version = version("mediapipe")
+    except PackageNotFoundError:
+        from .mediapipe_light import load_mediapipe
+
+        mp_version = load_mediapipe().__version__
+    return f"pose_landmarker_full-mp{mp_version}-r{_BUNDLE_REVISION}.task"
 
 
 def pose_landmarker_bundle() -> Path:

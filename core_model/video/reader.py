@@ -22,6 +22,7 @@ import numpy as np
 
 from core_model.errors import VideoError
 from core_model.fileio import check_video_path
+from core_model.startup_trace import mark
 from core_model.video.frame_index import FrameIndex, demux_index, sequential_index
 
 
@@ -146,6 +147,7 @@ def _merge_truncation(messages: List[str], readable: Optional[Tuple[int, int]]) 
 def _to_rgb(frame: "av.VideoFrame") -> np.ndarray:
     """The frame as RGB uint8, turned upright by its display rotation (phone videos stored sideways)."""
     rgb = frame.to_ndarray(format="rgb24")
+    mark("first_frame")  # benchmarks/cold_analyze.py: command start -> first frame decoded
     turns = _quarter_turns(frame)
     return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 

@@ -1,0 +1,84 @@
+"""Import MediaPipe's framework and Tasks vision API without the rest of the package.
+
+``import mediapipe`` runs ``mediapipe/__init__.py``, which imports the legacy solutions' drawing helpers
+(matplotlib.pyplot, OpenCV) and every Tasks API (audio with sounddevice, text, genai): about 2.2 s on a
+laptop, of which the pose code needs ~0.4 s (the framework bindings and ``mediapipe.tasks.python.vision``).
+:func:`load_mediapipe` puts light stand-ins for the two package modules ``mediapipe`` and
+``mediapipe.tasks.python`` in ``sys.modules`` so their submodules import on their own; the stand-ins carry
+the same public names (``mediapipe.Image``, ``mediapipe.ImageFormat``, ``mediapipe.tasks.python.BaseOptions``,
+...) and import anything else (``mediapipe.solutions``, ``mediapipe.tasks.python.audio``) on first use.
+Where the stand-ins cannot be made (an unusual installation) the real package is imported.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import threading
+import types
+
+_lock = threading.Lock()
+#: attribute of a stand-in -> the submodule imported for it on first use
+_LAZY = {"mediapipe": {"solutions": "mediapipe.python.solutions", "tasks": "mediapipe.tasks",
+                       "python": "mediapipe.python"},
+         "mediapipe.tasks.python": {name: f"mediapipe.tasks.python.{name}"
+                                    for name in ("audio", "components", "core", "genai", "text", "vision")}}
+
+
+def _stand_in(name: str, spec) -> types.ModuleType:
+    module = types.ModuleType(name, f"Light stand-in for the {name} package (core_model.pose.mediapipe_light).")
+    module.__spec__, module.__file__ = spec, spec.origin
+    module.__path__ = list(spec.submodule_search_locations or [])
+    module.__package__ = name
+    lazy = _LAZY[name]
+
+    def __getattr__(attr: str):
+        if attr in lazy:
+            value = importlib.import_module(lazy[attr])
+            setattr(module, attr, value)
+            return value
+        raise AttributeError(f"module {name!r} has no attribute {attr!r}")
+
+    module.__getattr__ = __getattr__
+    return module
+
+
+def _install() -> types.ModuleType:
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("mediapipe is not installed as a package")
+    root = _stand_in("mediapipe", spec)
+    sys.modules["mediapipe"] = root
+    framework = importlib.import_module("mediapipe.python")  # the bindings: Image, ImageFormat, packets
+    for attr, value in vars(framework).items():
+        if not attr.startswith("_") and attr != "mediapipe":
+            setattr(root, attr, value)
+    tasks = importlib.import_module("mediapipe.tasks")  # its __init__ holds only a licence text
+    tasks_spec = importlib.util.find_spec("mediapipe.tasks.python")
+    tasks_python = _stand_in("mediapipe.tasks.python", tasks_spec)
+    sys.modules["mediapipe.tasks.python"] = tasks_python
+    tasks.python = tasks_python
+    tasks_python.BaseOptions = importlib.import_module("mediapipe.tasks.python.core.base_options").BaseOptions
+    from importlib.metadata import version
+
+    root.__version__ = version("mediapipe")
+    return root
+
+
+def load_mediapipe() -> types.ModuleType:
+    """The ``mediapipe`` module, imported lightly when nobody imported it yet (see the module docstring)."""
+    module = sys.modules.get("mediapipe")
+    if module is not None:
+        return module
+    with _lock:
+        module = sys.modules.get("mediapipe")
+        if module is not None:
+            return module
+        try:
+            return _install()
+        except Exception:  # noqa: BLE001 - whatever went wrong, the real package still works
+            for name in [n for n in sys.modules if n == "mediapipe" or n.startswith("mediapipe.")]:
+                del sys.modules[name]
+            import mediapipe
+
+            return mediapipe

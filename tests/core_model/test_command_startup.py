@@ -1,0 +1,86 @@
+"""Command start-up: ``epam extract`` imports only what it needs and reaches the first frame quickly.
+
+Each command runs in a fresh Python process (what a user starts), on a short real clip of bikes.mp4.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: packages a CPU pose extraction never needs: PyTorch (the torch engine asks for CUDA), and what
+#: ``import mediapipe`` drags in (the legacy solutions' drawing helpers, the audio Tasks API)
+NOT_NEEDED = ("torch", "matplotlib", "sounddevice", "core_model.interop")
+
+
+@pytest.fixture(scope="module")
+def short_clip(bikes_video, tmp_path_factory):
+    """Frames 104-123 of bikes.mp4: the cyclist, 0.8 s."""
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
+
+    with VideoReader(bikes_video) as reader:
+        frames = [frame for _i, frame in reader.iter_frames(104, 124)]
+    path = tmp_path_factory.mktemp("clip") / "cyclist.mp4"
+    encode_frames(path, frames, fps=25.0)
+    return path
+
+
+def _run_cli(args, tmp_path, **env):
+    """``epam ARGS`` in a new process; returns (exit code, stderr, modules it imported, trace events)."""
+    trace = tmp_path / "trace.txt"
+    code = ("import json, sys\nfrom core_model.cli import main\nrc = main(sys.argv[1:])\n"
+            "sys.stdout.flush()\nprint(json.dumps({'rc': rc, 'modules': sorted(sys.modules)}))")
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "EPAM_TRACE_FILE": str(trace), **env}, timeout=300)
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    from core_model.startup_trace import read_trace
+
+    return last["rc"], done.stderr, set(last["modules"]), read_trace(trace)
+
+
+def test_extract_imports_neither_torch_nor_the_whole_mediapipe_package(short_clip, tmp_path):
+    out = tmp_path / "cyclist.poses.npz"
+    rc, stderr, modules, trace = _run_cli(["extract", short_clip, "-o", out, "--workers", "1", "--json"], tmp_path)
+    assert rc == 0, stderr
+    assert not [m for m in NOT_NEEDED if m in modules]
+    assert "mediapipe.tasks.python.vision" in modules  # the pose model did run
+    with np.load(out) as data:
+        assert (data["keypoint_score"].max(axis=(0, 2)) > 0.5).sum() >= 15  # the cyclist in most of 20 frames
+    assert {"first_frame", "first_pose"} <= set(trace)
+    assert trace["first_frame"] <= trace["first_pose"]
+
+
+def test_parsing_one_command_imports_no_other_command():
+    code = ("import sys\nfrom core_model.cli import build_parser, _command_of\n"
+            "args = build_parser(only=_command_of(['extract', 'v.mp4'])).parse_args(['extract', 'v.mp4'])\n"
+            "print(args.command, sorted(m for m in sys.modules if m.startswith('core_model.commands.')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["extract", "['core_model.commands.extract']"]
+
+
+def test_the_light_mediapipe_import_offers_what_the_package_offers():
+    code = ("import sys\nfrom core_model.pose.mediapipe_light import load_mediapipe\nmp = load_mediapipe()\n"
+            "from mediapipe.tasks.python import BaseOptions, vision\n"
+            "light = 'matplotlib' not in sys.modules and 'mediapipe.tasks.python.audio' not in sys.modules\n"
+            "print(light, mp.Image.__name__, mp.ImageFormat.SRGB.name, BaseOptions.__name__, mp.__version__,\n"
+            "      vision.PoseLandmarker.__name__, mp.solutions.pose.Pose.__name__, mp.tasks.python.audio.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    from importlib.metadata import version
+
+    assert out.split() == ["True", "Image", "SRGB", "BaseOptions", version("mediapipe"), "PoseLandmarker", "Pose",
+                           "mediapipe.tasks.python.audio"]
+
+
+def test_auto_engine_on_a_machine_without_nvidia_driver_is_mediapipe_without_torch(monkeypatch):
+    from core_model.pose import extract
+
+    monkeypatch.setattr(extract, "nvidia_driver_present", lambda: False)
+    assert extract._engine("mediapipe", "auto", "auto") == "mediapipe"
+    assert extract._engine("mediapipe", "mediapipe", "cuda") == "mediapipe"
