@@ -41,20 +41,14 @@ class InteropImport(ImportSegments):
             super().apply(store)
 
     def _add_labels(self, store) -> None:
-        report = self.report
-        report.created_labels[:] = []
+        from .scheme_io import apply_wanted
+
         for want in self.parsed.labels.values():
-            if store.label_by_name(want.name) is not None:
-                continue
-            if self.strict:
+            if self.strict and store.label_by_name(want.name) is None:
                 raise ProjectError(f"{self.path.name}: the label '{want.name}' is not in the project's label set "
                                    "(--strict refuses labels the project does not have); nothing was imported.")
-            key = want.key if want.key and store.label_by_key(want.key) is None else None
-            try:
-                store.add_label(want.name, want.color, key)
-            except ProjectError:
-                store.add_label(want.name, None, key)  # a colour of the other tool's that is not one of ours
-            report.created_labels.append(want.name)
+        # labels with their kind, category and modifiers, categories, and tracks assigned to named subjects
+        self.report.created_labels[:] = apply_wanted(store, self.parsed)
 
 
 def read_file(store, path, fmt: str = "auto") -> Parsed:

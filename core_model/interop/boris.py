@@ -1,10 +1,12 @@
 """BORIS projects (``.boris``, JSON; project format 7.0 as BORIS 8 writes it).
 
 Mapping: an observation is one video (and one coder: the observation's independent variable ``coder``); a
-subject is a person (``person 3`` is track 3, "No focal subject" is everybody, any other name a person of its
-own); a state behaviour's START/STOP pair (times in seconds of the media) is a segment, a point event a
-one-frame segment; the ethogram is the label set (key and colour kept where they map); modifiers and comments
-are the segment's note. Times convert through the video's real timestamps. Reading the fields follows
+subject is a person (``person 3`` is track 3, "No focal subject" is everybody, any other name a named subject of
+the project: its track in that video, or a new track assigned to it); a state behaviour's START/STOP pair (times
+in seconds of the media) is a segment, a point event a one-frame segment of a point label; the ethogram is the
+coding scheme (type, key, colour, category; an exclusive category is one whose state behaviours exclude each
+other; the first modifier set's values are the label's modifiers); an event's modifier is the segment's
+modifier and its comment the note. Times convert through the video's real timestamps. Reading the fields follows
 BORIS's own loader (``boris/project_functions.py``, ``config.py``).
 """
 from __future__ import annotations
@@ -15,8 +17,8 @@ import json
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .common import Parsed, Persons, VideoMatch, authors_of, export_segments, fail, frame_containing, person_name, \
-    row, span
+from .common import Parsed, VideoMatch, authors_of, export_segments, fail, frame_containing, person_name, row, span
+from .scheme_io import SubjectPersons
 
 PROJECT_VERSION = "7.0"
 STATE, POINT = "State event", "Point event"
@@ -25,21 +27,33 @@ N_PLAYERS = 8
 
 
 # --------------------------------------------------------------------------- write
-def _ethogram(labels) -> dict:
+def _ethogram(labels, categories, used: Dict[str, List[str]]) -> dict:
+    """BORIS behaviours: type, key, colour, category, one modifier set (the label's values and the free-text
+    modifiers used: BORIS has no free text), and the behaviours an exclusive category excludes."""
+    from ..project.scheme import label_modifiers
+
+    exclusive = {c.name for c in categories if c.exclusive}
     out = {}
     for i, lab in enumerate(labels):
-        out[str(i)] = {"type": STATE, "key": lab.key if lab.key and len(lab.key) == 1 else "", "code": lab.name,
-                       "description": "", "color": lab.color or "", "category": "", "modifiers": {},
-                       "excluded": "", "coding map": ""}
+        values, _free = label_modifiers(lab)
+        values = values + [m for m in used.get(lab.name, []) if m not in values]
+        excluded = [x.name for x in labels if lab.kind == x.kind == "state" and x.id != lab.id
+                    and lab.category in exclusive and x.category == lab.category]
+        out[str(i)] = {"type": POINT if lab.kind == "point" else STATE,
+                       "key": lab.key if lab.key and len(lab.key) == 1 else "", "code": lab.name,
+                       "description": "", "color": lab.color or "", "category": lab.category,
+                       "modifiers": {"0": {"name": "modifier", "description": "", "type": 0, "values": values}}
+                       if values else {}, "excluded": ",".join(excluded), "coding map": ""}
     return out
 
 
 def _observation(store, video, author: str, segs, now: str) -> dict:
     events = []
     for s in segs:
-        subject = person_name(s.person)
-        events.append([round(s.start_time, 3), subject, s.label, "", s.note, s.start])
-        events.append([round(s.end_time, 3), subject, s.label, "", "", s.end])
+        subject = s.subject or person_name(s.person)
+        events.append([round(s.start_time, 3), subject, s.label, s.modifier, s.note, s.start])
+        if not s.point:  # a state event: START and STOP (of the same subject, behaviour and modifier)
+            events.append([round(s.end_time, 3), subject, s.label, s.modifier, "", s.end])
     events.sort(key=lambda e: e[0])  # stable: a STOP stays before the START of a segment that follows it
     files = {str(p): [] for p in range(1, N_PLAYERS + 1)}
     files["1"] = [video.rel_path]
@@ -60,9 +74,15 @@ def project(store, video_ids=None) -> dict:
     labels, by_video = export_segments(store, video_ids)
     now = dt.datetime.now().replace(microsecond=0).isoformat()
     subjects, observations = {}, {}
-    people = sorted({s.person for segs in by_video.values() for s in segs if s.person >= 0})
-    for i, p in enumerate(people):
-        subjects[str(i)] = {"key": "", "name": person_name(p), "description": ""}
+    names = sorted({s.subject or person_name(s.person) for segs in by_video.values() for s in segs if s.person >= 0})
+    for i, name in enumerate(names):  # a named subject is one BORIS subject across the observations
+        subjects[str(i)] = {"key": "", "name": name, "description": ""}
+    used: Dict[str, List[str]] = {}
+    for segs in by_video.values():
+        for s in segs:
+            if s.modifier and s.modifier not in used.setdefault(s.label, []):
+                used[s.label].append(s.modifier)
+    categories = store.categories()
     for vid, segs in by_video.items():
         video = segs[0].video if segs else store.video(vid)
         authors = authors_of(segs) or [store.author]
@@ -72,8 +92,9 @@ def project(store, video_ids=None) -> dict:
     return {
         "time_format": "hh:mm:ss", "project_date": now, "project_name": store.path.stem,
         "project_description": "Labels exported from EPAM Studio", "project_format_version": PROJECT_VERSION,
-        "subjects_conf": subjects, "behaviors_conf": _ethogram(labels), "observations": observations,
-        "behavioral_categories": [], "behavioral_categories_config": {},
+        "subjects_conf": subjects, "behaviors_conf": _ethogram(labels, categories, used),
+        "observations": observations, "behavioral_categories": [c.name for c in categories],
+        "behavioral_categories_config": {str(i): {"name": c.name, "color": ""} for i, c in enumerate(categories)},
         "independent_variables": {"0": {"label": CODER, "description": "who coded the observation", "type": "text",
                                         "default value": "", "possible values": ""}},
         "coding_map": {}, "behaviors_coding_map": [], "converters": {},
@@ -84,7 +105,10 @@ def write(store, path: Path, *, video_ids=None, name: str = "") -> int:
     pj = project(store, video_ids)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(pj, f, ensure_ascii=False)
-    return sum(len(o["events"]) for o in pj["observations"].values()) // 2
+    points = {b["code"] for b in pj["behaviors_conf"].values() if b["type"] == POINT}
+    events = [e for o in pj["observations"].values() for e in o["events"]]
+    n_points = sum(e[2] in points for e in events)
+    return n_points + (len(events) - n_points) // 2
 
 
 # --------------------------------------------------------------------------- read
@@ -105,14 +129,33 @@ def load(path: Path) -> dict:
     return pj
 
 
+def _values(modifiers) -> List[str]:
+    """The values of a behaviour's modifier sets ("value (key)" -> "value"); several sets: none (the events'
+    "a|b" modifiers are added as they are used)."""
+    sets = list(modifiers.values()) if isinstance(modifiers, dict) else []
+    if len(sets) != 1 or not isinstance(sets[0], dict):
+        return []
+    return [str(v).split(" (")[0].strip() for v in sets[0].get("values") or [] if str(v).strip()]
+
+
 def _ethogram_of(path: Path, pj: dict, parsed: Parsed) -> Dict[str, str]:
-    types = {}
+    types, by_category = {}, {}
     for idx, b in pj["behaviors_conf"].items():
         if not isinstance(b, dict) or not str(b.get("code", "")).strip():
             raise fail(path, f"behaviour {idx} of the ethogram", "has no code")
         code = str(b["code"])
         types[code] = str(b.get("type", STATE))
-        parsed.want(code, str(b.get("color") or "") or None, str(b.get("key") or "") or None)
+        point = POINT.casefold() in types[code].casefold()
+        category = str(b.get("category") or "").strip()
+        parsed.want(code, str(b.get("color") or "") or None, str(b.get("key") or "") or None,
+                    "point" if point else "state", category, _values(b.get("modifiers")))
+        if category and not point:
+            excluded = {x.strip() for x in str(b.get("excluded") or "").split(",") if x.strip()}
+            by_category.setdefault(category, []).append((code, excluded))
+    for name in [str(c).strip() for c in pj.get("behavioral_categories") or [] if str(c).strip()] + list(by_category):
+        members = by_category.get(name, [])
+        codes = {c for c, _ in members}  # exclusive: every state behaviour of it excludes all the others
+        parsed.categories.setdefault(name, len(members) > 1 and all(codes - {c} <= ex for c, ex in members))
     return types
 
 
@@ -140,7 +183,7 @@ def read(store, path: Path) -> Parsed:
     pj = load(path)
     parsed = Parsed()
     types = _ethogram_of(path, pj, parsed)
-    persons, matcher = Persons(store, parsed), VideoMatch(store)
+    persons, matcher = SubjectPersons(store, parsed), VideoMatch(store)
     used = set()
     for obs_id, obs in pj["observations"].items():
         if not isinstance(obs, dict) or not isinstance(obs.get("events"), list):
@@ -182,16 +225,16 @@ def _events(store, path, obs_id, obs, media, types, persons, parsed) -> set:
             raise fail(path, place, "is not a list [time, subject, behaviour, modifier, comment]")
         t = _time(path, obs_id, i, ev) - offset
         subject, code = str(ev[1] or ""), str(ev[2])
-        modifier = str(ev[3]) if len(ev) > 3 and ev[3] else ""
+        modifier = str(ev[3]).strip() if len(ev) > 3 and ev[3] and str(ev[3]).strip() != "None" else ""
         comment = str(ev[4]) if len(ev) > 4 and ev[4] else ""
         if code not in types:
             raise fail(path, place, f"the behaviour '{code}' is not in the ethogram")
         used.add(code)
+        parsed.want_modifier(code, modifier)
         video, local = _at(media, t)
         if POINT.casefold() in types[code].casefold():
             a = frame_containing(store, video, local)
-            note = "; ".join(x for x in (comment, f"modifiers: {modifier}" if modifier else "") if x)
-            parsed.add(place, row(video, persons(subject), a, a + 1, code, author, note))
+            parsed.add(place, row(video, persons.of(video, subject), a, a + 1, code, author, comment, modifier))
             continue
         key = (subject, code, modifier)
         if key not in open_:
@@ -201,8 +244,8 @@ def _events(store, path, obs_id, obs, media, types, persons, parsed) -> set:
         if start_video is not video:
             raise fail(path, place, f"the behaviour '{code}' starts in one video and stops in another")
         a, b = span(store, video, start, local)
-        note = "; ".join(x for x in (start_comment, comment, f"modifiers: {modifier}" if modifier else "") if x)
-        parsed.add(start_place, row(video, persons(subject), a, b, code, author, note))
+        note = "; ".join(x for x in (start_comment, comment) if x)
+        parsed.add(start_place, row(video, persons.of(video, subject), a, b, code, author, note, modifier))
     for (subject, code, _), (place, _, start, _) in open_.items():
         raise fail(path, place, f"the state behaviour '{code}' of subject '{subject or 'No focal subject'}' starts "
                                 f"at {start:.3f} s and never stops (an unpaired START)")

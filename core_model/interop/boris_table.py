@@ -1,9 +1,10 @@
 """BORIS's tabular events export (Observations > Export events > Tabular events, .tsv or .csv): import only.
 
 Columns used (BORIS 8 names): ``Observation id``, ``Media file name`` (else ``Source``), ``Subject``,
-``Behavior``, ``Behavior type`` (START, STOP or POINT), ``Time``, ``Comment``, ``Modifier #1`` …, and an
-independent variable column ``coder`` (the author) when there is one. A START and the next STOP of the same
-observation, subject, behaviour and modifiers are a segment; a POINT a one-frame segment.
+``Behavior``, ``Behavior type`` (START, STOP or POINT), ``Time``, ``Comment``, ``Modifier #1`` … (joined with
+``|``: the segment's modifier), ``Behavioral category``, and an independent variable column ``coder`` (the
+author) when there is one. A START and the next STOP of the same observation, subject, behaviour and modifiers
+are a segment; a POINT a one-frame segment of a point label; a named subject as in :mod:`.boris`.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import csv
 from pathlib import Path
 from typing import Dict
 
-from .common import Parsed, Persons, VideoMatch, fail, frame_containing, row, span
+from .common import Parsed, VideoMatch, fail, frame_containing, row, span
+from .scheme_io import SubjectPersons
 
 REQUIRED = ("Observation id", "Subject", "Behavior", "Behavior type", "Time")
 
@@ -37,7 +39,7 @@ def _media(value: str) -> str:
 def read(store, path: Path) -> Parsed:
     f, reader = _reader(path)
     parsed, matcher = Parsed(), VideoMatch(store)
-    persons = Persons(store, parsed)
+    persons = SubjectPersons(store, parsed)
     open_: Dict[tuple, tuple] = {}
     missing = {}
     with f:
@@ -62,14 +64,17 @@ def read(store, path: Path) -> Parsed:
             if not code:
                 raise fail(path, place, "has no behaviour")
             kind = (rec.get("Behavior type") or "").strip().upper()
-            modifier = "|".join(rec[c] for c in mods if rec.get(c))
+            modifier = "|".join(rec[c].strip() for c in mods if rec.get(c) and rec[c].strip() != "None")
             author = (rec.get(coder_col) or "").strip() or None if coder_col else None
             comment = (rec.get("Comment") or "").strip()
-            parsed.want(code)
-            note = "; ".join(x for x in (comment, f"modifiers: {modifier}" if modifier else "") if x)
+            category = (rec.get("Behavioral category") or "").strip()
+            parsed.want(code, kind="point" if kind == "POINT" else "state", category=category)
+            parsed.want_modifier(code, modifier)
+            if category:
+                parsed.categories.setdefault(category, False)
             if kind == "POINT":
                 a = frame_containing(store, video, t)
-                parsed.add(place, row(video, persons(subject), a, a + 1, code, author, note))
+                parsed.add(place, row(video, persons.of(video, subject), a, a + 1, code, author, comment, modifier))
                 continue
             key = (rec.get("Observation id"), subject, code, modifier)
             if kind == "START":
@@ -81,8 +86,8 @@ def read(store, path: Path) -> Parsed:
                     raise fail(path, place, f"'{code}' stops without a START")
                 start_place, start_video, t0, c0 = open_.pop(key)
                 a, b = span(store, video, t0, t)
-                note = "; ".join(x for x in (c0, comment, f"modifiers: {modifier}" if modifier else "") if x)
-                parsed.add(start_place, row(video, persons(subject), a, b, code, author, note))
+                note = "; ".join(x for x in (c0, comment) if x)
+                parsed.add(start_place, row(video, persons.of(video, subject), a, b, code, author, note, modifier))
             else:
                 raise fail(path, place, f"the behaviour type '{kind}' is not START, STOP or POINT")
     for key, (place, *_rest) in open_.items():

@@ -29,6 +29,9 @@ class LabelWanted:
     name: str
     color: Optional[str] = None
     key: Optional[str] = None
+    kind: str = "state"  # 'point': a point event (the coding scheme, core_model/project/scheme.py)
+    category: str = ""
+    modifiers: List[str] = field(default_factory=list)  # values offered (those the file uses are added)
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Parsed:
     skipped: List[str] = field(default_factory=list)  # what could not be mapped (sentences)
     mapped: List[str] = field(default_factory=list)  # how things were mapped (subject 'Ana' -> person 4)
     finishers: list = field(default_factory=list)  # called once the whole file is read
+    categories: Dict[str, bool] = field(default_factory=dict)  # behaviour category -> exclusive
+    subjects: List[tuple] = field(default_factory=list)  # (subject name, video id, person): tracks to assign
 
     def finish(self) -> "Parsed":
         for f in self.finishers:
@@ -52,9 +57,16 @@ class Parsed:
         self.rows.append((len(self.places), row))
         self.places.append(place)
 
-    def want(self, name: str, color: Optional[str] = None, key: Optional[str] = None) -> None:
+    def want(self, name: str, color: Optional[str] = None, key: Optional[str] = None, kind: str = "state",
+             category: str = "", modifiers: Iterable[str] = ()) -> None:
         if name not in self.labels:
-            self.labels[name] = LabelWanted(name, color or None, key or None)
+            self.labels[name] = LabelWanted(name, color or None, key or None, kind, category, list(modifiers))
+
+    def want_modifier(self, name: str, modifier: str) -> None:
+        """A segment of label ``name`` has ``modifier``: the label offers it once imported."""
+        want = self.labels.get(name)
+        if want is not None and modifier and modifier not in want.modifiers:
+            want.modifiers.append(modifier)
 
     def where(self, index: int) -> str:
         return self.places[index] if 0 <= index < len(self.places) else f"item {index}"
@@ -219,9 +231,10 @@ def span(store, video, start: float, end: float) -> Tuple[int, int]:
     return a, b
 
 
-def row(video, person: int, start: int, end: int, label: str, author: Optional[str], note: str = "") -> dict:
+def row(video, person: int, start: int, end: int, label: str, author: Optional[str], note: str = "",
+        modifier: str = "") -> dict:
     return {"video": video.rel_path, "person": person, "start_frame": start, "end_frame": end, "label": label,
-            "author": author or "", "note": note}
+            "author": author or "", "note": note, "modifier": modifier}
 
 
 # --------------------------------------------------------------------------- export
@@ -238,6 +251,9 @@ class Segment:
     label: str
     author: str
     note: str
+    modifier: str = ""
+    point: bool = False  # a point event (start is its frame)
+    subject: str = ""  # the named subject of the segment's track ('' = none)
 
 
 def export_segments(store, video_ids: Optional[Iterable[int]] = None) -> Tuple[list, Dict[int, List[Segment]]]:
@@ -245,6 +261,9 @@ def export_segments(store, video_ids: Optional[Iterable[int]] = None) -> Tuple[l
     wanted = None if video_ids is None else set(video_ids)
     labels = store.labels()
     names = {lab.id: lab.name for lab in labels}
+    points = {lab.id for lab in labels if lab.kind == "point"}
+    subjects = {s.id: s.name for s in store.subjects()}
+    assigned = store.subject_assignments()
     out: Dict[int, List[Segment]] = {}
     for video in store.videos():
         if wanted is not None and video.id not in wanted:
@@ -253,7 +272,8 @@ def export_segments(store, video_ids: Optional[Iterable[int]] = None) -> Tuple[l
         for s in store.segments(video.id):
             t0, t1 = store.segment_times(s)
             segs.append(Segment(video, s.person, s.start_frame, s.end_frame, t0, t1, names[s.label_id],
-                                s.author or "", s.note or ""))
+                                s.author or "", s.note or "", s.modifier or "", s.label_id in points,
+                                subjects.get(assigned.get((video.id, s.person)), "")))
         segs.sort(key=lambda s: (s.person, s.author, s.start))
         out[video.id] = segs
     return labels, out

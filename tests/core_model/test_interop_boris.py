@@ -100,11 +100,14 @@ def test_point_events_subjects_modifiers_and_comments(tmp_path):
     report = import_file(store, path)
     rows = segments_of(store)
     ana = next(r[0] for r in rows if r[3] == "run")
-    # a named subject is a person of its own, numbered after the file's person 4
-    assert ana == 5 and "'Ana' is person 5." in report.mapped
+    # a named subject is a track of its own, numbered after the file's person 4, assigned to the subject 'Ana'
+    assert ana == 5 and "'Ana' is person 5 (subject 'Ana')." in report.mapped
+    assert store.subject_of_track(store.videos()[0].id, 5).name == "Ana"
     # VFR: frames 0-19 every 20 ms, then every 100 ms (frame 21 at 0.5 s, 28 at 1.2 s, 35 at 1.9 s); n / fps would
     # put 0.5 s at frame 8
-    assert (ana, 21, 28, "run", "carol", "hurry; modifiers: fast") in rows
+    assert (ana, 21, 28, "run", "carol", "hurry") in rows
+    assert [s.modifier for s in store.segments() if s.person == ana] == ["fast"]  # the event's modifier
+    assert store.label_by_name("clap").kind == "point" and store.label_by_name("run").kind == "state"
     assert (-1, 21, 22, "clap", "carol", "") in rows  # a point at 0.55 s: the frame shown then
     assert (4, 35, 36, "clap", "carol", "loud") in rows
     assert store.label_by_name("run").color == "#112233" and store.label_by_name("run").key == "r"
@@ -183,11 +186,17 @@ def test_auto_recognises_each_format_by_suffix_and_first_bytes(tmp_path):
 def test_simultaneous_behaviours_of_one_subject_are_refused_naming_both_events(tmp_path):
     store = empty_project(tmp_path)
     before = state_of(store)
-    path = _boris_file(tmp_path, [[0.5, "Ana", "run", "", ""], [0.6, "Ana", "clap", "", ""],
-                                  [1.2, "Ana", "run", "", ""]])
+    ethogram = {"0": {"type": "State event", "code": "run"}, "1": {"type": "State event", "code": "hop"},
+                "2": {"type": "Point event", "code": "clap"}}
+    path = _boris_file(tmp_path, [[0.5, "Ana", "run", "", ""], [0.6, "Ana", "hop", "", ""],
+                                  [1.2, "Ana", "run", "", ""], [1.5, "Ana", "hop", "", ""]], ethogram)
     with pytest.raises(ProjectError) as err:
         import_file(store, path)
-    assert str(err.value) == ("in.boris event 1 of observation 'lesson': the segment overlaps the one on event 2 of "
+    assert str(err.value) == ("in.boris event 2 of observation 'lesson': the segment overlaps the one on event 1 of "
                               "observation 'lesson' (same video, person and author); nothing was imported.")
     assert state_of(store) == before
+    # a point event during a state is no overlap: a moment never ends a state
+    path = _boris_file(tmp_path, [[0.5, "Ana", "run", "", ""], [0.6, "Ana", "clap", "", ""],
+                                  [1.2, "Ana", "run", "", ""]], ethogram)
+    assert import_file(store, path).imported == 2
     store.close()
