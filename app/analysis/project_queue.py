@@ -9,7 +9,7 @@ controller records it in the project.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 from PySide6.QtCore import QObject, Signal
 

@@ -64,7 +64,8 @@ class BookmarksPanel(QWidget):
             clock = format_time(time_of(b.frame), 1, hours=False)
             item = QListWidgetItem(f"{clock}   {b.comment or '(no comment)'}")
             item.setData(Qt.ItemDataRole.UserRole, (int(b.id), int(b.frame)))
-            item.setToolTip(f"frame {b.frame}" + (f", by {b.author}" if b.author else "") + " — double-click to go there")
+            who = f", by {b.author}" if b.author else ""
+            item.setToolTip(f"frame {b.frame}{who} — double-click to go there")
             self.list.addItem(item)
             item.setSelected(int(b.id) in selected)
         self.empty.setVisible(not bookmarks)

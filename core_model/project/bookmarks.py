@@ -68,13 +68,15 @@ class BookmarkTable:
         with self._session.transaction():
             for rec in removed:
                 if self.bookmark(rec.id) != rec:
-                    raise ProjectError("The bookmark changed since this edit was made; it cannot be applied or undone.")
+                    raise ProjectError("The bookmark changed since this edit was made; it cannot be applied or "
+                                       "undone.")
                 conn.execute("DELETE FROM bookmarks WHERE id = ?", (rec.id,))
                 self._session.note(Change(video_id=rec.video_id, kind="bookmarks"))
             for rec in added:
                 video = self._videos.video(rec.video_id)
                 if not 0 <= rec.frame < max(video.frame_count, 1):
-                    raise ProjectError(f"Frame {rec.frame} is not inside the {video.frame_count} frames of {video.name}.")
+                    raise ProjectError(f"Frame {rec.frame} is not inside the {video.frame_count} frames of "
+                                       f"{video.name}.")
                 cur = conn.execute("INSERT INTO bookmarks (id, video_id, frame, comment, author, created) "
                                    "VALUES (?, ?, ?, ?, ?, ?)",
                                    (rec.id, rec.video_id, int(rec.frame), rec.comment, rec.author, rec.created))
@@ -113,7 +115,8 @@ class AddBookmark(_BookmarkEdit):
     """A bookmark at ``frame`` of ``video_id`` with ``comment`` (``.created_id`` once applied)."""
 
     def __init__(self, video_id: int, frame: int, comment: str = "", author: Optional[str] = None) -> None:
-        self.video_id, self.frame, self.comment, self.author = int(video_id), int(frame), _check_comment(comment), author
+        self.video_id, self.frame, self.author = int(video_id), int(frame), author
+        self.comment = _check_comment(comment)
 
     def compute_rows(self, store):
         return [], [BookmarkRecord(None, self.video_id, self.frame, self.comment, self.author or store.author,

@@ -11,7 +11,7 @@ from core_model.project import CreateSegment, History, ProjectError, ProjectStor
 from core_model.project.coders import AssignVideos, UnassignVideos, visible_segments
 from core_model.project.database import default_author
 from core_model.project.segment_window import coverage, lane_people, segments_in_window, video_counts
-from core_model.review.project_review import project_budgets, project_queue, segment_rows
+from core_model.review.project_review import project_budgets, segment_rows
 
 from .project_helpers import new_project
 
