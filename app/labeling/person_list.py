@@ -105,6 +105,7 @@ class PersonList(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.setColumnHidden(COL_SUBJECT, True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
         self.summary = QLabel("No poses")
@@ -187,6 +188,7 @@ class PersonList(QWidget):
         if subjects == self._subjects:
             return
         self._subjects = subjects
+        self.table.setColumnHidden(COL_SUBJECT, not subjects)  # no room taken before subjects are used
         sorting = self.table.isSortingEnabled()
         self.table.setSortingEnabled(False)
         for row in range(self.table.rowCount()):
@@ -215,11 +217,15 @@ class PersonList(QWidget):
         self.dismiss_suggestion_button = QPushButton("Not now")
         self.accept_suggestion_button.clicked.connect(self.accept_suggestion)
         self.dismiss_suggestion_button.clicked.connect(self._dismiss_suggestion)
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(6, 3, 3, 3)
-        row.addWidget(self.suggestion_text, 1)
+        column = QVBoxLayout(bar)
+        column.setContentsMargins(6, 3, 3, 3)
+        column.setSpacing(2)
+        column.addWidget(self.suggestion_text)
+        row = QHBoxLayout()
+        row.addStretch(1)
         row.addWidget(self.accept_suggestion_button)
         row.addWidget(self.dismiss_suggestion_button)
+        column.addLayout(row)
         bar.setVisible(False)
         return bar
 
@@ -227,9 +233,10 @@ class PersonList(QWidget):
     def suggested_track(self) -> Optional[int]:
         return self._suggested
 
-    def show_suggestion(self, track: int, text: str) -> None:
-        """Offer ``text`` (e.g. "Track 11 looks like Anna") for ``track``; Accept / Not now answer it."""
+    def show_suggestion(self, track: int, text: str, accept: str = "Accept") -> None:
+        """Offer ``text`` (e.g. "Track 11 looks like Anna"; rich text) for ``track``; Accept / Not now answer it."""
         self._suggested = int(track)
+        self.accept_suggestion_button.setText(accept)
         self.suggestion_text.setText(text)
         self.suggestion.setVisible(True)
 

@@ -495,9 +495,14 @@ class SubjectsUI(QObject):
             v, track, found = self._pending.pop(0)
             if v == vid and track not in self._shown:
                 where = self._store().video(found.video_id).name
-                self.people.show_suggestion(track, f"Track {track} looks like {found.name} ({found.similarity:.0%} "
-                                                   f"alike track {found.person} of {where}). Accept: {ACCEPT_KEY}")
+                name = found.name.replace("&", "&amp;").replace("<", "&lt;")
+                self.people.show_suggestion(
+                    track, f"Track {track} looks like <b style='color:{found.color}'>{name}</b> "
+                           f"({found.similarity:.0%} alike track {found.person} of {where}).",
+                    accept=f"Accept ({ACCEPT_KEY})")
                 self._suggestion = found
+                self.project.message.emit(f"Track {track} looks like {found.name}: {ACCEPT_KEY} assigns it "
+                                          "(People dock: Accept / Not now).")
                 return
 
     def accept_suggestion(self, track: int) -> bool:

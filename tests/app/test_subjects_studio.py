@@ -1,6 +1,6 @@
 """Subjects in the studio (real window, real clips, real project file): a subject assigned by a click on a
-skeleton (right-click ▸ Assign to subject ▸ New subject…) and from the People dock, shown in the subject's colour on
-the skeleton, in the People dock and the timeline; Ctrl+Z / Ctrl+Shift+Z; and in the second video the suggestion
+skeleton (right-click ▸ Assign to subject ▸ New subject…) and from the People dock, shown in the subject's colour
+on the skeleton, in the People dock and the timeline; Ctrl+Z / Ctrl+Shift+Z; and in the second video the suggestion
 from appearance, accepted with one click and with its key."""
 from __future__ import annotations
 
@@ -112,11 +112,13 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     vb = window.session.current.project_id
     qtbot.waitUntil(lambda: people.suggested_track is not None, timeout=5000)
     assert people.suggested_track == 11 and people.suggestion.isVisible()
-    assert people.suggestion_text.text().startswith("Track 11 looks like Anna (")
+    assert people.suggestion_text.text().startswith("Track 11 looks like <b style=")
+    assert ">Anna</b> (" in people.suggestion_text.text()
     qtbot.mouseClick(people.accept_suggestion_button, Qt.MouseButton.LeftButton)  # one click
     assert store.subject_of_track(vb, 11).name == "Anna"
     qtbot.waitUntil(lambda: people.suggested_track == 10, timeout=3000)
-    assert "looks like Ben" in people.suggestion_text.text()
+    text = people.suggestion_text.text()
+    assert ">Ben</b> (" in text and "alike track 1 of lesson1.mp4)" in text
     window.track_actions.subjects.accept_action.trigger()  # one key (Ctrl+J)
     assert store.subject_of_track(vb, 10).name == "Ben" and store.subject_of_track(vb, 12) is None
     assert not people.suggestion.isVisible()
