@@ -1,12 +1,16 @@
 """ELAN annotation documents (``.eaf``, EAF 3.0).
 
-Written: one top-level, time-alignable tier per person (``person 3``; everybody is the tier ``everybody``),
-and per coder where a video has several (``person 3 (ana)``, ANNOTATOR ana); each segment is exactly one
-annotation on it whose value is the label, from the controlled vocabulary ``labels`` (the label set); a note is
-a Symbolic_Association annotation on the tier ``… notes``. Time slots are milliseconds from the video's real
-timestamps. Read: every top-level time-alignable tier's annotations are segments (PARTICIPANT, else the tier
-id, names the person; ANNOTATOR is the author); Symbolic_Association annotations are notes; other dependent
-tiers are reported and not imported.
+Written: one top-level, time-alignable tier per participant (a named subject: its name, the same across videos;
+else ``person 3`` / ``everybody``), and per coder where a video has several (``Anna (ana)``, ANNOTATOR ana);
+each state segment is exactly one annotation on it whose value is the label, from the controlled vocabulary
+``labels`` (the label set); point events are one-frame annotations on the participant's tier ``… points``
+(type ``epam-point``); a note is a Symbolic_Association annotation on the tier ``… notes``, a modifier one on
+``… modifiers`` (type ``epam-modifier``: a dependent tier, as ELAN users code properties of an annotation).
+Time slots are milliseconds from the video's real timestamps. Read: every top-level time-alignable tier's
+annotations are segments (PARTICIPANT, else the tier id, names the person: a named subject's track, or a new
+track assigned to that subject; ANNOTATOR is the author); an annotation on a point tier or of zero length is a
+point event; ``label | modifier`` in one value is read as a label and its modifier; Symbolic_Association
+annotations are modifiers (on a modifiers tier) or notes; other dependent tiers are reported and not imported.
 """
 from __future__ import annotations
 
@@ -15,9 +19,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List
 
-from .common import Parsed, Persons, VideoMatch, authors_of, export_segments, fail, person_name, row, span
+from .common import Parsed, VideoMatch, authors_of, export_segments, fail, person_name, row, span
+from .scheme_io import SubjectPersons
 
 LABEL_TYPE, NOTE_TYPE, CV_ID = "epam-label", "epam-note", "labels"
+POINT_TYPE, MODIFIER_TYPE = "epam-point", "epam-modifier"
+INLINE = " | "  # "label | modifier" in one annotation value (read)
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _CONSTRAINTS = {
     "Time_Subdivision": "Time subdivision of parent annotation's time interval, no time gaps allowed within "
@@ -48,6 +55,39 @@ class _Doc:
         return f"a{self.next_id}"
 
 
+def _lane_names(segs) -> Dict[tuple, str]:
+    """The participant of each (person, author) lane: the subject's name on the subject's first track in the
+    video (a tier per subject), else ``person N`` / ``everybody``."""
+    first: Dict[str, int] = {}
+    for s in sorted(segs, key=lambda s: s.person):
+        if s.subject and s.person >= 0:
+            first.setdefault(s.subject, s.person)
+    return {(s.person, s.author): s.subject if s.subject and first.get(s.subject) == s.person
+            else (person_name(s.person) or "everybody") for s in segs}
+
+
+def _child(attrs: dict, parent: str, kind: str, type_ref: str) -> ET.Element:
+    return ET.Element("TIER", dict(attrs, LINGUISTIC_TYPE_REF=type_ref, PARENT_REF=parent, TIER_ID=f"{parent} {kind}"))
+
+
+def _tiers(doc: "_Doc", name: str, attrs: dict, lane) -> List[ET.Element]:
+    """A lane's tier (its annotations), with its ``notes`` and ``modifiers`` tiers when it has some."""
+    tier = ET.Element("TIER", dict(attrs, TIER_ID=name))
+    notes, mods = _child(attrs, name, "notes", NOTE_TYPE), _child(attrs, name, "modifiers", MODIFIER_TYPE)
+    for s in lane:
+        aid = doc.ann()
+        a = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
+            "ANNOTATION_ID": aid, "TIME_SLOT_REF1": doc.slot(round(s.start_time * 1000)),
+            "TIME_SLOT_REF2": doc.slot(round(s.end_time * 1000))})
+        ET.SubElement(a, "ANNOTATION_VALUE").text = s.label
+        for child, text in ((notes, s.note), (mods, s.modifier)):
+            if text:
+                r = ET.SubElement(ET.SubElement(child, "ANNOTATION"), "REF_ANNOTATION",
+                                  {"ANNOTATION_ID": doc.ann(), "ANNOTATION_REF": aid})
+                ET.SubElement(r, "ANNOTATION_VALUE").text = text
+    return [tier] + [t for t in (notes, mods) if len(t)]
+
+
 def document(store, video, segs, labels) -> ET.Element:
     """One video's segments as an EAF document."""
     root = ET.Element("ANNOTATION_DOCUMENT", {
@@ -60,30 +100,21 @@ def document(store, video, segs, labels) -> ET.Element:
     order = ET.SubElement(root, "TIME_ORDER")
     doc, tiers = _Doc(), []
     several = len(authors_of(segs)) > 1
+    participants = _lane_names(segs)
     lanes: Dict[tuple, list] = {}
     for s in segs:
         lanes.setdefault((s.person, s.author), []).append(s)
     for (person, author), lane in lanes.items():
-        name = _tier_name(person, author, several)
-        attrs = {"LINGUISTIC_TYPE_REF": LABEL_TYPE, "PARTICIPANT": person_name(person) or "everybody",
-                 "TIER_ID": name}
+        who = participants[(person, author)]
+        name = f"{who} ({author})" if several else who
+        attrs = {"LINGUISTIC_TYPE_REF": LABEL_TYPE, "PARTICIPANT": who}
         if author:
             attrs["ANNOTATOR"] = author
-        tier, notes = ET.Element("TIER", attrs), ET.Element("TIER", dict(attrs, LINGUISTIC_TYPE_REF=NOTE_TYPE,
-                                                                           PARENT_REF=name, TIER_ID=f"{name} notes"))
-        for s in lane:
-            aid = doc.ann()
-            a = ET.SubElement(ET.SubElement(tier, "ANNOTATION"), "ALIGNABLE_ANNOTATION", {
-                "ANNOTATION_ID": aid, "TIME_SLOT_REF1": doc.slot(round(s.start_time * 1000)),
-                "TIME_SLOT_REF2": doc.slot(round(s.end_time * 1000))})
-            ET.SubElement(a, "ANNOTATION_VALUE").text = s.label
-            if s.note:
-                r = ET.SubElement(ET.SubElement(notes, "ANNOTATION"), "REF_ANNOTATION",
-                                  {"ANNOTATION_ID": doc.ann(), "ANNOTATION_REF": aid})
-                ET.SubElement(r, "ANNOTATION_VALUE").text = s.note
-        tiers.append(tier)
-        if len(notes):
-            tiers.append(notes)
+        states, points = [s for s in lane if not s.point], [s for s in lane if s.point]
+        if states:
+            tiers += _tiers(doc, name, attrs, states)
+        if points:  # point events: one-frame annotations on a point tier of the participant
+            tiers += _tiers(doc, f"{name} points", dict(attrs, LINGUISTIC_TYPE_REF=POINT_TYPE), points)
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(doc.next_id)
     for i, ms in enumerate(doc.slots, 1):
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": f"ts{i}", "TIME_VALUE": str(ms)})
@@ -95,8 +126,11 @@ def document(store, video, segs, labels) -> ET.Element:
 def _types(root: ET.Element, labels) -> None:
     ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
                                             "LINGUISTIC_TYPE_ID": LABEL_TYPE, "TIME_ALIGNABLE": "true"})
-    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
-                                            "LINGUISTIC_TYPE_ID": NOTE_TYPE, "TIME_ALIGNABLE": "false"})
+    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
+                                            "LINGUISTIC_TYPE_ID": POINT_TYPE, "TIME_ALIGNABLE": "true"})
+    for type_id in (NOTE_TYPE, MODIFIER_TYPE):
+        ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
+                                                "LINGUISTIC_TYPE_ID": type_id, "TIME_ALIGNABLE": "false"})
     ET.SubElement(root, "LANGUAGE", {"LANG_DEF": "http://cdb.iso.org/lg/CDB-00130975-001", "LANG_ID": "und",
                                      "LANG_LABEL": "undetermined (und)"})
     for stereotype, text in _CONSTRAINTS.items():
@@ -177,8 +211,8 @@ def read(store, path: Path) -> Parsed:
         if root.find("HEADER") is not None else 0.0
     alignable = {lt.get("LINGUISTIC_TYPE_ID"): lt.get("TIME_ALIGNABLE", "true") != "false"
                  and not lt.get("CONSTRAINTS") for lt in root.iter("LINGUISTIC_TYPE")}
-    persons = Persons(store, parsed)
-    notes = _notes(root)
+    persons = SubjectPersons(store, parsed)
+    notes, modifiers = _refs(root)
     colors = {(v.text or "").strip(): v.get("DESCRIPTION") for v in root.iter("CVE_VALUE")}
     empty = 0
     for tier in root.iter("TIER"):
@@ -188,7 +222,8 @@ def read(store, path: Path) -> Parsed:
                 parsed.skipped.append(f"Tier '{tid}' depends on another tier: its {len(tier)} annotations were "
                                       "not imported.")
             continue
-        person, author = persons(tier.get("PARTICIPANT") or tid), tier.get("ANNOTATOR") or None
+        person, author = persons.of(video, tier.get("PARTICIPANT") or tid), tier.get("ANNOTATOR") or None
+        point_tier = tier.get("LINGUISTIC_TYPE_REF") == POINT_TYPE or tid.endswith(" points")
         for ann in tier.iter("ALIGNABLE_ANNOTATION"):
             aid = ann.get("ANNOTATION_ID", "?")
             place = f"annotation {aid} of tier '{tid}'"
@@ -201,19 +236,31 @@ def read(store, path: Path) -> Parsed:
                 raise fail(path, place, "refers to a time slot without a time")
             if t1 < t0:
                 raise fail(path, place, f"ends ({t1} ms) before it starts ({t0} ms)")
+            value, inline = (value.split(INLINE, 1) + [""])[:2] if INLINE in value else (value, "")
+            value, modifier = value.strip(), "; ".join(modifiers.get(aid, [])) or inline.strip()
             a, b = span(store, video, (t0 + origin) / 1000.0, (t1 + origin) / 1000.0)
             color = colors.get(value) or ""
-            parsed.want(value, color if color.startswith("#") else None)
-            parsed.add(place, row(video, person, a, b, value, author, "; ".join(notes.get(aid, []))))
+            point = point_tier or t1 == t0  # a point tier, or a zero-length annotation: a moment
+            parsed.want(value, color if color.startswith("#") else None, kind="point" if point else "state")
+            parsed.want_modifier(value, modifier)
+            parsed.add(place, row(video, person, a, a + 1 if point else b, value, author,
+                                  "; ".join(notes.get(aid, [])), modifier))
     if empty:
         parsed.skipped.append(f"{empty} annotation{'s have' if empty != 1 else ' has'} no value: not imported.")
     return parsed
 
 
-def _notes(root: ET.Element) -> Dict[str, List[str]]:
-    out: Dict[str, List[str]] = {}
-    for ref in root.iter("REF_ANNOTATION"):
-        text = (ref.findtext("ANNOTATION_VALUE") or "").strip()
-        if text:
-            out.setdefault(ref.get("ANNOTATION_REF"), []).append(text)
-    return out
+def _refs(root: ET.Element):
+    """({annotation id: notes}, {annotation id: modifiers}) of the Symbolic_Association annotations: those on a
+    tier of type ``epam-modifier`` (or whose name ends in ``modifiers``) are modifiers, the others notes."""
+    kinds = {t.get("TIER_ID"): t.get("LINGUISTIC_TYPE_REF") == MODIFIER_TYPE or t.get("TIER_ID", "").endswith(
+        " modifiers") for t in root.iter("TIER")}
+    notes: Dict[str, List[str]] = {}
+    mods: Dict[str, List[str]] = {}
+    for tier in root.iter("TIER"):
+        out = mods if kinds.get(tier.get("TIER_ID")) else notes
+        for ref in tier.iter("REF_ANNOTATION"):
+            text = (ref.findtext("ANNOTATION_VALUE") or "").strip()
+            if text:
+                out.setdefault(ref.get("ANNOTATION_REF"), []).append(text)
+    return notes, mods

@@ -68,7 +68,8 @@ def test_imports_a_file_pympi_wrote(tmp_path):
     teacher = 3  # a person of its own, after the file's person 2
     assert segments_of(store) == sorted([(teacher, 20, 28, "explain", "dora", "at the board"),
                                          (2, 0, 5, "walk", "dora", "")])
-    assert "'Teacher' is person 3." in report.mapped  # a participant is a person of its own
+    assert "'Teacher' is person 3 (subject 'Teacher')." in report.mapped  # a participant: a track of a subject
+    assert store.subject_of_track(store.videos()[0].id, 3).name == "Teacher"
     assert any("no value" in s for s in report.skipped) and report.created_labels == ["explain"]
     store.close()
 
