@@ -27,10 +27,11 @@ from core_model.review.tables import budget_table
 from app.common.dark_plot import dark_plot
 from app.common.plot_export import export_button, save_table, save_widget
 from app.common.rows_model import RowsModel
+from app.review.subject_stats_view import subject_colors, subject_totals
 
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
-GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"))
+GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"), ("per subject", "subject"))
 TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout"]
 
 
@@ -174,7 +175,7 @@ class StatsPanel(QWidget):
             plot.removeItem(self.bars)
             self.bars = None
         group = self.group()
-        totals = summarize(budgets, group)
+        totals = summarize(budgets, group) if group != "subject" else subject_totals(self.c)  # subjects: across videos
         if group == "person":  # a track id means something within its video only
             several = len({b.video for b in budgets}) > 1
             totals = {}
@@ -183,7 +184,7 @@ class StatsPanel(QWidget):
                 entry = totals.setdefault(key, {"seconds": 0.0, "bouts": 0})
                 entry["seconds"] += b.seconds
                 entry["bouts"] += b.bouts
-        colors = self._label_colors() if group == "label" else {}
+        colors = self._label_colors() if group == "label" else subject_colors(self.c) if group == "subject" else {}
         names = sorted(totals, key=lambda k: -totals[k]["seconds"])
         self._bar_names = names
         self._bar_seconds = [float(totals[k]["seconds"]) for k in names]
