@@ -3,7 +3,7 @@
 The main window creates one ``ReviewUI`` after the labeling UI; it adds two docks tabbed with the Labels dock:
 Review (the queue) and Figures (the Agreement and Statistics panels, as tabs or one above the other), connects
 the ``review_next`` / ``review_previous`` actions of the keymap (``]`` / ``[``) and lists the docks in the Review
-menu. Figures that are not on screen are not computed.
+menu. Figures that are not on screen are not computed, and their panels are made when first shown.
 """
 from __future__ import annotations
 
@@ -36,9 +36,8 @@ class ReviewUI(QObject):
         self.playback = playback
         self.controller = c = ReviewController(project, session, self._seek, labeling=labeling, parent=self)
         self.queue = ReviewQueueWidget(c)
-        self.agreement = AgreementPanel(c)
-        self.stats = StatsPanel(c)
-        self.figures = ReviewFigures(self.agreement, self.stats)
+        # the panels and their plots are made when the Figures dock first shows them (not at every opening)
+        self.figures = ReviewFigures(lambda: AgreementPanel(c), lambda: StatsPanel(c))
         self.docks = {QUEUE: add_dock("Review", self.queue), FIGURES: add_dock("Figures", self.figures)}
         self._figures_visible = False
         self.docks[FIGURES].visibilityChanged.connect(self._on_figures_visible)
@@ -57,8 +56,19 @@ class ReviewUI(QObject):
         video_opened.connect(lambda entry, _info: c.video_opened(entry))
         frame_displayed.connect(self._on_frame)
 
+    @property
+    def agreement(self) -> AgreementPanel:
+        """The Agreement panel (made now if the Figures dock has not shown it yet)."""
+        return self.figures.page("agreement")
+
+    @property
+    def stats(self) -> StatsPanel:
+        """The Statistics panel (made now if the Figures dock has not shown it yet)."""
+        return self.figures.page("stats")
+
     def _on_figures_visible(self, on: bool) -> None:
         self._figures_visible = bool(on)
+        self.figures.set_on_screen(self._figures_visible)
         self._update_active()
 
     def _update_active(self) -> None:
@@ -86,5 +96,5 @@ class ReviewUI(QObject):
         self.controller.step(delta)
 
     def _on_frame(self, index: int) -> None:
-        if self.controller.active.get(STATS):
+        if self.controller.active.get(STATS) and self.figures.built("stats"):
             self.stats.set_playhead(self.controller.frame_time(index))

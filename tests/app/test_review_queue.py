@@ -161,6 +161,34 @@ def test_figures_dock_computes_only_what_is_shown(qtbot, reviewing):
     assert texts[:2] == ["&Next review item", "&Previous review item"] and "Figures" in texts and "Review" in texts
 
 
+def test_figures_panels_are_built_when_first_shown(qtbot, reviewing):
+    """Opening the window or a project builds no Agreement / Statistics panel (their plots took ~0.1 s of every
+    opening): the Figures dock builds each page the first time it is on screen."""
+    import pyqtgraph as pg
+
+    from app.review.agreement_panel import AgreementPanel
+    from app.review.stats_panel import StatsPanel
+
+    w = reviewing
+    ui, c = w.review_ui, w.review_ui.controller
+    dock = ui.docks["figures"]
+    assert not w.findChildren(StatsPanel) and not w.findChildren(AgreementPanel)
+    assert not dock.findChildren(pg.PlotWidget)
+    ui.show_figures("agreement")
+    qtbot.waitUntil(lambda: c.active["agreement"], timeout=10000)
+    assert len(w.findChildren(AgreementPanel)) == 1 and not w.findChildren(StatsPanel)
+    ui.show_figures("stats")  # the second tab: built now, and it shows the budgets
+    qtbot.waitUntil(lambda: c.active["stats"], timeout=10000)
+    assert len(w.findChildren(StatsPanel)) == 1 and ui.stats.isVisible()
+    entry = w.session.current
+    from core_model.project import CreateSegment
+
+    assert w.project.apply(CreateSegment(entry.project_id, -1, 0, 25, w.project.store.label_by_name("walk").id))
+    qtbot.waitUntil(lambda: ui.stats.bar_names() == ["walk"], timeout=10000)
+    ui.figures.set_stacked(True)
+    assert ui.agreement.isVisible() and ui.stats.isVisible() and len(w.findChildren(StatsPanel)) == 1
+
+
 def test_without_a_project_the_current_video_is_reviewed(qtbot, window, barcode_video):
     w = window
     entry = open_and_wait(qtbot, w, barcode_video)
