@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Callable, List, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QToolButton, QVBoxLayout, QWidget
 
 from core_model.formatting import format_time
 
@@ -34,9 +33,9 @@ class BookmarksPanel(QWidget):
         self.empty = QLabel("No bookmarks in this video. Ctrl+B marks the playhead (with a comment).")
         self.empty.setWordWrap(True)
         self.empty.setObjectName("bookmarksEmpty")
-        self.add_button = QPushButton("Add…")
-        self.edit_button = QPushButton("Edit…")
-        self.delete_button = QPushButton("Delete")
+        self.add_button = QToolButton(text="Add…")
+        self.edit_button = QToolButton(text="Edit…")
+        self.delete_button = QToolButton(text="Delete")
         for b, tip in ((self.add_button, "Bookmark the playhead with a comment (Ctrl+B)"),
                        (self.edit_button, "Change the comment of the selected bookmark"),
                        (self.delete_button, "Delete the selected bookmarks (undo: Ctrl+Z)")):

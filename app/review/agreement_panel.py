@@ -260,13 +260,17 @@ class AgreementPanel(QWidget):
                 if a < b:
                     choices.append((f"{a} vs {b} (coders)", (f"author:{a}", f"author:{b}")))
         current = tuple(self.c.between)
+        index = next((i for i, (_t, c) in enumerate(choices) if c == current), 0)
         if [c for _t, c in choices] == [tuple(self.between_box.itemData(i)) for i in range(self.between_box.count())]:
+            if self.between_box.currentIndex() != index:  # the comparison was chosen elsewhere
+                self.between_box.blockSignals(True)
+                self.between_box.setCurrentIndex(index)
+                self.between_box.blockSignals(False)
             return
         self.between_box.blockSignals(True)
         self.between_box.clear()
         for text, between in choices:
             self.between_box.addItem(text, between)
-        index = next((i for i, (_t, c) in enumerate(choices) if c == current), 0)
         self.between_box.setCurrentIndex(index)
         self.between_box.blockSignals(False)
 
@@ -316,7 +320,7 @@ class AgreementPanel(QWidget):
         self.events_row.setVisible(report is not None)
         if report is None:
             return
-        share = format_percent(report.percent / 100, missing="—")
+        share = format_percent(report.percent / 100, missing="—").replace(" ", "&nbsp;")
         kappa = "—" if report.kappa != report.kappa else f"{report.kappa:.2f}"
         self.events.setText(f"<b>{report.matched}</b> matched · <b>{report.only_a}</b> only {report.coder_a} · "
                             f"<b>{report.only_b}</b> only {report.coder_b} · <b>{share}</b> · κ <b>{kappa}</b>")

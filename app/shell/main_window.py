@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
             project=self.project, session=self.session, playback=self.playback, labeling=self.labeling,
             timeline=self.timeline, video_list=self.video_list, controller=self.controller, jobs=self.jobs,
             actions=self.actions, settings=lambda: self.settings, save_settings=self.store.save,
-            show_message=self.status.showMessage, add_dock=self._add_side_tab, status_bar=self.status, parent=self)
+            show_message=self.status.showMessage, status_bar=self.status, parent=self,
+            add_dock=lambda title, w: self._dock(title, w, Qt.DockWidgetArea.LeftDockWidgetArea))  # under Videos
 
     def _build_actions(self) -> None:
         self.actions = create_actions(self)

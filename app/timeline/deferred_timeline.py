@@ -25,7 +25,7 @@ class DeferredTimeline(QWidget):
     contextRequested = Signal(int, int, object, QPoint)
     windowChanged = Signal()
     REPLAYED = ("set_video", "set_focus_target", "set_poses", "set_result", "set_labels", "set_editable", "set_person",
-                "set_selected_segment", "set_marks", "set_playhead", "set_stale")
+                "set_selected_segment", "set_marks", "set_playhead", "set_stale", "set_bookmarks")
     FORWARDED = ("seekRequested", "personPicked", "segmentClicked", "segmentDrawn", "boundsDragged",
                  "contextRequested", "windowChanged")
 
