@@ -4,7 +4,8 @@ Written: one top-level, time-alignable tier per participant (a named subject: it
 else ``person 3`` / ``everybody``), and per coder where a video has several (``Anna (ana)``, ANNOTATOR ana);
 each state segment is exactly one annotation on it whose value is the label, from the controlled vocabulary
 ``labels`` (the label set); point events are one-frame annotations on the participant's tier ``… points``
-(type ``epam-point``); a note is a Symbolic_Association annotation on the tier ``… notes``, a modifier one on
+(type ``epam-point``); a behaviour category has its own tiers and tier type (``Anna Attention``, type
+``epam-label Attention (exclusive)``; overlapping states of a non-exclusive category go on ``… 2``); a note is a Symbolic_Association annotation on the tier ``… notes``, a modifier one on
 ``… modifiers`` (type ``epam-modifier``: a dependent tier, as ELAN users code properties of an annotation).
 Time slots are milliseconds from the video's real timestamps. Read: every top-level time-alignable tier's
 annotations are segments (PARTICIPANT, else the tier id, names the person: a named subject's track, or a new
@@ -24,6 +25,7 @@ from .scheme_io import SubjectPersons
 
 LABEL_TYPE, NOTE_TYPE, CV_ID = "epam-label", "epam-note", "labels"
 POINT_TYPE, MODIFIER_TYPE = "epam-point", "epam-modifier"
+EXCLUSIVE = " (exclusive)"
 INLINE = " | "  # "label | modifier" in one annotation value (read)
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _CONSTRAINTS = {
@@ -98,7 +100,9 @@ def document(store, video, segs, labels) -> ET.Element:
     ET.SubElement(header, "MEDIA_DESCRIPTOR", {"MEDIA_URL": Path(video.path).absolute().as_uri(),
                                                "MIME_TYPE": "video/*", "RELATIVE_MEDIA_URL": f"./{video.name}"})
     order = ET.SubElement(root, "TIME_ORDER")
-    doc, tiers = _Doc(), []
+    doc, tiers, types = _Doc(), [], set()
+    category_of = {lab.name: lab.category for lab in labels}
+    exclusive = {c.name: c.exclusive for c in store.categories()}
     several = len(authors_of(segs)) > 1
     participants = _lane_names(segs)
     lanes: Dict[tuple, list] = {}
@@ -106,28 +110,65 @@ def document(store, video, segs, labels) -> ET.Element:
         lanes.setdefault((s.person, s.author), []).append(s)
     for (person, author), lane in lanes.items():
         who = participants[(person, author)]
-        name = f"{who} ({author})" if several else who
         attrs = {"LINGUISTIC_TYPE_REF": LABEL_TYPE, "PARTICIPANT": who}
         if author:
             attrs["ANNOTATOR"] = author
-        states, points = [s for s in lane if not s.point], [s for s in lane if s.point]
-        if states:
-            tiers += _tiers(doc, name, attrs, states)
-        if points:  # point events: one-frame annotations on a point tier of the participant
-            tiers += _tiers(doc, f"{name} points", dict(attrs, LINGUISTIC_TYPE_REF=POINT_TYPE), points)
+        for (point, category), part in _groups(lane, category_of).items():
+            # a tier type per kind and category; annotations of one tier never overlap (ELAN's rule): a
+            # non-exclusive category's overlapping states go on a second tier
+            type_id = _type_id(point, category, exclusive.get(category, False))
+            types.add((type_id, point))
+            base = who + (f" {category}" if category else "") + (" points" if point else "")
+            for k, rows in enumerate(_no_overlaps(part)):
+                tier = base + (f" {k + 1}" if k else "") + (f" ({author})" if several else "")
+                tiers += _tiers(doc, tier, dict(attrs, LINGUISTIC_TYPE_REF=type_id), rows)
     ET.SubElement(header, "PROPERTY", {"NAME": "lastUsedAnnotationId"}).text = str(doc.next_id)
     for i, ms in enumerate(doc.slots, 1):
         ET.SubElement(order, "TIME_SLOT", {"TIME_SLOT_ID": f"ts{i}", "TIME_VALUE": str(ms)})
     root.extend(tiers)
-    _types(root, labels)
+    _types(root, labels, types)
     return root
 
 
-def _types(root: ET.Element, labels) -> None:
-    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
-                                            "LINGUISTIC_TYPE_ID": LABEL_TYPE, "TIME_ALIGNABLE": "true"})
-    ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
-                                            "LINGUISTIC_TYPE_ID": POINT_TYPE, "TIME_ALIGNABLE": "true"})
+def _type_id(point: bool, category: str, exclusive: bool) -> str:
+    """``epam-label`` / ``epam-point``, with the category (``epam-label Attention (exclusive)``)."""
+    base = POINT_TYPE if point else LABEL_TYPE
+    return f"{base} {category}{EXCLUSIVE if exclusive else ''}" if category else base
+
+
+def _category_of_type(type_id: str):
+    """(point, category, exclusive) of a tier type written by :func:`_type_id` (None for another type)."""
+    for base in (LABEL_TYPE, POINT_TYPE):
+        if type_id == base or type_id.startswith(base + " "):
+            category = type_id[len(base):].strip()
+            exclusive = category.endswith(EXCLUSIVE.strip())
+            return base == POINT_TYPE, category[:-len(EXCLUSIVE)].strip() if exclusive else category, exclusive
+    return None
+
+
+def _groups(lane, category_of) -> Dict[tuple, list]:
+    out: Dict[tuple, list] = {}
+    for s in lane:
+        out.setdefault((s.point, category_of.get(s.label, "")), []).append(s)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1])))
+
+
+def _no_overlaps(rows) -> List[list]:
+    """``rows`` (sorted by start) dealt onto as few lists as possible whose rows do not overlap."""
+    tiers: List[list] = []
+    for s in sorted(rows, key=lambda s: (s.start, s.end)):
+        free = next((t for t in tiers if t[-1].end <= s.start), None)
+        if free is None:
+            tiers.append([s])
+        else:
+            free.append(s)
+    return tiers
+
+
+def _types(root: ET.Element, labels, types) -> None:
+    for type_id in sorted({t for t, _p in types} | {LABEL_TYPE}):
+        ET.SubElement(root, "LINGUISTIC_TYPE", {"CONTROLLED_VOCABULARY_REF": CV_ID, "GRAPHIC_REFERENCES": "false",
+                                                "LINGUISTIC_TYPE_ID": type_id, "TIME_ALIGNABLE": "true"})
     for type_id in (NOTE_TYPE, MODIFIER_TYPE):
         ET.SubElement(root, "LINGUISTIC_TYPE", {"CONSTRAINTS": "Symbolic_Association", "GRAPHIC_REFERENCES": "false",
                                                 "LINGUISTIC_TYPE_ID": type_id, "TIME_ALIGNABLE": "false"})
@@ -223,7 +264,11 @@ def read(store, path: Path) -> Parsed:
                                       "not imported.")
             continue
         person, author = persons.of(video, tier.get("PARTICIPANT") or tid), tier.get("ANNOTATOR") or None
-        point_tier = tier.get("LINGUISTIC_TYPE_REF") == POINT_TYPE or tid.endswith(" points")
+        kind = _category_of_type(tier.get("LINGUISTIC_TYPE_REF") or "")
+        point_tier = kind[0] if kind is not None else " points" in tid
+        category = kind[1] if kind is not None else ""
+        if category:
+            parsed.categories[category] = parsed.categories.get(category, False) or kind[2]
         for ann in tier.iter("ALIGNABLE_ANNOTATION"):
             aid = ann.get("ANNOTATION_ID", "?")
             place = f"annotation {aid} of tier '{tid}'"
@@ -241,7 +286,8 @@ def read(store, path: Path) -> Parsed:
             a, b = span(store, video, (t0 + origin) / 1000.0, (t1 + origin) / 1000.0)
             color = colors.get(value) or ""
             point = point_tier or t1 == t0  # a point tier, or a zero-length annotation: a moment
-            parsed.want(value, color if color.startswith("#") else None, kind="point" if point else "state")
+            parsed.want(value, color if color.startswith("#") else None, kind="point" if point else "state",
+                        category=category)
             parsed.want_modifier(value, modifier)
             parsed.add(place, row(video, person, a, a + 1 if point else b, value, author,
                                   "; ".join(notes.get(aid, [])), modifier))
