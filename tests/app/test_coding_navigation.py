@@ -192,7 +192,7 @@ def test_agreement_panel_matches_coders_events_within_a_tolerance(qtbot, window,
     assert (report.matched, report.only_a, report.only_b, report.confused) == (0, 2, 1, 1)
     panel.tolerance.setValue(1.0)  # now the sits match (start 1.0 s, stop 0.6 s apart)
     assert (panel.events_report.matched, panel.events_report.only_a, panel.events_report.only_b) == (1, 1, 0)
-    assert "<b>1</b> matched" in panel.events.text() and "50.0 %" in panel.events.text()
+    assert "<b>1</b> matched" in panel.events.text() and "50.0&nbsp;%" in panel.events.text()
     window.settings.coder = "ann"
     window.coding_ui.prepare_store(window.project.store)
     window.actions["blind_coding"].setChecked(True)
