@@ -16,8 +16,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
 
 from core_model.formatting import format_percent, format_time
 
@@ -54,6 +54,8 @@ class SegmentBarsItem(pg.GraphicsObject):
         self._font.setPointSizeF(8.0)
         self._font.setItalic(italic)
         self.drawn_rects = 0  # rectangles painted by the last paint() (for tests and benchmarks)
+        self.point_ids: set = set()  # classes (label ids) of point events: drawn as diamonds, not bars
+        self.drawn_points = 0  # diamonds painted by the last paint()
         self.setAcceptHoverEvents(True)
 
     # ---- data ---------------------------------------------------------------------------
@@ -170,7 +172,7 @@ class SegmentBarsItem(pg.GraphicsObject):
         return QRectF(0.0, 0.0, self._extent, float(max(len(self._lanes), 1)))
 
     def paint(self, p: QPainter, *args) -> None:
-        self.drawn_rects = 0
+        self.drawn_rects = self.drawn_points = 0
         if not self._lanes and self._preview is None:
             return
         tr = p.transform()
@@ -202,7 +204,10 @@ class SegmentBarsItem(pg.GraphicsObject):
             self.drawn_rects += len(px0)
             p.setPen(Qt.PenStyle.NoPen)
             for a, b, c in zip(px0.tolist(), px1.tolist(), cls.tolist()):
-                p.fillRect(a, top, b - a, height, self._color(c))
+                if c not in self.point_ids:
+                    p.fillRect(a, top, b - a, height, self._color(c))
+            if self.point_ids:
+                self._paint_points(p, d, top, height, x_min, x_max, sx, dx)
             if self._hatched:
                 for a, b in zip(px0.tolist(), px1.tolist()):
                     p.fillRect(a, top, b - a, height, hatch)
@@ -245,6 +250,22 @@ class SegmentBarsItem(pg.GraphicsObject):
         if nsub > 1 and sub < nsub - 1 and height > 3:
             height -= 1  # a gap between two coders' rows
         return top, height
+
+    def _paint_points(self, p, d, top, height, x_min, x_max, sx, dx) -> None:
+        """Point events (one-frame segments of a point label) as diamonds on the middle of their frame."""
+        sel = np.isin(d["cls"], list(self.point_ids)) & (d["end"] > x_min) & (d["start"] < x_max)
+        half = max(min(height / 2 - 1, 7), 3)
+        mid = top + height / 2
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 0, 0, 200), 1))
+        for start, c in zip(d["start"][sel].tolist(), d["cls"][sel].tolist()):
+            x = (start + 0.5) * sx + dx
+            p.setBrush(self._color(int(c)))
+            p.drawPolygon(QPolygonF([QPointF(x, mid - half), QPointF(x + half * 0.8, mid), QPointF(x, mid + half),
+                                     QPointF(x - half * 0.8, mid)]))
+            self.drawn_points += 1
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
 
     def _paint_absent(self, p, d, top, height, x_min, x_max, sx, dx) -> None:
         """A dashed orange frame over labels with frames where their person's track does not exist."""
