@@ -335,3 +335,19 @@ def relabeled(row, label: LabelRecord, now: str):
     values, free = label_modifiers(label)
     modifier = row.modifier if row.modifier and (free or row.modifier in values) else ""
     return row.with_(label_id=label.id, end_frame=end, modifier=modifier, source="user", modified=now)
+
+
+def search_labels(labels: Sequence[LabelRecord], text: str) -> List[LabelRecord]:
+    """The labels a picker shows for ``text``: every word must be in the name, the category or be the key (any
+    case); a label whose key is the text comes first, then names starting with it, then the rest (set order)."""
+    words = [w for w in str(text).casefold().split() if w]
+    if not words:
+        return list(labels)
+    whole = " ".join(words)
+    out = []
+    for i, lab in enumerate(labels):
+        name, category, key = lab.name.casefold(), (lab.category or "").casefold(), (lab.key or "").casefold()
+        if all(w in name or w in category or w == key for w in words):
+            rank = 0 if key == whole else 1 if name.startswith(whole) else 2
+            out.append((rank, i, lab))
+    return [lab for _r, _i, lab in sorted(out, key=lambda x: (x[0], x[1]))]

@@ -195,3 +195,19 @@ def test_scheme_command_line(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("epam: error: Scheme file not found:")
     assert main(["project", "new", str(tmp_path / "z.epam"), "--scheme", "nope.json"]) == 1
     assert not (tmp_path / "z.epam").exists() and not (tmp_path / "z.epam-data").exists()
+
+
+def test_search_labels_by_name_category_and_key(tmp_path):
+    from core_model.project.scheme import search_labels
+
+    with _store(tmp_path) as store:
+        labels = store.labels()
+        names = lambda text: [lab.name for lab in search_labels(labels, text)]  # noqa: E731
+        assert names("") == [lab.name for lab in labels]
+        assert names("attention") == ["on task", "off task", "unclear"]
+        assert names("task off") == ["off task"]
+        assert names("8") == ["off task"]  # a key first
+        assert names("r")[:2] == ["raises hand", "reads"]  # names starting with it first
+        assert names("r")[2:] == ["speaks", "answers", "writes", "uses device", "unclear"]  # in category or name
+        assert names("work DEV") == ["uses device"]
+        assert names("nothing") == []
