@@ -31,6 +31,8 @@ from .scheduling import RangeTable
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
 Batch = List[Tuple[int, np.ndarray, np.ndarray]]
 _BATCH_FRAMES = 8
+#: frames decoded ahead in a thread while the pose model works on the current one
+_DECODE_AHEAD = 3
 _MIN_OVERLAP = 10
 _ERRORS = {"PoseError": PoseError, "VideoError": VideoError}
 
@@ -73,6 +75,11 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     """
     from ..video import VideoReader
 
+    if int(options.get("streams") or 1) > 1:  # torch engine: several chunks at once, batched (torch_engine/batching.py)
+        from .torch_engine.batching import Source, run_sources
+
+        run_sources([Source(path, table, emit, overlap, reader)], options, int(options["streams"]), stopped)
+        return
     own = reader is None
     reader = VideoReader(path) if own else reader
     timestamps = reader.timestamps
@@ -106,7 +113,7 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
     position = start
     stop = None  # known once the own range is done
     last = start - 1
-    for idx, frame in reader.iter_frames(start):
+    for idx, frame in reader.iter_frames(start, ahead=_DECODE_AHEAD):
         if stopped():
             return None
         if stop is None and not table.advance(slot, idx):

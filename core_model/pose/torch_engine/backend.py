@@ -64,14 +64,16 @@ def describe_torch_settings(max_people: int = 4, *, detect: str = "full", device
 
 
 def create_torch_extractor(max_people: int = 4, *, detect: str = "full", device: str = "auto",
-                           precision: Optional[str] = None, threads: Optional[int] = None, **options):
-    """A :class:`~core_model.pose.tiled_backend.TiledPoseExtractor` whose graph is the torch engine's."""
+                           precision: Optional[str] = None, threads: Optional[int] = None, graph=None, **options):
+    """A :class:`~core_model.pose.tiled_backend.TiledPoseExtractor` whose graph is the torch engine's
+    (``graph``: a given one, e.g. a :class:`.batching.StreamGraph` shared with other streams)."""
     from ..tiled_backend import TiledPoseExtractor
     from .graph import TorchPoseGraph
 
     mode = "frame" if detect == "full" else detect
-    options = {k: v for k, v in options.items() if k not in ("delegate", "engine")}
-    graph = TorchPoseGraph(device=device, precision=resolve_precision(device, precision), threads=threads)
+    options = {k: v for k, v in options.items() if k not in ("delegate", "engine", "streams")}
+    if graph is None:
+        graph = TorchPoseGraph(device=device, precision=resolve_precision(device, precision), threads=threads)
     extractor = TiledPoseExtractor(max_people, detect=mode, graph=graph, **options)
     extractor.device = graph.device.type
     extractor.settings = lambda: describe_torch_settings(max_people, detect=detect, device=device,  # type: ignore

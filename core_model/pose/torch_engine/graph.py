@@ -23,7 +23,7 @@ from . import landmarks as L
 from .graph_settings import PoseSettings, model_path, read_settings
 from .interpreter import TFLiteNet
 from .tflite_reader import read_model
-from .warp import box_points, crop_affine, letterbox_roi, stack_images, warp
+from .warp import box_points, crop_affine, letterbox_roi, stack_images, warp, warp_images
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -111,8 +111,7 @@ class TorchPoseGraph:
             affines.append(crop_affine(points, out_w, out_h))
             pads.append(pad)
         with self._lock, self._threads(), torch.inference_mode():
-            canvas, sizes = stack_images(images, self.device)
-            x = warp(canvas, sizes, np.stack(affines), out_w, out_h, s.detector_range, self.dtype)
+            x = warp_images(images, np.stack(affines), out_w, out_h, s.detector_range, self.dtype, self.device)
             boxes, scores = self._detector(x)
             scores, boxes, kps = D.decode(boxes, scores, self._anchors, s)
             keep = scores >= s.min_score
@@ -145,31 +144,60 @@ class TorchPoseGraph:
     def landmarks_raw(self, frame: np.ndarray, rois: Sequence[Roi]) -> Tuple[np.ndarray, np.ndarray]:
         """All ROIs of ``frame`` in one forward: (N, L, 4) image-normalized x, y, visibility, presence
         (all 39 points, refined) and the (N,) pose flags."""
+        return self.landmarks_raw_batch([(frame, rois)])[0]
+
+    def landmarks_raw_batch(self, items: Sequence[Tuple[np.ndarray, Sequence[Roi]]]
+                            ) -> List[Tuple[np.ndarray, np.ndarray]]:
+        """:meth:`landmarks_raw` of several frames (of one video or several) in one forward: every
+        frame is warped on the device with its own ROIs, the crops of all frames go through the
+        network together."""
         self._check()
-        self._check_image(frame)
         s = self.settings
-        height, width = frame.shape[:2]
         out_w, out_h = s.landmark_input
-        affines = np.stack([crop_affine(box_points(r.cx, r.cy, r.side, r.side, r.rotation), out_w, out_h)
-                            for r in rois])
+        items = [(frame, list(rois)) for frame, rois in items]
+        for frame, _rois in items:
+            self._check_image(frame)
         with self._lock, self._threads(), torch.inference_mode():
-            image, _ = stack_images([frame], self.device)
-            x = warp(image, [(width, height)], affines, out_w, out_h, s.landmark_range, self.dtype, s.landmark_border)
-            raw, flag, _segmentation, heatmap, _world = self._landmarker(x)
-            lms = L.decode(raw, s)
-            lms = L.refine(lms, heatmap, s.heatmap_kernel, s.heatmap_min_confidence)
-            roi_t = torch.tensor([[r.cx, r.cy, r.side, r.rotation] for r in rois], dtype=torch.float32,
+            crops, projected = [], []
+            for frame, rois in items:
+                if not rois:
+                    continue
+                height, width = frame.shape[:2]
+                affines = np.stack([crop_affine(box_points(r.cx, r.cy, r.side, r.side, r.rotation), out_w, out_h)
+                                    for r in rois])
+                image, _ = stack_images([frame], self.device)
+                crops.append(warp(image, [(width, height)], affines, out_w, out_h, s.landmark_range, self.dtype,
+                                  s.landmark_border))
+            if not crops:
+                return [(np.zeros((0, s.num_landmarks, 4), np.float32), np.zeros(0, np.float32)) for _ in items]
+            raw, flag, _segmentation, heatmap, _world = self._landmarker(torch.cat(crops) if len(crops) > 1 else crops[0])
+            lms = L.refine(L.decode(raw, s), heatmap, s.heatmap_kernel, s.heatmap_min_confidence)
+            sizes = torch.tensor([[f.shape[1], f.shape[0]] for f, rois in items for _ in rois], dtype=torch.float32,
                                  device=self.device)
-            lms = L.project(lms, roi_t, width, height)
-            return lms.cpu().numpy(), flag.float().reshape(-1).cpu().numpy()
+            roi_t = torch.tensor([[r.cx, r.cy, r.side, r.rotation] for _f, rois in items for r in rois],
+                                 dtype=torch.float32, device=self.device)
+            lms = L.project(lms, roi_t, sizes[:, 0:1], sizes[:, 1:2]).cpu().numpy()
+            flags = flag.float().reshape(-1).cpu().numpy()
+        out, start = [], 0
+        for _frame, rois in items:
+            out.append((lms[start: start + len(rois)], flags[start: start + len(rois)]))
+            start += len(rois)
+        return out
 
     def landmarks(self, frame: np.ndarray, rois: Sequence[Roi]) -> List[Optional[RoiLandmarks]]:
         """Landmarks of the person in each ROI of ``frame`` (``None`` where the model sees nobody)."""
-        if not rois:
+        return self.landmarks_batch([(frame, rois)])[0]
+
+    def landmarks_batch(self, items: Sequence[Tuple[np.ndarray, Sequence[Roi]]]) -> List[List[Optional[RoiLandmarks]]]:
+        """:meth:`landmarks` of several (frame, ROIs) in one forward."""
+        if not any(len(rois) for _frame, rois in items):
             self._check()
-            return []
+            return [[] for _ in items]
+        return [self._people(frame, lms, flags)
+                for (frame, _rois), (lms, flags) in zip(items, self.landmarks_raw_batch(items))]
+
+    def _people(self, frame: np.ndarray, lms: np.ndarray, flags: np.ndarray) -> List[Optional[RoiLandmarks]]:
         s = self.settings
-        lms, flags = self.landmarks_raw(frame, rois)
         height, width = frame.shape[:2]
         (b0, b1), (a0, _a1) = s.landmark_split
         i, j = a0 + s.tracking_keypoints[0], a0 + s.tracking_keypoints[1]

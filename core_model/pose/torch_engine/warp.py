@@ -80,6 +80,29 @@ def stack_images(crops: Sequence[np.ndarray], device) -> Tuple[torch.Tensor, lis
     wmax = max(c.shape[1] for c in crops)
     canvas = torch.zeros((len(crops), 3, hmax, wmax), dtype=torch.float32, device=device)
     for i, crop in enumerate(crops):
-        t = torch.as_tensor(np.array(crop, copy=not crop.flags.writeable or not crop.flags.c_contiguous)).to(device)
-        canvas[i, :, : crop.shape[0], : crop.shape[1]] = t.permute(2, 0, 1).float()
+        canvas[i, :, : crop.shape[0], : crop.shape[1]] = _upload(crop, device).permute(2, 0, 1).float()
     return canvas, [(c.shape[1], c.shape[0]) for c in crops]
+
+
+def _upload(crop: np.ndarray, device) -> torch.Tensor:
+    """A (H, W, 3) uint8 array on ``device`` (uint8: a quarter of the bytes of float to move)."""
+    return torch.as_tensor(np.array(crop, copy=not crop.flags.writeable or not crop.flags.c_contiguous)).to(device)
+
+
+def warp_images(images: Sequence[np.ndarray], affines: np.ndarray, out_w: int, out_h: int,
+                value_range: Tuple[float, float], dtype: torch.dtype, device) -> torch.Tensor:
+    """:func:`warp` of each image with its own affine, images of one size stacked together (one
+    ``grid_sample`` per size: tiles of one size are one call, and no image is padded to the largest)."""
+    groups: dict = {}
+    for i, image in enumerate(images):
+        groups.setdefault(image.shape[:2], []).append(i)
+    out = None
+    for (h, w), members in groups.items():
+        stack = torch.stack([_upload(images[i], device) for i in members]).permute(0, 3, 1, 2).float()
+        part = warp(stack, [(w, h)] * len(members), affines[members], out_w, out_h, value_range, dtype)
+        if len(groups) == 1:
+            return part
+        if out is None:
+            out = torch.empty((len(images),) + tuple(part.shape[1:]), dtype=part.dtype, device=part.device)
+        out[torch.as_tensor(members, device=part.device)] = part
+    return out

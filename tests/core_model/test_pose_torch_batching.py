@@ -1,0 +1,97 @@
+"""The torch pose engine batched: one forward for all tiles / all people of a frame, and chunks of a
+video (several streams) stacked into one forward per step, with the same results as one at a time."""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pytest
+import torch
+
+from core_model.pose.parallel import extract_frame_detections
+from tests.core_model.test_pose_torch_engine import _write_clip
+
+
+@pytest.fixture(scope="module")
+def clip(bikes_video, tmp_path_factory):
+    from core_model.video import VideoReader
+
+    with VideoReader(bikes_video) as reader:
+        return _write_clip(tmp_path_factory.mktemp("batching") / "clip.mp4", [reader[i] for i in range(104, 128)])
+
+
+@pytest.fixture(scope="module")
+def graph():
+    from core_model.pose.torch_engine.graph import TorchPoseGraph
+
+    shared = TorchPoseGraph(device="cpu", threads=1)
+    yield shared
+    shared.close()
+
+
+@contextlib.contextmanager
+def forwards():
+    """The batch size of every forward of the pose networks (TFLiteNet) while inside."""
+    from core_model.pose.torch_engine.interpreter import TFLiteNet
+
+    sizes = {"detector": [], "landmarks": []}
+
+    def hook(module, args, _out):
+        if isinstance(module, TFLiteNet):
+            sizes["detector" if args[0].shape[1] == 224 else "landmarks"].append(int(args[0].shape[0]))
+
+    handle = torch.nn.modules.module.register_module_forward_hook(hook)
+    try:
+        yield sizes
+    finally:
+        handle.remove()
+
+
+def test_all_tiles_and_all_people_of_a_frame_go_through_one_forward(bikes_video, graph):
+    from core_model.pose.tiles import tile_layout
+    from core_model.pose.torch_engine.backend import create_torch_extractor
+    from core_model.video import VideoReader
+
+    with VideoReader(bikes_video) as reader:
+        frame = reader[120]
+    extractor = create_torch_extractor(0, detect="tiles", device="cpu", graph=graph)
+    with forwards() as sizes:
+        people = extractor.process(frame, 0.0)  # a first frame: the detection pass, then landmarks of those found
+    assert sizes["detector"] == [1 + len(tile_layout(640, 272))]  # the frame and its 12 tiles: one forward
+    assert len(people) >= 1 and sizes["landmarks"] == [extractor.stats["landmark_runs"]]
+
+
+def test_chunks_batched_together_give_the_results_of_one_chunk_at_a_time(clip):
+    options = {"engine": "torch", "device": "cpu", "detect": "full", "threads": 1, "max_people": 0}
+    # chunks of 12 frames, continuations of 10 (as in production, no continuation reaches past the next chunk)
+    run = dict(workers=1, chunk_frames=12, overlap_seconds=0.4)
+    with forwards() as alone_sizes:
+        alone, _ = extract_frame_detections(str(clip), options=options, **run)
+    with forwards() as batched_sizes:
+        batched, _ = extract_frame_detections(str(clip), options={**options, "streams": 2}, **run)
+    # the two chunks went through the networks together: fewer, larger forwards
+    assert max(batched_sizes["landmarks"]) >= 2 and max(alone_sizes["landmarks"]) == 1
+    assert len(batched_sizes["landmarks"]) < 0.7 * len(alone_sizes["landmarks"])
+    assert sum(batched_sizes["landmarks"]) == sum(alone_sizes["landmarks"])
+    assert sum(len(f[0]) for f in alone) >= 18  # the cyclist, most frames
+    for a, b in zip(alone, batched):
+        assert len(a[0]) == len(b[0])
+        np.testing.assert_allclose(b[0], a[0], atol=0.01)  # pixels
+        np.testing.assert_allclose(b[1], a[1], atol=1e-3)
+
+
+def test_a_failing_stream_stops_the_others_with_its_error(clip, graph):
+    import multiprocessing as mp
+    import threading
+
+    from core_model.pose.scheduling import RangeTable
+    from core_model.pose.torch_engine.batching import Source, run_sources
+
+    def emit(batch, advanced, continuation):
+        raise OSError("No space left on device")
+
+    table = RangeTable(mp.get_context("spawn"), 24, chunk_frames=4)
+    options = {"device": "cpu", "detect": "full", "threads": 1, "max_people": 0}
+    with pytest.raises(OSError, match="No space"):
+        run_sources([Source(str(clip), table, emit, 10)], options, 3, lambda: False, graph=graph)
+    assert not [t for t in threading.enumerate() if t.name.startswith("epam-pose-stream")]
