@@ -41,6 +41,9 @@ class CodingUI(QObject):
         self.queue = None
         self.bookmarks = BookmarksPanel()
         self.bookmarks_dock = add_dock("Bookmarks", self.bookmarks)
+        videos_dock = getattr(parent, "videos_dock", None)
+        if videos_dock is not None:  # a small screen moves the Videos list into the right docks: Bookmarks follows
+            videos_dock.dockLocationChanged.connect(lambda _area: self._follow_videos(videos_dock))
         self._build_queue_status(status_bar)
         project.prepare_store.append(self.prepare_store)
         project.projectChanged.connect(self._on_project)
@@ -64,6 +67,12 @@ class CodingUI(QObject):
         self.bookmarks.jumpRequested.connect(self.playback.seek)
         playback.playingChanged.connect(self._on_playing)
         self._on_project(project.store)
+
+    def _follow_videos(self, videos_dock) -> None:
+        window = self._window
+        if window.dockWidgetArea(videos_dock) != window.dockWidgetArea(self.bookmarks_dock):
+            window.tabifyDockWidget(videos_dock, self.bookmarks_dock)
+            videos_dock.raise_()
 
     # ---- coder and blind coding -----------------------------------------------------------
     def coder(self) -> str:
