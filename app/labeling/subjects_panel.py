@@ -121,6 +121,7 @@ class SubjectsPanel(QWidget):
     renameRequested = Signal(int)
     recolorRequested = Signal(int)
     deleteRequested = Signal(int)
+    shown = Signal()  # the panel became visible (its table is filled only then)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -131,9 +132,12 @@ class SubjectsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()  # fixed widths: measuring every row on each fill is slow
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, self.fontMetrics().horizontalAdvance("Videos") + 24)
+        self._key = None  # what the table shows (not filled again when unchanged)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -158,6 +162,10 @@ class SubjectsPanel(QWidget):
 
     def set_subjects(self, subjects, counts: Dict[int, Tuple[int, int]], writable: bool, reason: str = "") -> None:
         """Every subject with ``counts`` (``{id: (tracks, videos)}``); buttons enabled when ``writable``."""
+        key = (tuple(subjects), tuple(sorted(counts.items())), bool(writable), reason)
+        if key == self._key:
+            return
+        self._key = key
         chosen = self.selected_id()
         self._writable = writable
         self.table.setRowCount(len(subjects))
@@ -175,6 +183,10 @@ class SubjectsPanel(QWidget):
         self.note.setText(reason or ("" if subjects else "No subjects yet: Add…, or right-click a skeleton ▸ "
                                                          "Assign to subject."))
         self._update_buttons()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.shown.emit()
 
     def selected_id(self) -> Optional[int]:
         rows = {i.row() for i in self.table.selectedIndexes()}
@@ -209,6 +221,7 @@ class SubjectsUI(QObject):
         self._unsubscribe = None
         self._shown: Dict[int, Tuple[str, str]] = {}
         self._pushed: Optional[dict] = None  # what the timeline was given last
+        self._refresh_due = False
         self._suggestion = None  # the Suggestion the People dock offers
         self._starts: tuple = (None, {})  # (poses, {track: first frame}) of the shown video
         self._cache = None  # AppearanceCache of the open project
@@ -233,9 +246,10 @@ class SubjectsUI(QObject):
         p.suggestionDismissed.connect(lambda _t: self._offer_next())
         self.project.projectChanged.connect(self._on_project)
         self.project.posesChanged.connect(self._on_poses)
-        self.session.current_changed.connect(lambda _e: self.refresh())
-        self.session.changed.connect(lambda e: self.refresh() if e is self.session.current else None)
+        self.session.current_changed.connect(lambda _e: self.request_refresh())
+        self.session.changed.connect(lambda e: self.request_refresh() if e is self.session.current else None)
         panel = self.panel
+        panel.shown.connect(self._fill_panel)
         panel.addRequested.connect(self.ask_add)
         panel.renameRequested.connect(self.ask_rename)
         panel.recolorRequested.connect(self.ask_recolor)
@@ -246,6 +260,9 @@ class SubjectsUI(QObject):
             add_dock = getattr(window, "_add_side_tab", None)
             if callable(add_dock):
                 self.dock = add_dock("Subjects", panel)
+                inspector = getattr(window, "inspector_dock", None)
+                if inspector is not None:
+                    inspector.raise_()  # a tab among the right docks; the Inspector stays in front at start
             frame = getattr(window, "frameDisplayed", None)
             if frame is not None:
                 frame.connect(self._on_frame)
@@ -271,7 +288,7 @@ class SubjectsUI(QObject):
 
     def _on_change(self, change) -> None:
         if change.kind == "subjects":
-            QTimer.singleShot(0, self.refresh)  # after the transaction's other events, once
+            self.request_refresh()  # after the transaction's other events, once
 
     def _on_poses(self, video_id: int) -> None:
         """A track edit rewrote a video's poses: its tracks' looks are measured again."""
@@ -289,14 +306,27 @@ class SubjectsUI(QObject):
             return {}
         return {p: (s.name, s.color) for p, s in store.video_subjects(vid).items()}
 
+    def request_refresh(self) -> None:
+        """:meth:`refresh` once the events of this turn of the event loop are handled (many come while a video
+        opens: one refresh for them all)."""
+        if not self._refresh_due:
+            self._refresh_due = True
+            QTimer.singleShot(0, self.refresh)
+
     def refresh(self) -> None:
-        """Push the shown video's subjects to the skeletons, the People dock and the timeline; fill the dock."""
+        """Push the shown video's subjects to the skeletons, the People dock and the timeline (one query); the
+        Subjects dock is filled when it is visible (two more queries)."""
+        self._refresh_due = False
         self._shown = self.shown_subjects()
         self.people.set_subjects(self._shown)
         overlays = getattr(self._parent, "overlays", None)
         if overlays is not None:
             overlays["skeleton"].set_subjects(self._shown)
         self._push_timeline()
+        if self.panel.isVisible():
+            self._fill_panel()
+
+    def _fill_panel(self) -> None:
         store = self._store()
         if store is None:
             self.panel.set_subjects([], {}, False, "Open or create a project to name subjects.")

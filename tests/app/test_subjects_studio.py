@@ -104,7 +104,9 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     qtbot.waitUntil(lambda: store.subject_of_track(va, 1) is not None, timeout=3000)
     assert [(s.name, store.subject_track_counts()[s.id]) for s in store.subjects()] == [("Anna", (1, 1)),
                                                                                          ("Ben", (1, 1))]
-    assert window.track_actions.subjects.panel.table.rowCount() == 2
+    window.track_actions.subjects.dock.raise_()
+    qtbot.waitUntil(lambda: window.track_actions.subjects.panel.table.rowCount() == 2, timeout=3000)
+    window.people_dock.raise_()
     # the second video: its tracks start at frame 0; the look of track 11 is Anna's, track 10's is Ben's
     window.open_paths([b])
     qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.path == b
