@@ -308,6 +308,7 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._label_segments = list(segments)
         self._label_people = [int(p) for p in people] if people is not None else []
         self._label_set = list(labels)
+        self.label_item.point_ids = {lab.id for lab in self._label_set if getattr(lab, "kind", "") == "point"}
         self._rebuild_lanes()
 
     def set_selected_segment(self, seg_id: Optional[int]) -> None:
