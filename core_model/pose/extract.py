@@ -169,11 +169,11 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     started = time.perf_counter()
     options, note = _backend_options(backend, max_people, delegate if engine == "mediapipe" else "cpu")
     if engine == "torch":
-        from .torch_engine.backend import default_workers, worker_threads
+        from .torch_engine.backend import default_streams, default_workers, worker_threads
 
         workers = default_workers(workers, device)
         options = {**options, "engine": "torch", "device": device, "precision": precision,
-                   "threads": worker_threads(workers)}
+                   "threads": worker_threads(workers), "streams": default_streams(device)}
     mode = detect
     if backend == "mediapipe":
         if mode == "auto":

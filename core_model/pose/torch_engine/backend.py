@@ -94,6 +94,17 @@ def default_workers(workers: Optional[int], device: str) -> Optional[int]:
     return workers
 
 
+#: chunks of a video tracked at once by one worker on CUDA, their frames batched into one forward per
+#: step (:mod:`.batching`); on a CPU one (batching gains nothing there: measured in benchmarks/gpu_pose.py).
+CUDA_STREAMS = 8
+
+
+def default_streams(device: str) -> int:
+    from .graph import resolve_device
+
+    return CUDA_STREAMS if resolve_device(device).type == "cuda" else 1
+
+
 #: CPU threads of one torch engine forward. Workers (processes) are the CPU parallelism, as for MediaPipe:
 #: measured here, on a shared (overloaded) 2-core machine, a 2-thread forward of the landmark model took
 #: 1.3-5 s against 0.13 s with one thread (OpenMP threads waiting for each other).
