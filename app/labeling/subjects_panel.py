@@ -256,7 +256,14 @@ class SubjectsUI(QObject):
         panel.deleteRequested.connect(self.ask_delete)
         window = self._parent
         if window is not None:
-            window.addAction(self.accept_action)
+            shared = getattr(window, "actions", {}).get("accept_subject") if isinstance(
+                getattr(window, "actions", None), dict) else None
+            if shared is not None:  # the window's action (F1 lists it; label keys cannot take its key)
+                self.accept_action.deleteLater()
+                self.accept_action = shared
+                shared.triggered.connect(self.people.accept_suggestion)
+            else:
+                window.addAction(self.accept_action)
             add_dock = getattr(window, "_add_side_tab", None)
             if callable(add_dock):
                 self.dock = add_dock("Subjects", panel)
