@@ -235,7 +235,7 @@ class SubjectsUI(QObject):
         self.accept_action = QAction("Accept subject suggestion", self)
         self.accept_action.setObjectName("acceptSubjectAction")
         self.accept_action.setShortcut(QKeySequence(ACCEPT_KEY))
-        self.accept_action.triggered.connect(self.people.accept_suggestion)
+        self.accept_action.triggered.connect(self._accept_key)
 
     # ---- wiring -----------------------------------------------------------------------------
     def connect(self) -> None:
@@ -261,7 +261,7 @@ class SubjectsUI(QObject):
             if shared is not None:  # the window's action (F1 lists it; label keys cannot take its key)
                 self.accept_action.deleteLater()
                 self.accept_action = shared
-                shared.triggered.connect(self.people.accept_suggestion)
+                shared.triggered.connect(self._accept_key)
             else:
                 window.addAction(self.accept_action)
             add_dock = getattr(window, "_add_side_tab", None)
@@ -541,6 +541,13 @@ class SubjectsUI(QObject):
                 self.project.message.emit(f"Track {track} looks like {found.name}: {ACCEPT_KEY} assigns it "
                                           "(People dock: Accept / Not now).")
                 return
+
+    def _accept_key(self) -> None:
+        if self.people.suggested_track is None:
+            self.project.message.emit("No subject suggestion to accept: one appears in the People dock when a "
+                                      "track starts that looks like a subject's.")
+        else:
+            self.people.accept_suggestion()
 
     def accept_suggestion(self, track: int) -> bool:
         found = getattr(self, "_suggestion", None)
