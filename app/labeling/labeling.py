@@ -12,8 +12,9 @@ from typing import Callable, List, Optional, Tuple
 
 from PySide6.QtCore import QObject, Signal
 
-from core_model.project import (EVERYBODY, AcceptPredictions, CreateSegment, DeleteSegments, MergeSegments, Relabel,
-                                SetBounds, SetNote, SplitSegment)
+from core_model.project import (EVERYBODY, AcceptPredictions, Compound, CreateSegment, DeleteSegments, MergeSegments,
+                                Relabel, SetBounds, SetModifier, SetNote, SplitSegment)
+from core_model.project.scheme import label_modifiers
 from core_model.project.presence import absent_frames, absent_labels, track_spans
 
 from app.project.project_controller import ProjectController
@@ -26,6 +27,7 @@ class LabelingController(QObject):
     selectionChanged = Signal(object)  # segment id or None
     marksChanged = Signal(object, object)  # in, out (frames or None)
     message = Signal(str)
+    modifierWanted = Signal(int)  # label id: a label with modifiers was asked for; the picker asks which one
 
     def __init__(self, project: ProjectController, session: Session, playhead: Callable[[], Optional[int]],
                  seek: Callable[[int], None], people: Callable[[], List[int]], parent=None) -> None:
@@ -121,14 +123,15 @@ class LabelingController(QObject):
                  else f"track {person} exists only in frames {span[0]}–{span[1] - 1}")
         return f" — warning: {where} ({outside} of {end - start} frames outside; the label is kept)"
 
-    def _report_created(self, person: int, start: int, end: int, label_id: int) -> None:
+    def _report_created(self, person: int, start: int, end: int, label_id: int, modifier: str = "") -> None:
         """Replace the in/out hint by what was labelled (and a warning when the person is not there)."""
         try:
-            name = self.project.store.label(label_id).name
+            label = self.project.store.label(label_id)
         except Exception:  # noqa: BLE001 - deleted meanwhile
-            name = "?"
-        self.message.emit(f"Labeled {_who(person)} frames {start}–{end - 1} as '{name}'"
-                          f"{self.presence_note(person, start, end)}.")
+            label = None
+        name = (label.name if label is not None else "?") + (f" ({modifier})" if modifier else "")
+        where = f"frame {start}" if label is not None and label.kind == "point" else f"frames {start}–{end - 1}"
+        self.message.emit(f"Labeled {_who(person)} {where} as '{name}'{self.presence_note(person, start, end)}.")
 
     def _apply(self, edit, select_created: bool = False) -> bool:
         if not self.project.apply(edit):
@@ -165,27 +168,53 @@ class LabelingController(QObject):
         return min(a, b), max(a, b) + 1  # marks are inclusive frames; segments end exclusive
 
     # ---- commands -------------------------------------------------------------------------
-    def apply_label(self, label_id: int) -> None:
-        """A label key: create on the marked range, else relabel the selected / playhead label."""
+    def apply_label(self, label_id: int, modifier: Optional[str] = None) -> None:
+        """A label key (or the picker): a point event at the playhead; a state on the marked range, else relabel
+        the selected / playhead label. A label with modifiers and no ``modifier`` asks for one first
+        (``modifierWanted``); '' is "no modifier"."""
         vid = self.video_id()
         if vid is None:
             return
+        try:
+            label = self.project.store.label(label_id)
+        except Exception:  # noqa: BLE001 - deleted meanwhile
+            return
+        values, free = label_modifiers(label)
+        if modifier is None and (values or free):
+            self.modifierWanted.emit(label_id)
+            return
+        modifier = modifier or ""
         self.current_label = label_id
+        if label.kind == "point":  # a moment: the frame under the playhead, the marks stay as they are
+            frame = min(self.playhead(), self.session.current.frame_count - 1)
+            if self._apply(CreateSegment(vid, self.person, frame, frame + 1, label_id, modifier=modifier),
+                           select_created=True):
+                self._report_created(self.person, frame, frame + 1, label_id, modifier)
+            return
         marked = self._marked_range()
         if marked is not None:
             entry = self.session.current
             start, end = marked[0], min(marked[1], entry.frame_count)
-            if self._apply(CreateSegment(vid, self.person, start, end, label_id), select_created=True):
+            if self._apply(CreateSegment(vid, self.person, start, end, label_id, modifier=modifier),
+                           select_created=True):
                 self.set_marks(None, None)
-                self._report_created(self.person, start, end, label_id)
+                self._report_created(self.person, start, end, label_id, modifier)
             return
         seg = self._target(vid)
         if seg is None:
             self.message.emit("Mark in (I) and out (O), or select a label, then press a label key.")
             return
         if seg.label_id != label_id:
-            self._apply(Relabel([seg.id], label_id))
+            edits = [Relabel([seg.id], label_id)] + ([SetModifier([seg.id], modifier)] if modifier else [])
+            self._apply(edits[0] if len(edits) == 1 else Compound(edits, f"Relabel segment as '{label.name}'"))
+        elif modifier != seg.modifier:
+            self._apply(SetModifier([seg.id], modifier))
         self.select(seg.id)
+
+    def set_modifier(self, seg_ids, modifier: str) -> None:
+        """Give segments a modifier ('' clears it): one undo step."""
+        if self.video_id() is not None:
+            self._apply(SetModifier(list(seg_ids), modifier))
 
     def create(self, person: int, start: int, end: int, label_id: Optional[int] = None) -> None:
         """A segment drawn with the mouse (label: ``label_id`` — the one chosen in the Labels panel —, else the

@@ -21,6 +21,8 @@ from app.common.state import VideoEntry
 from app.labeling.labels_panel import LabelsPanel
 
 LABEL_PRESETS = {"NTU RGB+D 120 (120 actions)": "ntu120", "NTU RGB+D 60 (60 actions)": "ntu60",
+                 "Classroom coding scheme (participation, work, attention)": "classroom",
+                 "Rehabilitation session scheme (repetitions, compensations, phases)": "rehabilitation",
                  "Empty (add your own labels)": None}
 MAX_RECENT = 8
 MENU_LABELS = 24  # labels listed directly in the relabel menu (the rest: "Other…")
@@ -69,6 +71,10 @@ class LabelingUI(QObject):
         self.project_status.setObjectName("projectStatus")
         self.project_status.setMinimumWidth(24)
         self._poses_shown = None  # the poses the timeline's presence marks were computed from
+        from app.labeling.scheme_ui import SchemeUI
+
+        self.scheme = SchemeUI(project=self.project, labeling=self.labeling, panel=panel, add_action=add_action,
+                               status=self._status, dialog_dir=self._dialog_dir, parent=parent)
 
     # ---- construction (called by the main window) -----------------------------------------
     def connect(self) -> None:
@@ -431,6 +437,7 @@ class LabelingUI(QObject):
                 act = menu.addAction(text)
                 act.triggered.connect(slot)
                 act.setEnabled(writable)
+            self.scheme.modifier_menu(menu, seg_id, writable)
             menu.addSeparator()
         act = menu.addAction("Accept prediction under it")
         act.triggered.connect(lambda: lab.accept(frame, person))

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QComboBox, QHBox
 
 from core_model.formatting import format_percent, format_time
 
+from app.labeling.label_picker import point_swatch, scheme_tip
+
 SEG_COLUMNS = ("Who", "Start", "End", "Label", "Src", "✎")
 SEG_WIDTHS = (30, 0, 0, 0, 46, 26)  # at least; the Label column takes the rest (~135 px in a 380-px dock)
 SEG_SAMPLES = ("all", "0:00.0", "0:00.0", "", "user", "")  # the times always read whole
@@ -221,9 +223,9 @@ class LabelsPanel(QWidget):
 
     # ---- construction -------------------------------------------------------------------
     def _build_label_set(self) -> None:
-        self.label_table = QTableWidget(0, 3)
+        self.label_table = QTableWidget(0, 4)
         self.label_table.setObjectName("labelSetTable")
-        self.label_table.setHorizontalHeaderLabels(["Label", "Key", "Used"])
+        self.label_table.setHorizontalHeaderLabels(["Label", "Key", "Used", "Category"])  # ◆ = a point event
         self.label_table.verticalHeader().setVisible(False)
         self.label_table.verticalHeader().setDefaultSectionSize(22)
         self.label_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -233,6 +235,7 @@ class LabelsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.label_table.setToolTip("Double-click a name or key to change it; the colour button recolours")
         self.label_table.itemChanged.connect(self._on_label_item_changed)
         self.label_table.setMinimumHeight(5 * 22 + 26)
@@ -258,6 +261,12 @@ class LabelsPanel(QWidget):
             b.clicked.connect(slot)
             buttons.addWidget(b)
             self._label_buttons[name] = b
+        self.scheme_button = QToolButton()  # its menu: app/labeling/scheme_ui.py (kind, category, modifiers, files)
+        self.scheme_button.setText("Scheme")
+        self.scheme_button.setObjectName("schemeButton")
+        self.scheme_button.setToolTip("Point or state event, category, modifiers; import / export a coding scheme")
+        self.scheme_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        buttons.addWidget(self.scheme_button)
         buttons.addStretch(1)
         self._labels_box = QWidget()
         col = QVBoxLayout(self._labels_box)
@@ -349,8 +358,13 @@ class LabelsPanel(QWidget):
         selected = self.selected_label_id()
         self.label_table.setRowCount(len(self.labels))
         for r, lab in enumerate(self.labels):
-            name = QTableWidgetItem(swatch(lab.color), lab.name)
+            point = getattr(lab, "kind", "state") == "point"
+            name = QTableWidgetItem(point_swatch(lab.color) if point else swatch(lab.color), lab.name)
             name.setData(Qt.ItemDataRole.UserRole, lab.id)
+            name.setToolTip(scheme_tip(lab))
+            category = QTableWidgetItem(getattr(lab, "category", ""))
+            category.setFlags(category.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.label_table.setItem(r, 3, category)
             key = QTableWidgetItem(lab.key or "")
             key.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             used = QTableWidgetItem(str(usage.get(lab.id, 0)) if usage else "")

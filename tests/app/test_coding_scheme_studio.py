@@ -1,0 +1,105 @@
+"""The coding scheme in the studio: a classroom project, point events by key, the modifier picker, the label
+picker (Ctrl+K), an exclusive category as one undo step, diamonds on the timeline, scheme import/export."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from .conftest import open_and_wait, show_frame
+
+
+@pytest.fixture
+def classroom(qtbot, window, barcode_video, tmp_path):
+    assert window.project.new_project(tmp_path / "class.epam", labels="classroom")
+    entry = open_and_wait(qtbot, window, barcode_video)
+    qtbot.waitUntil(lambda: entry.project_id is not None, timeout=5000)
+    tl = window.timeline.widget()
+    qtbot.waitUntil(lambda: tl.plots["segments"].getViewBox().width() > 300, timeout=5000)
+    window.view.setFocus()
+    return window
+
+
+def _rows(store):
+    names = {lab.id: lab.name for lab in store.labels()}
+    return sorted((names[s.label_id], s.start_frame, s.end_frame, s.modifier) for s in store.segments())
+
+
+def _key(qtbot, win, k):
+    qtbot.keyClick(win.view, k)
+
+
+def _type(qtbot, picker, text, *keys):
+    qtbot.keyClicks(picker.search, text)
+    for k in keys:
+        qtbot.keyClick(picker.search, k)
+
+
+def test_point_event_by_key_asks_its_modifier(qtbot, classroom):
+    w, store = classroom, classroom.project.store
+    panel = w.labels_panel
+    assert [panel.label_table.item(r, 3).text() for r in (0, 3, 6)] == ["Participation", "Work", "Attention"]
+    show_frame(qtbot, w, 10)
+    _key(qtbot, w, Qt.Key.Key_1)  # raises hand: a point event with modifiers
+    picker = w.labeling_ui.scheme.picker
+    assert picker.isVisible() and picker.rows() == ["(no modifier)", "to teacher", "to peer"]
+    _type(qtbot, picker, "", Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Return)
+    assert not picker.isVisible()
+    assert _rows(store) == [("raises hand", 10, 11, "to peer")]  # one frame at the playhead, no marks needed
+    assert "frame 10 as 'raises hand (to peer)'" in w.statusBar().currentMessage()
+    hand = store.label_by_name("raises hand").id
+    tl = w.timeline.widget()
+    assert hand in tl.label_item.point_ids
+    tl.grab()  # paint: the point is a diamond
+    assert tl.label_item.drawn_points == 1
+
+
+def test_exclusive_category_trims_as_one_undo_step_and_free_modifier(qtbot, classroom):
+    w, store = classroom, classroom.project.store
+    picker = w.labeling_ui.scheme.picker
+    show_frame(qtbot, w, 5)
+    _key(qtbot, w, Qt.Key.Key_1)
+    _type(qtbot, picker, "", Qt.Key.Key_Return)  # (no modifier)
+    w.labeling.set_marks(0, 29)
+    _key(qtbot, w, Qt.Key.Key_7)  # on task
+    w.labeling.set_marks(10, 19)
+    _key(qtbot, w, Qt.Key.Key_8)  # off task: its modifiers, free text allowed
+    _type(qtbot, picker, "whispers")
+    assert picker.rows() == ["use “whispers”"]
+    _type(qtbot, picker, "", Qt.Key.Key_Return)
+    assert _rows(store) == [("off task", 10, 20, "whispers"), ("on task", 0, 10, ""), ("on task", 20, 30, ""),
+                            ("raises hand", 5, 6, "")]
+    w.project.undo_step()  # one step gives "on task" back whole
+    assert _rows(store) == [("on task", 0, 30, ""), ("raises hand", 5, 6, "")]
+
+
+def test_label_picker_by_typing(qtbot, classroom):
+    w, store = classroom, classroom.project.store
+    picker = w.labeling_ui.scheme.picker
+    w.labeling.set_marks(20, 39)
+    w.labeling_ui.scheme.pick_action.trigger()
+    assert picker.isVisible() and len(picker.rows()) == 9
+    _type(qtbot, picker, "work")
+    assert [r.split("·")[0].strip() for r in picker.rows()] == ["4  writes", "5  reads", "6  uses device …"]
+    _type(qtbot, picker, "", Qt.Key.Key_Down, Qt.Key.Key_Return)  # reads: no modifiers, applied at once
+    assert _rows(store) == [("reads", 20, 40, "")]
+
+
+def test_scheme_menu_import_and_export(qtbot, classroom, tmp_path):
+    w, store = classroom, classroom.project.store
+    scheme = w.labeling_ui.scheme
+    assert w.labels_panel.scheme_button.menu() is scheme.menu
+    w.labels_panel.select_label_row(0)
+    scheme._fill_menu()
+    texts = [a.text() for a in scheme.menu.actions()]
+    assert "'raises hand' is a point event (a moment)" in texts and "Modifiers…" in texts
+    assert scheme.import_scheme("rehabilitation")
+    assert len(store.labels()) == 18 and "repetition" in [lab.name for lab in store.labels()]
+    assert w.labels_panel.label_table.rowCount() == 18
+    w.project.undo_step()
+    assert len(store.labels()) == 9
+    out = scheme.export_scheme(tmp_path / "mine.json")
+    data = json.loads(out.read_text())
+    assert data["format"] == "epam-scheme" and len(data["labels"]) == 9
+    assert {c["name"]: c["exclusive"] for c in data["categories"]}["Attention"] is True
