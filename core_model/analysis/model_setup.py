@@ -36,6 +36,7 @@ class PreparedModel:
     inputs: object = None  # core_model.preprocess.spec.InputSpec the model was trained with (None: the paper's)
     model_name: str = "epam"  # the registry name
     _folded: object = field(default=None, repr=False)
+    _runtimes: dict = field(default_factory=dict, repr=False)
 
     def input_sizes(self):
         """The :class:`~core_model.preprocess.kinds.InputSizes` of every input this model takes."""
@@ -50,6 +51,16 @@ class PreparedModel:
 
             self._folded = fuse_for_inference(self.module)
         return self._folded
+
+    def runtime(self, requested: str = "auto", device=None):
+        """The :class:`~core_model.runtime.select.ModelRuntime` that runs the inference copy (one per requested
+        runtime and device, kept: the videos of a batch share its choice, made at its first batch)."""
+        from ..runtime.select import ModelRuntime
+
+        key = (requested, str(device or "cpu"))
+        if key not in self._runtimes:
+            self._runtimes[key] = ModelRuntime(self, requested, device)
+        return self._runtimes[key]
 
     def release_source(self) -> None:
         """Keep only the inference copy (made now if needed): all a command-line analysis needs (~20 MB less)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -86,10 +86,11 @@ def analyze_video(
         if not jobs:
             raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
         start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted else 0
-        rows = _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
-                            lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units) * done
-                                                // len(jobs), PROGRESS_TOTAL))
+        rows, runtime = _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
+                                     lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units)
+                                                         * done // len(jobs), PROGRESS_TOTAL))
         result = _assemble(rows, prepared, reader, video, video_key, poses, settings, window, stride, device)
+    result.summary["runtime"] = runtime
     result.summary.update(request_key=request, cache_key=key, poses={
         "key": pose_key, "extracted_now": extracted, "num_people": poses.num_people,
         "track_ids": [int(t) for t in poses.track_ids], "source": dict(poses.meta)})
@@ -206,8 +207,10 @@ def _check_poses(poses, reader, video: Path) -> None:
 
 
 def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings, clock, cancel,
-                 on_done: Callable[[int], None]) -> List[dict]:
-    """Forward every window in batches; returns one dict of numpy outputs per job, in job order.
+                 on_done: Callable[[int], None]) -> Tuple[List[dict], dict]:
+    """Forward every window in batches; returns one dict of numpy outputs per job, in job order, and what
+    the summary says about the runtime (:class:`~core_model.runtime.select.ModelRuntime`, chosen at the
+    first batch: PyTorch or ONNX Runtime, precision).
 
     Only the inputs the model's registry entry lists are built (EPAM-Net: RGB clip and heatmaps). Batches
     run one after another, each using all of torch's threads (measured on 2 CPU cores with the
@@ -216,11 +219,12 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
     """
     import torch
 
-    from ..device import autocast_context
     from ..memory import trim_heap
 
     with clock.timed("model_load"):
-        module = prepared.inference_module().to(device)
+        module = prepared.runtime(settings.runtime, device)
+    if module.name is None:
+        module.windows = len(jobs)
     kinds = get_model_spec(prepared.model_name).inputs
     batch_size = settings.batch_for(device.type)
     stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs,
@@ -232,7 +236,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
             check_cancel(cancel)
             t = time.perf_counter()
             inputs = {k: torch.from_numpy(_stacked([b.arrays[k] for b in batch])).to(device) for k in kinds}
-            with torch.inference_mode(), autocast_context(device):
+            with torch.inference_mode():
                 rows.extend(_outputs_to_rows(module.forward_inputs(inputs), batch))
             del inputs, batch
             clock.add("model", time.perf_counter() - t)
@@ -242,7 +246,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
         check_cancel(cancel)  # the producer stops quietly on cancel
     finally:
         stream.close()
-    return rows
+    return rows, dict(module.info)
 
 
 def _stacked(arrays: List[np.ndarray]) -> np.ndarray:

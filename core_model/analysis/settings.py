@@ -46,6 +46,7 @@ class AnalysisSettings:
     device: str = "auto"
     pose_engine: str = "auto"  # pose extraction: auto, mediapipe or torch (core_model.pose.torch_engine)
     batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
+    runtime: str = "auto"  # the network's runtime: auto, torch or onnx (core_model.runtime)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network
 
@@ -59,6 +60,10 @@ class AnalysisSettings:
             raise ConfigError("min_presence must be a fraction between 0 and 1.")
         if self.smoothing < 1 or self.top_k < 1 or self.max_people < 0:
             raise ConfigError("smoothing and top_k must be at least 1, max_people at least 0 (0: no limit).")
+        from ..runtime import RUNTIMES
+
+        if self.runtime not in RUNTIMES:
+            raise ConfigError(f"Unknown runtime '{self.runtime}': choose one of {', '.join(RUNTIMES)}.")
         if self.batch_size < 0:
             raise ConfigError("The batch size must be a positive number of windows, or 0 for automatic.")
         if self.presence_gap < 0:
@@ -123,9 +128,9 @@ class AnalysisSettings:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def result_key(self) -> dict:
-        """The settings that change results (device and batch size do not, beyond float noise)."""
+        """The settings that change results (device, batch size and runtime do not, beyond float noise)."""
         data = self.to_dict()
-        for name in ("device", "batch_size"):
+        for name in ("device", "batch_size", "runtime"):
             data.pop(name)
         if data.get("pose_engine") == "auto":  # keys of before the option (the device type is in the key)
             data.pop("pose_engine")

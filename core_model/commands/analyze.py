@@ -50,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
                    help="pose extraction: mediapipe, torch (the same models in PyTorch on --device) or auto "
                         "(default: torch on a GPU, mediapipe on a CPU)")
+    p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto",
+                   help="the network's runtime: torch (PyTorch, the reference), onnx (ONNX Runtime on the CPU, "
+                        "the exported graph checked against PyTorch) or auto (default: the faster of the two, "
+                        "timed on the first batch and remembered; PyTorch on a GPU)")
     p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
                    help="parent folder of the results folders (default: ./epam-results)")
     p.add_argument("--project", metavar="PROJECT.epam",
@@ -89,7 +93,7 @@ def _settings(args):
     return AnalysisSettings.from_lengths(
         args.window, args.stride, per_person=args.per_person, smoothing=args.smoothing,
         min_segment_frames=args.min_segment, max_people=args.max_people, device=args.device,
-        batch_size=args.batch_size, pose_engine=args.pose_engine)
+        batch_size=args.batch_size, pose_engine=args.pose_engine, runtime=args.runtime)
 
 
 def _print_result(result, out_dir: Path, as_json: bool) -> None:

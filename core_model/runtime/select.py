@@ -1,0 +1,308 @@
+"""Which runtime runs the network of an analysis, decided at its first batch.
+
+:class:`ModelRuntime` wraps the prepared model's inference copy and is called like a registered model
+(``forward_inputs(inputs) -> ModelOutput``). At its first batch it settles:
+
+* the runtime: ``torch`` (the reference and the fallback), ``onnx`` (the graph exported once per model and
+  input shapes, checked against PyTorch on the batch it was traced with, cached in the user cache), or
+  ``auto``: both are run on the first batch (twice each, interleaved) and the faster kept when the graph
+  agrees with PyTorch; the choice is cached per architecture, input shapes, threads and library versions,
+  so later runs do not time again. The graph runs on the CPU only: on a GPU ``auto`` is ``torch``.
+* the precision on CUDA: autocast (bf16, else fp16) when its fused probabilities stay within
+  :data:`AMP_TOLERANCE` of fp32 on the first batch and every window keeps its top class, else fp32. The
+  CPU stays fp32.
+
+:attr:`ModelRuntime.info` is what results record (``summary.json["runtime"]``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Callable, Dict, Optional, Tuple
+
+import torch
+
+from ..errors import ConfigError
+from . import RUNTIMES, onnx_available
+
+#: the graph's logits, scores and products must equal PyTorch's within this (times max(1, |logit| max))
+PARITY_TOLERANCE = 1e-4
+#: autocast on CUDA is kept when the fused probabilities move by at most this and no top class changes
+AMP_TOLERANCE = 2e-2
+#: ``auto`` takes ONNX Runtime when its time is below this fraction of PyTorch's
+FASTER_BY = 0.95
+#: ``auto`` exports a graph (not cached yet) only for runs of at least this many windows: the export costs
+#: about two forward passes, ONNX Runtime saves a fraction of one per window
+AUTO_MIN_WINDOWS = 8
+#: bumped when the export changes: older cached graphs are not used
+EXPORT_FORMAT = 1
+
+
+def cache_root() -> Path:
+    from ..paths import cache_dir
+
+    return cache_dir() / "runtime"
+
+
+def _digest(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _versions() -> dict:
+    import onnxruntime
+
+    return {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
+
+
+def _shapes(inputs: Dict[str, torch.Tensor], batch: bool) -> dict:
+    return {k: list(v.shape if batch else v.shape[1:]) for k, v in inputs.items()}
+
+
+def _read_json(path: Path) -> Optional[dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from ..fileio import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _timed(fn: Callable[[], object]) -> Tuple[object, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+class ModelRuntime:
+    """The prepared model's network in the runtime and precision chosen at the first batch.
+
+    ``requested``: ``auto``, ``torch`` or ``onnx``; ``device``: where the torch module runs (the graph runs
+    on the CPU). ``onnx`` without ONNX Runtime installed, or on a GPU, is refused in one sentence; a graph
+    that cannot be exported or does not match PyTorch falls back to PyTorch and says why in :attr:`info`.
+    """
+
+    def __init__(self, prepared, requested: str = "auto", device=None) -> None:
+        if requested not in RUNTIMES:
+            raise ConfigError(f"Unknown runtime {requested!r}: choose one of {', '.join(RUNTIMES)}.")
+        self.device = torch.device(device or "cpu")
+        if requested == "onnx" and self.device.type != "cpu":
+            raise ConfigError("The ONNX runtime runs on the CPU only: use --runtime torch or auto on a GPU.")
+        if requested == "onnx" and not onnx_available():
+            raise ConfigError("ONNX Runtime is not installed (pip install onnxruntime onnx): "
+                              "use --runtime torch or auto.")
+        self.requested = requested
+        self.torch_module = prepared.inference_module().to(self.device)
+        self.model_key, self.model_name = prepared.key, prepared.model_name
+        self.config = dict(prepared.info.get("config") or {})
+        self.info: dict = {"requested": requested, "name": None}
+        self._active = None
+        self._amp = False
+        #: windows of the run ahead (``auto`` does not export a graph for a short run); None: unknown
+        self.windows: Optional[int] = None
+
+    # ------------------------------------------------------------------ calls
+    def _torch(self, inputs):
+        from ..device import autocast_context
+
+        with torch.inference_mode(), autocast_context(self.device, self._amp):
+            return self.torch_module.forward_inputs(inputs)
+
+    def forward_inputs(self, inputs: Dict[str, torch.Tensor]):
+        if self._active is None:
+            return self._first(inputs)
+        return self._active(inputs)
+
+    __call__ = forward_inputs
+
+    @property
+    def name(self) -> Optional[str]:
+        """``torch`` or ``onnx`` once the first batch ran (None before)."""
+        return self.info.get("name")
+
+    def _use(self, name: str, reason: str, **details) -> None:
+        self.info.update(name=name, reason=reason, **details)
+        self.info["threads"] = torch.get_num_threads()
+        self.info["device"] = str(self.device) if name == "torch" else "cpu"
+        self.info["precision"] = str(_amp_dtype(self.device)).replace("torch.", "") if self._amp else "fp32"
+        if name == "torch":
+            self._active = self._torch
+
+    # ------------------------------------------------------------------ the first batch
+    def _first(self, inputs):
+        if self.device.type == "cuda":
+            return self._first_on_gpu(inputs)
+        if self.requested == "torch":
+            self._use("torch", "asked for")
+            return self._torch(inputs)
+        if not onnx_available():
+            self._use("torch", "ONNX Runtime is not installed")
+            return self._torch(inputs)
+        if self.device.type != "cpu":
+            self._use("torch", f"the ONNX graph runs on the CPU, the model on {self.device.type}")
+            return self._torch(inputs)
+        if self.requested == "onnx":
+            return self._first_onnx(inputs)
+        return self._first_auto(inputs)
+
+    def _first_on_gpu(self, inputs):
+        """fp32 and autocast on the first batch; autocast is kept when the fused probabilities agree."""
+        reference = self._torch(inputs)
+        self._amp = True
+        mixed = self._torch(inputs)
+        difference, same_top = amp_agreement(reference, mixed)
+        self._amp = difference <= AMP_TOLERANCE and same_top
+        self._use("torch", "the ONNX graph runs on the CPU; model on " + self.device.type,
+                  amp_check={"max_probability_difference": round(difference, 6), "same_top_class": same_top,
+                             "tolerance": AMP_TOLERANCE})
+        return mixed if self._amp else reference
+
+    def _first_onnx(self, inputs):
+        graph, output, _ = self._graph(inputs, None)
+        if isinstance(graph, str):
+            self._use("torch", graph)
+            return self._torch(inputs)
+        self._active = graph.forward_inputs
+        self._use("onnx", "asked for")
+        return output if output is not None else graph.forward_inputs(inputs)
+
+    def _first_auto(self, inputs):
+        choice_path = cache_root() / "choices" / (self._choice_key(inputs) + ".json")
+        cached = _read_json(choice_path)
+        if cached and cached.get("name") == "torch":
+            self._use("torch", "PyTorch was faster for this model, input size and thread count "
+                      "(timed in an earlier run)", timing=cached.get("seconds"))
+            return self._torch(inputs)
+        if cached is None and self.windows is not None and self.windows < AUTO_MIN_WINDOWS \
+                and not self._graph_paths(inputs)[0].is_file():
+            self._use("torch", f"a short run ({self.windows} windows): exporting the ONNX graph would take longer "
+                      "than it saves")
+            return self._torch(inputs)
+        reference, torch_first = _timed(lambda: self._torch(inputs))
+        graph, output, onnx_first = self._graph(inputs, reference)
+        if isinstance(graph, str):
+            self._use("torch", graph)
+            return reference
+        if cached and cached.get("name") == "onnx":
+            self._active = graph.forward_inputs
+            self._use("onnx", "ONNX Runtime was faster for this model, input size and thread count "
+                      "(timed in an earlier run)", timing=cached.get("seconds"))
+            return reference
+        seconds = self._time_both(inputs, graph, torch_first, output, onnx_first, reference)
+        if isinstance(seconds, str):
+            self._use("torch", seconds)
+            return reference
+        name = "onnx" if seconds["onnx"] < FASTER_BY * seconds["torch"] else "torch"
+        _write_json(choice_path, {"name": name, "seconds": seconds, "shapes": _shapes(inputs, True),
+                                  "threads": torch.get_num_threads(), **_versions()})
+        if name == "onnx":
+            self._active = graph.forward_inputs
+        self._use(name, f"{'ONNX Runtime' if name == 'onnx' else 'PyTorch'} was faster on the first batch",
+                  timing=seconds)
+        return reference
+
+    def _time_both(self, inputs, graph, torch_first: float, output, onnx_first: Optional[float], reference):
+        """Best seconds of each runtime on the first batch (interleaved: load changes hit both alike), or
+        why the graph is not used (it differs from PyTorch on this batch)."""
+        if output is None:  # a cached graph: its first run (which warms the session up) is timed too
+            output, onnx_first = _timed(lambda: graph.forward_inputs(inputs))
+        problem = parity_problem(reference, output)
+        if problem:
+            return problem
+        onnx_second = _timed(lambda: graph.forward_inputs(inputs))[1]
+        torch_second = _timed(lambda: self._torch(inputs))[1]
+        return {"torch": round(min(torch_first, torch_second), 4), "onnx": round(min(onnx_first, onnx_second), 4)}
+
+    def _choice_key(self, inputs) -> str:
+        return _digest({"model": self.model_name, "config": self.config, "shapes": _shapes(inputs, True),
+                        "threads": torch.get_num_threads(), "machine": platform.machine(),
+                        "processor": platform.processor(), **_versions()})
+
+    def _graph_paths(self, inputs) -> Tuple[Path, Path]:
+        key = _digest({"format": EXPORT_FORMAT, "model": self.model_key, "name": self.model_name,
+                       "shapes": _shapes(inputs, False), "torch": torch.__version__})
+        folder = cache_root() / "graphs"
+        return folder / f"{key}.onnx", folder / f"{key}.json"
+
+    def _graph(self, inputs, reference):
+        """``(graph, its output on inputs or None, seconds or None)``: the checked graph, exported now (and
+        run on ``inputs``) or loaded from the cache; or ``(reason, None, None)`` when there is none."""
+        from .onnx_graph import GraphLayout, OnnxModel
+
+        path, sidecar = self._graph_paths(inputs)
+        record, output, seconds = _read_json(sidecar), None, None
+        try:
+            if record is None or not path.is_file():
+                if reference is None:
+                    reference = self._torch(inputs)
+                record, model, output, seconds = export_checked(self.torch_module, inputs, reference, path)
+                _write_json(sidecar, record)
+            elif record.get("parity_ok"):
+                model = OnnxModel(path, GraphLayout.from_dict(record["layout"]))
+            if not record.get("parity_ok"):
+                return (f"the ONNX graph differs from PyTorch by {record.get('parity_max_difference'):.2g} "
+                        f"(more than {PARITY_TOLERANCE})"), None, None
+        except Exception as exc:  # noqa: BLE001 - any exporter or runtime failure: PyTorch runs instead
+            return f"the model could not be run by ONNX Runtime ({type(exc).__name__}: {str(exc)[:160]})", None, None
+        self.info.update(graph={"file": path.name, "parity_max_difference": record["parity_max_difference"],
+                                "export_seconds": record.get("export_seconds"), "opset": record.get("opset"),
+                                "exported_now": output is not None})
+        return model, output, seconds
+
+
+def export_checked(module, inputs, reference, path: Path):
+    """Export ``module`` to ``path`` and check the graph on ``inputs`` against ``reference`` (PyTorch's output).
+
+    Returns the record kept beside the graph (layout, largest differences, whether they are within
+    :data:`PARITY_TOLERANCE`, export time, versions), the loaded graph and its output and time on ``inputs``.
+    """
+    from ..fileio import atomic_path
+    from .onnx_graph import OPSET, OnnxModel, export_graph, max_differences, output_names
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with atomic_path(path) as tmp:
+        layout = export_graph(module, inputs, tmp, output_names(reference))
+    exported = time.perf_counter() - start
+    graph = OnnxModel(path, layout)
+    output, seconds = _timed(lambda: graph.forward_inputs(inputs))
+    differences = max_differences(reference, output)
+    worst = max(differences.values())
+    record = {"layout": layout.to_dict(), "parity_max_difference": worst, "parity": differences,
+              "parity_ok": parity_problem(reference, None, worst) is None, "opset": OPSET,
+              "export_seconds": round(exported, 3), **_versions()}
+    return record, graph, output, seconds
+
+
+def parity_problem(reference, output, worst: Optional[float] = None) -> Optional[str]:
+    """Why ``output`` (the graph's) does not match PyTorch's ``reference``, or ``None`` when it does: every
+    logit, score and product within :data:`PARITY_TOLERANCE` (logits: times max(1, largest |logit|))."""
+    from .onnx_graph import max_differences
+
+    if worst is None:
+        worst = max(max_differences(reference, output).values())
+    scale = max([1.0] + [float(v.detach().abs().max()) for v in reference.logits.values()])
+    if worst <= PARITY_TOLERANCE * scale:
+        return None
+    return f"the ONNX graph differs from PyTorch by {worst:.2g} (more than {PARITY_TOLERANCE * scale:.2g})"
+
+
+def _amp_dtype(device: torch.device):
+    from ..device import autocast_dtype
+
+    return autocast_dtype(device)
+
+
+def amp_agreement(reference, mixed) -> Tuple[float, bool]:
+    """Largest difference of the fused probabilities between fp32 ``reference`` and autocast ``mixed``
+    outputs, and whether every window keeps its top class."""
+    a, b = reference.scores.float(), mixed.scores.float()
+    a, b = a / a.sum(-1, keepdim=True), b / b.sum(-1, keepdim=True)
+    return float((a - b).abs().max()), bool(torch.equal(a.argmax(-1), b.argmax(-1)))
