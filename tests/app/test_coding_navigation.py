@@ -147,7 +147,7 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
     from .test_main_jobs import slow_job
 
     keypoints = stick_video[1]
-    monkeypatch.setattr(bridge, "extract_job", lambda p, m: (lambda progress=None, cancel=None:
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **kw: (lambda progress=None, cancel=None:
                                                             make_poses(keypoints)))
     monkeypatch.setattr(bridge, "analyze_job", lambda p, s, poses=None: (lambda progress=None, cancel=None:
                                                                           make_result()))
@@ -167,7 +167,7 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
 
     # a slow queue is cancelled: the running job stops, the queue ends saying so
     window.session.update(second, result=None, poses=None)
-    monkeypatch.setattr(bridge, "extract_job", lambda p, m: slow_job(10_000, 0.005))
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **kw: slow_job(10_000, 0.005))
     window.actions["analyze_all"].trigger()
     qtbot.waitUntil(lambda: any(j.kind == "extract" for j in window.jobs.jobs), timeout=5000)
     assert ui.queue_widget.isVisible()
