@@ -4,6 +4,11 @@ Runs the app in fresh processes (offscreen unless DISPLAY is set and --real is g
 the median and worst of several runs, plus which heavy modules were imported by then.
 
     .venv/bin/python benchmarks/gui_startup.py [VIDEO] [--runs 5]
+
+Against reference checkouts in the same run (their code started alternately with this tree's, same video; medians,
+ratio to the first reference and the load average):
+
+    .venv/bin/python benchmarks/gui_startup.py --against /tmp/ref [/tmp/other] --runs 6
 """
 from __future__ import annotations
 
@@ -36,13 +41,16 @@ sys.exit(app.exec())
 """ % (HEAVY,)
 
 
-def run_once(video: Path, real: bool) -> dict:
+def run_once(video: Path, real: bool, tree: Path = ROOT) -> dict:
     env = dict(os.environ)
     if not real:
         env["QT_QPA_PLATFORM"] = "offscreen"
     env.setdefault("EPAM_STUDIO_SETTINGS", "/tmp/epam-bench-settings.ini")
+    if tree != ROOT:
+        env["PYTHONPATH"] = str(tree)
+        env["EPAM_STUDIO_SETTINGS"] = f"/tmp/epam-bench-settings-{tree.name}.ini"
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", CHILD, str(video), repr(t0)], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-c", CHILD, str(video), repr(t0)], cwd=tree, env=env,
                          capture_output=True, text=True, timeout=120)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if not lines:
@@ -55,7 +63,12 @@ def main() -> None:
     p.add_argument("video", nargs="?", default=str(ROOT / "data" / "demo" / "bikes.mp4"))
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--real", action="store_true", help="use the real display (DISPLAY) instead of offscreen")
+    p.add_argument("--against", metavar="REF", nargs="+", help="reference checkout(s), started alternately with "
+                                                               "this tree")
     args = p.parse_args()
+    if args.against:
+        compare(Path(args.video), args.real, [Path(r).resolve() for r in args.against], args.runs)
+        return
     run_once(Path(args.video), args.real)  # warm the OS file cache and .pyc files
     results = [run_once(Path(args.video), args.real) for _ in range(args.runs)]
     times = [r["first_frame_s"] for r in results]
@@ -63,6 +76,26 @@ def main() -> None:
           f"{'real display' if args.real else 'offscreen'}): median {statistics.median(times):.2f} s, "
           f"worst {max(times):.2f} s (goal <= 2.5 s)")
     print(f"heavy modules loaded at first frame: {', '.join(results[-1]['heavy']) or 'none'}")
+
+
+def compare(video: Path, real: bool, refs, runs: int) -> None:
+    trees = {f"ref {i + 1}": r for i, r in enumerate(refs)}
+    trees["this tree"] = ROOT
+    for tree in trees.values():
+        run_once(video, real, tree)  # warm the OS file cache and .pyc files
+    times = {name: [] for name in trees}
+    loads = []
+    for _ in range(runs):
+        for name, tree in trees.items():
+            loads.append(os.getloadavg()[0])
+            times[name].append(run_once(video, real, tree)["first_frame_s"])
+    print(f"start-up to first frame ({video.name}, {runs} runs each, alternating, "
+          f"{'real display' if real else 'offscreen'}); load average (1 min) {min(loads):.2f}-{max(loads):.2f}, "
+          f"median {statistics.median(loads):.2f}")
+    first = statistics.median(times[next(iter(trees))])
+    for name, tree in trees.items():
+        med = statistics.median(times[name])
+        print(f"  {name:<9} median {med:.2f} s  worst {max(times[name]):.2f} s  {med / first:5.2f}x  ({tree})")
 
 
 if __name__ == "__main__":
