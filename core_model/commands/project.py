@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="start from a coding scheme instead (point/state events, categories, modifiers; "
                           "see 'epam scheme show NAME')")
     new.add_argument("--video", action="extend", nargs="+", default=[], metavar="V", help="videos to add")
-    new.add_argument("--author", help="author name for labels made here (default: $EPAM_AUTHOR or the login)")
+    new.add_argument("--author", help="author (coder) name for labels made here (default: $EPAM_CODER or the login)")
     add = sub.add_parser("add", help="add videos to a project")
     add.add_argument("project", metavar="PROJECT")
     add.add_argument("videos", nargs="+", metavar="V")
