@@ -222,7 +222,12 @@ class TrackActions(QObject):
 
     # ---- corrections --------------------------------------------------------------------------
     def _apply(self, entry: VideoEntry, edit) -> bool:
-        return self._prepare(entry) and self.project.apply(edit)
+        """Apply a track edit (with the subject changes it implies: ``subject_edits.with_subjects``) as one step."""
+        if not self._prepare(entry):
+            return False
+        from core_model.project.subject_edits import with_subjects
+
+        return self.project.apply(with_subjects(self.project.store, edit))
 
     def _done(self, entry: VideoEntry, text: str) -> None:
         """One sentence for the status bar (the analysis shown was made from the tracks before the edit)."""

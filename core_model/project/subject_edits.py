@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .edits import Edit
+from .edits import Compound, Edit
 from .records import ProjectError
 from .subjects import SubjectRecord, Track
 
@@ -208,3 +208,68 @@ class NewSubjectForTrack(SubjectEdit):
     def perform(self, store) -> None:
         subject = store.add_subject(self.name, color=self.color)
         store.assign_track(self.video_id, self.person, subject.id)
+
+
+# --------------------------------------------------------------------------- track corrections and subjects
+class TrackEditWithSubjects(Compound):
+    """A track correction (:mod:`.track_edits`) and what it means for the subjects, as one undo step: the subject
+    edits run first, the track edit last (it rewrites the pose file); if the transaction does not commit, the pose
+    file is put back."""
+
+    def __init__(self, track_edit, subject_edits: List[SubjectEdit]) -> None:
+        super().__init__(edits=[*subject_edits, track_edit], text="")
+        self.track_edit = track_edit
+        self.video_id = track_edit.video_id
+
+    @property
+    def description(self) -> str:
+        return self.track_edit.description
+
+    def _run(self, store, forward: bool) -> None:
+        done = False
+        try:
+            with store.transaction():
+                for e in (self.edits if forward else reversed(self.edits)):
+                    e.apply(store) if forward else e.revert(store)
+                done = True
+        except BaseException:
+            if done:  # the track edit wrote the pose file but nothing was committed: the file goes back too
+                from ..pose.format import Poses
+                from ..pose.track_edit import apply_change, revert_change
+
+                path = self.track_edit._path(store)
+                current = Poses.load(path)
+                change = self.track_edit._change
+                (revert_change(current, change) if forward else apply_change(current, change)).save(path)
+            raise
+
+    def apply(self, store) -> None:
+        self._run(store, forward=True)
+        self._diff = ([], [])
+
+    def revert(self, store) -> None:
+        if self._diff is None:
+            raise ProjectError("This edit has not been applied, so it cannot be undone.")
+        self._run(store, forward=False)
+
+
+def with_subjects(store, track_edit):
+    """``track_edit`` alone, or with the subject edits it implies (one undo step):
+
+    - merging ``other`` into ``into``: ``other``'s assignment goes, and ``into`` takes ``other``'s subject when it
+      has none (a track that was somebody's keeps its subject);
+    - deleting a track: its assignment goes;
+    - splitting: nothing (from the split on, the track is somebody else)."""
+    from .track_edits import DeleteTrack, MergeTracks
+
+    vid = track_edit.video_id
+    extra: List[SubjectEdit] = []
+    if isinstance(track_edit, MergeTracks):
+        other = store.subject_of_track(vid, track_edit.other)
+        if other is not None:
+            extra.append(UnassignTrack(vid, track_edit.other))
+            if store.subject_of_track(vid, track_edit.into) is None:
+                extra.append(AssignTrack(vid, track_edit.into, other.id))
+    elif isinstance(track_edit, DeleteTrack) and store.subject_of_track(vid, track_edit.track) is not None:
+        extra.append(UnassignTrack(vid, track_edit.track))
+    return TrackEditWithSubjects(track_edit, extra) if extra else track_edit

@@ -128,3 +128,44 @@ def test_renames_that_swap_names_restore_exactly(store):
     for _ in range(3):
         history.redo()
     assert [s.name for s in store.subjects()] == ["B", "A"]
+
+
+def test_track_corrections_carry_the_subjects_in_one_undo_step(tmp_path, monkeypatch):
+    import sqlite3
+
+    from core_model.pose.format import Poses
+    from core_model.project.subject_edits import with_subjects
+    from core_model.project.track_edits import DeleteTrack, MergeTracks, SplitTrack, project_poses_path
+
+    from .test_pose_track_edits import _poses, _same
+
+    store = new_project(tmp_path, frames=100, videos=1)
+    path = project_poses_path(store, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _poses().save(path)  # track 0 in frames 0-39, track 1 in 50-99 (the same walker), 2 in 0-99, 5 in 20-29
+    anna, ben = store.add_subject("Anna").id, store.add_subject("Ben").id
+    store.assign_track(1, 1, anna)
+    store.assign_track(1, 5, ben)
+    history = History(store)
+    before, poses_before = _state(store), Poses.load(path)
+    merge = history.do(with_subjects(store, MergeTracks(1, 0, 1)))  # the later fragment was Anna: now all of it
+    assert merge.description.startswith("Merge") and store.video_subjects(1)[0].name == "Anna"
+    assert store.subject_of_track(1, 1) is None
+    history.undo()
+    assert _state(store) == before and _same(Poses.load(path), poses_before)
+    history.redo()
+    assert store.subject_of_track(1, 0).name == "Anna"
+    history.do(with_subjects(store, DeleteTrack(1, 5)))  # a false track: its assignment goes with it
+    assert store.subject_of_track(1, 5) is None
+    history.undo()
+    assert store.subject_of_track(1, 5).name == "Ben"
+    split = SplitTrack(1, 2, 50)
+    assert with_subjects(store, split) is split  # from the split on it is somebody else: no subject change
+    # a commit that fails after the pose file was rewritten: database and pose file as before
+    before, poses_before = _state(store), Poses.load(path)
+    monkeypatch.setattr("core_model.project.session.count_write",
+                        lambda *_a: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O error")))
+    with pytest.raises(ProjectError, match="could not be written"):
+        history.do(with_subjects(store, DeleteTrack(1, 5)))
+    assert _state(store) == before and _same(Poses.load(path), poses_before)
+    store.close()
