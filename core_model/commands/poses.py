@@ -144,7 +144,9 @@ def run(args) -> int:
                 _print_tracks(path if isinstance(path, Poses) else Poses.load(path), args.json)
                 return 0
             edit = _edit_for(args, video_id)
-            edit.apply(store)
+            from ..project.subject_edits import with_subjects
+
+            with_subjects(store, edit).apply(store)  # a merged or deleted track's subject follows (subjects)
             moved = sum(len(rows) for rows in edit._diff)
             result = {"change": edit.description, "poses": str(edit.poses_path), "label_rows_changed": moved}
             if getattr(edit, "new_id", None) is not None:
