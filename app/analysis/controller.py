@@ -15,6 +15,41 @@ from app.common.state import Session, VideoEntry, expand_paths
 from app.common.workers import Job, JobManager
 
 OPEN, CACHE, EXTRACT, ANALYZE = "open", "cache", "extract", "analyze"
+#: share of an Analyze job's progress that is pose extraction, when it extracts the poses first
+POSE_SHARE = 0.6
+PROGRESS_TOTAL = 1000
+
+
+def frame_phases(frames: int, *, poses: bool, model: bool) -> list:
+    """A job's progress units -> video frames, for its frames/s (:class:`~app.common.eta.EtaEstimator`):
+    extraction reports frames; Analyze reports 0..1000, the first 60 % its pose extraction (when it extracts)."""
+    frames = int(frames or 0)
+    if not model:
+        return [("poses", None, frames)]  # units are frames, whatever the total
+    if not poses:
+        return [("model", PROGRESS_TOTAL, frames)]
+    split = int(PROGRESS_TOTAL * POSE_SHARE)
+    return [("poses", split, frames), ("model", PROGRESS_TOTAL, frames)]
+
+
+def analyze_with_poses(path: Path, settings: StudioSettings, poses) -> Callable[..., object]:
+    """An Analyze job: the poses first when there are none (with the pose engine and device of the settings,
+    the first 60 % of the progress), then EPAM-Net on them."""
+
+    def run(progress=None, cancel=None):
+        found = poses
+        start = 0
+        if found is None:
+            start = int(PROGRESS_TOTAL * POSE_SHARE)
+            scaled = None if progress is None else (lambda done, total: progress(start * done // max(total, 1),
+                                                                                  PROGRESS_TOTAL))
+            found = core_bridge.extract_job(path, settings.max_people, **settings.pose_options())(
+                progress=scaled, cancel=cancel)
+        rest = None if progress is None else (
+            lambda done, total: progress(start + (PROGRESS_TOTAL - start) * done // max(total, 1), PROGRESS_TOTAL))
+        return core_bridge.analyze_job(path, settings, poses=found)(progress=rest, cancel=cancel)
+
+    return run
 
 
 class OpenBatch:
@@ -148,7 +183,9 @@ class VideoController(QObject):
         if not self._ready(entry, EXTRACT):
             return None
         self.session.update(entry, busy="extracting poses")
-        extract, previous = core_bridge.extract_job(entry.path, self._settings().max_people), entry.poses
+        settings = self._settings()
+        extract = core_bridge.extract_job(entry.path, settings.max_people, **settings.pose_options())
+        previous = entry.poses
 
         def run(progress=None, cancel=None):
             poses = extract(progress=progress, cancel=cancel)
@@ -164,7 +201,9 @@ class VideoController(QObject):
             if then is not None:
                 then()
 
-        return self.jobs.start(EXTRACT, f"Extracting poses — {entry.name}", run, target=entry, on_done=done)
+        job = self.jobs.start(EXTRACT, f"Extracting poses — {entry.name}", run, target=entry, on_done=done)
+        job.estimator.phases = frame_phases(entry.frame_count, poses=True, model=False)  # progress is in frames
+        return job
 
     def analyze(self, entry: Optional[VideoEntry], then: Optional[Callable[[], None]] = None) -> Optional[Job]:
         """Run EPAM-Net over ``entry`` (extracting poses first if needed, inside the same job)."""
@@ -180,9 +219,11 @@ class VideoController(QObject):
             if then is not None:
                 then()
 
-        return self.jobs.start(ANALYZE, f"Analyzing — {entry.name}",
-                               core_bridge.analyze_job(entry.path, self._settings(), poses=entry.poses),
-                               target=entry, on_done=done)
+        settings = self._settings()
+        job = self.jobs.start(ANALYZE, f"Analyzing — {entry.name}", analyze_with_poses(entry.path, settings, entry.poses),
+                              target=entry, on_done=done)
+        job.estimator.phases = frame_phases(entry.frame_count, poses=entry.poses is None, model=True)
+        return job
 
     def run_pipeline(self, entry: VideoEntry) -> None:
         """Extract poses (if missing) then analyze; ``pipelineDone`` when both are there."""

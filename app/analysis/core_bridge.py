@@ -48,14 +48,14 @@ def check_checkpoint(path: str, class_list: str = "") -> str:
     return f"{prepared.name}: {len(prepared.class_names)} classes, {state}"
 
 
-def extract_job(path: Path, max_people: int) -> Callable[..., Any]:
-    """A job computing (or loading from cache) the poses of ``path``."""
+def extract_job(path: Path, max_people: int, **pose) -> Callable[..., Any]:
+    """A job computing (or loading from cache) the poses of ``path`` (``pose``: engine=, device=)."""
 
     def run(progress=None, cancel=None):
         from core_model.pose import extract_poses
 
         # local_worker=False: MediaPipe holds the GIL, so every worker is a separate process
-        return extract_poses(path, max_people=max_people, progress=progress, cancel=cancel, local_worker=False)
+        return extract_poses(path, max_people=max_people, progress=progress, cancel=cancel, local_worker=False, **pose)
 
     return run
 
@@ -74,13 +74,13 @@ def analyze_job(path: Path, settings, poses=None) -> Callable[..., Any]:
     return run
 
 
-def cached_poses(path: Path, max_people: int):
+def cached_poses(path: Path, max_people: int, **pose):
     """Poses from the cache only (never extracts), or None."""
     try:
         from core_model.pose import cached_poses as lookup
     except ImportError:
         return None
-    return lookup(path, max_people=max_people)
+    return lookup(path, max_people=max_people, **pose)
 
 
 def cached_analysis(path: Path, settings, poses) -> Optional[Any]:
@@ -113,7 +113,7 @@ def load_cache_job(path: Path, settings, with_analysis: bool = True) -> Callable
     """A job returning ``(poses | None, result | None)`` from the caches."""
 
     def run(progress=None, cancel=None):
-        poses = cached_poses(path, settings.max_people)
+        poses = cached_poses(path, settings.max_people, **settings.pose_options())
         result = cached_analysis(path, settings, poses) if with_analysis and poses is not None else None
         return poses, result
 

@@ -13,6 +13,8 @@ from typing import Dict, List, Optional
 from PySide6.QtCore import QSettings
 
 DEVICES = ("auto", "cpu", "cuda", "mps")  # what a settings file may hold (the CLI accepts them all too)
+POSE_ENGINES = ("auto", "mediapipe", "torch")  # core_model.pose.torch_engine.backend.ENGINES
+POSE_DEVICES = ("auto", "cpu", "cuda")  # the torch pose engine's devices (MediaPipe runs on the CPU)
 CLASS_PRESETS = ("", "ntu60", "ntu120")
 MIN_WINDOW_FRAMES = 16  # the model's RGB frames: a shorter window repeats frames and is never useful
 
@@ -52,6 +54,8 @@ class StudioSettings:
     unit: str = "s"
     per_person: bool = False
     max_people: int = 0  # pose extraction: 0 = no limit (the video decides)
+    pose_engine: str = "auto"  # pose extraction: auto (torch on a GPU, else MediaPipe), mediapipe or torch
+    pose_device: str = "auto"  # where the torch pose engine runs: auto (CUDA when there is one), cpu, cuda
     overlays: Dict[str, dict] = field(default_factory=default_overlays)
     pose_only: bool = False
     blur_faces: bool = False  # faces pixelated in the view (View > Blur faces)
@@ -65,7 +69,11 @@ class StudioSettings:
         from core_model.analysis import AnalysisSettings
 
         return AnalysisSettings(window=self.window, stride=self.stride, unit=self.unit, per_person=self.per_person,
-                                max_people=self.max_people, device=self.device)
+                                max_people=self.max_people, device=self.device, pose_engine=self.pose_engine)
+
+    def pose_options(self) -> dict:
+        """The pose engine and its device, as ``extract_poses`` / ``cached_poses`` take them."""
+        return {"engine": self.pose_engine, "device": self.pose_device}
 
     def stale_reason(self, result) -> Optional[str]:
         """Why ``result`` does not match these settings ("other settings: window", "another model"), or None
@@ -126,6 +134,10 @@ class SettingsStore:
         settings.overlays = merged
         if settings.device not in DEVICES:
             settings.device = "auto"
+        if settings.pose_engine not in POSE_ENGINES:
+            settings.pose_engine = "auto"
+        if settings.pose_device not in POSE_DEVICES:
+            settings.pose_device = "auto"
         return settings
 
     def save(self, settings: StudioSettings) -> None:

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.shell.settings import CLASS_PRESETS, MIN_WINDOW_FRAMES, StudioSettings, available_devices
+from app.shell.settings import (CLASS_PRESETS, MIN_WINDOW_FRAMES, POSE_DEVICES, POSE_ENGINES, StudioSettings,
+                                available_devices)
 
 ASSUMED_FPS = 25.0  # converts seconds <-> frames when no video is open (said in the dialog)
 OK_COLOR, BAD_COLOR = "#8fd694", "#ff8a80"
@@ -97,7 +98,6 @@ class SettingsDialog(QDialog):
         form.addRow("Unit", self.unit)
         form.addRow("", self.window_status)
         form.addRow("Per person", self.per_person)
-        form.addRow("Max people (pose)", self.max_people)
         from core_model.project.database import default_author
 
         self.coder = QLineEdit(settings.coder)  # the author of the labels made here (Coders and blind coding)
@@ -107,6 +107,7 @@ class SettingsDialog(QDialog):
                               f"{default_author()}, from $EPAM_CODER or the login name)")
         form.addRow("Coder name", self.coder)
 
+        poses = self._pose_group(settings)
         overlays = self._overlay_group(settings)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -114,7 +115,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
-        for group in (model, analysis, overlays):
+        for group in (model, analysis, poses, overlays):
             layout.addWidget(group)
         layout.addWidget(buttons)
 
@@ -130,8 +131,9 @@ class SettingsDialog(QDialog):
 
     def _make_fields(self, settings: StudioSettings, devices) -> None:
         """The model and analysis fields, filled from ``settings``."""
+        self._devices = tuple(devices if devices is not None else available_devices())
         self.device = QComboBox()
-        self.device.addItems(list(devices if devices is not None else available_devices()))
+        self.device.addItems(list(self._devices))
         self.device.setToolTip("Only devices PyTorch finds here are offered (the CLI's --device takes any and says "
                                "when one is missing)")
         self.device.setCurrentText(settings.device if self.device.findText(settings.device) >= 0 else "auto")
@@ -162,6 +164,54 @@ class SettingsDialog(QDialog):
         self.per_person.setChecked(settings.per_person)
         self.max_people = QSpinBox(minimum=0, maximum=200, value=settings.max_people)
         self.max_people.setSpecialValueText("No limit")  # 0: the video decides how many people are found
+
+    def _pose_group(self, settings: StudioSettings) -> QGroupBox:
+        """Pose extraction: people per frame, the engine and the torch engine's device (what auto means here)."""
+        group = QGroupBox("Pose extraction")
+        form = QFormLayout(group)
+        form.addRow("Max people", self.max_people)
+        self.pose_engine = QComboBox()
+        self.pose_engine.setObjectName("poseEngine")
+        self.pose_engine.addItems(list(POSE_ENGINES))
+        self.pose_engine.setCurrentText(settings.pose_engine)
+        self.pose_engine.setToolTip("auto: the torch engine on a GPU, MediaPipe on a CPU (measured faster there); "
+                                    "mediapipe: MediaPipe's own graphs; torch: the same models in PyTorch")
+        self.pose_device = QComboBox()
+        self.pose_device.setObjectName("poseDevice")
+        self.pose_device.addItems([d for d in POSE_DEVICES if d in self._devices])
+        self.pose_device.setCurrentText(settings.pose_device if self.pose_device.findText(settings.pose_device) >= 0
+                                        else "auto")
+        self.pose_device.setToolTip("Where the torch pose engine runs (MediaPipe always runs on the CPU); only "
+                                    "devices PyTorch finds here are offered")
+        self.pose_status = QLabel("")
+        self.pose_status.setObjectName("poseStatus")
+        self.pose_status.setWordWrap(True)
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pose_engine, 1)
+        lay.addWidget(QLabel("on"))
+        lay.addWidget(self.pose_device, 1)
+        form.addRow("Engine", row)
+        form.addRow("", self.pose_status)
+        self.pose_engine.currentTextChanged.connect(self._show_pose_engine)
+        self.pose_device.currentTextChanged.connect(self._show_pose_engine)
+        self._show_pose_engine()
+        return group
+
+    def _show_pose_engine(self, *_args) -> None:
+        """Which engine runs with these choices, here (auto resolved), in one line under them."""
+        engine, device = self.pose_engine.currentText(), self.pose_device.currentText()
+        gpu = "cuda" in self._devices and device != "cpu"
+        if engine == "auto":
+            engine = "torch" if gpu else "mediapipe"
+            why = "a GPU is there" if gpu else "no GPU here; MediaPipe is the faster engine on a CPU"
+            text = f"auto: {'the torch engine on the GPU' if gpu else 'MediaPipe on the CPU'} ({why})"
+        elif engine == "torch":
+            text = f"the torch engine on the {'GPU' if gpu else 'CPU'}" + ("" if gpu else " (slower than MediaPipe there)")
+        else:
+            text = "MediaPipe on the CPU (the device applies to the torch engine only)"
+        self.pose_status.setText(text + ". Poses are cached per engine.")
 
     def _overlay_group(self, settings: StudioSettings) -> QGroupBox:
         """One row per overlay (shown, opacity) and the pose-only switch."""
@@ -290,6 +340,7 @@ class SettingsDialog(QDialog):
         s.window, s.stride, s.unit = self.window.value(), self.stride.value(), self.unit.currentText()
         s.per_person = self.per_person.isChecked()
         s.max_people = self.max_people.value()
+        s.pose_engine, s.pose_device = self.pose_engine.currentText(), self.pose_device.currentText()
         s.overlays = {key: {"enabled": c.isChecked(), "opacity": o.value() / 100.0}
                       for key, (c, o) in self._overlay_widgets.items()}
         s.pose_only = self.pose_only.isChecked()

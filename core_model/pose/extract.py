@@ -196,6 +196,10 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
     if note:
         meta["delegate_note"] = note
+    if engine == "torch":  # where it ran (the delegate is MediaPipe's)
+        from .torch_engine.graph import resolve_device
+
+        meta["device"] = resolve_device(device).type
     poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
                          max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles",
                          appearances=looks, reid_seconds=REID_SECONDS if mode == "tiles" else 0.0)

@@ -77,5 +77,6 @@ def describe_settings(settings: Optional[dict]) -> str:
         parts.append("people per frame: " + ("no limit" if limit <= 0 else f"at most {limit}"))
     backend = settings.get("engine") or settings.get("backend")
     if backend:
-        parts.append(f"engine: {backend}" + (f" on {settings['delegate'].upper()}" if settings.get("delegate") else ""))
+        where = settings.get("device") if settings.get("engine") == "torch" else settings.get("delegate")
+        parts.append(f"engine: {backend}" + (f" on {where.upper()}" if where else ""))
     return "Extraction settings: " + ", ".join(parts) + "." if parts else ""

@@ -66,7 +66,7 @@ def test_gui_job_panel_progress_cancel_while_video_steps(qtbot, window, barcode_
     import app.analysis.core_bridge as bridge
 
     started = threading.Event()
-    monkeypatch.setattr(bridge, "extract_job", lambda path, max_people: slow_job(10_000, 0.005, started))
+    monkeypatch.setattr(bridge, "extract_job", lambda path, max_people, **pose: slow_job(10_000, 0.005, started))
     open_and_wait(qtbot, window, barcode_video)
     window.actions["extract"].trigger()
     assert started.wait(5)
@@ -94,6 +94,7 @@ def test_gui_job_failure_shows_message_and_window_stays_usable(qtbot, window, ba
         return run
 
     monkeypatch.setattr(bridge, "analyze_job", failing)
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **pose: lambda progress=None, cancel=None: None)
     open_and_wait(qtbot, window, barcode_video)
     with qtbot.waitSignal(window.jobs.failed, timeout=10000):
         window.actions["analyze"].trigger()
@@ -132,7 +133,7 @@ def test_pipeline_extracts_then_analyzes_and_shows_overlays(qtbot, window, stick
     from .conftest import make_poses, make_result
 
     path, keypoints = stick_video
-    monkeypatch.setattr(bridge, "extract_job", lambda p, m: slow_job(units=3) and (lambda progress=None, cancel=None:
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **pose: slow_job(units=3) and (lambda progress=None, cancel=None:
                                                                                   make_poses(keypoints)))
     monkeypatch.setattr(bridge, "analyze_job", lambda p, s, poses=None: (lambda progress=None, cancel=None:
                                                                           make_result()))

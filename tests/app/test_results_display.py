@@ -75,12 +75,12 @@ def test_extracting_again_keeps_the_analysis_of_the_same_poses(qtbot, loaded, mo
     result = make_result()
     win.session.update(entry, result=result)
     same = make_poses(entry.poses.keypoint.copy())  # what the pose cache gives back: equal, not the same object
-    monkeypatch.setattr(bridge, "extract_job", lambda p, m: (lambda progress=None, cancel=None: same))
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **pose: (lambda progress=None, cancel=None: same))
     win.controller.extract(entry)
     qtbot.waitUntil(lambda: entry.busy is None and entry.poses is same, timeout=5000)
     assert entry.result is result
     other = make_poses(entry.poses.keypoint + 1.0)
-    monkeypatch.setattr(bridge, "extract_job", lambda p, m: (lambda progress=None, cancel=None: other))
+    monkeypatch.setattr(bridge, "extract_job", lambda p, m, **pose: (lambda progress=None, cancel=None: other))
     win.controller.extract(entry)
     qtbot.waitUntil(lambda: entry.busy is None and entry.poses is other, timeout=5000)
     assert entry.result is None  # other poses: the analysis no longer matches
