@@ -5,6 +5,7 @@ clothes dyed one colour per person (:mod:`core_model.video.classroom`'s dye), pa
 the poses are the pasted bodies' boxes with COCO joints laid out in them (what a pose extractor would give)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,9 @@ CLIP_A = [(RED, 40, 40, 180, False, 0), (BLUE, 260, 50, 170, False, 1)]
 CLIP_B = [(BLUE, 30, 60, 150, True, 10), (RED, 200, 40, 190, True, 11), (YELLOW, 330, 50, 160, False, 12)]
 
 
+@functools.lru_cache(maxsize=2)
 def source_cutouts(bikes_video):
+    """The cyclist cut out of 6 frames (MediaPipe finds them; done once per test session)."""
     return cut_source_people(bikes_video, frames=(108, 114))
 
 
