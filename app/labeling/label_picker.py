@@ -2,7 +2,7 @@
 
 Ctrl+K opens it over the video: type part of a name, a category or a key (``core_model.project.scheme.
 search_labels``), ↑ / ↓ / PgUp / PgDn move, Enter chooses, Esc closes. Each row shows the label's key, colour,
-name, category and kind (● a point event, ▬ a state). A label with modifiers goes on to its modifiers: the list
+name, category and kind (◆ a point event, ■ a state; "…": it has modifiers). A label with modifiers goes on to its modifiers: the list
 of values (type to filter; with free text allowed, what is typed can be used as it is), "(no modifier)" first.
 A label key of such a label opens the picker on its modifiers directly.
 
@@ -92,7 +92,7 @@ class LabelPicker(QFrame):
         self._exclusive = exclusive
         self.title.setText("<b>Label</b> — type a name, a category or a key")
         self.search.setPlaceholderText("Find a label…")
-        self.hint.setText("↑ ↓ choose · Enter label · Esc close · ● point event  ▬ state")
+        self.hint.setText("↑ ↓ choose · Enter label · Esc close · ◆ point event · ■ state · … has modifiers")
         self._show()
 
     def open_modifiers(self, label) -> None:

@@ -107,8 +107,10 @@ class SegmentTableModel(QAbstractTableModel):
                 return self._time(seg, False)
             if col == 2:
                 return self._time(seg, True)
-            if col == COL_LABEL:
-                return label.name if label is not None else "?"
+            if col == COL_LABEL:  # the modifier shown after the name (editing picks the label only)
+                name = label.name if label is not None else "?"
+                mod = getattr(seg, "modifier", "")
+                return f"{name} · {mod}" if mod and role == Qt.ItemDataRole.DisplayRole else name
             if col == 4:
                 if seg.source == "accepted":
                     return f"acc {format_percent(seg.confidence, 0, unit='%')}" if seg.confidence is not None else "acc"

@@ -93,7 +93,8 @@ class SegmentBarsItem(pg.GraphicsObject):
         out = []
         for d in self._lanes:
             names: list[str] = []
-            if "coder" in d and len(d["coder"]) and int(d["nsub"].max()) > 1:
+            # rows of one coder's overlapping labels (two categories at once) are not named: coders are
+            if "coder" in d and len(d["coder"]) and int(d["nsub"].max()) > 1 and len(set(d["coder"].tolist())) > 1:
                 names = [""] * int(d["nsub"].max())
                 for k, name in zip(d["sub"].tolist(), d["coder"].tolist()):
                     names[k] = name or "(no name)"

@@ -299,9 +299,33 @@ def label_arrays(segments, people: list[int]) -> dict[str, np.ndarray]:
     for k in range(n):
         coders.setdefault(int(lane[k]), []).append(coder[k])
     coders = {b: sorted(set(names)) for b, names in coders.items()}
-    sub = np.fromiter((coders[int(lane[k])].index(coder[k]) for k in range(n)), np.int64, n)
-    nsub = np.fromiter((len(coders[int(lane[k])]) for k in range(n)), np.int64, n)
+    row, rows = _overlap_rows(start, end, lane, coder)  # states of two categories may overlap: a row each
+    first = {b: np.cumsum([0] + [rows[(b, c)] for c in names]) for b, names in coders.items()}
+    sub = np.fromiter((first[int(lane[k])][coders[int(lane[k])].index(coder[k])] + row[k] for k in range(n)),
+                      np.int64, n)
+    nsub = np.fromiter((first[int(lane[k])][-1] for k in range(n)), np.int64, n)
     order = np.lexsort((start, lane))
     return {"start": start[order], "end": end[order], "lane": lane[order], "cls": cls[order],
             "conf": conf[order], "id": ids[order], "absent": absent[order], "sub": sub[order], "nsub": nsub[order],
             "coder": coder[order]}
+
+
+def _overlap_rows(start, end, lane, coder):
+    """Per segment, its row among the segments of its band and coder (overlapping ones: the next free row; a
+    one-frame segment, a point event drawn as a diamond, stays on the first row), and ``{(band, coder): rows}``."""
+    row = np.zeros(len(start), np.int64)
+    ends: dict = {}
+    for k in np.lexsort((start, lane)).tolist():
+        key = (int(lane[k]), coder[k])
+        taken = ends.setdefault(key, [])
+        if end[k] - start[k] <= 1:
+            if not taken:
+                taken.append(0)
+            continue
+        free = next((r for r, e in enumerate(taken) if e <= start[k]), len(taken))
+        if free == len(taken):
+            taken.append(int(end[k]))
+        else:
+            taken[free] = int(end[k])
+        row[k] = free
+    return row, {key: max(len(v), 1) for key, v in ends.items()}

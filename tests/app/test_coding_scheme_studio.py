@@ -103,3 +103,18 @@ def test_scheme_menu_import_and_export(qtbot, classroom, tmp_path):
     data = json.loads(out.read_text())
     assert data["format"] == "epam-scheme" and len(data["labels"]) == 9
     assert {c["name"]: c["exclusive"] for c in data["categories"]}["Attention"] is True
+
+
+def test_overlapping_states_of_two_categories_get_rows_of_their_own():
+    from types import SimpleNamespace
+
+    from app.timeline.timeline_lanes import label_arrays
+
+    def seg(i, start, end, label, author="ana"):
+        return SimpleNamespace(id=i, person=-1, start_frame=start, end_frame=end, label_id=label, confidence=None,
+                               author=author)
+
+    # on task [0, 30) and writes [10, 20) overlap (two categories); a point at 12 stays on the first row
+    arrays = label_arrays([seg(1, 0, 30, 7), seg(2, 10, 20, 4), seg(3, 12, 13, 1), seg(4, 0, 30, 7, "ben")], [-1])
+    assert arrays["id"].tolist() == [1, 4, 2, 3]
+    assert arrays["sub"].tolist() == [0, 2, 1, 0] and arrays["nsub"].tolist() == [3, 3, 3, 3]  # ana 2 rows, ben 1
