@@ -32,7 +32,7 @@ from app.review.subject_stats_view import subject_colors, subject_totals
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
 GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"), ("per subject", "subject"))
-TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout"]
+TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout", "events", "per min"]
 
 
 def _plot(title: str) -> pg.PlotWidget:
@@ -204,6 +204,10 @@ class StatsPanel(QWidget):
         values = []  # time and bouts of each bar, as the right axis' labels (vector text in an SVG export)
         for i, name in enumerate(names):
             bouts = int(totals[name]["bouts"])
+            if totals[name].get("point"):  # point events are counted, not timed
+                events = int(totals[name].get("events", bouts))
+                values.append((i, f"{events} event{'s' if events != 1 else ''}"))
+                continue
             values.append((i, f"{format_time(secs[i], 1)} · {bouts} bout{'s' if bouts != 1 else ''}"))
         right = plot.getAxis("right")
         right.setTicks([values])
@@ -237,7 +241,8 @@ class StatsPanel(QWidget):
     def _build_table(self) -> None:
         """The time-budget table (sortable, fixed column widths)."""
         self.table_model = RowsModel(TABLE_COLUMNS, [str, _person_text, str, lambda v: format_time(v, 1),
-                                                     format_percent, str, lambda v: f"{v:.1f} s"],
+                                                     format_percent, str, lambda v: f"{v:.1f} s", str,
+                                                     lambda v: f"{v:.2f}"],  # events: point events, else bouts
                                      right_from=3, parent=self)
         self.table = QTableView()
         self.table.setObjectName("budgetTable")
@@ -307,8 +312,8 @@ class StatsPanel(QWidget):
         plot.setYRange(-0.6, max(len(keys), 1) - 0.4, padding=0)
 
     def _fill_table(self, budgets) -> None:
-        self.table_model.set_rows((b.video, b.person, b.label, b.seconds, b.share, b.bouts, b.mean_bout)
-                                  for b in budgets)
+        self.table_model.set_rows((b.video, b.person, b.label, b.seconds, b.share, b.bouts, b.mean_bout,
+                                   getattr(b, "events", b.bouts), getattr(b, "rate", 0.0)) for b in budgets)
 
     # ---- export ---------------------------------------------------------------------------
     def export_chart(self, path):

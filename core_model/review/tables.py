@@ -12,7 +12,8 @@ from .stats import Budget
 
 Table = Tuple[List[str], List[list]]
 
-BUDGET_COLUMNS = ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder"]
+BUDGET_COLUMNS = ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder", "kind", "events",
+                  "rate_per_min"]
 
 
 def budget_table(budgets: Iterable[Budget]) -> Table:

@@ -118,3 +118,25 @@ def test_overlapping_states_of_two_categories_get_rows_of_their_own():
     arrays = label_arrays([seg(1, 0, 30, 7), seg(2, 10, 20, 4), seg(3, 12, 13, 1), seg(4, 0, 30, 7, "ben")], [-1])
     assert arrays["id"].tolist() == [1, 4, 2, 3]
     assert arrays["sub"].tolist() == [0, 2, 1, 0] and arrays["nsub"].tolist() == [3, 3, 3, 3]  # ana 2 rows, ben 1
+
+
+def test_statistics_panel_counts_point_events(qtbot, classroom):
+    from core_model.project import CreateSegment
+
+    w, store = classroom, classroom.project.store
+    lab = {x.name: x.id for x in store.labels()}
+    vid = store.videos()[0].id
+    for frame in (5, 6, 30):
+        w.project.apply(CreateSegment(vid, -1, frame, frame + 1, lab["raises hand"], modifier="to peer"))
+    w.project.apply(CreateSegment(vid, -1, 0, 50, lab["on task"]))
+    stats = w.review_ui.stats
+    c = w.review_ui.controller
+    c._rebuild_stats()
+    hand = next(b for b in c.budgets if b.label == "raises hand")
+    assert (hand.kind, hand.events, hand.seconds) == ("point", 3, 0.0)
+    assert hand.rate == pytest.approx(3 / (60 / 25) * 60)  # 3 events in the 2.4-s video
+    stats.refresh()
+    right = stats.chart.getPlotItem().getAxis("right")
+    assert "3 events" in [t for _i, t in right._tickLevels[0]]
+    row = next(r for r in stats.table_model.rows if r[2] == "raises hand")
+    assert row[7:] == (3, pytest.approx(75.0))

@@ -200,8 +200,9 @@ def test_exports_write_png_svg_and_csv(qtbot, review, tmp_path):
         assert "<svg" in text and "</svg>" in text
     assert "stand" in (out / "confusion.svg").read_text()  # class names are text in the drawing
     rows = list(csv.reader((out / "budget.csv").open()))
-    assert rows[0] == ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder"]
-    assert ["b.mp4", "-1", "wave", "4.0", "0.8", "2", "2.0", "ann"] in rows
+    assert rows[0] == ["video", "person", "label", "seconds", "share", "bouts", "mean_bout", "coder", "kind", "events",
+                       "rate_per_min"]  # point events: counted (events, rate per minute)
+    assert ["b.mp4", "-1", "wave", "4.0", "0.8", "2", "2.0", "ann", "state", "2", "24.0"] in rows
     rows = list(csv.reader((out / "per_class.csv").open()))
     assert rows[0] == ["class", "precision", "recall", "f1", "support"] and len(rows) == 3
     rows = list(csv.reader((out / "confusion.csv").open()))
