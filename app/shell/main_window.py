@@ -526,15 +526,10 @@ class MainWindow(QMainWindow):
         center.setSizes([total - timeline, timeline, *extra])
 
     def tidy_dock_tabs(self) -> None:
-        """The tabs of tabbed docks show their full names (scroll arrows where they do not fit) and take Tab."""
-        from PySide6.QtWidgets import QTabBar
+        """The tabs of tabbed docks show their full names, the docks as wide as their tabs need, and take Tab."""
+        from app.shell.window_layout import fit_dock_tabs
 
-        for bar in self.findChildren(QTabBar):
-            if bar.parent() is self:
-                bar.setElideMode(Qt.TextElideMode.ElideNone)
-                bar.setUsesScrollButtons(True)
-                bar.setExpanding(False)
-                bar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        fit_dock_tabs(self)
 
     def closeEvent(self, event) -> None:
         self.settings.overlays = self.overlays.state()

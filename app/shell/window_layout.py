@@ -6,7 +6,11 @@
 * ``WindowFitter``: applies it when the window is first shown, and again once the window manager has
   framed the window (the frame is only known then), and after the window moves to another screen.
 * ``DockWidths``: the dock widths for the normal and the maximised window, so maximising again gives
-  the docks the widths they had when maximised last (Qt gives every new pixel to the video).
+  the docks the widths they had when maximised last (Qt gives every new pixel to the video); it also fits the dock
+  tabs again after the window is shown or resized and when a tab bar appears.
+* ``fit_dock_tabs``: the tabs of tabbed docks read whole: the docks of a tab bar whose tabs do not fit get the
+  width the tabs need (six tabs on the right at 1280x720 with the Labels dock shown), as long as the centre keeps
+  ``CENTRE_MIN_PX``; scroll arrows only beyond that.
 """
 from __future__ import annotations
 
@@ -15,8 +19,11 @@ from typing import Dict
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QTabBar
 
 REFIT_MS = (0, 120, 400, 1200)  # re-fit after show: the window manager frames the window some time later
+CENTRE_MIN_PX = 520  # widening docks for their tabs leaves the video and the timeline at least this wide
+TAB_SLACK_PX = 6  # room beside the last tab
 DEFAULT_FRAME = QMargins(0, 0, 0, 0)
 
 
@@ -110,6 +117,10 @@ class DockWidths(QObject):
         self.window = window
         self._widths: Dict[bool, Dict[object, int]] = {}
         self._maximized = bool(window.windowState() & Qt.WindowState.WindowMaximized)
+        self._tabs_timer = QTimer(self)  # the dock tabs are fitted again once a resize or a new tab bar settled
+        self._tabs_timer.setSingleShot(True)
+        self._tabs_timer.setInterval(0)
+        self._tabs_timer.timeout.connect(lambda: fit_dock_tabs(self.window))
         window.installEventFilter(self)
 
     def _visible(self) -> list:
@@ -137,6 +148,9 @@ class DockWidths(QObject):
     def eventFilter(self, obj, event) -> bool:
         if obj is self.window:
             kind = event.type()
+            if kind in (QEvent.Type.Show, QEvent.Type.Resize) or (
+                    kind == QEvent.Type.ChildPolished and isinstance(event.child(), QTabBar)):
+                self._tabs_timer.start()
             if kind == QEvent.Type.WindowStateChange:
                 maximized = bool(self.window.windowState() & Qt.WindowState.WindowMaximized)
                 if maximized != self._maximized:
@@ -145,3 +159,39 @@ class DockWidths(QObject):
                     QTimer.singleShot(0, self.restore)
                     QTimer.singleShot(150, self.restore)  # after the window manager's resize
         return False
+
+
+def dock_tab_bars(window) -> list:
+    """The tab bars of the window's tabbed docks."""
+    return [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
+
+
+def _bar_docks(window, bar) -> list:
+    """The docks whose tabs ``bar`` shows (matched by title among the window's tabbed docks)."""
+    from PySide6.QtWidgets import QDockWidget
+
+    titles = {bar.tabText(i) for i in range(bar.count())}
+    docks = [d for d in window.findChildren(QDockWidget) if d.windowTitle() in titles and not d.isFloating()]
+    return [d for d in docks if any(o in docks for o in window.tabifiedDockWidgets(d))]
+
+
+def fit_dock_tabs(window) -> None:
+    """Whole tab names (no eliding), Tab reaches the bars, and docks as wide as their tabs need (see the module
+    docstring); ``Qt.Horizontal`` areas only (the left and right docks)."""
+    for bar in dock_tab_bars(window):
+        bar.setElideMode(Qt.TextElideMode.ElideNone)
+        bar.setUsesScrollButtons(True)  # the last resort, where the window is too narrow for the tabs
+        bar.setExpanding(False)
+        bar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        if not bar.isVisible() or bar.count() < 2:
+            continue
+        need = sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + TAB_SLACK_PX
+        docks = [d for d in _bar_docks(window, bar) if window.dockWidgetArea(d) in (
+            Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)]
+        if not docks or bar.width() >= need:
+            continue
+        centre = window.centralWidget()
+        room = docks[0].width() + (centre.width() - CENTRE_MIN_PX if centre is not None else 0)
+        width = min(need, room)
+        if width > docks[0].width():
+            window.resizeDocks([docks[0]], [width], Qt.Orientation.Horizontal)

@@ -159,3 +159,31 @@ def test_dock_tabs_show_whole_names(qtbot, window):
             text = bar.tabText(i)
             assert bar.tabRect(i).width() >= bar.fontMetrics().horizontalAdvance(text), text
         assert bar.tabRect(bar.count() - 1).right() <= bar.width(), "every tab fits at 1280 px"
+
+
+def test_six_dock_tabs_read_whole_at_1280x720_with_the_labels_dock_shown(qtbot, window):
+    """Inspector, Labels, People, Review, Figures and a sixth dock tabbed on the right, the Labels dock in front and
+    the right docks narrower than their tabs (a layout saved before a dock was added): tidying the tabs widens the
+    docks so that every tab reads whole, no scroll arrows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QTabBar, QToolButton
+
+    w = window
+    w.resize(1280, 720)
+    titles = [d.windowTitle() for d in w.tabifiedDockWidgets(w.labels_dock)] + ["Labels"]
+    if len(titles) < 6:  # the sixth tab (Subjects, Bookmarks…) of the coding study features
+        w._add_side_tab("Notes", QLabel("notes"))
+    w.labels_dock.raise_()
+    w.resizeDocks([w.labels_dock], [320], Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    w.tidy_dock_tabs()
+    qtbot.wait(100)
+    bar = next(b for b in w.findChildren(QTabBar) if b.parent() is w and b.isVisible() and b.count() >= 6)
+    texts = [bar.tabText(i) for i in range(bar.count())]
+    assert "Labels" in texts and bar.tabText(bar.currentIndex()) == "Labels"
+    for i, text in enumerate(texts):
+        assert bar.tabRect(i).width() >= bar.fontMetrics().horizontalAdvance(text), text
+    assert bar.tabRect(bar.count() - 1).right() <= bar.width(), (bar.width(), texts)
+    arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+    assert not arrows, "no scroll arrows"
+    assert w.view.width() >= 400  # the video keeps a useful width
