@@ -46,11 +46,11 @@ def build(folder: Path) -> tuple:
     (folder / "videos").mkdir(exist_ok=True)
     _write_video(folder / "videos" / "video_000.mp4", 0, FRAMES, 25.0)
     rng = np.random.default_rng(0)
-    centre = np.stack([rng.uniform(60, 580, SUBJECTS), rng.uniform(60, 300, SUBJECTS)], 1)
-    unit = rng.uniform(-25, 25, (17, 2))
-    kp = (centre[:, None, None, :] + unit[None, None] + rng.normal(0, 1, (SUBJECTS, FRAMES, 17, 2))).astype(np.float32)
+    centre = np.stack([rng.uniform(8, 88, SUBJECTS), rng.uniform(10, 54, SUBJECTS)], 1)  # in the 96x64 frame
+    unit = rng.uniform(-6, 6, (17, 2))
+    kp = (centre[:, None, None, :] + unit[None, None] + rng.normal(0, 0.3, (SUBJECTS, FRAMES, 17, 2))).astype(np.float32)
     poses = Poses(kp, np.full(kp.shape[:3], 0.9, np.float32), np.arange(SUBJECTS), np.arange(FRAMES) / 25.0,
-                  (360, 640), 25.0)
+                  (64, 96), 25.0)
     with ProjectStore.open(plain) as store:
         path = project_poses_path(store, store.videos()[0].id)
         path.parent.mkdir(parents=True, exist_ok=True)

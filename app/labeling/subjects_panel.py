@@ -476,8 +476,12 @@ class SubjectsUI(QObject):
 
     # ---- suggestions --------------------------------------------------------------------------
     def _on_frame(self, _index: int = 0) -> None:
-        if self._pushed != self._shown:  # the timeline is built after the first frame is on screen
-            self._push_timeline()
+        if self._pushed != self._shown:
+            timeline = getattr(self._parent, "timeline", None)
+            if timeline is not None and not getattr(timeline, "built", True):  # built just after the first frame
+                QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._push_timeline))
+            else:
+                self._push_timeline()
         store = self._store()
         if store is not None and self.video_id() is not None and not store.read_only and not self._check.isActive():
             self._check.start()  # not restarted: during playback too, a starting track is looked at once
