@@ -125,3 +125,20 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     assert store.subject_of_track(vb, 10).name == "Ben" and store.subject_of_track(vb, 12) is None
     assert not people.suggestion.isVisible()
     assert store.tracks_of_subject(store.find_subject("Anna").id) == [(va, 0), (vb, 11)]
+    # a fresh window opening the project: the subjects reach the timeline built after the first frame
+    from app.shell.main_window import MainWindow
+
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.resize(1280, 720)
+    again.show()
+    window.project.close_project()
+    try:
+        first = open_project_and_wait(qtbot, again, path)
+        assert first.path == a
+        qtbot.waitUntil(lambda: again.timeline.built and set(again.timeline.widget()._lane_axis.subjects) == {0, 1},
+                        timeout=5000)
+        assert again.overlays["skeleton"].item.subjects[1][0] == "Ben"
+    finally:
+        again.jobs.shutdown(5000)
+        again.playback.close()
