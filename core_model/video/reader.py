@@ -161,6 +161,54 @@ def _quarter_turns(frame: "av.VideoFrame") -> int:
     return int(round((degrees or 0) / 90.0)) % 4
 
 
+_END = object()
+
+
+def _read_ahead(frames: Iterator, depth: int) -> Iterator:
+    """``frames`` iterated in a daemon thread, up to ``depth`` items ahead; errors re-raise in the consumer.
+
+    Leaving the loop early (``break``, an exception, garbage collection) stops the thread and closes ``frames``.
+    """
+    import queue
+
+    ready: "queue.Queue" = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                if not put(item):
+                    break
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            put(exc)
+        finally:
+            frames.close()
+
+    thread = threading.Thread(target=produce, name="epam-decode-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)
+
+
 class VideoReader:
     """Frame-exact random and sequential access to a video file.
 
@@ -396,11 +444,19 @@ class VideoReader:
                 out[positions[i]] = self.get_frame(i)
         return out
 
-    def iter_frames(self, start: int = 0, stop: Optional[int] = None) -> Iterator[Tuple[int, np.ndarray]]:
+    def iter_frames(self, start: int = 0, stop: Optional[int] = None, *,
+                    ahead: int = 0) -> Iterator[Tuple[int, np.ndarray]]:
         """Sequential decode of frames ``[start, stop)`` yielding ``(index, frame)``.
 
-        Uses its own decoder, so it does not disturb random access on this reader.
+        Uses its own decoder, so it does not disturb random access on this reader. ``ahead``: decode
+        (and convert to RGB) up to this many frames ahead in a background thread, while the caller works
+        on the current one (FFmpeg releases the GIL; so does MediaPipe while its models run).
         """
+        if ahead > 0:
+            return _read_ahead(self._iter_frames(start, stop), ahead)
+        return self._iter_frames(start, stop)
+
+    def _iter_frames(self, start: int = 0, stop: Optional[int] = None) -> Iterator[Tuple[int, np.ndarray]]:
         n = self._index.count
         stop = n if stop is None else min(int(stop), n)
         start = max(0, int(start))
