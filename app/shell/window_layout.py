@@ -9,8 +9,8 @@
   the docks the widths they had when maximised last (Qt gives every new pixel to the video); it also fits the dock
   tabs again after the window is shown or resized and when a tab bar appears.
 * ``fit_dock_tabs``: the tabs of tabbed docks read whole: the docks of a tab bar whose tabs do not fit get the
-  width the tabs need (six tabs on the right at 1280x720 with the Labels dock shown), as long as the centre keeps
-  ``CENTRE_MIN_PX``; scroll arrows only beyond that.
+  width the tabs need (six tabs on the right at 1280x720 with the Labels dock shown) where the centre keeps
+  ``CENTRE_MIN_PX``; else the docks keep their width and the bar its scroll arrows (eight tabs at 1024 px).
 """
 from __future__ import annotations
 
@@ -192,6 +192,5 @@ def fit_dock_tabs(window) -> None:
             continue
         centre = window.centralWidget()
         room = docks[0].width() + (centre.width() - CENTRE_MIN_PX if centre is not None else 0)
-        width = min(need, room)
-        if width > docks[0].width():
-            window.resizeDocks([docks[0]], [width], Qt.Orientation.Horizontal)
+        if docks[0].width() < need <= room:  # else the arrows stay: a wider dock would not spare them
+            window.resizeDocks([docks[0]], [need], Qt.Orientation.Horizontal)
