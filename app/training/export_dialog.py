@@ -106,6 +106,12 @@ class ExportDialog(QDialog):
         self.videos = _check_list((f"{rec.name} ({by_video[rec.id]})", str(rec.id)) for rec in store.videos()
                                   if rec.id in by_video)
         self.videos.setObjectName("videoList")
+        counts = store.subject_track_counts()  # named subjects: only their tracks' labels when some are unticked
+        self.subjects = _check_list((f"{s.name} ({counts[s.id][0]} track{'s' if counts[s.id][0] != 1 else ''})",
+                                     s.name) for s in store.subjects() if s.id in counts)
+        self.subjects.setObjectName("subjectList")
+        self.subjects.setToolTip("All ticked: every track's labels. Untick some: only the ticked subjects' tracks, "
+                                 "from every video")
 
         self.split = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=1.0, singleStep=0.05, value=0.8)
         self.split.setToolTip("Share of each class's clips in the train split (1 = no validation split)")
@@ -178,6 +184,11 @@ class ExportDialog(QDialog):
         grid.addWidget(self.videos, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        if self.subjects.count():
+            grid.addWidget(QLabel("Subjects"), 1, 4, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(self.subjects, 1, 5)
+            grid.setColumnStretch(5, 1)
+        self.subjects.setVisible(self.subjects.count() > 0)
         return what
 
     def _how_box(self) -> QGroupBox:
@@ -238,7 +249,8 @@ class ExportDialog(QDialog):
                              crop="person" if self.crop.isChecked() and not self.pose_only.isChecked() else None,
                              blur_faces=self.blur_faces.isChecked() and not self.pose_only.isChecked(),
                              crf=self.crf.value(), sources=tuple(self.sources.currentData()),
-                             labels=_checked(self.labels), videos=_checked(self.videos), poses=dict(self.poses))
+                             labels=_checked(self.labels), videos=_checked(self.videos), poses=dict(self.poses),
+                             subjects=_checked(self.subjects))
 
     # ---- split -----------------------------------------------------------------------------
     def _restore_split(self) -> None:
@@ -303,6 +315,9 @@ class ExportDialog(QDialog):
         if _checked(self.labels) == [] or _checked(self.videos) == []:
             self._say("Tick at least one label and one video.", error=True)
             return
+        if self.subjects.count() and _checked(self.subjects) == []:
+            self._say("Tick at least one subject (all ticked: every track's labels).", error=True)
+            return
         from core_model.export import export_set
 
         out, store, options = Path(text).expanduser(), self.store, self.options()
@@ -351,8 +366,8 @@ class ExportDialog(QDialog):
     def _busy(self, on: bool) -> None:
         self.export_button.setEnabled(not on)
         self.cancel_button.setEnabled(on)
-        for w in (self.folder, self.sources, self.labels, self.videos, self.split, self.split_by, self.seed,
-                  self.min_frames, self.pad, self.pose_only, self.crop, self.blur_faces, self.crf):
+        for w in (self.folder, self.sources, self.labels, self.videos, self.subjects, self.split, self.split_by,
+                  self.seed, self.min_frames, self.pad, self.pose_only, self.crop, self.blur_faces, self.crf):
             w.setEnabled(not on)
         if not on:
             self.crop.setEnabled(not self.pose_only.isChecked())
