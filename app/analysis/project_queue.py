@@ -135,7 +135,7 @@ class ProjectQueue(QObject):
         n = max(1, len(self.todo))
         rec = self.todo[self._index]
         self.progressed.emit((self._index + self._fraction) / n,
-                             f"Analysing {rec.name} ({self._index + 1} of {len(self.todo)})")
+                             f"All videos: {self._index + 1} of {len(self.todo)} ({rec.name})")
 
     def summary(self) -> str:
         text = f"Analysed {len(self.done)} video{'s' if len(self.done) != 1 else ''}"

@@ -275,7 +275,8 @@ class CodingUI(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         self.queue_label = QLabel()
         self.queue_bar = QProgressBar()
-        self.queue_bar.setMaximumWidth(120)
+        self.queue_bar.setMaximumWidth(70)
+        self.queue_bar.setTextVisible(False)
         self.queue_bar.setRange(0, 1000)
         self.queue_cancel = QToolButton()
         self.queue_cancel.setText("Cancel")
@@ -307,7 +308,8 @@ class CodingUI(QObject):
         self.queue.start()
 
     def _on_queue_progress(self, fraction: float, text: str) -> None:
-        self.queue_label.setText(text)
+        self.queue_label.setText(text.split(" (")[0])  # "All videos: 1 of 2"; the video's name in the tooltip
+        self.queue_widget.setToolTip(text)
         self.queue_bar.setValue(int(round(1000 * fraction)))
 
     def _on_queue_finished(self, text: str) -> None:
