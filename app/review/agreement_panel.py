@@ -207,6 +207,10 @@ class AgreementPanel(QWidget):
         self.figures.setTextFormat(Qt.TextFormat.RichText)
         self.figures.setWordWrap(True)
         self._build_events_row()
+        self.subjects_line = QLabel()  # accuracy and κ per named subject (app/review/subject_stats_view.py)
+        self.subjects_line.setObjectName("agreementSubjects")
+        self.subjects_line.setTextFormat(Qt.TextFormat.RichText)
+        self.subjects_line.setWordWrap(True)
         self.matrix = ConfusionMatrixView()
         share = lambda v: format_percent(v, missing="—")  # noqa: E731
         self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"],
@@ -242,6 +246,7 @@ class AgreementPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.figures)
         layout.addWidget(self.events_row)
+        layout.addWidget(self.subjects_line)
         layout.addWidget(self.split, 1)
         layout.addWidget(self.empty, 1)
         self.setMinimumWidth(280)
@@ -338,6 +343,7 @@ class AgreementPanel(QWidget):
         if not has:
             self.figures.setText("")
             self.figures.hide()
+            self.subjects_line.hide()
             coders = self.c.between[0].startswith("author:")
             blind = coders and getattr(self.c.store, "blind_coder", None)
             self.empty.setText(EMPTY_TEXT["blind" if blind else "author" if coders else "model"])
@@ -355,6 +361,11 @@ class AgreementPanel(QWidget):
             f"{report.reference}, columns {report.other}</span>")
         _header, rows = per_class_table(report)
         self.table_model.set_rows(rows)
+        from app.review.subject_stats_view import subject_agreement_text
+
+        line = subject_agreement_text(self.c)
+        self.subjects_line.setText(line)
+        self.subjects_line.setVisible(bool(line))
 
     # ---- export ---------------------------------------------------------------------------
     def export_matrix(self, path):

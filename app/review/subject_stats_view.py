@@ -29,3 +29,28 @@ def subject_totals(controller) -> Dict[str, Dict[str, float]]:
 def subject_colors(controller) -> Dict[str, str]:
     store = controller.store
     return {s.name: s.color for s in store.subjects()} if store is not None else {}
+
+
+def subject_agreement_text(controller) -> str:
+    """One line of the Agreement panel: accuracy and κ per subject over the subjects' tracks (the panel's scope and
+    sides; "" without subjects or without frames to compare). Rich text, each name in its subject's colour."""
+    from core_model.review.subject_stats import subject_agreement
+
+    store, ids = _scope(controller)
+    if store is None or not store.subjects():
+        return ""
+    try:
+        _overall, per_subject = subject_agreement(store, controller.between, ids)
+    except Exception:  # noqa: BLE001 - a line of the panel: the panel's own figures say what went wrong
+        return ""
+    colors = subject_colors(controller)
+    parts = []
+    for name, report in sorted(per_subject.items()):
+        if not report.frames:
+            continue
+        kappa = "—" if report.kappa != report.kappa else f"{report.kappa:.2f}"
+        accuracy = "—" if report.accuracy != report.accuracy else f"{100 * report.accuracy:.0f} %"
+        safe = name.replace("&", "&amp;").replace("<", "&lt;")
+        parts.append(f"<span style='color:{colors.get(name, '#d8dee9')}'>■</span>&nbsp;{safe}&nbsp;{accuracy}"
+                     f"&nbsp;κ&nbsp;{kappa}")
+    return ("<span style='color:#8b97a8'>per subject:</span> " + " · ".join(parts)) if parts else ""

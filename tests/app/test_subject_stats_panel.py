@@ -52,3 +52,24 @@ def test_statistics_per_subject_across_two_videos(qtbot, review):
     assert [b.color().name() for b in panel.bars.opts["brushes"]] == ["#e6194b", "#3cb44b"]
     panel.scope_box.setCurrentIndex(1)  # this video (lesson1)
     assert dict(zip(panel.bar_names(), panel.bar_seconds())) == pytest.approx({"Anna": 3.0, "Ben": 2.0})
+
+
+def test_agreement_per_subject_in_the_agreement_panel(qtbot, review):
+    from app.review.agreement_panel import AgreementPanel
+
+    controller, project, session = review
+    store = project.store
+    a = store.videos()[0].id
+    hand, writes = (lab.id for lab in store.labels())
+    CreateSegment(a, 0, 0, 30, writes, author="bob").apply(store)  # Anna: ann says hand up, bob writes
+    CreateSegment(a, 1, 0, 20, hand, author="bob").apply(store)  # Ben: both say hand up
+    panel = AgreementPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    controller.set_active("agreement", True)
+    controller.set_between(("author:ann", "author:bob"))
+    panel.scope_box.setCurrentIndex(panel.scope_box.findData("project"))
+    qtbot.waitUntil(lambda: panel.subjects_line.isVisible(), timeout=3000)
+    text = panel.subjects_line.text()
+    assert "Anna&nbsp;0 %" in text and "Ben&nbsp;100 %" in text
+    assert text.index("#e6194b") < text.index("Anna")  # each name after a swatch of its colour
