@@ -207,8 +207,8 @@ class SegmentBarsItem(pg.GraphicsObject):
             for a, b, c in zip(px0.tolist(), px1.tolist(), cls.tolist()):
                 if c not in self.point_ids:
                     p.fillRect(a, top, b - a, height, self._color(c))
-            if self.point_ids:
-                self._paint_points(p, d, top, height, x_min, x_max, sx, dx)
+            if self.point_ids:  # sized by the whole band: a diamond stays visible on a thin row
+                self._paint_points(p, d, top, height, x_min, x_max, sx, dx, self._lane_pixels(lane, sy, dy)[1])
             if self._hatched:
                 for a, b in zip(px0.tolist(), px1.tolist()):
                     p.fillRect(a, top, b - a, height, hatch)
@@ -252,10 +252,10 @@ class SegmentBarsItem(pg.GraphicsObject):
             height -= 1  # a gap between two coders' rows
         return top, height
 
-    def _paint_points(self, p, d, top, height, x_min, x_max, sx, dx) -> None:
+    def _paint_points(self, p, d, top, height, x_min, x_max, sx, dx, band: int = 0) -> None:
         """Point events (one-frame segments of a point label) as diamonds on the middle of their frame."""
         sel = np.isin(d["cls"], list(self.point_ids)) & (d["end"] > x_min) & (d["start"] < x_max)
-        half = max(min(height / 2 - 1, 7), 3)
+        half = max(min(max(height, band * 0.7) / 2 - 1, 7), 3)
         mid = top + height / 2
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setPen(QPen(QColor(0, 0, 0, 200), 1))
