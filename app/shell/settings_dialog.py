@@ -12,7 +12,7 @@ from typing import Optional
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from app.shell.settings import (CLASS_PRESETS, MIN_WINDOW_FRAMES, POSE_DEVICES, POSE_ENGINES, StudioSettings,
@@ -72,7 +72,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
         self._settings = copy.deepcopy(settings)
         self._fps = float(fps) if fps and fps > 0 else None
         self._check_number = 0
@@ -205,34 +205,34 @@ class SettingsDialog(QDialog):
         gpu = "cuda" in self._devices and device != "cpu"
         if engine == "auto":
             engine = "torch" if gpu else "mediapipe"
-            why = "a GPU is there" if gpu else "no GPU here; MediaPipe is the faster engine on a CPU"
-            text = f"auto: {'the torch engine on the GPU' if gpu else 'MediaPipe on the CPU'} ({why})"
+            text = ("auto: the torch engine on the GPU" if gpu
+                    else "auto: MediaPipe on the CPU (no GPU here; the faster engine on a CPU)")
         elif engine == "torch":
             text = f"the torch engine on the {'GPU' if gpu else 'CPU'}" + ("" if gpu else " (slower than MediaPipe there)")
         else:
-            text = "MediaPipe on the CPU (the device applies to the torch engine only)"
-        self.pose_status.setText(text + ". Poses are cached per engine.")
+            text = "MediaPipe on the CPU (the device is the torch engine's)"
+        self.pose_status.setText(text + ".")
+        self.pose_status.setToolTip("Poses are cached per engine: switching back finds the poses made before.")
 
     def _overlay_group(self, settings: StudioSettings) -> QGroupBox:
-        """One row per overlay (shown, opacity) and the pose-only switch."""
+        """One cell per overlay (shown, opacity), two to a row, and the pose-only switch."""
         group = QGroupBox("Overlay defaults")
-        form = QFormLayout(group)
+        grid = QGridLayout(group)
         self._overlay_widgets = {}
-        for key, title in OVERLAY_TITLES.items():
+        for i, (key, title) in enumerate(OVERLAY_TITLES.items()):
             values = settings.overlays.get(key, {})
-            check = QCheckBox("shown")
+            check = QCheckBox(title)
+            check.setToolTip(f"{title}: shown when a video opens")
             check.setChecked(bool(values.get("enabled", True)))
             opacity = QSpinBox(minimum=0, maximum=100, suffix=" %", value=int(round(100 * values.get("opacity", 1.0))))
-            row = QWidget()
-            lay = QHBoxLayout(row)
-            lay.setContentsMargins(0, 0, 0, 0)
-            lay.addWidget(check)
-            lay.addWidget(opacity)
-            form.addRow(title, row)
+            opacity.setToolTip(f"{title}: opacity")
+            row, col = divmod(i, 2)
+            grid.addWidget(check, row, 2 * col)
+            grid.addWidget(opacity, row, 2 * col + 1)
             self._overlay_widgets[key] = (check, opacity)
         self.pose_only = QCheckBox("pose-only view (hide video pixels)")
         self.pose_only.setChecked(settings.pose_only)
-        form.addRow("", self.pose_only)
+        grid.addWidget(self.pose_only, (len(OVERLAY_TITLES) + 1) // 2, 0, 1, 4)
         return group
 
     # checks ------------------------------------------------------------------------------------
