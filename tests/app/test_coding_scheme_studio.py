@@ -140,3 +140,14 @@ def test_statistics_panel_counts_point_events(qtbot, classroom):
     assert "3 events" in [t for _i, t in right._tickLevels[0]]
     row = next(r for r in stats.table_model.rows if r[2] == "raises hand")
     assert row[7:] == (3, pytest.approx(75.0))
+
+
+def test_enter_in_the_labels_panel_search_asks_the_modifier_too(qtbot, classroom):
+    w, store = classroom, classroom.project.store
+    show_frame(qtbot, w, 12)
+    panel, picker = w.labels_panel, w.labeling_ui.scheme.picker
+    qtbot.keyClicks(panel.search, "answers")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    assert picker.isVisible() and picker.rows() == ["(no modifier)", "correct", "partly correct", "wrong"]
+    _type(qtbot, picker, "wro", Qt.Key.Key_Return)
+    assert _rows(store) == [("answers", 12, 13, "wrong")]
