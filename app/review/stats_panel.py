@@ -306,6 +306,13 @@ class StatsPanel(QWidget):
                                    height=0.75, brushes=[brushes[s.label_id] for s in segments], pen=pg.mkPen(None))
             plot.addItem(item)
             self._etho_items.append(item)
+            points = [k for k, s in enumerate(segments) if getattr(labels.get(s.label_id), "kind", "") == "point"]
+            if points:  # point events: a diamond on the moment (a one-frame bar would be invisible)
+                marks = pg.ScatterPlotItem(x=[t0[k] for k in points], y=[row_of[row_key(segments[k])] for k in points],
+                                           symbol="d", size=11, pen=pg.mkPen("#000000"),
+                                           brush=[brushes[segments[k].label_id] for k in points])
+                plot.addItem(marks)
+                self._etho_items.append(marks)
         self.legend.setText("&nbsp;&nbsp; ".join(legend) if legend else
                             "<span style='color:#9aa0a6'>No labels on this video yet.</span>")
         plot.setXRange(0, max(self.c.video_duration(), 1.0), padding=0.01)

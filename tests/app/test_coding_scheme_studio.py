@@ -151,3 +151,20 @@ def test_enter_in_the_labels_panel_search_asks_the_modifier_too(qtbot, classroom
     assert picker.isVisible() and picker.rows() == ["(no modifier)", "correct", "partly correct", "wrong"]
     _type(qtbot, picker, "wro", Qt.Key.Key_Return)
     assert _rows(store) == [("answers", 12, 13, "wrong")]
+
+
+def test_ethogram_marks_point_events_with_diamonds(qtbot, classroom):
+    import pyqtgraph as pg
+
+    from core_model.project import CreateSegment
+
+    w, store = classroom, classroom.project.store
+    lab = {x.name: x.id for x in store.labels()}
+    vid = store.videos()[0].id
+    w.project.apply(CreateSegment(vid, -1, 0, 40, lab["on task"]))
+    w.project.apply(CreateSegment(vid, -1, 25, 26, lab["raises hand"], modifier="to peer"))
+    stats = w.review_ui.stats
+    w.review_ui.controller._rebuild_stats()
+    stats.refresh()
+    marks = [i for i in stats._etho_items if isinstance(i, pg.ScatterPlotItem)]
+    assert len(marks) == 1 and marks[0].data["x"].tolist() == [pytest.approx(1.0)]  # frame 25 at 25 fps
