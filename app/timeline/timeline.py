@@ -128,6 +128,9 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._pose_people: list[int] = []
         self._label_segments: list = []
         self._label_set: list = []
+        self._label_key: list = []  # (id, name, colour) of the label set: its colours and names are made once
+        self._label_colors: dict = {}
+        self._label_names: dict = {}
         self._selected_segment: Optional[int] = None
         self._band_top = 0.0
         self._drag: Optional[Drag] = None
@@ -201,14 +204,7 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._band_bar.setToolTip("Scroll the people's lanes (Shift+wheel)")
         self._band_bar.valueChanged.connect(self._on_band_bar)
         self._band_bar.hide()
-        self._curves = {
-            "confidence": _curve(self.plots["scores"], "confidence"),
-            "attention": _curve(self.plots["scores"], "attention"),
-            "rgb": _curve(self.plots["class"], "rgb"),
-            "pose": _curve(self.plots["class"], "pose"),
-            "fused": _curve(self.plots["class"], "fused"),
-            "people": _curve(self.plots["people"], "people", fill="#8fd69440"),
-        }
+        self._curves: dict[str, pg.PlotDataItem] = {}  # made with their first data (``_set_curve``)
         self.product_curves = ProductCurves(self.plots["scores"])
         for name, keys in ROW_CURVES.items():
             axis = self.plots[name].getAxis("left")
@@ -267,11 +263,11 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         """Show how many people are detected in each frame (``Poses`` or None)."""
         self._poses = poses
         if poses is None or poses.num_frames == 0:
-            self._curves["people"].setData([], [])
+            self._set_curve("people", [], [])
             self._pose_people = []
         else:
             x, y = step_curve(poses.people_per_frame())
-            self._curves["people"].setData(x, y)
+            self._set_curve("people", x, y)
             self._pose_people = [int(t) for t in np.asarray(poses.track_ids).tolist()]
         self._rebuild_lanes()
 
@@ -309,6 +305,11 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
         self._label_people = [int(p) for p in people] if people is not None else []
         self._label_set = list(labels)
         self.label_item.point_ids = {lab.id for lab in self._label_set if getattr(lab, "kind", "") == "point"}
+        key = [(int(lb.id), lb.name, lb.color) for lb in self._label_set]
+        if key != self._label_key:  # colours and names made once per label set (not at every lanes rebuild)
+            self._label_key = key
+            self._label_colors = {i: QColor(color) for i, _name, color in key}
+            self._label_names = {i: name for i, name, _color in key}
         self._rebuild_lanes()
 
     def set_selected_segment(self, seg_id: Optional[int]) -> None:
@@ -369,8 +370,8 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
     # ---- read-outs ----------------------------------------------------------------------
     def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The full ``(x, y)`` of a curve (one of ``CURVES``), before downsampling."""
-        item = self._curves[name]
-        x, y = item.xData, item.yData
+        item = self._curves.get(name)
+        x, y = (item.xData, item.yData) if item is not None else (None, None)
         return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
 
     def playhead_frame(self) -> int:
@@ -390,26 +391,37 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
     def _shown_person(self) -> Optional[int]:
         return shown_person(self._result, self._person)
 
+    def _set_curve(self, name: str, x, y) -> None:
+        """Data of curve ``name``; its item is made with the first data (a labeling project without analysis or
+        poses makes none), kept and emptied afterwards."""
+        item = self._curves.get(name)
+        if item is None:
+            if len(x) == 0:
+                return
+            row = next(r for r, keys in ROW_CURVES.items() if name in keys)
+            item = self._curves[name] = _curve(self.plots[row], name, fill="#8fd69440" if name == "people" else None)
+        item.setData(x, y)
+
     def _update_curves(self, class_only: bool = False) -> None:
         r = self._result
         person = self._shown_person()
         if r is None or r.num_windows == 0:
             for name in ("confidence", "attention", "rgb", "pose", "fused"):
-                self._curves[name].setData([], [])
+                self._set_curve(name, [], [])
             self.product_curves.update(None, [])
             return
         rows = rows_for_person(r.person, person)
         s, e = r.window_start[rows], r.window_end[rows]
         if not class_only:
-            self._curves["confidence"].setData(*centre_curve(s, e, r.prob_fused[rows].max(axis=1)))
-            self.product_curves.update(r, rows)  # any model's curve products (app/timeline/product_curves.py)
+            self._set_curve("confidence", *centre_curve(s, e, r.prob_fused[rows].max(axis=1)))
             if r.temporal_attention is not None and "temporal_attention" not in timeline_curves(r):
-                self._curves["attention"].setData(*attention_points(r.rgb_frames[rows], r.temporal_attention[rows]))
+                self._set_curve("attention", *attention_points(r.rgb_frames[rows], r.temporal_attention[rows]))
             else:
-                self._curves["attention"].setData([], [])
+                self._set_curve("attention", [], [])
+            self.product_curves.update(r, rows)  # any model's curve products (app/timeline/product_curves.py)
         c = self._class if 0 <= self._class < len(r.class_names) else 0
         for name, probs in (("rgb", r.prob_rgb), ("pose", r.prob_pose), ("fused", r.prob_fused)):
-            self._curves[name].setData(*(centre_curve(s, e, probs[rows, c]) if probs is not None else ([], [])))
+            self._set_curve(name, *(centre_curve(s, e, probs[rows, c]) if probs is not None else ([], [])))
 
     def _apply_extent(self) -> None:
         self._time_axis.set_clock(self._clock)
@@ -457,10 +469,8 @@ class TimelineWidget(ClassHeaderMixin, LaneMouseMixin, QWidget):
             self._fill_combo(names)  # the label set's colours may have changed
         else:
             self.segment_item.set_segments(segment_arrays([], {}), n, [], self._frame_count)
-        colors = {int(lb.id): QColor(lb.color) for lb in self._label_set}
-        names = {int(lb.id): lb.name for lb in self._label_set}
-        self.label_item.set_segments(label_arrays(self._label_segments, list(self._lanes)), n, names,
-                                     self._frame_count, colors=colors)
+        self.label_item.set_segments(label_arrays(self._label_segments, list(self._lanes)), n, self._label_names,
+                                     self._frame_count, colors=self._label_colors)
         self.label_item.set_selected_id(self._selected_segment)
         self._lane_axis.set_coders(self.label_item.lane_coders())  # each coder of a person: a named row
         self.bands_item.set_bands(n, self._frame_count)

@@ -135,6 +135,26 @@ def test_class_pick_sets_rgb_pose_fused_curves(timeline, qtbot):
                                                                              r.prob_fused[:, 7])[1])
 
 
+def test_curves_are_made_when_there_is_something_to_draw(timeline):
+    """A labeling project without analysis or poses makes no curve items (they cost a fifth of the timeline's
+    construction): each curve is made with its first data, and cleared, not removed, afterwards."""
+    def curves():
+        return [i for p in timeline.plots.values() for i in p.items if isinstance(i, pg.PlotDataItem)]
+
+    timeline.set_video(1000, 25)
+    timeline.set_labels([], [])
+    assert curves() == [] and timeline.curve_data("fused")[0].size == 0
+    r = synthetic_result(1000, 25, num_classes=12)
+    _shown(timeline, r)
+    assert {i.name() for i in curves()} >= {"top-class confidence", "temporal attention", "RGB", "Pose", "Fused"}
+    timeline.set_poses(synthetic_poses(1000, 25))
+    assert timeline.curve_data("people")[0].size > 0
+    timeline.set_result(None)
+    assert timeline.curve_data("fused")[0].size == 0 and timeline.curve_data("confidence")[0].size == 0
+    scores = [i for i in timeline.plots["scores"].items if isinstance(i, pg.PlotDataItem)]
+    assert [i.name() for i in scores][:2] == ["top-class confidence", "temporal attention"]  # drawn under products
+
+
 def test_set_class_does_not_emit(timeline, qtbot):
     _shown(timeline, synthetic_result(1000, 25, num_classes=12))
     with qtbot.assertNotEmitted(timeline.classPicked):
