@@ -297,7 +297,8 @@ class StatsPanel(QWidget):
                 lab = labels.get(s.label_id)
                 color = lab.color if lab is not None else ACCENT
                 brushes[s.label_id] = pg.mkBrush(color)
-                used.append(f"<span style='color:{color}'>■</span>&nbsp;{lab.name if lab is not None else '?'}")
+                mark = "◆" if getattr(lab, "kind", "") == "point" else "■"
+                used.append(f"<span style='color:{color}'>{mark}</span>&nbsp;{lab.name if lab is not None else '?'}")
         legend = used
         if segments:  # one item for all bars (hundreds of labels stay fast)
             t0 = self.c.frame_times([s.start_frame for s in segments])
