@@ -20,6 +20,8 @@ scrolled to once it is in the set.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from typing import Callable, Optional, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal
@@ -41,7 +43,9 @@ COL_LABEL, COL_NOTE = 3, 5
 ANY = "any"
 
 
+@lru_cache(maxsize=1024)
 def swatch(color: str, size: int = 12) -> QIcon:
+    """A square of ``color`` (one icon per colour and size, shared)."""
     pix = QPixmap(size, size)
     pix.fill(QColor(color))
     return QIcon(pix)
