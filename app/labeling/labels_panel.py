@@ -21,7 +21,6 @@ scrolled to once it is in the set.
 from __future__ import annotations
 
 from functools import lru_cache
-
 from typing import Callable, Optional, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal
