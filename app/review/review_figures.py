@@ -1,9 +1,10 @@
 """The Figures dock's content: the Agreement and Statistics panels as two tabs, or one above the other.
 
 API: ``ReviewFigures(agreement, statistics)`` (each a panel, or a function that makes it: then the panel is made
-the first time its page is on screen, see ``set_on_screen``, or asked for with ``page(name)``); ``set_stacked(bool)`` (the ⇕ button),
-``stacked``, ``shown()`` -> which panels are on screen (``{"agreement": bool, "stats": bool}``), ``changed``
-signal (the page or the arrangement changed), ``show_page(name)``, ``page(name)``, ``built(name)``.
+the first time its page is on screen, see ``set_on_screen``, or asked for with ``page(name)``);
+``set_stacked(bool)`` (the ⇕ button), ``stacked``, ``shown()`` -> which panels are on screen
+(``{"agreement": bool, "stats": bool}``), ``changed`` signal (the page or the arrangement changed),
+``show_page(name)``, ``page(name)``, ``built(name)``.
 """
 from __future__ import annotations
 
