@@ -240,7 +240,8 @@ def compare(args) -> int:
                   f"{last['open usable']:6.0f} ms  (load {load:.2f})", flush=True)
     print(f"\nmedians over {args.rounds} rounds x {args.repeats} windows; "
           + "; ".join(f"{n} = {t}" for n, t in trees.items())
-          + f"\nload average (1 min) at the runs' starts: {min(loads):.2f}-{max(loads):.2f}, median {np.median(loads):.2f}")
+          + f"\nload average (1 min) at the runs' starts: {min(loads):.2f}-{max(loads):.2f}, "
+            f"median {np.median(loads):.2f}")
     names = list(trees)
     print(f"{'case':<13}" + "".join(f" {n:>10}" for n in names) + "  ratio (this tree / " + names[0] + ")")
     for case in CASES:
