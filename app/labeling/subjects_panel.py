@@ -152,8 +152,19 @@ class SubjectsUI(QObject):
         if overlays is not None:
             overlays["skeleton"].set_subjects(self._shown)
         self._push_timeline()
+        self._push_compare()
         if self.panel.isVisible():
             self._fill_panel()
+
+    def _push_compare(self) -> None:
+        """The side-by-side comparison shows the same video's tracks: the same subjects on its skeletons."""
+        compare = getattr(self._parent, "side_by_side", None)
+        pane = getattr(compare, "pane", None)
+        if pane is not None and pane.overlays["skeleton"].item.subjects != self._shown:
+            pane.overlays["skeleton"].set_subjects(self._shown)
+            timeline = getattr(compare, "timeline", None)
+            if timeline is not None and hasattr(timeline, "set_subjects"):
+                timeline.set_subjects(self._shown)
 
     def _fill_panel(self) -> None:
         store = self._store()
@@ -298,6 +309,7 @@ class SubjectsUI(QObject):
 
     # ---- suggestions --------------------------------------------------------------------------
     def _on_frame(self, _index: int = 0) -> None:
+        self._push_compare()
         if self._pushed != self._shown:
             timeline = getattr(self._parent, "timeline", None)
             if timeline is not None and not getattr(timeline, "built", True):  # built just after the first frame

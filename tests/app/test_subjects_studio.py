@@ -13,7 +13,7 @@ from core_model.project import ProjectStore
 from core_model.project.track_edits import project_poses_path
 
 from ..core_model.subject_clips import study_clips
-from .conftest import open_project_and_wait, render_view
+from .conftest import open_project_and_wait, render_view, show_frame
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +107,14 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     window.track_actions.subjects.dock.raise_()
     qtbot.waitUntil(lambda: window.track_actions.subjects.panel.table.rowCount() == 2, timeout=3000)
     window.people_dock.raise_()
+    # the side-by-side comparison (two analyses of this video) shows the same subjects on its skeletons
+    from app.common.synthetic import synthetic_result
+
+    assert window.side_by_side.open_result(synthetic_result(12, 25.0, window=8, stride=4))
+    show_frame(qtbot, window, 2)
+    qtbot.waitUntil(lambda: window.side_by_side.pane.overlays["skeleton"].item.subjects == skeleton.item.subjects
+                    and len(skeleton.item.subjects) == 2, timeout=3000)
+    window.side_by_side.close()
     # the second video: its tracks start at frame 0; the look of track 11 is Anna's, track 10's is Ben's
     window.open_paths([b])
     qtbot.waitUntil(lambda: window.session.current is not None and window.session.current.path == b
