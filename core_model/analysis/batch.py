@@ -91,28 +91,31 @@ def analyze_folder(
     world: int = 1,
     on_start: Optional[Callable[[int, int, Path], None]] = None,
     on_error: Optional[Callable[[Path, str], None]] = None,
+    on_plan: Optional[Callable[[List[Path]], None]] = None,
 ) -> BatchReport:
     """Run ``analyze_one(video, out_dir)`` on this rank's share, skipping finished folders.
 
     ``key_of(video)`` returns the request key the analysis would record (``None``: any complete
     folder counts as finished); a folder made with other settings or another model is redone. User errors of one video
-    are recorded and the batch goes on; cancellation and programming errors propagate.
+    are recorded and the batch goes on; cancellation and programming errors propagate. ``on_plan(videos)``
+    is told the videos that will be analysed, in order, before the first starts (e.g. to extract their
+    poses ahead: :class:`~.pipeline.PosesAhead`).
     """
     out_root = Path(out_root)
     names = output_names(videos)
     mine = shard(list(videos), rank, world)
     report = BatchReport()
+    finished = {video for video in mine if _is_finished(out_root / names[video], video, key_of)}
+    if on_plan is not None:
+        on_plan([video for video in mine if video not in finished])
     for i, video in enumerate(mine):
         out_dir = out_root / names[video]
         if on_start is not None:
             on_start(i, len(mine), video)
+        if video in finished:
+            report.skipped.append((video, out_dir))
+            continue
         try:
-            existing = finished_key(out_dir)
-            if existing is not None:
-                wanted = key_of(video)
-                if wanted is None or wanted == existing:
-                    report.skipped.append((video, out_dir))
-                    continue
             analyze_one(video, out_dir)
             report.done.append((video, out_dir))
         except Cancelled:
@@ -122,3 +125,12 @@ def analyze_folder(
             if on_error is not None:
                 on_error(video, str(exc))
     return report
+
+
+def _is_finished(out_dir: Path, video: Path, key_of: Callable[[Path], Optional[str]]) -> bool:
+    """``out_dir`` is complete and was made with the key ``video`` would get now (any key: ``key_of`` None)."""
+    existing = finished_key(out_dir)
+    if existing is None:
+        return False
+    wanted = key_of(video)
+    return wanted is None or wanted == existing

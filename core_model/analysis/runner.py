@@ -43,13 +43,16 @@ def analyze_video(
     poses=None,
     model=None,
     model_name: Optional[str] = None,
+    pose_seconds: Optional[float] = None,
 ) -> AnalysisResult:
     """Analyse ``video`` with a registered model over sliding windows; see docs/INTERFACES.md "Analysis".
 
     ``poses`` (a ``Poses``) skips the pose cache/extraction; ``model`` (a registered model's module or a
     :class:`PreparedModel`) replaces ``checkpoint``; ``model_name``: the untrained model of that registry
     name (default EPAM-Net) when there is no checkpoint. Results are cached by video content, poses,
-    model and settings, and also written to ``out_dir`` when given.
+    model and settings, and also written to ``out_dir`` when given. ``pose_seconds``: the given ``poses``
+    were extracted just now, ahead of this call (:class:`~.pipeline.PosesAhead`), in that many seconds
+    (``timings["pose"]``, with ``timings["pose_overlapped"]`` = 1: not part of this call's total).
     """
     from ..video import VideoReader, content_key
 
@@ -66,6 +69,10 @@ def analyze_video(
         video_key = content_key(video)
         request = request_key_for(video_key, prepared, settings, device)
         poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache, reader)
+        if pose_seconds is not None:
+            extracted = True
+            clock.add("pose", pose_seconds)
+            clock.add("pose_overlapped", 1.0)
         _check_poses(poses, reader, video)
         pose_key = poses_hash(poses)
         key = analysis_key(request, pose_key)
@@ -85,7 +92,7 @@ def analyze_video(
                             max_gap=settings.presence_gap_frames(reader.fps))
         if not jobs:
             raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
-        start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted else 0
+        start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted and pose_seconds is None else 0
         rows, runtime = _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
                                      lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units)
                                                          * done // len(jobs), PROGRESS_TOTAL))

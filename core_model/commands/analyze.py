@@ -169,11 +169,14 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
             warned["untrained"] = True
             sys.stderr.write(f"epam: warning: {UNTRAINED_WARNING}\n")
 
+    ahead = []  # a folder: the poses of the next video are extracted while the model runs on this one
+
     def analyze_one(video: Path, out_dir: Path):
         bar = _ProgressBar(video.name, tty)
+        poses, pose_seconds = ahead[0].take(video) if ahead else (None, None)
         try:
             result = analyze_video(video, model=prepared, settings=settings, progress=bar, out_dir=out_dir,
-                                   use_cache=not args.no_cache)
+                                   use_cache=not args.no_cache, poses=poses, pose_seconds=pose_seconds)
         finally:
             bar.finish()
         warn_untrained()
@@ -193,10 +196,21 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
         sys.stderr.write(f"epam: no videos in {target}\n")
         return 1
     t0 = time.perf_counter()
-    report: BatchReport = analyze_folder(
-        videos, out_root, analyze_one, key_of=lambda v: _request_key(v, prepared, settings),
-        rank=rank, world=world,
-        on_error=lambda video, msg: sys.stderr.write(_failure_line(video, msg) + "\n"))
+
+    def plan(todo) -> None:
+        if len(todo) > 1:
+            from ..analysis.pipeline import poses_ahead
+
+            ahead.append(poses_ahead(todo, settings, use_cache=not args.no_cache))
+
+    try:
+        report: BatchReport = analyze_folder(
+            videos, out_root, analyze_one, key_of=lambda v: _request_key(v, prepared, settings),
+            rank=rank, world=world, on_plan=plan,
+            on_error=lambda video, msg: sys.stderr.write(_failure_line(video, msg) + "\n"))
+    finally:
+        for producer in ahead:
+            producer.close()
     if report.skipped:
         warn_untrained()
     prefix = f"[rank {rank}/{world}] " if world > 1 else ""

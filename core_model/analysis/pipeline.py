@@ -1,0 +1,109 @@
+"""The pose and model stages of a batch overlapped: poses of the next video while the model runs on this one.
+
+:class:`PosesAhead` is the producer: a thread that extracts (or finds cached) the poses of the videos in
+order, at most ``depth`` videos ahead of the consumer (a bounded queue), with every pose worker in a
+spawned process (MediaPipe holds the GIL while it runs: in this process it would stall the model). The
+consumer, the analysis of video ``i``, takes its poses with :meth:`PosesAhead.take` and runs the network
+while the producer works on video ``i + 1``; so on a GPU neither the pose engine nor the model waits for
+the other, and on a CPU the serial parts of one stage (decoding, tracking, start-up) fill the other's gaps.
+A video whose extraction fails hands its error to the consumer (the batch records it and goes on).
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from ..jobs import CancelToken
+
+#: what the producer hands on: (video, poses or None, seconds spent extracting or None when cached, error)
+_Item = Tuple[Path, object, Optional[float], Optional[BaseException]]
+
+
+class PosesAhead:
+    """Poses of ``videos`` made in a background thread, ``depth`` videos ahead of their analysis.
+
+    ``find(video, cancel)`` returns cached poses or ``None``; ``extract(video, cancel)`` extracts them.
+    """
+
+    def __init__(self, videos: Sequence[Path], find: Callable[[Path, CancelToken], object],
+                 extract: Callable[[Path, CancelToken], object], depth: int = 1) -> None:
+        self._videos: List[Path] = [Path(v) for v in videos]
+        self._find, self._extract = find, extract
+        self._queue: "queue.Queue[_Item]" = queue.Queue(maxsize=max(1, int(depth)))
+        self._cancel = CancelToken()
+        #: seconds the consumer waited for poses (its model stage idle), per video
+        self.waited: dict = {}
+        self._thread = threading.Thread(target=self._produce, name="epam-poses-ahead", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        for video in self._videos:
+            if self._cancel.cancelled:
+                return
+            started = time.perf_counter()
+            try:
+                poses = self._find(video, self._cancel)
+                seconds = None
+                if poses is None:
+                    poses = self._extract(video, self._cancel)
+                    seconds = time.perf_counter() - started
+                item: _Item = (video, poses, seconds, None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer of this video
+                item = (video, None, None, exc)
+            while not self._cancel.cancelled:
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+
+    def take(self, video: Path) -> Tuple[object, Optional[float]]:
+        """``(poses, seconds the extraction took or None when they were cached)`` of ``video``, the next
+        video in order; its extraction's error is raised here."""
+        started = time.perf_counter()
+        while True:
+            try:
+                item = self._queue.get(timeout=0.1)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive() and self._queue.empty():
+                    raise RuntimeError("The pose producer stopped before every video had its poses.") from None
+        self.waited[Path(video).name] = round(time.perf_counter() - started, 3)
+        got, poses, seconds, error = item
+        if Path(got) != Path(video):
+            raise RuntimeError(f"Poses of {got.name} were handed on for {Path(video).name}.")
+        if error is not None:
+            raise error
+        return poses, seconds
+
+    def close(self) -> None:
+        """Stop the producer (a running extraction is cancelled) and wait for its thread."""
+        self._cancel.cancel()
+        self._thread.join(timeout=10.0)
+
+    def __enter__(self) -> "PosesAhead":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, depth: int = 1) -> PosesAhead:
+    """A :class:`PosesAhead` extracting poses as :func:`~.runner.analyze_video` would with ``settings``
+    (cached poses are found, new ones cached), every pose worker in a spawned process."""
+    from ..pose import cached_poses, extract_poses
+    from .runner import _pose_engine
+
+    engine = _pose_engine(settings)
+
+    def find(video: Path, cancel: CancelToken):
+        return cached_poses(video, max_people=settings.max_people, **engine) if use_cache else None
+
+    def extract(video: Path, cancel: CancelToken):
+        return extract_poses(video, max_people=settings.max_people, cancel=cancel, use_cache=use_cache,
+                             local_worker=False, **engine)
+
+    return PosesAhead(videos, find, extract, depth=depth)
