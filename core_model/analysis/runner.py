@@ -68,11 +68,7 @@ def analyze_video(
     with VideoReader(video, cache_frames=_READ_AHEAD_FRAMES) as reader:  # frames are read once, in order
         video_key = content_key(video)
         request = request_key_for(video_key, prepared, settings, device)
-        poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache, reader)
-        if pose_seconds is not None:
-            extracted = True
-            clock.add("pose", pose_seconds)
-            clock.add("pose_overlapped", 1.0)
+        poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache, reader, pose_seconds)
         _check_poses(poses, reader, video)
         pose_key = poses_hash(poses)
         key = analysis_key(request, pose_key)
@@ -175,10 +171,13 @@ def _device(name: str):
     return device
 
 
-def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache, reader=None):
-    """The poses to use and whether they were extracted now."""
+def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache, reader=None, seconds=None):
+    """The poses to use and whether they were extracted now (``seconds``: given ``poses`` were, ahead)."""
     if poses is not None:
-        return poses, False
+        if seconds is not None:
+            clock.add("pose", seconds)
+            clock.add("pose_overlapped", 1.0)
+        return poses, seconds is not None
     from ..pose import cached_poses, extract_poses
 
     found = cached_poses(video, max_people=settings.max_people, **_pose_engine(settings)) if use_cache else None
