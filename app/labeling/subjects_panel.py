@@ -27,6 +27,7 @@ START_WINDOW_S = 2.0  # a track "starts" while the playhead is this close after 
 CHECK_DELAY_MS = 250  # the suggestion is looked for once the playhead rests this long
 MENU_SUBJECTS = 12  # subjects listed directly in the skeleton's menu (the dialog searches all)
 ACCEPT_KEY = "Ctrl+J"
+SUGGEST_BUDGET_S = 0.5  # reading other videos to measure subjects' looks stops after this (the rest: next time)
 
 
 class SubjectsUI(QObject):
@@ -354,7 +355,7 @@ class SubjectsUI(QObject):
             self._asked.add((vid, track))
             try:
                 look = track_appearance(reader, entry.poses, track)
-                found = suggest_subject(store, vid, track, look, self._cache)
+                found = suggest_subject(store, vid, track, look, self._cache, budget_s=SUGGEST_BUDGET_S)
             except (EpamError, OSError, ValueError):
                 found = None
             if found is not None:

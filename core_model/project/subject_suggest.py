@@ -7,8 +7,10 @@ renamed; a cache, never labels), measured when a track is assigned (or, for an o
 time a suggestion needs it and the video and its poses are at hand).
 
 :func:`suggest_subject` compares a track with every assigned track of the project (other videos and this one)
-and returns the subject of the nearest, when its Hellinger distance is at most :data:`THRESHOLD` and clearly
-nearer than the next subject (:data:`MARGIN`); else None.
+(up to :data:`REFERENCES` per subject) and returns the subject of the nearest, when its Hellinger distance is at
+most :data:`THRESHOLD` and clearly nearer than the next subject (:data:`MARGIN`); else None. The studio gives it
+a time budget, so a project whose assignments were made elsewhere (the command line) never freezes the window:
+the looks not measured in time are measured at the next track that starts.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ THRESHOLD = 0.35
 #: the best subject must be nearer than the second best by this much
 MARGIN = 0.05
 MIN_SCORE = 0.3
+#: assigned tracks each subject is compared through (measured ones first): a subject of 20 videos costs 3, not 20
+REFERENCES = 3
 
 
 @dataclass(frozen=True)
@@ -167,24 +171,47 @@ def _project_poses(store, video_id: int):
     return Poses.load(found)
 
 
+def _references(store, cache: AppearanceCache, video_id: int, track: int, refs: int) -> Dict[int, list]:
+    """Per subject, up to ``refs`` assigned tracks to compare with (those already measured first, then those of
+    ``video_id``, then the others), never the track itself."""
+    by_subject: Dict[int, list] = {}
+    for (vid, person), sid in sorted(store.subject_assignments().items()):
+        if (vid, person) != (int(video_id), int(track)):
+            by_subject.setdefault(sid, []).append((vid, person))
+    return {sid: sorted(tracks, key=lambda t: (cache.get(*t) is None, t[0] != int(video_id)))[:refs]
+            for sid, tracks in by_subject.items()}
+
+
 def suggest_subject(store, video_id: int, track: int, appearance: Optional[np.ndarray],
                     cache: Optional[AppearanceCache] = None, threshold: float = THRESHOLD,
-                    margin: float = MARGIN) -> Optional[Suggestion]:
-    """The subject ``track`` of ``video_id`` (with ``appearance``) most probably is, or None (see the module)."""
+                    margin: float = MARGIN, refs: int = REFERENCES,
+                    budget_s: Optional[float] = None) -> Optional[Suggestion]:
+    """The subject ``track`` of ``video_id`` (with ``appearance``) most probably is, or None (see the module).
+
+    Each subject is compared through up to ``refs`` of its tracks. Tracks not measured yet are measured (their
+    videos read) until ``budget_s`` seconds have passed (None: no limit); the rest wait for the next call."""
+    import time
+
     from ..pose.appearance import distance
 
     if appearance is None:
         return None
     cache = cache or AppearanceCache(store)
     subjects = {s.id: s for s in store.subjects()}
-    by_video: Dict[int, list] = {}
-    for (vid, person), sid in store.subject_assignments().items():
-        if (vid, person) != (int(video_id), int(track)):
-            by_video.setdefault(vid, []).append((person, sid))
+    chosen = _references(store, cache, video_id, track, refs)
+    missing: Dict[int, list] = {}
+    for tracks in chosen.values():
+        for vid, person in tracks:
+            if cache.get(vid, person) is None:
+                missing.setdefault(vid, []).append(person)
+    started = time.perf_counter()
+    for vid in sorted(missing, key=lambda v: v != int(video_id)):
+        if budget_s is not None and time.perf_counter() - started > budget_s:
+            break
+        cache.measure(vid, missing[vid])
     best: Dict[int, tuple] = {}  # subject -> (distance, video, person)
-    for vid, tracks in by_video.items():
-        cache.measure(vid, [p for p, _s in tracks])
-        for person, sid in tracks:
+    for sid, tracks in chosen.items():
+        for vid, person in tracks:
             d = distance(appearance, cache.get(vid, person))
             if d is not None and (sid not in best or d < best[sid][0]):
                 best[sid] = (d, vid, person)

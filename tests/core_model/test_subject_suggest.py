@@ -30,6 +30,9 @@ def test_the_same_person_in_another_video_is_suggested(tmp_path, clips):
         cache = AppearanceCache(store)  # nothing measured yet: clip A is read when the first suggestion needs it
         with VideoReader(b) as reader:
             looks = {t: track_appearance(reader, poses_b, t) for t in (10, 11, 12)}
+        # no time to read clip A yet: no suggestion (and nothing measured), never a guess from the other subjects
+        assert suggest_subject(store, vb, 11, looks[11], cache, budget_s=0.0) is None
+        assert cache.video(va) == {}
         anna = suggest_subject(store, vb, 11, looks[11], cache)
         assert anna is not None and anna.name == "Anna" and (anna.video_id, anna.person) == (va, 0)
         assert anna.distance < 0.2 and anna.similarity > 0.8
