@@ -61,25 +61,6 @@ def test_all_tiles_and_all_people_of_a_frame_go_through_one_forward(bikes_video,
     assert len(people) >= 1 and sizes["landmarks"] == [extractor.stats["landmark_runs"]]
 
 
-def test_chunks_batched_together_give_the_results_of_one_chunk_at_a_time(clip):
-    options = {"engine": "torch", "device": "cpu", "detect": "full", "threads": 1, "max_people": 0}
-    # chunks of 12 frames, continuations of 10 (as in production, no continuation reaches past the next chunk)
-    run = dict(workers=1, chunk_frames=12, overlap_seconds=0.4)
-    with forwards() as alone_sizes:
-        alone, _ = extract_frame_detections(str(clip), options=options, **run)
-    with forwards() as batched_sizes:
-        batched, _ = extract_frame_detections(str(clip), options={**options, "streams": 2}, **run)
-    # the two chunks went through the networks together: fewer, larger forwards
-    assert max(batched_sizes["landmarks"]) >= 2 and max(alone_sizes["landmarks"]) == 1
-    assert len(batched_sizes["landmarks"]) < 0.7 * len(alone_sizes["landmarks"])
-    assert sum(batched_sizes["landmarks"]) == sum(alone_sizes["landmarks"])
-    assert sum(len(f[0]) for f in alone) >= 18  # the cyclist, most frames
-    for a, b in zip(alone, batched):
-        assert len(a[0]) == len(b[0])
-        np.testing.assert_allclose(b[0], a[0], atol=0.01)  # pixels
-        np.testing.assert_allclose(b[1], a[1], atol=1e-3)
-
-
 def test_a_failing_stream_stops_the_others_with_its_error(clip, graph):
     import multiprocessing as mp
     import threading
@@ -95,3 +76,27 @@ def test_a_failing_stream_stops_the_others_with_its_error(clip, graph):
     with pytest.raises(OSError, match="No space"):
         run_sources([Source(str(clip), table, emit, 10)], options, 3, lambda: False, graph=graph)
     assert not [t for t in threading.enumerate() if t.name.startswith("epam-pose-stream")]
+
+
+def test_chunks_and_videos_batched_together_give_the_results_of_one_at_a_time(clip, bikes_video, tmp_path):
+    from core_model.pose.torch_engine.batching import detect_videos
+    from core_model.video import VideoReader
+
+    with VideoReader(bikes_video) as reader:  # another video of another size: warped on its own, same forward
+        other = _write_clip(tmp_path / "other.mp4", [reader[i][:256, :592] for i in range(118, 130)])
+    options = {"engine": "torch", "device": "cpu", "detect": "full", "threads": 1, "max_people": 0}
+    # chunks of 12 frames, continuations of 10 (as in production, no continuation reaches past the next chunk)
+    run = dict(chunk_frames=12, overlap_seconds=0.4)
+    with forwards() as alone_sizes:
+        alone = [extract_frame_detections(str(path), options=options, workers=1, **run) for path in (clip, other)]
+    with forwards() as batched_sizes:  # the clip's two chunks and the other video: three streams
+        batched = detect_videos([clip, other], options, 3, **run)
+    assert max(batched_sizes["landmarks"]) == 3 and max(alone_sizes["landmarks"]) == 1
+    assert len(batched_sizes["landmarks"]) < 0.6 * len(alone_sizes["landmarks"])
+    assert sum(batched_sizes["landmarks"]) == sum(alone_sizes["landmarks"])
+    for (frames, info), (ref, ref_info) in zip(batched, alone):
+        assert info.img_shape == ref_info.img_shape and sum(len(f[0]) for f in ref) >= 10
+        for a, b in zip(ref, frames):
+            assert len(a[0]) == len(b[0])
+            np.testing.assert_allclose(b[0], a[0], atol=0.01)  # pixels
+            np.testing.assert_allclose(b[1], a[1], atol=1e-3)
