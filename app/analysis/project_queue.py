@@ -1,7 +1,7 @@
 """Analyse all videos…: extract poses and analyse every video of the open project, one after another.
 
-One queue with its progress (``progressed(fraction, text)``) and ``cancel()``; videos already analysed (a
-result in the studio, or an analysis the project records whose folder is there) are skipped. Each video runs
+One queue with its progress (``progressed(fraction, text)``) and ``cancel()``; videos already analysed (an open
+video with its poses and a result, or a video not open whose analysis the project records) are skipped. Each video runs
 through the studio's own controller (``VideoController.open_paths`` then ``run_pipeline``: the same Extract
 and Analyze jobs, shown in the job panel), and the result lands in the video's entry, from where the review
 controller records it in the project.
@@ -16,6 +16,23 @@ from PySide6.QtCore import QObject, Signal
 from app.analysis.controller import ANALYZE, EXTRACT
 
 
+def videos_to_analyse(store, session) -> list:
+    """The project's video records still to analyse: an open video lacking its poses or its result, or a video
+    not open whose analysis the project does not record (or whose folder is gone)."""
+    entries = {e.project_id: e for e in session.entries if e.project_id is not None}
+    out = []
+    for rec in store.videos():
+        entry = entries.get(rec.id)
+        if entry is not None and entry.is_open:
+            done = entry.result is not None and entry.poses is not None
+        else:
+            folder = store.analysis_folder(rec.id)
+            done = folder is not None and (Path(folder) / "summary.json").is_file()
+        if not done:
+            out.append(rec)
+    return out
+
+
 class ProjectQueue(QObject):
     """``progressed(fraction, text)`` while it runs, ``finished(text)`` once (one sentence)."""
 
@@ -25,7 +42,7 @@ class ProjectQueue(QObject):
     def __init__(self, store, session, controller, jobs, parent=None) -> None:
         super().__init__(parent)
         self.store, self.session, self.controller, self.jobs = store, session, controller, jobs
-        self.todo = [rec for rec in store.videos() if not self._analysed(rec)]
+        self.todo = videos_to_analyse(store, session)
         self.skipped = len(store.videos()) - len(self.todo)
         self.done: List[str] = []
         self.failed: List[str] = []
@@ -45,13 +62,6 @@ class ProjectQueue(QObject):
     @property
     def running(self) -> bool:
         return self._running
-
-    def _analysed(self, rec) -> bool:
-        entry = self._entry(rec.id)
-        if entry is not None and entry.result is not None:
-            return True
-        folder = self.store.analysis_folder(rec.id)
-        return folder is not None and (Path(folder) / "summary.json").is_file()
 
     def _entry(self, video_id: int):
         return next((e for e in self.session.entries if e.project_id == video_id), None)

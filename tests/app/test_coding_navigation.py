@@ -143,6 +143,7 @@ def test_goto_dialog_loop_and_bookmarks(qtbot, window, study):
 
 def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, stick_video, monkeypatch):
     import app.analysis.core_bridge as bridge
+    from app.analysis.project_queue import videos_to_analyse
 
     from .test_main_jobs import slow_job
 
@@ -153,7 +154,9 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
                                                                           make_result()))
     open_project_and_wait(qtbot, window, study)
     first = window.session.current
-    window.session.update(first, result=make_result(frame_count=first.frame_count))  # analysed already
+    window.session.update(first, result=make_result(frame_count=first.frame_count))  # analysed, but no poses
+    assert [r.id for r in videos_to_analyse(window.project.store, window.session)] == [1, 2]
+    window.session.update(first, poses=make_poses(keypoints))  # now both: analysed already
     ui = window.coding_ui
     window.actions["analyze_all"].trigger()
     assert [r.id for r in ui.queue.todo] == [2] and ui.queue.skipped == 1
