@@ -56,7 +56,7 @@ def time_budgets(segments: Iterable[StatSegment], frame_time: Callable[[str, int
         seconds = sum(frame_time(video, e) - frame_time(video, s) for s, e in bouts)
         total = duration(video)
         out.append(Budget(video, person, label, seconds, seconds / total if total > 0 else 0.0, len(bouts),
-                          seconds / len(bouts)))
+                          seconds / len(bouts), events=len(bouts), rate=_per_minute(len(bouts), total)))
     return out
 
 
