@@ -52,9 +52,14 @@ def _digest(payload: dict) -> str:
 
 
 def _versions() -> dict:
-    import onnxruntime
+    """Library versions (read from the installed package metadata: importing ONNX Runtime takes a while)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
+    try:
+        ort = version("onnxruntime")
+    except PackageNotFoundError:
+        ort = None
+    return {"torch": torch.__version__, "onnxruntime": ort}
 
 
 def _shapes(inputs: Dict[str, torch.Tensor], batch: bool) -> dict:
