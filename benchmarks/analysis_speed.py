@@ -6,7 +6,8 @@ Runs three times in a fresh cache folder:
   cached the finished result read back from the cache
 
 Real-time factor = video seconds per wall second (>= 1 keeps up with playback).
-Usage: python benchmarks/analysis_speed.py [VIDEO] [--device auto|cpu|cuda] [--per-person]
+Usage: python benchmarks/analysis_speed.py [VIDEO] [--device auto|cpu|cuda] [--per-person] [--runtime auto|torch|onnx]
+(--runtime onnx: the cold run exports the graph, the warm run loads it; each line names the runtime that ran)
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _line(label: str, duration: float, result) -> str:
     t = result.summary.get("timings", {})
     wall = result.summary.get("cache", {}).get("seconds") if result.summary.get("cache", {}).get("hit") else t["total"]
     parts = "  ".join(f"{s} {t[s]:6.2f}s" for s in STAGES if s in t and not result.summary["cache"].get("hit"))
-    return f"{label:<7} wall {wall:6.2f}s  real-time factor {duration / wall:6.2f}   {parts}"
+    runtime = result.summary.get("runtime", {}).get("name")
+    return f"{label:<7} wall {wall:6.2f}s  real-time factor {duration / wall:6.2f}   {parts}  runtime {runtime}"
 
 
 def main() -> int:
@@ -35,6 +37,7 @@ def main() -> int:
     parser.add_argument("video", nargs="?", help="default: the demo video (bikes.mp4)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--per-person", action="store_true")
+    parser.add_argument("--runtime", default="auto", choices=("auto", "torch", "onnx"))
     args = parser.parse_args()
 
     cache = tempfile.mkdtemp(prefix="epam-bench-")
@@ -48,7 +51,7 @@ def main() -> int:
     video = Path(args.video) if args.video else demo_video()
     with VideoReader(video) as r:
         duration, frames, size = r.duration, r.frame_count, (r.width, r.height)
-    settings = AnalysisSettings(device=args.device, per_person=args.per_person)
+    settings = AnalysisSettings(device=args.device, per_person=args.per_person, runtime=args.runtime)
     print(f"video {video.name}: {frames} frames, {duration:.2f} s, {size[0]}x{size[1]}; "
           f"window {settings.window}{settings.unit} stride {settings.stride}{settings.unit}; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
