@@ -131,6 +131,14 @@ class SubjectsPanel(QWidget):
         self.rename_button = QPushButton("Rename…")
         self.color_button = QPushButton("Colour…")
         self.delete_button = QPushButton("Delete")
+        self.click_button = QPushButton("Assign by click")
+        self.click_button.setObjectName("assignByClickButton")
+        self.click_button.setCheckable(True)
+        self.click_button.setToolTip("On: one click on a skeleton in the video assigns it to the subject selected "
+                                     "here (through every video; click again to stop)")
+        self.click_button.setStyleSheet("QPushButton:checked { background: #3d6fa8; color: white; "
+                                        "font-weight: bold; border: 1px solid #7fb0ea; }")
+        self.click_button.toggled.connect(lambda _on: self._click_text())
         self.add_button.clicked.connect(self.addRequested)
         self.rename_button.clicked.connect(lambda: self._ask(self.renameRequested))
         self.color_button.clicked.connect(lambda: self._ask(self.recolorRequested))
@@ -142,6 +150,7 @@ class SubjectsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.click_button)
         layout.addWidget(self.note)
         self._writable = False
         self.set_subjects([], {}, writable=False, reason="Open or create a project to name subjects.")
@@ -189,5 +198,24 @@ class SubjectsPanel(QWidget):
     def _update_buttons(self) -> None:
         some = self.selected_id() is not None
         self.add_button.setEnabled(self._writable)
-        for b in (self.rename_button, self.color_button, self.delete_button):
+        for b in (self.rename_button, self.color_button, self.delete_button, self.click_button):
             b.setEnabled(self._writable and some)
+        if not (self._writable and some):
+            self.click_button.setChecked(False)
+        self._click_text()
+
+    def _click_text(self) -> None:
+        item = self.table.item(self.table.currentRow(), 0) if self.selected_id() is not None else None
+        on = self.click_button.isChecked() and item is not None
+        self.click_button.setText(f"A click assigns {item.text()} (stop)" if on
+                                  else "Assign by click")
+
+    def click_subject(self) -> Optional[int]:
+        """The subject a click on a skeleton assigns ("Assign by click" on), or None."""
+        return self.selected_id() if self.click_button.isChecked() else None
+
+    def select_subject(self, subject_id: int) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and int(item.data(Qt.ItemDataRole.UserRole)) == int(subject_id):
+                self.table.selectRow(row)

@@ -27,6 +27,7 @@ START_WINDOW_S = 2.0  # a track "starts" while the playhead is this close after 
 CHECK_DELAY_MS = 250  # the suggestion is looked for once the playhead rests this long
 MENU_SUBJECTS = 12  # subjects listed directly in the skeleton's menu (the dialog searches all)
 ACCEPT_KEY = "Ctrl+J"
+CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton (as the window's click and the skeleton menu)
 SUGGEST_BUDGET_S = 0.5  # reading other videos to measure subjects' looks stops after this (the rest: next time)
 
 
@@ -73,6 +74,8 @@ class SubjectsUI(QObject):
         self.session.changed.connect(lambda e: self.request_refresh() if e is self.session.current else None)
         panel = self.panel
         panel.shown.connect(self._fill_panel)
+        if hasattr(self.view, "imageClicked"):
+            self.view.imageClicked.connect(self._on_image_clicked)
         panel.addRequested.connect(self.ask_add)
         panel.renameRequested.connect(self.ask_rename)
         panel.recolorRequested.connect(self.ask_recolor)
@@ -272,6 +275,20 @@ class SubjectsUI(QObject):
         if blocked:
             sub.menuAction().setToolTip(blocked)
         return sub
+
+    def _on_image_clicked(self, pos) -> None:
+        """"Assign by click" (Subjects dock): the clicked skeleton is the subject selected in the dock."""
+        subject_id = self.panel.click_subject()
+        entry, frame = self.session.current, getattr(self.view, "shown_frame", None)
+        if subject_id is None or entry is None or entry.poses is None or frame is None:
+            return
+        from app.video.overlays.context import person_at
+
+        track = person_at(entry.poses, frame, pos.x(), pos.y(), CLICK_RADIUS)
+        if track is None:
+            self.project.message.emit("Click on a skeleton to assign it (Assign by click is on).")
+        elif self._shown.get(int(track), ("",))[0] != self._store().subject(subject_id).name:
+            self.assign(track, subject_id)
 
     # ---- the Subjects dock --------------------------------------------------------------------
     def ask_add(self) -> None:

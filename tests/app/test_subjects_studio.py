@@ -107,6 +107,21 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     window.track_actions.subjects.dock.raise_()
     qtbot.waitUntil(lambda: window.track_actions.subjects.panel.table.rowCount() == 2, timeout=3000)
     window.people_dock.raise_()
+    # "Assign by click" in the Subjects dock: one click on track 1's skeleton makes it Anna, Ctrl+Z makes it Ben again
+    from PySide6.QtCore import QPointF
+
+    ui = window.track_actions.subjects
+    ui.dock.raise_()
+    qtbot.waitUntil(lambda: ui.panel.table.rowCount() == 2, timeout=3000)
+    ui.panel.select_subject(anna.id)
+    ui.panel.click_button.setChecked(True)
+    ben_chest = poses_a.keypoint[1, window.view.shown_frame, 5:7].mean(axis=0)
+    window.view.imageClicked.emit(QPointF(float(ben_chest[0]), float(ben_chest[1])))
+    assert store.subject_of_track(va, 1).name == "Anna" and window.session.person == 1
+    window.project.undo_step()
+    assert store.subject_of_track(va, 1).name == "Ben"
+    ui.panel.click_button.setChecked(False)
+    window.people_dock.raise_()
     # the side-by-side comparison (two analyses of this video) shows the same subjects on its skeletons
     from app.common.synthetic import synthetic_result
 
