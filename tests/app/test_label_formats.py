@@ -44,7 +44,7 @@ def test_file_menu_imports_boris_and_shows_the_import_report(qtbot, window, tmp_
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     texts = dialog.texts()
     assert "Imported 2 segments (BORIS project) (coded by carol)." in dialog.heading.text()
-    assert any("'Ana' is person 3." in t for t in texts)
+    assert any("'Ana' is person 3 (subject 'Ana')." in t for t in texts)  # a named subject: a track of its own
     assert any("day2.mp4 is not in the project" in t for t in texts)
     assert any("added to the label set: clap" in t for t in texts)
     after = segments_of(store)
