@@ -394,8 +394,8 @@ class LabelingUI(QObject):
             self._status(f"No label has the key {digit}: assign it in the Labels panel (Key…).")
 
     def label_actions(self) -> List[QAction]:
-        """The label-key actions (for F1): one per label with a key."""
-        return [a for a in self._label_actions if a.objectName().startswith("label_key_")]
+        """The label picker and the label-key actions (for F1): one per label with a key."""
+        return [self.scheme.pick_action] + [a for a in self._label_actions if a.objectName().startswith("label_key_")]
 
     def _on_selection(self, seg_id) -> None:
         self.timeline.set_selected_segment(seg_id)
