@@ -47,6 +47,7 @@ class SubjectsUI(QObject):
         self._pushed: Optional[dict] = None  # what the timeline was given last
         self._refresh_due = False
         self._suggestion = None  # the Suggestion the People dock offers
+        self._offered = None  # (video, track, Suggestion) of the bar
         self._starts: tuple = (None, {})  # (poses, {track: first frame}) of the shown video
         self._cache = None  # AppearanceCache of the open project
         self._reader = None  # (video id, VideoReader) of the shown video, for appearances
@@ -70,7 +71,7 @@ class SubjectsUI(QObject):
         p.suggestionDismissed.connect(lambda _t: self._offer_next())
         self.project.projectChanged.connect(self._on_project)
         self.project.posesChanged.connect(self._on_poses)
-        self.session.current_changed.connect(lambda _e: self.request_refresh())
+        self.session.current_changed.connect(self._on_current)
         self.session.changed.connect(lambda e: self.request_refresh() if e is self.session.current else None)
         panel = self.panel
         panel.shown.connect(self._fill_panel)
@@ -107,6 +108,16 @@ class SubjectsUI(QObject):
     def video_id(self) -> Optional[int]:
         entry = self.session.current
         return entry.project_id if entry is not None and self.project.is_open else None
+
+    def _on_current(self, _entry) -> None:
+        """Another video: its subjects, and the suggestion bar only for its own tracks (the one shown waits)."""
+        if self._offered is not None and self.people.suggested_track is not None:
+            self._pending.insert(0, self._offered)
+        self._offered = None
+        self.people.clear_suggestion()
+        self._suggestion = None
+        self.request_refresh()
+        QTimer.singleShot(0, self._offer_next)
 
     def _on_project(self, store) -> None:
         if self._unsubscribe is not None:
@@ -381,17 +392,23 @@ class SubjectsUI(QObject):
             self._offer_next()
 
     def _offer_next(self) -> None:
+        """Show the next suggestion for the shown video (those of other videos wait until it is shown again)."""
         vid = self.video_id()
-        while self._pending:
-            v, track, found = self._pending.pop(0)
-            if v == vid and track not in self._shown:
+        if self._store() is None or self.people.suggested_track is not None:
+            return
+        mine = [p for p in self._pending if p[0] == vid]
+        self._pending = [p for p in self._pending if p[0] != vid]
+        while mine:
+            _v, track, found = mine.pop(0)
+            if track not in self._shown:
+                self._pending = mine + self._pending
                 where = self._store().video(found.video_id).name
                 name = found.name.replace("&", "&amp;").replace("<", "&lt;")
                 self.people.show_suggestion(
                     track, f"Track {track} looks like <b style='color:{found.color}'>{name}</b> "
                            f"({found.similarity:.0%} alike track {found.person} of {where}).",
                     accept=f"Accept ({ACCEPT_KEY})")
-                self._suggestion = found
+                self._suggestion, self._offered = found, (vid, track, found)
                 self.project.message.emit(f"Track {track} looks like {found.name}: {ACCEPT_KEY} assigns it "
                                           "(People dock: Accept / Not now).")
                 return

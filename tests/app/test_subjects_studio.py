@@ -144,6 +144,12 @@ def test_assign_by_click_colours_undo_and_the_suggestion_in_the_next_video(qtbot
     qtbot.waitUntil(lambda: people.suggested_track == 10, timeout=3000)
     text = people.suggestion_text.text()
     assert ">Ben</b> (" in text and "alike track 1 of lesson1.mp4)" in text
+    # another video: the bar goes (its suggestion is for lesson2's track); back on lesson2 it is offered again
+    lesson1, lesson2 = (e for e in (window.session.project_entry(va), window.session.current))
+    window.session.set_current(lesson1)
+    qtbot.waitUntil(lambda: people.suggested_track is None and not people.suggestion.isVisible(), timeout=3000)
+    window.session.set_current(lesson2)
+    qtbot.waitUntil(lambda: people.suggested_track == 10, timeout=5000)
     window.track_actions.subjects.accept_action.trigger()  # one key (Ctrl+J)
     assert store.subject_of_track(vb, 10).name == "Ben" and store.subject_of_track(vb, 12) is None
     assert not people.suggestion.isVisible()
