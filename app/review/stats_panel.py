@@ -27,11 +27,12 @@ from core_model.review.tables import budget_table
 from app.common.dark_plot import dark_plot
 from app.common.plot_export import export_button, save_table, save_widget
 from app.common.rows_model import RowsModel
-from app.review.subject_stats_view import subject_colors, subject_totals
+from app.review.subject_stats_view import subject_colors, subject_totals, video_subject_names
 
 BACKGROUND, AXIS, ACCENT = "#161b22", "#8b97a8", "#4cc9f0"
 SCOPES = (("Whole project", "project"), ("This video", "video"))
-GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"), ("per subject", "subject"))
+GROUPS = (("per label", "label"), ("per video", "video"), ("per person", "person"), ("per subject", "subject"),
+          ("per label × modifier", "modifier"))
 TABLE_COLUMNS = ["video", "person", "label", "time", "share", "bouts", "mean bout", "events", "per min"]
 
 
@@ -169,13 +170,24 @@ class StatsPanel(QWidget):
         store = self.c.store
         return {lab.name: lab.color for lab in store.labels()} if store is not None else {}
 
+    def _modifier_totals(self) -> dict:
+        """Bars per label and modifier, over the scope and coder the budgets use."""
+        from core_model.review.stats import modifier_totals
+
+        store, c = self.c.store, self.c
+        if store is None:
+            return {}
+        ids = None if getattr(c, "stats_scope", "project") == "project" else [c.current_video_id()]
+        return modifier_totals(store, ids, c.budget_coder() if hasattr(c, "budget_coder") else None)
+
     def _draw_chart(self, budgets) -> None:
         plot = self.chart.getPlotItem()
         if self.bars is not None:
             plot.removeItem(self.bars)
             self.bars = None
         group = self.group()
-        totals = summarize(budgets, group) if group != "subject" else subject_totals(self.c)  # subjects: across videos
+        totals = summarize(budgets, group) if group not in ("subject", "modifier") else subject_totals(self.c) \
+            if group == "subject" else self._modifier_totals()  # subjects: across videos
         if group == "person":  # a track id means something within its video only
             several = len({b.video for b in budgets}) > 1
             totals = {}
@@ -185,6 +197,9 @@ class StatsPanel(QWidget):
                 entry["seconds"] += b.seconds
                 entry["bouts"] += b.bouts
         colors = self._label_colors() if group == "label" else subject_colors(self.c) if group == "subject" else {}
+        if group == "modifier":  # a label's colour for each of its modifiers
+            label_colors = self._label_colors()
+            colors = {k: label_colors.get(v["label"], ACCENT) for k, v in totals.items()}
         names = sorted(totals, key=lambda k: -totals[k]["seconds"])
         self._bar_names = names
         self._bar_seconds = [float(totals[k]["seconds"]) for k in names]
@@ -285,7 +300,9 @@ class StatsPanel(QWidget):
             return (seg.person, (seg.author or "?") if several else "")
 
         keys = sorted({row_key(s) for s in segments})
-        self._etho_rows = [_person_text(p) + (f" · {a}" if a else "") for p, a in keys]
+        named = video_subject_names(self.c)  # a track that is a named subject: "P3 Anna"
+        self._etho_rows = [_person_text(p) + (f" {named[p]}" if p in named else "") + (f" · {a}" if a else "")
+                           for p, a in keys]
         row_of = {k: i for i, k in enumerate(keys)}
         self._etho_ticks()
         _fit_axis(plot.getAxis("left"), self._etho_rows)

@@ -26,6 +26,13 @@ def subject_totals(controller) -> Dict[str, Dict[str, float]]:
     return summarize_subjects(subject_budgets(store, ids, author=coder))
 
 
+def video_subject_names(controller) -> Dict[int, str]:
+    """``{track: subject name}`` of the current video (one query; empty outside a project)."""
+    store = controller.store
+    vid = controller.current_video_id() if store is not None else None
+    return {p: s.name for p, s in store.video_subjects(vid).items()} if vid is not None else {}
+
+
 def subject_colors(controller) -> Dict[str, str]:
     store = controller.store
     return {s.name: s.color for s in store.subjects()} if store is not None else {}

@@ -52,6 +52,7 @@ def test_statistics_per_subject_across_two_videos(qtbot, review):
     assert [b.color().name() for b in panel.bars.opts["brushes"]] == ["#e6194b", "#3cb44b"]
     panel.scope_box.setCurrentIndex(1)  # this video (lesson1)
     assert dict(zip(panel.bar_names(), panel.bar_seconds())) == pytest.approx({"Anna": 3.0, "Ben": 2.0})
+    assert panel.ethogram_rows() == ["P0 Anna", "P1 Ben"]  # the ethogram of lesson1 names the subjects
 
 
 def test_agreement_per_subject_in_the_agreement_panel(qtbot, review):
