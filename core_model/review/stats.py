@@ -181,3 +181,17 @@ def summarize_modifiers(rows: Iterable[ModifierBudget]) -> Dict[str, Dict[str, D
         entry["events"] += r.events
         entry["seconds"] += r.seconds
     return out
+
+
+def modifier_totals(store, video_ids=None, author=None) -> Dict[str, Dict[str, float]]:
+    """``{"label · modifier": {"seconds", "bouts", "events", "point", "label"}}`` over the videos (a chart's bars:
+    one per label and modifier; '—' for segments without one)."""
+    out: Dict[str, Dict[str, float]] = {}
+    for r in modifier_budgets(store, video_ids, author):
+        key = f"{r.label} · {r.modifier or '—'}"
+        entry = out.setdefault(key, {"seconds": 0.0, "bouts": 0, "events": 0, "point": r.kind == "point",
+                                     "label": r.label})
+        entry["seconds"] += r.seconds
+        entry["bouts"] += r.events
+        entry["events"] += r.events
+    return out

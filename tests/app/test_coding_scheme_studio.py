@@ -168,3 +168,21 @@ def test_ethogram_marks_point_events_with_diamonds(qtbot, classroom):
     stats.refresh()
     marks = [i for i in stats._etho_items if isinstance(i, pg.ScatterPlotItem)]
     assert len(marks) == 1 and marks[0].data["x"].tolist() == [pytest.approx(1.0)]  # frame 25 at 25 fps
+
+
+def test_statistics_per_label_and_modifier(qtbot, classroom):
+    from core_model.project import CreateSegment
+
+    w, store = classroom, classroom.project.store
+    lab = {x.name: x.id for x in store.labels()}
+    vid = store.videos()[0].id
+    for frame, mod in ((5, "to peer"), (9, "to peer"), (30, "to teacher")):
+        w.project.apply(CreateSegment(vid, -1, frame, frame + 1, lab["raises hand"], modifier=mod))
+    w.project.apply(CreateSegment(vid, -1, 0, 25, lab["off task"], modifier="looks away"))
+    stats = w.review_ui.stats
+    w.review_ui.controller._rebuild_stats()
+    stats.group_box.setCurrentIndex(stats.group_box.findData("modifier"))
+    assert stats.bar_names() == ["off task · looks away", "raises hand · to peer", "raises hand · to teacher"]
+    assert stats.bar_seconds()[0] == pytest.approx(1.0)  # 25 frames at 25 fps
+    right = [t for _i, t in stats.chart.getPlotItem().getAxis("right")._tickLevels[0]]
+    assert right[1:] == ["2 events", "1 event"]
