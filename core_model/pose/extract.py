@@ -11,7 +11,7 @@ from ..jobs import CancelToken, ProgressFn, check_cancel
 from . import cache
 from .extractor import backend_settings
 from .format import Poses
-from .parallel import extract_frame_detections
+from .parallel import extract_frame_detections, prepare
 from .tracking import track_frames
 
 
@@ -111,6 +111,27 @@ def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict
     return {**options, "delegate": "gpu"}, None
 
 
+def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, options: dict, max_people: int,
+                        workers, progress, cancel, local_worker: bool, reader):
+    """The detection mode (``auto`` probed) and the per-frame detections. The workers and their models
+    (MediaPipe engine) start loading before the probe, in parallel with it (:func:`.parallel.prepare`)."""
+    if backend == "mediapipe" and engine == "mediapipe":
+        guess = {**options, "detect": "tiles"} if detect == "tiles" else options
+        prepare(str(path), backend=backend, options=guess, workers=workers, local_worker=local_worker, reader=reader)
+    mode = detect
+    if backend == "mediapipe":
+        if mode == "auto":
+            from .auto_detect import choose_detect
+
+            mode = choose_detect(path, max_people=max_people, reader=reader)
+        if mode == "tiles":
+            options = {**options, "detect": "tiles"}
+    frames, info = extract_frame_detections(str(path), backend=backend, options=options,
+                                            workers=workers, progress=progress, cancel=cancel,
+                                            local_worker=local_worker, reader=reader)
+    return mode, frames, info
+
+
 def _check_video(video_path) -> Path:
     return check_video_path(video_path)
 
@@ -174,23 +195,23 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         workers = default_workers(workers, device)
         options = {**options, "engine": "torch", "device": device, "precision": precision,
                    "threads": worker_threads(workers), "streams": default_streams(device)}
-    mode = detect
-    if backend == "mediapipe":
-        if mode == "auto":
-            from .auto_detect import choose_detect
+    own_reader = reader is None
+    if own_reader:  # opened (and indexed) once for the probe, the workers' preparation and the local worker
+        from ..video import VideoReader
 
-            mode = choose_detect(path, max_people=max_people, reader=reader)
-        if mode == "tiles":
-            options = {**options, "detect": "tiles"}
-    frames, info = extract_frame_detections(str(path), backend=backend, options=options,
-                                            workers=workers, progress=progress, cancel=cancel,
-                                            local_worker=local_worker, reader=reader)
+        reader = VideoReader(path)
+    try:
+        mode, frames, info = _detect_and_extract(path, backend, engine, detect, options, max_people, workers,
+                                                 progress, cancel, local_worker, reader)
+    finally:
+        if own_reader:
+            reader.close()
     check_cancel(cancel)
     looks = None
     if mode == "tiles":  # crowd tracking tells people apart by their colours too (decodes the video once more)
         from .appearance import frame_appearances
 
-        looks = frame_appearances(path, frames, reader=reader)
+        looks = frame_appearances(path, frames, reader=None if own_reader else reader)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}

@@ -7,9 +7,14 @@ does not depend on the number of workers or on timing. Each worker decodes its o
 own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays back; tracking then
 runs once, in frame order, in the caller, which links tracks across chunk borders. MediaPipe is
 not fork-safe, hence the ``spawn`` context.
+
+Worker processes and the caller's own extractor stay warm between videos of one command (a batch):
+the spawned workers wait for the next video for :data:`.worker_pool.WARM_SECONDS`, their imports done
+and models loaded; every chunk still starts from a reset extractor, so the poses do not change.
 """
 from __future__ import annotations
 
+import atexit
 import multiprocessing as mp
 import os
 import queue
@@ -26,7 +31,8 @@ from ..startup_trace import mark
 from .detection import Detection
 from .extractor import create_extractor
 from .native_stderr import silenced_native_stderr
-from .scheduling import RangeTable
+from . import worker_pool
+from .scheduling import RangeTable, plan_chunks
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
 Batch = List[Tuple[int, np.ndarray, np.ndarray]]
@@ -35,6 +41,22 @@ _BATCH_FRAMES = 8
 _DECODE_AHEAD = 3
 _MIN_OVERLAP = 10
 _ERRORS = {"PoseError": PoseError, "VideoError": VideoError}
+#: the calling process's own extractor, kept warm between videos (by settings; see ``_run_ranges``)
+_LOCAL_KEPT: dict = {}
+#: settings key -> thread making the caller's extractor ahead of use (:func:`prepare`)
+_PREPARING: dict = {}
+
+
+def release_warm() -> None:
+    """Close the extractor this process keeps warm and the warm worker processes (no video follows)."""
+    while _PREPARING:
+        _PREPARING.popitem()[1].join()
+    while _LOCAL_KEPT:
+        _LOCAL_KEPT.popitem()[1].close()
+    worker_pool.shutdown()
+
+
+atexit.register(release_warm)
 
 
 @dataclass
@@ -64,7 +86,7 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
 
 
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
-                stopped: Callable[[], bool], overlap: int, reader=None) -> None:
+                stopped: Callable[[], bool], overlap: int, reader=None, kept: Optional[dict] = None) -> None:
     """Take chunks from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
     Every chunk starts from a fresh extractor state (whoever ran before). After its own chunk a worker
@@ -72,6 +94,7 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     with history, replace the cold-start results of the next chunk, so chunk borders do not lose
     people that MediaPipe was tracking but would not detect afresh. ``reader``: an open
     :class:`~core_model.video.VideoReader` of ``path`` to use (and leave open) instead of opening one.
+    ``kept``: extractors kept warm between videos (by settings); the one used is reset and kept again.
     """
     from ..video import VideoReader
 
@@ -83,27 +106,71 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     own = reader is None
     reader = VideoReader(path) if own else reader
     timestamps = reader.timestamps
+    key = _settings_key(backend, options)
+    if kept is _LOCAL_KEPT and key in _PREPARING:
+        _PREPARING.pop(key).join()  # being made ahead: waiting is quicker than making another
+    extractor = kept.pop(key, None) if kept else None
+    used = extractor is not None  # warm from an earlier video: reset before its first chunk
     try:
-        extractor = create_extractor(backend, **options)
+        extractor = extractor or create_extractor(backend, **options)
     except BaseException:
         if own:
             reader.close()
         raise
+    finished = False
     try:
-        previous_end = None
         slot = table.take()
         while slot is not None and not stopped():
             start = table.start(slot)
-            if previous_end is not None:
+            if used:
                 extractor.reset()  # a chunk's poses must not depend on which chunk this worker did before
-            previous_end = _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap)
-            if previous_end is None:
+            used = True
+            if _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap) is None:
                 return
             slot = table.take()
+        finished = True
     finally:
-        extractor.close()
+        _keep_or_close(extractor, kept if finished else None, key)
         if own:
             reader.close()
+
+
+def _settings_key(backend: str, options: dict) -> str:
+    return repr((backend, sorted(options.items())))
+
+
+def prepare(path: str, *, backend: str, options: dict, workers: Optional[int] = None, local_worker: bool = True,
+            reader=None, chunk_frames: Optional[int] = None) -> None:
+    """Start what :func:`extract_frame_detections` with these arguments will need, without waiting: the worker
+    processes (Python start-up, imports) and every worker's extractor (model loading, in a thread here).
+
+    The caller goes on with its own work meanwhile (the detection probe, hashing the video). Harmless when
+    the extraction then runs with other options: what was made ahead is closed.
+    """
+    options = dict(options or {})
+    info, key_frames = video_info(path, reader)
+    workers = default_workers(len(plan_chunks(info.frame_count, chunk_frames, key_frames)), workers)
+    spawned = workers - 1 if local_worker else workers
+    if spawned:
+        pool = worker_pool.acquire(mp.get_context("spawn"), spawned, _worker_main)
+        pool.submit((None, None, backend, options, 0))
+        worker_pool.release(pool, True)  # warm and idle: the extraction takes it
+    key = _settings_key(backend, options)
+    if local_worker and key not in _LOCAL_KEPT and key not in _PREPARING:
+        thread = threading.Thread(target=_prepare_here, args=(backend, options, _LOCAL_KEPT),
+                                  name="epam-pose-prepare", daemon=True)
+        _PREPARING[key] = thread
+        thread.start()
+
+
+def _keep_or_close(extractor, kept: Optional[dict], key: str) -> None:
+    """Keep ``extractor`` warm in ``kept`` (closing any kept with other settings), else close it."""
+    if kept is None:
+        extractor.close()
+        return
+    for other in [k for k in kept if k != key]:
+        kept.pop(other).close()
+    kept[key] = extractor
 
 
 def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, start: int, emit, stopped,
@@ -170,18 +237,48 @@ def exit_with_parent() -> None:
         os._exit(1)
 
 
-def _worker_main(path, table, backend, options, results, stop_event, overlap) -> None:
-    """Entry point of a spawned worker process."""
+def _worker_main(jobs, results, counter, stop_event) -> None:
+    """Entry point of a spawned worker process (:mod:`.worker_pool`): runs jobs until told to end (``None``).
+
+    A job is ``(number, path, chunks, backend, options, overlap)``; every message sent back carries its number.
+    The extractor stays warm between jobs with the same settings (reset before each chunk).
+    """
     exit_with_parent()
+    kept: dict = {}
+    with silenced_native_stderr():  # the whole life of the worker: errors go through the queue
+        while True:
+            job = jobs.get()
+            if job is None:
+                break
+            number, path, chunks, backend, options, overlap = job
+            if path is None:  # made ahead (``prepare``): load the model while the caller still decides things
+                _prepare_here(backend, options, kept)
+                continue
+            _worker_job(number, path, RangeTable.of_chunks(chunks, counter), backend, options, overlap,
+                        results, stop_event, kept)
+        for extractor in kept.values():
+            extractor.close()
+
+
+def _prepare_here(backend: str, options: dict, kept: dict) -> None:
+    key = _settings_key(backend, options)
+    if key in kept:
+        return
     try:
-        with silenced_native_stderr():  # the whole life of the worker: errors go through the queue
-            _run_ranges(path, table, backend, options, lambda b, n, c: results.put(("frames", (b, c), n)),
-                        stop_event.is_set, overlap=overlap)
-        results.put(("done", None, 0))
+        _keep_or_close(create_extractor(backend, **options), kept, key)
+    except Exception:  # noqa: BLE001 - the job itself makes it again and reports the error
+        pass
+
+
+def _worker_job(number, path, table, backend, options, overlap, results, stop_event, kept: dict) -> None:
+    try:
+        _run_ranges(path, table, backend, options, lambda b, n, c: results.put((number, "frames", (b, c), n)),
+                    stop_event.is_set, overlap=overlap, kept=kept)
+        results.put((number, "done", None, 0))
     except EpamError as exc:
-        results.put(("error", type(exc).__name__, str(exc)))
+        results.put((number, "error", type(exc).__name__, str(exc)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as one line
-        results.put(("error", "PoseError", f"A pose worker failed: {type(exc).__name__}: {exc}"))
+        results.put((number, "error", "PoseError", f"A pose worker failed: {type(exc).__name__}: {exc}"))
 
 
 def video_info(path: str, reader=None) -> Tuple[VideoInfo, Optional[np.ndarray]]:
@@ -216,8 +313,11 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     info, key_frames = video_info(path, reader)
     total = info.frame_count
     ctx = mp.get_context("spawn")
-    table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames)
-    workers = default_workers(len(table), workers)
+    workers = default_workers(len(plan_chunks(total, chunk_frames, key_frames)), workers)
+    spawned = workers - 1 if local_worker else workers
+    pool = worker_pool.acquire(ctx, spawned, _worker_main) if spawned else None  # warm from an earlier video
+    table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames,
+                       counter=pool.counter if pool else None)
     overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
     frames: List[Optional[FrameDetections]] = [None] * total
     continued: dict = {}
@@ -231,48 +331,48 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         done += advanced
         report(progress, done, total)
 
-    spawned = workers - 1 if local_worker else workers
-    results = ctx.Queue() if spawned else None
-    stop_event = ctx.Event()
-    procs = [ctx.Process(target=_worker_main, name=f"epam-pose-{i}", daemon=True,
-                         args=(path, table, backend, options, results, stop_event, overlap))
-             for i in range(spawned)]
-    pending = {"workers": len(procs)}
+    pending = {"workers": spawned}
     error: List[EpamError] = []
+    job = None
 
     def drain(block: bool) -> None:
-        """Handle worker messages (all queued ones; wait up to 0.1 s for one when ``block``)."""
-        while results is not None:
+        """Handle worker messages of this job (all queued ones; wait up to 0.1 s for one when ``block``)."""
+        while pool is not None:
             try:
-                kind, a, b = results.get(timeout=0.1) if block else results.get_nowait()
+                number, kind, a, b = pool.results.get(timeout=0.1) if block else pool.results.get_nowait()
             except queue.Empty:
                 return
             block = False
+            if number != job:
+                continue  # an earlier job's (stopped) worker
             if kind == "frames":
                 store(a[0], b, a[1])
             elif kind == "done":
                 pending["workers"] -= 1
             else:
                 error.append(_ERRORS.get(a, PoseError)(b))
-                stop_event.set()
+                pool.stop_event.set()
 
     def stopped() -> bool:
         drain(block=False)
         return bool(error) or (cancel is not None and cancel.cancelled)
 
+    ok = False
     try:
         report(progress, 0, total)
-        for proc in procs:
-            proc.start()
+        if pool is not None:
+            job = pool.submit((path, table.chunks, backend, options, overlap))
         if local_worker:
-            _run_ranges(path, table, backend, options, store, stopped, overlap, reader=reader)
-        _wait_for_workers(procs, pending, stopped, drain, error)
+            _run_ranges(path, table, backend, options, store, stopped, overlap, reader=reader, kept=_LOCAL_KEPT)
+        _wait_for_workers(pool.procs if pool else [], pending, stopped, drain, error)
         if error:
             raise error[0]
         if cancel is not None and cancel.cancelled:
             raise Cancelled()
+        ok = True
     finally:
-        _shutdown(procs, stop_event, drain)
+        if pool is not None:
+            worker_pool.release(pool, ok)  # kept warm for the next video, or stopped and closed
     for idx, det in continued.items():
         frames[idx] = det
     return frames, info
@@ -282,23 +382,7 @@ def _wait_for_workers(procs, pending: dict, stopped, drain, error: list) -> None
     """Drain worker messages until every worker is done, one failed or died, or the job is stopped."""
     while pending["workers"] > 0 and not stopped():
         drain(block=True)
-        if pending["workers"] > 0 and not any(p.is_alive() for p in procs):
+        if pending["workers"] > 0 and not all(p.is_alive() for p in procs):  # warm workers never end on their own
             drain(block=False)
             if pending["workers"] > 0:
                 error.append(PoseError("A pose worker process stopped unexpectedly (out of memory?)."))
-
-
-def _shutdown(procs, stop_event, drain) -> None:
-    """Stop workers promptly: ask, wait briefly while draining their queue, then terminate."""
-    stop_event.set()
-    for proc in procs:
-        if proc.pid is None:
-            continue
-        for _ in range(10):
-            drain(block=False)
-            proc.join(timeout=0.05)
-            if not proc.is_alive():
-                break
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(timeout=1.0)

@@ -55,10 +55,20 @@ class RangeTable:
     """The fixed chunks of one video and which of them have been handed out (shared between processes)."""
 
     def __init__(self, ctx, frame_count: int, chunk_frames: Optional[int] = None,
-                 key_frames: Optional[Sequence[int]] = None) -> None:
+                 key_frames: Optional[Sequence[int]] = None, counter=None) -> None:
+        """``counter``: a shared ``Value("i")`` to count in (a warm worker pool's, set to 0 by its owner)."""
         self.frame_count = int(frame_count)
         self.chunks = np.asarray(plan_chunks(frame_count, chunk_frames, key_frames), np.int64).reshape(-1, 2)
-        self._next = ctx.Value("i", 0)
+        self._next = counter if counter is not None else ctx.Value("i", 0)
+
+    @classmethod
+    def of_chunks(cls, chunks, counter) -> "RangeTable":
+        """A table over chunks planned elsewhere (sent to a warm worker), counting in the shared ``counter``."""
+        table = cls.__new__(cls)
+        table.chunks = np.asarray(chunks, np.int64).reshape(-1, 2)
+        table.frame_count = int(table.chunks[-1, 1]) if len(table.chunks) else 0
+        table._next = counter
+        return table
 
     def __len__(self) -> int:
         return int(len(self.chunks))

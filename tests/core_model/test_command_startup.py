@@ -70,12 +70,14 @@ def test_the_light_mediapipe_import_offers_what_the_package_offers():
             "from mediapipe.tasks.python import BaseOptions, vision\n"
             "light = 'matplotlib' not in sys.modules and 'mediapipe.tasks.python.audio' not in sys.modules\n"
             "print(light, mp.Image.__name__, mp.ImageFormat.SRGB.name, BaseOptions.__name__, mp.__version__,\n"
-            "      vision.PoseLandmarker.__name__, mp.solutions.pose.Pose.__name__, mp.tasks.python.audio.__name__)")
+            "      vision.PoseLandmarker.__name__, mp.solutions.pose.Pose.__name__, mp.tasks.python.audio.__name__)\n"
+            "from core_model.pose.torch_engine.graph_settings import read_settings\n"  # options of expanded graphs
+            "print(read_settings().detector_model.endswith('pose_detection.tflite'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     from importlib.metadata import version
 
     assert out.split() == ["True", "Image", "SRGB", "BaseOptions", version("mediapipe"), "PoseLandmarker", "Pose",
-                           "mediapipe.tasks.python.audio"]
+                           "mediapipe.tasks.python.audio", "True"]
 
 
 def test_auto_engine_on_a_machine_without_nvidia_driver_is_mediapipe_without_torch(monkeypatch):
