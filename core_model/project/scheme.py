@@ -131,9 +131,11 @@ def conflict_group(label: LabelRecord, exclusive: Dict[str, bool]) -> str:
 
 
 def conflict_groups(store) -> Dict[int, str]:
-    """``{label id: overlap group}`` of every label of the project (one read of labels and categories)."""
-    exclusive = {c.name: c.exclusive for c in store.categories()}
-    return {lab.id: conflict_group(lab, exclusive) for lab in store.labels()}
+    """``{label id: overlap group}`` of every label of the project (one query; see :func:`conflict_group`)."""
+    rows = store.conn.execute("SELECT l.id, l.kind, l.category, IFNULL(c.exclusive, 0) FROM labels l "
+                              "LEFT JOIN categories c ON c.name = l.category")
+    return {lid: (f"#{lid}" if kind == "point" else "" if not category else f"c:{category}" if exclusive
+                  else f"#{lid}") for lid, kind, category, exclusive in rows}
 
 
 def overlap_filter(store, label_id: Optional[int], groups: Optional[Dict[int, str]] = None
