@@ -4,8 +4,10 @@ An edit computes, on its first apply, a *diff*: the segment rows it removes (exa
 and the rows it adds. Apply writes the diff, revert writes it backwards, and a redo replays the
 same diff, so ids, times and trimmed neighbours come back exactly.
 
-Overlap rule: within one lane (video, person) segments never overlap. An edit that would overlap
-a neighbour trims it (or splits it, or removes it when covered), and revert restores it.
+Overlap rule: within one lane (video, person, coder) segments that conflict never overlap (labels without a
+category: any two; with a coding scheme, see :func:`.scheme.overlap_filter`: states of one exclusive category, a
+label with itself; point events never cut a state). An edit that would overlap a conflicting neighbour trims it
+(or splits it, or removes it when covered), and revert restores it.
 """
 from __future__ import annotations
 
@@ -173,19 +175,11 @@ class Relabel(Edit):
         return "Relabel segment" if len(self.ids) == 1 else f"Relabel {len(self.ids)} segments"
 
     def compute(self, store) -> Diff:
-        from .scheme import relabeled
+        from .scheme import relabel_diff
 
         label = store.label(self.label_id)
-        now = now_iso()
         rows = [r for r in _rows(store, self.ids) if r.label_id != self.label_id]
-        removed, added = list(rows), [relabeled(r, label, now) for r in rows]
-        ids = {r.id for r in rows}
-        for r in list(added):  # the new label's overlap rule (another category's exclusive state ends there)
-            cut, put = clear_range(store, r.video_id, r.person, r.start_frame, r.end_frame, exclude=ids, now=now,
-                                   author=r.author, label_id=label.id)
-            removed += [c for c in cut if c.id not in {x.id for x in removed}]
-            added += put
-        return removed, added
+        return relabel_diff(store, rows, label, now_iso())
 
 
 @dataclass

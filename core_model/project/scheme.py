@@ -353,3 +353,32 @@ def search_labels(labels: Sequence[LabelRecord], text: str) -> List[LabelRecord]
             rank = 0 if key == whole else 1 if name.startswith(whole) else 2
             out.append((rank, i, lab))
     return [lab for _r, _i, lab in sorted(out, key=lambda x: (x[0], x[1]))]
+
+
+def relabel_diff(store, rows, label: LabelRecord, now: str):
+    """The diff of giving ``rows`` the label ``label`` (:func:`relabeled`), with the new label's overlap rule: the
+    segments of the lanes it now conflicts with lose the relabeled frames (each trimmed once, however many
+    relabeled rows overlap it; its first remaining part keeps its id)."""
+    ids = {r.id for r in rows}
+    added = [relabeled(r, label, now) for r in rows]
+    conflicts = overlap_filter(store, label.id)
+    cuts: Dict[int, tuple] = {}
+    for r in added:
+        for n in store.lane_overlaps(r.video_id, r.person, r.start_frame, r.end_frame, exclude=tuple(ids),
+                                     author=r.author or ""):
+            if conflicts(n.label_id):
+                cuts.setdefault(n.id, (n, []))[1].append((r.start_frame, r.end_frame))
+    removed = list(rows)
+    for n, ranges in cuts.values():
+        removed.append(n)
+        parts, at = [], n.start_frame
+        for a, b in sorted(ranges):
+            if a > at:
+                parts.append((at, min(a, n.end_frame)))
+            at = max(at, b)
+        if at < n.end_frame:
+            parts.append((at, n.end_frame))
+        for k, (a, b) in enumerate(parts):
+            added.append(n.with_(start_frame=a, end_frame=b, modified=now) if k == 0 else
+                         n.with_(id=None, start_frame=a, end_frame=b, created=now, modified=now))
+    return removed, added

@@ -211,3 +211,18 @@ def test_search_labels_by_name_category_and_key(tmp_path):
         assert names("r")[2:] == ["speaks", "answers", "writes", "uses device", "unclear"]  # in category or name
         assert names("work DEV") == ["uses device"]
         assert names("nothing") == []
+
+
+def test_relabelling_two_segments_into_an_exclusive_category_trims_a_state_once(tmp_path):
+    with _store(tmp_path) as store:
+        history = History(store)
+        history.do(CreateSegment(1, 0, 0, 300, _id(store, "on task")))
+        history.do(CreateSegment(1, 0, 50, 100, _id(store, "writes")))
+        history.do(CreateSegment(1, 0, 150, 200, _id(store, "reads")))
+        before = snapshot(store)
+        ids = [s.id for s in store.segments() if s.label_id != _id(store, "on task")]
+        history.do(Relabel(ids, _id(store, "off task")))  # both inside the one "on task"
+        assert _lane(store) == [("off task", 50, 100, ""), ("off task", 150, 200, ""), ("on task", 0, 50, ""),
+                                ("on task", 100, 150, ""), ("on task", 200, 300, "")]
+        history.undo()
+        assert snapshot(store) == before
