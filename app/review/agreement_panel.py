@@ -294,7 +294,7 @@ class AgreementPanel(QWidget):
         self.tolerance.setSuffix(" s")
         self.tolerance.setToolTip("Events of the two coders match when they carry the same label and their start "
                                   "and stop lie within this many seconds (as BORIS compares coders)")
-        self.tolerance.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.tolerance.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click lets one type seconds (not label keys)
         self.events = QLabel()
         self.events.setObjectName("agreementEvents")
         self.events.setTextFormat(Qt.TextFormat.RichText)
