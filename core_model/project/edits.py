@@ -249,6 +249,8 @@ class MergeSegments(Edit):
             raise ProjectError("Only segments of the same video and person can be merged.")
         if (a.author or "") != (b.author or ""):
             raise ProjectError("Segments of two different authors cannot be merged.")
+        if store.label(a.label_id).kind == "point":
+            raise ProjectError("A point event is a moment: it cannot be merged with another label.")
         lo, hi = min(a.start_frame, b.start_frame), max(a.end_frame, b.end_frame)
         now = now_iso()
         removed, added = clear_range(store, a.video_id, a.person, lo, hi, exclude=(a.id, b.id), now=now,

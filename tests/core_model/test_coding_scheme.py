@@ -226,3 +226,15 @@ def test_relabelling_two_segments_into_an_exclusive_category_trims_a_state_once(
                                 ("on task", 100, 150, ""), ("on task", 200, 300, "")]
         history.undo()
         assert snapshot(store) == before
+
+
+def test_a_point_event_is_never_merged_into_a_range(tmp_path):
+    from core_model.project import MergeSegments
+
+    with _store(tmp_path) as store:
+        history = History(store)
+        history.do(CreateSegment(1, 0, 10, 11, _id(store, "raises hand")))
+        history.do(CreateSegment(1, 0, 20, 21, _id(store, "raises hand")))
+        a, b = [s.id for s in store.segments()]
+        with pytest.raises(ProjectError, match="A point event is a moment: it cannot be merged"):
+            history.do(MergeSegments(a, b))
