@@ -33,13 +33,22 @@ def cuda_available() -> bool:
         return False
 
 
+#: the faster engine on a CPU (``auto`` there), measured with benchmarks/pose_engines.py on the shared 2-core
+#: machine (60 frames, medians of 3, load average 5-15; CPU ms per frame, load-independent, in brackets),
+#: MediaPipe against the torch engine, 1 worker: close-up 640x272 ``full`` 8.9 vs 3.5 frames/s (26 vs 84 ms),
+#: ``tiles`` 3.4 vs 1.0 (103 vs 296 ms); crowd 768x576, 8 people, ``tiles`` 0.8 vs 0.4 (282 vs 614 ms);
+#: 2 workers: 10.2 vs 3.5 (30 vs 68), 2.7 vs 1.0 (105 vs 280), 0.6 vs 0.4 (273 vs 593). MediaPipe (XNNPACK)
+#: needs 2.2-3.2x less CPU time per frame in every case.
+CPU_ENGINE = "mediapipe"
+
+
 def resolve_engine(engine: str = "auto", device: str = "auto") -> str:
     """``auto``: the torch engine where it runs on a GPU (CUDA available and the device not forced to the
-    CPU); on a CPU MediaPipe (XNNPACK), measured faster there (benchmarks/pose_engines.py)."""
+    CPU); on a CPU :data:`CPU_ENGINE`, the faster one there as measured."""
     check_engine(engine)
     if engine != "auto":
         return engine
-    return "torch" if device != "cpu" and cuda_available() else "mediapipe"
+    return "torch" if device != "cpu" and cuda_available() else CPU_ENGINE
 
 
 def resolve_precision(device: str, precision: Optional[str]) -> str:
