@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
 HUE_BINS, SAT_BINS, GREY_BINS = 8, 2, 4
@@ -53,6 +52,8 @@ def describe(frame_rgb: np.ndarray, keypoint: np.ndarray, score: np.ndarray) -> 
     x1, y1 = int(min(width, np.ceil(x1))), int(min(height, np.ceil(y1)))
     if x1 - x0 < MIN_WIDTH // 2 or y1 - y0 < 2 * MIN_WIDTH:
         return None
+    import cv2  # here: the cache key reads this module's constants, and OpenCV takes ~0.2 s to import
+
     hsv = cv2.cvtColor(np.ascontiguousarray(frame_rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2HSV)
     middle = hsv.shape[0] // 2
     return np.concatenate([_part_histogram(hsv[:middle]), _part_histogram(hsv[middle:])]).astype(np.float32)

@@ -15,8 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: packages a CPU pose extraction never needs: PyTorch (the torch engine asks for CUDA), and what
-#: ``import mediapipe`` drags in (the legacy solutions' drawing helpers, the audio Tasks API)
-NOT_NEEDED = ("torch", "matplotlib", "sounddevice", "core_model.interop")
+#: ``import mediapipe`` drags in (the legacy solutions' drawing helpers, the audio Tasks API); OpenCV (the crowd
+#: tracker's colour histograms only)
+NOT_NEEDED = ("torch", "matplotlib", "sounddevice", "cv2", "core_model.interop")
 
 
 @pytest.fixture(scope="module")
