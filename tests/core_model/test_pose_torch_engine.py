@@ -184,6 +184,7 @@ def test_whole_video_extraction_with_each_engine_agrees_and_is_cached_by_engine(
     runs = {engine: extract_poses(clip, workers=1, detect="tiles", engine=engine) for engine in ("mediapipe", "torch")}
     mp, tp = runs["mediapipe"], runs["torch"]
     assert mp.meta["engine"] == "mediapipe" and tp.meta["engine"] == "torch"
+    assert tp.meta["device"] == "cpu" and "device" not in mp.meta  # where the torch engine ran
     found, dists, matched = _frame_match(mp, tp)
     assert sum(a for a, _b in found) >= 20  # the cyclist is there most of the clip
     assert np.mean([a == b for a, b in found]) >= 0.98 and matched >= 0.95
