@@ -46,11 +46,26 @@ def networks(device: str, precisions, batches, repeat: int) -> list:
     """Inputs/s of each network at each batch size and precision."""
     import torch
 
+    rows = []
+    threads = torch.get_num_threads()
+    if device == "cpu":  # as the engine runs there: one thread per forward (torch_engine/backend.py)
+        from core_model.pose.torch_engine.backend import CPU_THREADS
+
+        torch.set_num_threads(CPU_THREADS)
+    try:
+        _networks(device, precisions, batches, repeat, rows)
+    finally:
+        torch.set_num_threads(threads)  # the analysis after uses all of them
+    return rows
+
+
+def _networks(device: str, precisions, batches, repeat: int, rows: list) -> None:
+    import torch
+
     from core_model.pose.torch_engine.graph import TorchPoseGraph
 
-    rows = []
     for precision in precisions:
-        graph = TorchPoseGraph(device=device, precision=precision, threads=None if device != "cpu" else 1)
+        graph = TorchPoseGraph(device=device, precision=precision)
         for name, net, size in (("landmarks", graph._landmarker, 256), ("detector", graph._detector, 224)):
             for batch in batches:
                 x = torch.rand(batch, size, size, 3, device=graph.device).to(graph.dtype)
@@ -67,7 +82,6 @@ def networks(device: str, precisions, batches, repeat: int) -> list:
                 rows.append({"network": name, "precision": precision, "batch": batch, "inputs_per_s": round(rate, 1)})
                 print(f"  {name:9s} {precision} batch {batch:3d}: {rate:9.1f} inputs/s", flush=True)
         graph.close()
-    return rows
 
 
 def parity(device: str, precisions, frames) -> dict:
@@ -91,7 +105,7 @@ def parity(device: str, precisions, frames) -> dict:
             rois = [d.roi for d in ref]
             if not rois:
                 continue
-            (a, _fa), (b, _fb) = reference.landmarks_raw(frame, rois), graph.landmarks_raw(frame, rois)
+            a, b = reference.landmarks_raw(frame, rois)[0], graph.landmarks_raw(frame, rois)[0]
             sides = np.array([r.side for r in rois])[:, None]
             errors += list((np.hypot((a[..., 0] - b[..., 0]) * w, (a[..., 1] - b[..., 1]) * h) / sides)[:, :33].ravel())
             vis += list(np.abs(a[:, :33, 2:4] - b[:, :33, 2:4]).ravel())

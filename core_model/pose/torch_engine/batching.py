@@ -19,8 +19,6 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...errors import PoseError
-
 
 @dataclass
 class _Call:

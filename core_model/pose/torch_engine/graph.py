@@ -158,7 +158,7 @@ class TorchPoseGraph:
         for frame, _rois in items:
             self._check_image(frame)
         with self._lock, self._threads(), torch.inference_mode():
-            crops, projected = [], []
+            crops = []
             for frame, rois in items:
                 if not rois:
                     continue
