@@ -381,6 +381,7 @@ class LabelsPanel(QWidget):
             if lab.id == selected:
                 self.label_table.selectRow(r)
         self._filling = False
+        self.label_table.setColumnHidden(3, not any(getattr(lab, "category", "") for lab in self.labels))  # NTU: none
         self._apply_search(self.search.text())
         if self._pending_name is not None:
             added = next((r for r, lab in enumerate(self.labels) if lab.name == self._pending_name), None)

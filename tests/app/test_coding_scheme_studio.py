@@ -186,3 +186,10 @@ def test_statistics_per_label_and_modifier(qtbot, classroom):
     assert stats.bar_seconds()[0] == pytest.approx(1.0)  # 25 frames at 25 fps
     right = [t for _i, t in stats.chart.getPlotItem().getAxis("right")._tickLevels[0]]
     assert right[1:] == ["2 events", "1 event"]
+
+
+def test_category_column_only_when_the_scheme_has_categories(qtbot, classroom):
+    panel = classroom.labels_panel
+    assert not panel.label_table.isColumnHidden(3)
+    panel.set_labels([lab for lab in classroom.project.store.labels()][:0])
+    assert panel.label_table.isColumnHidden(3)
