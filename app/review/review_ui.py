@@ -7,19 +7,33 @@ menu. Figures that are not on screen are not computed, and their panels are made
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from app.review.review_controller import AGREEMENT, QUEUE, STATS, ReviewController
-from app.review.agreement_panel import AgreementPanel
 from app.review.review_figures import ReviewFigures
 from app.review.review_queue import ReviewQueueWidget
-from app.review.stats_panel import StatsPanel
+
+if TYPE_CHECKING:  # imported when first shown: the statistics plots pull in pyqtgraph (~0.3 s of start-up)
+    from app.review.agreement_panel import AgreementPanel
+    from app.review.stats_panel import StatsPanel
 
 FIGURES = "figures"
+
+
+def _agreement_panel(controller) -> "AgreementPanel":
+    from app.review.agreement_panel import AgreementPanel
+
+    return AgreementPanel(controller)
+
+
+def _stats_panel(controller) -> "StatsPanel":
+    from app.review.stats_panel import StatsPanel
+
+    return StatsPanel(controller)
 
 
 class ReviewUI(QObject):
@@ -37,7 +51,7 @@ class ReviewUI(QObject):
         self.controller = c = ReviewController(project, session, self._seek, labeling=labeling, parent=self)
         self.queue = ReviewQueueWidget(c)
         # the panels and their plots are made when the Figures dock first shows them (not at every opening)
-        self.figures = ReviewFigures(lambda: AgreementPanel(c), lambda: StatsPanel(c))
+        self.figures = ReviewFigures(lambda: _agreement_panel(c), lambda: _stats_panel(c))
         self.docks = {QUEUE: add_dock("Review", self.queue), FIGURES: add_dock("Figures", self.figures)}
         self._figures_visible = False
         self.docks[FIGURES].visibilityChanged.connect(self._on_figures_visible)
@@ -57,12 +71,12 @@ class ReviewUI(QObject):
         frame_displayed.connect(self._on_frame)
 
     @property
-    def agreement(self) -> AgreementPanel:
+    def agreement(self) -> "AgreementPanel":
         """The Agreement panel (made now if the Figures dock has not shown it yet)."""
         return self.figures.page("agreement")
 
     @property
-    def stats(self) -> StatsPanel:
+    def stats(self) -> "StatsPanel":
         """The Statistics panel (made now if the Figures dock has not shown it yet)."""
         return self.figures.page("stats")
 
