@@ -6,7 +6,8 @@ import argparse
 import csv
 import json
 
-SUBJECT_COLUMNS = ("subject", "label", "seconds", "share", "bouts", "mean_bout", "videos", "coder")
+SUBJECT_COLUMNS = ("subject", "label", "seconds", "share", "bouts", "mean_bout", "videos", "coder", "kind", "events",
+                   "rate_per_min")  # a point event's label: events and rate, no time
 
 
 def write_subject_csv(path, budgets) -> None:
@@ -43,6 +44,10 @@ def run_by_subject(args: argparse.Namespace) -> int:
         return 0
     print(f"{'subject':20s} {'label':28s} {'time':>9s} {'share':>6s} {'bouts':>5s} {'mean':>7s} {'videos':>6s}  coder")
     for b in budgets:
+        if b.kind == "point":  # a moment: counted, with its rate per minute of the subject's videos
+            print(f"{b.subject[:20]:20s} {b.label[:28]:28s} {b.events:6d} ev {b.rate:5.2f}/m {'':5s} {'':7s} "
+                  f"{b.videos:6d}  {b.coder}")
+            continue
         print(f"{b.subject[:20]:20s} {b.label[:28]:28s} {b.seconds:8.1f}s {100 * b.share:5.1f}% {b.bouts:5d} "
               f"{b.mean_bout:6.1f}s {b.videos:6d}  {b.coder}")
     return 0

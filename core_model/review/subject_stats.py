@@ -36,11 +36,15 @@ class SubjectBudget:
     videos: int  # videos with this label for this subject
     coder: str = ""
     color: str = ""  # the subject's colour
+    kind: str = "state"  # 'point': counted, not timed (seconds, share and mean bout 0)
+    events: int = 0  # point events, or the bouts of a state label
+    rate: float = 0.0  # events per minute of the subject's videos
 
     def to_dict(self) -> dict:
         return {"subject": self.subject, "label": self.label, "seconds": round(self.seconds, 4),
                 "share": round(self.share, 6), "bouts": self.bouts, "mean_bout": round(self.mean_bout, 4),
-                "videos": self.videos, "coder": self.coder, "color": self.color}
+                "videos": self.videos, "coder": self.coder, "color": self.color, "kind": self.kind,
+                "events": self.events, "rate_per_min": round(self.rate, 4)}
 
 
 def _blind(store) -> Tuple[str, tuple]:
@@ -96,8 +100,17 @@ def subject_budgets(store, video_ids: Optional[Sequence[int]] = None, author: Op
     nobody = {vid for (sid, _c, _l), per_video in groups.items() if sid is None for vid in per_video}
     if nobody:  # the videos with labels of unassigned tracks
         seen[None] = nobody
+    points = {lab.id for lab in store.labels() if getattr(lab, "kind", "state") == "point"}
     out = []
     for (sid, coder, label_id), per_video in groups.items():
+        total = sum(float(time_of(v)[-1] - time_of(v)[0]) for v in seen.get(sid, per_video.keys()))
+        subject = subjects.get(sid)
+        name, color = (subject.name, subject.color) if subject else (NO_SUBJECT, "")
+        if label_id in points:  # moments: counted one by one (two fragments may hold the same event once each)
+            n = sum(len(set(spans)) for spans in per_video.values())
+            out.append(SubjectBudget(name, labels[label_id], 0.0, 0.0, n, 0.0, len(per_video), coder, color,
+                                     kind="point", events=n, rate=n * 60.0 / total if total > 0 else 0.0))
+            continue
         seconds, bouts = 0.0, 0
         for vid, spans in per_video.items():
             t = time_of(vid)
@@ -105,11 +118,9 @@ def subject_budgets(store, video_ids: Optional[Sequence[int]] = None, author: Op
             for a, b in _bouts(spans):
                 seconds += float(t[min(b, last)] - t[min(a, last)])
                 bouts += 1
-        total = sum(float(time_of(v)[-1] - time_of(v)[0]) for v in seen.get(sid, per_video.keys()))
-        subject = subjects.get(sid)
-        out.append(SubjectBudget(subject.name if subject else NO_SUBJECT, labels[label_id], seconds,
-                                 seconds / total if total > 0 else 0.0, bouts, seconds / bouts if bouts else 0.0,
-                                 len(per_video), coder, subject.color if subject else ""))
+        out.append(SubjectBudget(name, labels[label_id], seconds, seconds / total if total > 0 else 0.0, bouts,
+                                 seconds / bouts if bouts else 0.0, len(per_video), coder, color, events=bouts,
+                                 rate=bouts * 60.0 / total if total > 0 else 0.0))
     order = {s.name: s.order for s in subjects.values()}
     label_order = {lab.name: lab.order for lab in store.labels()}
     out.sort(key=lambda b: (b.subject == NO_SUBJECT, order.get(b.subject, 0), b.subject.lower(), b.coder,

@@ -145,3 +145,21 @@ def test_subjects_command(tmp_path, capsys):
     assert main(["subjects", "delete", path, "Anna K."]) == 0
     assert main(["subjects", "list", path]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("patient 07  #")
+
+
+def test_point_events_per_subject_are_counted_not_timed(tmp_path, capsys):
+    with _study(tmp_path) as store:
+        v0, v1 = (v.id for v in store.videos())
+        hand = store.add_label("raises hand", kind="point").id
+        for vid, person, frame in ((v0, 3, 10), (v0, 3, 60), (v1, 7, 220), (v1, 8, 220), (v1, 8, 400)):
+            CreateSegment(vid, person, frame, frame + 1, hand, author="ann").apply(store)
+        budgets = {(b.subject, b.label): b for b in subject_budgets(store)}
+        path = str(store.path)
+    raised = budgets[("Anna", "raises hand")]
+    # one event per (video, frame): the two fragments 7 and 8 both hold frame 220 of v1, which is one moment
+    assert (raised.kind, raised.events, raised.seconds, raised.share) == ("point", 4, 0.0, 0.0)
+    assert raised.rate == pytest.approx(4 * 60.0 / 80.0)  # per minute of Anna's two 40-s videos
+    assert budgets[("Anna", "walk")].kind == "state" and budgets[("Anna", "walk")].events == 2
+    assert main(["labels", "stats", path, "--by", "subject"]) == 0
+    line = next(row for row in capsys.readouterr().out.splitlines() if "raises hand" in row)
+    assert line.split()[3:6] == ["4", "ev", "3.00/m"]
