@@ -104,7 +104,9 @@ def default_workers(workers: Optional[int], device: str) -> Optional[int]:
 
 
 #: chunks of a video tracked at once by one worker on CUDA, their frames batched into one forward per
-#: step (:mod:`.batching`); on a CPU one (batching gains nothing there: measured in benchmarks/gpu_pose.py).
+#: step (:mod:`.batching`); on a CPU one: batching gains nothing there (benchmarks/gpu_pose.py --quick, tiles,
+#: 24 frames, load ~15: close-up 1.70 frames/s with one chunk at a time, 1.54 with two; crowd 0.64 and 0.52).
+#: Not measured on a GPU yet (no device was lent).
 CUDA_STREAMS = 8
 
 
