@@ -83,6 +83,15 @@ def _segments(store, options: ExportOptions):
     if not segments:
         raise ExportError(f"{Path(store.path).name} has no labeled segments to export.")
     labels = {lab.id: lab.name for lab in store.labels()}
+    points = {lab.id for lab in store.labels() if getattr(lab, "kind", "state") == "point"}
+    if options.labels:
+        named = [labels[i] for i in points if labels[i] in options.labels]
+        if named:
+            raise ExportError(f"'{named[0]}' is a point event (a moment): a fine-tuning set holds actions that last; "
+                              "leave it out of --labels.")
+    segments = [s for s in segments if s.label_id not in points]  # moments are no clips
+    if not segments:
+        raise ExportError(f"{Path(store.path).name} has only point events (moments), no segments to export.")
     kept = [s for s in segments if s.source in options.sources]
     if not kept:
         others = sorted({s.source for s in segments} - set(options.sources))

@@ -282,3 +282,14 @@ def test_person_crop_drops_joints_of_people_far_outside_the_box():
     assert (out.keypoint_score[1] == 0).all() and (out.keypoint[1] == 0).all()
     np.testing.assert_allclose(out.keypoint[0, :, 0], [[30.0, 40.0]] * 3)
     assert (out.keypoint_score[0, :, 3] == 0).all() and (out.keypoint_score[0, :, :3] == 1).all()
+
+
+def test_point_events_are_not_exported_as_clips(tmp_path, capsys):
+    path = make_project(tmp_path / "p", videos=1, segments=SEGMENTS[:2])
+    with ProjectStore.open(path) as store:
+        hand = store.add_label("raises hand", kind="point").id
+        CreateSegment(store.videos()[0].id, 0, 12, 13, hand).apply(store)
+    exported = _export(path, tmp_path / "set", pose_only=True)
+    assert sorted(r.label for r in exported.rows) == ["clap", "wave"] and "raises hand" not in exported.classes
+    with pytest.raises(EpamError, match="'raises hand' is a point event"):
+        _export(path, tmp_path / "set2", pose_only=True, labels=["raises hand"])
