@@ -101,7 +101,8 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     if int(options.get("streams") or 1) > 1:  # torch engine: several chunks at once, batched (torch_engine/batching.py)
         from .torch_engine.batching import Source, run_sources
 
-        run_sources([Source(path, table, emit, overlap, reader)], options, int(options["streams"]), stopped)
+        run_sources([Source(path, table, emit, overlap, reader)], options, int(options["streams"]), stopped,
+                    run_range=_run_one_range)
         return
     own = reader is None
     reader = VideoReader(path) if own else reader

@@ -66,6 +66,7 @@ def test_a_failing_stream_stops_the_others_with_its_error(clip, graph):
     import threading
 
     from core_model.pose.scheduling import RangeTable
+    from core_model.pose.parallel import _run_one_range
     from core_model.pose.torch_engine.batching import Source, run_sources
 
     def emit(batch, advanced, continuation):
@@ -74,12 +75,13 @@ def test_a_failing_stream_stops_the_others_with_its_error(clip, graph):
     table = RangeTable(mp.get_context("spawn"), 24, chunk_frames=4)
     options = {"device": "cpu", "detect": "full", "threads": 1, "max_people": 0}
     with pytest.raises(OSError, match="No space"):
-        run_sources([Source(str(clip), table, emit, 10)], options, 3, lambda: False, graph=graph)
+        run_sources([Source(str(clip), table, emit, 10)], options, 3, lambda: False, graph=graph,
+                    run_range=_run_one_range)
     assert not [t for t in threading.enumerate() if t.name.startswith("epam-pose-stream")]
 
 
 def test_chunks_and_videos_batched_together_give_the_results_of_one_at_a_time(clip, bikes_video, tmp_path):
-    from core_model.pose.torch_engine.batching import detect_videos
+    from core_model.pose.torch_engine.multi_video import detect_videos
     from core_model.video import VideoReader
 
     with VideoReader(bikes_video) as reader:  # another video of another size: warped on its own, same forward

@@ -130,7 +130,8 @@ class StreamGraph:
         """The shared graph is closed by whoever made it."""
 
 
-def run_sources(sources: Sequence["Source"], options: dict, streams: int, stopped, graph=None) -> BatchStats:
+def run_sources(sources: Sequence["Source"], options: dict, streams: int, stopped, graph=None, *,
+                run_range) -> BatchStats:
     """Extract the chunks of every source on ``streams`` threads sharing one batched torch graph.
 
     Each thread takes the next chunk nobody has taken (sources in order, chunks in order), tracks it
@@ -138,8 +139,8 @@ def run_sources(sources: Sequence["Source"], options: dict, streams: int, stoppe
     chunk, then the continuation into the next), and emits through the source's ``emit``. ``stopped()``
     is polled between frames (a failed stream stops the others); the first error is raised.
     ``graph``: a :class:`~.graph.TorchPoseGraph` to use (and leave open) instead of loading one.
+    ``run_range``: :func:`..parallel._run_one_range` (passed in: the worker code imports this module).
     """
-    from ..parallel import _run_one_range
     from .backend import create_torch_extractor, resolve_precision
     from .graph import TorchPoseGraph
 
@@ -170,7 +171,7 @@ def run_sources(sources: Sequence["Source"], options: dict, streams: int, stoppe
                 reader = readers[source.path] if source.path in readers else source.open_reader(readers)
                 extractor.reset()
                 emit = _locked(source.emit, lock)
-                if _run_one_range(reader, reader.timestamps, extractor, source.table, slot, source.table.start(slot),
+                if run_range(reader, reader.timestamps, extractor, source.table, slot, source.table.start(slot),
                                   emit, halted, source.overlap) is None:
                     return
         except BaseException as exc:  # noqa: BLE001 - raised in the caller
@@ -243,42 +244,3 @@ class _ChunkQueue:
                 if slot is not None:
                     return source, slot
         return None
-
-
-def detect_videos(paths: Sequence, options: dict, streams: int, *, chunk_frames: Optional[int] = None,
-                  overlap_seconds: float = 1.0, cancel=None) -> list:
-    """Per-frame detections of several videos, their chunks batched together on ``streams`` threads:
-    ``[(frames, info), ...]`` in the order of ``paths``, each as :func:`..parallel.extract_frame_detections`
-    gives it for one video (the same chunks, continuations and results)."""
-    import multiprocessing as mp
-
-    from ..parallel import _MIN_OVERLAP, video_info
-    from ..scheduling import RangeTable
-
-    ctx = mp.get_context("spawn")
-    sources, outputs = [], []
-    for path in paths:
-        info, key_frames = video_info(str(path))
-        frames: list = [None] * info.frame_count
-        continued: dict = {}
-
-        def emit(batch, _advanced, continuation, frames=frames, continued=continued) -> None:
-            target = continued if continuation else frames
-            for idx, keypoints, scores in batch:
-                target[idx] = (keypoints, scores)
-
-        table = RangeTable(ctx, info.frame_count, chunk_frames=chunk_frames, key_frames=key_frames)
-        overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
-        sources.append(Source(str(path), table, emit, overlap))
-        outputs.append((frames, continued, info))
-    run_sources(sources, options, streams, lambda: cancel is not None and cancel.cancelled)
-    if cancel is not None and cancel.cancelled:
-        from ...errors import Cancelled
-
-        raise Cancelled()
-    results = []
-    for frames, continued, info in outputs:
-        for idx, det in continued.items():
-            frames[idx] = det
-        results.append((frames, info))
-    return results
