@@ -162,8 +162,8 @@ class DockWidths(QObject):
 
 
 def dock_tab_bars(window) -> list:
-    """The tab bars of the window's tabbed docks."""
-    return [bar for bar in window.findChildren(QTabBar) if bar.parent() is window]
+    """The tab bars of the window's tabbed docks (its own children: not a search of every widget)."""
+    return window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
 
 
 def _bar_docks(window, bar) -> list:
@@ -171,7 +171,8 @@ def _bar_docks(window, bar) -> list:
     from PySide6.QtWidgets import QDockWidget
 
     titles = {bar.tabText(i) for i in range(bar.count())}
-    docks = [d for d in window.findChildren(QDockWidget) if d.windowTitle() in titles and not d.isFloating()]
+    docks = [d for d in window.findChildren(QDockWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+             if d.windowTitle() in titles and not d.isFloating()]
     return [d for d in docks if any(o in docks for o in window.tabifiedDockWidgets(d))]
 
 
@@ -179,16 +180,23 @@ def fit_dock_tabs(window) -> None:
     """Whole tab names (no eliding), Tab reaches the bars, and docks as wide as their tabs need (see the module
     docstring); ``Qt.Horizontal`` areas only (the left and right docks)."""
     for bar in dock_tab_bars(window):
-        bar.setElideMode(Qt.TextElideMode.ElideNone)
-        bar.setUsesScrollButtons(True)  # the last resort, where the window is too narrow for the tabs
-        bar.setExpanding(False)
-        bar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        if bar.elideMode() != Qt.TextElideMode.ElideNone:  # each setter lays the tabs out again: only changes
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+        if not bar.usesScrollButtons():
+            bar.setUsesScrollButtons(True)  # the last resort, where the window is too narrow for the tabs
+        if bar.expanding():
+            bar.setExpanding(False)
+        if bar.focusPolicy() != Qt.FocusPolicy.TabFocus:
+            bar.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         if not bar.isVisible() or bar.count() < 2:
             continue
-        need = sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + TAB_SLACK_PX
+        # the tabs as laid out (whole names, not expanding: their size hints), cheaper than asking the hints again
+        need = bar.tabRect(bar.count() - 1).right() - bar.tabRect(0).left() + 1 + TAB_SLACK_PX
+        if bar.width() >= need:
+            continue
         docks = [d for d in _bar_docks(window, bar) if window.dockWidgetArea(d) in (
             Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)]
-        if not docks or bar.width() >= need:
+        if not docks:
             continue
         centre = window.centralWidget()
         room = docks[0].width() + (centre.width() - CENTRE_MIN_PX if centre is not None else 0)
