@@ -163,10 +163,11 @@ class ModelRuntime:
         self._amp = True
         mixed = self._torch(inputs)
         difference, same_top = amp_agreement(reference, mixed)
+        logits = max(float((a.float() - mixed.logits[k].float()).abs().max()) for k, a in reference.logits.items())
         self._amp = difference <= AMP_TOLERANCE and same_top
-        self._use("torch", "the ONNX graph runs on the CPU; model on " + self.device.type,
+        self._use("torch", "asked for" if self.requested == "torch" else "the ONNX graph runs on the CPU only",
                   amp_check={"max_probability_difference": round(difference, 6), "same_top_class": same_top,
-                             "tolerance": AMP_TOLERANCE})
+                             "max_logit_difference": round(logits, 6), "tolerance": AMP_TOLERANCE})
         return mixed if self._amp else reference
 
     def _first_onnx(self, inputs):
