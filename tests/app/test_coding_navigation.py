@@ -117,6 +117,9 @@ def test_goto_dialog_loop_and_bookmarks(qtbot, window, study):
     window.actions["loop"].trigger()
     assert window.playback.loop is None
     window.playback.pause()
+    window.labeling.select(None)
+    window.labeling.set_marks(30, 30)  # one frame (a point event's span): a second of context each side
+    assert window.coding_ui.loop_range() == (5, 56)
 
     # bookmarks: Ctrl+B's edit, the dock, the timeline's marks, next/previous, delete and undo
     from core_model.project.bookmarks import AddBookmark
