@@ -206,13 +206,13 @@ class CodingUI(QObject):
 
     def loop_range(self) -> Optional[tuple]:
         """Frames to loop: the selected label, else the in/out range, else the part of the video on screen; a
-        span under a second (a point event) gets a second of context on each side."""
+        single frame (a point event) gets a second of context on each side."""
         span = self._loop_span()
         entry = self.session.current
         if span is None or entry is None:
             return span
         second = int(round(entry.fps or 25.0))
-        if span[1] - span[0] < second:
+        if span[1] - span[0] <= 1:
             span = (max(span[0] - second, 0), min(span[1] + second, max(entry.frame_count, span[1])))
         return span
 
