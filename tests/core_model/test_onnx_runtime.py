@@ -63,15 +63,15 @@ def differences(reference, other) -> dict:
 @pytest.mark.parametrize("name", NAMES)
 def test_the_onnx_graph_gives_pytorchs_logits_and_attention(name, bikes_video, bikes_poses):
     prepared = prepare_model(model=tiny_model(name).eval())
-    first, three = window_batches(bikes_video, bikes_poses, prepared, [(0, 1), (1, 2, 3)])
+    first, two = window_batches(bikes_video, bikes_poses, prepared, [(0,), (2, 3)])
     runtime = ModelRuntime(prepared, "onnx")
     with torch.inference_mode():
         runtime(first)  # exported now, checked against PyTorch on this batch
         assert runtime.name == "onnx" and runtime.info["graph"]["exported_now"]
         assert runtime.info["graph"]["parity_max_difference"] <= TOLERANCE
         # other windows, another batch size (the batch axis is dynamic)
-        got = runtime(three)
-        diffs = differences(prepared.inference_module().forward_inputs(three), got)
+        got = runtime(two)
+        diffs = differences(prepared.inference_module().forward_inputs(two), got)
     assert max(diffs.values()) <= TOLERANCE, diffs
     assert {p.name for p in get_model_spec(name).products} == set(got.products)
 
