@@ -161,6 +161,16 @@ def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np
     return cost + CROWD_GAP_PENALTY * (gap - 1)
 
 
+def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
+    """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`)."""
+    from .reid import stitch_tracklets
+
+    joined: Dict[int, list] = {}
+    for tid, root in stitch_tracklets(per_track, max_gap).items():
+        joined.setdefault(root, []).extend(per_track[tid])
+    return {tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()}
+
+
 def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.ndarray,
                  img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0,
                  num_joints: int = 17, meta: Optional[dict] = None, crowd: bool = False,
@@ -178,7 +188,7 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
     tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * rate))),
                           min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd,
                           reid_gap=int(round(reid_seconds * rate)))
-    per_track: Dict[int, List[Tuple[int, np.ndarray, np.ndarray]]] = {}
+    per_track: Dict[int, list] = {}  # track id -> [(frame, keypoint, score, appearance), ...]
     for t, det in enumerate(frames):
         if det is None or len(det[0]) == 0:
             continue
@@ -188,12 +198,14 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
         looks = appearances[t] if appearances is not None and t < len(appearances) else None
         looks = [looks[i] for i in keep] if looks is not None else None
         for i, tid in enumerate(tracker.update(t, kp, sc, looks)):
-            per_track.setdefault(int(tid), []).append((t, kp[i], sc[i]))
+            per_track.setdefault(int(tid), []).append((t, kp[i], sc[i], looks[i] if looks is not None else None))
+    if crowd and appearances is not None:  # tracklets of one person joined, now that the whole video is known
+        per_track = _stitched(per_track, tracker.reid_gap)
     num_frames = len(frames)
     keypoint = np.zeros((len(per_track), num_frames, num_joints, 2), np.float32)
     score = np.zeros((len(per_track), num_frames, num_joints), np.float32)
     for row, tid in enumerate(sorted(per_track, key=lambda k: per_track[k][0][0])):
-        for t, kp, sc in per_track[tid]:
+        for t, kp, sc, _look in per_track[tid]:
             keypoint[row, t] = kp
             score[row, t] = sc
     return Poses(keypoint, score, np.arange(len(per_track)), timestamps, img_shape, fps, dict(meta or {}))

@@ -121,3 +121,31 @@ def test_colour_histograms_tell_clothes_apart():
     a, b = describe(frame, *left), describe(frame, *right)
     assert distance(a, a) < 0.01 and distance(a, b) > 0.8
     assert describe(frame, *_person(50, 100, 8)) is None  # too small to say
+
+
+def test_a_person_seen_in_the_previous_frame_is_continued_whatever_their_colours():
+    """Colour histograms of small people are noisy (a turn, an arm swinging in front of the torso, shade): a
+    person standing clear of others and seen a frame ago keeps their id even when their colours jump by more than
+    the gap-crossing gate (0.45); only plainly other colours (another person stepped in) are refused."""
+    frames = []
+    for t in range(40):
+        look = RED if (t // 5) % 2 == 0 else 0.25 * RED + 0.75 * GREEN  # the measured colours jump every 5 frames
+        frames.append([(100 + 2 * t, 300, 60, look), (500, 300, 80, BLUE)])
+    poses = _track(frames)
+    assert poses.num_people == 2, poses.frames_per_track()
+
+
+def test_a_person_back_from_behind_somebody_in_mixed_colours_keeps_one_id():
+    """Hidden for 2 s, red comes back half covered: their first detections have red and blue colours mixed (too
+    far from red to be re-identified at once), then their own; the tracklets are stitched into one id afterwards."""
+    frames = []
+    for t in range(120):
+        people = [(600, 300, 90, BLUE)]
+        if t < 30 or t >= 80:
+            look = 0.45 * RED + 0.55 * BLUE if 80 <= t < 86 else RED
+            people.append((200 + 0.5 * t, 300, 90, look))
+        frames.append(people)
+    poses = _track(frames)
+    assert poses.num_people == 2, poses.frames_per_track()
+    red = [r for r in range(2) if poses.present[r, 0] and poses.keypoint[r, 0, 0, 0] < 400][0]
+    assert poses.present[red, 80:].all() and not poses.present[red, 30:80].any()
