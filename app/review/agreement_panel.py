@@ -57,6 +57,11 @@ def cells_image(conf: np.ndarray, share: np.ndarray) -> QImage:
 NAME_SHARE = 0.4  # class names may take this share of the matrix' width (the cells the rest)
 
 
+def side_name(side: str) -> str:
+    """A side as the matrix titles it: a coder by name ("author:ann" -> "ann"), else as it is."""
+    return side[7:] if side.startswith("author:") else side
+
+
 class ConfusionMatrixView(QWidget):
     """Painted confusion matrix with class names; cells shaded by the share of their row (green diagonal)."""
 
@@ -130,12 +135,14 @@ class ConfusionMatrixView(QWidget):
         small.setPointSizeF(max(6.0, small.pointSizeF() * min(1.0, (side - 7) / max(widest, 1))))
         sfm = QFontMetrics(small)
         p.setPen(QColor("#8b97a8"))  # axis titles
-        p.drawText(QRectF(left, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter, f"{r.other} →")
+        wide = max(n * side, 300.0)  # a title wider than a small matrix stays whole, centred on it
+        p.drawText(QRectF(left + n * side / 2 - wide / 2, 0, wide, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   f"{side_name(r.other)} →")
         p.save()
         p.translate(left - name_w - self.PAD - fm.height() - 2, top + n * side / 2)
         p.rotate(-90)
-        p.drawText(QRectF(-n * side / 2, 0, n * side, fm.height()), Qt.AlignmentFlag.AlignCenter,
-                   f"{r.reference} →")
+        p.drawText(QRectF(-wide / 2, 0, wide, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                   f"{side_name(r.reference)} →")
         p.restore()
         for i, name in enumerate(r.classes):
             p.setPen(QColor("#d8dee9"))
@@ -292,6 +299,7 @@ class AgreementPanel(QWidget):
         self.tolerance.setValue(TOLERANCE_S)
         self.tolerance.setPrefix("± ")
         self.tolerance.setSuffix(" s")
+        self.tolerance.setMaximumWidth(90)
         self.tolerance.setToolTip("Events of the two coders match when they carry the same label and their start "
                                   "and stop lie within this many seconds (as BORIS compares coders)")
         self.tolerance.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click lets one type seconds (not label keys)
