@@ -53,8 +53,10 @@ def test_f1_lists_the_shortcuts(qtbot, window):
         assert needed in keys, needed
     from app.shell.keyboard import HELP_ROWS
 
-    # + the label keys row and the focus keys (Tab, F6, …: app.shell.keyboard)
-    assert len(shortcut_rows(window.actions.values())) + 1 + len(HELP_ROWS) == dialog.table.rowCount()
+    # + the label picker, the label keys row and the focus keys (Tab, F6, …: app.shell.keyboard)
+    listed = list(window.actions.values()) + window.labeling_ui.label_actions()
+    assert "Ctrl+K" in keys
+    assert len(shortcut_rows(listed)) + 1 + len(HELP_ROWS) == dialog.table.rowCount()
     dialog.close()
 
 
