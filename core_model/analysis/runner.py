@@ -54,6 +54,7 @@ def analyze_video(
     were extracted just now, ahead of this call (:class:`~.pipeline.PosesAhead`), in that many seconds
     (``timings["pose"]``, with ``timings["pose_overlapped"]`` = 1: not part of this call's total).
     """
+    from ..runtime.select import check_runtime
     from ..video import VideoReader, content_key
 
     settings = settings or AnalysisSettings()
@@ -64,6 +65,7 @@ def analyze_video(
         prepared = model if isinstance(model, PreparedModel) else prepare_model(
             checkpoint, class_names, seed=settings.seed, model=model, model_name=model_name)
     device = _device(settings.device)
+    check_runtime(settings.runtime, device)  # before poses are extracted
     video = Path(video)
     with VideoReader(video, cache_frames=_READ_AHEAD_FRAMES) as reader:  # frames are read once, in order
         video_key = content_key(video)

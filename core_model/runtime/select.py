@@ -80,6 +80,16 @@ def _write_json(path: Path, data: dict) -> None:
         tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
 
 
+def check_runtime(requested: str, device) -> None:
+    """Refuse, in one sentence, a runtime that cannot run here (before any work is done)."""
+    if requested not in RUNTIMES:
+        raise ConfigError(f"Unknown runtime {requested!r}: choose one of {', '.join(RUNTIMES)}.")
+    if requested == "onnx" and torch.device(device).type != "cpu":
+        raise ConfigError("The ONNX runtime runs on the CPU only: use --runtime torch or auto on a GPU.")
+    if requested == "onnx" and not onnx_available():
+        raise ConfigError("ONNX Runtime is not installed (pip install onnxruntime onnx): use --runtime torch or auto.")
+
+
 def _timed(fn: Callable[[], object]) -> Tuple[object, float]:
     start = time.perf_counter()
     value = fn()
@@ -95,14 +105,8 @@ class ModelRuntime:
     """
 
     def __init__(self, prepared, requested: str = "auto", device=None) -> None:
-        if requested not in RUNTIMES:
-            raise ConfigError(f"Unknown runtime {requested!r}: choose one of {', '.join(RUNTIMES)}.")
         self.device = torch.device(device or "cpu")
-        if requested == "onnx" and self.device.type != "cpu":
-            raise ConfigError("The ONNX runtime runs on the CPU only: use --runtime torch or auto on a GPU.")
-        if requested == "onnx" and not onnx_available():
-            raise ConfigError("ONNX Runtime is not installed (pip install onnxruntime onnx): "
-                              "use --runtime torch or auto.")
+        check_runtime(requested, self.device)
         self.requested = requested
         self.torch_module = prepared.inference_module().to(self.device)
         self.model_key, self.model_name = prepared.key, prepared.model_name

@@ -18,7 +18,7 @@ from core_model.errors import ConfigError
 from core_model.models.registry import get_model_spec
 from core_model.pose.format import Poses
 from core_model.runtime import onnx_available
-from core_model.runtime.select import ModelRuntime, cache_root
+from core_model.runtime.select import ModelRuntime, cache_root, check_runtime
 from core_model.video import VideoReader
 from core_model.video.synthetic import stick_figure_keypoints
 from tests.core_model.test_model_family import NAMES, stick_video, tiny_model  # noqa: F401 (fixture)
@@ -121,11 +121,10 @@ def test_an_analysis_records_its_runtime_and_matches_pytorch(stick_video, tmp_pa
 def test_unknown_or_impossible_runtimes_are_one_sentence():
     with pytest.raises(ConfigError, match="Unknown runtime 'tensorrt'"):
         AnalysisSettings(runtime="tensorrt")
-    prepared = prepare_model(model=tiny_model("separable-sta").eval())
-    if not torch.cuda.is_available():
-        return
     with pytest.raises(ConfigError, match="CPU only"):
-        ModelRuntime(prepared, "onnx", device="cuda")
+        check_runtime("onnx", "cuda")  # refused before any work (analyze_video checks before poses)
+    check_runtime("auto", "cuda")
+    check_runtime("onnx", "cpu")
 
 
 def test_the_cli_takes_the_runtime_flag(tmp_path, capsys):
