@@ -112,6 +112,7 @@ class CodingUI(QObject):
         if (store.blind_coder is not None) != on:
             store.blind_coder = self.coder() if on else None
             self._views_again()
+            self._schedule_refresh()  # the bookmarks shown follow blind coding
             self._say(f"Blind coding: only the labels of {self.coder()} are shown." if on
                       else "Blind coding off: every coder's labels are shown.", 6000)
 
@@ -167,6 +168,8 @@ class CodingUI(QObject):
         self.video_list.set_only_mine(self.actions["my_videos"].isChecked())
         vid = self._video_id()
         marks = store.bookmarks(vid) if vid is not None else []
+        if store.blind_coder is not None:  # blind coding: the other coders' bookmarks (their notes) are hidden too
+            marks = [b for b in marks if (b.author or "") == store.blind_coder]
         self.bookmarks.set_bookmarks(marks, lambda f: store.frame_time(vid, f), enabled=vid is not None)
         self.timeline.set_bookmarks([b.frame for b in marks])
 
@@ -271,7 +274,9 @@ class CodingUI(QObject):
 
     def step_bookmark(self, step: int) -> None:
         vid, store = self._video_id(), self.project.store
-        frames = sorted({b.frame for b in store.bookmarks(vid)}) if vid is not None else []
+        blind = store.blind_coder if store is not None else None
+        frames = sorted({b.frame for b in store.bookmarks(vid) if blind is None or (b.author or "") == blind}) \
+            if vid is not None else []
         here = self.playback.position
         k = bisect.bisect_right(frames, here) if step > 0 else bisect.bisect_left(frames, here) - 1
         if 0 <= k < len(frames):

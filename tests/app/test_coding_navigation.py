@@ -142,6 +142,14 @@ def test_goto_dialog_loop_and_bookmarks(qtbot, window, study):
     qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=3000)
     window.project.undo_step()
     qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=3000)
+    # blind coding hides the other coders' bookmarks too
+    window.project.apply(AddBookmark(1, 20, "bob's note", author="bob"))
+    qtbot.waitUntil(lambda: panel.list.count() == 3, timeout=3000)
+    window.settings.coder = window.project.store.author
+    window.actions["blind_coding"].trigger()
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=3000)
+    assert window.timeline.widget().bands_item.bookmarks == [12, 44]
+    window.actions["blind_coding"].trigger()
 
 
 def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, stick_video, monkeypatch):
