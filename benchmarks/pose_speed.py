@@ -5,13 +5,14 @@ seconds of it played over and over, for worker scaling) and each round, interlea
 sees the same load:
 - legacy: ``mp.solutions.pose.Pose(model_complexity=1)`` (the full landmark model, as ours) on frames
   decoded beforehand, the model loaded beforehand: the bare solution's own loop;
-- ``epam extract VIDEO --workers W --no-cache`` as a user runs it: a new process, Python start-up, imports,
+- ``epam extract VIDEO --workers W --no-cache`` (``--single``: also ``--max-people 1``, the legacy solution's
+  task) as a user runs it: a new process, Python start-up, imports,
   decoding, model loading, the auto detection probe, tracking and writing included (a fresh cache holding
   only the MediaPipe model bundle, built once per installation);
 Best of ``--repeat`` rounds as frames/s, the ratio to legacy, and CPU milliseconds per frame (all threads
 and processes: a load-independent cost). Load averages are printed; the machine may be shared.
 
-    .venv/bin/python benchmarks/pose_speed.py [VIDEO] [--repeat 3] [--workers 1,2] [--long 30]
+    .venv/bin/python benchmarks/pose_speed.py [VIDEO] [--repeat 3] [--workers 1,2] [--long 30] [--single]
 """
 from __future__ import annotations
 
@@ -52,12 +53,12 @@ def _legacy(frames) -> tuple:
         return len(frames) / (time.perf_counter() - started), 1000 * (_cpu(resource.RUSAGE_SELF) - cpu) / len(frames)
 
 
-def _command(video: Path, frames: int, workers: int, models: Path, work: Path) -> tuple:
+def _command(video: Path, frames: int, workers: int, models: Path, work: Path, extra=()) -> tuple:
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
     shutil.copytree(models, cache / "models")
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache)}
     argv = [sys.executable, "-m", "core_model.cli", "extract", str(video), "-o", str(cache / "out.npz"),
-            "--workers", str(workers), "--no-cache"]
+            "--workers", str(workers), "--no-cache", *extra]
     started, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--long", type=float, default=30.0, help="seconds of the looped video (0: none)")
+    parser.add_argument("--single", action="store_true", help="also epam extract --max-people 1 (one worker)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="epam-pose-speed-"))
     env = {**os.environ, "EPAM_CACHE_DIR": str(work / "bundle")}
@@ -107,6 +109,9 @@ def main() -> None:
             runs = {"legacy": _legacy(frames)}
             for n in workers:
                 runs[f"epam extract --workers {n}"] = _command(video, len(frames), n, models, work)
+            if args.single:  # the legacy solution's task: one person (no search for more, no detection probe)
+                runs["... --workers 1 --max-people 1"] = _command(video, len(frames), 1, models, work,
+                                                                  ("--max-people", "1"))
             for name, (fps, cpu_ms) in runs.items():
                 if name not in best or fps > best[name][0]:
                     best[name] = (fps, cpu_ms)
