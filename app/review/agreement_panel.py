@@ -201,8 +201,10 @@ class AgreementPanel(QWidget):
             box.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves the keys
         self.export = export_button(self, [("Confusion matrix as PNG / SVG…", "image", self.export_matrix),
                                            ("Per-class table as CSV…", "csv", self.export_table),
-                                           ("Confusion matrix as CSV…", "csv", self.export_confusion)],
-                                    default_name=lambda text: "confusion" if "matrix" in text else "agreement")
+                                           ("Confusion matrix as CSV…", "csv", self.export_confusion),
+                                           ("Coders' events (tolerance) as CSV…", "csv", self.export_events)],
+                                    default_name=lambda text: "confusion" if "matrix" in text
+                                    else "events" if "events" in text else "agreement")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.between_box, 1)
@@ -383,6 +385,20 @@ class AgreementPanel(QWidget):
         report = self.c.agreement_report()
         header, rows = per_class_table(report) if report is not None else (["class", "precision", "recall", "f1",
                                                                             "support"], [])
+        return save_table(path, header, rows)
+
+    def export_events(self, path):
+        """Per label: events matched, only A, only B within the tolerance, and a total row (share, kappa)."""
+        report = self.events_report
+        header = ["label", "matched", f"only {report.coder_a}" if report else "only A",
+                  f"only {report.coder_b}" if report else "only B", "tolerance_s", "share_matched", "kappa"]
+        rows = []
+        if report is not None:
+            rows = [[name, d["matched"], d["only_a"], d["only_b"], report.tolerance, "", ""]
+                    for name, d in report.per_label.items()]
+            rows.append(["(all)", report.matched, report.only_a, report.only_b, report.tolerance,
+                         round(report.percent / 100, 6) if report.percent == report.percent else "",
+                         round(report.kappa, 6) if report.kappa == report.kappa else ""])
         return save_table(path, header, rows)
 
     def export_confusion(self, path):

@@ -192,7 +192,7 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
     assert not ui.queue_widget.isVisible()
 
 
-def test_agreement_panel_matches_coders_events_within_a_tolerance(qtbot, window, study):
+def test_agreement_panel_matches_coders_events_within_a_tolerance(qtbot, window, study, tmp_path):
     open_project_and_wait(qtbot, window, study)
     ui = window.review_ui
     ui.show_figures("agreement")
@@ -207,6 +207,11 @@ def test_agreement_panel_matches_coders_events_within_a_tolerance(qtbot, window,
     panel.tolerance.setValue(1.0)  # now the sits match (start 1.0 s, stop 0.6 s apart)
     assert (panel.events_report.matched, panel.events_report.only_a, panel.events_report.only_b) == (1, 1, 0)
     assert "<b>1</b> matched" in panel.events.text() and "50.0&nbsp;%" in panel.events.text()
+    out = tmp_path / "events.csv"
+    panel.export_events(out)
+    lines = out.read_text().splitlines()
+    assert lines[0] == "label,matched,only ann,only bob,tolerance_s,share_matched,kappa"
+    assert lines[-1].startswith("(all),1,1,0,1.0,0.5,")
     window.settings.coder = "ann"
     window.coding_ui.prepare_store(window.project.store)
     window.actions["blind_coding"].setChecked(True)
