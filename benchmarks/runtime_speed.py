@@ -7,7 +7,11 @@ round so load changes hit both alike; medians after one warm-up round. Prints th
 the figures (this machine is shared). ``--all-models`` also prints the parity of every registered
 model's graph (tiny configs, random inputs).
 
-    python benchmarks/runtime_speed.py [--threads 2] [--runs 7] [--batch 1] [--all-models]
+    python benchmarks/runtime_speed.py [--threads 2] [--runs 7] [--batch 1] [--all-models] [--omp-wait passive]
+
+``--omp-wait passive`` sets OMP_WAIT_POLICY=PASSIVE before PyTorch loads (its OpenMP threads then sleep
+between operators instead of spinning). On a loaded machine this changes PyTorch's figure several-fold, so
+compare runtimes under the same setting.
 """
 from __future__ import annotations
 
@@ -20,7 +24,10 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-import torch
+if __name__ == "__main__" and "--omp-wait" in sys.argv:  # must be set before PyTorch's OpenMP starts
+    os.environ["OMP_WAIT_POLICY"] = sys.argv[sys.argv.index("--omp-wait") + 1].upper()
+
+import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -92,12 +99,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--all-models", action="store_true")
+    parser.add_argument("--omp-wait", choices=("passive", "active"), help="OMP_WAIT_POLICY for PyTorch's threads")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     import onnxruntime
 
     print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, threads {args.threads}, "
-          f"batch {args.batch}, runs {args.runs} (median), cpus {os.cpu_count()}, load average {_load()}")
+          f"batch {args.batch}, runs {args.runs} (median), cpus {os.cpu_count()}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(default)')}, load average {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
         prepared = prepare_model(None)  # the untrained EPAM-Net, NTU-120 classes, seed 0
