@@ -158,7 +158,17 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
     from ..analysis.model_setup import prepare_model
     from ..analysis.runner import UNTRAINED_WARNING, analyze_video
 
-    prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+    ahead = []  # poses made while the model loads (a video), or the next video's while it runs (a folder)
+    if not target.is_dir():
+        from ..analysis.pipeline import poses_ahead
+
+        ahead.append(poses_ahead([target], settings, use_cache=not args.no_cache))
+    try:
+        prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+    except BaseException:
+        for producer in ahead:
+            producer.close()
+        raise
     prepared.release_source()  # the analysis runs the folded inference copy only
     tty = sys.stderr.isatty()
     warned = {"untrained": prepared.trained}
@@ -168,8 +178,6 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
         if not warned["untrained"]:
             warned["untrained"] = True
             sys.stderr.write(f"epam: warning: {UNTRAINED_WARNING}\n")
-
-    ahead = []  # a folder: the poses of the next video are extracted while the model runs on this one
 
     def analyze_one(video: Path, out_dir: Path):
         bar = _ProgressBar(video.name, tty)
@@ -187,7 +195,10 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
         return result
 
     if not target.is_dir():
-        analyze_one(target, out_root / target.stem)
+        try:
+            analyze_one(target, out_root / target.stem)
+        finally:
+            ahead[0].close()
         return 0
 
     rank, world = shard_from_env()

@@ -87,3 +87,13 @@ def test_auto_engine_on_a_machine_without_nvidia_driver_is_mediapipe_without_tor
     monkeypatch.setattr(extract, "nvidia_driver_present", lambda: False)
     assert extract._engine("mediapipe", "auto", "auto") == "mediapipe"
     assert extract._engine("mediapipe", "mediapipe", "cuda") == "mediapipe"
+
+
+def test_analyze_of_one_video_extracts_poses_while_the_model_loads(short_clip, tmp_path, capsys):
+    from core_model.cli import main
+
+    assert main(["analyze", str(short_clip), "-o", str(tmp_path / "out"), "--window", "16", "--stride", "16",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["timings"].get("pose_overlapped") == 1.0  # the poses came from the producer started first
+    assert summary["poses"]["num_people"] >= 1
