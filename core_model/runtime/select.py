@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -232,7 +233,8 @@ class ModelRuntime:
 
     def _choice_key(self, inputs) -> str:
         return _digest({"model": self.model_name, "config": self.config, "shapes": _shapes(inputs, True),
-                        "threads": torch.get_num_threads(), "machine": platform.machine(),
+                        "threads": torch.get_num_threads(), "omp_wait": os.environ.get("OMP_WAIT_POLICY", ""),
+                        "machine": platform.machine(),
                         "processor": platform.processor(), **_versions()})
 
     def _graph_paths(self, inputs) -> Tuple[Path, Path]:
