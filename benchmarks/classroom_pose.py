@@ -11,8 +11,13 @@ other had before. Extraction runs end to end (decoding, the auto probe, workers,
 the settings given (default: none, i.e. the defaults). The machine may be shared: the load average is
 printed with every figure, and CPU ms per frame (all processes) is the load-independent cost.
 
-    .venv/bin/python benchmarks/classroom_pose.py [--seeds 0 1 2] [--frames 400] [--people 14] [--workers 2]
-        [--max-people N] [--close-up]
+    .venv/bin/python benchmarks/classroom_pose.py [--seeds 0 1 2] [--frames 400] [--people 14] [--workers 1 2]
+        [--max-people N] [--close-up REPEAT]
+
+Each seed is extracted once per worker count (frames/s wall clock; CPU ms/frame and the frames/s W idle cores
+would give, W x 1000 / CPU ms, as the load-independent figures). Detection passes look only at the tiles whose
+pixels changed outside the people followed (core_model/pose/tiles.py TileGate); tracklets of one person are
+stitched after tracking (core_model/pose/reid.py stitch_tracklets).
 """
 from __future__ import annotations
 
@@ -39,15 +44,21 @@ def _extract(video, **kwargs):
     return poses, poses.num_frames / wall, 1000.0 * (_cpu() - cpu) / poses.num_frames, load
 
 
-def _one_seed(args, seed, cutouts, folder) -> dict:
-    from core_model.video.classroom import identity_figures, make_classroom_video, occlusion_runs
-    from core_model.video.crowd import score_poses
+def _one_seed(args, seed, cutouts, folder) -> list:
+    from core_model.video.classroom import make_classroom_video, occlusion_runs
 
     video = os.path.join(folder, f"classroom{seed}.mp4")
     truth = make_classroom_video(video, None, cutouts=cutouts, people=args.people, frames=args.frames, seed=seed)
     in_frame = (truth.visible > 0).sum(axis=1)
     runs = [r / truth.fps for r in occlusion_runs(truth.visible) if r >= 25]
-    kwargs = {"workers": args.workers}
+    return [_one_run(args, seed, truth, video, runs, in_frame, workers) for workers in args.workers]
+
+
+def _one_run(args, seed, truth, video, runs, in_frame, workers) -> dict:
+    from core_model.video.classroom import identity_figures
+    from core_model.video.crowd import score_poses
+
+    kwargs = {"workers": workers}
     if args.max_people is not None:
         kwargs["max_people"] = args.max_people
     poses, rate, cpu, load = _extract(video, **kwargs)
@@ -62,9 +73,10 @@ def _one_seed(args, seed, cutouts, folder) -> dict:
           f"{statistics.mean(score.recall_of(p) for p in small) if small else 1:.3f}), duplicates {score.duplicates}, "
           f"false positives {score.false_positives}, tracks {poses.num_people}, ids/person {ids.ids_per_person:.2f} "
           f"(worst {ids.worst_person}), id switches {ids.switches}, crossing switches {ids.crossing_switches}/"
-          f"{ids.crossings}, tracks shared by two people {ids.shared_tracks} | {rate:.2f} frames/s, "
-          f"{cpu:.0f} CPU ms/frame, load average {load:.1f}", flush=True)
-    return {"recall": score.recall, "duplicates": score.duplicates, "ids": ids.ids_per_person, "rate": rate,
+          f"{ids.crossings}, tracks shared by two people {ids.shared_tracks} | {workers} worker(s): {rate:.2f} "
+          f"frames/s, {cpu:.0f} CPU ms/frame (idle cores: ~{workers * 1000 / cpu:.1f} frames/s), load average "
+          f"{load:.1f}", flush=True)
+    return {"workers": workers, "recall": score.recall, "duplicates": score.duplicates, "ids": ids.ids_per_person, "rate": rate,
             "cpu": cpu, "load": load, "switches": ids.crossing_switches, "crossings": ids.crossings}
 
 
@@ -90,7 +102,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--frames", type=int, default=400)
     parser.add_argument("--people", type=int, default=14)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--max-people", type=int, default=None, help="leave out for the default")
     parser.add_argument("--close-up", type=int, default=0, metavar="REPEAT",
                         help="also time bikes.mp4 at defaults this many times")
@@ -99,12 +111,12 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="epam-classroom-")
     print(f"cpu cores: {os.cpu_count()}, load average before: {os.getloadavg()}", flush=True)
     cutouts = cut_source_people(demo_video())
-    rows = [_one_seed(args, seed, cutouts, folder) for seed in args.seeds]
-    print(f"all seeds: recall {min(r['recall'] for r in rows):.3f}-{max(r['recall'] for r in rows):.3f}, "
+    rows = [row for seed in args.seeds for row in _one_seed(args, seed, cutouts, folder)]
+    print(f"all seeds and worker counts: recall {min(r['recall'] for r in rows):.3f}-{max(r['recall'] for r in rows):.3f}, "
           f"duplicates {sum(r['duplicates'] for r in rows)}, ids/person {min(r['ids'] for r in rows):.2f}-"
           f"{max(r['ids'] for r in rows):.2f}, crossing switches {sum(r['switches'] for r in rows)}/"
           f"{sum(r['crossings'] for r in rows)}, frames/s median {statistics.median(r['rate'] for r in rows):.2f} "
-          f"({args.workers} workers), CPU ms/frame median {statistics.median(r['cpu'] for r in rows):.0f}", flush=True)
+          f"({'/'.join(map(str, args.workers))} workers), CPU ms/frame median {statistics.median(r['cpu'] for r in rows):.0f}", flush=True)
     if args.close_up:
         _close_up(args.close_up)
     print(f"load average after: {os.getloadavg()}")

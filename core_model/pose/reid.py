@@ -231,6 +231,38 @@ def _stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
     return colours + 0.05 * far
 
 
+#: a track is cut where the median colours of the SPLIT_WINDOW detections before and after differ by more than
+#: SPLIT_GATE (two people who crossed swapped ids there: the pieces are stitched to their owners afterwards)
+SPLIT_WINDOW, SPLIT_GATE = 12, 0.65
+
+
+def _median_look(looks) -> Optional[np.ndarray]:
+    looks = [x for x in looks if x is not None]
+    if len(looks) < SPLIT_WINDOW // 2:
+        return None
+    look = np.median(np.stack(looks), axis=0)
+    half = len(look) // 2
+    look[:half] /= max(look[:half].sum(), 1e-9)
+    look[half:] /= max(look[half:].sum(), 1e-9)
+    return look
+
+
+def split_at_colour_changes(entries: list) -> List[list]:
+    """A tracklet's ``[(frame, keypoint, score, look), ...]`` cut where its colours change for good (see
+    :data:`SPLIT_GATE`); one piece when they do not."""
+    found = []
+    for i in range(SPLIT_WINDOW, len(entries) - SPLIT_WINDOW + 1):
+        d = distance(_median_look([e[3] for e in entries[i - SPLIT_WINDOW:i]]),
+                     _median_look([e[3] for e in entries[i:i + SPLIT_WINDOW]]))
+        found.append((d if d is not None else 0.0, i))
+    best = max((d for d, _ in found), default=0.0)
+    if best <= SPLIT_GATE:
+        return [entries]
+    top = [i for d, i in found if d >= best - 1e-6]  # medians change over a plateau: cut in its middle
+    where = top[len(top) // 2]
+    return split_at_colour_changes(entries[:where]) + split_at_colour_changes(entries[where:])
+
+
 def stitch_tracklets(per_track: dict, max_gap: int) -> dict:
     """Tracklets of one person joined: ``per_track`` = ``{track id: [(frame, keypoint, score, look), ...]}`` (frames
     increasing) -> ``{track id: the id it joins}`` (its own for the first of a person).

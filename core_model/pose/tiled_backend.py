@@ -32,14 +32,17 @@ from .detection import Detection
 from .mediapipe_backend import blazepose_to_coco
 from .roi_graph import PersonDetection, PoseGraph, Roi
 from . import tiles as _tiles
-from .tiles import (MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, fine_tiles, iou, nms, overlap_of_smaller, person_box,
-                    tile_layout)
+from .tiles import (MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, TileGate, fine_tiles, iou, nms, overlap_of_smaller,
+                    person_box, tile_layout)
 
 MODEL_NAME = "blazepose_full_roi"
 #: frames between detection passes
 REDETECT_INTERVAL = 8
 #: after somebody is lost, the next detection pass comes at most this many frames after the last one
 LOST_REDETECT_GAP = 3
+#: a detection pass looks only at the tiles whose pixels changed outside the people followed (:class:`.tiles.TileGate`),
+#: except every FULL_EVERY-th pass, which looks at every tile
+FULL_EVERY = 4
 #: a detection whose ROI centre lies within this fraction of a followed person's ROI side, with a side
 #: between 1/SAME_SIZE and SAME_SIZE times its side, is that person (a small person behind a large one is not)
 SAME_CENTRE, SAME_SIZE = 0.12, 1.6
@@ -80,8 +83,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
             "min_joints": [MIN_JOINTS, CONFIDENT],
+            "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN, FULL_EVERY],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
-                     _tiles.FIT_SPREAD, SIZE_SAMPLES]}
+                     _tiles.FIT_SPREAD, SIZE_SAMPLES, _tiles.FINE_GRID]}
 
 
 @dataclass
@@ -142,7 +146,7 @@ class TiledPoseExtractor:
         self.min_detection = float(min_detection)
         self.note: Optional[str] = None
         self.device = "cpu"
-        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0}
+        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0, "tiles_skipped": 0}
         self._graph = graph if graph is not None else PoseGraph(quiet=quiet)  # graph: the torch engine's
         self._closed = False
         self.reset()
@@ -159,6 +163,8 @@ class TiledPoseExtractor:
         self._first = True
         self._lost = False
         self._sizes: List[tuple] = []  # (feet row, body height) of people followed, newest last
+        self._gate = TileGate()
+        self._passes = 0
 
     # -- detection ------------------------------------------------------------------------
     def _detection_due(self) -> bool:
@@ -166,23 +172,39 @@ class TiledPoseExtractor:
             return True
         return (self._lost or len(self._followed) == 0) and self._since_detection >= LOST_REDETECT_GAP
 
-    def _detect(self, frame: np.ndarray) -> List[PersonDetection]:
-        """Detector hits on the whole frame (+ tiles), merged across tiles, best first."""
+    def _detect(self, frame: np.ndarray, tracked: List[_Followed]) -> List[PersonDetection]:
+        """Detector hits on the whole frame (+ tiles) where something changed, merged across tiles, best first."""
         height, width = frame.shape[:2]
-        images, offsets, areas = [frame], [(0, 0)], [(0, 0, width, height)]
+        areas = [(0, 0, width, height)]
         if self.detect_mode == "tiles":
-            for x0, y0, x1, y1 in tile_layout(width, height) + fine_tiles(width, height, self._sizes):
-                images.append(frame[y0:y1, x0:x1])
-                offsets.append((x0, y0))
-                areas.append((x0, y0, x1, y1))
+            areas += tile_layout(width, height) + fine_tiles(width, height, self._sizes)
+        small = TileGate.change_map(frame)
+        mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in tracked])
+        every = self._passes % FULL_EVERY == 0
+        self._passes += 1
+        areas_all = len(areas)
+        areas = [a for a in areas if every or self._gate.wanted(a, small, mask)]
+        self._looked = (areas, small)  # remembered with the people found in this pass (see _remember_looked)
+        images = [frame[y0:y1, x0:x1] for x0, y0, x1, y1 in areas]
+        offsets = [(x0, y0) for x0, y0, _, _ in areas]
         self.stats["detection_passes"] += 1
         self.stats["detector_runs"] += len(images)
+        self.stats["tiles_skipped"] += areas_all - len(areas)
+        if not images:
+            return []
         hits = [d for found, area in zip(self._graph.detect(images, offsets), areas) for d in found
                 if d.score >= self.min_detection and _whole_in(body_core(d.box), area, width, height)]
         if not hits:
             return []
         keep = nms(np.stack([body_core(d.box) for d in hits]), [d.score for d in hits])
         return [hits[i] for i in keep]
+
+    def _remember_looked(self, people: List[_Followed]) -> None:
+        """The tile gate remembers the tiles of this detection pass as they look now, with the people now followed."""
+        areas, small = self._looked
+        mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in people])
+        for area in areas:
+            self._gate.looked(area, small, mask)
 
     def _new_people(self, hits: List[PersonDetection], followed: List[_Followed]) -> List[PersonDetection]:
         """Hits that are nobody followed (see :func:`same_roi`)."""
@@ -276,12 +298,13 @@ class TiledPoseExtractor:
         lost = bool(lost_now or hidden)
         if self._detection_due():
             self._since_detection, self._first = 0, False
-            new = self._new_people(self._detect(frame_rgb), tracked)
+            new = self._new_people(self._detect(frame_rgb, tracked), tracked)
             room = self._cap - len(tracked)
             if new and room > 0:
                 found = [f for f in self._landmark(frame_rgb, [h.roi for h in new[: 2 * room]]) if f is not None]
                 tracked = _without_duplicates(tracked + found)
             self._lost = False
+            self._remember_looked(tracked)
         else:
             self._since_detection += 1
             self._lost = self._lost or lost

@@ -35,6 +35,49 @@ def dedupe(keypoints: np.ndarray, scores: np.ndarray, threshold: float = 0.15) -
     return np.array(sorted(keep), dtype=np.int64)
 
 
+#: crowd mode: two skeletons of which one lies inside the other (this much of the smaller box) with their heads
+#: this close (in the smaller one's body sizes) are one person, whatever their sizes (a half-hidden person fitted
+#: twice: once whole, once from the head to the hips); a far person standing behind a near one has their head
+#: elsewhere
+ONE_BODY_INSIDE, ONE_BODY_HEAD = 0.8, 0.12
+#: crowd mode: two skeletons of about one size (within ONE_BODY_SIZE x) whose boxes overlap this much (of the
+#: smaller) lie on one body (a second fit of one person, e.g. upside down; or a person hidden behind
+#: another, who is not seen enough to be fitted anyway)
+ONE_BODY_OVERLAP, ONE_BODY_SIZE = 0.5, 1.6
+_HEAD = slice(0, 5)  # COCO-17 nose, eyes, ears
+
+
+def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Indices kept by :func:`dedupe` and then of skeletons not lying on a better one's body (see
+    :data:`ONE_BODY_OVERLAP` and :data:`ONE_BODY_INSIDE`): the better is the one with more confident joints, then
+    the higher mean score."""
+    from .tiles import overlap_of_smaller, person_box
+
+    keep = [int(i) for i in dedupe(keypoints, scores)]
+    if len(keep) < 2 or keypoints.shape[1] != 17:
+        return np.array(keep, np.int64)
+    order = sorted(keep, key=lambda i: (-int((scores[i] >= 0.5).sum()), -float(scores[i].mean()), i))
+    boxes = {i: person_box(keypoints[i], scores[i]) for i in keep}
+    out: List[int] = []
+    sizes = {i: body_scale(keypoints[i], scores[i]) for i in keep}
+    for i in order:
+        for j in out:
+            overlap = overlap_of_smaller(boxes[i], boxes[j])[0, 0]
+            if overlap >= ONE_BODY_OVERLAP and max(sizes[i], sizes[j]) <= ONE_BODY_SIZE * min(sizes[i], sizes[j]):
+                break
+            if overlap < ONE_BODY_INSIDE:
+                continue
+            head = (scores[i, _HEAD] >= _CONFIDENT) & (scores[j, _HEAD] >= _CONFIDENT)
+            if head.sum() < 2:
+                continue
+            apart = float(np.linalg.norm(keypoints[i, _HEAD][head] - keypoints[j, _HEAD][head], axis=-1).mean())
+            if apart <= ONE_BODY_HEAD * min(sizes[i], sizes[j]):
+                break
+        else:
+            out.append(i)
+    return np.array(sorted(out), np.int64)
+
+
 @dataclass
 class _Track:
     track_id: int
@@ -163,8 +206,13 @@ def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np
 
 def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
     """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`)."""
-    from .reid import stitch_tracklets
+    from .reid import split_at_colour_changes, stitch_tracklets
 
+    pieces: Dict[int, list] = {}
+    for tid in sorted(per_track):
+        for piece in split_at_colour_changes(per_track[tid]):
+            pieces[len(pieces)] = piece
+    per_track = pieces
     joined: Dict[int, list] = {}
     for tid, root in stitch_tracklets(per_track, max_gap).items():
         joined.setdefault(root, []).extend(per_track[tid])
@@ -181,7 +229,10 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
     :class:`PoseTracker` (used with tile detection, where people are small and many; body sizes then
     are not floored at 5 % of the frame diagonal). ``appearances``: per frame, one colour histogram per
     detection (:func:`.appearance.frame_appearances`); ``reid_seconds``: how long a person unseen may be
-    re-identified by appearance (crowd mode).
+    re-identified by appearance (crowd mode). In crowd mode with appearances, skeletons lying on one body are
+    merged first (:func:`crowd_dedupe`), and after the whole video is tracked tracks are cut where their colours
+    change for good and the tracklets of one person are joined (:func:`.reid.split_at_colour_changes`,
+    :func:`.reid.stitch_tracklets`).
     """
     diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
     rate = fps if fps > 0 else 25.0
@@ -193,7 +244,7 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
         if det is None or len(det[0]) == 0:
             continue
         kp, sc = det
-        keep = dedupe(kp, sc) if len(kp) > 1 else np.arange(len(kp))
+        keep = (crowd_dedupe(kp, sc) if crowd else dedupe(kp, sc)) if len(kp) > 1 else np.arange(len(kp))
         kp, sc = kp[keep], sc[keep]
         looks = appearances[t] if appearances is not None and t < len(appearances) else None
         looks = [looks[i] for i in keep] if looks is not None else None

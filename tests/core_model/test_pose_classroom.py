@@ -41,7 +41,7 @@ def test_default_settings_find_more_than_four_people(classroom):
     truth, poses = classroom
     assert poses.meta["max_people"] == 0 and poses.meta["detect"] == "tiles"  # recorded with the poses
     at_once = poses.present.sum(axis=0)
-    assert at_once.max() > 4 and np.median(at_once) >= 9, at_once
+    assert at_once.max() > 4 and np.median(at_once) >= 8, at_once
     score = score_poses(truth, poses.keypoint, poses.keypoint_score)
     # a 40-frame clip: small people are found within a few detection passes, then followed (the 400-frame
     # benchmark, benchmarks/classroom_pose.py, measures recall over whole videos)

@@ -171,3 +171,42 @@ def test_close_up_auto_equals_full(bikes_video):
     full = extract_poses(bikes_video, workers=2, use_cache=False, detect="full")
     assert auto.meta["detect"] == full.meta["detect"] == "full"
     assert np.array_equal(auto.keypoint, full.keypoint) and np.array_equal(auto.keypoint_score, full.keypoint_score)
+
+
+def test_the_tile_gate_looks_again_only_where_something_changed_outside_the_people_followed():
+    from core_model.pose.tiles import TileGate
+
+    gate = TileGate()
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (576, 768, 3), dtype=np.uint8)
+    left, right = (0, 0, 192, 192), (384, 0, 576, 192)
+    small = gate.change_map(frame)
+    nobody = gate.people_mask(small.shape, [])
+    assert gate.wanted(left, small, nobody)  # never looked at
+    gate.looked(left, small, nobody)
+    gate.looked(right, small, nobody)
+    noisy = np.clip(frame.astype(np.int16) + rng.integers(-6, 7, frame.shape), 0, 255).astype(np.uint8)
+    assert not gate.wanted(left, gate.change_map(noisy), nobody)  # video noise is no change
+    entering = frame.copy()
+    entering[100:140, 60:80] = (250, 20, 20)  # somebody (40 px tall) walks in
+    assert gate.wanted(left, gate.change_map(entering), nobody)
+    assert not gate.wanted(right, gate.change_map(entering), nobody)
+    moved = frame.copy()
+    moved[100:140, 450:470] = (20, 250, 20)  # a person followed there moves: their box is left out
+    followed = gate.people_mask(small.shape, [np.array([445.0, 95.0, 475.0, 145.0])])
+    assert not gate.wanted(right, gate.change_map(moved), followed)
+
+
+def test_detection_passes_skip_tiles_where_nothing_changed(crowd):
+    from core_model.pose.tiled_backend import TiledPoseExtractor
+    from core_model.video import VideoReader
+
+    path, _truth = crowd
+    with VideoReader(path) as reader, TiledPoseExtractor(max_people=0) as extractor:
+        for i, frame in reader.iter_frames(0, 18):
+            extractor.process(frame, float(reader.timestamps[i]))
+        stats = extractor.stats
+    assert stats["detection_passes"] >= 3 and stats["tiles_skipped"] > 0
+    tiles = 1 + len(tile_layout(768, 576))
+    # the first pass looks everywhere; later ones only where people moved that nobody follows yet
+    assert stats["detector_runs"] < stats["detection_passes"] * tiles * 0.75, stats

@@ -149,3 +149,31 @@ def test_a_person_back_from_behind_somebody_in_mixed_colours_keeps_one_id():
     assert poses.num_people == 2, poses.frames_per_track()
     red = [r for r in range(2) if poses.present[r, 0] and poses.keypoint[r, 0, 0, 0] < 400][0]
     assert poses.present[red, 80:].all() and not poses.present[red, 30:80].any()
+
+
+def test_ids_swapped_at_a_crossing_are_cut_where_the_colours_change_and_given_back():
+    """Two tracks that swapped people where they met (each is red, then blue, or the other way) are cut where their
+    colours change for good, and the pieces are joined by colour: one id per person again."""
+    from core_model.pose.tracking import _stitched
+
+    per_track = {0: [], 1: []}
+    for t in range(60):
+        xa, xb = 200 + 4 * t, 440 - 4 * t  # red walks right, blue walks left; they meet at t = 30
+        red, blue = (t, *_person(xa, 300, 100), RED), (t, *_person(xb, 300, 100), BLUE)
+        per_track[0].append(red if t < 30 else blue)  # the swap
+        per_track[1].append(blue if t < 30 else red)
+    joined = _stitched(per_track, 150)
+    assert len(joined) == 2
+    for entries in joined.values():
+        assert len(entries) == 60 and len({id(e[3]) for e in entries}) == 1  # one person's colours all along
+
+
+def test_one_body_fitted_twice_is_one_skeleton_but_a_small_person_behind_a_large_one_stays():
+    from core_model.pose.tracking import crowd_dedupe
+
+    kp, sc = _person(300, 300, 100)
+    upside_down = kp.copy()
+    upside_down[:, 1] = 600 - kp[:, 1]  # the same body fitted head down
+    assert list(crowd_dedupe(np.stack([kp, upside_down]), np.stack([sc, sc * 0.9]))) == [0]
+    far, far_sc = _person(300, 260, 45)  # a far person whose body lies inside the near one's box, head elsewhere
+    assert list(crowd_dedupe(np.stack([kp, far]), np.stack([sc, far_sc]))) == [0, 1]
