@@ -76,8 +76,8 @@ def _one_run(args, seed, truth, video, runs, in_frame, workers) -> dict:
           f"{ids.crossings}, tracks shared by two people {ids.shared_tracks} | {workers} worker(s): {rate:.2f} "
           f"frames/s, {cpu:.0f} CPU ms/frame (idle cores: ~{workers * 1000 / cpu:.1f} frames/s), load average "
           f"{load:.1f}", flush=True)
-    return {"workers": workers, "recall": score.recall, "duplicates": score.duplicates, "ids": ids.ids_per_person, "rate": rate,
-            "cpu": cpu, "load": load, "switches": ids.crossing_switches, "crossings": ids.crossings}
+    return {"workers": workers, "recall": score.recall, "duplicates": score.duplicates, "ids": ids.ids_per_person,
+            "rate": rate, "cpu": cpu, "load": load, "switches": ids.crossing_switches, "crossings": ids.crossings}
 
 
 def _close_up(repeat: int) -> None:
