@@ -152,8 +152,8 @@ def prepare(path: str, *, backend: str, options: dict, workers: Optional[int] = 
     info, key_frames = video_info(path, reader)
     workers = default_workers(len(plan_chunks(info.frame_count, chunk_frames, key_frames)), workers)
     spawned = workers - 1 if local_worker else workers
-    if spawned:
-        pool = worker_pool.acquire(mp.get_context("spawn"), spawned, _worker_main)
+    pool = worker_pool.acquire(mp.get_context("spawn"), spawned, _worker_main, shared_only=True) if spawned else None
+    if pool is not None:  # (None: another extraction in this process is using the warm pool)
         pool.submit((None, None, backend, options, 0))
         worker_pool.release(pool, True)  # warm and idle: the extraction takes it
     key = _settings_key(backend, options)

@@ -13,15 +13,18 @@ job resets (:class:`~.scheduling.RangeTable` ``counter``).
 from __future__ import annotations
 
 import atexit
+import queue
 import threading
 import time
 from typing import Callable, List, Optional
 
 #: a pool with no job for this long is closed (its processes end)
 WARM_SECONDS = 120.0
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entered: acquire() makes a pool, which may start the starter thread
 _shared: Optional["WorkerPool"] = None
 _watcher: Optional[threading.Thread] = None
+_starter: Optional[threading.Thread] = None
+_to_start: "queue.Queue" = queue.Queue()
 
 
 class WorkerPool:
@@ -40,8 +43,7 @@ class WorkerPool:
         self.busy = False
         self.jobs_done = 0
         self.last_used = time.monotonic()
-        for proc in self.procs:
-            proc.start()
+        _start(self.procs)
 
     def healthy(self) -> bool:
         return all(proc.is_alive() for proc in self.procs)
@@ -78,14 +80,48 @@ class WorkerPool:
             queue.close()
 
 
-def acquire(ctx, size: int, target: Callable) -> WorkerPool:
-    """A pool of ``size`` workers for one job: the warm shared one when it fits and is idle, else a new one."""
+def _start(procs: list) -> None:
+    """Start ``procs`` from the main thread or from a thread that lives as long as this process: on Linux a
+    worker gets SIGKILL when the *thread* that started it ends (``PR_SET_PDEATHSIG``, set by the workers so
+    that they die with a killed parent), and a warm worker must outlive the job thread that needed it first."""
+    if threading.current_thread() is threading.main_thread():
+        for proc in procs:
+            proc.start()
+        return
+    global _starter
+    with _lock:
+        if _starter is None or not _starter.is_alive():
+            _starter = threading.Thread(target=_starter_loop, name="epam-pose-pool-starter", daemon=True)
+            _starter.start()
+    done: "queue.Queue" = queue.Queue()
+    _to_start.put((procs, done))
+    failure = done.get()
+    if failure is not None:
+        raise failure
+
+
+def _starter_loop() -> None:
+    while True:
+        procs, done = _to_start.get()
+        try:
+            for proc in procs:
+                proc.start()
+            done.put(None)
+        except BaseException as exc:  # noqa: BLE001 - raised in the thread that asked
+            done.put(exc)
+
+
+def acquire(ctx, size: int, target: Callable, shared_only: bool = False) -> Optional[WorkerPool]:
+    """A pool of ``size`` workers for one job: the warm shared one when it fits and is idle, else a new one
+    (``shared_only``: ``None`` when the shared pool is busy with another job)."""
     global _shared
     with _lock:
         pool = _shared
         if pool is not None and not pool.busy and pool.size == size and pool.healthy():
             pool.busy = True
             return pool
+        if shared_only and pool is not None and pool.busy:
+            return None
         if pool is not None and not pool.busy:
             _shared = None
             pool.close()

@@ -84,3 +84,22 @@ def test_workers_and_models_made_ahead_are_the_ones_the_extraction_uses(two_clip
         assert sum(len(f[0]) > 0 for f in found) >= 20
     finally:
         release_warm()
+
+
+def test_workers_started_for_a_job_thread_outlive_the_thread(two_clips):
+    """A job thread (the studio's, the batch's poses-ahead producer) that ends does not take the warm workers
+    with it (on Linux a worker dies with the thread that started it unless a lasting thread starts it)."""
+    import threading
+    import time
+
+    release_warm()
+    try:
+        job = threading.Thread(target=extract_frame_detections, args=(str(two_clips[0]),),
+                               kwargs={"options": OPTIONS, "workers": 2, "chunk_frames": 12, "local_worker": False})
+        job.start()
+        job.join()
+        pool = worker_pool.shared_pool()
+        time.sleep(0.5)
+        assert pool is not None and pool.healthy(), [p.exitcode for p in pool.procs]
+    finally:
+        release_warm()
