@@ -177,3 +177,14 @@ def test_one_body_fitted_twice_is_one_skeleton_but_a_small_person_behind_a_large
     assert list(crowd_dedupe(np.stack([kp, upside_down]), np.stack([sc, sc * 0.9]))) == [0]
     far, far_sc = _person(300, 260, 45)  # a far person whose body lies inside the near one's box, head elsewhere
     assert list(crowd_dedupe(np.stack([kp, far]), np.stack([sc, far_sc]))) == [0, 1]
+
+
+def test_a_skeleton_flickering_for_a_few_frames_makes_no_track():
+    frames = []
+    for t in range(60):
+        people = [(300 + t, 300, 100, RED)]
+        if 20 <= t < 24:  # a fit on a poster, four frames
+            people.append((650, 100, 60, GREEN))
+        frames.append(people)
+    poses = _track(frames)
+    assert poses.num_people == 1
