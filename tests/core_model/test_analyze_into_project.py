@@ -7,6 +7,17 @@ from core_model.cli import main
 from core_model.project import CreateSegment, ProjectStore
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.slow
 def test_analyze_records_the_result_and_agreement_uses_it(bikes_video, tmp_path, capsys):
     from core_model.video import write_clip
