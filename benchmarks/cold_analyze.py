@@ -9,8 +9,9 @@ Prints, for a 4-second close-up (bikes.mp4's cyclist shot and the next one, fram
 
 ``--base DIR``: another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) run the same way, in
 the same rounds, interleaved with this one, so before/after ratios share the machine's load. A fresh
-cache holds no poses or results; the MediaPipe model bundle (built once per installation, on first
-use, ~2 s) is copied in unless ``--first-use``. Load averages are printed with every figure.
+cache holds no poses or results; what an installation makes once on its first use, whatever the video
+(the MediaPipe model bundle, ~2 s; the model runtime's exported graphs and choice), is copied in unless
+``--first-use``. Load averages are printed with every figure.
 
     .venv/bin/python benchmarks/cold_analyze.py [--repeat 3] [--base /tmp/base] [--commands analyze,extract]
 """
@@ -42,20 +43,23 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
     return out
 
 
-def _bundle(work: Path) -> Path:
-    """A models folder holding the MediaPipe bundle, built once (what an installation has after first use)."""
-    models = work / "models-cache"
-    env = {**os.environ, "EPAM_CACHE_DIR": str(models)}
-    subprocess.run([sys.executable, "-c", "from core_model.pose.task_bundle import pose_landmarker_bundle as b; b()"],
-                   cwd=ROOT, env=env, check=True)
-    return models / "models"
+def _installation(work: Path, source: Path) -> list:
+    """What an installation holds after its first use, whatever the video: the MediaPipe model bundle
+    (``models/``) and the model runtime's exported graphs and choices (``runtime/``, when there is one).
+    Made by one ``epam analyze`` of a 3-second clip that is not one of the measured videos."""
+    seed = work / "installation-cache"
+    clip = _clip(source, work / "seed_3s.mp4", 0, 75)
+    env = {**os.environ, "EPAM_CACHE_DIR": str(seed)}
+    subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", str(clip), "-o", str(work / "seed-out")],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return [folder for folder in (seed / "models", seed / "runtime") if folder.is_dir()]
 
 
-def _run(tree: Path, command: list, work: Path, models, tag: str) -> dict:
+def _run(tree: Path, command: list, work: Path, installed: list, tag: str) -> dict:
     """One cold run of ``epam COMMAND`` from checkout ``tree``: wall seconds and start-up milestones."""
     cache = Path(tempfile.mkdtemp(prefix=f"cache-{tag}-", dir=work))
-    if models is not None:
-        shutil.copytree(models, cache / "models")
+    for folder in installed:
+        shutil.copytree(folder, cache / folder.name)
     out = Path(tempfile.mkdtemp(prefix=f"out-{tag}-", dir=work))
     trace = out / "trace.txt"
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "EPAM_TRACE_FILE": str(trace), "PYTHONPATH": str(tree)}
@@ -104,10 +108,10 @@ def main() -> int:
     montage = demo_video()
     videos = {"close-up": _clip(montage, work / "close_up_4s.mp4", *CLOSE_UP), "montage": montage}
     videos = {k: v for k, v in videos.items() if k in args.videos.split(",")}
-    models = None if args.first_use else _bundle(work)
+    installed = [] if args.first_use else _installation(work, montage)
     trees = {"after": ROOT} if args.base is None else {"before": args.base.resolve(), "after": ROOT}
     print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}; {args.repeat} rounds, "
-          f"{'first use (bundle built in the run)' if args.first_use else 'model bundle present'}")
+          f"{'first use (model bundle and runtime graphs made in the run)' if args.first_use else 'installation used once: ' + ', '.join(f.name for f in installed) + ' in the fresh cache'}")
     workers = [] if args.workers is None else ["--workers", str(args.workers)]
     commands = {"analyze": lambda v: ["analyze", str(v), "-o", "{out}"],
                 "extract": lambda v: ["extract", str(v), "-o", "{out}/p.npz", *workers]}
@@ -118,7 +122,7 @@ def main() -> int:
             runs = {tag: [] for tag in trees}
             for _ in range(args.repeat):
                 for tag, tree in trees.items():  # interleaved: both see the same load
-                    runs[tag].append(_run(tree, commands[command](video), work, models, tag))
+                    runs[tag].append(_run(tree, commands[command](video), work, installed, tag))
             for tag in trees:
                 print(f"{command:8s} {name:9s} ({duration:4.1f}s) {tag:7s} {_fmt(runs[tag], duration)}", flush=True)
             if len(trees) == 2:
