@@ -18,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="also match the two authors' events (same label, start and stop within ±SECONDS) and "
                         "report matched / only A / only B, the share matched and kappa (as BORIS)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--by", choices=("video", "subject"), default="video",
+                   help="per video (default), or per named subject across videos (the frames of its tracks)")
 
 
 def _video_ids(store, names):
@@ -80,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
     events = None
     with ProjectStore.open(args.project, read_only=True) as store:
         _check_authors(store, sides)
+        if getattr(args, "by", "video") == "subject":
+            from .subjects_stats import print_agreement_by_subject
+
+            return print_agreement_by_subject(store, sides, args.json)
         ids = _video_ids(store, args.video)
         overall, per_video = project_agreement(store, sides, ids)
         names = {v.id: v.rel_path for v in store.videos()}
