@@ -115,6 +115,9 @@ def create_window(size: str = "1280x720"):
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from core_model.omp_policy import prefer_passive_wait
+
+    prefer_passive_wait()  # before torch loads (core_model/omp_policy.py)
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.install_desktop_entry or args.uninstall_desktop_entry:
         return _desktop_entry(install=args.install_desktop_entry)

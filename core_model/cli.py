@@ -97,6 +97,9 @@ def _stdout_to_devnull() -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from .omp_policy import prefer_passive_wait
+
+    prefer_passive_wait()  # before torch loads (core_model/omp_policy.py)
     try:
         code = _main(argv)
         sys.stdout.flush()
