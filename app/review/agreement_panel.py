@@ -224,21 +224,7 @@ class AgreementPanel(QWidget):
         share = lambda v: format_percent(v, missing="—")  # noqa: E731
         self.table_model = RowsModel(["class", "precision", "recall", "F1", "frames"],
                                      [str, share, share, share, lambda v: f"{int(v):,}"], parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("agreementTable")
-        self.table.setModel(self.table_model)
-        self.table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 6)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # most frequent classes first
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, 5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, QFontMetrics(self.font()).horizontalAdvance("100.0 %") + 14)
+        self.table = self._make_table()
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -265,6 +251,25 @@ class AgreementPanel(QWidget):
             lambda i: controller.set_agreement_scope(self.scope_box.itemData(i)))
         controller.agreementChanged.connect(self.refresh)
         self.refresh()
+
+    def _make_table(self) -> QTableView:
+        """The per-class precision / recall / F1 table (read-only, sortable, most frequent classes first)."""
+        table = QTableView()
+        table.setObjectName("agreementTable")
+        table.setModel(self.table_model)
+        table.setStyleSheet("QTableView { background: #12161d; gridline-color: #232b38; }")
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 6)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setSortingEnabled(True)
+        table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # most frequent classes first
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, 5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, QFontMetrics(self.font()).horizontalAdvance("100.0 %") + 14)
+        return table
 
     def _fill_between(self) -> None:
         choices = [("Model vs human labels", ("human", "model"))]

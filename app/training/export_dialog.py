@@ -113,23 +113,7 @@ class ExportDialog(QDialog):
         self.subjects.setToolTip("All ticked: every track's labels. Untick some: only the ticked subjects' tracks, "
                                  "from every video")
 
-        self.split = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=1.0, singleStep=0.05, value=0.8)
-        self.split.setToolTip("Share of each class's clips in the train split (1 = no validation split)")
-        self.split_by = QComboBox()
-        for text, value in SPLIT_BY:
-            self.split_by.addItem(text, value)
-        self.seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
-        self.min_frames = QSpinBox(minimum=1, maximum=100000, value=1, suffix=" frames")
-        self.pad = QSpinBox(minimum=0, maximum=10000, value=0, suffix=" frames")
-        self.pad.setToolTip("Context added before and after each segment (within the video)")
-        self.pose_only = QCheckBox("pose only (no video leaves the machine)")
-        self.crop = QCheckBox("crop each clip to its person")
-        self.blur_faces = QCheckBox("blur faces in the clips")
-        self.blur_faces.setToolTip("Pixelate every face (MediaPipe's face detector, plus the poses' heads it misses)")
-        self.crf = QSpinBox(minimum=0, maximum=51, value=18)
-        self.crf.setToolTip("H.264 quality: 18 = visually lossless, 0 = lossless")
-        self.pose_only.toggled.connect(lambda on: (self.crop.setEnabled(not on), self.crf.setEnabled(not on),
-                                                   self.blur_faces.setEnabled(not on)))
+        self._make_how_controls()
 
         what, how = self._what_box(), self._how_box()
 
@@ -158,6 +142,26 @@ class ExportDialog(QDialog):
         self.jobs.failed.connect(lambda _job, message: self._ended(message, error=True))
         self.jobs.cancelled.connect(lambda _job: self._ended("Export cancelled: nothing was written."))
         self.jobs.finished.connect(lambda _job, result: self._on_done(result))
+
+    def _make_how_controls(self) -> None:
+        """The split, length, padding and clip controls (laid out by ``_how_box``)."""
+        self.split = QDoubleSpinBox(decimals=2, minimum=0.05, maximum=1.0, singleStep=0.05, value=0.8)
+        self.split.setToolTip("Share of each class's clips in the train split (1 = no validation split)")
+        self.split_by = QComboBox()
+        for text, value in SPLIT_BY:
+            self.split_by.addItem(text, value)
+        self.seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.min_frames = QSpinBox(minimum=1, maximum=100000, value=1, suffix=" frames")
+        self.pad = QSpinBox(minimum=0, maximum=10000, value=0, suffix=" frames")
+        self.pad.setToolTip("Context added before and after each segment (within the video)")
+        self.pose_only = QCheckBox("pose only (no video leaves the machine)")
+        self.crop = QCheckBox("crop each clip to its person")
+        self.blur_faces = QCheckBox("blur faces in the clips")
+        self.blur_faces.setToolTip("Pixelate every face (MediaPipe's face detector, plus the poses' heads it misses)")
+        self.crf = QSpinBox(minimum=0, maximum=51, value=18)
+        self.crf.setToolTip("H.264 quality: 18 = visually lossless, 0 = lossless")
+        self.pose_only.toggled.connect(lambda on: (self.crop.setEnabled(not on), self.crf.setEnabled(not on),
+                                                   self.blur_faces.setEnabled(not on)))
 
     def _build_buttons(self) -> None:
         """Export, Cancel export (enabled only while exporting) and Close."""
