@@ -14,16 +14,8 @@ from core_model.cli import main
 from core_model.errors import ConfigError, VideoError
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it
-    (this file: 36 s with the default threads, 19 s with one, at load 5)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file: 36 s with the default threads, 19 s with one, at load 5).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_sharding_covers_every_video_once(tmp_path):

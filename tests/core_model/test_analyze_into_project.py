@@ -7,15 +7,8 @@ from core_model.cli import main
 from core_model.project import CreateSegment, ProjectStore
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.slow

@@ -26,14 +26,8 @@ def _open_relu(net: EPAMNet) -> EPAMNet:
     return net
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file took
-    80 s at load 6 with the default threads, 14 s with one). Yields the default count for the tests that need it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield threads
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file took 80 s at load 6 with the default threads, 14 s with one). Yields the default count for the tests that need it.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +168,10 @@ def test_gradients_reach_both_streams_and_the_attention(attention):
         assert sum(float(g.abs().sum()) for g in grads) > 0
 
 
-def test_eval_is_deterministic(small_net, _one_torch_thread):
+def test_eval_is_deterministic(small_net, one_torch_thread):
     small_net.eval()
     rgb, pose = torch.randn(SMALL_RGB), torch.rand(SMALL_POSE)
-    torch.set_num_threads(_one_torch_thread)  # with the machine's default threads, as an analysis runs
+    torch.set_num_threads(one_torch_thread)  # with the machine's default threads, as an analysis runs
     try:
         with torch.no_grad():
             a, b = small_net(rgb, pose), small_net(rgb, pose)

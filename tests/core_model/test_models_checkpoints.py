@@ -14,14 +14,8 @@ from core_model.preprocess.normalization import IMAGENET_0_255
 NAMES = ["wave", "clap", "sit down"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it
-    (this file: 16 s with the default threads, 9 s with one, at load 5)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file: 16 s with the default threads, 9 s with one, at load 5).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,8 @@ SMALL_RGB = (1, 3, 16, 64, 64)
 SMALL_POSE = (1, 17, 48, 16, 16)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it
-    (this file: 35 s with the default threads, 10 s with one, at load 5)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file: 35 s with the default threads, 10 s with one, at load 5).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _params(module) -> int:

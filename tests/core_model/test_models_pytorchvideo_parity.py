@@ -18,14 +18,8 @@ from core_model.models import create_epam_net, load_checkpoint, load_x3d_weights
 STUBS = Path(__file__).resolve().parents[1] / "stubs"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it
-    (this file: 29 s with the default threads, 10 s with one, at load 5)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file: 29 s with the default threads, 10 s with one, at load 5).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,8 @@ from core_model.video.synthetic import write_stick_figure_video
 SMALL = InputSpec(rgb_size=112, heatmap_size=28, rgb_frames=8, pose_frames=24)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it
-    (this file: 11 s with the default threads, 7 s with one, at load 5)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# One intra-op thread: on a shared, loaded CPU spinning OpenMP threads oversubscribe it (this file: 11 s with the default threads, 7 s with one, at load 5).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_spec_round_trip_and_validation():
