@@ -18,6 +18,7 @@ import threading
 import types
 
 _lock = threading.Lock()
+_ready = False  # the stand-ins (or the real package) are complete in sys.modules
 #: attribute of a stand-in -> the submodule imported for it on first use
 _LAZY = {"mediapipe": {"solutions": "mediapipe.python.solutions", "tasks": "mediapipe.tasks",
                        "python": "mediapipe.python"},
@@ -89,19 +90,23 @@ def _install() -> types.ModuleType:
 
 
 def load_mediapipe() -> types.ModuleType:
-    """The ``mediapipe`` module, imported lightly when nobody imported it yet (see the module docstring)."""
-    module = sys.modules.get("mediapipe")
-    if module is not None:
-        return module
+    """The ``mediapipe`` module, imported lightly when nobody imported it yet (see the module docstring).
+
+    Thread-safe: a thread that comes while another one installs the stand-ins waits until they are complete
+    (a half-made ``mediapipe`` in ``sys.modules`` made a second thread import the real package beside it, and
+    protobuf then refused the solutions' messages). Every MediaPipe import of this project goes through here.
+    """
+    global _ready
+    if _ready:
+        return sys.modules.get("mediapipe") or importlib.import_module("mediapipe")
     with _lock:
         module = sys.modules.get("mediapipe")
-        if module is not None:
-            return module
-        try:
-            return _install()
-        except Exception:  # noqa: BLE001 - whatever went wrong, the real package still works
-            for name in [n for n in sys.modules if n == "mediapipe" or n.startswith("mediapipe.")]:
-                del sys.modules[name]
-            import mediapipe
-
-            return mediapipe
+        if module is None:
+            try:
+                module = _install()
+            except Exception:  # noqa: BLE001 - whatever went wrong, the real package still works
+                for name in [n for n in sys.modules if n == "mediapipe" or n.startswith("mediapipe.")]:
+                    del sys.modules[name]
+                import mediapipe as module
+        _ready = True
+        return module

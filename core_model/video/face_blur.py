@@ -34,11 +34,16 @@ class FaceDetector:
     """MediaPipe's full-range face detector on RGB frames; boxes in pixels ``(x0, y0, x1, y1)``."""
 
     def __init__(self, min_confidence: float = 0.5) -> None:
+        import importlib
+
+        from ..pose.mediapipe_light import load_mediapipe
+        from ..pose.native_stderr import silenced_native_stderr
+
         try:
-            from mediapipe.python.solutions import face_detection
+            load_mediapipe()  # one MediaPipe import for the whole program (threads share it)
+            face_detection = importlib.import_module("mediapipe.python.solutions.face_detection")
         except ImportError as err:  # pragma: no cover - mediapipe is a dependency
             raise FaceBlurError(f"The face detector needs MediaPipe ({err}).") from err
-        from ..pose.native_stderr import silenced_native_stderr
 
         with silenced_native_stderr():
             self._graph = face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_confidence)

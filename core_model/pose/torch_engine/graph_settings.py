@@ -91,7 +91,9 @@ class PoseSettings:
 
 
 def _expanded_nodes() -> Dict[str, object]:
-    import mediapipe
+    from ..mediapipe_light import load_mediapipe
+
+    mediapipe = load_mediapipe()
     from google.protobuf import text_format
     from mediapipe.framework import calculator_pb2
     from mediapipe.python._framework_bindings import calculator_graph, resource_util
