@@ -72,8 +72,19 @@ def _expect(store, state: State) -> None:
         raise ProjectError("The subjects changed since this edit was made; it cannot be applied or undone.")
 
 
+class _CreatesSubject(SubjectEdit):
+    """An edit that makes a subject: :attr:`created_id` is its id once applied."""
+
+    @property
+    def created_id(self) -> Optional[int]:
+        if self._state is None:
+            return None
+        before = {s.id for s in self._state[0][0]}
+        return next((s.id for s in self._state[1][0] if s.id not in before), None)
+
+
 @dataclass
-class AddSubject(SubjectEdit):
+class AddSubject(_CreatesSubject):
     """Add a subject at the end of the list (colour: the next default one when not given)."""
 
     name: str
@@ -83,14 +94,6 @@ class AddSubject(SubjectEdit):
     @property
     def description(self) -> str:
         return f"Add subject '{str(self.name).strip()}'"
-
-    @property
-    def created_id(self) -> Optional[int]:
-        """Id of the new subject once applied."""
-        if self._state is None:
-            return None
-        before = {s.id for s in self._state[0][0]}
-        return next((s.id for s in self._state[1][0] if s.id not in before), None)
 
     def perform(self, store) -> None:
         store.add_subject(self.name, color=self.color, note=self.note)
@@ -183,7 +186,7 @@ class UnassignTrack(SubjectEdit):
 
 
 @dataclass
-class NewSubjectForTrack(SubjectEdit):
+class NewSubjectForTrack(_CreatesSubject):
     """A new subject called ``name`` and track ``person`` of ``video_id`` assigned to it: one undo step."""
 
     name: str
@@ -194,13 +197,6 @@ class NewSubjectForTrack(SubjectEdit):
     @property
     def description(self) -> str:
         return f"New subject '{str(self.name).strip()}' for track {self.person}"
-
-    @property
-    def created_id(self) -> Optional[int]:
-        if self._state is None:
-            return None
-        before = {s.id for s in self._state[0][0]}
-        return next((s.id for s in self._state[1][0] if s.id not in before), None)
 
     def touched_tracks(self, store) -> List[Track]:
         return [(int(self.video_id), int(self.person))]
