@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core_model.project import History, ProjectError, ProjectStore
-from core_model.project.subject_edits import (AddSubject, AssignTrack, DeleteSubject, RecolorSubject, RenameSubject,
-                                              UnassignTrack)
+from core_model.project.subject_edits import (AddSubject, AssignTrack, DeleteSubject, NewSubjectForTrack, RecolorSubject,
+                                              RenameSubject, UnassignTrack)
 
 from .project_helpers import new_project
 
@@ -169,3 +169,15 @@ def test_track_corrections_carry_the_subjects_in_one_undo_step(tmp_path, monkeyp
         history.do(with_subjects(store, DeleteTrack(1, 5)))
     assert _state(store) == before and _same(Poses.load(path), poses_before)
     store.close()
+
+
+def test_edits_that_make_a_subject_name_its_id(store):
+    history = History(store)
+    add = AddSubject("Zoe")
+    assert add.created_id is None
+    history.do(add)
+    assert store.subject(add.created_id).name == "Zoe"
+    video = store.videos()[0].id
+    new = NewSubjectForTrack("Yan", video, 5)
+    history.do(new)
+    assert store.subject(new.created_id).name == "Yan" and new.created_id != add.created_id
