@@ -50,10 +50,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
                    help="pose extraction: mediapipe, torch (the same models in PyTorch on --device) or auto "
                         "(default: torch on a GPU, mediapipe on a CPU)")
-    p.add_argument("--runtime", choices=("auto", "torch", "onnx"), default="auto",
-                   help="the network's runtime: torch (PyTorch, the reference), onnx (ONNX Runtime on the CPU, "
-                        "the exported graph checked against PyTorch) or auto (default: the faster of the two, "
-                        "timed on the first batch and remembered; PyTorch on a GPU)")
+    p.add_argument("--runtime", choices=("auto", "torch", "onnx", "openvino"), default="auto",
+                   help="the network's runtime: torch (PyTorch, the reference), onnx (ONNX Runtime) or openvino "
+                        "(OpenVINO), both on the CPU running the exported graph checked against PyTorch, or auto "
+                        "(default: the faster of PyTorch and OpenVINO, else ONNX Runtime, timed on the first batch "
+                        "and remembered; PyTorch on a GPU)")
     p.add_argument("-o", "--output", metavar="DIR", default="epam-results",
                    help="parent folder of the results folders (default: ./epam-results)")
     p.add_argument("--project", metavar="PROJECT.epam",
