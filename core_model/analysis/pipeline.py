@@ -7,6 +7,11 @@ consumer, the analysis of video ``i``, takes its poses with :meth:`PosesAhead.ta
 while the producer works on video ``i + 1``; so on a GPU neither the pose engine nor the model waits for
 the other, and on a CPU the serial parts of one stage (decoding, tracking, start-up) fill the other's gaps.
 A video whose extraction fails hands its error to the consumer (the batch records it and goes on).
+
+With ``stream=True`` the consumer does not wait for a video's whole poses: it is handed a
+:class:`~core_model.pose.streaming_tracking.PoseStream` as the extraction of that video starts, which
+grows with the frames whose poses are final, so the model runs on the first windows while the same
+video's extraction goes on (:mod:`.streaming`).
 """
 from __future__ import annotations
 
@@ -29,9 +34,12 @@ class PosesAhead:
     """
 
     def __init__(self, videos: Sequence[Path], find: Callable[[Path, CancelToken], object],
-                 extract: Callable[[Path, CancelToken], object], depth: int = 1) -> None:
+                 extract: Callable[..., object], depth: int = 1, stream: Optional[Callable[[], object]] = None
+                 ) -> None:
+        """``stream``: makes a :class:`~core_model.pose.streaming_tracking.PoseStream`; then
+        ``extract(video, cancel, stream)`` feeds it, and :meth:`take` hands it on before the poses are done."""
         self._videos: List[Path] = [Path(v) for v in videos]
-        self._find, self._extract = find, extract
+        self._find, self._extract, self._stream = find, extract, stream
         self._queue: "queue.Queue[_Item]" = queue.Queue(maxsize=max(1, int(depth)))
         self._cancel = CancelToken()
         #: seconds the consumer waited for poses (its model stage idle), per video
@@ -47,22 +55,40 @@ class PosesAhead:
             try:
                 poses = self._find(video, self._cancel)
                 seconds = None
+                if poses is None and self._stream is not None:
+                    self._streamed(video, started)
+                    continue
                 if poses is None:
                     poses = self._extract(video, self._cancel)
                     seconds = time.perf_counter() - started
                 item: _Item = (video, poses, seconds, None)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer of this video
                 item = (video, None, None, exc)
-            while not self._cancel.cancelled:
-                try:
-                    self._queue.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
+            self._put(item)
+
+    def _put(self, item: _Item) -> bool:
+        while not self._cancel.cancelled:
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _streamed(self, video: Path, started: float) -> None:
+        """Hand on a stream of ``video``'s poses, then extract them into it."""
+        stream = self._stream()
+        if not self._put((video, stream, None, None)):
+            return
+        try:
+            stream.finish(self._extract(video, self._cancel, stream), time.perf_counter() - started)
+        except BaseException as exc:  # noqa: BLE001 - raised in the consumer, where it waits on the stream
+            stream.fail(exc)
 
     def take(self, video: Path) -> Tuple[object, Optional[float]]:
         """``(poses, seconds the extraction took or None when they were cached)`` of ``video``, the next
-        video in order; its extraction's error is raised here."""
+        video in order; its extraction's error is raised here (streaming: ``(stream, None)``, the error raised
+        where the stream is waited on)."""
         started = time.perf_counter()
         while True:
             try:
@@ -91,9 +117,11 @@ class PosesAhead:
         self.close()
 
 
-def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, depth: int = 1) -> PosesAhead:
+def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, depth: int = 1,
+                stream: bool = True) -> PosesAhead:
     """A :class:`PosesAhead` extracting poses as :func:`~.runner.analyze_video` would with ``settings``
-    (cached poses are found, new ones cached), every pose worker in a spawned process."""
+    (cached poses are found, new ones cached), every pose worker in a spawned process; ``stream``: hand on
+    :class:`~core_model.pose.streaming_tracking.PoseStream` objects (the model starts before the poses are done)."""
     from ..pose import cached_poses, extract_poses
     from .runner import _pose_engine
 
@@ -102,8 +130,14 @@ def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, dep
     def find(video: Path, cancel: CancelToken):
         return cached_poses(video, max_people=settings.max_people, **engine) if use_cache else None
 
-    def extract(video: Path, cancel: CancelToken):
+    def extract(video: Path, cancel: CancelToken, into=None):
         return extract_poses(video, max_people=settings.max_people, cancel=cancel, use_cache=use_cache,
-                             local_worker=False, **engine)
+                             local_worker=False, stream=into, **engine)
 
-    return PosesAhead(videos, find, extract, depth=depth)
+    def new_stream():
+        from ..pose.extract import MAX_GAP_SECONDS
+        from ..pose.streaming_tracking import PoseStream
+
+        return PoseStream(max_gap_seconds=MAX_GAP_SECONDS)
+
+    return PosesAhead(videos, find, extract, depth=depth, stream=new_stream if stream else None)

@@ -53,6 +53,9 @@ def analyze_video(
     model and settings, and also written to ``out_dir`` when given. ``pose_seconds``: the given ``poses``
     were extracted just now, ahead of this call (:class:`~.pipeline.PosesAhead`), in that many seconds
     (``timings["pose"]``, with ``timings["pose_overlapped"]`` = 1: not part of this call's total).
+    ``poses`` may be a :class:`~core_model.pose.streaming_tracking.PoseStream` still being extracted: the
+    model then runs on the windows whose poses are final while the extraction goes on (:mod:`.streaming`),
+    with the same results.
     """
     from ..runtime.select import check_runtime
     from ..video import VideoReader, content_key
@@ -71,11 +74,20 @@ def analyze_video(
         video_key = content_key(video)
         request = request_key_for(video_key, prepared, settings, device)
         poses, extracted = _poses_for(video, poses, settings, clock, progress, cancel, use_cache, reader, pose_seconds)
-        _check_poses(poses, reader, video)
-        pose_key = poses_hash(poses)
-        key = analysis_key(request, pose_key)
-        if use_cache:
-            cached = load_cached(key)
+        window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
+        streamed = None
+        if _is_stream(poses):
+            from .streaming import run_streamed
+
+            poses, rows, runtime, streamed = run_streamed(reader, poses, prepared, device, settings, clock, cancel,
+                                                          progress, video, _check_poses, _run_windows, _forward)
+            pose_key = poses_hash(poses)
+            key = analysis_key(request, pose_key)
+        else:
+            _check_poses(poses, reader, video)
+            pose_key = poses_hash(poses)
+            key = analysis_key(request, pose_key)
+            cached = load_cached(key) if use_cache else None
             if cached is not None:
                 describe_video(cached, video)
                 cached.summary["cache"] = {"hit": True, "seconds": round(time.perf_counter() - t0, 4)}
@@ -83,19 +95,12 @@ def analyze_video(
                     cached.save(out_dir)
                 report(progress, PROGRESS_TOTAL, PROGRESS_TOTAL)
                 return cached
-        window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
-        bounds = window_bounds(reader.frame_count, window, stride)
-        jobs = plan_windows(bounds, poses.keypoint_score, poses.track_ids, per_person=settings.per_person,
-                            min_presence=settings.min_presence,
-                            max_gap=settings.presence_gap_frames(reader.fps))
-        if not jobs:
-            raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
-        start_units = int(PROGRESS_TOTAL * POSE_SHARE) if extracted and pose_seconds is None else 0
-        rows, runtime = _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
-                                     lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units)
-                                                         * done // len(jobs), PROGRESS_TOTAL))
+            rows, runtime = _planned_run(reader, poses, prepared, device, settings, clock, cancel, progress,
+                                         video, extracted and pose_seconds is None)
         result = _assemble(rows, prepared, reader, video, video_key, poses, settings, window, stride, device)
     result.summary["runtime"] = runtime
+    if streamed is not None:
+        result.summary["streaming"] = streamed
     result.summary.update(request_key=request, cache_key=key, poses={
         "key": pose_key, "extracted_now": extracted, "num_people": poses.num_people,
         "track_ids": [int(t) for t in poses.track_ids], "source": dict(poses.meta)})
@@ -173,8 +178,30 @@ def _device(name: str):
     return device
 
 
+def _is_stream(poses) -> bool:
+    """``poses`` is a :class:`~core_model.pose.streaming_tracking.PoseStream` (not a whole ``Poses``)."""
+    return hasattr(poses, "wait_beyond")
+
+
+def _planned_run(reader, poses, prepared, device, settings, clock, cancel, progress, video: Path,
+                 after_pose: bool) -> Tuple[List[dict], dict]:
+    """Plan the windows of whole ``poses`` and run them (``after_pose``: progress goes on from the pose share)."""
+    window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
+    bounds = window_bounds(reader.frame_count, window, stride)
+    jobs = plan_windows(bounds, poses.keypoint_score, poses.track_ids, per_person=settings.per_person,
+                        min_presence=settings.min_presence, max_gap=settings.presence_gap_frames(reader.fps))
+    if not jobs:
+        raise PoseError(f"No person is visible long enough in {video.name} to analyse any window.")
+    start_units = int(PROGRESS_TOTAL * POSE_SHARE) if after_pose else 0
+    return _run_windows(reader, poses, jobs, prepared, device, settings, clock, cancel,
+                        lambda done: report(progress, start_units + (PROGRESS_TOTAL - start_units)
+                                            * done // len(jobs), PROGRESS_TOTAL))
+
+
 def _poses_for(video: Path, poses, settings, clock, progress, cancel, use_cache, reader=None, seconds=None):
     """The poses to use and whether they were extracted now (``seconds``: given ``poses`` were, ahead)."""
+    if _is_stream(poses):
+        return poses, True
     if poses is not None:
         if seconds is not None:
             clock.add("pose", seconds)
@@ -220,10 +247,22 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
     the summary says about the runtime (:class:`~core_model.runtime.select.ModelRuntime`, chosen at the
     first batch: PyTorch or ONNX Runtime, precision).
 
-    Only the inputs the model's registry entry lists are built (EPAM-Net: RGB clip and heatmaps). Batches
-    run one after another, each using all of torch's threads (measured on 2 CPU cores with the
-    channels-last inference copy: one 2-thread forward is ~2x faster than two single-threaded forwards
-    side by side).
+    Only the inputs the model's registry entry lists are built (EPAM-Net: RGB clip and heatmaps).
+    """
+    kinds = get_model_spec(prepared.model_name).inputs
+    source = iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs,
+                                kinds=kinds, sizes=prepared.input_sizes())
+    return _forward(source, len(jobs), prepared, device, settings, clock, cancel, on_done)
+
+
+def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, device, settings, clock, cancel,
+             on_done: Callable[[int], None]) -> Tuple[List[dict], dict]:
+    """Forward the windows of ``source`` in batches (the next batch built in a thread while this one runs).
+
+    ``windows``: the number of windows, or a function giving it, called before the first forward (an
+    ``auto`` runtime that has not chosen yet needs it). Batches run one after another, each using all of
+    torch's threads (measured on 2 CPU cores with the channels-last inference copy: one 2-thread forward is
+    ~2x faster than two single-threaded forwards side by side).
     """
     import torch
 
@@ -231,17 +270,15 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
 
     with clock.timed("model_load"):
         module = prepared.runtime(settings.runtime, device)
-    if module.name is None:
-        module.windows = len(jobs)
     kinds = get_model_spec(prepared.model_name).inputs
     batch_size = settings.batch_for(device.type)
-    stream = prefetch(iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs,
-                                         kinds=kinds, sizes=prepared.input_sizes()),
-                      depth=batch_size, cancel=cancel)  # the next batch is built while this one runs
+    stream = prefetch(iter(source), depth=batch_size, cancel=cancel)  # the next batch is built while this one runs
     rows: List[dict] = []
     try:
         for batch in _batches(stream, batch_size):
             check_cancel(cancel)
+            if module.name is None and not rows:
+                module.windows = windows() if callable(windows) else windows
             t = time.perf_counter()
             inputs = {k: torch.from_numpy(_stacked([b.arrays[k] for b in batch])).to(device) for k in kinds}
             with torch.inference_mode():

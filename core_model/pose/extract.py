@@ -113,9 +113,11 @@ def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict
 
 
 def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, options: dict, max_people: int,
-                        workers, progress, cancel, local_worker: bool, reader):
+                        workers, progress, cancel, local_worker: bool, reader, stream=None):
     """The detection mode (``auto`` probed) and the per-frame detections. The workers and their models
-    (MediaPipe engine) start loading before the probe, in parallel with it (:func:`.parallel.prepare`)."""
+    (MediaPipe engine) start loading before the probe, in parallel with it (:func:`.parallel.prepare`).
+    ``stream`` (:class:`.streaming_tracking.PoseStream`) tracks the final frames as they come (not in crowd
+    mode: its tracker stitches after the whole video)."""
     if backend == "mediapipe" and engine == "mediapipe":
         guess = {**options, "detect": "tiles"} if detect == "tiles" else options
         prepare(str(path), backend=backend, options=guess, workers=workers, local_worker=local_worker, reader=reader)
@@ -129,7 +131,8 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
             options = {**options, "detect": "tiles"}
     frames, info = extract_frame_detections(str(path), backend=backend, options=options,
                                             workers=workers, progress=progress, cancel=cancel,
-                                            local_worker=local_worker, reader=reader)
+                                            local_worker=local_worker, reader=reader,
+                                            on_final=stream.update if stream is not None and mode != "tiles" else None)
     return mode, frames, info
 
 
@@ -153,7 +156,7 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
                   delegate: str = "cpu", reader=None, detect: str = "auto", engine: str = "auto",
-                  device: str = "auto", precision: Optional[str] = None) -> Poses:
+                  device: str = "auto", precision: Optional[str] = None, stream=None) -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -176,6 +179,8 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     ``engine``: ``"mediapipe"`` (MediaPipe's graphs; ``delegate`` applies), ``"torch"`` (the same models
     in PyTorch on ``device``, ``precision`` fp32/fp16/bf16 on CUDA; :mod:`.torch_engine`) or ``"auto"``
     (torch on a GPU, MediaPipe on a CPU); ``poses.meta["engine"]`` says which ran, and caches are keyed by it.
+    ``stream`` (:class:`.streaming_tracking.PoseStream`): fed with the tracked poses of the frames that are
+    final while the extraction runs (the caller finishes it with the poses returned, or fails it).
     """
     path = _check_video(video_path)
     engine = _engine(backend, engine, device)
@@ -203,7 +208,7 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         reader = VideoReader(path)
     try:
         mode, frames, info = _detect_and_extract(path, backend, engine, detect, options, max_people, workers,
-                                                 progress, cancel, local_worker, reader)
+                                                 progress, cancel, local_worker, reader, stream)
     finally:
         if own_reader:
             reader.close()
@@ -222,9 +227,12 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         from .torch_engine.graph import resolve_device
 
         meta["device"] = resolve_device(device).type
-    poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
-                         max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles",
-                         appearances=looks, reid_seconds=REID_SECONDS if mode == "tiles" else 0.0)
+    if stream is not None and stream.tracker is not None and mode != "tiles":  # tracked as the frames came
+        poses = stream.tracker.poses(meta)
+    else:
+        poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
+                             max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles",
+                             appearances=looks, reid_seconds=REID_SECONDS if mode == "tiles" else 0.0)
     if use_cache:
         cache.store(path, settings, poses)
     return poses

@@ -41,6 +41,9 @@ _BATCH_FRAMES = 8
 _DECODE_AHEAD = 3
 _MIN_OVERLAP = 10
 _ERRORS = {"PoseError": PoseError, "VideoError": VideoError}
+#: ``emit([], 0, (CHUNK_DONE, slot))``: chunk ``slot`` and its continuation are complete (a continuation-like
+#: message with no frames: receivers that only store frames ignore it)
+CHUNK_DONE = "chunk_done"
 #: the calling process's own extractor, kept warm between videos (by settings; see ``_run_ranges``)
 _LOCAL_KEPT: dict = {}
 #: settings key -> thread making the caller's extractor ahead of use (:func:`prepare`)
@@ -204,6 +207,7 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
         emit(batch, stop - position, False)
     elif batch:
         emit(batch, 0, True)
+    emit([], 0, (CHUNK_DONE, slot))  # its own range and its continuation are complete (:class:`FinalFrames`)
     return last + 1
 
 
@@ -301,14 +305,17 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
                              cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
                              local_worker: bool = True, chunk_frames: Optional[int] = None,
-                             reader=None) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
+                             reader=None, on_final: Optional[Callable] = None
+                             ) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
 
     ``local_worker``: the calling thread is one of the ``workers`` (fastest start). MediaPipe holds
     the GIL while it runs, so a GUI should pass False: then all workers are spawned processes.
     ``chunk_frames`` overrides the chunk length (:func:`~.scheduling.chunk_length`; for tests): the
     result depends on it, never on ``workers``. ``reader``: the caller's open reader of ``path``
-    (the video is then not opened and indexed again in this process).
+    (the video is then not opened and indexed again in this process). ``on_final(frames, upto, info)``
+    is called whenever more frames are final (:class:`.final_frames.FinalFrames`): ``frames[:upto]`` are
+    the detections returned in the end (continuations merged in); last with ``upto`` = the frame count.
     """
     options = dict(options or {})
     info, key_frames = video_info(path, reader)
@@ -323,14 +330,21 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     frames: List[Optional[FrameDetections]] = [None] * total
     continued: dict = {}
     done = 0
+    final = _Publisher(table.chunks, frames, continued, info, on_final) if on_final is not None else None
 
-    def store(batch: Batch, advanced: int, continuation: bool) -> None:
+    def store(batch: Batch, advanced: int, continuation) -> None:
         nonlocal done
+        if isinstance(continuation, tuple):  # (CHUNK_DONE, slot)
+            if final is not None:
+                final.chunk_done(int(continuation[1]))
+            return
         target = continued if continuation else frames
         for idx, keypoints, scores in batch:
             target[idx] = (keypoints, scores)
         done += advanced
         report(progress, done, total)
+        if final is not None and batch and not continuation:
+            final.own_frame(batch[-1][0])
 
     pending = {"workers": spawned}
     error: List[EpamError] = []
@@ -376,7 +390,36 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
             worker_pool.release(pool, ok)  # kept warm for the next video, or stopped and closed
     for idx, det in continued.items():
         frames[idx] = det
+    if on_final is not None:
+        on_final(frames, total, info)
     return frames, info
+
+
+class _Publisher:
+    """Tells ``on_final`` each time the final prefix grows, the continuations of its frames merged in."""
+
+    def __init__(self, chunks, frames: list, continued: dict, info: VideoInfo, on_final: Callable) -> None:
+        from .final_frames import FinalFrames
+
+        self._final, self._frames, self._continued = FinalFrames(chunks), frames, continued
+        self._info, self._on_final, self._upto = info, on_final, 0
+
+    def own_frame(self, index: int) -> None:
+        self._final.own_frame(index)
+        self._publish()
+
+    def chunk_done(self, slot: int) -> None:
+        self._final.chunk_done(slot)
+        self._publish()
+
+    def _publish(self) -> None:
+        upto = self._final.frontier()
+        if upto <= self._upto:
+            return
+        for idx in [i for i in self._continued if i < upto]:  # final: no other continuation reaches them
+            self._frames[idx] = self._continued.pop(idx)
+        self._upto = upto
+        self._on_final(self._frames, upto, self._info)
 
 
 def _wait_for_workers(procs, pending: dict, stopped, drain, error: list) -> None:
