@@ -63,8 +63,12 @@ class PreparedModel:
         return self._runtimes[key]
 
     def release_source(self) -> None:
-        """Keep only the inference copy (made now if needed): all a command-line analysis needs (~20 MB less)."""
-        self.inference_module()
+        """Keep only the inference copy: all a command-line analysis needs (~20 MB less). Made now if needed, by
+        folding the source itself (no deep copy: ~0.3 s of a cold ``epam analyze``)."""
+        if self._folded is None and self.module is not None:
+            from ..models.inference import fuse_for_inference
+
+            self._folded = fuse_for_inference(self.module, copy=False)
         self.module = None
 
     def describe(self) -> dict:
