@@ -1,19 +1,41 @@
-"""Inference runtimes: PyTorch (the reference) and ONNX Runtime (an exported graph, checked against PyTorch).
+"""Inference runtimes: PyTorch (the reference) and two runtimes of an exported graph checked against PyTorch:
+OpenVINO and ONNX Runtime.
 
-``epam analyze --runtime auto|torch|onnx``: ``auto`` times both on the first batch of a run and keeps the
-faster (the choice is cached per model, input shapes and thread count in the user cache), ``torch`` is the
-reference and the fallback, ``onnx`` runs the exported graph (CPU only). See docs/guide/models.md
-"Inference runtimes". Names are imported on first use: reading this package pulls in neither torch nor
-onnxruntime.
+``epam analyze --runtime auto|torch|onnx|openvino``: ``auto`` times PyTorch and the preferred installed graph
+runtime (OpenVINO, else ONNX Runtime) on the first batch of a run and keeps the faster (the choice is cached per
+model, input shapes and thread count in the user cache), ``torch`` is the reference and the fallback, ``onnx`` and
+``openvino`` run the exported graph (CPU only). See docs/guide/models.md "Inference runtimes". Names are imported
+on first use: reading this package pulls in neither torch nor a graph runtime.
 """
 from __future__ import annotations
 
 import importlib.util
 
 #: the values of ``--runtime`` (and ``AnalysisSettings.runtime``)
-RUNTIMES = ("auto", "torch", "onnx")
+RUNTIMES = ("auto", "torch", "onnx", "openvino")
+#: the runtimes of the exported graph, in the order ``auto`` prefers them (the faster on EPAM-Net first)
+GRAPH_RUNTIMES = ("openvino", "onnx")
+#: what results and messages call each runtime
+LABELS = {"torch": "PyTorch", "onnx": "ONNX Runtime", "openvino": "OpenVINO"}
+#: the packages each graph runtime needs (the exporter needs ``onnx``), and how to install them
+_PACKAGES = {"onnx": ("onnxruntime", "onnx"), "openvino": ("openvino", "onnx")}
+
+
+def runtime_available(name: str) -> bool:
+    """True when the graph runtime ``name`` (``onnx`` or ``openvino``) and the exporter's ``onnx`` can be imported."""
+    return all(importlib.util.find_spec(package) is not None for package in _PACKAGES[name])
+
+
+def install_hint(name: str) -> str:
+    """``pip install ...`` for the graph runtime ``name``."""
+    return "pip install " + " ".join(_PACKAGES[name])
 
 
 def onnx_available() -> bool:
     """True when ONNX Runtime and the ``onnx`` package (the exporter needs it) can be imported."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+    return runtime_available("onnx")
+
+
+def openvino_available() -> bool:
+    """True when OpenVINO and the ``onnx`` package (the exporter needs it) can be imported."""
+    return runtime_available("openvino")

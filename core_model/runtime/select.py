@@ -3,11 +3,13 @@
 :class:`ModelRuntime` wraps the prepared model's inference copy and is called like a registered model
 (``forward_inputs(inputs) -> ModelOutput``). At its first batch it settles:
 
-* the runtime: ``torch`` (the reference and the fallback), ``onnx`` (the graph exported once per model and
-  input shapes, checked against PyTorch on the batch it was traced with, cached in the user cache), or
-  ``auto``: both are run on the first batch (twice each, interleaved) and the faster kept when the graph
-  agrees with PyTorch; the choice is cached per architecture, input shapes, threads and library versions,
-  so later runs do not time again. The graph runs on the CPU only: on a GPU ``auto`` is ``torch``.
+* the runtime: ``torch`` (the reference and the fallback), ``onnx`` (ONNX Runtime) or ``openvino`` (OpenVINO)
+  running the graph exported once per model and input shapes (cached in the user cache), each checked against
+  PyTorch on the batch it was first run with (the check is kept beside the graph, per runtime); or ``auto``:
+  PyTorch and the preferred installed graph runtime (:data:`~core_model.runtime.GRAPH_RUNTIMES`: OpenVINO, else
+  ONNX Runtime) are run on the first batch (twice each, interleaved) and the faster kept when the graph agrees
+  with PyTorch; the choice is cached per architecture, input shapes, threads and library versions, so later runs
+  do not time again. The graph runs on the CPU only: on a GPU ``auto`` is ``torch``.
 * the precision on CUDA: autocast (bf16, else fp16) when its fused probabilities stay within
   :data:`AMP_TOLERANCE` of fp32 on the first batch and every window keeps its top class, else fp32. The
   CPU stays fp32.
@@ -27,19 +29,19 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 
 from ..errors import ConfigError
-from . import RUNTIMES, onnx_available
+from . import GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
 
 #: the graph's logits, scores and products must equal PyTorch's within this (times max(1, |logit| max))
 PARITY_TOLERANCE = 1e-4
 #: autocast on CUDA is kept when the fused probabilities move by at most this and no top class changes
 AMP_TOLERANCE = 2e-2
-#: ``auto`` takes ONNX Runtime when its time is below this fraction of PyTorch's
+#: ``auto`` takes the graph runtime when its time is below this fraction of PyTorch's
 FASTER_BY = 0.95
 #: ``auto`` exports a graph (not cached yet) only for runs of at least this many windows: the export costs
-#: about two forward passes, ONNX Runtime saves a fraction of one per window
+#: about two forward passes, the graph runtime saves a fraction of one per window
 AUTO_MIN_WINDOWS = 8
-#: bumped when the export changes: older cached graphs are not used
-EXPORT_FORMAT = 1
+#: bumped when the export or its record changes: older cached graphs are not used
+EXPORT_FORMAT = 2
 
 
 def cache_root() -> Path:
@@ -53,14 +55,20 @@ def _digest(payload: dict) -> str:
 
 
 def _versions() -> dict:
-    """Library versions (read from the installed package metadata: importing ONNX Runtime takes a while)."""
+    """Library versions (read from the installed package metadata: importing a graph runtime takes a while)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        ort = version("onnxruntime")
-    except PackageNotFoundError:
-        ort = None
-    return {"torch": torch.__version__, "onnxruntime": ort}
+    found = {"torch": torch.__version__}
+    for package in ("onnxruntime", "openvino"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def _runtime_version(runtime: str) -> Optional[str]:
+    return _versions()["onnxruntime" if runtime == "onnx" else runtime]
 
 
 def _shapes(inputs: Dict[str, torch.Tensor], batch: bool) -> dict:
@@ -85,10 +93,12 @@ def check_runtime(requested: str, device) -> None:
     """Refuse, in one sentence, a runtime that cannot run here (before any work is done)."""
     if requested not in RUNTIMES:
         raise ConfigError(f"Unknown runtime {requested!r}: choose one of {', '.join(RUNTIMES)}.")
-    if requested == "onnx" and torch.device(device).type != "cpu":
-        raise ConfigError("The ONNX runtime runs on the CPU only: use --runtime torch or auto on a GPU.")
-    if requested == "onnx" and not onnx_available():
-        raise ConfigError("ONNX Runtime is not installed (pip install onnxruntime onnx): use --runtime torch or auto.")
+    if requested in GRAPH_RUNTIMES and torch.device(device).type != "cpu":
+        raise ConfigError(f"{LABELS[requested]} runs the exported graph on the CPU only: use --runtime torch or "
+                          "auto on a GPU.")
+    if requested in GRAPH_RUNTIMES and not runtime_available(requested):
+        raise ConfigError(f"{LABELS[requested]} is not installed ({install_hint(requested)}): use --runtime torch "
+                          "or auto.")
 
 
 def _timed(fn: Callable[[], object]) -> Tuple[object, float]:
@@ -100,9 +110,10 @@ def _timed(fn: Callable[[], object]) -> Tuple[object, float]:
 class ModelRuntime:
     """The prepared model's network in the runtime and precision chosen at the first batch.
 
-    ``requested``: ``auto``, ``torch`` or ``onnx``; ``device``: where the torch module runs (the graph runs
-    on the CPU). ``onnx`` without ONNX Runtime installed, or on a GPU, is refused in one sentence; a graph
-    that cannot be exported or does not match PyTorch falls back to PyTorch and says why in :attr:`info`.
+    ``requested``: ``auto``, ``torch``, ``onnx`` or ``openvino``; ``device``: where the torch module runs (the
+    graph runs on the CPU). A graph runtime that is not installed, or on a GPU, is refused in one sentence; a
+    graph that cannot be exported or run, or does not match PyTorch, falls back to PyTorch and says why in
+    :attr:`info`.
     """
 
     def __init__(self, prepared, requested: str = "auto", device=None) -> None:
@@ -134,16 +145,15 @@ class ModelRuntime:
 
     @property
     def name(self) -> Optional[str]:
-        """``torch`` or ``onnx`` once the first batch ran (None before)."""
+        """``torch``, ``onnx`` or ``openvino`` once the first batch ran (None before)."""
         return self.info.get("name")
 
-    def _use(self, name: str, reason: str, **details) -> None:
+    def _use(self, name: str, reason: str, graph=None, **details) -> None:
         self.info.update(name=name, reason=reason, **details)
         self.info["threads"] = torch.get_num_threads()
         self.info["device"] = str(self.device) if name == "torch" else "cpu"
         self.info["precision"] = str(_amp_dtype(self.device)).replace("torch.", "") if self._amp else "fp32"
-        if name == "torch":
-            self._active = self._torch
+        self._active = self._torch if name == "torch" else graph.forward_inputs
 
     # ------------------------------------------------------------------ the first batch
     def _first(self, inputs):
@@ -152,15 +162,16 @@ class ModelRuntime:
         if self.requested == "torch":
             self._use("torch", "asked for")
             return self._torch(inputs)
-        if not onnx_available():
-            self._use("torch", "ONNX Runtime is not installed")
-            return self._torch(inputs)
         if self.device.type != "cpu":
-            self._use("torch", f"the ONNX graph runs on the CPU, the model on {self.device.type}")
+            self._use("torch", f"the exported graph runs on the CPU, the model on {self.device.type}")
             return self._torch(inputs)
-        if self.requested == "onnx":
-            return self._first_onnx(inputs)
-        return self._first_auto(inputs)
+        if self.requested in GRAPH_RUNTIMES:
+            return self._first_graph(inputs, self.requested)
+        installed = [name for name in GRAPH_RUNTIMES if runtime_available(name)]
+        if not installed:
+            self._use("torch", "neither OpenVINO nor ONNX Runtime is installed")
+            return self._torch(inputs)
+        return self._first_auto(inputs, installed[0])
 
     def _first_on_gpu(self, inputs):
         """fp32 and autocast on the first batch; autocast is kept when the fused probabilities agree."""
@@ -170,66 +181,65 @@ class ModelRuntime:
         difference, same_top = amp_agreement(reference, mixed)
         logits = max(float((a.float() - mixed.logits[k].float()).abs().max()) for k, a in reference.logits.items())
         self._amp = difference <= AMP_TOLERANCE and same_top
-        self._use("torch", "asked for" if self.requested == "torch" else "the ONNX graph runs on the CPU only",
+        self._use("torch", "asked for" if self.requested == "torch" else "the exported graph runs on the CPU only",
                   amp_check={"max_probability_difference": round(difference, 6), "same_top_class": same_top,
                              "max_logit_difference": round(logits, 6), "tolerance": AMP_TOLERANCE})
         return mixed if self._amp else reference
 
-    def _first_onnx(self, inputs):
-        graph, output, _ = self._graph(inputs, None)
+    def _first_graph(self, inputs, runtime: str):
+        graph, output, _ = self._graph(inputs, None, runtime)
         if isinstance(graph, str):
             self._use("torch", graph)
             return self._torch(inputs)
-        self._active = graph.forward_inputs
-        self._use("onnx", "asked for")
+        self._use(runtime, "asked for", graph)
         return output if output is not None else graph.forward_inputs(inputs)
 
-    def _first_auto(self, inputs):
+    def _first_auto(self, inputs, runtime: str):
+        """PyTorch or ``runtime`` (a graph runtime), whichever is faster on this batch (or was, in an earlier run)."""
         choice_path = cache_root() / "choices" / (self._choice_key(inputs) + ".json")
         cached = _read_json(choice_path)
-        if cached and cached.get("name") == "torch":
-            self._use("torch", "PyTorch was faster for this model, input size and thread count "
-                      "(timed in an earlier run)", timing=cached.get("seconds"))
+        if cached and cached.get("name") not in ("torch", runtime):
+            cached = None
+        if cached and cached["name"] == "torch":
+            self._use("torch", f"PyTorch was faster than {LABELS[runtime]} for this model, input size and thread "
+                      "count (timed in an earlier run)", timing=cached.get("seconds"))
             return self._torch(inputs)
         if cached is None and self.windows is not None and self.windows < AUTO_MIN_WINDOWS \
                 and not self._graph_paths(inputs)[0].is_file():
-            self._use("torch", f"a short run ({self.windows} windows): exporting the ONNX graph would take longer "
+            self._use("torch", f"a short run ({self.windows} windows): exporting the graph would take longer "
                       "than it saves")
             return self._torch(inputs)
         reference, torch_first = _timed(lambda: self._torch(inputs))
-        graph, output, onnx_first = self._graph(inputs, reference)
+        graph, output, graph_first = self._graph(inputs, reference, runtime)
         if isinstance(graph, str):
             self._use("torch", graph)
             return reference
-        if cached and cached.get("name") == "onnx":
-            self._active = graph.forward_inputs
-            self._use("onnx", "ONNX Runtime was faster for this model, input size and thread count "
-                      "(timed in an earlier run)", timing=cached.get("seconds"))
+        if cached:
+            self._use(runtime, f"{LABELS[runtime]} was faster for this model, input size and thread count "
+                      "(timed in an earlier run)", graph, timing=cached.get("seconds"))
             return reference
-        seconds = self._time_both(inputs, graph, torch_first, output, onnx_first, reference)
+        seconds = self._time_both(inputs, graph, torch_first, output, graph_first, reference, runtime)
         if isinstance(seconds, str):
             self._use("torch", seconds)
             return reference
-        name = "onnx" if seconds["onnx"] < FASTER_BY * seconds["torch"] else "torch"
+        name = runtime if seconds[runtime] < FASTER_BY * seconds["torch"] else "torch"
         _write_json(choice_path, {"name": name, "seconds": seconds, "shapes": _shapes(inputs, True),
                                   "threads": torch.get_num_threads(), **_versions()})
-        if name == "onnx":
-            self._active = graph.forward_inputs
-        self._use(name, f"{'ONNX Runtime' if name == 'onnx' else 'PyTorch'} was faster on the first batch",
-                  timing=seconds)
+        self._use(name, f"{LABELS[name]} was faster on the first batch", graph, timing=seconds)
         return reference
 
-    def _time_both(self, inputs, graph, torch_first: float, output, onnx_first: Optional[float], reference):
+    def _time_both(self, inputs, graph, torch_first: float, output, graph_first: Optional[float], reference,
+                   runtime: str):
         """Best seconds of each runtime on the first batch (interleaved: load changes hit both alike), or
         why the graph is not used (it differs from PyTorch on this batch)."""
-        if output is None:  # a cached graph: its first run (which warms the session up) is timed too
-            output, onnx_first = _timed(lambda: graph.forward_inputs(inputs))
-        problem = parity_problem(reference, output)
+        if output is None:  # a checked graph from the cache: its first run (which warms it up) is timed too
+            output, graph_first = _timed(lambda: graph.forward_inputs(inputs))
+        problem = parity_problem(reference, output, label=LABELS[runtime])
         if problem:
             return problem
-        onnx_second = _timed(lambda: graph.forward_inputs(inputs))[1]
+        graph_second = _timed(lambda: graph.forward_inputs(inputs))[1]
         torch_second = _timed(lambda: self._torch(inputs))[1]
-        return {"torch": round(min(torch_first, torch_second), 4), "onnx": round(min(onnx_first, onnx_second), 4)}
+        return {"torch": round(min(torch_first, torch_second), 4), runtime: round(min(graph_first, graph_second), 4)}
 
     def _choice_key(self, inputs) -> str:
         return _digest({"model": self.model_name, "config": self.config, "shapes": _shapes(inputs, True),
@@ -243,57 +253,101 @@ class ModelRuntime:
         folder = cache_root() / "graphs"
         return folder / f"{key}.onnx", folder / f"{key}.json"
 
-    def _graph(self, inputs, reference):
-        """``(graph, its output on inputs or None, seconds or None)``: the checked graph, exported now (and
-        run on ``inputs``) or loaded from the cache; or ``(reason, None, None)`` when there is none."""
-        from .onnx_graph import GraphLayout, OnnxModel
+    def _graph(self, inputs, reference, runtime: str):
+        """``(graph, its output on inputs or None, seconds or None)``: the graph in ``runtime``, exported now or
+        loaded from the cache, and checked against PyTorch on ``inputs`` when this runtime (at this version) has
+        not checked it yet; or ``(reason, None, None)`` when there is none."""
+        from .onnx_graph import GraphLayout
 
         path, sidecar = self._graph_paths(inputs)
-        record, output, seconds = _read_json(sidecar), None, None
+        record, output, seconds, exported = _read_json(sidecar), None, None, False
         try:
             if record is None or not path.is_file():
                 if reference is None:
                     reference = self._torch(inputs)
-                record, model, output, seconds = export_checked(self.torch_module, inputs, reference, path)
+                record, exported = export_record(self.torch_module, inputs, reference, path), True
+            layout = GraphLayout.from_dict(record["layout"])
+            check = record.setdefault("checks", {}).get(runtime)
+            if check is None or check.get("version") != _runtime_version(runtime):
+                if reference is None:
+                    reference = self._torch(inputs)
+                check, model, output, seconds = check_graph(path, layout, runtime, inputs, reference)
+                record["checks"][runtime] = check
                 _write_json(sidecar, record)
-            elif record.get("parity_ok"):
-                model = OnnxModel(path, GraphLayout.from_dict(record["layout"]))
-            if not record.get("parity_ok"):
-                return (f"the ONNX graph differs from PyTorch by {record.get('parity_max_difference'):.2g} "
-                        f"(more than {PARITY_TOLERANCE})"), None, None
+            elif check.get("parity_ok"):
+                model = load_graph(runtime, path, layout)
+            if not check.get("parity_ok"):
+                return (f"the {LABELS[runtime]} graph differs from PyTorch by "
+                        f"{check.get('parity_max_difference'):.2g} (more than {PARITY_TOLERANCE})"), None, None
         except Exception as exc:  # noqa: BLE001 - any exporter or runtime failure: PyTorch runs instead
-            return f"the model could not be run by ONNX Runtime ({type(exc).__name__}: {str(exc)[:160]})", None, None
-        self.info.update(graph={"file": path.name, "parity_max_difference": record["parity_max_difference"],
+            return (f"the model could not be run by {LABELS[runtime]} ({type(exc).__name__}: {str(exc)[:160]})",
+                    None, None)
+        self.info.update(graph={"file": path.name, "runtime": runtime,
+                                "parity_max_difference": check["parity_max_difference"],
                                 "export_seconds": record.get("export_seconds"), "opset": record.get("opset"),
-                                "exported_now": output is not None})
+                                "exported_now": exported, "checked_now": output is not None,
+                                "load_seconds": check.get("load_seconds") if output is not None else None})
         return model, output, seconds
 
 
-def export_checked(module, inputs, reference, path: Path):
-    """Export ``module`` to ``path`` and check the graph on ``inputs`` against ``reference`` (PyTorch's output).
+def load_graph(runtime: str, path: Path, layout):
+    """The exported graph at ``path`` in ``runtime`` (``onnx`` or ``openvino``; OpenVINO keeps its compiled blobs
+    in the runtime cache's ``openvino/`` folder)."""
+    if runtime == "openvino":
+        from .openvino_graph import OpenVinoModel
 
-    Returns the record kept beside the graph (layout, largest differences, whether they are within
-    :data:`PARITY_TOLERANCE`, export time, versions), the loaded graph and its output and time on ``inputs``.
-    """
+        return OpenVinoModel(path, layout, cache_dir=cache_root() / "openvino")
+    from .onnx_graph import OnnxModel
+
+    return OnnxModel(path, layout)
+
+
+def export_record(module, inputs, reference, path: Path) -> dict:
+    """Export ``module`` to ``path`` (traced with ``inputs``; outputs named after ``reference``, PyTorch's output
+    on them); returns the record kept beside the graph: its layout, opset, export time and PyTorch's version
+    (each graph runtime adds its check under ``checks``)."""
     from ..fileio import atomic_path
-    from .onnx_graph import OPSET, OnnxModel, export_graph, max_differences, output_names
+    from .onnx_graph import OPSET, export_graph, output_names
 
     path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with atomic_path(path) as tmp:
         layout = export_graph(module, inputs, tmp, output_names(reference))
-    exported = time.perf_counter() - start
-    graph = OnnxModel(path, layout)
+    return {"layout": layout.to_dict(), "opset": OPSET, "export_seconds": round(time.perf_counter() - start, 3),
+            "torch": torch.__version__, "checks": {}}
+
+
+def check_graph(path: Path, layout, runtime: str, inputs, reference):
+    """Load the graph at ``path`` in ``runtime`` and check it on ``inputs`` against ``reference`` (PyTorch's
+    output). Returns the check (largest differences, whether they are within :data:`PARITY_TOLERANCE`, the
+    runtime's version, load time), the loaded graph and its output and time on ``inputs``."""
+    from .onnx_graph import max_differences
+
+    graph, loaded = _timed(lambda: load_graph(runtime, path, layout))
     output, seconds = _timed(lambda: graph.forward_inputs(inputs))
     differences = max_differences(reference, output)
     worst = max(differences.values())
-    record = {"layout": layout.to_dict(), "parity_max_difference": worst, "parity": differences,
-              "parity_ok": parity_problem(reference, None, worst) is None, "opset": OPSET,
-              "export_seconds": round(exported, 3), **_versions()}
-    return record, graph, output, seconds
+    check = {"parity_max_difference": worst, "parity": differences, "version": _runtime_version(runtime),
+             "parity_ok": parity_problem(reference, None, worst) is None, "load_seconds": round(loaded, 3)}
+    return check, graph, output, seconds
 
 
-def parity_problem(reference, output, worst: Optional[float] = None) -> Optional[str]:
+def export_checked(module, inputs, reference, path: Path, runtime: str = "onnx"):
+    """Export ``module`` to ``path`` and check the graph in ``runtime`` on ``inputs`` against ``reference``.
+
+    Returns the record kept beside the graph (:func:`export_record` with this runtime's check under ``checks``
+    and its ``parity``, ``parity_max_difference`` and ``parity_ok`` on top), the loaded graph and its output and
+    time on ``inputs``."""
+    from .onnx_graph import GraphLayout
+
+    record = export_record(module, inputs, reference, path)
+    check, graph, output, seconds = check_graph(path, GraphLayout.from_dict(record["layout"]), runtime, inputs,
+                                                reference)
+    record["checks"][runtime] = check
+    return {**record, **{k: check[k] for k in ("parity", "parity_max_difference", "parity_ok")}}, graph, output, seconds
+
+
+def parity_problem(reference, output, worst: Optional[float] = None, label: str = "exported") -> Optional[str]:
     """Why ``output`` (the graph's) does not match PyTorch's ``reference``, or ``None`` when it does: every
     logit, score and product within :data:`PARITY_TOLERANCE` (logits: times max(1, largest |logit|))."""
     from .onnx_graph import max_differences
@@ -303,7 +357,7 @@ def parity_problem(reference, output, worst: Optional[float] = None) -> Optional
     scale = max([1.0] + [float(v.detach().abs().max()) for v in reference.logits.values()])
     if worst <= PARITY_TOLERANCE * scale:
         return None
-    return f"the ONNX graph differs from PyTorch by {worst:.2g} (more than {PARITY_TOLERANCE * scale:.2g})"
+    return f"the {label} graph differs from PyTorch by {worst:.2g} (more than {PARITY_TOLERANCE * scale:.2g})"
 
 
 def _amp_dtype(device: torch.device):

@@ -1,0 +1,67 @@
+"""The exported ONNX graph (:mod:`.onnx_graph`) compiled by OpenVINO for the CPU, called like a registered model.
+
+OpenVINO runs the 3D convolutions of the X3D backbones in its blocked layouts with the activations fused in;
+PyTorch's CPU path sends the depthwise 3x3x3 convolutions through oneDNN with a layout reorder before and after
+each one and the 1x1x1 and 5x1x1 convolutions through its generic (im2col + GEMM) kernel. EPAM-Net at its real
+size: about 3x PyTorch's clips/s on one thread (``benchmarks/runtime_speed.py``).
+
+The compiled model keeps fp32 (``INFERENCE_PRECISION_HINT``: OpenVINO's default on CPUs with bf16 instructions is
+bf16, which moves the logits by ~1e-2), does not pin its threads to cores (the pose workers of the same command
+run beside it) and runs one stream with the thread count PyTorch has. Compiled blobs are cached by OpenVINO in
+``cache_dir`` (keyed by OpenVINO on the graph, its shapes, the settings above and its own version), so a later
+run loads instead of compiling.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Dict, Optional
+
+import torch
+
+from ..models.registry import ModelOutput
+from .onnx_graph import GraphLayout, _as_numpy
+
+
+def compile_settings(threads: int) -> dict:
+    """The CPU plugin settings of a compiled graph (``threads`` intra-op threads)."""
+    return {"INFERENCE_NUM_THREADS": int(threads), "INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY",
+            "NUM_STREAMS": 1, "ENABLE_CPU_PINNING": False}
+
+
+class OpenVinoModel:
+    """An exported graph compiled by OpenVINO's CPU plugin (the batch axis stays dynamic).
+
+    ``threads``: OpenVINO's inference threads (default: PyTorch's thread count, so both runtimes use the same
+    cores); ``cache_dir``: where OpenVINO keeps compiled blobs (None: compiled every time).
+    """
+
+    runtime = "openvino"
+
+    def __init__(self, path: Path, layout: GraphLayout, threads: int = 0, cache_dir: Optional[Path] = None) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            core.set_property({"CACHE_DIR": str(cache_dir)})
+        self.threads = int(threads or torch.get_num_threads())
+        self.compiled = core.compile_model(core.read_model(str(path)), "CPU", compile_settings(self.threads))
+        self.layout = layout
+        self._request = self.compiled.create_infer_request()
+        self._lock = threading.Lock()  # one infer request: calls from two threads take turns
+        #: the inputs the graph reads (an input the outputs do not depend on is not part of it)
+        #  (a port can carry more than one name, e.g. of a Cast folded into it: the graph's input name is taken)
+        self._feeds = [next(name for name in layout.inputs if name in port.get_names())
+                       for port in self.compiled.inputs]
+        self._outputs = [self.compiled.output(name) for name in layout.outputs]
+
+    def forward_inputs(self, inputs: Dict[str, torch.Tensor]) -> ModelOutput:
+        feeds = {k: _as_numpy(inputs[k]) for k in self._feeds}
+        with self._lock:
+            results = self._request.infer(feeds)
+            # the request's output buffers are reused by the next call: copy them out
+            values = [torch.from_numpy(results[port].copy()) for port in self._outputs]
+        return self.layout.to_output(values)
+
+    __call__ = forward_inputs

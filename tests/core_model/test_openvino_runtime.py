@@ -1,0 +1,97 @@
+"""OpenVINO as the network's runtime: every registered model's exported graph, compiled by OpenVINO, gives
+PyTorch's logits, scores and attention products (within 1e-4) on windows of a real video; ``auto`` prefers it to
+ONNX Runtime and remembers its choice; an analysis records it. Skipped where OpenVINO is not installed.
+
+The graphs are the ones tests/core_model/test_onnx_runtime.py exports (once per session, :func:`graphs`): each
+test seeds its own runtime cache with the model's graph, so OpenVINO's check against PyTorch runs here."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core_model.analysis import AnalysisResult, AnalysisSettings, analyze_video
+from core_model.analysis.model_setup import prepare_model
+from core_model.errors import ConfigError
+from core_model.models.registry import get_model_spec
+from core_model.runtime import openvino_available
+from core_model.runtime.select import ModelRuntime, cache_root, check_runtime
+from tests.core_model.test_model_family import NAMES, stick_video  # noqa: F401 (fixture)
+from tests.core_model.test_onnx_runtime import (TOLERANCE, bikes_poses, differences, graphs,  # noqa: F401 (fixtures)
+                                                small_model)
+
+pytestmark = [pytest.mark.skipif(not openvino_available(), reason="OpenVINO (openvino, onnx) is not installed"),
+              pytest.mark.usefixtures("one_torch_thread")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_openvino_graph_gives_pytorchs_logits_and_attention(name, graphs):
+    exported = graphs(name)
+    exported.seed()  # the session's graph: OpenVINO has not checked it in this test's cache
+    runtime = ModelRuntime(exported.prepared, "openvino")
+    reference = exported.prepared.inference_module()
+    with torch.inference_mode():
+        first = runtime(exported.first)  # compiled and checked against PyTorch on this batch
+        assert runtime.name == "openvino" and runtime.info["graph"]["runtime"] == "openvino"
+        assert runtime.info["graph"]["checked_now"] and not runtime.info["graph"]["exported_now"]
+        assert runtime.info["graph"]["parity_max_difference"] <= TOLERANCE
+        assert max(differences(reference.forward_inputs(exported.first), first).values()) <= TOLERANCE
+        got = runtime(exported.two)  # other windows, another batch size (the batch axis is dynamic)
+        diffs = differences(reference.forward_inputs(exported.two), got)
+    assert max(diffs.values()) <= TOLERANCE, diffs
+    assert {p.name for p in get_model_spec(name).products} == set(got.products)
+    for product, value in got.products.items():
+        assert value.shape[0] == 2 and all(n > 1 for n in value.shape[1:]), (product, tuple(value.shape))
+
+
+def test_auto_prefers_openvino_remembers_its_check_and_choice(graphs):
+    exported = graphs("separable-sta")
+    exported.seed()
+    batch = exported.first
+    with torch.inference_mode():
+        timed = ModelRuntime(prepare_model(model=small_model("separable-sta")), "auto")
+        reference = timed(batch)
+        assert set(timed.info["timing"]) == {"torch", "openvino"} and timed.name in ("torch", "openvino")
+        assert timed.info["graph"]["checked_now"]
+        (record,) = (cache_root() / "graphs").glob("*.json")
+        check = json.loads(record.read_text())["checks"]["openvino"]
+        assert check["parity_ok"] and check["parity_max_difference"] <= TOLERANCE and check["version"]
+        assert any((cache_root() / "openvino").iterdir())  # OpenVINO's compiled blob, loaded by later runs
+        (choice,) = (cache_root() / "choices").glob("*.json")
+        assert json.loads(choice.read_text())["name"] == timed.name
+        again = ModelRuntime(prepare_model(model=small_model("separable-sta")), "openvino")
+        out = again(batch)  # the recorded check is trusted: not checked again
+        assert again.name == "openvino" and not again.info["graph"]["checked_now"]
+        assert max(differences(reference, out).values()) <= TOLERANCE
+
+
+def test_an_analysis_records_openvino_and_matches_pytorch(stick_video, graphs, tmp_path):
+    path, poses = stick_video
+    graphs("vpn").seed()
+    runs = {}
+    for runtime in ("torch", "openvino"):
+        settings = AnalysisSettings.from_lengths("10", "10", batch_size=2, runtime=runtime)
+        runs[runtime] = analyze_video(path, poses=poses, model=small_model("vpn"), settings=settings,
+                                      out_dir=tmp_path / runtime, use_cache=False)
+    saved = AnalysisResult.load(tmp_path / "openvino")
+    assert saved.summary["runtime"]["name"] == "openvino" and saved.summary["runtime"]["requested"] == "openvino"
+    assert saved.summary["runtime"]["graph"]["parity_max_difference"] <= TOLERANCE
+    assert saved.num_windows == 4
+    np.testing.assert_allclose(saved.prob_fused, runs["torch"].prob_fused, atol=1e-5)
+    for key, values in runs["torch"].products.items():
+        np.testing.assert_allclose(saved.products[key], values, atol=TOLERANCE)
+
+
+def test_openvino_is_refused_on_a_gpu_and_taken_by_the_cli():
+    with pytest.raises(ConfigError, match="OpenVINO runs the exported graph on the CPU only"):
+        check_runtime("openvino", "cuda")
+    check_runtime("openvino", "cpu")
+    import argparse
+
+    from core_model.commands.analyze import _settings, add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert _settings(parser.parse_args(["v.mp4", "--runtime", "openvino"])).runtime == "openvino"
