@@ -10,7 +10,6 @@ import numpy as np
 
 from ..errors import PoseError
 from ..jobs import CancelToken, ProgressFn, check_cancel, report
-from ..models.registry import get_model_spec
 from .cache import analysis_key, load_cached, poses_hash, request_key, store
 from .inputs import StageClock, WindowInputs, iter_window_inputs
 from .model_setup import PreparedModel, model_key, prepare_model
@@ -28,6 +27,14 @@ _READ_AHEAD_FRAMES = 2
 _TRIM_EVERY_WINDOWS = 1
 #: progress is reported on this scale: pose extraction (when it runs) takes the first POSE_SHARE of it
 PROGRESS_TOTAL, POSE_SHARE = 1000, 0.6
+
+
+def get_model_spec(name):
+    """The registry entry of ``name``; the registry (it imports PyTorch) is imported on first use, so that
+    importing this module does not hold up the pose extraction an analysis starts before its model."""
+    from ..models.registry import get_model_spec as registry_entry
+
+    return registry_entry(name)
 
 
 def analyze_video(

@@ -60,8 +60,8 @@ def nvidia_driver_present() -> bool:
     import sys
 
     torch = sys.modules.get("torch")
-    if torch is not None:
-        return True  # already imported: let it answer
+    if torch is not None and not getattr(getattr(torch, "__spec__", None), "_initializing", False):
+        return True  # imported (not still loading in another thread, which would hold this one up): it answers
     if sys.platform == "darwin":
         return False
     if sys.platform.startswith("linux"):

@@ -97,3 +97,93 @@ def test_analyze_of_one_video_extracts_poses_while_the_model_loads(short_clip, t
     summary = json.loads(capsys.readouterr().out)
     assert summary["timings"].get("pose_overlapped") == 1.0  # the poses came from the producer started first
     assert summary["poses"]["num_people"] >= 1
+
+
+#: a child that notes which threads run when PyTorch is first imported, runs ``epam ARGS``, then lists the shared
+#: libraries the warm pose worker processes have loaded (their memory maps: what they imported, unchanged)
+WATCHED_RUN = """
+import json, sys, threading
+seen = {}
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" and "threads" not in seen:
+            seen["threads"] = sorted(t.name for t in threading.enumerate())
+        return None
+
+
+sys.meta_path.insert(0, Watch())
+from core_model.cli import main
+rc = main(sys.argv[1:])
+from core_model.pose import worker_pool
+pool = worker_pool.shared_pool()
+libraries = []
+for pid in (pool.pids() if pool else []):
+    with open(f"/proc/{pid}/maps") as maps:
+        libraries.append(sorted({line.split()[-1].rsplit("/", 1)[-1] for line in maps if ".so" in line}))
+sys.stdout.flush()
+print(json.dumps({"rc": rc, "threads_at_torch": seen.get("threads"), "worker_libraries": libraries}))
+"""
+
+
+@pytest.fixture(scope="module")
+def watched_analyze(short_clip, tmp_path_factory):
+    """``epam analyze`` of the short clip in a new process with a fresh cache (the MediaPipe bundle copied in)."""
+    if not Path("/proc/self/maps").exists():
+        pytest.skip("reads the pose workers' memory maps (Linux)")
+    work = tmp_path_factory.mktemp("watched")
+    cache = work / "cache"
+    from core_model.paths import cache_dir
+
+    bundle = Path(cache_dir()) / "models"
+    if bundle.is_dir():
+        import shutil
+
+        shutil.copytree(bundle, cache / "models")
+    trace = work / "trace.txt"
+    done = subprocess.run([sys.executable, "-c", WATCHED_RUN, "analyze", str(short_clip), "-o", str(work / "out")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "EPAM_CACHE_DIR": str(cache), "EPAM_TRACE_FILE": str(trace)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    from core_model.startup_trace import read_trace
+
+    return json.loads(done.stdout.strip().splitlines()[-1]), read_trace(trace)
+
+
+def test_analyze_starts_pose_extraction_before_it_imports_torch(watched_analyze):
+    run, trace = watched_analyze
+    assert run["rc"] == 0 and "first_frame" in trace
+    assert run["threads_at_torch"] is not None  # the model did load
+    assert "epam-poses-ahead" in run["threads_at_torch"]  # the poses were under way when PyTorch began to load
+
+
+def test_the_pose_workers_of_an_analysis_load_mediapipe_and_not_torch(watched_analyze):
+    run, _trace = watched_analyze
+    assert run["worker_libraries"]  # a warm worker process is there to look at
+    for libraries in run["worker_libraries"]:
+        assert any(name.startswith("_framework_bindings") for name in libraries)  # MediaPipe ran in it
+        assert not [name for name in libraries if name.startswith(("libtorch", "libc10"))]
+
+
+def test_a_torch_import_under_way_in_another_thread_does_not_hold_up_the_pose_engine_choice():
+    """The analysis imports PyTorch while its pose thread resolves ``--pose-engine auto``: without an NVIDIA driver
+    that is MediaPipe at once, not after waiting for the import to finish (~1.5 s of a cold start)."""
+    from core_model.pose.extract import nvidia_driver_present
+
+    if nvidia_driver_present():
+        pytest.skip("an NVIDIA driver is installed here: PyTorch is asked")
+    code = ("import sys, threading, time\n"
+            "from core_model.pose.extract import _engine\n"
+            "import core_model.pose.torch_engine.backend\n"
+            "loading = threading.Thread(target=__import__, args=('torch',))\n"
+            "loading.start()\n"
+            "while 'torch' not in sys.modules:\n"
+            "    time.sleep(0.0005)\n"
+            "engine = _engine('mediapipe', 'auto', 'auto')\n"
+            "half_way = bool(getattr(sys.modules['torch'].__spec__, '_initializing', False))\n"
+            "loading.join()\n"
+            "print(engine, half_way)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["mediapipe", "True"]  # chosen while PyTorch was still loading
