@@ -90,6 +90,11 @@ class StreamPlanner:
     def all_decided(self) -> bool:
         return len(self._decided) == len(self.bounds)
 
+    def expected_jobs(self) -> int:
+        """The jobs decided so far plus one per window not decided yet (for progress)."""
+        with self._lock:
+            return self._job_count() + len(self.bounds) - len(self._decided)
+
     def _job_count(self) -> int:
         return sum(len(jobs) for jobs, _ in self._decided)
 
@@ -129,9 +134,10 @@ class StreamPlanner:
 
 
 def iter_stream_inputs(reader, planner: StreamPlanner, normalization, clock: StageClock, spec=None, *,
-                       kinds=("rgb", "heatmaps"), sizes=None, hold_bytes: int = HOLD_BYTES):
+                       kinds=("rgb", "heatmaps"), sizes=None, hold_bytes: Optional[int] = None):
     """The inputs of every job of ``planner``'s windows, in job order, as the windows are decided: the
-    arrays :func:`.inputs.iter_window_inputs` makes from the whole poses."""
+    arrays :func:`.inputs.iter_window_inputs` makes from the whole poses (``hold_bytes``: default
+    :data:`HOLD_BYTES`)."""
     from ..preprocess.kinds import InputSizes, build_all, builders_for
     from ..preprocess.sampling import window_frames
 
@@ -140,7 +146,7 @@ def iter_stream_inputs(reader, planner: StreamPlanner, normalization, clock: Sta
     reads = any(b.frame_boxes is not None for b in builders.values())
     rgb_of = [window_frames(int(s), int(e), sizes.pose_frames, sizes.rgb_frames)[1].tolist()
               for s, e in planner.bounds]
-    frames = _FrameUsers(rgb_of if reads else [[] for _ in rgb_of], hold_bytes)
+    frames = _FrameUsers(rgb_of if reads else [[] for _ in rgb_of], HOLD_BYTES if hold_bytes is None else hold_bytes)
     state = _Decoding(reader, planner, builders, sizes, frames, clock)
     for i in range(len(planner.bounds)):
         plans = state.plans_of(i)
@@ -285,9 +291,7 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     def on_done(done: int) -> None:
         if not stream.done:
             info["windows_before_poses_done"] = done
-        remaining = len(bounds) - len(planner._decided)
-        report(progress, PROGRESS_TOTAL * done // max(done, len(planner.decided_jobs()) + remaining, 1),
-               PROGRESS_TOTAL)
+        report(progress, PROGRESS_TOTAL * done // max(done, planner.expected_jobs(), 1), PROGRESS_TOTAL)
 
     info["windows_before_poses_done"] = 0
     source = iter_stream_inputs(reader, planner, prepared.normalization, clock, prepared.inputs, kinds=kinds,
