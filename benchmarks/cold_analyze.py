@@ -4,8 +4,11 @@ Prints, for a 4-second close-up (bikes.mp4's cyclist shot and the next one, fram
 10-second montage (bikes.mp4, six shots):
 - the real-time factor of ``epam analyze VIDEO`` (video seconds / wall seconds of the whole command,
   Python start-up included; goals >= 1.0 on the close-up and >= 1.5 on the montage on 2 cores);
-- the time from command start to the first frame decoded and to the first frame through the pose
-  model (``EPAM_TRACE_FILE``, :mod:`core_model.startup_trace`), for ``analyze`` and for ``extract``.
+- the time from command start to the first frame decoded, to the first frame through the pose
+  model and to the network built (``EPAM_TRACE_FILE``, :mod:`core_model.startup_trace`), for ``analyze``
+  and for ``extract``;
+- the CPU seconds of the whole command (every process; the load changes them far less than the wall
+  time) and of the command's own process until its first frame.
 
 ``--base DIR``: another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) run the same way, in
 the same rounds, interleaved with this one, so before/after ratios share the machine's load. A fresh
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,15 +47,16 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
     return out
 
 
-def _installation(work: Path, source: Path) -> list:
-    """What an installation holds after its first use, whatever the video: the MediaPipe model bundle
-    (``models/``) and the model runtime's exported graphs and choices (``runtime/``, when there is one).
-    Made by one ``epam analyze`` of a 3-second clip that is not one of the measured videos."""
-    seed = work / "installation-cache"
+def _installation(work: Path, source: Path, tree: Path, tag: str) -> list:
+    """What an installation of checkout ``tree`` holds after its first use, whatever the video: the MediaPipe
+    model bundle (``models/``, where its pose path uses one) and the model runtime's exported graphs and choices
+    (``runtime/``, when there is one). Made by one ``epam analyze`` of a 3-second clip that is not one of the
+    measured videos, with that checkout's own code."""
+    seed = work / f"installation-cache-{tag}"
     clip = _clip(source, work / "seed_3s.mp4", 0, 75)
-    env = {**os.environ, "EPAM_CACHE_DIR": str(seed)}
-    subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", str(clip), "-o", str(work / "seed-out")],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    env = {**os.environ, "EPAM_CACHE_DIR": str(seed), "PYTHONPATH": str(tree)}
+    subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", str(clip), "-o", str(work / f"seed-out-{tag}")],
+                   cwd=tree, env=env, check=True, capture_output=True)
     return [folder for folder in (seed / "models", seed / "runtime") if folder.is_dir()]
 
 
@@ -66,28 +71,34 @@ def _run(tree: Path, command: list, work: Path, installed: list, tag: str) -> di
     argv = [sys.executable, "-m", "core_model.cli", *command]
     argv = [a.replace("{out}", str(out)) for a in argv]
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()
     done = subprocess.run(argv, cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.time() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed in {tree}:\n{done.stderr[-2000:]}")
-    from core_model.startup_trace import read_trace
+    from core_model.startup_trace import read_cpu, read_trace
 
-    events = read_trace(trace)
+    events, cpu_at = read_trace(trace), read_cpu(trace)
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
-    return {"wall": wall, "load": load, **{k: v - started for k, v in events.items()}}
+    return {"wall": wall, "load": load, "cpu": cpu, **{k: v - started for k, v in events.items()},
+            **({"first_frame_cpu": cpu_at["first_frame"]} if cpu_at.get("first_frame") is not None else {})}
 
 
 def _fmt(runs: list, duration: float) -> str:
     best = min(r["wall"] for r in runs)
-    first = [r["first_frame"] for r in runs if "first_frame" in r]
-    pose = [r["first_pose"] for r in runs if "first_pose" in r]
     text = f"best {best:6.2f}s = RTF {duration / best:5.2f} (median {statistics.median(r['wall'] for r in runs):6.2f}s)"
-    if first:
-        text += f"  first frame {statistics.median(first):5.2f}s"
-    if pose:
-        text += f"  first pose {statistics.median(pose):5.2f}s"
+    for key, label in (("first_frame", "first frame"), ("first_pose", "first pose"), ("model_ready", "model ready")):
+        values = [r[key] for r in runs if key in r]
+        if values:
+            text += f"  {label} {statistics.median(values):5.2f}s"
+    text += f"  cpu {statistics.median(r['cpu'] for r in runs):5.2f}s"
+    first_cpu = [r["first_frame_cpu"] for r in runs if "first_frame_cpu" in r]
+    if first_cpu:
+        text += f" ({statistics.median(first_cpu):4.2f}s to the first frame)"
     return text + f"  load {statistics.median(r['load'] for r in runs):4.1f}"
 
 
@@ -108,10 +119,13 @@ def main() -> int:
     montage = demo_video()
     videos = {"close-up": _clip(montage, work / "close_up_4s.mp4", *CLOSE_UP), "montage": montage}
     videos = {k: v for k, v in videos.items() if k in args.videos.split(",")}
-    installed = [] if args.first_use else _installation(work, montage)
     trees = {"after": ROOT} if args.base is None else {"before": args.base.resolve(), "after": ROOT}
+    installed = {tag: [] if args.first_use else _installation(work, montage, tree, tag) for tag, tree in trees.items()}
+    made_once = "; ".join(f"{tag}: {', '.join(f.name for f in folders) or 'nothing'}"
+                          for tag, folders in installed.items())
     print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}; {args.repeat} rounds, "
-          f"{'first use (model bundle and runtime graphs made in the run)' if args.first_use else 'installation used once: ' + ', '.join(f.name for f in installed) + ' in the fresh cache'}")
+          + ("first use (model bundle and runtime graphs made in the run)" if args.first_use
+             else f"what an installation makes on its first use copied into each fresh cache ({made_once})"))
     workers = [] if args.workers is None else ["--workers", str(args.workers)]
     commands = {"analyze": lambda v: ["analyze", str(v), "-o", "{out}"],
                 "extract": lambda v: ["extract", str(v), "-o", "{out}/p.npz", *workers]}
@@ -122,7 +136,7 @@ def main() -> int:
             runs = {tag: [] for tag in trees}
             for _ in range(args.repeat):
                 for tag, tree in trees.items():  # interleaved: both see the same load
-                    runs[tag].append(_run(tree, commands[command](video), work, installed, tag))
+                    runs[tag].append(_run(tree, commands[command](video), work, installed[tag], tag))
             for tag in trees:
                 print(f"{command:8s} {name:9s} ({duration:4.1f}s) {tag:7s} {_fmt(runs[tag], duration)}", flush=True)
             if len(trees) == 2:

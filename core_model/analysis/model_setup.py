@@ -211,4 +211,7 @@ def prepare_model(
     if count is not None and count != len(prepared.class_names):
         raise ConfigError(f"The model has {count} classes but the class list has {len(prepared.class_names)} names.")
     prepared.module.eval()
+    from ..startup_trace import mark
+
+    mark("model_ready")  # benchmarks/cold_analyze.py: command start -> the network built or loaded
     return prepared

@@ -187,3 +187,28 @@ def test_a_torch_import_under_way_in_another_thread_does_not_hold_up_the_pose_en
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["mediapipe", "True"]  # chosen while PyTorch was still loading
+
+
+def test_analyze_help_imports_no_numpy_torch_or_video_library():
+    code = ("import sys\nfrom core_model.cli import main\ntry:\n    main(['analyze', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'torch', 'av', 'mediapipe', 'cv2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_trace_lines_carry_the_cpu_time_of_their_process(tmp_path, monkeypatch):
+    import time
+
+    from core_model import startup_trace
+
+    path = tmp_path / "trace.txt"
+    monkeypatch.setenv(startup_trace.ENV, str(path))
+    startup_trace.mark("test_cpu_before")
+    spent = time.process_time()
+    while time.process_time() - spent < 0.05:  # 50 ms of CPU work
+        sum(range(1000))
+    startup_trace.mark("test_cpu_after")
+    cpu, times = startup_trace.read_cpu(path), startup_trace.read_trace(path)
+    assert cpu["test_cpu_after"] - cpu["test_cpu_before"] >= 0.04
+    assert times["test_cpu_before"] <= times["test_cpu_after"]
