@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..errors import Cancelled
 from ..jobs import CancelToken
 from .inputs import StageClock, WindowInputs, _Plan, person_rows
 from .windows import WindowJob, fill_gaps, plan_windows, presence, present_fraction
@@ -66,6 +67,8 @@ class StreamPlanner:
         self.stream, self.bounds = stream, np.asarray(bounds, np.int64).reshape(-1, 2)
         self.per_person, self.min_presence, self.max_gap = per_person, float(min_presence), int(max_gap)
         self.cancel = cancel
+        #: set when the analysis ends (or fails): a wait for poses gives up
+        self.halt = threading.Event()
         self._lock = threading.RLock()
         self._decided: List[Tuple[List[WindowJob], object]] = []  # per window in order: (jobs, snapshot)
         self._snap = stream.snapshot()
@@ -109,8 +112,10 @@ class StreamPlanner:
                           max_gap=self.max_gap)
             if rows is not None:
                 break
+            if self.halt.is_set():
+                raise Cancelled()
             t = time.perf_counter()
-            self._snap = self.stream.wait_beyond(snap.tracked, self.cancel)
+            self._snap = self.stream.wait_beyond(snap.tracked, self.cancel, timeout=0.2)
             self.waited += time.perf_counter() - t
         if self.first_decided_at is None:
             self.first_decided_at = snap.tracked
@@ -296,7 +301,10 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     info["windows_before_poses_done"] = 0
     source = iter_stream_inputs(reader, planner, prepared.normalization, clock, prepared.inputs, kinds=kinds,
                                 sizes=prepared.input_sizes())
-    rows, runtime = forward(source, windows, prepared, device, settings, clock, cancel, on_done)
+    try:
+        rows, runtime = forward(source, windows, prepared, device, settings, clock, cancel, on_done)
+    finally:
+        planner.halt.set()  # the input thread stops waiting for poses (an error, cancel, or all done)
     poses = stream.result(cancel)
     clock.add("pose", float(stream.seconds or 0.0))
     clock.add("pose_overlapped", 1.0)

@@ -156,20 +156,22 @@ class PoseStream:
             return PoseSnapshot(tracker.keypoint, tracker.score, tracker.num_people, tracker.tracked,
                                 tracker.num_frames, tracker.img_shape)
 
-    def wait_beyond(self, tracked: int, cancel: Optional[CancelToken] = None, timeout: float = 0.1) -> PoseSnapshot:
-        """A snapshot with more than ``tracked`` frames final, or done (raises the extraction's error, or
-        :class:`~core_model.errors.Cancelled` when ``cancel`` is)."""
+    def wait_beyond(self, tracked: int, cancel: Optional[CancelToken] = None,
+                    timeout: Optional[float] = None) -> PoseSnapshot:
+        """A snapshot with more than ``tracked`` frames final, or done, or the current one after ``timeout``
+        seconds (raises the extraction's error, or :class:`~core_model.errors.Cancelled` when ``cancel`` is)."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
         while True:
             check_cancel(cancel)
             with self._cond:
                 snap = self.snapshot()
-                if snap.done or snap.tracked > tracked:
+                if snap.done or snap.tracked > tracked or (deadline is not None and time.perf_counter() >= deadline):
                     return snap
-                self._cond.wait(timeout)
+                self._cond.wait(0.1)
 
     def result(self, cancel: Optional[CancelToken] = None) -> Poses:
         """The whole poses (waits for the extraction; raises its error)."""
         snap = self.snapshot()
         while not snap.done:
-            snap = self.wait_beyond(snap.tracked, cancel, timeout=0.2)
+            snap = self.wait_beyond(snap.tracked, cancel)
         return snap.poses
