@@ -40,6 +40,7 @@ def analyze_with_poses(path: Path, settings: StudioSettings, poses) -> Callable[
         found = poses
         start = 0
         if found is None:
+            core_bridge.load_model_code_ahead()  # the model's code loads while the poses are made
             start = int(PROGRESS_TOTAL * POSE_SHARE)
             scaled = None if progress is None else (lambda done, total: progress(start * done // max(total, 1),
                                                                                   PROGRESS_TOTAL))

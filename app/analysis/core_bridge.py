@@ -74,6 +74,13 @@ def analyze_job(path: Path, settings, poses=None) -> Callable[..., Any]:
     return run
 
 
+def load_model_code_ahead() -> None:
+    """PyTorch and the models imported in a background thread (Analyze extracts missing poses first)."""
+    from core_model.analysis.model_setup import load_model_code_ahead as load
+
+    load()
+
+
 def cached_poses(path: Path, max_people: int, **pose):
     """Poses from the cache only (never extracts), or None."""
     try:

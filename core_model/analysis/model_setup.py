@@ -140,6 +140,28 @@ def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = No
     return _untrained_key(seed, getattr(module, "config", {"num_classes": len(names)}))
 
 
+def load_model_code_ahead():
+    """Import PyTorch, the registered models and the analysis runner in a daemon thread started now, for a caller
+    about to extract poses before its analysis (the studio's Analyze): the model's code then loads while the
+    poses are made, not after them (~1.5 s of CPU). Returns the thread; errors are left to the analysis itself."""
+    import threading
+
+    def load() -> None:
+        try:
+            from ..models import inference  # noqa: F401 - imported for their import cost
+            from ..models.registry import model_names
+            from ..runtime import select  # noqa: F401
+            from . import runner  # noqa: F401
+
+            model_names()  # imports the built-in models
+        except Exception:  # noqa: BLE001 - the analysis reports it, in its own words
+            pass
+
+    thread = threading.Thread(target=load, name="epam-model-code", daemon=True)
+    thread.start()
+    return thread
+
+
 def prepare_model(
     checkpoint=None,
     class_names: Union[None, str, Sequence[str]] = None,

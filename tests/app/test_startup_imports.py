@@ -50,3 +50,40 @@ def test_the_window_opens_before_pyqtgraph_is_loaded():
                          timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True, True]
+
+
+CHILD_ANALYZE = """
+import json, sys, time
+from pathlib import Path
+from app.analysis import controller, core_bridge
+from app.shell.settings import StudioSettings
+
+seen = {}
+
+
+def extract_job(path, max_people, **pose):
+    def run(progress=None, cancel=None):
+        seen["torch_before"] = "torch" in sys.modules
+        deadline = time.monotonic() + 30
+        while "torch" not in sys.modules and time.monotonic() < deadline:  # the poses take a while
+            time.sleep(0.01)
+        seen["torch_during"] = "torch" in sys.modules
+        return "poses"
+    return run
+
+
+core_bridge.extract_job = extract_job
+core_bridge.analyze_job = lambda path, settings, poses=None: (lambda progress=None, cancel=None: poses)
+out = controller.analyze_with_poses(Path("clip.mp4"), StudioSettings(), None)()
+print(json.dumps([out, seen["torch_before"], seen["torch_during"]]))
+"""
+
+
+def test_analyze_loads_the_model_code_while_it_extracts_the_poses():
+    """A video without poses: Analyze extracts them first; PyTorch and the models load meanwhile (in a thread), not
+    after. (The jobs are stand-ins: what is checked is what the studio's process imports while extracting.)"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", CHILD_ANALYZE], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["poses", False, True]
