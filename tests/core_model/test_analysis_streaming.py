@@ -246,3 +246,19 @@ def test_a_stream_is_handed_on_before_its_poses_are_done(tmp_path):
         release.set()
         poses = stream.result()
     assert poses.num_frames == 20 and poses.num_people == 1 and stream.seconds is not None
+
+
+def test_closing_the_producer_mid_way_stops_the_workers_and_caches_no_poses(clip, extracted, monkeypatch):
+    from core_model.analysis.pipeline import poses_ahead
+    from core_model.paths import cache_dir
+    from core_model.pose import scheduling
+
+    monkeypatch.setattr(scheduling, "MIN_CHUNK_FRAMES", 32)  # two workers, as ``extracted``: still warm
+    settings = AnalysisSettings(pose_engine="mediapipe")
+    with poses_ahead([clip], settings) as ahead:
+        stream, _seconds = ahead.take(clip)
+        snap = stream.wait_beyond(0, timeout=60)
+        assert 0 < snap.tracked < 64 and not snap.done  # some frames final, the extraction still going on
+    with pytest.raises(Cancelled):
+        stream.result()
+    assert not any((cache_dir() / "poses").glob("*.npz"))
