@@ -31,7 +31,8 @@ from core_model.video import VideoReader
 from core_model.video.synthetic import stick_figure_keypoints
 from tests.core_model.test_model_family import CLASSES, NAMES, TINY_INPUTS, stick_video  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.skipif(not onnx_available(), reason="ONNX Runtime (onnxruntime, onnx) is not installed")
+pytestmark = [pytest.mark.skipif(not onnx_available(), reason="ONNX Runtime (onnxruntime, onnx) is not installed"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 TOLERANCE = 1e-4
 #: four windows of 40 frames of bikes.mp4 (the first 130 of its 250 frames)

@@ -95,3 +95,31 @@ def test_openvino_is_refused_on_a_gpu_and_taken_by_the_cli():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert _settings(parser.parse_args(["v.mp4", "--runtime", "openvino"])).runtime == "openvino"
+
+
+def test_a_graph_openvino_found_different_runs_in_pytorch_and_says_why(graphs):
+    exported = graphs("hand-glimpse")
+    exported.seed()
+    (record_path,) = (cache_root() / "graphs").glob("*.json")
+    record = json.loads(record_path.read_text())
+    from core_model.runtime.select import _runtime_version
+
+    # as if this OpenVINO version had checked the graph and found it 3e-3 away from PyTorch
+    record["checks"]["openvino"] = {"parity_ok": False, "parity_max_difference": 3e-3,
+                                    "version": _runtime_version("openvino")}
+    record_path.write_text(json.dumps(record))
+    runtime = ModelRuntime(prepare_model(model=small_model("hand-glimpse")), "openvino")
+    with torch.inference_mode():
+        out = runtime(exported.first)
+        reference = exported.prepared.inference_module().forward_inputs(exported.first)
+    assert runtime.name == "torch" and runtime.info["reason"].startswith("the OpenVINO graph differs from PyTorch")
+    assert max(differences(reference, out).values()) == 0
+
+
+def test_openvino_not_installed_is_one_sentence(monkeypatch):
+    import core_model.runtime.select as select
+
+    monkeypatch.setattr(select, "runtime_available", lambda name: False)
+    with pytest.raises(ConfigError, match=r"^OpenVINO is not installed \(pip install openvino onnx\): use --runtime "
+                                          r"torch or auto\.$"):
+        check_runtime("openvino", "cpu")
