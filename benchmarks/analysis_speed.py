@@ -6,7 +6,7 @@ Runs three times in a fresh cache folder:
   cached the finished result read back from the cache
 
 Real-time factor = video seconds per wall second (>= 1 keeps up with playback).
-Usage: python benchmarks/analysis_speed.py [VIDEO] [--device auto|cpu|cuda] [--per-person] [--runtime auto|torch|onnx]
+Usage: python benchmarks/analysis_speed.py [VIDEO] [--device auto|cpu|cuda] [--per-person] [--runtime auto|torch|onnx|openvino]
 (--runtime onnx: the cold run exports the graph, the warm run loads it; each line names the runtime that ran)
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("video", nargs="?", help="default: the demo video (bikes.mp4)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--per-person", action="store_true")
-    parser.add_argument("--runtime", default="auto", choices=("auto", "torch", "onnx"))
+    parser.add_argument("--runtime", default="auto", choices=("auto", "torch", "onnx", "openvino"))
     args = parser.parse_args()
 
     cache = tempfile.mkdtemp(prefix="epam-bench-")
