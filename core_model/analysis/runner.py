@@ -87,7 +87,8 @@ def analyze_video(
             from .streaming import run_streamed
 
             poses, rows, runtime, streamed = run_streamed(reader, poses, prepared, device, settings, clock, cancel,
-                                                          progress, video, _check_poses, _run_windows, _forward)
+                                                          progress, video, _check_poses, _run_windows, _forward,
+                                                          PROGRESS_TOTAL)
             pose_key = poses_hash(poses)
             key = analysis_key(request, pose_key)
         else:

@@ -264,10 +264,11 @@ def streamable(settings, kinds) -> bool:
 
 
 def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, cancel, progress, video,
-                 check_poses, run_windows, forward):
+                 check_poses, run_windows, forward, progress_total: int = 1000):
     """Run the model on ``stream``'s windows as they are decided; ``(poses, rows, runtime, what happened)``.
 
-    ``check_poses``, ``run_windows`` and ``forward`` are the runner's (passed in: no import cycle). The jobs
+    ``check_poses``, ``run_windows`` and ``forward`` are the runner's (passed in: no import cycle); progress is
+    reported on a scale of ``progress_total``. The jobs
     run are checked against :func:`.windows.plan_windows` of the whole poses; where they differ (which would
     be a bug) the whole-video path runs again, so the results are those of the whole poses in any case.
     """
@@ -275,7 +276,6 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     from ..jobs import report
     from ..models.registry import get_model_spec
     from ..runtime.select import AUTO_MIN_WINDOWS
-    from .runner import PROGRESS_TOTAL
     from .windows import window_bounds
 
     kinds = get_model_spec(prepared.model_name).inputs
@@ -296,7 +296,7 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     def on_done(done: int) -> None:
         if not stream.done:
             info["windows_before_poses_done"] = done
-        report(progress, PROGRESS_TOTAL * done // max(done, planner.expected_jobs(), 1), PROGRESS_TOTAL)
+        report(progress, progress_total * done // max(done, planner.expected_jobs(), 1), progress_total)
 
     info["windows_before_poses_done"] = 0
     source = iter_stream_inputs(reader, planner, prepared.normalization, clock, prepared.inputs, kinds=kinds,
