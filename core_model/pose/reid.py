@@ -10,7 +10,10 @@ Per frame (:func:`crowd_update`, called by :meth:`.tracking.PoseTracker.update` 
    continued by motion unless the detection stands clear of others in colours plainly not theirs
    (:data:`CLEAR_GATE`: somebody else stepped into their place): histograms of small people jump with a turn,
    a swinging arm, shade. The assignment minimises the summed cost (:func:`assign`,
-   the Hungarian method), not first-come greedy;
+   the Hungarian method), not first-come greedy. Tracks seen in the last 2 frames choose first, the others
+   share what is left (a person hidden for a few frames never takes the body of the one in front of them), and
+   a track may stay unmatched at the cost of its own limit (:func:`assign`'s ``unmatched``): it does not take a
+   detection when that would push another track onto a worse one (a piece of somebody, a person emerging);
 2. detections still without a track are compared with tracks not matched in this frame, unseen for up to
    ``reid_gap`` frames (people hidden behind a pillar for seconds, or who left the frame and came back):
    same colours (:data:`REID_GATE`), about the same size (perspective: a person comes back on their own
@@ -47,20 +50,23 @@ CLEAR = 0.15
 _INF = 1e9
 
 
-def assign(cost: np.ndarray) -> List[Tuple[int, int]]:
+def assign(cost: np.ndarray, unmatched: Optional[np.ndarray] = None) -> List[Tuple[int, int]]:
     """Row-column pairs of minimum total cost (entries >= 1e9 are forbidden and never returned).
 
-    The Hungarian method with potentials (O(n^2 m)), on the matrix padded so that every row may stay unmatched.
+    The Hungarian method with potentials (O(n^2 m)), on the matrix padded so that every row may stay unmatched,
+    at the cost ``unmatched[row]`` (default: more than any pair, i.e. as many rows matched as can be). A finite
+    cost of staying unmatched lets a row give up a detection when taking it would push others onto worse ones
+    (a person hidden for a few frames does not take the body of the one in front, pushing that one's track onto
+    a piece of somebody else).
     """
     cost = np.asarray(cost, np.float64)
     n, m = cost.shape
     if n == 0 or m == 0:
         return []
     big = float(np.nanmax(np.where(cost < _INF, cost, 0.0))) * 2 + 10.0
-    # each row may instead take its own "unmatched" column at cost `big`
     full = np.full((n, m + n), _INF)
     full[:, :m] = np.where(cost < _INF, cost, _INF)
-    full[np.arange(n), m + np.arange(n)] = big
+    full[np.arange(n), m + np.arange(n)] = big if unmatched is None else np.asarray(unmatched, np.float64)
     rows, cols = full.shape
     u, v = np.zeros(rows + 1), np.zeros(cols + 1)
     p, way = np.zeros(cols + 1, np.int64), np.zeros(cols + 1, np.int64)
@@ -118,21 +124,64 @@ def reachable(track, frame: int, keypoint: np.ndarray, score: np.ndarray, scale:
     return float(d) if d <= REID_RADIUS + REID_SPEED * gap else None
 
 
+def motion_costs(tracker, tracks, frame: int, keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``(tracks, detections)``: the crowd motion cost of :meth:`.tracking.PoseTracker._motion_cost` for every pair
+    at once (``_INF`` where over the limit): the distance to the prediction (or, after more than 2 frames unseen,
+    to where last seen), the left/right-swapped pose's to the prediction, plus the gap penalty."""
+    from .coco import COCO17_FLIP_INDEX
+    from .pose_matrix import pose_distances
+
+    cost = np.full((len(tracks), len(keypoints)), _INF)
+    if not len(tracks) or not len(keypoints):
+        return cost
+    gaps = np.array([frame - t.last_frame for t in tracks], np.float64)
+    last = np.stack([t.keypoint for t in tracks])
+    track_scores = np.stack([t.score for t in tracks])
+    predicted = np.stack([t.predict(frame) for t in tracks])
+    scales = np.array([body_scale(t.keypoint, t.score, tracker.min_scale) for t in tracks])[:, None]
+    found = pose_distances(predicted, track_scores, keypoints, scores) / scales
+    long_gap = gaps > 2
+    if long_gap.any():
+        found[long_gap] = np.minimum(found[long_gap], pose_distances(last[long_gap], track_scores[long_gap],
+                                                                     keypoints, scores) / scales[long_gap])
+    if tracker.crowd and keypoints.shape[1] == len(COCO17_FLIP_INDEX):
+        flipped = pose_distances(predicted, track_scores, keypoints[:, COCO17_FLIP_INDEX],
+                                 scores[:, COCO17_FLIP_INDEX]) / scales
+        found = np.minimum(found, flipped)
+    penalty = np.array([tracker._limit(int(g)) - tracker._threshold(int(g)) for g in gaps])[:, None]
+    limits = np.array([tracker._limit(int(g)) for g in gaps])[:, None]
+    found = found + penalty
+    return np.where(found <= limits, found, _INF)
+
+
 def _match_active(tracker, active, frame, keypoints, scores, looks, clear) -> List[Tuple[int, int]]:
-    cost = np.full((len(active), len(keypoints)), _INF)
+    cost = motion_costs(tracker, active, frame, keypoints, scores)
     for ti, track in enumerate(active):
         gap = frame - track.last_frame
-        for di in range(len(keypoints)):
-            motion = tracker._motion_cost(track, frame, keypoints[di], scores[di])
-            if motion is None:
-                continue
+        for di in np.flatnonzero(cost[ti] < _INF):
             colours = distance(track.appearance, looks[di])
             if colours is not None:
                 if colours > (APPEARANCE_GATE if gap > 2 else CLEAR_GATE if clear[di] else _INF):
+                    cost[ti, di] = _INF
                     continue
-                motion += APPEARANCE_WEIGHT * colours
-            cost[ti, di] = motion
-    return assign(cost)
+                cost[ti, di] += APPEARANCE_WEIGHT * colours
+    # a track that stays unmatched costs its own limit plus the colours gate: a pair is worth taking alone, but
+    # not when it pushes another track onto a worse detection
+    miss = np.array([tracker._limit(frame - t.last_frame) + APPEARANCE_WEIGHT * APPEARANCE_GATE for t in active])
+    recent = np.array([frame - t.last_frame <= 2 for t in active], bool)
+    pairs = [(int(ti), di) for ti, di in _assign_among(cost, miss, np.flatnonzero(recent), ())]
+    taken = {di for _, di in pairs}
+    pairs += [(int(ti), di) for ti, di in _assign_among(cost, miss, np.flatnonzero(~recent), taken)]
+    return sorted(pairs)
+
+
+def _assign_among(cost: np.ndarray, miss: np.ndarray, rows: np.ndarray, taken) -> List[Tuple[int, int]]:
+    """:func:`assign` on ``rows`` of ``cost``, columns in ``taken`` left out; pairs in the full matrix's indices."""
+    if not len(rows):
+        return []
+    part = cost[rows].copy()
+    part[:, sorted(taken)] = _INF
+    return [(int(rows[r]), c) for r, c in assign(part, miss[rows])]
 
 
 def _reidentify(tracker, waiting, frame, keypoints, scores, looks, free) -> List[Tuple[int, int]]:

@@ -26,11 +26,14 @@ _CONFIDENT = 0.3  # joints at or above this score drive matching
 
 def dedupe(keypoints: np.ndarray, scores: np.ndarray, threshold: float = 0.15) -> np.ndarray:
     """Indices of detections to keep after dropping near-copies of a higher-scoring one."""
+    from .pose_matrix import body_scales, pose_distances
+
     order = np.argsort(-scores.mean(axis=1))
+    apart = pose_distances(keypoints, scores, keypoints, scores)
+    limit = threshold * body_scales(keypoints, scores)
     keep: List[int] = []
     for i in order:
-        if all(pose_distance(keypoints[i], scores[i], keypoints[j], scores[j])
-               > threshold * body_scale(keypoints[j], scores[j]) for j in keep):
+        if all(apart[i, j] > limit[j] for j in keep):
             keep.append(int(i))
     return np.array(sorted(keep), dtype=np.int64)
 
@@ -144,8 +147,11 @@ class PoseTracker:
             cost = min(cost, pose_distance(track.keypoint, track.score, keypoint, score) / scale)
         if self.crowd:
             cost = crowd_cost(cost, track, predicted, keypoint, score, scale, gap)
-        limit = self._threshold(gap) + (CROWD_GAP_PENALTY * (gap - 1) if self.crowd else 0.0)
-        return cost if cost <= limit else None
+        return cost if cost <= self._limit(gap) else None
+
+    def _limit(self, gap: int) -> float:
+        """The largest motion cost accepted after ``gap`` frames (body sizes)."""
+        return self._threshold(gap) + (CROWD_GAP_PENALTY * (gap - 1) if self.crowd else 0.0)
 
     def _new_track(self, frame: int, keypoint: np.ndarray, score: np.ndarray) -> int:
         self._tracks.append(_Track(self._next_id, frame, keypoint, score))

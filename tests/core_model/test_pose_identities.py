@@ -1,0 +1,77 @@
+"""Identities in a crowd: two people of one size and of about one colour cross (the one behind hidden for a few
+frames, a piece of the one in front fitted as a small person meanwhile) and each keeps their id; a person hidden
+behind a pillar for 1-3 s comes back with their own id while a look-alike walks past elsewhere."""
+from __future__ import annotations
+
+import numpy as np
+
+from core_model.pose.appearance import SIZE
+from core_model.pose.reid import assign
+
+from .test_pose_reid import _track
+
+
+def _look(hue_bin: int, other: int, mix: float) -> np.ndarray:
+    part = np.full(SIZE // 2, 0.01, np.float32)
+    part[hue_bin] += 1.0 - mix
+    part[other] += mix
+    part /= part.sum()
+    return np.concatenate([part, part])
+
+
+def _directions(poses):
+    out = []
+    for row in range(poses.num_people):
+        xs = poses.keypoint[row, :, 0, 0][poses.present[row]]
+        out.append("right" if np.all(np.diff(xs) > 0) else "left" if np.all(np.diff(xs) < 0) else "both")
+    return out
+
+
+def test_two_people_of_one_size_crossing_keep_their_ids():
+    """A walks right in front, B walks left behind and is hidden for 14 frames while they pass; meanwhile C steps
+    out beside A. A's colours are close to B's and to C's (a mix of the two), B's and C's are plainly not alike.
+    Taking A's body for B (hidden a few frames) and pushing A's track onto C would match more tracks, but it is
+    the worse assignment: each keeps their own id."""
+    a_look, b_look, c_look = _look(0, 1, 0.5), _look(0, 1, 0.1), _look(1, 0, 0.1)
+    paths = {"A": lambda t: 200 + 4 * t, "B": lambda t: 440 - 4 * t, "C": lambda t: 361 + (t - 34)}
+    frames = []
+    for t in range(60):
+        people = [(paths["A"](t), 305, 100, a_look)]
+        if not 24 <= t < 38:
+            people.append((paths["B"](t), 300, 100, b_look))
+        if t >= 34:
+            people.append((paths["C"](t), 302, 100, c_look))
+        frames.append(people)
+    poses = _track(frames)
+    owners = []
+    for row in range(poses.num_people):
+        seen = np.flatnonzero(poses.present[row])
+        xs = poses.keypoint[row, seen, 0, 0]
+        owners.append({min(paths, key=lambda name: abs(x - paths[name](t))) for t, x in zip(seen, xs)})
+    assert sorted(map(sorted, owners)) == [["A"], ["B"], ["C"]], (owners, poses.frames_per_track())
+
+
+def test_a_person_hidden_behind_a_pillar_for_two_seconds_comes_back_with_their_id():
+    """Red walks behind a pillar (hidden 50 frames) and comes out on the other side, where a person of about their
+    colours and size has been walking all along two body sizes away: red gets their own id back, and the
+    look-alike keeps theirs."""
+    red, look_alike = _look(0, 1, 0.1), _look(0, 1, 0.3)
+    frames = []
+    for t in range(150):
+        people = [(560 + 0.5 * t, 320, 90, look_alike)]
+        if t < 40 or t >= 90:  # behind the pillar between x = 300 and 400
+            people.append((200 + 2.5 * t, 300, 90, red))
+        frames.append(people)
+    poses = _track(frames)
+    assert poses.num_people == 2, poses.frames_per_track()
+    red_row = [r for r in range(2) if poses.present[r, 0] and poses.keypoint[r, 0, 0, 0] < 400][0]
+    assert poses.present[red_row, :40].all() and poses.present[red_row, 90:].all()
+    assert not poses.present[red_row, 40:90].any()
+
+
+def test_a_track_may_stay_unmatched_rather_than_push_another_onto_a_worse_detection():
+    cost = np.array([[0.05, 0.4], [0.2, 1e9]])  # row 1 (hidden a while) reaches only what row 0 fits best
+    assert assign(cost) == [(0, 1), (1, 0)]  # as many rows matched as can be
+    # staying unmatched costs row 1 0.3: 0.05 + 0.3 beats 0.4 + 0.2
+    assert assign(cost, unmatched=np.array([0.5, 0.3])) == [(0, 0)]
+    assert assign(cost, unmatched=np.array([0.5, 0.6])) == [(0, 1), (1, 0)]  # 0.6 < 0.05 + 0.6
