@@ -1,18 +1,21 @@
 """Pose extraction speed: the whole ``epam extract`` command against MediaPipe's bare legacy solution.
 
-For each video (default: bikes.mp4, a 10-second montage of close-ups with one cyclist, and ``--long``
-seconds of it played over and over, for worker scaling) and each round, interleaved so every figure
-sees the same load:
+For each video (default: a 4-second close-up, bikes.mp4's frames 76-175, and bikes.mp4 itself, a 10-second
+montage of six shots; ``--long`` seconds of it played over and over for worker scaling) and each round,
+interleaved so every figure sees the same load:
 - legacy: ``mp.solutions.pose.Pose(model_complexity=1)`` (the full landmark model, as ours) on frames
   decoded beforehand, the model loaded beforehand: the bare solution's own loop;
 - ``epam extract VIDEO --workers W --no-cache`` (``--single``: also ``--max-people 1``, the legacy solution's
-  task) as a user runs it: a new process, Python start-up, imports,
+  task) as a user runs it (``--base DIR``: also another checkout, e.g. the commit before, run the same way in
+  the same rounds): a new process, Python start-up, imports,
   decoding, model loading, the auto detection probe, tracking and writing included (a fresh cache holding
   only the MediaPipe model bundle, built once per installation);
-Best of ``--repeat`` rounds as frames/s, the ratio to legacy, and CPU milliseconds per frame (all threads
-and processes: a load-independent cost). Load averages are printed; the machine may be shared.
+Medians of ``--repeat`` rounds as frames/s, the median of the per-round ratios to legacy (each run against the
+legacy loop of its own round), and CPU milliseconds per frame (all threads and processes: a load-independent
+cost). Load averages are printed; the machine may be shared.
 
-    .venv/bin/python benchmarks/pose_speed.py [VIDEO] [--repeat 3] [--workers 1,2] [--long 30] [--single]
+    .venv/bin/python benchmarks/pose_speed.py [VIDEO ...] [--repeat 3] [--workers 1,2] [--long 0] [--single]
+                                              [--base DIR]
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,14 +57,14 @@ def _legacy(frames) -> tuple:
         return len(frames) / (time.perf_counter() - started), 1000 * (_cpu(resource.RUSAGE_SELF) - cpu) / len(frames)
 
 
-def _command(video: Path, frames: int, workers: int, models: Path, work: Path, extra=()) -> tuple:
+def _command(video: Path, frames: int, workers: int, models: Path, work: Path, extra=(), tree: Path = ROOT) -> tuple:
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
     shutil.copytree(models, cache / "models")
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache)}
     argv = [sys.executable, "-m", "core_model.cli", "extract", str(video), "-o", str(cache / "out.npz"),
             "--workers", str(workers), "--no-cache", *extra]
     started, cpu = time.perf_counter(), _cpu(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"epam extract failed: {done.stderr[-1500:]}")
@@ -81,45 +85,69 @@ def _looped(source: Path, seconds: float, out: Path) -> Path:
     return out
 
 
+CLOSE_UP = (76, 176)  # frames of bikes.mp4: the cyclist's shot and the next one, 4 s
+
+
+def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
+
+    with VideoReader(source) as reader:
+        frames = [frame for _i, frame in reader.iter_frames(first, stop)]
+    encode_frames(out, frames, fps=float(reader.fps))
+    return out
+
+
+def _round(video: Path, frames: list, workers: list, models: Path, work: Path, args) -> dict:
+    """One round on ``video``: legacy, then every command; ``{name: (frames/s, CPU ms/frame)}``."""
+    runs = {"legacy": _legacy(frames)}
+    trees = [("", ROOT)] + ([("base ", Path(args.base))] if args.base else [])
+    for tag, tree in trees:
+        for n in workers:
+            runs[f"{tag}epam extract --workers {n}"] = _command(video, len(frames), n, models, work, tree=tree)
+        if args.single:  # the legacy solution's task: one person (no search for more, no detection probe)
+            runs[f"{tag}... --workers 1 --max-people 1"] = _command(video, len(frames), 1, models, work,
+                                                                    ("--max-people", "1"), tree=tree)
+    return runs
+
+
 def main() -> None:
     from core_model.paths import demo_video
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("video", nargs="?", default=str(demo_video()))
+    parser.add_argument("videos", nargs="*", help="default: the 4-s close-up of bikes.mp4 and bikes.mp4")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--long", type=float, default=30.0, help="seconds of the looped video (0: none)")
+    parser.add_argument("--long", type=float, default=0.0, help="also this many seconds of the last video, looped")
     parser.add_argument("--single", action="store_true", help="also epam extract --max-people 1 (one worker)")
+    parser.add_argument("--base", help="another checkout run the same way, in the same rounds (before/after)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="epam-pose-speed-"))
     env = {**os.environ, "EPAM_CACHE_DIR": str(work / "bundle")}
     subprocess.run([sys.executable, "-c", "from core_model.pose.task_bundle import pose_landmarker_bundle as b; b()"],
                    cwd=ROOT, env=env, check=True)
     models = work / "bundle" / "models"
-    videos = [Path(args.video)] + ([_looped(Path(args.video), args.long, work / "looped.mp4")] if args.long else [])
+    videos = [Path(v) for v in args.videos] or [_clip(demo_video(), work / "close_up_4s.mp4", *CLOSE_UP),
+                                                  demo_video()]
+    if args.long:
+        videos.append(_looped(videos[-1], args.long, work / "looped.mp4"))
     workers = [int(w) for w in args.workers.split(",")]
-    print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}, best of {args.repeat}")
+    print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}, "
+          f"medians of {args.repeat} interleaved rounds")
     for video in videos:
         frames = _decode_all(video)
         h, w = frames[0].shape[:2]
-        best: dict = {}
-        loads = []
+        rounds, loads = [], []
         for _ in range(args.repeat):
             loads.append(os.getloadavg()[0])
-            runs = {"legacy": _legacy(frames)}
-            for n in workers:
-                runs[f"epam extract --workers {n}"] = _command(video, len(frames), n, models, work)
-            if args.single:  # the legacy solution's task: one person (no search for more, no detection probe)
-                runs["... --workers 1 --max-people 1"] = _command(video, len(frames), 1, models, work,
-                                                                  ("--max-people", "1"))
-            for name, (fps, cpu_ms) in runs.items():
-                if name not in best or fps > best[name][0]:
-                    best[name] = (fps, cpu_ms)
+            rounds.append(_round(video, frames, workers, models, work, args))
         print(f"{video.name}: {len(frames)} frames {w}x{h}; load average during: "
               f"{min(loads):.1f}-{max(loads):.1f}")
-        legacy = best["legacy"][0]
-        for name, (fps, cpu_ms) in best.items():
-            print(f"  {name:28s} {fps:6.1f} frames/s = {fps / legacy:4.2f}x legacy   {cpu_ms:5.1f} CPU ms/frame")
+        for name in rounds[0]:
+            fps = statistics.median(r[name][0] for r in rounds)
+            ratio = statistics.median(r[name][0] / r["legacy"][0] for r in rounds)
+            cpu_ms = statistics.median(r[name][1] for r in rounds)
+            print(f"  {name:36s} {fps:6.1f} frames/s = {ratio:4.2f}x legacy   {cpu_ms:5.1f} CPU ms/frame")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -81,3 +81,6 @@ def test_non_adaptive_mode_and_bad_interval():
         assert extractor.num_poses == 3 and not extractor.adaptive
     with create_extractor("mediapipe", max_people=3) as extractor:
         assert extractor.num_poses == 1 and extractor.settings()["discovery_interval"] == DISCOVERY_INTERVAL
+        # the discovery landmarker is made with the extractor (ahead, beside a command's detection probe), not on
+        # the first discovery frame in the middle of the video
+        assert extractor._discovery is not None
