@@ -11,9 +11,9 @@ from torch.nn import functional as F
 from ..errors import ConfigError
 from ..preprocess.normalization import DEFAULT, Normalization
 from .attention import ATTENTION_KINDS, align_space, align_time, create_attention
-from .pose_x3d import POSE_FEATURE_DIM, create_pose_x3d
+from .pose_x3d import POSE_DEPTHS, POSE_FEATURE_DIM, POSE_INNER_DIMS, POSE_OUT_DIMS, create_pose_x3d
 from .registry import ModelOutput
-from .x3d import X3D, create_x3d
+from .x3d import X3D, create_x3d, round_repeats, round_width
 from .xshift import DEFAULT_POSE_SHIFT_FRACTION, DEFAULT_SHIFT_FRACTION, create_xshift_pose, create_xshift_rgb
 from .base import ConfiguredModel
 
@@ -22,6 +22,9 @@ BACKBONES = ("x3d", "xshift")
 #: that layout; checkpoints whose config has no "layout" were saved that way and still load.
 LAYOUTS = ("official", "legacy")
 SHORTCUT_NORMS = ("when_channels_change", "always")
+#: width/depth multipliers of the two X3D streams (1 = the paper's network; smaller: test networks). A config
+#: records them only when they differ from 1, so the full network's config is what it always was.
+SCALE_KEYS = ("rgb_width", "rgb_depth", "pose_width", "pose_depth")
 
 
 @dataclass
@@ -100,7 +103,8 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
                     shift_fraction: float = DEFAULT_SHIFT_FRACTION,
                     pose_shift_fraction: Optional[float] = None, pose_se: Optional[bool] = None,
                     rgb_shortcut_norm: str = "always", layout: str = "official",
-                    normalization: Normalization = DEFAULT,
+                    rgb_width: float = 1.0, rgb_depth: float = 1.0, pose_width: float = 1.0,
+                    pose_depth: float = 1.0, normalization: Normalization = DEFAULT,
                     class_names: Optional[Sequence[str]] = None) -> EPAMNet:
     """Build EPAM-Net.
 
@@ -121,6 +125,8 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
     ``pose_se``: SE blocks + Swish in the pose stream (default: True for xshift, False for x3d).
     ``pose_shift_fraction``: pose channels shifted in time (default 1/2 = 1/4 each way).
     ``layout``: "official" (the authors' code) or "legacy" (see :data:`LAYOUTS`).
+    ``rgb_width``/``rgb_depth``/``pose_width``/``pose_depth``: X3D width and depth multipliers of the two
+    streams (``x3d`` backbone; all 1 = the paper's network). Smaller ones build the registry's tiny test network.
     """
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
         raise ConfigError(f"The number of classes must be a positive integer, not {num_classes!r}.")
@@ -142,7 +148,13 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
             raise ConfigError(f"The {name} must be in (0, 1], not {value!r}.")
     if class_names is not None and len(class_names) != num_classes:
         raise ConfigError(f"{len(class_names)} class names were given for {num_classes} classes.")
-    if backbone == "x3d":
+    scale = _check_scale(backbone, rgb_width=rgb_width, rgb_depth=rgb_depth, pose_width=pose_width,
+                         pose_depth=pose_depth)
+    if scale:
+        rgb, pose = _scaled_streams(num_classes, pose_channels=pose_channels, pose_se=bool(pose_se),
+                                    dropout_rate=dropout_rate, rgb_shortcut_norm=rgb_shortcut_norm,
+                                    **{**dict.fromkeys(SCALE_KEYS, 1.0), **scale})
+    elif backbone == "x3d":
         rgb = create_x3d(num_classes=num_classes, dropout_rate=dropout_rate, shortcut_norm=rgb_shortcut_norm)
         pose = create_pose_x3d(num_classes=num_classes, in_channels=pose_channels, se=bool(pose_se),
                                dropout_rate=dropout_rate)
@@ -152,12 +164,47 @@ def create_epam_net(num_classes: int, backbone: str = "x3d", attention: str = "n
                                 dropout_rate=dropout_rate)
         pose = create_xshift_pose(num_classes=num_classes, in_channels=pose_channels,
                                   shift_fraction=pose_shift_fraction, se=bool(pose_se), dropout_rate=dropout_rate)
-    block = create_attention(attention, in_channels=POSE_FEATURE_DIM, frames=attention_frames, legacy=legacy)
+    pose_dim = int(pose.head.pool.pre_conv.out_channels)  # POSE_FEATURE_DIM unless pose_width != 1
+    block = create_attention(attention, in_channels=pose_dim, frames=attention_frames, legacy=legacy)
     config = dict(num_classes=num_classes, backbone=backbone, attention=attention, pose_channels=pose_channels,
                   attention_frames=attention_frames, dropout_rate=dropout_rate, shift_fraction=shift_fraction,
                   pose_shift_fraction=pose_shift_fraction, pose_se=bool(pose_se),
-                  rgb_shortcut_norm=rgb_shortcut_norm, layout=layout)
+                  rgb_shortcut_norm=rgb_shortcut_norm, layout=layout, **scale)
     return EPAMNet(rgb, pose, block, config=config, normalization=normalization, class_names=class_names)
+
+
+def _check_scale(backbone: str, **scale: float) -> Dict[str, float]:
+    """The multipliers that differ from 1 (checked: numbers in (0, 4], x3d backbone only)."""
+    for name, value in scale.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 4:
+            raise ConfigError(f"{name} must be a number in (0, 4], not {value!r}.")
+    changed = {name: float(value) for name, value in scale.items() if value != 1}
+    if changed and backbone != "x3d":
+        raise ConfigError(f"The stream multipliers ({', '.join(changed)}) apply to the x3d backbone only, "
+                          f"not {backbone!r}.")
+    return changed
+
+
+def _scaled_streams(num_classes: int, *, pose_channels: int, pose_se: bool, dropout_rate: float,
+                    rgb_shortcut_norm: str, rgb_width: float, rgb_depth: float, pose_width: float,
+                    pose_depth: float):
+    """RGB-X3D and Pose-X3D with their widths and depths scaled (X3D's rounding): the same layout, fewer and
+    narrower blocks. ``pose_width = pose_depth = 1`` gives Pose-X3D exactly; the RGB stream keeps fc1 (scaled)."""
+    def widths(dims, w):
+        return [round_width(c, w) for c in dims]
+
+    rgb = create_x3d(num_classes=num_classes, stem_dim=round_width(24, rgb_width),
+                     depths=[round_repeats(d, rgb_depth) for d in (3, 5, 11, 7)],
+                     inner_dims=widths((54, 108, 216, 432), rgb_width), out_dims=widths((24, 48, 96, 192), rgb_width),
+                     conv5_dim=round_width(432, rgb_width), fc1_dim=round_width(2048, rgb_width),
+                     dropout_rate=dropout_rate, shortcut_norm=rgb_shortcut_norm)
+    pose = create_x3d(num_classes=num_classes, in_channels=pose_channels, stem_dim=round_width(24, pose_width),
+                      stem_stride=1, depths=[round_repeats(d, pose_depth) for d in POSE_DEPTHS],
+                      inner_dims=widths(POSE_INNER_DIMS, pose_width), out_dims=widths(POSE_OUT_DIMS, pose_width),
+                      conv5_dim=round_width(POSE_FEATURE_DIM, pose_width), fc1_dim=None,
+                      se_ratio=0.0625 if pose_se else 0.0, swish=pose_se, shortcut_norm="always",
+                      dropout_rate=dropout_rate)
+    return rgb, pose
 
 
 def upgrade_config(config: Dict[str, Any]) -> Dict[str, Any]:
