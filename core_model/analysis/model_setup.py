@@ -141,7 +141,7 @@ def model_key(checkpoint=None, class_names: Union[None, str, Sequence[str]] = No
 
 
 def load_model_code_ahead():
-    """Import PyTorch, the registered models and the analysis runner in a daemon thread started now, for a caller
+    """Import PyTorch, the registered models and the model runtimes in a daemon thread started now, for a caller
     about to extract poses before its analysis (the studio's Analyze): the model's code then loads while the
     poses are made, not after them (~1.5 s of CPU). Returns the thread; errors are left to the analysis itself."""
     import threading
@@ -151,7 +151,6 @@ def load_model_code_ahead():
             from ..models import inference  # noqa: F401 - imported for their import cost
             from ..models.registry import model_names
             from ..runtime import select  # noqa: F401
-            from . import runner  # noqa: F401
 
             model_names()  # imports the built-in models
         except Exception:  # noqa: BLE001 - the analysis reports it, in its own words
