@@ -43,7 +43,8 @@ def test_no_val_trains_and_keeps_the_last_checkpoint(no_val_set, tmp_path):
     torch.set_num_threads(1)
     events = []
     try:
-        result = train(TrainOptions(str(data.path), str(tmp_path / "run"), preset=preset, workers=0, no_val=True),
+        result = train(TrainOptions(str(data.path), str(tmp_path / "run"), preset=preset, workers=0, no_val=True,
+                                    tiny=True),
                        emit=events.append)
     finally:
         torch.set_num_threads(threads)

@@ -64,7 +64,8 @@ def test_sigkill_ends_workers_forkserver_and_resource_tracker(tmp_path):
     preset.write_text(json.dumps({"name": "tiny", "inputs": TINY, "default_phase": "joint",
                                   "phases": {p: {"epochs": 50, "batch": 2, "lr": 0.05} for p in ("rgb", "pose", "joint")}}))
     proc = subprocess.Popen([sys.executable, "-m", "core_model.training", str(data.path), "-o", str(tmp_path / "run"),
-                             "--preset", str(preset), "--workers", "2", "--log-every", "0", "--device", "cpu"],
+                             "--preset", str(preset), "--workers", "2", "--log-every", "0", "--device", "cpu",
+                             "--tiny"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     helpers = []

@@ -44,7 +44,7 @@ def _weights(path):
 @pytest.mark.slow
 def test_resume_continues_with_identical_state(setup, one_thread):
     folder, data, preset = setup
-    straight = train(TrainOptions(str(data.path), str(folder / "a"), preset=preset, workers=0))
+    straight = train(TrainOptions(str(data.path), str(folder / "a"), preset=preset, workers=0, tiny=True))
     assert not straight.stopped and len(straight.history) == 2
 
     cancel = CancelToken()
@@ -55,7 +55,7 @@ def test_resume_continues_with_identical_state(setup, one_thread):
         if event["event"] == "batch" and event["epoch"] == 1 and event["step"] == 2:
             cancel.cancel()  # as Ctrl+C: the run saves and stops before the next batch
 
-    stopped = train(TrainOptions(str(data.path), str(folder / "b"), preset=preset, workers=0, log_every=0),
+    stopped = train(TrainOptions(str(data.path), str(folder / "b"), preset=preset, workers=0, log_every=0, tiny=True),
                     emit=emit, cancel=cancel)
     assert stopped.stopped and events[-1]["event"] == "stopped" and stopped.history == []
     assert (folder / "b" / "last.pt").is_file()
@@ -88,7 +88,7 @@ def test_two_process_gloo_run_ends_with_identical_weights(setup, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
          "-m", "core_model.training", str(data.path), "-o", str(out), "--preset", preset, "--epochs", "1",
-         "--workers", "0", "--device", "cpu"],
+         "--workers", "0", "--device", "cpu", "--tiny"],
         capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -109,7 +109,7 @@ def test_phase_all_runs_rgb_pose_then_joint(setup, one_thread, tmp_path):
     folder, data, preset = setup
     events = []
     result = train(TrainOptions(str(data.path), str(tmp_path / "all"), preset=preset, phase="all", epochs=1,
-                                workers=0, freeze=None), emit=events.append)
+                                workers=0, freeze=None, tiny=True), emit=events.append)
     assert [e["phase"] for e in result.history] == ["rgb", "pose", "joint"]
     rgb, pose, joint = (e["val"] for e in result.history)
     assert "acc_rgb" in rgb and "acc_pose" not in rgb and "acc_pose" in pose and "acc_rgb" not in pose
@@ -136,7 +136,7 @@ def test_ctrl_c_stops_after_saving(setup, tmp_path):
     folder, data, preset = setup
     out = tmp_path / "ctrl_c"
     proc = subprocess.Popen([sys.executable, "-m", "core_model.training", str(data.path), "-o", str(out),
-                             "--preset", preset, "--workers", "1", "--log-every", "0"],
+                             "--preset", preset, "--workers", "1", "--log-every", "0", "--tiny"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     lines = []
@@ -162,8 +162,8 @@ def _stopped_run(data, out, preset, **options):
         if event["event"] == "batch":
             cancel.cancel()
 
-    result = train(TrainOptions(str(data), str(out), preset=preset, workers=0, log_every=0, **options), emit=emit,
-                   cancel=cancel)
+    result = train(TrainOptions(str(data), str(out), preset=preset, workers=0, log_every=0, tiny=True, **options),
+                   emit=emit, cancel=cancel)
     assert result.stopped and (out / "train_state.pt").is_file()
 
 

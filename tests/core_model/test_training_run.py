@@ -13,7 +13,9 @@ from core_model.pose.format import Poses
 from core_model.preprocess.spec import InputSpec
 from core_model.training import TrainOptions, train
 
-#: The same architecture at a tiny input (tests only): 4 RGB frames of 64 px, 12 heatmap frames of 16 px.
+#: A tiny input (tests only): 4 RGB frames of 64 px, 12 heatmap frames of 16 px; the run trains EPAM-Net's tiny
+#: config (TrainOptions.tiny: the same streams, attention and heads, fewer and narrower X3D blocks), which learns
+#: this set as the full network did (seeds 0-2 reach 12/12) in a sixth of the time.
 TINY = {"rgb_size": 64, "heatmap_size": 16, "rgb_frames": 4, "pose_frames": 12}
 
 
@@ -41,7 +43,7 @@ def run(tiny_set, tmp_path_factory):
     torch.set_num_threads(1)  # a shared CPU: spinning OpenMP threads would oversubscribe it
     try:
         result = train(TrainOptions(str(tiny_set.path), str(folder / "out"), preset=tiny_preset(folder), workers=0,
-                                    log_every=0), emit=events.append)
+                                    log_every=0, tiny=True), emit=events.append)
     finally:
         torch.set_num_threads(threads)
     return result, events
