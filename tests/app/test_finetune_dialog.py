@@ -136,11 +136,13 @@ def test_what_changed_agreement_and_changed_segments(qtbot, labeled_store):
 
 # ---- after training: use the model, analyze the project again, see what changed -------------------
 def _small_checkpoint(path: Path, classes) -> Path:
-    """A checkpoint as a cpu-quick run writes it (new weights; 112 px / 28 px inputs recorded)."""
+    """A checkpoint as a cpu-quick run with --tiny writes it (new weights of EPAM-Net's tiny config; 112 px / 28 px
+    inputs recorded)."""
     from core_model.models import create_epam_net, save_checkpoint
+    from core_model.models.registry import get_model_spec
     from core_model.preprocess.spec import InputSpec
 
-    net = create_epam_net(len(classes), attention_frames=8, class_names=list(classes))
+    net = create_epam_net(len(classes), attention_frames=8, class_names=list(classes), **get_model_spec("epam").tiny)
     return save_checkpoint(net, path, list(classes), trained=True, inputs=InputSpec(112, 28, 8, 24).to_dict(),
                            preset="cpu-quick")
 
