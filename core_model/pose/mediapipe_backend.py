@@ -21,7 +21,10 @@ of people currently tracked:
   when it finds more than ``k`` people the extractor switches to the landmarker of that size,
   which detects them all on the next frame and then tracks them; when it finds fewer than the
   tracker follows, the tracker runs too and the two results are merged (nobody is lost to a
-  detector miss). A person entering is found within :data:`DISCOVERY_INTERVAL` frames;
+  detector miss). A person entering is found within :data:`DISCOVERY_INTERVAL` frames. A periodic pass
+  is skipped while the frame has not changed outside the people tracked since the last pass (a fixed
+  camera's still scene: nobody can have entered; :data:`STILL_LEVEL`), at most :data:`STILL_MAX_SKIPS`
+  times in a row;
 - when the tracked count drops below ``k`` (someone left or was lost) the landmarker keeps
   detecting for :data:`DROP_GRACE` frames (re-finding a briefly lost person), then the extractor
   switches down to the landmarker of the new count (at once when nobody is left: a 1-landmarker
@@ -62,6 +65,11 @@ DROP_GRACE = 2
 WHOLE_FRAME_PEOPLE = 64
 #: a discovered pose closer than this many body sizes to a tracked one is the same person
 SAME_PERSON = 0.3
+#: a periodic discovery pass is skipped while no CELL x CELL-pixel cell of the frame outside the people tracked
+#: (their boxes widened by STILL_PAD of their size each side) changed its mean grey level by more than STILL_LEVEL
+#: (of 255) since the last pass: nobody can have entered a still scene (a fixed camera). Every STILL_MAX_SKIPS + 1-th
+#: pass runs whatever (somebody may come out from behind a tracked person)
+CELL, STILL_PAD, STILL_LEVEL, STILL_MAX_SKIPS = 16, 0.5, 12.0, 3
 
 
 def _quiet_native_logs() -> None:
@@ -121,7 +129,7 @@ class MediaPipePoseExtractor:
         self.adaptive = bool(adaptive) and self.max_people > 1
         self.note: Optional[str] = None
         self.quiet = quiet
-        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0}
+        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0}
         self._shape: Optional[tuple] = None
         self._first_frame = True
         _quiet_native_logs()
@@ -136,6 +144,8 @@ class MediaPipePoseExtractor:
         self._below = 0
         self._since_discovery = 0
         self._discovery_due = False
+        self._still: Optional[np.ndarray] = None  # the frame's cells at the last discovery pass
+        self._skipped = 0  # periodic passes skipped in a row (nothing changed outside the people tracked)
         self._last: List[Detection] = []  # the last frame's output
         self.device = "cpu"
         if delegate in ("gpu", "auto"):
@@ -247,11 +257,32 @@ class MediaPipePoseExtractor:
         previous = tracker.tracked
         self._since_discovery += 1
         full = previous == self._k < self.max_people and len(self._last) == previous  # no detector would run
-        if full and (self._discovery_due or self._since_discovery >= self.discovery_interval):
+        if full and (self._discovery_due or (self._since_discovery >= self.discovery_interval
+                                             and self._changed_outside(frame_rgb))):
+            self._still, self._skipped = _cells(frame_rgb), 0
             return self._discovery_frame(tracker, image, ms, width, height)
         detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
         self._after_tracking(detections, previous)
         return detections
+
+    def _changed_outside(self, frame_rgb: np.ndarray) -> bool:
+        """Whether a periodic discovery pass is worth running: the frame changed outside the people tracked since
+        the last pass (see :data:`STILL_LEVEL`), or :data:`STILL_MAX_SKIPS` passes in a row were skipped."""
+        small = _cells(frame_rgb)
+        if self._still is None or self._still.shape != small.shape or self._skipped >= STILL_MAX_SKIPS:
+            return True
+        outside = np.ones(small.shape, bool)
+        for person in self._last:
+            x0, y0, x1, y1 = person.box()
+            pad_x, pad_y = STILL_PAD * (x1 - x0), STILL_PAD * (y1 - y0)
+            outside[max(int((y0 - pad_y) // CELL), 0): int((y1 + pad_y) // CELL) + 1,
+                    max(int((x0 - pad_x) // CELL), 0): int((x1 + pad_x) // CELL) + 1] = False
+        if (np.abs(small - self._still)[outside] > STILL_LEVEL).any():
+            return True
+        self._skipped += 1
+        self._since_discovery = 0
+        self.stats["still_skips"] += 1
+        return False
 
     def _discovery_frame(self, tracker: _Tracker, image, ms: int, width: int, height: int) -> List[Detection]:
         """A discovery pass on this frame (the tracker follows ``k`` people, the detector is off)."""
@@ -298,6 +329,7 @@ class MediaPipePoseExtractor:
         if self.adaptive:
             self._k = 1
         self._below, self._since_discovery, self._discovery_due = 0, 0, False
+        self._still, self._skipped = None, 0
         self._last = []
 
     def close(self) -> None:
@@ -355,6 +387,13 @@ def gpu_delegate_note() -> Optional[str]:
     except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
         return f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
     return None
+
+
+def _cells(frame: np.ndarray) -> np.ndarray:
+    """Mean grey level of each :data:`CELL` x :data:`CELL` cell of ``frame`` (the partial last row/column left out)."""
+    h, w = frame.shape[0] // CELL, frame.shape[1] // CELL
+    block = frame[: h * CELL, : w * CELL, 1].reshape(h, CELL, w, CELL)  # green: close to grey, one channel
+    return block.mean(axis=(1, 3), dtype=np.float32)
 
 
 def _short_reason(exc: Exception) -> str:

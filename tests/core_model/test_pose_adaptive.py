@@ -84,3 +84,46 @@ def test_non_adaptive_mode_and_bad_interval():
         # the discovery landmarker is made with the extractor (ahead, beside a command's detection probe), not on
         # the first discovery frame in the middle of the video
         assert extractor._discovery is not None
+
+
+STILL_ENTERS = 25
+
+
+@pytest.fixture(scope="module")
+def still_scene_video(bikes_video, tmp_path_factory):
+    """A fixed camera: the cyclist's frame 104 held still above, an empty (black) floor below into which the
+    cyclist's shot enters at frame ``STILL_ENTERS``."""
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
+
+    with VideoReader(bikes_video) as reader:
+        shot = [frame for _i, frame in reader.iter_frames(FIRST, LAST)]
+    frames = [np.vstack([shot[0], shot[t - STILL_ENTERS] if t >= STILL_ENTERS else np.zeros_like(shot[0])])
+              for t in range(STILL_ENTERS + 20)]
+    path = tmp_path_factory.mktemp("still") / "still_then_enters.mp4"
+    encode_frames(path, frames, fps=25.0)
+    return path
+
+
+def test_discovery_passes_wait_while_nothing_changes_outside_the_people_tracked(still_scene_video):
+    """A still scene skips the periodic discovery passes (nobody can have entered); a person entering it is
+    still found within the discovery interval."""
+    from core_model.pose.mediapipe_backend import STILL_MAX_SKIPS
+
+    from core_model.video import VideoReader
+
+    upper, lower = [], []
+    with VideoReader(still_scene_video) as reader, create_extractor("mediapipe", max_people=0) as extractor:
+        for idx, frame in reader.iter_frames():
+            found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
+            upper.append(found[0])
+            lower.append(found[1])
+        stats = dict(extractor.stats)
+    upper, lower = np.array(upper), np.array(lower)
+    print(f"lower person first found at frame {int(np.argmax(lower))} (enters at {STILL_ENTERS}); {stats}")
+    # (after the switch to the 2-landmarker the held-still upper person is lost: as before this gate, left alone)
+    assert upper[:STILL_ENTERS].all() and not lower[:STILL_ENTERS].any()
+    assert 2 <= stats["still_skips"] <= STILL_MAX_SKIPS  # the passes at frames ~11 and ~21 were not needed
+    first_lower = int(np.argmax(lower))
+    assert lower.any() and first_lower <= STILL_ENTERS + DISCOVERY_INTERVAL
+    assert lower[first_lower:].mean() > 0.9
