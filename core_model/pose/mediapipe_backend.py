@@ -21,7 +21,9 @@ of people currently tracked:
   when it finds more than ``k`` people the extractor switches to the landmarker of that size,
   which detects them all on the next frame and then tracks them; when it finds fewer than the
   tracker follows, the tracker runs too and the two results are merged (nobody is lost to a
-  detector miss). A person entering is found within :data:`DISCOVERY_INTERVAL` frames. A periodic pass
+  detector miss; when this switches to a bigger landmarker, that one first acquires the people the
+  detector missed on the frame blacked out but for them: a person held still beside a moving one may
+  stay invisible to the detector on the whole frame). A person entering is found within :data:`DISCOVERY_INTERVAL` frames. A periodic pass
   is skipped while the frame has not changed outside the people tracked since the last pass (a fixed
   camera's still scene: nobody can have entered; :data:`STILL_LEVEL`), at most :data:`STILL_MAX_SKIPS`
   times in a row;
@@ -129,7 +131,7 @@ class MediaPipePoseExtractor:
         self.adaptive = bool(adaptive) and self.max_people > 1
         self.note: Optional[str] = None
         self.quiet = quiet
-        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0}
+        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0, "primes": 0}
         self._shape: Optional[tuple] = None
         self._first_frame = True
         _quiet_native_logs()
@@ -227,15 +229,17 @@ class MediaPipePoseExtractor:
         self.stats["discoveries"] += 1
         return self._discovery.detect(image).pose_landmarks
 
-    def _switch(self, k: int) -> None:
+    def _switch(self, k: int) -> bool:
+        """Use the landmarker of size ``k`` from the next frame on; whether that is another one."""
         k = min(max(k, 1), self.max_people)
         if k == self._k:
-            return
+            return False
         old = self._trackers.get(self._k)
         if old is not None and old.tracked > 0:
             old.stale = True
         self._k, self._below = k, 0
         self.stats["switches"] += 1
+        return True
 
     # -- PoseExtractor --------------------------------------------------------------------
     def process(self, frame_rgb: np.ndarray, timestamp: float) -> List[Detection]:
@@ -260,7 +264,7 @@ class MediaPipePoseExtractor:
         if full and (self._discovery_due or (self._since_discovery >= self.discovery_interval
                                              and self._changed_outside(frame_rgb))):
             self._still, self._skipped = _cells(frame_rgb), 0
-            return self._discovery_frame(tracker, image, ms, width, height)
+            return self._discovery_frame(tracker, frame_rgb, image, ms)
         detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
         self._after_tracking(detections, previous)
         return detections
@@ -284,8 +288,9 @@ class MediaPipePoseExtractor:
         self.stats["still_skips"] += 1
         return False
 
-    def _discovery_frame(self, tracker: _Tracker, image, ms: int, width: int, height: int) -> List[Detection]:
+    def _discovery_frame(self, tracker: _Tracker, frame_rgb: np.ndarray, image, ms: int) -> List[Detection]:
         """A discovery pass on this frame (the tracker follows ``k`` people, the detector is off)."""
+        height, width = frame_rgb.shape[:2]
         self._discovery_due, self._since_discovery = False, 0
         found = _unique([landmarks_to_detection(p, width, height) for p in self._discover(image)])
         if all(any(_same_person(d, t) for d in found) for t in self._last):
@@ -299,9 +304,26 @@ class MediaPipePoseExtractor:
         tracked = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
         new = [d for d in found if not any(_same_person(d, t) for t in tracked)]
         self._after_tracking(tracked, previous)
-        if new and len(tracked) + len(new) > self._k:
-            self._switch(len(tracked) + len(new))
+        if new and len(tracked) + len(new) > self._k and self._switch(len(tracked) + len(new)):
+            missed = [t for t in tracked if not any(_same_person(d, t) for d in found)]
+            if missed:  # the new landmarker's detector would miss them as this one did: it acquires them first
+                self._prime(self._tracker(self._k), frame_rgb, missed, ms)
         return tracked + new
+
+    def _prime(self, tracker: _Tracker, frame_rgb: np.ndarray, people: List[Detection], ms: int) -> None:
+        """Let ``tracker`` acquire ``people`` on this frame: it runs on the frame blacked out but for their boxes
+        (widened by :data:`STILL_PAD`), where its detector finds them (a person held still beside a moving one
+        may be invisible to the detector on the whole frame); from the next frame on it tracks them and detects
+        the others. Nobody found: as before, it detects on the next frame."""
+        masked = np.zeros_like(frame_rgb)
+        for person in people:
+            x0, y0, x1, y1 = person.box()
+            pad_x, pad_y = STILL_PAD * (x1 - x0), STILL_PAD * (y1 - y0)
+            rows = slice(max(int(y0 - pad_y), 0), int(y1 + pad_y) + 1)
+            cols = slice(max(int(x0 - pad_x), 0), int(x1 + pad_x) + 1)
+            masked[rows, cols] = frame_rgb[rows, cols]
+        self._track(tracker, self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=masked), ms)
+        self.stats["primes"] += 1
 
     def _after_tracking(self, detections: List[Detection], previous: int) -> None:
         self._last = detections
