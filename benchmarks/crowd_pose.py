@@ -11,6 +11,13 @@ workers) are given as a load-independent cost with the frames/s that W idle core
 (``full`` is the pipeline of before detection modes, unchanged).
 
     .venv/bin/python benchmarks/crowd_pose.py [--frames 400] [--people 8] [--repeat 1]
+
+``--classroom SEED ...`` measures the classroom videos of core_model/video/classroom.py instead (14 people 40-150 px,
+pillars, people leaving and coming back; ``--people`` sets their number) at default settings with ``--workers``:
+recall overall and by body height (under 60 px, 60-100 px, over 100 px), duplicate skeletons, tracks, ids per
+person, CPU ms per frame and frames/s (wall clock, and W x 1000 / CPU ms: what W idle cores would give).
+
+    .venv/bin/python benchmarks/crowd_pose.py --classroom 0 1 2 [--people 14] [--workers 2]
 """
 from __future__ import annotations
 
@@ -38,17 +45,63 @@ def _run(video, **kwargs):
     return poses, poses.num_frames / wall, 1000.0 * (_cpu() - cpu) / poses.num_frames
 
 
+BANDS = ((0, 60), (60, 100), (100, 1e9))
+
+
+def _classroom(args) -> None:
+    """Recall by body height, duplicates, ids per person and speed on classroom videos at default settings."""
+    import numpy as np
+
+    from core_model.paths import demo_video
+    from core_model.video.classroom import identity_figures, make_classroom_video
+    from core_model.video.crowd import cut_source_people, score_poses
+
+    folder = tempfile.mkdtemp(prefix="epam-classroom-")
+    cutouts = cut_source_people(demo_video())
+    print(f"cpu cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    for seed in args.classroom:
+        video = os.path.join(folder, f"classroom{seed}_{args.people}.mp4")
+        truth = make_classroom_video(video, None, cutouts=cutouts, people=args.people, frames=args.frames, seed=seed)
+        heights = np.array([w.height for w in truth.walkers])
+        for workers in args.workers:
+            load = os.getloadavg()[0]
+            poses, rate, cpu = _run(video, workers=workers)
+            score = score_poses(truth, poses.keypoint, poses.keypoint_score)
+            bands = []
+            for low, high in BANDS:
+                band = np.zeros_like(score.counted)
+                band[:, (heights >= low) & (heights < high)] = True
+                counted = score.counted & band
+                bands.append(float((score.found & counted).sum() / max(int(counted.sum()), 1)))
+            ids = identity_figures(truth, score)
+            print(f"classroom seed {seed}, {args.people} people, {workers} worker(s), "
+                  f"detect {poses.meta.get('detect')}: "
+                  f"recall {score.recall:.3f} (<60 px {bands[0]:.3f}, 60-100 px {bands[1]:.3f}, >100 px "
+                  f"{bands[2]:.3f}), duplicates {score.duplicates}, false skeletons {score.false_positives}, tracks "
+                  f"{poses.num_people}, ids/person {ids.ids_per_person:.2f} | {rate:.2f} frames/s, {cpu:.0f} CPU "
+                  f"ms/frame (idle cores: ~{workers * 1000 / cpu:.1f} frames/s), load average {load:.1f}-"
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+
+
 def main() -> None:
     from core_model.paths import demo_video
     from core_model.video.crowd import make_crowd_video, score_poses
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=400, help="crowd video length (400: two 200-frame chunks)")
-    parser.add_argument("--people", type=int, default=8)
+    parser.add_argument("--people", type=int, default=None, help="8 (crowd), 14 (--classroom)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--classroom", type=int, nargs="+", metavar="SEED",
+                        help="measure classroom videos of these seeds instead (default settings)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[2], help="with --classroom")
     args = parser.parse_args()
     os.environ.setdefault("EPAM_CACHE_DIR", tempfile.mkdtemp(prefix="epam-bench-"))
+    if args.classroom:
+        args.people = args.people or 14
+        _classroom(args)
+        return
+    args.people = args.people or 8
     folder = tempfile.mkdtemp(prefix="epam-crowd-")
     crowd = os.path.join(folder, "crowd.mp4")
     truth = make_crowd_video(crowd, demo_video(), people=args.people, frames=args.frames, seed=args.seed)

@@ -2,7 +2,7 @@
 
 ``full`` is the Tasks ``PoseLandmarker`` on the whole frame (people larger than about a fifth of the
 frame; quickest for close-ups). ``tiles`` adds the detector on zoomed tiles and the landmark model
-per person (:mod:`.tiled_backend`; finds people down to about 60 px, costs one landmark run per
+per person (:mod:`.tiled_backend`; finds people down to about 40 px, costs one landmark run per
 person per frame). The probe runs the detector on :data:`PROBE_FRAMES` frames, on the whole frame and
 on the tiles; when the tiles find somebody small (body under :data:`SMALL` of the frame height) whom
 the whole-frame pass misses, and the landmark model confirms a person there, the video gets

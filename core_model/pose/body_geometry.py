@@ -25,3 +25,10 @@ def pose_distance(a: np.ndarray, sa: np.ndarray, b: np.ndarray, sb: np.ndarray) 
 def centre(keypoint: np.ndarray, score: np.ndarray) -> np.ndarray:
     ok = score >= _CONFIDENT
     return (keypoint[ok] if ok.any() else keypoint).mean(axis=0)
+
+
+def joints_meet(a: np.ndarray, sa: np.ndarray, b: np.ndarray, sb: np.ndarray, joints, reach: float) -> bool:
+    """Whether the ``joints`` (indices) confident in both poses lie within ``reach`` pixels of each other (mean;
+    at least two of them)."""
+    idx = [j for j in joints if sa[j] >= _CONFIDENT and sb[j] >= _CONFIDENT]
+    return len(idx) >= 2 and float(np.linalg.norm(a[idx] - b[idx], axis=-1).mean()) <= reach

@@ -10,19 +10,26 @@ Per frame (see :mod:`.roi_graph` for the two MediaPipe calls):
    followed are dropped, and the rest get the landmark model on their ROI. Detection frames: the
    first frame after a reset, every ``redetect_interval`` frames, and the next frame after somebody
    was lost (at most every :data:`LOST_REDETECT_GAP` frames), so people entering or reappearing are
-   found within ``redetect_interval`` frames;
+   found within ``redetect_interval`` frames. Finer tiles where the room's perspective says people are
+   small (:func:`.tiles.fine_tiles`) only on the passes that look at every tile: the detector keys on
+   the face and rarely finds people under ~60 px even zoomed in. Those are found by the landmark model
+   itself: each detection pass puts a ROI on every place of a person's size that moved outside the
+   people followed since the last pass (:func:`.tiles.moving_blobs`, at most :data:`.tiles.MOVERS`);
 3. a person the landmark model loses (occluded, blurred, too small for a moment) is looked for
-   again around its last ROI: the detector on a zoomed crop there, for up to :data:`LOST_FRAMES`
-   frames (re-detection where tracks are lost, cheap: one detector run per lost person);
-4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross) are
-   merged: the better one stays and the other ROI is dropped; at most ``max_people`` are kept (0: no limit).
+   again around where they should be by now: the landmark model on their predicted ROI, then (people
+   of :data:`DETECTABLE` pixels and more) the detector on a zoomed crop there, in each of the first
+   :data:`LOST_AT_ONCE` frames and then every :data:`LOST_EVERY`-th frame, for up to :data:`LOST_FRAMES`
+   frames;
+4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross, or a half
+   body fitted as a smaller person on somebody) are merged: the better one stays and the other ROI is
+   dropped; at most ``max_people`` are kept (0: no limit).
 
 Everything depends on the frames since the last :meth:`reset` only (chunked extraction stays
 independent of the number of workers).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional
 
 import numpy as np
@@ -32,8 +39,8 @@ from .detection import Detection
 from .mediapipe_backend import blazepose_to_coco
 from .roi_graph import PersonDetection, PoseGraph, Roi
 from . import tiles as _tiles
-from .tiles import (MIN_TILE, TILE_FRACTIONS, TILE_OVERLAP, TileGate, fine_tiles, iou, nms, overlap_of_smaller,
-                    person_box, tile_layout)
+from .tiles import (MIN_TILE, MOVER_ROI, MOVERS, bodies_mask, TILE_FRACTIONS, TILE_OVERLAP, TileGate, fine_tiles, iou,
+                    moving_blobs, nms, overlap_of_smaller, perspective_fit, person_box, tile_layout)
 
 MODEL_NAME = "blazepose_full_roi"
 #: frames between detection passes
@@ -53,11 +60,21 @@ AGAIN_SIZE = 1.3
 #: differ by at most SIMILAR (a small person behind a large one is somebody else)
 DUPLICATE_OVERLAP, DUPLICATE_JOINTS = 0.6, 0.25
 INSIDE, SIMILAR = 0.8, 1.6
+#: ... or when the smaller one lies inside with its head or ankles (COCO joints) within HALF_REACH body sizes (of the
+#: larger) of the larger one's: a half body (see _half_body)
+HALF_REACH, HEAD, ANKLES = 0.06, (0, 1, 2, 3, 4), (15, 16)
 #: a body box found in a tile may stick out of the tile by this fraction of its width (see _whole_in)
 WHOLE_SLACK = 0.15
 #: a person lost by the landmark model is looked for around its last ROI (the detector on a crop this
 #: many ROI sides wide, at least LOCAL_MIN pixels) for up to LOST_FRAMES frames
 LOCAL_CROP, LOCAL_MIN, LOST_FRAMES = 1.2, 96, 25
+#: a lost person is looked for in each of the first LOST_AT_ONCE frames, then every LOST_EVERY-th frame; the
+#: detector crop only for people at least DETECTABLE pixels tall (the detector keys on the face: smaller people
+#: are found by the landmark model where they move, see :func:`.tiles.moving_blobs`)
+LOST_AT_ONCE, LOST_EVERY, DETECTABLE = 6, 2, 60.0
+#: a skeleton found where something moved is somebody new only when its box overlaps no followed person's box by this
+#: much (of the smaller box)
+MOVER_OVERLAP = 0.5
 #: the velocity of a followed person is their ROI centre's mean motion over this many frames
 VELOCITY_FRAMES = 10
 #: a ROI must keep at least this many joints with a score >= CONFIDENT to be followed
@@ -84,6 +101,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
             "min_joints": [MIN_JOINTS, CONFIDENT],
             "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN, FULL_EVERY],
+            "lost_rate": [LOST_AT_ONCE, LOST_EVERY, DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
+            "movers": [_tiles.MOVER_ROI, _tiles.MOVER_TALLEST, _tiles.MOVERS, _tiles.MOVER_PIXELS, _tiles.MOVER_WIDTH,
+                       _tiles.MOVER_MARGIN, MOVER_OVERLAP],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
                      _tiles.FIT_SPREAD, SIZE_SAMPLES, _tiles.FINE_GRID]}
 
@@ -96,6 +116,11 @@ class _Lost:
     frames_left: int
     velocity: np.ndarray
     since: int = 0
+    tall: float = 0.0  # body height (pixels) when last seen
+
+    def due(self) -> bool:
+        """Whether to look for them in this frame: every frame at first, then every LOST_EVERY-th frame."""
+        return self.since <= LOST_AT_ONCE or self.since % LOST_EVERY == 0
 
     def predicted(self, damping: float = 1.0) -> Roi:
         """Its ROI moved on at the velocity it had (constant-velocity prediction; ``damping`` < 1 moves it less)."""
@@ -165,6 +190,7 @@ class TiledPoseExtractor:
         self._sizes: List[tuple] = []  # (feet row, body height) of people followed, newest last
         self._gate = TileGate()
         self._passes = 0
+        self._motion_ref = None  # (change map, people mask) of the last detection pass (see _movers)
 
     # -- detection ------------------------------------------------------------------------
     def _detection_due(self) -> bool:
@@ -177,10 +203,12 @@ class TiledPoseExtractor:
         height, width = frame.shape[:2]
         areas = [(0, 0, width, height)]
         if self.detect_mode == "tiles":
-            areas += tile_layout(width, height) + fine_tiles(width, height, self._sizes)
+            areas += tile_layout(width, height)
+        every = self._passes % FULL_EVERY == 0
+        if self.detect_mode == "tiles" and every:  # the detector rarely finds people this small (see _movers)
+            areas += fine_tiles(width, height, self._sizes)
         small = TileGate.change_map(frame)
         mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in tracked])
-        every = self._passes % FULL_EVERY == 0
         self._passes += 1
         areas_all = len(areas)
         areas = [a for a in areas if every or self._gate.wanted(a, small, mask)]
@@ -206,6 +234,31 @@ class TiledPoseExtractor:
         for area in areas:
             self._gate.looked(area, small, mask)
 
+    def _movers(self, frame: np.ndarray, tracked: List[_Followed]) -> List[_Followed]:
+        """People too small for the detector, found by the landmark model where something of a person's size moved
+        outside the people followed since the last detection pass (:func:`.tiles.moving_blobs`)."""
+        small = self._looked[1]
+        boxes = [person_box(f.detection.keypoint, f.detection.score) for f in tracked]
+        reference, self._motion_ref = self._motion_ref, (small, boxes)
+        if reference is None or self.detect_mode != "tiles":
+            return []
+        before, then = reference
+        height = frame.shape[0]
+        mask = bodies_mask(small.shape, then + boxes)
+        blobs = moving_blobs(small, before, mask, height, perspective_fit(self._sizes, height))[:MOVERS]
+        found = self._landmark(frame, [Roi(cx, cy, MOVER_ROI * tall) for cx, cy, tall in blobs])
+        out = []
+        for (cx, cy, tall), person in zip(blobs, found):
+            if person is None:
+                continue
+            box = person_box(person.detection.keypoint, person.detection.score)
+            size = box[3] - box[1]
+            if 0.5 * tall <= size <= 2.0 * tall and abs((box[0] + box[2]) / 2 - cx) <= 0.5 * tall \
+                    and abs((box[1] + box[3]) / 2 - cy) <= 0.5 * tall \
+                    and not (boxes and overlap_of_smaller(box, np.stack(boxes)).max() >= MOVER_OVERLAP):
+                out.append(person)
+        return out
+
     def _new_people(self, hits: List[PersonDetection], followed: List[_Followed]) -> List[PersonDetection]:
         """Hits that are nobody followed (see :func:`same_roi`)."""
         return [h for h in hits if not any(same_roi(h.roi, f.roi) for f in followed)]
@@ -214,7 +267,7 @@ class TiledPoseExtractor:
         """People lost recently, found again where they should be by now: first the landmark model on
         their predicted ROI, then the detector on a zoomed crop around it."""
         height, width = frame.shape[:2]
-        waiting = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in tracked)]
+        waiting = [p for p in self._lost_people if p.due() and not any(same_roi(p.predicted(), f.roi) for f in tracked)]
         if not waiting:
             return []
         # every other frame a slower prediction: a ROI that slid onto somebody passing in front while the
@@ -228,7 +281,7 @@ class TiledPoseExtractor:
         self._lost_people = [p for p in self._lost_people if not any(same_roi(p.predicted(), f.roi) for f in back)]
         images, offsets, owners = [], [], []
         for lost, again in zip(waiting, found):
-            if again is not None:
+            if again is not None or lost.tall < DETECTABLE:
                 continue
             roi = lost.predicted()
             half = max(LOCAL_CROP * roi.side, LOCAL_MIN) / 2
@@ -283,15 +336,15 @@ class TiledPoseExtractor:
                 new.velocity = (path[-1] - path[0]) / (len(path) - 1)
                 new.previous, new.prior_velocity = old.roi, old.velocity
                 tracked.append(new)
-        lost_now = [_Lost(f.roi, LOST_FRAMES, f.velocity) for f, r in zip(self._followed, results) if r is None]
-        self._lost_people = [_Lost(p.roi, p.frames_left - 1, p.velocity, p.since + 1)
-                             for p in self._lost_people if p.frames_left > 1]
-        self._lost_people += [_Lost(p.roi, p.frames_left, p.velocity, 1) for p in lost_now]
+        lost_now = [_Lost(f.roi, LOST_FRAMES, f.velocity, 1, _tall(f)) for f, r in zip(self._followed, results)
+                    if r is None]
+        self._lost_people = [replace(p, frames_left=p.frames_left - 1, since=p.since + 1)
+                             for p in self._lost_people if p.frames_left > 1] + lost_now
         if self._lost_people and len(tracked) < self._cap:
             tracked += self._look_again(frame_rgb, tracked)
         kept = _without_duplicates(tracked)
         # somebody whose ROI slid onto another person (hidden behind them) is lost, not gone: look for them
-        hidden = [_Lost(f.previous, LOST_FRAMES, f.prior_velocity, 1) for f in tracked
+        hidden = [_Lost(f.previous, LOST_FRAMES, f.prior_velocity, 1, _tall(f)) for f in tracked
                   if f.previous is not None and not any(f is k for k in kept)]
         self._lost_people += hidden
         tracked = kept
@@ -303,6 +356,9 @@ class TiledPoseExtractor:
             if new and room > 0:
                 found = [f for f in self._landmark(frame_rgb, [h.roi for h in new[: 2 * room]]) if f is not None]
                 tracked = _without_duplicates(tracked + found)
+            movers = self._movers(frame_rgb, tracked)  # (after the detector: the people it found are no movers)
+            if movers and len(tracked) < self._cap:
+                tracked = _without_duplicates(tracked + movers)
             self._lost = False
             self._remember_looked(tracked)
         else:
@@ -330,6 +386,11 @@ class TiledPoseExtractor:
 #: CORE of it (this fraction of its side each way from the centre) is about the body: people standing close
 #: together have overlapping circles but separate cores (non-maximum suppression and tile borders use cores)
 CORE = 0.3
+
+
+def _tall(person: _Followed) -> float:
+    box = person_box(person.detection.keypoint, person.detection.score)
+    return float(box[3] - box[1])
 
 
 def body_core(box: np.ndarray) -> np.ndarray:
@@ -361,6 +422,17 @@ def same_roi(a: Roi, b: Roi, size: float = SAME_SIZE) -> bool:
     return float(np.hypot(a.cx - b.cx, a.cy - b.cy)) <= SAME_CENTRE * big
 
 
+def _half_body(a: Detection, sa: float, b: Detection, sb: float) -> bool:
+    """Whether the smaller of two skeletons (one inside the other) is a half body of the larger one fitted as a whole
+    smaller person: its head on the larger one's head (head to hips) or its ankles on the larger one's ankles (the
+    legs). A smaller person behind a larger one stands further back: their head and feet are elsewhere."""
+    from .body_geometry import joints_meet
+
+    small, large, scale = (a, b, sb) if sa <= sb else (b, a, sa)
+    return any(joints_meet(small.keypoint, small.score, large.keypoint, large.score, joints, HALF_REACH * scale)
+               for joints in (HEAD, ANKLES))
+
+
 def _without_duplicates(people: List[_Followed]) -> List[_Followed]:
     """People minus skeletons lying on a better one: the one whose ROI moved least from where it was expected
     wins (when two people overlap, the ROI of the one behind slides onto the one in front), then the
@@ -380,7 +452,8 @@ def _without_duplicates(people: List[_Followed]) -> List[_Followed]:
             if overlap_of_smaller(boxes[i], boxes[j])[0, 0] < DUPLICATE_OVERLAP:
                 continue
             si, sj = body_scale(di.keypoint, di.score), body_scale(dj.keypoint, dj.score)
-            inside = overlap_of_smaller(boxes[i], boxes[j])[0, 0] >= INSIDE and max(si, sj) <= SIMILAR * min(si, sj)
+            inside = overlap_of_smaller(boxes[i], boxes[j])[0, 0] >= INSIDE and (
+                max(si, sj) <= SIMILAR * min(si, sj) or _half_body(di, si, dj, sj))
             if inside or pose_distance(di.keypoint, di.score, dj.keypoint, dj.score) <= DUPLICATE_JOINTS * min(si, sj) \
                     or iou(boxes[i], boxes[j])[0, 0] > 0.7:
                 duplicate = True

@@ -201,11 +201,12 @@ class TileGate:
         return small.astype(np.int16)
 
     @staticmethod
-    def people_mask(shape, boxes: Sequence[np.ndarray]) -> np.ndarray:
-        """Where the people of ``boxes`` (frame pixels) are on a change map of ``shape`` (their boxes grown)."""
+    def people_mask(shape, boxes: Sequence[np.ndarray], margin: float = PEOPLE_MARGIN) -> np.ndarray:
+        """Where the people of ``boxes`` (frame pixels) are on a change map of ``shape`` (their boxes grown by
+        ``margin`` of their size on each side)."""
         mask = np.zeros(shape, bool)
         for x0, y0, x1, y1 in boxes:
-            mx, my = PEOPLE_MARGIN * (x1 - x0), PEOPLE_MARGIN * (y1 - y0)
+            mx, my = margin * (x1 - x0), margin * (y1 - y0)
             a0, b0 = int(max(0, (x0 - mx) // CHANGE_SCALE)), int(max(0, (y0 - my) // CHANGE_SCALE))
             a1, b1 = int(np.ceil((x1 + mx) / CHANGE_SCALE)), int(np.ceil((y1 + my) / CHANGE_SCALE))
             mask[b0:max(b0, b1), a0:max(a0, a1)] = True
@@ -231,3 +232,59 @@ class TileGate:
     def looked(self, tile: Tile, small: np.ndarray, mask: np.ndarray) -> None:
         """The detector looked at ``tile`` in this frame."""
         self._seen[tile] = (self._crop(small, tile).copy(), self._crop(mask, tile).copy())
+
+
+# -- people too small for the detector: the landmark model where something moved ---------------------------------
+
+#: MediaPipe's person detector keys on the face: people under ~60 px (a head of a few pixels) are rarely found even
+#: on zoomed tiles, but the landmark model on a ROI MOVER_ROI times their height finds them from a rough place
+#: (a quarter of their height off is fine). A person moving where nobody is followed changes the change map: each
+#: blob of change up to MOVER_TALLEST pixels tall gets one landmark run, at most MOVERS per detection pass
+MOVER_ROI, MOVER_TALLEST, MOVERS = 1.6, 110.0, 6
+#: a blob is at least this many change-map pixels (a 40-px person walking a few pixels covers ~15)
+MOVER_PIXELS = 6
+#: people followed are left out of the change with their boxes at least MOVER_WIDTH of their height wide (a body
+#: seen from the side has its joints in a narrow box), grown by MOVER_MARGIN of their height
+MOVER_WIDTH, MOVER_MARGIN = 0.6, 0.25
+
+
+def bodies_mask(shape, boxes: Sequence[np.ndarray]) -> np.ndarray:
+    """Where the people of ``boxes`` (boxes of their joints, frame pixels) and what moves with them are, on a change
+    map of ``shape``: each box at least MOVER_WIDTH of its height wide, grown by MOVER_MARGIN of its height."""
+    wide = []
+    for x0, y0, x1, y1 in boxes:
+        tall = max(y1 - y0, 1.0)
+        half = max(x1 - x0, MOVER_WIDTH * tall) / 2 + MOVER_MARGIN * tall
+        cx = (x0 + x1) / 2
+        wide.append(np.array([cx - half, y0 - MOVER_MARGIN * tall, cx + half, y1 + MOVER_MARGIN * tall]))
+    return TileGate.people_mask(shape, wide, margin=0.0)
+
+
+def moving_blobs(now: np.ndarray, before: np.ndarray, people: np.ndarray, height: int,
+                 fit: Optional[Tuple[float, float]] = None) -> List[Tuple[float, float, float]]:
+    """``(centre x, centre y, person height)`` in frame pixels of the places where something of a person's size moved
+    between two change maps (:meth:`TileGate.change_map`) outside ``people`` (a mask), largest first.
+
+    The person's height is the perspective fit's at the blob's lowest row (its feet) when there is a fit (a blob may
+    be the legs only), else the blob's height.
+    """
+    import cv2
+
+    if now.shape != before.shape:
+        return []
+    changed = ((np.abs(now - before) > CHANGE_LEVEL) & ~people).astype(np.uint8)
+    changed = cv2.morphologyEx(changed, cv2.MORPH_CLOSE, np.ones((5, 3), np.uint8))  # a body's pieces: one blob
+    count, _labels, stats, _centres = cv2.connectedComponentsWithStats(changed, connectivity=8)
+    out = []
+    for x, y, w, h, area in stats[1:count]:
+        if area < MOVER_PIXELS:
+            continue
+        x0, x1, bottom = x * CHANGE_SCALE, (x + w) * CHANGE_SCALE, (y + h) * CHANGE_SCALE
+        tall = float(h * CHANGE_SCALE)
+        if fit is not None:
+            tall = max(tall, min(fit[0] + fit[1] * bottom, 2.0 * tall))
+        if not MIN_PERSON <= tall <= MOVER_TALLEST or w * CHANGE_SCALE > 1.5 * tall:
+            continue
+        out.append((area, (x0 + x1) / 2.0, min(bottom - tall / 2.0, height - tall / 2.0), tall))
+    out.sort(key=lambda b: -b[0])
+    return [(cx, cy, tall) for _a, cx, cy, tall in out]
