@@ -30,7 +30,9 @@ of people currently tracked:
 - when the tracked count drops below ``k`` (someone left or was lost) the landmarker keeps
   detecting for :data:`DROP_GRACE` frames (re-finding a briefly lost person), then the extractor
   switches down to the landmarker of the new count (at once when nobody is left: a 1-landmarker
-  detects on every empty frame anyway);
+  detects on every empty frame anyway); that one first acquires, as on a switch up, the people still tracked whom
+  the discovery pass behind the last switch up missed (reset, it would re-detect everyone: a person held still
+  stays invisible to the detector beside a moving one coming back);
 - a landmarker left while it tracked people is reset with one black frame before it is used again
   (its old tracking state would point at where people were back then).
 """
@@ -149,6 +151,7 @@ class MediaPipePoseExtractor:
         self._still: Optional[np.ndarray] = None  # the frame's cells at the last discovery pass
         self._skipped = 0  # periodic passes skipped in a row (nothing changed outside the people tracked)
         self._last: List[Detection] = []  # the last frame's output
+        self._blind: List[Detection] = []  # people tracked whom the detector missed at the last switch up (now)
         self.device = "cpu"
         if delegate in ("gpu", "auto"):
             try:
@@ -266,7 +269,7 @@ class MediaPipePoseExtractor:
             self._still, self._skipped = _cells(frame_rgb), 0
             return self._discovery_frame(tracker, frame_rgb, image, ms)
         detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
-        self._after_tracking(detections, previous)
+        self._after_tracking(detections, previous, frame_rgb, ms)
         return detections
 
     def _changed_outside(self, frame_rgb: np.ndarray) -> bool:
@@ -297,15 +300,16 @@ class MediaPipePoseExtractor:
             # everybody tracked is found again (maybe with others): the tracker skips this frame
             if len(found) > self._k:  # more people: the landmarker of that size detects them all next frame
                 self._switch(len(found))
-            self._last = found
+            self._last, self._blind = found, []
             return found
         # the detector missed somebody the tracker follows: track as usual and merge
         previous = tracker.tracked
         tracked = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
         new = [d for d in found if not any(_same_person(d, t) for t in tracked)]
-        self._after_tracking(tracked, previous)
+        self._after_tracking(tracked, previous, frame_rgb, ms)
         if new and len(tracked) + len(new) > self._k and self._switch(len(tracked) + len(new)):
             missed = [t for t in tracked if not any(_same_person(d, t) for d in found)]
+            self._blind = missed
             if missed:  # the new landmarker's detector would miss them as this one did: it acquires them first
                 self._prime(self._tracker(self._k), frame_rgb, missed, ms)
         return tracked + new
@@ -325,8 +329,9 @@ class MediaPipePoseExtractor:
         self._track(tracker, self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=masked), ms)
         self.stats["primes"] += 1
 
-    def _after_tracking(self, detections: List[Detection], previous: int) -> None:
+    def _after_tracking(self, detections: List[Detection], previous: int, frame_rgb: np.ndarray, ms: int) -> None:
         self._last = detections
+        self._blind = [d for d in detections if any(_same_person(d, b) for b in self._blind)]
         count = len(detections)
         if previous == 0 and count > 0:
             self._discovery_due = True  # somebody appeared: more may have come with them
@@ -334,8 +339,9 @@ class MediaPipePoseExtractor:
             self._below = 0
             return
         self._below += 1
-        if count == 0 or self._below >= DROP_GRACE:
-            self._switch(count)
+        if (count == 0 or self._below >= DROP_GRACE) and self._switch(count) and self._blind:
+            # reset, the smaller landmarker would re-detect everyone and miss them again: it acquires them first
+            self._prime(self._tracker(self._k), frame_rgb, self._blind, ms)
 
     def reset(self) -> None:
         """Forget everything about earlier frames (before jumping to another part of the video).
@@ -352,7 +358,7 @@ class MediaPipePoseExtractor:
             self._k = 1
         self._below, self._since_discovery, self._discovery_due = 0, 0, False
         self._still, self._skipped = None, 0
-        self._last = []
+        self._last, self._blind = [], []
 
     def close(self) -> None:
         self._closed = True

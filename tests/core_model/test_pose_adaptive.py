@@ -131,3 +131,50 @@ def test_discovery_passes_wait_while_nothing_changes_outside_the_people_tracked(
     assert lower.any() and first_lower <= STILL_ENTERS + DISCOVERY_INTERVAL
     assert lower[first_lower:].mean() > 0.9
     assert (sizes[first_lower + 1:] == 2).all() and stats["primes"] == 1  # both tracked, no switching back and forth
+
+
+
+LEAVE_ENTERS, LEAVES, RETURNS, LEAVES_AGAIN, LEAVE_END = 3, 20, 22, 32, 40
+
+
+@pytest.fixture(scope="module")
+def still_then_leaves_video(bikes_video, tmp_path_factory):
+    """A fixed camera: the cyclist's frame 104 held still above; below, the cyclist's shot enters at frame
+    ``LEAVE_ENTERS``, leaves (black) for frames ``LEAVES``-``RETURNS - 1``, is back until ``LEAVES_AGAIN``, then gone."""
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
+
+    with VideoReader(bikes_video) as reader:
+        shot = [frame for _i, frame in reader.iter_frames(FIRST, LAST)]
+    present = [LEAVE_ENTERS <= t < LEAVES or RETURNS <= t < LEAVES_AGAIN for t in range(LEAVE_END)]
+    frames = [np.vstack([shot[0], shot[t - LEAVE_ENTERS] if present[t] else np.zeros_like(shot[0])])
+              for t in range(LEAVE_END)]
+    path = tmp_path_factory.mktemp("leaves") / "still_moving_leaves.mp4"
+    encode_frames(path, frames, fps=25.0)
+    return path
+
+
+def test_a_person_held_still_stays_found_when_the_moving_one_leaves(still_then_leaves_video):
+    """The moving person leaves: after ``DROP_GRACE`` frames the extractor drops back to the 1-landmarker, which
+    is reset. It must acquire the person held still first: when the moving one is back on its first frame, its
+    detector sees only the moving one (it misses the still person beside them) and the still person was lost for
+    good. The still person is found on every frame; the moving one is found again after each return."""
+    from core_model.video import VideoReader
+
+    upper, lower, sizes = [], [], []
+    with VideoReader(still_then_leaves_video) as reader, create_extractor("mediapipe", max_people=0) as extractor:
+        for idx, frame in reader.iter_frames():
+            found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
+            upper.append(found[0])
+            lower.append(found[1])
+            sizes.append(extractor.num_poses)
+        stats = dict(extractor.stats)
+    upper, lower, sizes = np.array(upper), np.array(lower), np.array(sizes)
+    print(f"lower found at {np.flatnonzero(lower).tolist()}; upper missing at {np.flatnonzero(~upper).tolist()}; "
+          f"landmarker sizes {sizes.tolist()}; {stats}")
+    assert lower.any() and not lower[LEAVES:RETURNS].any() and not lower[LEAVES_AGAIN:].any()
+    assert (sizes[lower.argmax() + 1:LEAVES] == 2).all()  # both tracked by the 2-landmarker
+    assert sizes[RETURNS - 1] == 1 and (sizes[-3:] == 1).all()  # the moving person left: back to the 1-landmarker
+    assert upper.all()  # the person held still is found on every frame, after each drop too
+    assert stats["primes"] >= 3  # up at the discovery, down when the moving one left (twice)
+    assert lower[RETURNS + DISCOVERY_INTERVAL:LEAVES_AGAIN].all()  # the moving one is rediscovered after returning
