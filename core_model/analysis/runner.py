@@ -264,11 +264,13 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
 
 
 def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, device, settings, clock, cancel,
-             on_done: Callable[[int], None]) -> Tuple[List[dict], dict]:
+             on_done: Callable[[int], None], ready: Optional[Callable[[], None]] = None,
+             depth: int = 0) -> Tuple[List[dict], dict]:
     """Forward the windows of ``source`` in batches (the next batch built in a thread while this one runs).
 
     ``windows``: the number of windows, or a function giving it, called before the first forward (an
-    ``auto`` runtime that has not chosen yet needs it). Batches run one after another, each using all of
+    ``auto`` runtime that has not chosen yet needs it). ``ready()`` is called before each forward (it may wait);
+    ``depth``: windows built ahead (default one batch). Batches run one after another, each using all of
     torch's threads (measured on 2 CPU cores with the channels-last inference copy: one 2-thread forward is
     ~2x faster than two single-threaded forwards side by side).
     """
@@ -280,11 +282,13 @@ def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, d
         module = prepared.runtime(settings.runtime, device)
     kinds = get_model_spec(prepared.model_name).inputs
     batch_size = settings.batch_for(device.type)
-    stream = prefetch(iter(source), depth=batch_size, cancel=cancel)  # the next batch is built while this one runs
+    stream = prefetch(iter(source), depth=max(depth, batch_size), cancel=cancel)  # built while a batch runs
     rows: List[dict] = []
     try:
         for batch in _batches(stream, batch_size):
             check_cancel(cancel)
+            if ready is not None:
+                ready()
             if module.name is None and not rows:
                 module.windows = windows() if callable(windows) else windows
             t = time.perf_counter()

@@ -262,3 +262,31 @@ def test_closing_the_producer_mid_way_stops_the_workers_and_caches_no_poses(clip
     with pytest.raises(Cancelled):
         stream.result()
     assert not any((cache_dir() / "poses").glob("*.npz"))
+
+
+def test_with_every_core_in_torch_the_forward_waits_for_the_poses_and_the_inputs_are_built_meanwhile(extracted, clip):
+    import os
+
+    import torch
+
+    _stream, _poses, frames, info = extracted
+    whole = track_frames(frames, info.timestamps, info.img_shape, info.fps, max_gap_seconds=1.0,
+                         meta={"source": "cut.mp4"})
+    settings = AnalysisSettings.from_lengths("32", "32", runtime="torch")  # 2 windows: 2-thread forwards are slow
+    model = tiny_model("epam").eval()                                       # on a loaded machine
+    threads = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)  # no core left beside the pose worker
+    try:
+        reference = analyze_video(clip, poses=whole, model=model, settings=settings, use_cache=False)
+        stream, go_on = PoseStream(), threading.Event()
+        threading.Timer(1.0, go_on.set).start()
+        feeder = _feed(stream, frames, info, 40, go_on)  # window [0, 32) decided before the poses are done
+        result = analyze_video(clip, poses=stream, model=model, settings=settings, use_cache=False)
+        feeder.join(5)
+    finally:
+        torch.set_num_threads(threads)
+    info_ = result.summary["streaming"]
+    assert info_["forward_beside_poses"] is False and info_["windows_before_poses_done"] == 0
+    assert info_["forward_waited_for_poses"] > 0.3
+    assert np.array_equal(result.prob_fused, reference.prob_fused)
+    assert all(np.array_equal(result.products[k], reference.products[k]) for k in reference.products)
