@@ -245,7 +245,8 @@ class TiledPoseExtractor:
         before, then = reference
         height = frame.shape[0]
         mask = bodies_mask(small.shape, then + boxes)
-        blobs = moving_blobs(small, before, mask, height, perspective_fit(self._sizes, height))[:MOVERS]
+        fit = perspective_fit(self._sizes, height)
+        blobs = moving_blobs(small, before, mask, height, fit)[:MOVERS]
         found = self._landmark(frame, [Roi(cx, cy, MOVER_ROI * tall) for cx, cy, tall in blobs])
         out = []
         for (cx, cy, tall), person in zip(blobs, found):
@@ -253,7 +254,9 @@ class TiledPoseExtractor:
                 continue
             box = person_box(person.detection.keypoint, person.detection.score)
             size = box[3] - box[1]
-            if 0.5 * tall <= size <= 2.0 * tall and abs((box[0] + box[2]) / 2 - cx) <= 0.5 * tall \
+            expected = tall if fit is None else fit[0] + fit[1] * box[3]  # the room's perspective at its feet
+            if 0.5 * tall <= size <= 2.0 * tall and 0.6 * expected <= size <= 1.6 * expected \
+                    and abs((box[0] + box[2]) / 2 - cx) <= 0.5 * tall \
                     and abs((box[1] + box[3]) / 2 - cy) <= 0.5 * tall \
                     and not (boxes and overlap_of_smaller(box, np.stack(boxes)).max() >= MOVER_OVERLAP):
                 out.append(person)
