@@ -47,16 +47,20 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
     return out
 
 
-def _installation(work: Path, source: Path, tree: Path, tag: str) -> list:
+def _installation(work: Path, source: Path, tree: Path, tag: str, used: bool = False) -> list:
     """What an installation of checkout ``tree`` holds after its first use, whatever the video: the MediaPipe
     model bundle (``models/``, where its pose path uses one) and the model runtime's exported graphs and choices
     (``runtime/``, when there is one). Made by one ``epam analyze`` of a 3-second clip that is not one of the
-    measured videos, with that checkout's own code."""
+    measured videos, with that checkout's own code. ``used``: an installation that has also analysed one longer
+    video (the montage at a 0.5-s stride: 15 windows, enough for ``--runtime auto`` to export the network's graph
+    and time it against PyTorch; shorter runs keep PyTorch and export nothing)."""
     seed = work / f"installation-cache-{tag}"
     clip = _clip(source, work / "seed_3s.mp4", 0, 75)
     env = {**os.environ, "EPAM_CACHE_DIR": str(seed), "PYTHONPATH": str(tree)}
-    subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", str(clip), "-o", str(work / f"seed-out-{tag}")],
-                   cwd=tree, env=env, check=True, capture_output=True)
+    runs = [[str(clip)]] + ([[str(source), "--stride", "0.5s"]] if used else [])
+    for number, args in enumerate(runs):
+        subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", *args, "-o",
+                        str(work / f"seed-out-{tag}-{number}")], cwd=tree, env=env, check=True, capture_output=True)
     return [folder for folder in (seed / "models", seed / "runtime") if folder.is_dir()]
 
 
@@ -112,6 +116,8 @@ def main() -> int:
     parser.add_argument("--commands", default="analyze,extract", help="analyze, extract or both")
     parser.add_argument("--videos", default="close-up,montage")
     parser.add_argument("--first-use", action="store_true", help="no MediaPipe bundle in the fresh cache")
+    parser.add_argument("--used", action="store_true",
+                        help="the installation has analysed one longer video before (runtime graph and choice made)")
     parser.add_argument("--workers", type=int, default=None, help="extract --workers (default: the command's)")
     args = parser.parse_args()
 
@@ -120,7 +126,8 @@ def main() -> int:
     videos = {"close-up": _clip(montage, work / "close_up_4s.mp4", *CLOSE_UP), "montage": montage}
     videos = {k: v for k, v in videos.items() if k in args.videos.split(",")}
     trees = {"after": ROOT} if args.base is None else {"before": args.base.resolve(), "after": ROOT}
-    installed = {tag: [] if args.first_use else _installation(work, montage, tree, tag) for tag, tree in trees.items()}
+    installed = {tag: [] if args.first_use else _installation(work, montage, tree, tag, args.used)
+                 for tag, tree in trees.items()}
     made_once = "; ".join(f"{tag}: {', '.join(f.name for f in folders) or 'nothing'}"
                           for tag, folders in installed.items())
     print(f"cpu cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}; {args.repeat} rounds, "
