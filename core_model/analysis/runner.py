@@ -95,13 +95,8 @@ def analyze_video(
             _check_poses(poses, reader, video)
             pose_key = poses_hash(poses)
             key = analysis_key(request, pose_key)
-            cached = load_cached(key) if use_cache else None
+            cached = _cache_hit(key, video, t0, out_dir, progress) if use_cache else None
             if cached is not None:
-                describe_video(cached, video)
-                cached.summary["cache"] = {"hit": True, "seconds": round(time.perf_counter() - t0, 4)}
-                if out_dir is not None:
-                    cached.save(out_dir)
-                report(progress, PROGRESS_TOTAL, PROGRESS_TOTAL)
                 return cached
             rows, runtime = _planned_run(reader, poses, prepared, device, settings, clock, cancel, progress,
                                          video, extracted and pose_seconds is None)
@@ -112,16 +107,33 @@ def analyze_video(
     result.summary.update(request_key=request, cache_key=key, poses={
         "key": pose_key, "extracted_now": extracted, "num_people": poses.num_people,
         "track_ids": [int(t) for t in poses.track_ids], "source": dict(poses.meta)})
-    timings = {k: round(v, 4) for k, v in clock.seconds.items()}
-    timings["total"] = round(time.perf_counter() - t0, 4)
-    timings["realtime_factor"] = round(reader.duration / timings["total"], 3) if timings["total"] > 0 else None
-    result.summary["timings"] = timings
+    result.summary["timings"] = _timings(clock, t0, reader.duration)
     if use_cache:
         store(result, key)
     if out_dir is not None:
         result.save(out_dir)
     result.summary["cache"] = {"hit": False}
     return result
+
+
+def _cache_hit(key: str, video: Path, t0: float, out_dir, progress) -> Optional[AnalysisResult]:
+    """The cached result of ``key`` described for ``video`` (and saved to ``out_dir``), or None."""
+    cached = load_cached(key)
+    if cached is not None:
+        describe_video(cached, video)
+        cached.summary["cache"] = {"hit": True, "seconds": round(time.perf_counter() - t0, 4)}
+        if out_dir is not None:
+            cached.save(out_dir)
+        report(progress, PROGRESS_TOTAL, PROGRESS_TOTAL)
+    return cached
+
+
+def _timings(clock: StageClock, t0: float, duration: float) -> dict:
+    """Seconds per stage, the total since ``t0`` and the real-time factor of a ``duration``-second video."""
+    timings = {k: round(v, 4) for k, v in clock.seconds.items()}
+    timings["total"] = round(time.perf_counter() - t0, 4)
+    timings["realtime_factor"] = round(duration / timings["total"], 3) if timings["total"] > 0 else None
+    return timings
 
 
 def cached_result(video, *, checkpoint=None, class_names=None, settings: Optional[AnalysisSettings] = None,

@@ -152,6 +152,25 @@ def cached_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, backend: s
     return hit
 
 
+def _cache_hit(path: Path, settings: dict, progress: Optional[ProgressFn]) -> Optional[Poses]:
+    """The cached poses of ``path`` with ``settings`` (progress reported as done), or None."""
+    hit = cache.load_cached(path, settings)
+    if hit is not None:
+        hit.meta["source"] = path.name
+        if progress is not None:
+            progress(hit.num_frames, hit.num_frames)
+    return hit
+
+
+def _torch_options(options: dict, workers: Optional[int], device: str, precision: Optional[str]):
+    """``(options, workers)`` of the torch engine on ``device``."""
+    from .torch_engine.backend import default_streams, default_workers, worker_threads
+
+    workers = default_workers(workers, device)
+    return {**options, "engine": "torch", "device": device, "precision": precision,
+            "threads": worker_threads(workers), "streams": default_streams(device)}, workers
+
+
 def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: Optional[int] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
@@ -185,22 +204,14 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     path = _check_video(video_path)
     engine = _engine(backend, engine, device)
     settings = _settings(max_people, backend, _check_detect(detect), engine, device, precision)
-    if use_cache:
-        hit = cache.load_cached(path, settings)
-        if hit is not None:
-            hit.meta["source"] = path.name
-            if progress is not None:
-                progress(hit.num_frames, hit.num_frames)
-            return hit
+    hit = _cache_hit(path, settings, progress) if use_cache else None
+    if hit is not None:
+        return hit
     check_cancel(cancel)
     started = time.perf_counter()
     options, note = _backend_options(backend, max_people, delegate if engine == "mediapipe" else "cpu")
     if engine == "torch":
-        from .torch_engine.backend import default_streams, default_workers, worker_threads
-
-        workers = default_workers(workers, device)
-        options = {**options, "engine": "torch", "device": device, "precision": precision,
-                   "threads": worker_threads(workers), "streams": default_streams(device)}
+        options, workers = _torch_options(options, workers, device, precision)
     own_reader = reader is None
     if own_reader:  # opened (and indexed) once for the probe, the workers' preparation and the local worker
         from ..video import VideoReader

@@ -327,46 +327,17 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames,
                        counter=pool.counter if pool else None)
     overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
-    frames: List[Optional[FrameDetections]] = [None] * total
-    continued: dict = {}
-    done = 0
-    final = _Publisher(table.chunks, frames, continued, info, on_final) if on_final is not None else None
-
-    def store(batch: Batch, advanced: int, continuation) -> None:
-        nonlocal done
-        if isinstance(continuation, tuple):  # (CHUNK_DONE, slot)
-            if final is not None:
-                final.chunk_done(int(continuation[1]))
-            return
-        target = continued if continuation else frames
-        for idx, keypoints, scores in batch:
-            target[idx] = (keypoints, scores)
-        done += advanced
-        report(progress, done, total)
-        if final is not None and batch and not continuation:
-            final.own_frame(batch[-1][0])
-
+    collected = _Collected(total, progress)
+    frames, continued = collected.frames, collected.continued
+    if on_final is not None:
+        collected.final = _Publisher(table.chunks, frames, continued, info, on_final)
     pending = {"workers": spawned}
     error: List[EpamError] = []
     job = None
 
     def drain(block: bool) -> None:
         """Handle worker messages of this job (all queued ones; wait up to 0.1 s for one when ``block``)."""
-        while pool is not None:
-            try:
-                number, kind, a, b = pool.results.get(timeout=0.1) if block else pool.results.get_nowait()
-            except queue.Empty:
-                return
-            block = False
-            if number != job:
-                continue  # an earlier job's (stopped) worker
-            if kind == "frames":
-                store(a[0], b, a[1])
-            elif kind == "done":
-                pending["workers"] -= 1
-            else:
-                error.append(_ERRORS.get(a, PoseError)(b))
-                pool.stop_event.set()
+        _drain(pool, job, block, collected.store, pending, error)
 
     def stopped() -> bool:
         drain(block=False)
@@ -378,7 +349,8 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         if pool is not None:
             job = pool.submit((path, table.chunks, backend, options, overlap))
         if local_worker:
-            _run_ranges(path, table, backend, options, store, stopped, overlap, reader=reader, kept=_LOCAL_KEPT)
+            _run_ranges(path, table, backend, options, collected.store, stopped, overlap, reader=reader,
+                        kept=_LOCAL_KEPT)
         _wait_for_workers(pool.procs if pool else [], pending, stopped, drain, error)
         if error:
             raise error[0]
@@ -393,6 +365,49 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     if on_final is not None:
         on_final(frames, total, info)
     return frames, info
+
+
+class _Collected:
+    """The detections of one video as the workers send them: the frames of each range's own part, and
+    continuations (the frames a range ran past its end, kept apart until merged)."""
+
+    def __init__(self, total: int, progress: Optional[ProgressFn]) -> None:
+        self.frames: List[Optional[FrameDetections]] = [None] * total
+        self.continued: dict = {}
+        self.final: Optional["_Publisher"] = None
+        self._done, self._total, self._progress = 0, total, progress
+
+    def store(self, batch: Batch, advanced: int, continuation) -> None:
+        if isinstance(continuation, tuple):  # (CHUNK_DONE, slot)
+            if self.final is not None:
+                self.final.chunk_done(int(continuation[1]))
+            return
+        target = self.continued if continuation else self.frames
+        for idx, keypoints, scores in batch:
+            target[idx] = (keypoints, scores)
+        self._done += advanced
+        report(self._progress, self._done, self._total)
+        if self.final is not None and batch and not continuation:
+            self.final.own_frame(batch[-1][0])
+
+
+def _drain(pool, job, block: bool, store: Callable, pending: dict, error: list) -> None:
+    """Handle the pool's messages of ``job`` (all queued ones; wait up to 0.1 s for one when ``block``)."""
+    while pool is not None:
+        try:
+            number, kind, a, b = pool.results.get(timeout=0.1) if block else pool.results.get_nowait()
+        except queue.Empty:
+            return
+        block = False
+        if number != job:
+            continue  # an earlier job's (stopped) worker
+        if kind == "frames":
+            store(a[0], b, a[1])
+        elif kind == "done":
+            pending["workers"] -= 1
+        else:
+            error.append(_ERRORS.get(a, PoseError)(b))
+            pool.stop_event.set()
 
 
 class _Publisher:
