@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..jobs import CancelToken
+from .prefetch import put_unless
 
 #: what the producer hands on: (video, poses or None, seconds spent extracting or None when cached, error)
 _Item = Tuple[Path, object, Optional[float], Optional[BaseException]]
@@ -67,13 +68,7 @@ class PosesAhead:
             self._put(item)
 
     def _put(self, item: _Item) -> bool:
-        while not self._cancel.cancelled:
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless(self._queue, item, lambda: self._cancel.cancelled)
 
     def _streamed(self, video: Path, started: float) -> None:
         """Hand on a stream of ``video``'s poses, then extract them into it."""

@@ -7,13 +7,25 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterator, Optional, TypeVar
+from typing import Callable, Iterator, Optional, TypeVar
 
 from ..jobs import CancelToken
 
 T = TypeVar("T")
 _DONE = object()
 
+
+
+def put_unless(target: "queue.Queue", item, stopped: Callable[[], bool]) -> bool:
+    """Put ``item`` on the bounded ``target``, waiting for room, unless ``stopped()`` becomes true first
+    (checked every 0.1 s); whether it was put."""
+    while not stopped():
+        try:
+            target.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 class prefetch:  # noqa: N801 - used like a function returning an iterator
     """Iterate ``source`` in a daemon thread, keeping up to ``depth`` items ready.
@@ -30,13 +42,7 @@ class prefetch:  # noqa: N801 - used like a function returning an iterator
         self._thread.start()
 
     def _put(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless(self._queue, item, self._stop.is_set)
 
     def _produce(self, source) -> None:
         try:

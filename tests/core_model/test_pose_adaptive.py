@@ -38,18 +38,24 @@ def _halves(detections, height):
     return any(0 <= c < height / 2 for c in centres), any(c >= height / 2 for c in centres)
 
 
-def test_a_person_entering_later_is_found_within_the_discovery_interval(two_people_video):
+def _per_frame(video, max_people: int):
+    """Each frame through one MediaPipe extractor: (upper half found, lower half found, landmarker sizes) as
+    arrays, and the extractor's stats at the end."""
     from core_model.video import VideoReader
 
     upper, lower, sizes = [], [], []
-    with VideoReader(two_people_video) as reader, create_extractor("mediapipe", max_people=4) as extractor:
+    with VideoReader(video) as reader, create_extractor("mediapipe", max_people=max_people) as extractor:
         for idx, frame in reader.iter_frames():
             found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
             upper.append(found[0])
             lower.append(found[1])
             sizes.append(extractor.num_poses)
         stats = dict(extractor.stats)
-    upper, lower, sizes = np.array(upper), np.array(lower), np.array(sizes)
+    return np.array(upper), np.array(lower), np.array(sizes), stats
+
+
+def test_a_person_entering_later_is_found_within_the_discovery_interval(two_people_video):
+    upper, lower, sizes, stats = _per_frame(two_people_video, max_people=4)
     print(f"lower person first found at frame {int(np.argmax(lower))} (enters at {ENTERS}); "
           f"landmarker sizes {sizes.tolist()}; {stats}")
     assert upper.mean() > 0.9
@@ -111,17 +117,7 @@ def test_discovery_passes_wait_while_nothing_changes_outside_the_people_tracked(
     detector misses the still person beside the moving one: the 2-landmarker acquires them first, stats' primes)."""
     from core_model.pose.mediapipe_backend import STILL_MAX_SKIPS
 
-    from core_model.video import VideoReader
-
-    upper, lower, sizes = [], [], []
-    with VideoReader(still_scene_video) as reader, create_extractor("mediapipe", max_people=0) as extractor:
-        for idx, frame in reader.iter_frames():
-            found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
-            upper.append(found[0])
-            lower.append(found[1])
-            sizes.append(extractor.num_poses)
-        stats = dict(extractor.stats)
-    upper, lower, sizes = np.array(upper), np.array(lower), np.array(sizes)
+    upper, lower, sizes, stats = _per_frame(still_scene_video, max_people=0)
     print(f"lower person first found at frame {int(np.argmax(lower))} (enters at {STILL_ENTERS}); "
           f"upper missing at {np.flatnonzero(~upper).tolist()}; landmarker sizes {sizes.tolist()}; {stats}")
     assert not lower[:STILL_ENTERS].any()
@@ -159,17 +155,7 @@ def test_a_person_held_still_stays_found_when_the_moving_one_leaves(still_then_l
     is reset. It must acquire the person held still first: when the moving one is back on its first frame, its
     detector sees only the moving one (it misses the still person beside them) and the still person was lost for
     good. The still person is found on every frame; the moving one is found again after each return."""
-    from core_model.video import VideoReader
-
-    upper, lower, sizes = [], [], []
-    with VideoReader(still_then_leaves_video) as reader, create_extractor("mediapipe", max_people=0) as extractor:
-        for idx, frame in reader.iter_frames():
-            found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
-            upper.append(found[0])
-            lower.append(found[1])
-            sizes.append(extractor.num_poses)
-        stats = dict(extractor.stats)
-    upper, lower, sizes = np.array(upper), np.array(lower), np.array(sizes)
+    upper, lower, sizes, stats = _per_frame(still_then_leaves_video, max_people=0)
     print(f"lower found at {np.flatnonzero(lower).tolist()}; upper missing at {np.flatnonzero(~upper).tolist()}; "
           f"landmarker sizes {sizes.tolist()}; {stats}")
     assert lower.any() and not lower[LEAVES:RETURNS].any() and not lower[LEAVES_AGAIN:].any()
