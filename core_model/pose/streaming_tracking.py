@@ -20,7 +20,7 @@ import numpy as np
 
 from ..jobs import CancelToken, check_cancel
 from .format import Poses
-from .tracking import PoseTracker, dedupe
+from .tracking import dedupe, tracker_for
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]
 
@@ -30,10 +30,7 @@ class StreamingTracker:
 
     def __init__(self, num_frames: int, timestamps, img_shape: Tuple[int, int], fps: float, *,
                  max_gap_seconds: float = 1.0, num_joints: int = 17) -> None:
-        diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
-        rate = fps if fps > 0 else 25.0
-        self._tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * rate))),
-                                    min_scale=max(8.0, 0.05 * diagonal), crowd=False, reid_gap=0)
+        self._tracker = tracker_for(img_shape, fps, max_gap_seconds=max_gap_seconds)
         self.num_frames, self.num_joints = int(num_frames), int(num_joints)
         self.timestamps, self.img_shape, self.fps = timestamps, tuple(img_shape), fps
         self.keypoint = np.zeros((0, self.num_frames, num_joints, 2), np.float32)

@@ -232,6 +232,16 @@ def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
             if len(entries) >= MIN_TRACK_FRAMES}
 
 
+def tracker_for(img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0, crowd: bool = False,
+                reid_seconds: float = 0.0) -> PoseTracker:
+    """The :class:`PoseTracker` of :func:`track_frames` for a video of ``img_shape`` at ``fps``."""
+    diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
+    rate = fps if fps > 0 else 25.0
+    return PoseTracker(max_gap=max(1, int(round(max_gap_seconds * rate))),
+                       min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd,
+                       reid_gap=int(round(reid_seconds * rate)))
+
+
 def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.ndarray,
                  img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0,
                  num_joints: int = 17, meta: Optional[dict] = None, crowd: bool = False,
@@ -247,11 +257,7 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
     change for good and the tracklets of one person are joined (:func:`.reid.split_at_colour_changes`,
     :func:`.reid.stitch_tracklets`).
     """
-    diagonal = float(np.hypot(*img_shape)) if min(img_shape) > 0 else 0.0
-    rate = fps if fps > 0 else 25.0
-    tracker = PoseTracker(max_gap=max(1, int(round(max_gap_seconds * rate))),
-                          min_scale=8.0 if crowd else max(8.0, 0.05 * diagonal), crowd=crowd,
-                          reid_gap=int(round(reid_seconds * rate)))
+    tracker = tracker_for(img_shape, fps, max_gap_seconds=max_gap_seconds, crowd=crowd, reid_seconds=reid_seconds)
     per_track: Dict[int, list] = {}  # track id -> [(frame, keypoint, score, appearance), ...]
     for t, det in enumerate(frames):
         if det is None or len(det[0]) == 0:
