@@ -10,6 +10,16 @@ bf16, which moves the logits by ~1e-2), does not pin its threads to cores (the p
 run beside it) and runs one stream with the thread count PyTorch has. Compiled blobs are cached by OpenVINO in
 ``cache_dir`` (keyed by OpenVINO on the graph, its shapes, the settings above and its own version), so a later
 run loads instead of compiling.
+
+One OpenVINO ``Core`` serves the whole process (:func:`shared_core`, made on first use, never released before
+the process ends). OpenVINO's CPU plugin, one per ``Core``, gives the thread that creates it its own alternate
+signal stack (``sigaltstack``, sized for the AMX state) and, when the plugin is released, unmaps it and puts back
+the stack it found only if its own is still the current one. With a ``Core`` per graph, graphs released in the
+order they were made (not the reverse) left the thread's alternate stack pointing at unmapped memory: the next
+signal caught by a handler (CPython installs Python handlers with ``SA_ONSTACK``, e.g. torch's DataLoader
+SIGCHLD handler) killed the process with SIGSEGV, or its frame was written over memory mapped there since.
+One plugin for the life of the process makes one stack, set once and never unmapped while in use
+(``test_graphs_released_in_any_order_leave_signals_handled``).
 """
 from __future__ import annotations
 
@@ -21,6 +31,22 @@ import torch
 
 from ..models.registry import ModelOutput
 from .onnx_graph import GraphLayout, _as_numpy
+
+
+_core = None
+_core_lock = threading.Lock()
+
+
+def shared_core():
+    """The process's one OpenVINO ``Core`` (made on first use, thread-safe; kept until the process ends: see the
+    module's docstring for why there must not be one per graph)."""
+    global _core
+    with _core_lock:
+        if _core is None:
+            import openvino as ov
+
+            _core = ov.Core()
+        return _core
 
 
 def compile_settings(threads: int) -> dict:
@@ -39,14 +65,13 @@ class OpenVinoModel:
     runtime = "openvino"
 
     def __init__(self, path: Path, layout: GraphLayout, threads: int = 0, cache_dir: Optional[Path] = None) -> None:
-        import openvino as ov
-
-        core = ov.Core()
-        if cache_dir is not None:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            core.set_property({"CACHE_DIR": str(cache_dir)})
+        core = shared_core()
         self.threads = int(threads or torch.get_num_threads())
-        self.compiled = core.compile_model(core.read_model(str(path)), "CPU", compile_settings(self.threads))
+        settings = compile_settings(self.threads)
+        if cache_dir is not None:  # this graph's setting, not the shared Core's
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            settings["CACHE_DIR"] = str(cache_dir)
+        self.compiled = core.compile_model(core.read_model(str(path)), "CPU", settings)
         self.layout = layout
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: calls from two threads take turns

@@ -123,3 +123,63 @@ def test_openvino_not_installed_is_one_sentence(monkeypatch):
     with pytest.raises(ConfigError, match=r"^OpenVINO is not installed \(pip install openvino onnx\): use --runtime "
                                           r"torch or auto\.$"):
         check_runtime("openvino", "cpu")
+
+
+#: a fresh interpreter: two graphs compiled by OpenVINO and released in the order they were made (not the
+#: reverse); then a signal is handled by a Python handler (CPython installs them with SA_ONSTACK, as torch's
+#: DataLoader does its SIGCHLD handler). OpenVINO's CPU plugin gives the thread that creates it its own
+#: alternate signal stack and, when released, puts back the one it found: with one plugin per graph, the second
+#: put back the first's stack, already unmapped, and the next signal killed the process (SIGSEGV, si_code
+#: SI_KERNEL: the kernel could not write the signal frame) or wrote its frame over reused memory.
+_RELEASED_GRAPHS_THEN_A_SIGNAL = r"""
+import ctypes, faulthandler, gc, os, signal, sys
+import onnx
+import torch
+from onnx import TensorProto, helper
+from core_model.runtime.onnx_graph import GraphLayout
+from core_model.runtime.openvino_graph import OpenVinoModel
+
+faulthandler.enable()  # as pytest does: the thread has an alternate signal stack before OpenVINO's
+path = sys.argv[1]
+io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["n", 4]) for n in ("rgb", "scores")]
+graph = helper.make_graph([helper.make_node("Relu", ["rgb"], ["scores"])], "relu", io[:1], io[1:])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+layout = GraphLayout(("rgb",), ("scores",))
+models = [OpenVinoModel(path, layout, threads=1) for _ in range(2)]
+for model in models:
+    assert torch.equal(model({"rgb": torch.tensor([[-1.0, 0.0, 2.0, 3.0]])}).scores, torch.tensor([[0, 0, 2.0, 3.0]]))
+first, second = models
+del models, model
+del first
+gc.collect()
+del second
+gc.collect()
+
+class Stack(ctypes.Structure):
+    _fields_ = [("sp", ctypes.c_void_p), ("flags", ctypes.c_int), ("size", ctypes.c_size_t)]
+
+now = Stack()
+assert ctypes.CDLL(None).sigaltstack(None, ctypes.byref(now)) == 0
+if not now.flags & 2:  # SS_DISABLE: none
+    with open("/proc/self/maps") as maps:
+        spans = [[int(a, 16) for a in line.split()[0].split("-")] for line in maps]
+    mapped = any(lo <= now.sp and now.sp + now.size <= hi for lo, hi in spans)
+    print("alternate signal stack", hex(now.sp), now.size, "mapped" if mapped else "NOT MAPPED", flush=True)
+handled = []
+signal.signal(signal.SIGUSR1, lambda *_: handled.append(True))
+os.kill(os.getpid(), signal.SIGUSR1)
+assert handled == [True]
+print("handled", flush=True)
+"""
+
+
+def test_graphs_released_in_any_order_leave_signals_handled(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _RELEASED_GRAPHS_THEN_A_SIGNAL, str(tmp_path / "relu.onnx")],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "handled" in proc.stdout and "NOT MAPPED" not in proc.stdout, \
+        (proc.returncode, proc.stdout[-1000:], proc.stderr[-2000:])
