@@ -9,46 +9,35 @@ from typing import Callable, Iterable, List, Optional
 
 from PySide6.QtCore import QObject, Signal
 
-from app.analysis import core_bridge
+from app.analysis import core_bridge, streamed
 from app.shell.settings import StudioSettings
 from app.common.state import Session, VideoEntry, expand_paths
 from app.common.workers import Job, JobManager
 
 OPEN, CACHE, EXTRACT, ANALYZE = "open", "cache", "extract", "analyze"
-#: share of an Analyze job's progress that is pose extraction, when it extracts the poses first
-POSE_SHARE = 0.6
-PROGRESS_TOTAL = 1000
+PROGRESS_TOTAL = streamed.PROGRESS_TOTAL
 
 
 def frame_phases(frames: int, *, poses: bool, model: bool) -> list:
     """A job's progress units -> video frames, for its frames/s (:class:`~app.common.eta.EtaEstimator`):
-    extraction reports frames; Analyze reports 0..1000, the first 60 % its pose extraction (when it extracts)."""
+    extraction reports frames; Analyze reports 0..1000, the first 60 % its pose extraction (when it extracts:
+    the model runs on the first windows meanwhile, :mod:`.streamed`)."""
     frames = int(frames or 0)
     if not model:
         return [("poses", None, frames)]  # units are frames, whatever the total
     if not poses:
         return [("model", PROGRESS_TOTAL, frames)]
-    split = int(PROGRESS_TOTAL * POSE_SHARE)
-    return [("poses", split, frames), ("model", PROGRESS_TOTAL, frames)]
+    return streamed.frame_phases(frames)
 
 
 def analyze_with_poses(path: Path, settings: StudioSettings, poses) -> Callable[..., object]:
-    """An Analyze job: the poses first when there are none (with the pose engine and device of the settings,
-    the first 60 % of the progress), then EPAM-Net on them."""
+    """An Analyze job returning ``(poses, result)``: EPAM-Net on ``poses``, or, when there are none, on the poses
+    as they are extracted (the two stages overlapped, :func:`.streamed.analyze_streamed`)."""
 
     def run(progress=None, cancel=None):
-        found = poses
-        start = 0
-        if found is None:
-            core_bridge.load_model_code_ahead()  # the model's code loads while the poses are made
-            start = int(PROGRESS_TOTAL * POSE_SHARE)
-            scaled = None if progress is None else (lambda done, total: progress(start * done // max(total, 1),
-                                                                                  PROGRESS_TOTAL))
-            found = core_bridge.extract_job(path, settings.max_people, **settings.pose_options())(
-                progress=scaled, cancel=cancel)
-        rest = None if progress is None else (
-            lambda done, total: progress(start + (PROGRESS_TOTAL - start) * done // max(total, 1), PROGRESS_TOTAL))
-        return core_bridge.analyze_job(path, settings, poses=found)(progress=rest, cancel=cancel)
+        if poses is None:
+            return streamed.analyze_streamed(path, settings, progress, cancel)
+        return poses, core_bridge.analyze_job(path, settings, poses=poses)(progress=progress, cancel=cancel)
 
     return run
 
@@ -207,16 +196,24 @@ class VideoController(QObject):
         return job
 
     def analyze(self, entry: Optional[VideoEntry], then: Optional[Callable[[], None]] = None) -> Optional[Job]:
-        """Run EPAM-Net over ``entry`` (extracting poses first if needed, inside the same job)."""
+        """Run EPAM-Net over ``entry`` (its poses, or, when it has none, the poses extracted in the same job while
+        the model runs on the first windows)."""
         if not self._ready(entry, ANALYZE):
             return None
         self.session.update(entry, busy="analyzing")
 
-        def done(result) -> None:
-            self.session.update(entry, result=result)
+        had_poses = entry.poses is not None
+
+        def done(found) -> None:
+            poses, result = found
+            self.session.update(entry, poses=entry.poses if entry.poses is not None else poses, result=result)
             note = "" if result.trained else " (untrained model: not a prediction)"
-            self.message.emit(f"Analyzed {entry.name}: {result.num_windows} windows, "
-                              f"{len(result.segments)} segments{note}.")
+            text = f"Analyzed {entry.name}: {result.num_windows} windows, {len(result.segments)} segments{note}."
+            if not had_poses:  # the poses were made (or found) by this job: the first look at them too
+                from core_model.pose.track_summary import summarize
+
+                text += f" Poses: {summarize(poses).sentence()}"
+            self.message.emit(text)
             if then is not None:
                 then()
 
@@ -227,17 +224,17 @@ class VideoController(QObject):
         return job
 
     def run_pipeline(self, entry: VideoEntry) -> None:
-        """Extract poses (if missing) then analyze; ``pipelineDone`` when both are there."""
-        def analyze() -> None:
-            if entry.result is not None:
-                self.pipelineDone.emit(entry)
-            else:
-                self.analyze(entry, then=lambda: self.pipelineDone.emit(entry))
+        """Poses and analysis (the poses made while the model runs, when both are missing); ``pipelineDone``
+        when both are there."""
+        def finished() -> None:
+            self.pipelineDone.emit(entry)
 
-        if entry.poses is None:
-            self.extract(entry, then=analyze)
+        if entry.result is None:
+            self.analyze(entry, then=finished)  # the poses streamed into it when there are none
+        elif entry.poses is None:
+            self.extract(entry, then=finished)
         else:
-            analyze()
+            finished()
 
     def close(self, entry: Optional[VideoEntry]) -> None:
         """Cancel the jobs of ``entry`` and remove it from the session."""

@@ -74,8 +74,26 @@ def analyze_job(path: Path, settings, poses=None) -> Callable[..., Any]:
     return run
 
 
+def poses_ahead(path: Path, settings, progress=None):
+    """A :class:`core_model.analysis.pipeline.PosesAhead` of ``path`` with the studio's pose settings (the
+    cache of Extract Poses): cached poses, or a :class:`~core_model.pose.streaming_tracking.PoseStream` handed on
+    as the extraction starts (``progress(frames done, frames)`` from its thread), as ``epam analyze`` makes them."""
+    from core_model.analysis.pipeline import PosesAhead
+    from core_model.pose.extract import MAX_GAP_SECONDS
+    from core_model.pose.streaming_tracking import PoseStream
+
+    def find(video: Path, cancel):
+        return cached_poses(video, settings.max_people, **settings.pose_options())
+
+    def extract(video: Path, cancel, into=None):
+        return extract_job(video, settings.max_people, stream=into, **settings.pose_options())(
+            progress=progress, cancel=cancel)
+
+    return PosesAhead([path], find, extract, stream=lambda: PoseStream(max_gap_seconds=MAX_GAP_SECONDS))
+
+
 def load_model_code_ahead() -> None:
-    """PyTorch and the models imported in a background thread (Analyze extracts missing poses first)."""
+    """PyTorch and the models imported in a background thread (while Analyze's first poses are made)."""
     from core_model.analysis.model_setup import load_model_code_ahead as load
 
     load()

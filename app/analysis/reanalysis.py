@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from core_model.formatting import format_percent
 from core_model.review.project_review import ResultCache
 
-from app.analysis import core_bridge
+from app.analysis import core_bridge, streamed
 from app.analysis.controller import ANALYZE
 
 ANALYZING = "analyzing"
@@ -124,6 +124,8 @@ class Reanalysis(QObject):
 
         def run(progress=None, cancel=None):
             poses = _poses_for(store, rec, path, entry)
+            if poses is None:  # extracted while the model runs (every pose worker a process: the GUI stays free)
+                return streamed.analyze_streamed(path, settings, progress, cancel)[1]
             return core_bridge.analyze_job(path, settings, poses=poses)(progress=progress, cancel=cancel)
 
         if entry is not None:
