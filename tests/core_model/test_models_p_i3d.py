@@ -228,13 +228,13 @@ def test_tiny_config_learns_a_synthetic_set_above_chance():
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     gen = torch.Generator().manual_seed(0)
     model.train()
-    for _ in range(20):
+    for _ in range(30):
         idx = torch.randperm(len(train_y), generator=gen)[:6]
         loss = model.loss(model.forward_inputs({k: v[idx] for k, v in train_x.items()}), train_y[idx])
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-    with torch.no_grad():  # precise BatchNorm statistics: 20 steps are too few for the running averages
+    with torch.no_grad():  # precise BatchNorm statistics: 30 steps are too few for the running averages
         for module in model.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.reset_running_stats()
