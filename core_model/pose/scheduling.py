@@ -19,6 +19,11 @@ import numpy as np
 MIN_CHUNK_FRAMES = 120
 #: long videos are cut into about this many chunks (enough to balance many workers)
 TARGET_CHUNKS = 32
+#: a video shorter than two chunks but at least this long is still cut in two, at :data:`SHORT_BORDER` of its
+#: length: two cores work on a short clip (the first chunk's worker goes on into the second chunk for its
+#: continuation, hence a first chunk shorter than the second)
+SHORT_SPLIT_FRAMES = 75
+SHORT_BORDER = 0.4
 
 
 def chunk_length(frame_count: int) -> int:
@@ -32,12 +37,19 @@ def plan_chunks(frame_count: int, chunk_frames: Optional[int] = None,
 
     Borders are at multiples of ``chunk_frames`` (default :func:`chunk_length`), moved to the
     nearest key frame within 20 % of the length; a tail shorter than half a chunk joins the last one.
+    By default a video of :data:`SHORT_SPLIT_FRAMES` up to two :data:`MIN_CHUNK_FRAMES` is cut in two at
+    :data:`SHORT_BORDER` of its length (or the nearest key frame within 20 % of that).
     """
     n = int(frame_count)
     if n <= 0:
         return []
-    length = int(chunk_frames or chunk_length(n))
     keys = np.asarray(key_frames if key_frames is not None else [], dtype=np.int64)
+    if chunk_frames is None and SHORT_SPLIT_FRAMES <= n < 2 * MIN_CHUNK_FRAMES:
+        ideal = int(round(SHORT_BORDER * n))
+        near = keys[(keys > 0) & (np.abs(keys - ideal) <= 0.2 * ideal)]
+        border = int(near[np.argmin(np.abs(near - ideal))]) if len(near) else ideal
+        return [(0, border), (border, n)]
+    length = int(chunk_frames or chunk_length(n))
     borders = [0]
     ideal = length
     while ideal < n:
