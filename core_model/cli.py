@@ -104,7 +104,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Run the command in ``argv`` (default: the program's arguments) and return its exit status. Without
     ``argv`` (the program itself) the process ends here, with that status (:func:`_end_program`)."""
     from .omp_policy import prefer_passive_wait
+    from .startup_trace import mark
 
+    mark("command_start")  # benchmarks/cold_analyze.py: the interpreter started and core_model imported
     prefer_passive_wait()  # before torch loads (core_model/omp_policy.py)
     try:
         code = _main(argv)
@@ -132,6 +134,9 @@ def _end_program(code: int) -> None:
             if thread is not threading.current_thread() and not thread.daemon:
                 thread.join()
     atexit._run_exitfuncs()
+    from .startup_trace import mark
+
+    mark("exit")  # the command's own process ends (its CPU seconds: the whole process)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from ..jobs import CancelToken
+from ..startup_trace import mark
 from .prefetch import put_unless
 
 #: what the producer hands on: (video, poses or None, seconds spent extracting or None when cached, error)
@@ -35,11 +36,14 @@ class PosesAhead:
     """
 
     def __init__(self, videos: Sequence[Path], find: Callable[[Path, CancelToken], object],
-                 extract: Callable[..., object], depth: int = 1, stream: Optional[Callable[[], object]] = None
-                 ) -> None:
+                 extract: Callable[..., object], depth: int = 1, stream: Optional[Callable[[], object]] = None,
+                 working: Optional[threading.Event] = None) -> None:
         """``stream``: makes a :class:`~core_model.pose.streaming_tracking.PoseStream`; then
-        ``extract(video, cancel, stream)`` feeds it, and :meth:`take` hands it on before the poses are done."""
+        ``extract(video, cancel, stream)`` feeds it, and :meth:`take` hands it on before the poses are done.
+        ``working``: set by ``extract`` once the first video's pose workers have their job (else set when the
+        first video's poses or error are handed on): see :meth:`wait_working`."""
         self._videos: List[Path] = [Path(v) for v in videos]
+        self.working = working if working is not None else threading.Event()
         self._find, self._extract, self._stream = find, extract, stream
         self._queue: "queue.Queue[_Item]" = queue.Queue(maxsize=max(1, int(depth)))
         self._cancel = CancelToken()
@@ -49,6 +53,13 @@ class PosesAhead:
         self._thread.start()
 
     def _produce(self) -> None:
+        mark("pose_start")  # benchmarks' critical path: the producer looks for the first video's poses
+        try:
+            self._produce_all()
+        finally:
+            self.working.set()
+
+    def _produce_all(self) -> None:
         for video in self._videos:
             if self._cancel.cancelled:
                 return
@@ -65,6 +76,7 @@ class PosesAhead:
                 item: _Item = (video, poses, seconds, None)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer of this video
                 item = (video, None, None, exc)
+            self.working.set()
             self._put(item)
 
     def _put(self, item: _Item) -> bool:
@@ -77,8 +89,20 @@ class PosesAhead:
             return
         try:
             stream.finish(self._extract(video, self._cancel, stream), time.perf_counter() - started)
+            mark("poses_done")
         except BaseException as exc:  # noqa: BLE001 - raised in the consumer, where it waits on the stream
             stream.fail(exc)
+        self.working.set()
+
+    def wait_working(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds until the first video's pose workers have their job (its detection
+        mode probed), or its poses are there (cached, extracted or failed); whether they are.
+
+        ``epam analyze`` of one video loads its model after this: the probe runs in this process and holds the
+        GIL as PyTorch's import does, so side by side each waits for the other, and the workers, ready
+        meanwhile, wait for the probe (the close-up's first poses ~0.8 s later on 2 cores). The model loads
+        while the poses are made."""
+        return self.working.wait(timeout)
 
     def take(self, video: Path) -> Tuple[object, Optional[float]]:
         """``(poses, seconds the extraction took or None when they were cached)`` of ``video``, the next
@@ -121,13 +145,20 @@ def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, dep
     from .runner import _pose_engine
 
     engine = _pose_engine(settings)
+    working = threading.Event()
+
+    def at_work(done: int, total: int) -> None:
+        """The extraction's progress: its first report comes as the pose workers get their job."""
+        if not working.is_set():
+            mark("pose_job")
+            working.set()
 
     def find(video: Path, cancel: CancelToken):
         return cached_poses(video, max_people=settings.max_people, **engine) if use_cache else None
 
     def extract(video: Path, cancel: CancelToken, into=None):
         return extract_poses(video, max_people=settings.max_people, cancel=cancel, use_cache=use_cache,
-                             local_worker=False, stream=into, **engine)
+                             local_worker=False, stream=into, progress=at_work, **engine)
 
     def new_stream():
         from ..pose.extract import MAX_GAP_SECONDS
@@ -135,4 +166,4 @@ def poses_ahead(videos: Sequence[Path], settings, *, use_cache: bool = True, dep
 
         return PoseStream(max_gap_seconds=MAX_GAP_SECONDS)
 
-    return PosesAhead(videos, find, extract, depth=depth, stream=new_stream if stream else None)
+    return PosesAhead(videos, find, extract, depth=depth, stream=new_stream if stream else None, working=working)

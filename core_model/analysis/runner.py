@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import PoseError
 from ..jobs import CancelToken, ProgressFn, check_cancel, report
+from ..startup_trace import mark
 from .cache import analysis_key, load_cached, poses_hash, request_key, store
 from .inputs import StageClock, WindowInputs, iter_window_inputs
 from .model_setup import PreparedModel, model_key, prepare_model
@@ -112,6 +113,7 @@ def analyze_video(
         store(result, key)
     if out_dir is not None:
         result.save(out_dir)
+    mark("results_written")
     result.summary["cache"] = {"hit": False}
     return result
 
@@ -309,6 +311,7 @@ def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, d
                 rows.extend(_outputs_to_rows(module.forward_inputs(inputs), batch))
             del inputs, batch
             clock.add("model", time.perf_counter() - t)
+            mark(f"forward_{len(rows)}")  # the first windows' forwards done (benchmarks' critical path)
             if len(rows) // _TRIM_EVERY_WINDOWS != (len(rows) - batch_size) // _TRIM_EVERY_WINDOWS:
                 trim_heap()
             on_done(len(rows))

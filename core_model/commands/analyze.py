@@ -23,6 +23,11 @@ Each results folder stores the model's attention products under their names, des
 """
 
 
+#: one video: its model loads once the pose workers have their job (the detection mode probed in this process,
+#: :meth:`~core_model.analysis.pipeline.PosesAhead.wait_working`), or after this many seconds at the latest
+MODEL_AFTER_POSE_JOB_SECONDS = 3.0
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -164,7 +169,11 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
         from ..analysis.pipeline import poses_ahead
 
         ahead.append(poses_ahead([target], settings, use_cache=not args.no_cache))
+        ahead[0].wait_working(MODEL_AFTER_POSE_JOB_SECONDS)  # the model's load then runs beside the poses
     try:
+        from ..startup_trace import mark
+
+        mark("model_load")
         prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
     except BaseException:
         for producer in ahead:

@@ -102,7 +102,7 @@ def test_analyze_of_one_video_extracts_poses_while_the_model_loads(short_clip, t
 #: a child that notes which threads run when PyTorch is first imported, runs ``epam ARGS``, then lists the shared
 #: libraries the warm pose worker processes have loaded (their memory maps: what they imported, unchanged)
 WATCHED_RUN = """
-import json, sys, threading
+import json, sys, threading, time
 seen = {}
 
 
@@ -110,6 +110,7 @@ class Watch:
     def find_spec(self, name, path=None, target=None):
         if name == "torch" and "threads" not in seen:
             seen["threads"] = sorted(t.name for t in threading.enumerate())
+            seen["torch_at"] = time.time()
         return None
 
 
@@ -123,7 +124,8 @@ for pid in (pool.pids() if pool else []):
     with open(f"/proc/{pid}/maps") as maps:
         libraries.append(sorted({line.split()[-1].rsplit("/", 1)[-1] for line in maps if ".so" in line}))
 sys.stdout.flush()
-print(json.dumps({"rc": rc, "threads_at_torch": seen.get("threads"), "worker_libraries": libraries}))
+print(json.dumps({"rc": rc, "threads_at_torch": seen.get("threads"), "torch_at": seen.get("torch_at"),
+                  "worker_libraries": libraries}))
 """
 
 
@@ -156,6 +158,16 @@ def test_analyze_starts_pose_extraction_before_it_imports_torch(watched_analyze)
     assert run["rc"] == 0 and "first_frame" in trace
     assert run["threads_at_torch"] is not None  # the model did load
     assert "epam-poses-ahead" in run["threads_at_torch"]  # the poses were under way when PyTorch began to load
+
+
+def test_analyze_imports_torch_once_the_pose_workers_have_their_job(watched_analyze):
+    """The detection probe runs in the command's process and holds the GIL, as PyTorch's import does: side by side
+    each waits for the other while the workers, their models loaded, wait for the probe. So the model loads after
+    the probe, beside the poses (``pose_job``: the extraction's first progress report, as the workers get the job)."""
+    run, trace = watched_analyze
+    assert run["torch_at"] is not None and "pose_job" in trace
+    assert trace["pose_job"] <= run["torch_at"]
+    assert trace["pose_job"] <= trace["model_load"] <= trace["model_ready"]
 
 
 def test_the_pose_workers_of_an_analysis_load_mediapipe_and_not_torch(watched_analyze):
