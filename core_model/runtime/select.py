@@ -204,6 +204,12 @@ class ModelRuntime:
             self._use("torch", f"PyTorch was faster than {LABELS[runtime]} for this model, input size and thread "
                       "count (timed in an earlier run)", timing=cached.get("seconds"))
             return self._torch(inputs)
+        if cached and cached["name"] == runtime:  # a checked graph runs without PyTorch's reference first
+            graph, output, _ = self._graph(inputs, None, runtime)
+            if not isinstance(graph, str):
+                self._use(runtime, f"{LABELS[runtime]} was faster for this model, input size and thread count "
+                          "(timed in an earlier run)", graph, timing=cached.get("seconds"))
+                return output if output is not None else graph.forward_inputs(inputs)
         if cached is None and self.windows is not None and self.windows < AUTO_MIN_WINDOWS \
                 and not self._graph_paths(inputs)[0].is_file():
             self._use("torch", f"a short run ({self.windows} windows): exporting the graph would take longer "
