@@ -11,6 +11,8 @@ runs at 768x576, plus loading the detector).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 DETECT_MODES = ("auto", "full", "tiles")
@@ -89,3 +91,101 @@ def choose_detect(path, *, max_people: int, reader=None) -> str:
             g.close()
         if own:
             reader.close()
+
+
+class _Speculation:
+    """The cancel token, progress and ``on_final`` a speculative ``full`` extraction runs with while the probe
+    decides: it is stopped as soon as the probe says ``tiles`` (or the caller cancels); its progress and final
+    frames reach the caller only once the probe said ``full`` (the latest of each is held until then)."""
+
+    def __init__(self, cancel, progress, on_final) -> None:
+        import threading
+
+        self._cancel, self._progress, self._on_final = cancel, progress, on_final
+        self._decided = threading.Event()
+        self.mode: Optional[str] = None
+        self.error: Optional[BaseException] = None
+        self._held: dict = {}
+        self._lock = threading.Lock()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.mode == "tiles" or (self._cancel is not None and self._cancel.cancelled)
+
+    def raise_if_cancelled(self) -> None:
+        from ..errors import Cancelled
+
+        if self.cancelled:
+            raise Cancelled()
+
+    def probe(self, path, max_people: int) -> None:
+        try:
+            self.mode = choose_detect(path, max_people=max_people)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread (wait)
+            self.error, self.mode = exc, "error"
+        self._decided.set()
+
+    def wait(self) -> str:
+        self._decided.wait()
+        if self.error is not None:
+            raise self.error
+        return self.mode
+
+    def progress(self, done: int, total: int) -> None:
+        self._pass("progress", (done, total))
+
+    def on_final(self, frames, upto: int, info) -> None:
+        self._pass("on_final", (frames, upto, info))
+
+    def _pass(self, name: str, args: tuple) -> None:
+        with self._lock:
+            if self.mode != "full":
+                self._held[name] = args
+                return
+        self.flush()
+        target = getattr(self, "_" + name)
+        if target is not None:
+            target(*args)
+
+    def flush(self) -> None:
+        """Hand the held calls on (the probe said ``full``)."""
+        with self._lock:
+            held, self._held = self._held, {}
+        for name, args in held.items():
+            target = getattr(self, "_" + name)
+            if target is not None:
+                target(*args)
+
+
+def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=None, on_final=None):
+    """``detect="auto"`` without waiting for the probe: ``(mode, run(mode, progress, cancel, on_final))``.
+
+    ``run(detect, progress, cancel, on_final)`` extracts the video with that detection mode. The probe
+    (:func:`choose_detect`, its own reader and graphs) runs in a thread while ``run("full", ...)`` goes on
+    (MediaPipe releases the GIL: the probe takes another core); when the probe says ``tiles`` the ``full``
+    run is stopped and ``run("tiles", ...)`` extracts the video. The result is the one of the mode the probe
+    picks, as when the probe ran first.
+    """
+    import threading
+
+    from ..errors import Cancelled
+
+    if 0 < int(max_people) < 2:  # no probe
+        return "full", run("full", progress, cancel, on_final)
+    spec = _Speculation(cancel, progress, on_final)
+    threading.Thread(target=spec.probe, args=(path, max_people), name="epam-detect-probe", daemon=True).start()
+    try:
+        result = run("full", spec.progress, spec, spec.on_final)
+    except Cancelled:
+        if cancel is not None and cancel.cancelled:
+            raise
+        result = None  # stopped: the probe said tiles
+    except BaseException:
+        if spec.wait() != "tiles":  # (a full run's error stands where full was picked)
+            raise
+        result = None
+    mode = spec.wait()
+    if mode == "tiles":
+        return mode, run(mode, progress, cancel, on_final)
+    spec.flush()
+    return mode, result

@@ -115,25 +115,30 @@ def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict
 def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, options: dict, max_people: int,
                         workers, progress, cancel, local_worker: bool, reader, stream=None):
     """The detection mode (``auto`` probed) and the per-frame detections. The workers and their models
-    (MediaPipe engine) start loading before the probe, in parallel with it (:func:`.parallel.prepare`).
+    (MediaPipe engine) start loading at once (:func:`.parallel.prepare`); with ``auto`` the extraction runs
+    ``full`` while the probe decides in a thread (:func:`.auto_detect.extract_while_probing`).
     ``stream`` (:class:`.streaming_tracking.PoseStream`) tracks the final frames as they come (not in crowd
     mode: its tracker stitches after the whole video)."""
     if backend == "mediapipe" and engine == "mediapipe":
         guess = {**options, "detect": "tiles"} if detect == "tiles" else options
         prepare(str(path), backend=backend, options=guess, workers=workers, local_worker=local_worker, reader=reader)
-    mode = detect
-    if backend == "mediapipe":
-        if mode == "auto":
-            from .auto_detect import choose_detect
 
-            mode = choose_detect(path, max_people=max_people, reader=reader)
-        if mode == "tiles":
-            options = {**options, "detect": "tiles"}
-    frames, info = extract_frame_detections(str(path), backend=backend, options=options,
-                                            workers=workers, progress=progress, cancel=cancel,
-                                            local_worker=local_worker, reader=reader,
-                                            on_final=stream.update if stream is not None and mode != "tiles" else None)
-    return mode, frames, info
+    def run(mode, progress, cancel, on_final):
+        tiles = mode == "tiles"
+        return extract_frame_detections(str(path), backend=backend, workers=workers, progress=progress,
+                                        options={**options, "detect": "tiles"} if tiles and backend == "mediapipe"
+                                        else options, cancel=cancel, local_worker=local_worker, reader=reader,
+                                        on_final=None if tiles else on_final)
+
+    on_final = stream.update if stream is not None else None
+    if backend == "mediapipe" and detect == "auto":
+        from .auto_detect import extract_while_probing
+
+        mode, (frames, info) = extract_while_probing(path, max_people, run, progress=progress, cancel=cancel,
+                                                     on_final=on_final)
+        return mode, frames, info
+    frames, info = run(detect, progress, cancel, on_final)
+    return detect, frames, info
 
 
 def _check_video(video_path) -> Path:
