@@ -8,7 +8,7 @@ people differs, and for the people matched frame by frame (nearest mean keypoint
 pixels (median, 95th percentile, max over joints seen by both with score >= 0.3) and the largest score change,
 over the frames the second worker's own results were kept (after the continuation).
 
-    .venv/bin/python benchmarks/short_split_poses.py [--clips 76:176,0:100,150:250]
+    .venv/bin/python benchmarks/short_split_poses.py [--clips 0:150,76:226]
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def main() -> int:
     from core_model.pose.scheduling import plan_chunks
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", default="76:176,0:100,150:250,100:200")
+    parser.add_argument("--clips", default="0:150,50:200,76:226,100:250")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="epam-split-"))
     options = {"max_people": 0, "delegate": "cpu"}

@@ -21,8 +21,10 @@ MIN_CHUNK_FRAMES = 120
 TARGET_CHUNKS = 32
 #: a video shorter than two chunks but at least this long is still cut in two, at :data:`SHORT_BORDER` of its
 #: length: two cores work on a short clip (the first chunk's worker goes on into the second chunk for its
-#: continuation, hence a first chunk shorter than the second)
-SHORT_SPLIT_FRAMES = 75
+#: continuation, hence a first chunk shorter than the second). Not shorter: a second worker's start and the
+#: continuation cost ~1.2 s of CPU, and the command's own process takes a core meanwhile (PyTorch's import):
+#: cold ``epam analyze`` on 2 cores, 6-s clip 1.12x as fast cut in two, 4-s clip 0.96x (benchmarks/cold_analyze.py)
+SHORT_SPLIT_FRAMES = 125
 SHORT_BORDER = 0.4
 
 
