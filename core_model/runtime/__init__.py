@@ -17,8 +17,11 @@ RUNTIMES = ("auto", "torch", "onnx", "openvino")
 GRAPH_RUNTIMES = ("openvino", "onnx")
 #: what results and messages call each runtime
 LABELS = {"torch": "PyTorch", "onnx": "ONNX Runtime", "openvino": "OpenVINO"}
-#: the packages each graph runtime needs (the exporter needs ``onnx``), and how to install them
+#: the packages each graph runtime needs (the exporter needs ``onnx``)
 _PACKAGES = {"onnx": ("onnxruntime", "onnx"), "openvino": ("openvino", "onnx")}
+#: each package as pyproject.toml's dependencies pin it (all are dependencies of the project): a bare
+#: ``pip install onnx`` would take onnx>=1.20, which needs protobuf>=6 and breaks mediapipe
+REQUIREMENTS = {"onnxruntime": "onnxruntime>=1.20", "onnx": "onnx>=1.16,<1.19", "openvino": "openvino>=2024.4,<2027"}
 
 
 def runtime_available(name: str) -> bool:
@@ -27,8 +30,8 @@ def runtime_available(name: str) -> bool:
 
 
 def install_hint(name: str) -> str:
-    """``pip install ...`` for the graph runtime ``name``."""
-    return "pip install " + " ".join(_PACKAGES[name])
+    """``pip install ...`` for the graph runtime ``name``, with the project's pins (quoted for a shell)."""
+    return "pip install " + " ".join(f"'{REQUIREMENTS[package]}'" for package in _PACKAGES[name])
 
 
 def onnx_available() -> bool:

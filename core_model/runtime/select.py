@@ -97,8 +97,8 @@ def check_runtime(requested: str, device) -> None:
         raise ConfigError(f"{LABELS[requested]} runs the exported graph on the CPU only: use --runtime torch or "
                           "auto on a GPU.")
     if requested in GRAPH_RUNTIMES and not runtime_available(requested):
-        raise ConfigError(f"{LABELS[requested]} is not installed ({install_hint(requested)}): use --runtime torch "
-                          "or auto.")
+        raise ConfigError(f"{LABELS[requested]} is not installed (a dependency of EPAM Studio: "
+                          f"{install_hint(requested)}): use --runtime torch or auto.")
 
 
 def _timed(fn: Callable[[], object]) -> Tuple[object, float]:

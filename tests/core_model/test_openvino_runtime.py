@@ -120,9 +120,18 @@ def test_openvino_not_installed_is_one_sentence(monkeypatch):
     import core_model.runtime.select as select
 
     monkeypatch.setattr(select, "runtime_available", lambda name: False)
-    with pytest.raises(ConfigError, match=r"^OpenVINO is not installed \(pip install openvino onnx\): use --runtime "
-                                          r"torch or auto\.$"):
+    with pytest.raises(ConfigError) as refused:
         check_runtime("openvino", "cpu")
+    assert str(refused.value) == ("OpenVINO is not installed (a dependency of EPAM Studio: pip install "
+                                  "'openvino>=2024.4,<2027' 'onnx>=1.16,<1.19'): use --runtime torch or auto.")
+    # the hint installs what the project depends on, at its pins (a bare `pip install onnx` breaks mediapipe)
+    import tomllib
+    from pathlib import Path
+
+    from core_model.runtime import REQUIREMENTS
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert set(REQUIREMENTS.values()) <= set(pyproject["project"]["dependencies"])
 
 
 #: a fresh interpreter: two graphs compiled by OpenVINO and released in the order they were made (not the
