@@ -5,8 +5,8 @@ The crowd video (core_model/video/crowd.py): the real cyclist of bikes.mp4 paste
 768x576 frame, 60-150 px tall, walking in pairs that cross; recall = people (at least 60 % visible)
 with a skeleton of >= 5 joints scored >= 0.5 lying on them. Figures are medians of ``--repeat`` runs
 of ``extract_poses`` end to end (decoding, model and worker start-up, tracking). The machine may be
-shared: the load average is printed, CPU milliseconds per frame (all threads of the process and its
-workers) are given as a load-independent cost with the frames/s that W idle cores would give
+shared: the load average is printed, CPU milliseconds per frame (all threads of the process and of its
+spawned workers, warm ones included) are given as a load-independent cost with the frames/s that W idle cores would give
 (W x 1000 / CPU ms), and the close-up is given as a ratio against ``full`` measured in the same run
 (``full`` is the pipeline of before detection modes, unchanged).
 
@@ -15,7 +15,9 @@ workers) are given as a load-independent cost with the frames/s that W idle core
 ``--classroom SEED ...`` measures the classroom videos of core_model/video/classroom.py instead (14 people 40-150 px,
 pillars, people leaving and coming back; ``--people`` sets their number) at default settings with ``--workers``:
 recall overall and by body height (under 60 px, 60-100 px, over 100 px), duplicate skeletons, tracks, ids per
-person, CPU ms per frame and frames/s (wall clock, and W x 1000 / CPU ms: what W idle cores would give).
+person, CPU ms per frame (the calling process + the spawned workers) and frames/s (wall clock, and W x 1000 / CPU
+ms: what W idle cores would give), and the seconds spent before the workers start (the detection probe) and after
+they end (tracking: the part that does not run in parallel).
 
     .venv/bin/python benchmarks/crowd_pose.py --classroom 0 1 2 [--people 14] [--workers 2]
 """
@@ -29,20 +31,71 @@ import tempfile
 import time
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the pose workers), all threads."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+def _own_cpu() -> float:
+    """CPU seconds of this process (the calling one, whose thread is one of the pose workers), all threads."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
-def _run(video, **kwargs):
-    """Poses, frames/s (wall clock) and CPU milliseconds per frame (load-independent)."""
+def _workers_cpu() -> float:
+    """CPU seconds of the spawned pose workers: the warm pool's processes (alive, so not in RUSAGE_CHILDREN:
+    read from /proc on Linux), plus the finished children."""
+    from core_model.pose import worker_pool
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = kids.ru_utime + kids.ru_stime
+    pool = worker_pool.shared_pool()
+    for pid in pool.pids() if pool is not None else []:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+class _Phases:
+    """When the pose workers started and ended within one ``extract_poses`` (wraps its
+    ``extract_frame_detections``): the seconds before (probe, preparation) and after (tracking) them."""
+
+    def __init__(self) -> None:
+        import core_model.pose.extract as extract
+
+        self.module, self.inner = extract, extract.extract_frame_detections
+        self.span = (0.0, 0.0)
+
+    def __enter__(self) -> "_Phases":
+        def timed(*args, **kwargs):
+            begun = time.perf_counter()
+            try:
+                return self.inner(*args, **kwargs)
+            finally:
+                self.span = (begun, time.perf_counter())
+
+        self.module.extract_frame_detections = timed
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.module.extract_frame_detections = self.inner
+
+
+def _run(video, phases: bool = False, **kwargs):
+    """Poses, frames/s (wall clock) and CPU milliseconds per frame (load-independent: this process and the
+    workers; with ``phases`` also ``(own CPU ms/frame, workers' CPU ms/frame, seconds before the workers,
+    seconds after them)``)."""
     from core_model.pose import extract_poses
 
-    started, cpu = time.perf_counter(), _cpu()
-    poses = extract_poses(video, use_cache=False, **kwargs)
-    wall = time.perf_counter() - started
-    return poses, poses.num_frames / wall, 1000.0 * (_cpu() - cpu) / poses.num_frames
+    with _Phases() as timing:
+        started, own, workers = time.perf_counter(), _own_cpu(), _workers_cpu()
+        poses = extract_poses(video, use_cache=False, **kwargs)
+        ended = time.perf_counter()
+    own, workers = [1000.0 * (now - then) / poses.num_frames for now, then in ((_own_cpu(), own),
+                                                                              (_workers_cpu(), workers))]
+    rate = poses.num_frames / (ended - started)
+    if not phases:
+        return poses, rate, own + workers
+    return poses, rate, own + workers, (own, workers, timing.span[0] - started, ended - timing.span[1])
 
 
 BANDS = ((0, 60), (60, 100), (100, 1e9))
@@ -65,7 +118,7 @@ def _classroom(args) -> None:
         heights = np.array([w.height for w in truth.walkers])
         for workers in args.workers:
             load = os.getloadavg()[0]
-            poses, rate, cpu = _run(video, workers=workers)
+            poses, rate, cpu, (own, spawned, before, after) = _run(video, phases=True, workers=workers)
             score = score_poses(truth, poses.keypoint, poses.keypoint_score)
             bands = []
             for low, high in BANDS:
@@ -79,8 +132,9 @@ def _classroom(args) -> None:
                   f"recall {score.recall:.3f} (<60 px {bands[0]:.3f}, 60-100 px {bands[1]:.3f}, >100 px "
                   f"{bands[2]:.3f}), duplicates {score.duplicates}, false skeletons {score.false_positives}, tracks "
                   f"{poses.num_people}, ids/person {ids.ids_per_person:.2f} | {rate:.2f} frames/s, {cpu:.0f} CPU "
-                  f"ms/frame (idle cores: ~{workers * 1000 / cpu:.1f} frames/s), load average {load:.1f}-"
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
+                  f"ms/frame ({own:.0f} calling process + {spawned:.0f} spawned workers; idle cores: "
+                  f"~{workers * 1000 / cpu:.1f} frames/s), {before:.1f} s before the workers, {after:.1f} s after "
+                  f"them, load average {load:.1f}-{os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:

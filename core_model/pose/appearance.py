@@ -6,8 +6,9 @@ of 20 bins: 8 hues x 2 saturations for coloured pixels and 4 brightness bins for
 Hellinger distance (0: same colours, 1: nothing in common). It is cheap (the pixels of one box, no model) and
 works on people 40 px tall, whose torso is about 10 x 12 px.
 
-The pose workers send joints only, so :func:`frame_appearances` decodes the video once more in the calling
-process (about 1-2 ms a frame at 768x576, much less than the pose models) and measures every detection.
+The pose workers measure every detection on the frames they decode (:func:`describe_frame`, sent with the joints
+as one array per frame; :func:`unpack` turns it back into a list); :func:`frame_appearances` measures the
+detections of a whole video decoding it once more (for detections that came without appearances).
 """
 from __future__ import annotations
 
@@ -66,6 +67,22 @@ def distance(a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[float
     bc = np.sqrt(np.clip(a, 0, None) * np.clip(b, 0, None))
     parts = [float(bc[:PART_BINS].sum()), float(bc[PART_BINS:].sum())]
     return float(np.mean([np.sqrt(max(0.0, 1.0 - p)) for p in parts]))
+
+
+def describe_frame(frame_rgb: np.ndarray, keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The appearances of a frame's ``n`` detections as one ``(n, SIZE)`` float32 array (cheap to send between
+    processes): row ``i`` is :func:`describe` of detection ``i``, NaN where that is ``None``."""
+    out = np.full((len(keypoints), SIZE), np.nan, np.float32)
+    for i, (k, s) in enumerate(zip(keypoints, scores)):
+        look = describe(frame_rgb, k, s)
+        if look is not None:
+            out[i] = look
+    return out
+
+
+def unpack(looks: np.ndarray) -> List[Optional[np.ndarray]]:
+    """:func:`describe_frame`'s array as one appearance (or ``None``) per detection."""
+    return [None if np.isnan(row[0]) else row for row in looks]
 
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]

@@ -4,7 +4,8 @@ The calling process and ``workers - 1`` spawned processes share the video throug
 :class:`~.scheduling.RangeTable` of fixed chunks (borders that depend on the video only); each
 takes the next chunk nobody has taken and starts it from a fresh extractor state, so the result
 does not depend on the number of workers or on timing. Each worker decodes its own chunks with its
-own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays back; tracking then
+own :class:`~core_model.video.VideoReader` and sends compact per-frame arrays back (with ``appearances``,
+the colour descriptors of every detection too, measured on the frame it decoded); tracking then
 runs once, in frame order, in the caller, which links tracks across chunk borders. MediaPipe is
 not fork-safe, hence the ``spawn`` context.
 
@@ -35,7 +36,9 @@ from . import worker_pool
 from .scheduling import RangeTable, plan_chunks
 
 FrameDetections = Tuple[np.ndarray, np.ndarray]  # keypoints (n,17,2) float32, scores (n,17) float32
-Batch = List[Tuple[int, np.ndarray, np.ndarray]]
+#: ``(index, keypoints, scores)`` per frame, plus ``(n, SIZE)`` appearances (:func:`.appearance.describe_frame`)
+#: when asked for
+Batch = List[tuple]
 _BATCH_FRAMES = 8
 #: frames decoded ahead in a thread while the pose model works on the current one
 _DECODE_AHEAD = 3
@@ -70,6 +73,9 @@ class VideoInfo:
     fps: float
     timestamps: np.ndarray
     img_shape: Tuple[int, int]
+    #: per frame, one colour descriptor (or ``None``) per detection, ``None`` for frames without any, as
+    #: :func:`.appearance.frame_appearances` gives them (measured by the workers when asked for)
+    appearances: Optional[list] = None
 
 
 def default_workers(chunks: int, workers: Optional[int] = None) -> int:
@@ -89,7 +95,8 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
 
 
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
-                stopped: Callable[[], bool], overlap: int, reader=None, kept: Optional[dict] = None) -> None:
+                stopped: Callable[[], bool], overlap: int, reader=None, kept: Optional[dict] = None,
+                looks: bool = False) -> None:
     """Take chunks from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
     Every chunk starts from a fresh extractor state (whoever ran before). After its own chunk a worker
@@ -98,6 +105,7 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     people that MediaPipe was tracking but would not detect afresh. ``reader``: an open
     :class:`~core_model.video.VideoReader` of ``path`` to use (and leave open) instead of opening one.
     ``kept``: extractors kept warm between videos (by settings); the one used is reset and kept again.
+    ``looks``: send each frame's appearances with its detections (not with the torch engine's batched streams).
     """
     from ..video import VideoReader
 
@@ -129,7 +137,8 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
             if used:
                 extractor.reset()  # a chunk's poses must not depend on which chunk this worker did before
             used = True
-            if _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap) is None:
+            if _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap,
+                              looks) is None:
                 return
             slot = table.take()
         finished = True
@@ -157,7 +166,7 @@ def prepare(path: str, *, backend: str, options: dict, workers: Optional[int] = 
     spawned = workers - 1 if local_worker else workers
     pool = worker_pool.acquire(mp.get_context("spawn"), spawned, _worker_main, shared_only=True) if spawned else None
     if pool is not None:  # (None: another extraction in this process is using the warm pool)
-        pool.submit((None, None, backend, options, 0))
+        pool.submit((None, None, backend, options, 0, False))
         worker_pool.release(pool, True)  # warm and idle: the extraction takes it
     key = _settings_key(backend, options)
     if local_worker and key not in _LOCAL_KEPT and key not in _PREPARING:
@@ -178,8 +187,12 @@ def _keep_or_close(extractor, kept: Optional[dict], key: str) -> None:
 
 
 def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, start: int, emit, stopped,
-                   overlap: int) -> Optional[int]:
-    """Process one range plus its continuation; returns the next frame index (None when stopped)."""
+                   overlap: int, looks: bool = False) -> Optional[int]:
+    """Process one range plus its continuation; returns the next frame index (None when stopped).
+    ``looks``: each frame's entry carries the appearances of its detections too."""
+    describe = None
+    if looks:
+        from .appearance import describe_frame as describe
     batch: Batch = []
     position = start
     stop = None  # known once the own range is done
@@ -195,7 +208,8 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
             break
         keypoints, scores = pack(extractor.process(frame, float(timestamps[idx])))
         mark("first_pose")
-        batch.append((idx, keypoints, scores))
+        batch.append((idx, keypoints, scores) if describe is None else
+                     (idx, keypoints, scores, describe(frame, keypoints, scores)))
         last = idx
         if stop is not None and len(keypoints) == 0:
             break  # nobody tracked: a fresh start sees the same from here on
@@ -245,7 +259,8 @@ def exit_with_parent() -> None:
 def _worker_main(jobs, results, counter, stop_event) -> None:
     """Entry point of a spawned worker process (:mod:`.worker_pool`): runs jobs until told to end (``None``).
 
-    A job is ``(number, path, chunks, backend, options, overlap)``; every message sent back carries its number.
+    A job is ``(number, path, chunks, backend, options, overlap, looks)``; every message sent back carries its
+    number.
     The extractor stays warm between jobs with the same settings (reset before each chunk).
     """
     exit_with_parent()
@@ -255,12 +270,12 @@ def _worker_main(jobs, results, counter, stop_event) -> None:
             job = jobs.get()
             if job is None:
                 break
-            number, path, chunks, backend, options, overlap = job
+            number, path, chunks, backend, options, overlap, looks = job
             if path is None:  # made ahead (``prepare``): load the model while the caller still decides things
                 _prepare_here(backend, options, kept)
                 continue
             _worker_job(number, path, RangeTable.of_chunks(chunks, counter), backend, options, overlap,
-                        results, stop_event, kept)
+                        results, stop_event, kept, looks)
         for extractor in kept.values():
             extractor.close()
 
@@ -275,10 +290,11 @@ def _prepare_here(backend: str, options: dict, kept: dict) -> None:
         pass
 
 
-def _worker_job(number, path, table, backend, options, overlap, results, stop_event, kept: dict) -> None:
+def _worker_job(number, path, table, backend, options, overlap, results, stop_event, kept: dict,
+                looks: bool) -> None:
     try:
         _run_ranges(path, table, backend, options, lambda b, n, c: results.put((number, "frames", (b, c), n)),
-                    stop_event.is_set, overlap=overlap, kept=kept)
+                    stop_event.is_set, overlap=overlap, kept=kept, looks=looks)
         results.put((number, "done", None, 0))
     except EpamError as exc:
         results.put((number, "error", type(exc).__name__, str(exc)))
@@ -305,7 +321,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
                              cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
                              local_worker: bool = True, chunk_frames: Optional[int] = None,
-                             reader=None, on_final: Optional[Callable] = None
+                             reader=None, on_final: Optional[Callable] = None, appearances: bool = False
                              ) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
 
@@ -316,6 +332,9 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     (the video is then not opened and indexed again in this process). ``on_final(frames, upto, info)``
     is called whenever more frames are final (:class:`.final_frames.FinalFrames`): ``frames[:upto]`` are
     the detections returned in the end (continuations merged in); last with ``upto`` = the frame count.
+    ``appearances``: the workers measure every detection's colours on the frame they decoded
+    (:func:`.appearance.describe_frame`), given as ``info.appearances`` (``[:upto]`` final when ``on_final`` is
+    called; ``None`` in the end if some frames came without them).
     """
     options = dict(options or {})
     info, key_frames = video_info(path, reader)
@@ -327,10 +346,10 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames,
                        counter=pool.counter if pool else None)
     overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
-    collected = _Collected(total, progress)
-    frames, continued = collected.frames, collected.continued
+    collected = _Collected(total, progress, appearances)
+    frames, info.appearances = collected.frames, collected.appearances
     if on_final is not None:
-        collected.final = _Publisher(table.chunks, frames, continued, info, on_final)
+        collected.final = _Publisher(table.chunks, collected, info, on_final)
     pending = {"workers": spawned}
     error: List[EpamError] = []
     job = None
@@ -347,10 +366,10 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     try:
         report(progress, 0, total)
         if pool is not None:
-            job = pool.submit((path, table.chunks, backend, options, overlap))
+            job = pool.submit((path, table.chunks, backend, options, overlap, appearances))
         if local_worker:
             _run_ranges(path, table, backend, options, collected.store, stopped, overlap, reader=reader,
-                        kept=_LOCAL_KEPT)
+                        kept=_LOCAL_KEPT, looks=appearances)
         _wait_for_workers(pool.procs if pool else [], pending, stopped, drain, error)
         if error:
             raise error[0]
@@ -360,8 +379,9 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     finally:
         if pool is not None:
             worker_pool.release(pool, ok)  # kept warm for the next video, or stopped and closed
-    for idx, det in continued.items():
-        frames[idx] = det
+    collected.merge(total)
+    if not collected.complete():
+        info.appearances = None
     if on_final is not None:
         on_final(frames, total, info)
     return frames, info
@@ -371,9 +391,16 @@ class _Collected:
     """The detections of one video as the workers send them: the frames of each range's own part, and
     continuations (the frames a range ran past its end, kept apart until merged)."""
 
-    def __init__(self, total: int, progress: Optional[ProgressFn]) -> None:
+    def __init__(self, total: int, progress: Optional[ProgressFn], appearances: bool = False) -> None:
         self.frames: List[Optional[FrameDetections]] = [None] * total
         self.continued: dict = {}
+        #: frame -> ``(n, SIZE)`` appearances of its detections (when sent), of the frames and of the continuations
+        self.looks: dict = {}
+        self.continued_looks: dict = {}
+        #: with ``appearances``: per frame, its detections' appearances as :func:`.appearance.frame_appearances`
+        #: gives them, filled up to where :meth:`merge` was called
+        self.appearances: Optional[list] = [None] * total if appearances else None
+        self._merged = 0
         self.final: Optional["_Publisher"] = None
         self._done, self._total, self._progress = 0, total, progress
 
@@ -382,13 +409,36 @@ class _Collected:
             if self.final is not None:
                 self.final.chunk_done(int(continuation[1]))
             return
-        target = self.continued if continuation else self.frames
-        for idx, keypoints, scores in batch:
+        target, looks = (self.continued, self.continued_looks) if continuation else (self.frames, self.looks)
+        for idx, keypoints, scores, *look in batch:
             target[idx] = (keypoints, scores)
+            if look:
+                looks[idx] = look[0]
         self._done += advanced
         report(self._progress, self._done, self._total)
         if self.final is not None and batch and not continuation:
             self.final.own_frame(batch[-1][0])
+
+    def merge(self, upto: int) -> None:
+        """Frames before ``upto`` are final: the continuations replace their cold-start results, and their
+        appearances are filled in."""
+        for idx in [i for i in self.continued if i < upto]:
+            self.frames[idx] = self.continued.pop(idx)
+            if idx in self.continued_looks:
+                self.looks[idx] = self.continued_looks.pop(idx)
+        if self.appearances is not None and upto > self._merged:
+            from .appearance import unpack
+
+            for idx in range(self._merged, upto):
+                det = self.frames[idx]
+                if det is not None and len(det[0]) and idx in self.looks:
+                    self.appearances[idx] = unpack(self.looks[idx])
+        self._merged = max(self._merged, upto)
+
+    def complete(self) -> bool:
+        """Whether every merged frame with detections has its appearances (when asked for)."""
+        return self.appearances is None or all(
+            det is None or len(det[0]) == 0 or idx in self.looks for idx, det in enumerate(self.frames))
 
 
 def _drain(pool, job, block: bool, store: Callable, pending: dict, error: list) -> None:
@@ -413,10 +463,10 @@ def _drain(pool, job, block: bool, store: Callable, pending: dict, error: list) 
 class _Publisher:
     """Tells ``on_final`` each time the final prefix grows, the continuations of its frames merged in."""
 
-    def __init__(self, chunks, frames: list, continued: dict, info: VideoInfo, on_final: Callable) -> None:
+    def __init__(self, chunks, collected: _Collected, info: VideoInfo, on_final: Callable) -> None:
         from .final_frames import FinalFrames
 
-        self._final, self._frames, self._continued = FinalFrames(chunks), frames, continued
+        self._final, self._collected = FinalFrames(chunks), collected
         self._info, self._on_final, self._upto = info, on_final, 0
 
     def own_frame(self, index: int) -> None:
@@ -431,10 +481,9 @@ class _Publisher:
         upto = self._final.frontier()
         if upto <= self._upto:
             return
-        for idx in [i for i in self._continued if i < upto]:  # final: no other continuation reaches them
-            self._frames[idx] = self._continued.pop(idx)
+        self._collected.merge(upto)  # final: no other continuation reaches them
         self._upto = upto
-        self._on_final(self._frames, upto, self._info)
+        self._on_final(self._collected.frames, upto, self._info)
 
 
 def _wait_for_workers(procs, pending: dict, stopped, drain, error: list) -> None:
