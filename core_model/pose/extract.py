@@ -118,17 +118,30 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
     (MediaPipe engine) start loading at once (:func:`.parallel.prepare`); with ``auto`` the extraction runs
     ``full`` while the probe decides in a thread (:func:`.auto_detect.extract_while_probing`).
     ``stream`` (:class:`.streaming_tracking.PoseStream`) tracks the final frames as they come (not in crowd
-    mode: its tracker stitches after the whole video)."""
+    mode: its tracker stitches after the whole video); in crowd mode (``tiles``) the returned
+    :class:`.tracking_ahead.TrackingAhead` tracks them (``None`` in the other modes)."""
     if backend == "mediapipe" and engine == "mediapipe":
         guess = {**options, "detect": "tiles"} if detect == "tiles" else options
         prepare(str(path), backend=backend, options=guess, workers=workers, local_worker=local_worker, reader=reader)
 
+    ahead: list = []
+
     def run(mode, progress, cancel, on_final):
         tiles = mode == "tiles"
-        return extract_frame_detections(str(path), backend=backend, workers=workers, progress=progress,
-                                        options={**options, "detect": "tiles"} if tiles and backend == "mediapipe"
-                                        else options, cancel=cancel, local_worker=local_worker, reader=reader,
-                                        on_final=None if tiles else on_final)
+        if tiles:
+            from .tracking_ahead import TrackingAhead
+
+            ahead.append(TrackingAhead(**_crowd_tracking()))
+            on_final = ahead[-1].update
+        try:
+            return extract_frame_detections(str(path), backend=backend, workers=workers, progress=progress,
+                                            options={**options, "detect": "tiles"} if tiles and backend == "mediapipe"
+                                            else options, cancel=cancel, local_worker=local_worker, reader=reader,
+                                            appearances=tiles, on_final=on_final)
+        except BaseException:
+            if tiles:
+                ahead.pop().stop()
+            raise
 
     on_final = stream.update if stream is not None else None
     if backend == "mediapipe" and detect == "auto":
@@ -136,9 +149,14 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
 
         mode, (frames, info) = extract_while_probing(path, max_people, run, progress=progress, cancel=cancel,
                                                      on_final=on_final)
-        return mode, frames, info
-    frames, info = run(detect, progress, cancel, on_final)
-    return detect, frames, info
+    else:
+        mode, (frames, info) = detect, run(detect, progress, cancel, on_final)
+    return mode, frames, info, ahead[-1] if ahead else None
+
+
+def _crowd_tracking() -> dict:
+    """``track_frames``'s settings in crowd mode (``tiles``; with the appearances)."""
+    return {"max_gap_seconds": MAX_GAP_SECONDS, "crowd": True, "reid_seconds": REID_SECONDS}
 
 
 def _check_video(video_path) -> Path:
@@ -223,17 +241,19 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
 
         reader = VideoReader(path)
     try:
-        mode, frames, info = _detect_and_extract(path, backend, engine, detect, options, max_people, workers,
-                                                 progress, cancel, local_worker, reader, stream)
+        mode, frames, info, ahead = _detect_and_extract(path, backend, engine, detect, options, max_people,
+                                                        workers, progress, cancel, local_worker, reader, stream)
     finally:
         if own_reader:
             reader.close()
     check_cancel(cancel)
-    looks = None
-    if mode == "tiles":  # crowd tracking tells people apart by their colours too (decodes the video once more)
+    looks = info.appearances  # crowd tracking tells people apart by their colours too (measured by the workers)
+    if mode == "tiles" and looks is None:  # (the torch engine's batched streams: decode the video once more)
         from .appearance import frame_appearances
 
-        looks = frame_appearances(path, frames, reader=None if own_reader else reader)
+        if ahead is not None:
+            ahead.stop()  # it tracked without them
+        ahead, looks = None, frame_appearances(path, frames, reader=None if own_reader else reader)
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
@@ -243,12 +263,13 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         from .torch_engine.graph import resolve_device
 
         meta["device"] = resolve_device(device).type
+    poses = ahead.poses(meta) if ahead is not None else None  # crowd: tracked as the frames came
     if stream is not None and stream.tracker is not None and mode != "tiles":  # tracked as the frames came
         poses = stream.tracker.poses(meta)
-    else:
-        poses = track_frames(frames, info.timestamps, info.img_shape, info.fps,
-                             max_gap_seconds=MAX_GAP_SECONDS, meta=meta, crowd=mode == "tiles",
-                             appearances=looks, reid_seconds=REID_SECONDS if mode == "tiles" else 0.0)
+    elif poses is None:
+        crowd = _crowd_tracking() if mode == "tiles" else {"max_gap_seconds": MAX_GAP_SECONDS}
+        poses = track_frames(frames, info.timestamps, info.img_shape, info.fps, meta=meta, appearances=looks,
+                             **crowd)
     if use_cache:
         cache.store(path, settings, poses)
     return poses
