@@ -219,6 +219,7 @@ def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
     """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`), tracks shorter than
     :data:`MIN_TRACK_FRAMES` left out."""
     from .reid import split_at_colour_changes, stitch_tracklets
+    from .tracklets import merge_fragments
 
     pieces: Dict[int, list] = {}
     for tid in sorted(per_track):
@@ -228,8 +229,8 @@ def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
     joined: Dict[int, list] = {}
     for tid, root in stitch_tracklets(per_track, max_gap).items():
         joined.setdefault(root, []).extend(per_track[tid])
-    return {tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()
-            if len(entries) >= MIN_TRACK_FRAMES}
+    joined = merge_fragments({tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()})
+    return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
 
 
 def tracker_for(img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0, crowd: bool = False,

@@ -7,6 +7,7 @@ import numpy as np
 
 from core_model.pose.appearance import SIZE
 from core_model.pose.reid import assign
+from core_model.pose.tracking import track_frames
 
 from .test_pose_reid import _track
 
@@ -75,3 +76,35 @@ def test_a_track_may_stay_unmatched_rather_than_push_another_onto_a_worse_detect
     # staying unmatched costs row 1 0.3: 0.05 + 0.3 beats 0.4 + 0.2
     assert assign(cost, unmatched=np.array([0.5, 0.3])) == [(0, 0)]
     assert assign(cost, unmatched=np.array([0.5, 0.6])) == [(0, 1), (1, 0)]  # 0.6 < 0.05 + 0.6
+
+
+def _half_body(x: float, y: float, h: float):
+    """The detector's fit of the upper half of a person ``h`` px tall at (x, y) as a whole small person, a little
+    to one side: head near the person's head, ankles at their hips."""
+    from .test_pose_tracking import _person
+
+    return _person(x + 0.15 * h, y - 0.25 * h, 0.5 * h)
+
+
+def test_a_half_body_fitted_while_the_person_is_hidden_does_not_become_its_own_id():
+    """A person walks right; from frame 45 the detector also fits their upper half (in other colours: the half
+    box holds the pillar's colours too), from frame 50 to 79 only that half (the legs hidden), then the whole body
+    again. The half fit started its own track and kept it; it is a piece of the person: one id throughout."""
+    from .test_pose_tracking import _person
+
+    red, mixed = _look(0, 1, 0.1), _look(4, 0, 0.5)
+    dets, looks = [], []
+    for t in range(150):
+        x, people, colours = 200 + 1.5 * t, [], []
+        if t < 50 or t >= 80:
+            people.append(_person(x, 300, 100))
+            colours.append(red)
+        if 45 <= t < 80:
+            people.append(_half_body(x, 300, 100))
+            colours.append(mixed)
+        dets.append((np.stack([p[0] for p in people]), np.stack([p[1] for p in people])))
+        looks.append(colours)
+    poses = track_frames(dets, np.arange(150) / 25.0, (576, 768), 25.0, crowd=True, appearances=looks,
+                         reid_seconds=6.0)
+    assert poses.num_people == 1, poses.frames_per_track()
+    assert poses.present[0].all()

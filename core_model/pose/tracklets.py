@@ -1,0 +1,192 @@
+"""Crowd tracking, second stage: short tracks merged into the track of the person they are a piece of.
+
+After tracking and stitching (:mod:`.reid`), a person still has extra tracks where the detector fitted them
+differently for a while: a half body (only the head and torso of a person behind somebody, or the legs below a
+pillar) starts its own track while the person's track waits, then dies when the whole body is fitted again; a
+new track starts a few frames before the person's old one is let go (both fitted on one body at once). Stitching
+joins only tracks that follow each other in time, with the same colours and size, so it refuses these.
+
+:func:`merge_fragments` merges a shorter track ``b`` into a longer one ``a`` when ``b`` is a piece of ``a``'s
+person: wherever both are present, ``b``'s box lies on ``a``'s (one body fitted twice; ``a``'s fit is kept
+there), and every run of frames where only ``b`` is present joins ``a`` where ``a`` was just before and/or
+is just after (within :data:`MERGE_GAP` frames): ``b``'s box lies on ``a``'s box moved on at ``a``'s speed,
+grown with the gap. A run touching ``a`` on one side only is taken when ``b``'s colours agree with ``a``'s
+(:data:`MERGE_COLOURS`). ``b`` may be smaller than ``a`` (a part of the body), not much larger. A person
+walking past where somebody is hidden is not merged: their run leaves ``a``'s place on the other side.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from .appearance import distance
+
+#: a run of frames of the shorter track must touch the longer one within this many frames
+MERGE_GAP = 25
+#: where both tracks are present, the shorter one's box must lie on the longer one's by this much (of the smaller)
+MERGE_ON = 0.4
+#: ... except in this many frames (a stray frame of either track on somebody else; the longer one's fit is kept)
+MERGE_APART = 2
+#: at a run's ends: the boxes must overlap this much, the longer's box moved at its speed and grown by
+#: MERGE_GROW + MERGE_GROW_PER_FRAME x gap of its height on every side
+MERGE_TOUCH, MERGE_GROW, MERGE_GROW_PER_FRAME = 0.5, 0.1, 0.02
+#: the shorter track's height over the longer one's: a part of the body (from a third) up to about the same size
+MERGE_SIZE = (0.3, 1.4)
+#: the median colours must be this close (another person stepping out where somebody is hidden has their own);
+#: a part of the body (MERGE_PART of the height or less) has the colours of that part: MERGE_PART_COLOURS, and it
+#: must then touch the longer track on both sides of every run of its own (or be seen on its body)
+MERGE_COLOURS, MERGE_PART, MERGE_PART_COLOURS = 0.35, 0.75, 0.55
+
+_FAR = 1 << 40
+Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
+
+
+class _Track:
+    """What merging needs of a track: its frames, boxes (x0, y0, x1, y1), colours and speed."""
+
+    def __init__(self, entries: List[Entry]) -> None:
+        from .tiles import person_box
+
+        self.entries = entries
+        self.frames = np.array([e[0] for e in entries], np.int64)
+        self.boxes = np.stack([person_box(e[1], e[2]) for e in entries])
+        self.index = {int(f): i for i, f in enumerate(self.frames)}
+        self.height = float(np.median(self.boxes[:, 3] - self.boxes[:, 1]))
+        self.look = _median_look([e[3] for e in entries])
+
+    def velocity_at(self, i: int, backwards: bool) -> np.ndarray:
+        """Box centre speed (pixels per frame) over up to 10 entries ending (or starting) at entry ``i``."""
+        j = max(i - 10, 0) if not backwards else min(i + 10, len(self.frames) - 1)
+        lo, hi = min(i, j), max(i, j)
+        span = self.frames[hi] - self.frames[lo]
+        if span <= 0:
+            return np.zeros(2)
+        return (_centre(self.boxes[hi]) - _centre(self.boxes[lo])) / span
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+
+def _median_look(looks) -> Optional[np.ndarray]:
+    looks = [x for x in looks if x is not None]
+    if not looks:
+        return None
+    look = np.median(np.stack(looks), axis=0)
+    half = len(look) // 2
+    look[:half] /= max(look[:half].sum(), 1e-9)
+    look[half:] /= max(look[half:].sum(), 1e-9)
+    return look
+
+
+def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(w * h / smaller) if smaller > 0 else 0.0
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_overlap_of_smaller` of boxes ``a[i]`` and ``b[i]`` (``(n, 4)`` each)."""
+    w = np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0])
+    h = np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1])
+    smaller = np.minimum((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
+    return np.where(smaller > 0, inter / np.maximum(smaller, 1e-9), 0.0)
+
+
+def _touches(a: _Track, i: int, box: np.ndarray, gap: int, backwards: bool) -> Optional[float]:
+    """How well ``box`` (seen ``gap`` frames after, or before when ``backwards``, ``a``'s entry ``i``) continues
+    ``a`` there: 1 - overlap of ``a``'s box moved on at its speed and grown (``None`` when under MERGE_TOUCH)."""
+    moved = a.boxes[i].copy()
+    step = a.velocity_at(i, backwards) * gap * (-1 if backwards else 1)
+    moved[[0, 2]] += step[0]
+    moved[[1, 3]] += step[1]
+    grow = (MERGE_GROW + MERGE_GROW_PER_FRAME * gap) * max(a.height, a.boxes[i][3] - a.boxes[i][1])
+    best = 0.0
+    for ref in (a.boxes[i], moved):
+        grown = ref + np.array([-grow, -grow, grow, grow])
+        best = max(best, _overlap_of_smaller(grown, box))
+    return 1.0 - best if best >= MERGE_TOUCH else None
+
+
+def _runs(frames: np.ndarray) -> List[Tuple[int, int]]:
+    """Index ranges ``[i, j)`` of ``frames`` (increasing) that follow each other within 2 frames."""
+    if not len(frames):
+        return []
+    cuts = np.flatnonzero(np.diff(frames) > 2) + 1
+    edges = [0, *cuts.tolist(), len(frames)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def merge_cost(a: _Track, b: _Track) -> Optional[float]:
+    """The cost of merging ``b`` into ``a`` (``None`` when ``b`` is not a piece of ``a``'s person)."""
+    if not MERGE_SIZE[0] <= b.height / max(a.height, 1.0) <= MERGE_SIZE[1]:
+        return None
+    if b.frames[0] > a.frames[-1] + MERGE_GAP or b.frames[-1] < a.frames[0] - MERGE_GAP:
+        return None
+    colours = distance(a.look, b.look)
+    part = b.height <= MERGE_PART * a.height
+    if colours is not None and colours > (MERGE_PART_COLOURS if part else MERGE_COLOURS):
+        return None
+    in_a = np.isin(b.frames, a.frames)
+    both = np.searchsorted(a.frames, b.frames[in_a])
+    if int((_overlaps(a.boxes[both], b.boxes[in_a]) < MERGE_ON).sum()) > MERGE_APART:
+        return None
+    alone = np.flatnonzero(~in_a)
+    costs = []
+    for lo, hi in _runs(b.frames[alone]):
+        first, last = int(alone[lo]), int(alone[hi - 1])
+        before = np.searchsorted(a.frames, b.frames[first]) - 1
+        after = np.searchsorted(a.frames, b.frames[last])
+        own_before = b.frames[first - 1] if first > 0 else -_FAR  # b's own neighbours: b continues itself there
+        own_after = b.frames[last + 1] if last + 1 < len(b.frames) else _FAR
+        sides = []
+        if before >= 0 and b.frames[first] - a.frames[before] <= MERGE_GAP and a.frames[before] >= own_before:
+            sides.append(_touches(a, int(before), b.boxes[first], int(b.frames[first] - a.frames[before]), False))
+        if after < len(a.frames) and a.frames[after] - b.frames[last] <= MERGE_GAP and a.frames[after] <= own_after:
+            sides.append(_touches(a, int(after), b.boxes[last], int(a.frames[after] - b.frames[last]), True))
+        if any(s is None for s in sides):
+            return None
+        if not sides:
+            continue
+        if len(sides) == 1 and (colours is None or part):
+            return None
+        costs.append(float(np.mean(sides)))
+    if not len(both) and not costs:
+        return None
+    return float(np.mean(costs)) if costs else 0.0
+
+
+def _merged(a: _Track, b: _Track) -> _Track:
+    """``a`` with ``b``'s entries where ``a`` has none."""
+    extra = [e for e in b.entries if int(e[0]) not in a.index]
+    return _Track(sorted(a.entries + extra, key=lambda e: e[0]))
+
+
+def merge_fragments(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
+    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with the tracks that are
+    pieces of a longer one's person merged into it (see the module docstring), cheapest first; a merged track
+    keeps the longer one's id."""
+    tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
+    costs: Dict[Tuple[int, int], Optional[float]] = {}
+    while True:
+        best = None
+        for ta, a in tracks.items():
+            for tb, b in tracks.items():
+                if ta == tb or (len(b.frames), tb) > (len(a.frames), ta):
+                    continue
+                if (ta, tb) not in costs:
+                    costs[ta, tb] = merge_cost(a, b)
+                cost = costs[ta, tb]
+                if cost is not None and (best is None or cost < best[0]):
+                    best = (cost, ta, tb)
+        if best is None:
+            break
+        _cost, ta, tb = best
+        tracks[ta] = _merged(tracks[ta], tracks.pop(tb))
+        costs = {k: v for k, v in costs.items() if ta not in k and tb not in k}
+    return {tid: t.entries for tid, t in tracks.items()}
