@@ -93,12 +93,17 @@ class AnalysisSettings:
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
 
     def batch_for(self, device_type: str) -> int:
-        """Windows per forward pass on a device type (auto: 16 on a GPU; 1 on a CPU: the activations of one
-        window instead of two in memory, and no slower per window than 2 in an interleaved measurement on
-        2 cores; see benchmarks/analysis_memory.py)."""
+        """Windows per forward pass on a device type (auto: 16 on a GPU; on a CPU 2 where PyTorch has 2 threads or
+        more, else 1: one window's 3-D convolutions keep the second thread mostly idle, 0.44 s per window at
+        batch 1 against 0.23 s at batch 2 on 2 quiet cores, for one more window's activations in memory; with
+        one thread batch 1 is the quicker; benchmarks/analysis_memory.py, tests/core_model/test_analysis_cpu_batch.py)."""
         if self.batch_size:
             return self.batch_size
-        return 16 if device_type == "cuda" else 1
+        if device_type == "cuda":
+            return 16
+        import torch
+
+        return 2 if torch.get_num_threads() >= 2 else 1
 
     def presence_gap_frames(self, fps: float) -> int:
         """``presence_gap`` in frames at ``fps`` (seconds, whatever the window unit)."""

@@ -10,8 +10,8 @@ from core_model.analysis.runner import _stacked
 from core_model.analysis.settings import AnalysisSettings
 
 
-def test_cpu_batches_hold_one_window():
-    assert AnalysisSettings().batch_for("cpu") == 1
+def test_cpu_batches_hold_one_window(one_torch_thread):
+    assert AnalysisSettings().batch_for("cpu") == 1  # two with 2 threads or more (test_analysis_cpu_batch.py)
     assert AnalysisSettings().batch_for("cuda") == 16
     assert AnalysisSettings(batch_size=3).batch_for("cpu") == 3
 

@@ -272,8 +272,10 @@ def test_with_every_core_in_torch_the_forward_waits_for_the_poses_and_the_inputs
     _stream, _poses, frames, info = extracted
     whole = track_frames(frames, info.timestamps, info.img_shape, info.fps, max_gap_seconds=1.0,
                          meta={"source": "cut.mp4"})
-    settings = AnalysisSettings.from_lengths("32", "32", runtime="torch")  # 2 windows: 2-thread forwards are slow
-    model = tiny_model("epam").eval()                                       # on a loaded machine
+    # 2 windows (2-thread forwards are slow on a loaded machine), one per batch (with 2 threads the default batch
+    # is 2: the first would wait for both windows, i.e. for the whole poses, before any wait of the forward's own)
+    settings = AnalysisSettings.from_lengths("32", "32", runtime="torch", batch_size=1)
+    model = tiny_model("epam").eval()
     threads = torch.get_num_threads()
     torch.set_num_threads(os.cpu_count() or 1)  # no core left beside the pose worker
     try:
