@@ -3,7 +3,8 @@
 Each run is a new studio process (offscreen) with a fresh cache (the MediaPipe model bundle of
 ``~/.cache/epam-studio/models`` copied in, as an installation has it after its first use): it opens the
 video, waits until it is shown, triggers the Analyze action and times until the result is in the session
-(poses and EPAM-Net, untrained, default settings). Also printed: the poses the session holds afterwards,
+(poses and EPAM-Net, untrained, default settings), and the CPU seconds of the whole run (the studio
+process and its pose workers; window start-up included: the load changes them far less). Also printed: the poses the session holds afterwards,
 and the job's progress reports (how many, the last frames/s text the job panel showed).
 
 ``--base DIR``: another checkout (``git archive <commit> | tar -x -C DIR``) run the same way in the same
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,7 +59,8 @@ for _ in range(20):
 print(json.dumps({"wall": wall, "ok": entry.result is not None, "windows": getattr(entry.result, "num_windows", 0),
                   "poses_in_session": entry.poses is not None, "reports": len(texts),
                   "last_text": texts[-2] if len(texts) > 1 else (texts[-1] if texts else ""),
-                  "status": window.status.currentMessage()}))
+                  "status": window.status.currentMessage(),
+                  "timings": (entry.result.summary or {}).get("timings") if entry.result is not None else None}))
 window.jobs.shutdown(5000)
 """
 
@@ -70,14 +73,17 @@ def _run(tree: Path, video: Path, work: Path) -> dict:
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache), "PYTHONPATH": str(tree), "QT_QPA_PLATFORM": "offscreen",
            "EPAM_STUDIO_SETTINGS": str(cache / "studio.ini")}
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([sys.executable, "-c", CHILD, str(video)], cwd=tree, env=env, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     shutil.rmtree(cache, ignore_errors=True)
     if done.returncode != 0:
         raise SystemExit(f"the studio run failed in {tree}:\n{done.stderr[-3000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if not out["ok"]:
         raise SystemExit(f"no result in {tree}: {out}")
-    return {**out, "load": load}
+    return {**out, "load": load, "cpu": cpu}
 
 
 def main() -> int:
@@ -101,13 +107,15 @@ def main() -> int:
         for tag, tree in trees.items():
             run = _run(tree, video, work)
             runs[tag].append(run)
-            print(f"  round {round_ + 1} {tag:6s} {run['wall']:6.2f} s  load {run['load']:4.1f}  windows "
+            print(f"  round {round_ + 1} {tag:6s} {run['wall']:6.2f} s  cpu {run['cpu']:6.1f} s  load {run['load']:4.1f}  windows "
                   f"{run['windows']}  poses in the session {run['poses_in_session']}  reports {run['reports']}  "
                   f"panel: {run['last_text']!r}", flush=True)
+            print(f"    the analysis' own timings: {run['timings']}", flush=True)
     medians = {tag: statistics.median(r["wall"] for r in rs) for tag, rs in runs.items()}
     for tag, rs in runs.items():
         print(f"{tag:6s} median {medians[tag]:6.2f} s (RTF {seconds / medians[tag]:4.2f}), best "
-              f"{min(r['wall'] for r in rs):6.2f} s, load median {statistics.median(r['load'] for r in rs):4.1f}")
+              f"{min(r['wall'] for r in rs):6.2f} s, cpu (every process of the studio run) median "
+              f"{statistics.median(r['cpu'] for r in rs):6.1f} s, load median {statistics.median(r['load'] for r in rs):4.1f}")
     if "before" in medians:
         print(f"after / before wall time: {medians['after'] / medians['before']:.2f}")
     shutil.rmtree(work, ignore_errors=True)

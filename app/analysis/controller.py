@@ -20,7 +20,7 @@ PROGRESS_TOTAL = streamed.PROGRESS_TOTAL
 
 def frame_phases(frames: int, *, poses: bool, model: bool) -> list:
     """A job's progress units -> video frames, for its frames/s (:class:`~app.common.eta.EtaEstimator`):
-    extraction reports frames; Analyze reports 0..1000, the first 60 % its pose extraction (when it extracts:
+    extraction reports frames; Analyze reports 0..1000, the first 85 % its pose extraction (when it extracts:
     the model runs on the first windows meanwhile, :mod:`.streamed`)."""
     frames = int(frames or 0)
     if not model:
@@ -71,6 +71,7 @@ class VideoController(QObject):
 
     opened = Signal(object, object)  # entry, VideoInfo (with an open reader for the decoder)
     message = Signal(str)  # a one-line status
+    firstLook = Signal(str)  # what new poses hold (people, tracks, fragmented?): a status line that stays longer
     error = Signal(str, str)  # title, one-line message
     pipelineDone = Signal(object)  # entry: the chain started by run_pipeline finished
 
@@ -187,7 +188,7 @@ class VideoController(QObject):
             self.session.update(entry, poses=poses, result=entry.result if same else None)
             from core_model.pose.track_summary import summarize
 
-            self.message.emit(f"Poses of {entry.name}, {poses.num_frames} frames: {summarize(poses).sentence()}")
+            self.firstLook.emit(f"Poses of {entry.name}, {poses.num_frames} frames: {summarize(poses).sentence()}")
             if then is not None:
                 then()
 
@@ -209,11 +210,12 @@ class VideoController(QObject):
             self.session.update(entry, poses=entry.poses if entry.poses is not None else poses, result=result)
             note = "" if result.trained else " (untrained model: not a prediction)"
             text = f"Analyzed {entry.name}: {result.num_windows} windows, {len(result.segments)} segments{note}."
-            if not had_poses:  # the poses were made (or found) by this job: the first look at them too
+            if had_poses:
+                self.message.emit(text)
+            else:  # the poses were made (or found) by this job: the first look at them too
                 from core_model.pose.track_summary import summarize
 
-                text += f" Poses: {summarize(poses).sentence()}"
-            self.message.emit(text)
+                self.firstLook.emit(f"{text} Poses: {summarize(poses).sentence()}")
             if then is not None:
                 then()
 

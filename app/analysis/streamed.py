@@ -18,9 +18,12 @@ from typing import Callable, Optional, Tuple
 from app.analysis import core_bridge
 
 PROGRESS_TOTAL = 1000
-#: share of an Analyze job's progress that is pose extraction, when it extracts the poses (on this 2-core CPU
-#: the poses take most of a streamed Analyze: the forwards wait for the pose workers, benchmarks/studio_analyze.py)
-POSE_SHARE = 0.6
+#: share of an Analyze job's progress that is pose extraction, when it extracts the poses: the time left while the
+#: poses are made counts the model's part as (1 - share) / share of the poses' time. Measured on 2 CPU cores (the
+#: forwards wait for the pose workers; the model loads and the inputs are built meanwhile): the poses took ~85-90 %
+#: of a streamed Analyze of bikes.mp4's 4-s close-up (55 of ~63 s at load ~30); with 0.6 the time left shown while
+#: the poses were made was twice the real one.
+POSE_SHARE = 0.85
 
 
 class StreamProgress:

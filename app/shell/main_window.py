@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
         self.session.person_changed.connect(self._on_person_changed)
         c.opened.connect(self._on_opened)
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
+        c.firstLook.connect(lambda text: self.status.showMessage(text, 30000))  # people and tracks found: read it
         c.error.connect(self.show_error)
         self._build_helpers()
         self.keys = KeyboardNavigation(self)  # Tab, F6, Ctrl+1…8; focused lists keep their keys

@@ -13,6 +13,7 @@ from app.shell.job_panel import JobPanel
 
 UNTRAINED_TEXT = "untrained model — not a prediction"
 REANALYZING_TEXT = "analysing again…"
+ANALYZING_TEXT = "analysing…"  # the first analysis of the video
 
 
 def frame_text(entry: Optional[VideoEntry], frame: Optional[int]) -> str:
@@ -72,7 +73,7 @@ class StudioStatusBar(QStatusBar):
         analysis is running (``analyzing``): then that is said instead."""
         text, trained = model_text(result)
         if analyzing:
-            text = f"{REANALYZING_TEXT} · {text}" if result is not None else REANALYZING_TEXT
+            text = f"{REANALYZING_TEXT} · {text}" if result is not None else ANALYZING_TEXT
         elif stale:
             text = f"⚠ results from {stale} — Analyze again · {text}"
         self.model_label.setText(f" {text} ")
