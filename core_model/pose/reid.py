@@ -283,6 +283,9 @@ def _stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
 #: a track is cut where the median colours of the SPLIT_WINDOW detections before and after differ by more than
 #: SPLIT_GATE (two people who crossed swapped ids there: the pieces are stitched to their owners afterwards)
 SPLIT_WINDOW, SPLIT_GATE = 12, 0.65
+#: ... or by more than SPLIT_GAP_GATE where the track was continued after more than 2 frames unseen (a weaker link:
+#: a person partly hidden by somebody of other colours matched the gate of a single detection there)
+SPLIT_GAP_GATE = 0.45
 
 
 def _median_look(looks) -> Optional[np.ndarray]:
@@ -304,6 +307,10 @@ def split_at_colour_changes(entries: list) -> List[list]:
         d = distance(_median_look([e[3] for e in entries[i - SPLIT_WINDOW:i]]),
                      _median_look([e[3] for e in entries[i:i + SPLIT_WINDOW]]))
         found.append((d if d is not None else 0.0, i))
+    after_gap = [(d, i) for d, i in found if entries[i][0] - entries[i - 1][0] > 2 and d > SPLIT_GAP_GATE]
+    if after_gap:  # a track continued after frames unseen, in other colours: somebody else took it there
+        where = max(after_gap)[1]
+        return split_at_colour_changes(entries[:where]) + split_at_colour_changes(entries[where:])
     best = max((d for d, _ in found), default=0.0)
     if best <= SPLIT_GATE:
         return [entries]

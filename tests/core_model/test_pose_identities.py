@@ -108,3 +108,30 @@ def test_a_half_body_fitted_while_the_person_is_hidden_does_not_become_its_own_i
                          reid_seconds=6.0)
     assert poses.num_people == 1, poses.frames_per_track()
     assert poses.present[0].all()
+
+
+def test_a_track_continued_after_a_gap_by_somebody_in_other_colours_is_cut_there():
+    """Red walks behind somebody (unseen 10 frames); where red was lost a person in other colours steps out, the
+    first frames half hidden (their colours mixed with red's, within the gate of a track lost a few frames).
+    Red's track continued onto them by motion; their colours are plainly not red's: they get their own id, and
+    red's id is not used after red was hidden."""
+    from .test_pose_tracking import _person
+
+    red, other, mixed = _look(0, 1, 0.1), _look(1, 0, 0.1), _look(0, 1, 0.4)
+    dets, looks = [], []
+    for t in range(120):
+        people, colours = [], []
+        if t < 40:
+            people.append(_person(200 + 2 * t, 300, 90))
+            colours.append(red)
+        elif t >= 50:
+            people.append(_person(285 + (t - 50), 302, 90))
+            colours.append(mixed if t < 53 else other)
+        dets.append((np.stack([p[0] for p in people]), np.stack([p[1] for p in people])) if people else
+                    (np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32)))
+        looks.append(colours)
+    poses = track_frames(dets, np.arange(120) / 25.0, (576, 768), 25.0, crowd=True, appearances=looks,
+                         reid_seconds=6.0)
+    red_row = [r for r in range(poses.num_people) if poses.present[r, 0]][0]
+    assert poses.present[red_row, :40].all() and not poses.present[red_row, 40:].any(), poses.frames_per_track()
+    assert poses.num_people == 2
