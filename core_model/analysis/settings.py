@@ -45,7 +45,7 @@ class AnalysisSettings:
     max_people: int = 0  # pose extraction (0: no limit)
     device: str = "auto"
     pose_engine: str = "auto"  # pose extraction: auto, mediapipe or torch (core_model.pose.torch_engine)
-    batch_size: int = 0  # windows per forward pass; 0 = auto (1 on CPU, 16 on a GPU)
+    batch_size: int = 0  # windows per forward pass; 0 = auto (batch_for: 16 on a GPU, 2 or 1 on CPU)
     runtime: str = "auto"  # the network's runtime: auto, torch or onnx (core_model.runtime)
     top_k: int = 5  # classes listed per window in the JSON summary
     seed: int = 0  # seed of the untrained network

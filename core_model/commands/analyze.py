@@ -50,7 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-people", type=int, default=0, metavar="N",
                    help="people tracked by pose extraction (default 0: no limit)")
     p.add_argument("--batch-size", type=int, default=0, metavar="N",
-                   help="windows per forward pass (default 0: automatic, 1 on CPU, 16 on a GPU)")
+                   help="windows per forward pass (default 0: automatic: 16 on a GPU; on a CPU 2 where PyTorch has 2 "
+                        "threads or more, else 1)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"), help="default: auto")
     p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
                    help="pose extraction: mediapipe, torch (the same models in PyTorch on --device) or auto "
