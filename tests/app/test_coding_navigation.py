@@ -183,7 +183,7 @@ def test_analyse_all_videos_skips_analysed_and_cancels(qtbot, window, study, sti
     window.session.update(second, result=None, poses=None)
     monkeypatch.setattr(bridge, "extract_job", lambda p, m, **kw: slow_job(10_000, 0.005))
     window.actions["analyze_all"].trigger()
-    qtbot.waitUntil(lambda: any(j.kind == "extract" for j in window.jobs.jobs), timeout=5000)
+    qtbot.waitUntil(lambda: any(j.kind in ("extract", "analyze") for j in window.jobs.jobs), timeout=5000)  # streamed
     assert ui.queue_widget.isVisible()
     with qtbot.waitSignal(ui.queue.finished, timeout=5000) as done:
         ui.queue_cancel.click()
