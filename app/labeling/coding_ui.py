@@ -25,6 +25,7 @@ from core_model.project.coders import AssignVideos, UnassignVideos
 from core_model.project.database import default_author
 
 from app.labeling.bookmarks_panel import BookmarksPanel
+from app.common.lifetime import tie
 
 
 class CodingUI(QObject):
@@ -48,8 +49,8 @@ class CodingUI(QObject):
         project.prepare_store.append(self.prepare_store)
         project.projectChanged.connect(self._on_project)
         project.videosChanged.connect(self._schedule_refresh)
-        session.current_changed.connect(lambda _e: self._schedule_refresh())
-        session.added.connect(lambda _e: self._schedule_refresh())
+        tie(session.current_changed, self, lambda _e: self._schedule_refresh())
+        tie(session.added, self, lambda _e: self._schedule_refresh())
         a = actions
         a["blind_coding"].toggled.connect(self.set_blind)
         a["my_videos"].toggled.connect(self.video_list.set_only_mine)
@@ -154,7 +155,7 @@ class CodingUI(QObject):
     def _schedule_refresh(self, *_args) -> None:
         if not self._refresh_pending:
             self._refresh_pending = True
-            QTimer.singleShot(0, self._refresh)
+            QTimer.singleShot(0, self, self._refresh)  # not after self is deleted
 
     def _refresh(self) -> None:
         self._refresh_pending = False

@@ -19,6 +19,7 @@ from app.labeling.labeling import LabelingController
 from app.project.project_controller import PROJECT_SUFFIX, ProjectController
 from app.common.state import VideoEntry
 from app.labeling.labels_panel import LabelsPanel
+from app.common.lifetime import tie
 
 LABEL_PRESETS = {"NTU RGB+D 120 (120 actions)": "ntu120", "NTU RGB+D 60 (60 actions)": "ntu60",
                  "Classroom coding scheme (participation, work, attention)": "classroom",
@@ -128,7 +129,7 @@ class LabelingUI(QObject):
         proj.labelsChanged.connect(self._on_labels)
         proj.segmentsChanged.connect(self._on_segments)
         proj.videosChanged.connect(self._on_videos)
-        session.changed.connect(self._on_entry_changed)
+        tie(session.changed, self, self._on_entry_changed)
         self._on_project(None)
 
     # ---- helpers ----------------------------------------------------------------------------

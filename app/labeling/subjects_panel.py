@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QColorDialog, QDialog, QInputDialog, QMenu, QMessa
 from core_model.errors import EpamError
 
 from app.labeling.subject_widgets import AssignSubjectDialog, SubjectsPanel, swatch
+from app.common.lifetime import tie
 
 __all__ = ["AssignSubjectDialog", "SubjectsPanel", "SubjectsUI"]
 
@@ -71,8 +72,8 @@ class SubjectsUI(QObject):
         p.suggestionDismissed.connect(lambda _t: self._offer_next())
         self.project.projectChanged.connect(self._on_project)
         self.project.posesChanged.connect(self._on_poses)
-        self.session.current_changed.connect(self._on_current)
-        self.session.changed.connect(lambda e: self.request_refresh() if e is self.session.current else None)
+        tie(self.session.current_changed, self, self._on_current)
+        tie(self.session.changed, self, lambda e: self.request_refresh() if e is self.session.current else None)
         panel = self.panel
         panel.shown.connect(self._fill_panel)
         if hasattr(self.view, "imageClicked"):
@@ -117,7 +118,7 @@ class SubjectsUI(QObject):
         self.people.clear_suggestion()
         self._suggestion = None
         self.request_refresh()
-        QTimer.singleShot(0, self._offer_next)
+        QTimer.singleShot(0, self, self._offer_next)
 
     def _on_project(self, store) -> None:
         if self._unsubscribe is not None:
@@ -155,7 +156,7 @@ class SubjectsUI(QObject):
         opens: one refresh for them all)."""
         if not self._refresh_due:
             self._refresh_due = True
-            QTimer.singleShot(0, self.refresh)
+            QTimer.singleShot(0, self, self.refresh)  # not after self is deleted
 
     def refresh(self) -> None:
         """Push the shown video's subjects to the skeletons, the People dock and the timeline (one query); the
@@ -342,7 +343,7 @@ class SubjectsUI(QObject):
         if self._pushed != self._shown:
             timeline = getattr(self._parent, "timeline", None)
             if timeline is not None and not getattr(timeline, "built", True):  # built just after the first frame
-                QTimer.singleShot(0, lambda: QTimer.singleShot(0, self._push_timeline))
+                QTimer.singleShot(0, self, lambda: QTimer.singleShot(0, self, self._push_timeline))
             else:
                 self._push_timeline()
         store = self._store()

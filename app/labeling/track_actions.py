@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMenu
 from core_model.errors import EpamError
 
 from app.common.state import VideoEntry
+from app.common.lifetime import tie
 
 CLICK_RADIUS = 40.0  # px in image coordinates around a skeleton (as a left click)
 MENU_TRACKS = 30  # tracks listed in "Merge into"
@@ -63,8 +64,8 @@ class TrackActions(QObject):
         self.project.showVideo.connect(self.show_video)  # undo/redo of another video's edit: go there first
         self.project.projectChanged.connect(self._on_project)
         self.videos.opened.connect(self._on_opened)  # after the window's slot: the entry has its project id
-        self.session.current_changed.connect(lambda _entry: self.update_enabled())
-        self.session.changed.connect(self._on_entry_changed)
+        tie(self.session.current_changed, self, lambda _entry: self.update_enabled())
+        tie(self.session.changed, self, self._on_entry_changed)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self.show_skeleton_menu)
         self.update_enabled()

@@ -18,6 +18,7 @@ from core_model.review.project_review import (HUMAN, MODEL, AgreementParts, Resu
                                               project_authors, project_budgets, segment_rows, video_queue)
 
 from app.common.state import Session, VideoEntry
+from app.common.lifetime import tie
 
 DEBOUNCE_MS = 200
 VIDEO, PROJECT = "video", "project"
@@ -80,8 +81,8 @@ class ReviewController(QObject):
         project.segmentsChanged.connect(self._on_segments)
         project.labelsChanged.connect(self._on_labels)
         project.projectChanged.connect(self._on_project)
-        session.current_changed.connect(self._on_current_video)
-        session.changed.connect(self._on_entry_changed)
+        tie(session.current_changed, self, self._on_current_video)
+        tie(session.changed, self, self._on_entry_changed)
 
     # ---- state ----------------------------------------------------------------------------
     @property

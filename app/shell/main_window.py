@@ -39,6 +39,7 @@ from app.video.video_view import VideoView
 from app.video.face_privacy import FacePrivacy
 from app.shell.window_layout import DockWidths, WindowFitter, has_screen
 from app.common.workers import JobManager
+from app.common.lifetime import tie
 
 VIDEOS_MIN_PX = 150  # the Videos dock (names wrap)
 SIDE_MIN_PX = 260  # the right docks: a 1024-px screen keeps ~600 px for the video and the timeline
@@ -273,9 +274,9 @@ class MainWindow(QMainWindow):
         self.face_privacy.failed.connect(lambda msg: self.status.showMessage(msg, 10000))
         self.overlays.products_changed.connect(lambda: self.overlay_panel.set_products(self.overlays))
 
-        self.session.current_changed.connect(self._on_current_changed)
-        self.session.changed.connect(self._on_entry_changed)
-        self.session.person_changed.connect(self._on_person_changed)
+        tie(self.session.current_changed, self, self._on_current_changed)
+        tie(self.session.changed, self, self._on_entry_changed)
+        tie(self.session.person_changed, self, self._on_person_changed)
         c.opened.connect(self._on_opened)
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
         c.firstLook.connect(lambda text: self.status.showMessage(text, 30000))  # people and tracks found: read it

@@ -19,6 +19,7 @@ from app.video.compare_inspector import CompareInspector, side_label
 from app.video.overlays.context import FrameContext, shown_person
 from app.video.overlays.stack import OverlayStack
 from app.video.video_view import VideoView
+from app.common.lifetime import tie
 
 TITLE_STYLE = "color:#e8ecf1; background:#1d2430; padding:2px 6px; font-weight:bold;"
 
@@ -61,9 +62,9 @@ class SideBySide(QObject):
         self.title_a.setStyleSheet(TITLE_STYLE)
         self.title_a.setVisible(False)
         window.playback.frameShown.connect(self._on_frame)
-        window.session.person_changed.connect(lambda _p: self.refresh())
-        window.session.current_changed.connect(lambda _e: self.close())
-        window.session.changed.connect(lambda e: self.refresh() if e is window.session.current else None)
+        tie(window.session.person_changed, self, lambda _p: self.refresh())
+        tie(window.session.current_changed, self, lambda _e: self.close())
+        tie(window.session.changed, self, lambda e: self.refresh() if e is window.session.current else None)
         window.overlays.changed.connect(self._mirror_toggle)
 
     @property

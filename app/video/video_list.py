@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QListWidget, QListWidgetItem, QMenu
 
 from app.common.state import Session, VideoEntry
+from app.common.lifetime import tie
 
 
 class VideoListWidget(QListWidget):
@@ -32,10 +33,10 @@ class VideoListWidget(QListWidget):
         self.setAlternatingRowColors(False)
         self._session = session
         self._items: Dict[int, QListWidgetItem] = {}
-        session.added.connect(self._on_added)
-        session.changed.connect(self._on_changed)
-        session.removed.connect(self._on_removed)
-        session.current_changed.connect(self._on_current)
+        tie(session.added, self, self._on_added)
+        tie(session.changed, self, self._on_changed)
+        tie(session.removed, self, self._on_removed)
+        tie(session.current_changed, self, self._on_current)
         self.currentItemChanged.connect(self._on_row_changed)
         for entry in session.entries:
             self._on_added(entry)
