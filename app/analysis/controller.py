@@ -42,6 +42,19 @@ def analyze_with_poses(path: Path, settings: StudioSettings, poses) -> Callable[
     return run
 
 
+def first_look(name: str, poses) -> str:
+    """The status line after poses are made: "Poses of a.mp4, 250 frames: Found up to 2 people at once, 3 tracks."
+    Where there are clearly more tracks than people, short enough for the status bar (the People dock holds the
+    whole sentence): "a.mp4: 2 people at once, 13 tracks — some in pieces: People dock ▸ Merge / Split here."."""
+    from core_model.pose.track_summary import summarize
+
+    look = summarize(poses)
+    if look.fragmented:
+        return (f"{name}: {look.most_at_once} {'person' if look.most_at_once == 1 else 'people'} at once, "
+                f"{look.tracks} tracks — some in pieces: People dock ▸ Merge / Split here.")
+    return f"Poses of {name}, {poses.num_frames} frames: {look.sentence()}"
+
+
 class OpenBatch:
     """The videos of one open request (a drop, a dialog, a folder): it makes one of them current, once,
     and reports its failures together when the last open ends."""
@@ -186,9 +199,7 @@ class VideoController(QObject):
             poses, same = found
             # the analysis stays when the poses are the same (e.g. from the cache): it was made from them
             self.session.update(entry, poses=poses, result=entry.result if same else None)
-            from core_model.pose.track_summary import summarize
-
-            self.firstLook.emit(f"Poses of {entry.name}, {poses.num_frames} frames: {summarize(poses).sentence()}")
+            self.firstLook.emit(first_look(entry.name, poses))
             if then is not None:
                 then()
 
@@ -212,10 +223,8 @@ class VideoController(QObject):
             text = f"Analyzed {entry.name}: {result.num_windows} windows, {len(result.segments)} segments{note}."
             if had_poses:
                 self.message.emit(text)
-            else:  # the poses were made (or found) by this job: the first look at them too
-                from core_model.pose.track_summary import summarize
-
-                self.firstLook.emit(f"{text} Poses: {summarize(poses).sentence()}")
+            else:  # the poses were made (or found) by this job: the first look at them first (the line is cut)
+                self.firstLook.emit(f"{first_look(entry.name, poses)} {text}")
             if then is not None:
                 then()
 

@@ -58,6 +58,7 @@ def _arrays(result) -> dict:
 
 def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_analysis(qtbot, window, clip,
                                                                                       checkpoint):
+    from app.analysis.controller import first_look
     from core_model.analysis import analyze_video
 
     entry = open_and_wait(qtbot, window, clip)
@@ -80,7 +81,7 @@ def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_ana
     assert any(0 < u < 850 for u in units)  # the poses' frames fill its first part (POSE_SHARE)
     assert any(t.startswith("poses ") and "frames/s" in t for t in texts), texts  # throughput while analysing
     message = window.status.currentMessage()
-    assert message.startswith(f"Analyzed {clip.name}: ") and "Poses: Found up to " in message
+    assert message.startswith(first_look(clip.name, poses)) and f"Analyzed {clip.name}: " in message
     reference = analyze_video(clip, poses=poses, checkpoint=str(checkpoint), settings=settings.analysis_settings(),
                               use_cache=False)  # the whole-video path on the same (whole) poses
     assert result.summary["poses"]["key"] == reference.summary["poses"]["key"]
@@ -96,7 +97,9 @@ def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_ana
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30_000)
     sentence = summarize(entry.poses).sentence()
     assert sentence.startswith(f"Found up to {summarize(poses).most_at_once} ")
-    assert window.status.currentMessage() == f"Poses of {clip.name}, 64 frames: {sentence}"
+    assert window.status.currentMessage() == first_look(clip.name, entry.poses)
+    if not summarize(entry.poses).fragmented:
+        assert first_look(clip.name, entry.poses) == f"Poses of {clip.name}, 64 frames: {sentence}"
     assert entry.result is result and sentence in window.person_list.summary.text()
 
 
@@ -136,3 +139,16 @@ def test_the_first_analysis_of_a_video_is_not_called_analysing_again(qtbot, wind
     window.session.update(entry, busy="analyzing")  # Analyze pressed on a video never analysed
     qtbot.waitUntil(lambda: "analysing" in window.status.model_label.text(), timeout=5000)
     assert "again" not in window.status.model_label.text()
+
+
+def test_the_first_look_at_fragmented_tracks_points_to_merge_and_split_within_the_status_line():
+    """Tracks in pieces (bikes.mp4's six shots gave 13 tracks for 2 people at once in the studio): the status line
+    (cut at ~95 characters in a 1280-px window) says so, and where to fix it, before it is cut."""
+    from app.analysis.controller import first_look
+
+    from .test_extraction_settings_view import _poses
+
+    fragmented = first_look("bikes.mp4", _poses(pieces=4, people=2))
+    assert fragmented == "bikes.mp4: 2 people at once, 8 tracks — some in pieces: People dock ▸ Merge / Split here."
+    assert len(fragmented) <= 95
+    assert first_look("a.mp4", _poses()) == "Poses of a.mp4, 250 frames: Found up to 3 people at once, 3 tracks."
