@@ -7,7 +7,9 @@ person per frame). The probe runs the detector on :data:`PROBE_FRAMES` frames, o
 on the tiles; when the tiles find somebody small (body under :data:`SMALL` of the frame height) whom
 the whole-frame pass misses, and the landmark model confirms a person there, the video gets
 ``tiles``. The choice depends on the video only (deterministic); it costs about 0.3-0.6 s (26 detector
-runs at 768x576, plus loading the detector).
+runs at 768x576, plus loading the detector). A command does not wait for it: the extraction runs ``full``
+meanwhile, on the other core (:func:`extract_while_probing`), and starts again with ``tiles`` when the probe
+picks those.
 """
 from __future__ import annotations
 
@@ -95,8 +97,9 @@ def choose_detect(path, *, max_people: int, reader=None) -> str:
 
 class _Speculation:
     """The cancel token, progress and ``on_final`` a speculative ``full`` extraction runs with while the probe
-    decides: it is stopped as soon as the probe says ``tiles`` (or the caller cancels); its progress and final
-    frames reach the caller only once the probe said ``full`` (the latest of each is held until then)."""
+    decides: it is stopped as soon as the probe says ``tiles`` (or the caller cancels); its final frames reach
+    the caller only once the probe said ``full`` (the latest call is held until then). Its progress passes at once
+    (a user's cancel on it stays prompt); a ``tiles`` run after it reports no less than was shown (monotonic)."""
 
     def __init__(self, cancel, progress, on_final) -> None:
         import threading
@@ -106,6 +109,7 @@ class _Speculation:
         self.mode: Optional[str] = None
         self.error: Optional[BaseException] = None
         self._held: dict = {}
+        self.shown = 0  # the most frames reported done
         self._lock = threading.Lock()
 
     @property
@@ -132,7 +136,9 @@ class _Speculation:
         return self.mode
 
     def progress(self, done: int, total: int) -> None:
-        self._pass("progress", (done, total))
+        self.shown = max(self.shown, int(done))
+        if self._progress is not None:
+            self._progress(self.shown, total)
 
     def on_final(self, frames, upto: int, info) -> None:
         self._pass("on_final", (frames, upto, info))
@@ -186,6 +192,6 @@ def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=N
         result = None
     mode = spec.wait()
     if mode == "tiles":
-        return mode, run(mode, progress, cancel, on_final)
+        return mode, run(mode, spec.progress if progress is not None else None, cancel, on_final)
     spec.flush()
     return mode, result
