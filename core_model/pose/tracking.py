@@ -219,12 +219,13 @@ def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
     """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`), tracks shorter than
     :data:`MIN_TRACK_FRAMES` left out."""
     from .reid import split_at_colour_changes, stitch_tracklets
-    from .tracklets import merge_fragments
+    from .tracklets import merge_fragments, split_at_jumps
 
     pieces: Dict[int, list] = {}
     for tid in sorted(per_track):
-        for piece in split_at_colour_changes(per_track[tid]):
-            pieces[len(pieces)] = piece
+        for part in split_at_jumps(per_track[tid]):
+            for piece in split_at_colour_changes(part):
+                pieces[len(pieces)] = piece
     per_track = pieces
     joined: Dict[int, list] = {}
     for tid, root in stitch_tracklets(per_track, max_gap).items():

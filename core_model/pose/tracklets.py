@@ -190,3 +190,27 @@ def merge_fragments(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]
         tracks[ta] = _merged(tracks[ta], tracks.pop(tb))
         costs = {k: v for k, v in costs.items() if ta not in k and tb not in k}
     return {tid: t.entries for tid, t in tracks.items()}
+
+
+#: a track is cut where its body jumps by more than this many body sizes from one frame to the next (the detector
+#: fitted one skeleton on two people overlapping, now on the one, now on the other); the pieces are stitched and
+#: merged again with their owners
+JUMP = 0.35
+
+
+def split_at_jumps(entries: List[Entry]) -> List[List[Entry]]:
+    """A tracklet cut where the body's centre jumps (see :data:`JUMP`) between frames at most 2 apart."""
+    from .body_geometry import body_scale, centre
+
+    if JUMP is None or len(entries) < 2:
+        return [entries]
+    pieces, start = [], 0
+    for i in range(1, len(entries)):
+        (f0, k0, s0, _), (f1, k1, s1, _) = entries[i - 1], entries[i]
+        if f1 - f0 > 2:
+            continue
+        scale = max(body_scale(k0, s0, 8.0), body_scale(k1, s1, 8.0))
+        if np.hypot(*(centre(k1, s1) - centre(k0, s0))) > JUMP * scale * (f1 - f0):
+            pieces.append(entries[start:i])
+            start = i
+    return pieces + [entries[start:]]
