@@ -15,7 +15,10 @@ legacy loop of its own round), and CPU milliseconds per frame (all threads and p
 cost). Load averages are printed; the machine may be shared.
 
     .venv/bin/python benchmarks/pose_speed.py [VIDEO ...] [--repeat 3] [--workers 1,2] [--long 0] [--single]
-                                              [--base DIR]
+                                              [--base DIR ...]
+
+On a shared machine, ``chrt -r 1 .venv/bin/python benchmarks/pose_speed.py ...`` (root) gives the legacy loop
+and every command a quiet machine's cores (real-time priority, inherited by the commands).
 """
 from __future__ import annotations
 
@@ -101,7 +104,7 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
 def _round(video: Path, frames: list, workers: list, models: Path, work: Path, args) -> dict:
     """One round on ``video``: legacy, then every command; ``{name: (frames/s, CPU ms/frame)}``."""
     runs = {"legacy": _legacy(frames)}
-    trees = [("", ROOT)] + ([("base ", Path(args.base))] if args.base else [])
+    trees = [("", ROOT)] + [(f"{Path(base).name} ", Path(base)) for base in args.base or []]
     for tag, tree in trees:
         for n in workers:
             runs[f"{tag}epam extract --workers {n}"] = _command(video, len(frames), n, models, work, tree=tree)
@@ -120,7 +123,8 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--long", type=float, default=0.0, help="also this many seconds of the last video, looped")
     parser.add_argument("--single", action="store_true", help="also epam extract --max-people 1 (one worker)")
-    parser.add_argument("--base", help="another checkout run the same way, in the same rounds (before/after)")
+    parser.add_argument("--base", action="append", help="another checkout run the same way, in the same rounds "
+                        "(before/after; may be given several times, each labelled by its folder's name)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="epam-pose-speed-"))
     env = {**os.environ, "EPAM_CACHE_DIR": str(work / "bundle")}
