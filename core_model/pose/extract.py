@@ -254,6 +254,7 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         if ahead is not None:
             ahead.stop()  # it tracked without them
         ahead, looks = None, frame_appearances(path, frames, reader=None if own_reader else reader)
+    info.appearances = looks
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
@@ -263,13 +264,20 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         from .torch_engine.graph import resolve_device
 
         meta["device"] = resolve_device(device).type
-    poses = ahead.poses(meta) if ahead is not None else None  # crowd: tracked as the frames came
-    if stream is not None and stream.tracker is not None and mode != "tiles":  # tracked as the frames came
-        poses = stream.tracker.poses(meta)
-    elif poses is None:
-        crowd = _crowd_tracking() if mode == "tiles" else {"max_gap_seconds": MAX_GAP_SECONDS}
-        poses = track_frames(frames, info.timestamps, info.img_shape, info.fps, meta=meta, appearances=looks,
-                             **crowd)
+    poses = _tracked(mode, frames, info, meta, ahead, stream)
     if use_cache:
         cache.store(path, settings, poses)
     return poses
+
+
+def _tracked(mode: str, frames, info, meta: dict, ahead, stream) -> Poses:
+    """The poses of ``frames``, tracked as they came (``ahead`` in crowd mode, ``stream``'s tracker otherwise)
+    or now (crowd mode: with ``info.appearances``)."""
+    poses = ahead.poses(meta) if ahead is not None else None  # (None: it was never fed)
+    if poses is not None:
+        return poses
+    if stream is not None and stream.tracker is not None and mode != "tiles":
+        return stream.tracker.poses(meta)
+    crowd = _crowd_tracking() if mode == "tiles" else {"max_gap_seconds": MAX_GAP_SECONDS}
+    return track_frames(frames, info.timestamps, info.img_shape, info.fps, meta=meta, appearances=info.appearances,
+                        **crowd)
