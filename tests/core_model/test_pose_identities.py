@@ -135,3 +135,30 @@ def test_a_track_continued_after_a_gap_by_somebody_in_other_colours_is_cut_there
     red_row = [r for r in range(poses.num_people) if poses.present[r, 0]][0]
     assert poses.present[red_row, :40].all() and not poses.present[red_row, 40:].any(), poses.frames_per_track()
     assert poses.num_people == 2
+
+
+def test_one_skeleton_on_two_people_overlapping_goes_to_the_one_it_lies_on():
+    """Blue walks left in front of red (red higher in the frame, further back); while they overlap the detector
+    fits one skeleton only, on blue, then for 11 frames on red (a jump of half a body), then on blue again. The
+    frames on red are red's: red's id there, blue's id back on blue, two ids in all."""
+    from .test_pose_tracking import _person
+
+    red, blue = _look(0, 1, 0.1), _look(1, 0, 0.1)
+    dets, looks = [], []
+    for t in range(100):
+        rx, bx = 200 + 1.0 * t, 330 - 1.5 * t
+        people = []
+        if t < 40 or t > 60:
+            people += [(_person(rx, 276, 60), red)]
+        if 45 <= t <= 55:  # the box around it holds some of blue's colours too
+            people += [(_person(rx, 276, 60), _look(0, 1, 0.35))]
+        else:
+            people += [(_person(bx, 302, 64), blue)]
+        dets.append((np.stack([p[0][0] for p in people]), np.stack([p[0][1] for p in people])))
+        looks.append([p[1] for p in people])
+    poses = track_frames(dets, np.arange(100) / 25.0, (576, 768), 25.0, crowd=True, appearances=looks,
+                         reid_seconds=6.0)
+    assert poses.num_people == 2, poses.frames_per_track()
+    red_row = [r for r in range(2) if poses.keypoint[r, 0, 0, 1] < 260][0]
+    assert poses.present[red_row, 45:56].all() and not poses.present[1 - red_row, 45:56].any()
+    assert poses.present[1 - red_row, 56:].all()
