@@ -255,9 +255,10 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
     are not floored at 5 % of the frame diagonal). ``appearances``: per frame, one colour histogram per
     detection (:func:`.appearance.frame_appearances`); ``reid_seconds``: how long a person unseen may be
     re-identified by appearance (crowd mode). In crowd mode with appearances, skeletons lying on one body are
-    merged first (:func:`crowd_dedupe`), and after the whole video is tracked tracks are cut where their colours
-    change for good and the tracklets of one person are joined (:func:`.reid.split_at_colour_changes`,
-    :func:`.reid.stitch_tracklets`).
+    merged first (:func:`crowd_dedupe`), and after the whole video is tracked tracks are cut where the body jumps or
+    their colours change for good and the tracklets of one person are joined (:func:`.tracklets.split_at_jumps`,
+    :func:`.reid.split_at_colour_changes`, :func:`.reid.stitch_tracklets`), then shorter tracks that are pieces
+    of a longer one's person are merged into it (:func:`.tracklets.merge_fragments`).
     """
     tracker = tracker_for(img_shape, fps, max_gap_seconds=max_gap_seconds, crowd=crowd, reid_seconds=reid_seconds)
     per_track: Dict[int, list] = {}  # track id -> [(frame, keypoint, score, appearance), ...]
