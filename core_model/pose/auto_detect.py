@@ -122,11 +122,14 @@ class _Speculation:
         if self.cancelled:
             raise Cancelled()
 
-    def probe(self, path, max_people: int) -> None:
+    def probe(self, path, max_people: int, reader=None) -> None:
         try:
-            self.mode = choose_detect(path, max_people=max_people)
+            self.mode = choose_detect(path, max_people=max_people, reader=reader)
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread (wait)
             self.error, self.mode = exc, "error"
+        finally:
+            if reader is not None:
+                reader.close()
         self._decided.set()
 
     def wait(self) -> str:
@@ -163,11 +166,13 @@ class _Speculation:
                 target(*args)
 
 
-def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=None, on_final=None):
+def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=None, on_final=None,
+                          reader=None):
     """``detect="auto"`` without waiting for the probe: ``(mode, run(mode, progress, cancel, on_final))``.
 
     ``run(detect, progress, cancel, on_final)`` extracts the video with that detection mode. The probe
-    (:func:`choose_detect`, its own reader and graphs) runs in a thread while ``run("full", ...)`` goes on
+    (:func:`choose_detect`, its own graphs, and a twin of ``reader`` when given: the same index, its own
+    decoder) runs in a thread while ``run("full", ...)`` goes on
     (MediaPipe releases the GIL: the probe takes another core); when the probe says ``tiles`` the ``full``
     run is stopped and ``run("tiles", ...)`` extracts the video. The result is the one of the mode the probe
     picks, as when the probe ran first.
@@ -179,7 +184,8 @@ def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=N
     if 0 < int(max_people) < 2:  # no probe
         return "full", run("full", progress, cancel, on_final)
     spec = _Speculation(cancel, progress, on_final)
-    threading.Thread(target=spec.probe, args=(path, max_people), name="epam-detect-probe", daemon=True).start()
+    twin = reader.twin(cache_frames=2) if reader is not None else None  # its own decoder, the same index
+    threading.Thread(target=spec.probe, args=(path, max_people, twin), name="epam-detect-probe", daemon=True).start()
     try:
         result = run("full", spec.progress, spec, spec.on_final)
     except Cancelled:

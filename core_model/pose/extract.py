@@ -148,7 +148,7 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
         from .auto_detect import extract_while_probing
 
         mode, (frames, info) = extract_while_probing(path, max_people, run, progress=progress, cancel=cancel,
-                                                     on_final=on_final)
+                                                     on_final=on_final, reader=reader)
     else:
         mode, (frames, info) = detect, run(detect, progress, cancel, on_final)
     return mode, frames, info, ahead[-1] if ahead else None

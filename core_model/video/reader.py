@@ -478,6 +478,17 @@ class VideoReader:
             self._warn(f"Frames {expected}..{stop - 1} could not be decoded.")
 
     # ------------------------------------------------------------------ lifetime
+    def twin(self, *, cache_frames: Optional[int] = None) -> "VideoReader":
+        """Another reader of the same file, for another thread: the index, timing and size are shared (the
+        file is not demuxed again); the decoder, its position and the frame cache are its own."""
+        own = {"_lock", "_cursor", "_live", "_next", "_last", "_cache", "_cache_limit", "warnings"}
+        other = object.__new__(type(self))
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k not in own})
+        other.warnings, other._lock, other._cache = list(self.warnings), threading.RLock(), OrderedDict()
+        other._cursor = other._live = other._next = other._last = None
+        other._cache_limit = cache_frames or self._cache_limit
+        return other
+
     def close(self) -> None:
         with self._lock:
             self._reset_decoder()

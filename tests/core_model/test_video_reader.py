@@ -249,3 +249,25 @@ def test_shared_reader_is_safe_across_threads(videos):
         for t in threads:
             t.join()
     assert errors == []
+
+
+def test_a_twin_reads_the_same_frames_in_another_thread_without_indexing_again(videos, monkeypatch):
+    import threading
+
+    path, truth = videos["mp4-h264-bframes"]
+    with VideoReader(path) as reader:
+        monkeypatch.setattr(reader_module, "demux_index", lambda *a, **k: pytest.fail("indexed again"))
+        twin = reader.twin(cache_frames=2)
+        assert (twin.frame_count, twin.width, twin.height, twin.fps) == \
+            (reader.frame_count, reader.width, reader.height, reader.fps)
+        np.testing.assert_array_equal(twin.timestamps, reader.timestamps)
+        seen = {}
+        order = list(range(FRAMES))
+        random.Random(3).shuffle(order)
+        thread = threading.Thread(target=lambda: seen.update({i: read_barcode(twin.get_frame(i)) for i in order}))
+        thread.start()
+        mine = [read_barcode(frame) for _, frame in reader.iter_frames()]  # sequential, at the same time
+        thread.join()
+        twin.close()
+        assert mine == list(range(FRAMES)) and seen == {i: i for i in range(FRAMES)}
+        assert len(twin._cache) <= 2 and reader.get_frame(FRAMES - 1) is not None  # the original still works
