@@ -22,7 +22,11 @@ Per frame (see :mod:`.roi_graph` for the two MediaPipe calls):
    frames;
 4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross, or a half
    body fitted as a smaller person on somebody) are merged: the better one stays and the other ROI is
-   dropped; at most ``max_people`` are kept (0: no limit).
+   dropped; at most ``max_people`` are kept (0: no limit);
+5. the hips and legs of somebody behind a larger person (feet higher in the frame) that lie in that person's box
+   (at least 4 of the 6 joints) are hidden by them: the landmark model draws a whole body anyway (legs onto the
+   person in front), so they are returned with a low score (:func:`.body_geometry.hidden_legs_lowered`; followed
+   as they were).
 
 Everything depends on the frames since the last :meth:`reset` only (chunked extraction stays
 independent of the number of workers).
@@ -35,6 +39,8 @@ from typing import List, Optional
 import numpy as np
 
 from ..errors import ConfigError, PoseError
+from . import body_geometry as _body
+from .body_geometry import hidden_legs_lowered
 from .detection import Detection
 from .mediapipe_backend import blazepose_to_coco
 from .roi_graph import PersonDetection, PoseGraph, Roi
@@ -99,7 +105,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
-            "min_joints": [MIN_JOINTS, CONFIDENT],
+            "min_joints": [MIN_JOINTS, CONFIDENT], "hidden_legs": [_body.IN_FRONT, _body.LEGS_ON, _body.HIDDEN_SCORE],
             "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN, FULL_EVERY],
             "lost_rate": [LOST_AT_ONCE, LOST_EVERY, DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
             "movers": [_tiles.MOVER_ROI, _tiles.MOVER_TALLEST, _tiles.MOVERS, _tiles.MOVER_PIXELS, _tiles.MOVER_WIDTH,
@@ -372,7 +378,7 @@ class TiledPoseExtractor:
             box = person_box(f.detection.keypoint, f.detection.score)
             self._sizes.append((float(box[3]), float(box[3] - box[1])))
         del self._sizes[:-SIZE_SAMPLES]
-        return [f.detection for f in self._followed]
+        return hidden_legs_lowered([f.detection for f in self._followed])
 
     def close(self) -> None:
         self._closed = True

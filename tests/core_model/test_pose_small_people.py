@@ -1,5 +1,6 @@
 """People too small for MediaPipe's person detector (40-55 px: a head of a few pixels) are found by the landmark
-model where something moved, and a half body fitted as a smaller person on somebody is not a second skeleton.
+model where something moved, a half body fitted as a smaller person on somebody is not a second skeleton, and the
+legs of somebody half hidden behind a nearer person are not drawn onto that person.
 Real composited clips (the cyclist of bikes.mp4 pasted in a classroom, core_model/video/classroom.py), real models."""
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from core_model.video.crowd import cut_source_people, score_poses
 
 
 @pytest.fixture(scope="module")
-def small_clip(tmp_path_factory, bikes_video):
+def cutouts(bikes_video):
+    return cut_source_people(bikes_video)
+
+
+@pytest.fixture(scope="module")
+def small_clip(tmp_path_factory, cutouts):
     """A 768x576, 32-frame classroom clip: 5 people 40-150 px tall walking, nobody leaving, no pillars."""
     path = tmp_path_factory.mktemp("small") / "small.mp4"
-    truth = make_classroom_video(path, None, cutouts=cut_source_people(bikes_video), people=5, frames=32, seed=6,
-                                 leavers=0, pillars=0)
+    truth = make_classroom_video(path, None, cutouts=cutouts, people=5, frames=32, seed=6, leavers=0, pillars=0)
     return path, truth
 
 
@@ -105,3 +110,38 @@ def test_a_lost_person_costs_less_than_a_landmark_and_a_detector_run_every_frame
     tries = sum(_Lost(Roi(0, 0, 10), LOST_FRAMES - s, np.zeros(2), s).due() for s in range(1, LOST_FRAMES + 1))
     assert tries <= 2 * LOST_FRAMES / 3
     assert all(_Lost(Roi(0, 0, 10), LOST_FRAMES, np.zeros(2), s).due() for s in (1, 2, 3))  # at once first
+
+
+def test_the_legs_of_somebody_half_hidden_behind_a_nearer_person_are_not_drawn_on_that_person(tmp_path, cutouts):
+    """A 92-px person stands behind a 140-px one (feet higher: further back) with knees and ankles behind them (59 %
+    visible): the landmark model fits them a whole body, legs on the person in front (a second skeleton on their
+    body). Their legs there are not confident; they are still found (head to hips), and the person in front too."""
+    from core_model.video.classroom import Lane, render_classroom
+    from core_model.video.encoding import encode_frames
+
+    frames = 12
+    lanes = [Lane(140, 380, [(0, 300.0), (frames, 305.0)], 30, 1.0, 0),  # in front
+             Lane(92, 323, [(0, 310.0), (frames, 312.0)], 120, 1.0, 7)]  # behind: lower 40 % hidden
+    rendered = list(render_classroom(cutouts, lanes, [], (768, 576), frames, 0))
+    path = tmp_path / "behind.mp4"
+    encode_frames(path, [f for f, _, _ in rendered], fps=25.0, options={"crf": "18"})
+    front_box = rendered[0][1][0]
+    back_box = rendered[0][1][1]
+    assert 0.5 <= rendered[0][2][1] <= 0.65  # the one behind is about 60 % visible
+    legs_on_front, back_found, front_found = 0, 0, 0
+    with VideoReader(path) as reader, TiledPoseExtractor(max_people=0) as extractor:
+        for i, frame in reader.iter_frames(0, frames):
+            for det in extractor.process(frame, float(reader.timestamps[i])):
+                ok = det.score >= 0.5
+                if ok.sum() < 5:
+                    continue
+                head = det.keypoint[0]
+                if back_box[0] <= head[0] <= back_box[2] and back_box[1] <= head[1] <= back_box[1] + 0.3 * 92:
+                    back_found += 1
+                    legs = det.keypoint[11:][ok[11:]]
+                    legs_on_front += int(((legs[:, 0] >= front_box[0] - 5) & (legs[:, 0] <= front_box[2] + 5)
+                                          & (legs[:, 1] >= front_box[1])).sum())
+                elif front_box[1] <= head[1] <= front_box[1] + 0.3 * 140:
+                    front_found += 1
+    assert back_found >= frames - 2 and front_found == frames
+    assert legs_on_front == 0
