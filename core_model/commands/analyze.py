@@ -160,12 +160,11 @@ def _remove_empty(folders) -> None:
             pass
 
 
-def _run(args, settings, target: Path, out_root: Path) -> int:
-    from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
+def _model_beside_poses(args, settings, target: Path, ahead: list):
+    """The prepared model; for one video its poses start first (appended to ``ahead``) and the model loads
+    beside them once the pose workers have their job."""
     from ..analysis.model_setup import prepare_model
-    from ..analysis.runner import UNTRAINED_WARNING, analyze_video
 
-    ahead = []  # poses made while the model loads (a video), or the next video's while it runs (a folder)
     if not target.is_dir():
         from ..analysis.pipeline import poses_ahead
 
@@ -180,6 +179,15 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
         for producer in ahead:
             producer.close()
         raise
+    return prepared
+
+
+def _run(args, settings, target: Path, out_root: Path) -> int:
+    from ..analysis.batch import BatchReport, analyze_folder, list_videos, shard_from_env
+    from ..analysis.runner import UNTRAINED_WARNING, analyze_video
+
+    ahead = []  # poses made while the model loads (a video), or the next video's while it runs (a folder)
+    prepared = _model_beside_poses(args, settings, target, ahead)
     prepared.release_source()  # the analysis runs the folded inference copy only
     tty = sys.stderr.isatty()
     warned = {"untrained": prepared.trained}
