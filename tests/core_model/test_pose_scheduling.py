@@ -29,3 +29,15 @@ def test_clips_under_five_seconds_stay_one_chunk_and_longer_videos_keep_their_ch
     assert plan_chunks(240) == [(0, 120), (120, 240)]
     assert plan_chunks(250) == [(0, 120), (120, 250)]  # the demo video, as before
     assert plan_chunks(100, 80) == [(0, 100)]  # a chunk length asked for (tests): the plain rule
+
+
+def test_videos_of_a_few_chunks_are_cut_into_a_power_of_two_of_equal_chunks():
+    assert plan_chunks(400) == [(0, 200), (200, 400)]  # a 16-s classroom: two workers, 200 frames each
+    assert [b - a for a, b in plan_chunks(700)] == [175] * 4
+    assert len(plan_chunks(1000)) == 8 and len(plan_chunks(3000)) == 16
+    assert plan_chunks(300) == [(0, 150), (150, 300)]  # not 120 + 120 + 60
+    assert plan_chunks(299) == [(0, 120), (120, 299)]
+    for n in (360, 480, 1000, 2000, 3000, 3839):  # 2 or 4 workers get as many frames each
+        sizes = [b - a for a, b in plan_chunks(n)]
+        assert len(sizes) & (len(sizes) - 1) == 0 and max(sizes) - min(sizes) <= len(sizes), (n, sizes)
+    assert len(plan_chunks(90000)) == 32  # long videos: the plain rule
