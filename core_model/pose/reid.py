@@ -288,9 +288,11 @@ SPLIT_WINDOW, SPLIT_GATE = 12, 0.65
 SPLIT_GAP_GATE = 0.45
 
 
-def _median_look(looks) -> Optional[np.ndarray]:
+def median_look(looks, at_least: int = 1) -> Optional[np.ndarray]:
+    """The per-bin median of the colour descriptors given (``None`` ones skipped), each half renormalised;
+    ``None`` with fewer than ``at_least`` of them."""
     looks = [x for x in looks if x is not None]
-    if len(looks) < SPLIT_WINDOW // 2:
+    if not looks or len(looks) < at_least:
         return None
     look = np.median(np.stack(looks), axis=0)
     half = len(look) // 2
@@ -304,8 +306,8 @@ def split_at_colour_changes(entries: list) -> List[list]:
     :data:`SPLIT_GATE`); one piece when they do not."""
     found = []
     for i in range(SPLIT_WINDOW, len(entries) - SPLIT_WINDOW + 1):
-        d = distance(_median_look([e[3] for e in entries[i - SPLIT_WINDOW:i]]),
-                     _median_look([e[3] for e in entries[i:i + SPLIT_WINDOW]]))
+        d = distance(median_look([e[3] for e in entries[i - SPLIT_WINDOW:i]], SPLIT_WINDOW // 2),
+                     median_look([e[3] for e in entries[i:i + SPLIT_WINDOW]], SPLIT_WINDOW // 2))
         found.append((d if d is not None else 0.0, i))
     after_gap = [(d, i) for d, i in found if entries[i][0] - entries[i - 1][0] > 2 and d > SPLIT_GAP_GATE]
     if after_gap:  # a track continued after frames unseen, in other colours: somebody else took it there

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from .appearance import distance
+from .reid import median_look
 
 #: a run of frames of the shorter track must touch the longer one within this many frames
 MERGE_GAP = 25
@@ -53,7 +54,7 @@ class _Track:
         self.boxes = np.stack([person_box(e[1], e[2]) for e in entries])
         self.index = {int(f): i for i, f in enumerate(self.frames)}
         self.height = float(np.median(self.boxes[:, 3] - self.boxes[:, 1]))
-        self.look = _median_look([e[3] for e in entries])
+        self.look = median_look([e[3] for e in entries])
 
     def velocity_at(self, i: int, backwards: bool) -> np.ndarray:
         """Box centre speed (pixels per frame) over up to 10 entries ending (or starting) at entry ``i``."""
@@ -67,17 +68,6 @@ class _Track:
 
 def _centre(box: np.ndarray) -> np.ndarray:
     return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
-
-
-def _median_look(looks) -> Optional[np.ndarray]:
-    looks = [x for x in looks if x is not None]
-    if not looks:
-        return None
-    look = np.median(np.stack(looks), axis=0)
-    half = len(look) // 2
-    look[:half] /= max(look[:half].sum(), 1e-9)
-    look[half:] /= max(look[half:].sum(), 1e-9)
-    return look
 
 
 def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> float:
