@@ -7,6 +7,7 @@ Figures vary in position, scale, speed, phase, clothing colours and background t
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
@@ -17,7 +18,6 @@ import numpy as np
 from ..jobs import CancelToken, ProgressFn, check_cancel, report
 from ..pose.format import Poses
 from ..video.encoding import encode_frames
-from ..video.writer import content_key
 from .builder import SetBuilder
 from .errors import ExportError
 from .figures import CATALOG, MOTION_NAMES, R_ELBOW, R_WRIST, body_keypoints, idle
@@ -172,6 +172,14 @@ def render_clip(path: Path, class_index: int, rng: np.random.Generator, *, size=
     return keypoints, actor_lane
 
 
+def _clip_key(source: dict, clip: str) -> str:
+    """A synthetic clip's video key: a hash of what made it (the generator's settings and the clip's name), not
+    of the encoded bytes: libx264 once wrote two byte-different files from the same frames (decoded pixels 9
+    levels apart), which changed a seeded set's keys and so its splits."""
+    made = {k: source[k] for k in ("seed", "size", "people", "fps", "frames", "motions")}
+    return hashlib.sha1(repr(sorted(made.items())).encode() + b"|" + clip.encode()).hexdigest()
+
+
 def _parse_size(size) -> Tuple[int, int]:
     w, h = (int(v) for v in size)
     if w < 64 or h < 48 or w > 4096 or h > 4096:
@@ -214,7 +222,7 @@ def make_synthetic_set(
                 order = [actor] + [m for m in range(people) if m != actor]  # the labeled person first
                 poses = Poses(keypoints[order], np.ones(keypoints.shape[:3], np.float32), np.array(order),
                               np.arange(frames) / fps, (h, w), fps, {"label": name, "synthetic": True})
-                row = SetRow(clip=clip, split="", video=path.name, video_key=content_key(path), start_frame=0,
+                row = SetRow(clip=clip, split="", video=path.name, video_key=_clip_key(source, clip), start_frame=0,
                              end_frame=frames, frames=frames, start_time=0.0, end_time=frames / fps,
                              person=actor, label=name, label_index=c, source="synthetic",
                              author="epam synth-dataset", confidence=1.0, segment_start_frame=0,
