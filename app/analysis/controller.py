@@ -45,13 +45,13 @@ def analyze_with_poses(path: Path, settings: StudioSettings, poses) -> Callable[
 def first_look(name: str, poses) -> str:
     """The status line after poses are made: "Poses of a.mp4, 250 frames: Found up to 2 people at once, 3 tracks."
     Where there are clearly more tracks than people, short enough for the status bar (the People dock holds the
-    whole sentence): "a.mp4: 2 people at once, 13 tracks — some in pieces: People dock ▸ Merge / Split here."."""
+    whole sentence): "a.mp4: 13 tracks, 2 people at once — People ▸ Merge / Split" (fits at 1280 px)."""
     from core_model.pose.track_summary import summarize
 
     look = summarize(poses)
     if look.fragmented:
-        return (f"{name}: {look.most_at_once} {'person' if look.most_at_once == 1 else 'people'} at once, "
-                f"{look.tracks} tracks — some in pieces: People dock ▸ Merge / Split here.")
+        return (f"{name}: {look.tracks} tracks, {look.most_at_once} {'person' if look.most_at_once == 1 else 'people'}"
+                " at once — People ▸ Merge / Split")
     return f"Poses of {name}, {poses.num_frames} frames: {look.sentence()}"
 
 

@@ -149,6 +149,6 @@ def test_the_first_look_at_fragmented_tracks_points_to_merge_and_split_within_th
     from .test_extraction_settings_view import _poses
 
     fragmented = first_look("bikes.mp4", _poses(pieces=4, people=2))
-    assert fragmented == "bikes.mp4: 2 people at once, 8 tracks — some in pieces: People dock ▸ Merge / Split here."
+    assert fragmented == "bikes.mp4: 8 tracks, 2 people at once — People ▸ Merge / Split"
     assert len(fragmented) <= 95
     assert first_look("a.mp4", _poses()) == "Poses of a.mp4, 250 frames: Found up to 3 people at once, 3 tracks."
