@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import tempfile
 import time
 
 
 def _cpu() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    """CPU seconds of this process and of the pose workers, the warm pool's live ones included (counted as in
+    crowd_pose.py: RUSAGE_CHILDREN alone leaves them out)."""
+    from crowd_pose import _own_cpu, _workers_cpu  # benchmarks/ is this script's folder
+
+    return _own_cpu() + _workers_cpu()
 
 
 def _extract(video, **kwargs):
