@@ -142,7 +142,7 @@ def test_result_is_cached_and_reused_per_settings(bikes_video, extracted, module
     np.testing.assert_array_equal(cached.keypoint, poses.keypoint)
     started = time.perf_counter()
     again = extract_poses(bikes_video)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # a re-extraction takes ~10 s
     np.testing.assert_array_equal(again.keypoint_score, poses.keypoint_score)
     assert cached_poses(bikes_video, max_people=2) is None  # other settings, other cache entry
 
