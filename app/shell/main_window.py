@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.view = VideoView()
         self.face_privacy = FacePrivacy(lambda: self.session.current.poses if self.session.current else None, self)
         self.view.frame_filter = self.face_privacy
+        self.face_privacy.ready.connect(self.view.refresh_frame)  # faces found (worker thread): shown hidden
         self.overlays = OverlayStack(self.view.scene())
         self.timeline = DeferredTimeline()
         self.timeline.set_focus_target(self.view)  # a picked class gives the keyboard back to the video
@@ -335,8 +336,12 @@ class MainWindow(QMainWindow):
         self.actions["blur_faces"].blockSignals(True)
         self.actions["blur_faces"].setChecked(bool(on))
         self.actions["blur_faces"].blockSignals(False)
-        if self.session.current is not None:
-            self.playback.seek(self.playback.position)
+        shown = self.view.shown_frame
+        if shown is not None:  # at once, before the next paint: a face on screen is covered (or comes back)
+            pane = self.side_by_side.pane
+            for view in (self.view, pane.view if pane is not None else None):
+                if view is not None:
+                    view.refresh_frame(shown)
 
     def open_settings(self) -> None:
         entry = self.session.current

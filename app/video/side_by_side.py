@@ -231,6 +231,7 @@ class SideBySide(QObject):
         center.setSizes([video, lanes - lanes // 2, lanes // 2])
         self.timeline.seekRequested.connect(self.win._seek_from_timeline)
         self.pane.view.imageClicked.connect(self.win._on_image_clicked)
+        self.win.face_privacy.ready.connect(self.pane.view.refresh_frame)  # faces found: B shows them hidden too
         self._link_views(self.win.view, self.pane.view)
 
     def _link_views(self, a: VideoView, b: VideoView) -> None:

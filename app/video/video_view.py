@@ -56,6 +56,7 @@ class VideoView(QGraphicsView):
 
         self._image: Optional[QImage] = None
         self._frame: Optional[np.ndarray] = None  # keeps the buffer of ``_image`` alive
+        self._source: Optional[np.ndarray] = None  # the decoded frame before :attr:`frame_filter`
         self._shown_frame: Optional[int] = None
         self._pose_only = False
         self._fit_mode = True
@@ -63,7 +64,8 @@ class VideoView(QGraphicsView):
         self._hud_text = ""
         self._hud_warning = ""
         self._placeholder = "Open a video (Ctrl+O) or drop one here"
-        #: ``filter(index, rgb) -> rgb`` applied to each frame before it is shown (faces hidden), or None
+        #: ``filter(index, rgb) -> rgb`` applied to each frame before it is shown (faces hidden), or None; a filter
+        #: that finishes a frame later (on its own thread) calls :meth:`refresh_frame` with its index
         self.frame_filter = None
 
     # frame ---------------------------------------------------------------------------------
@@ -78,6 +80,7 @@ class VideoView(QGraphicsView):
 
     def set_frame(self, index: int, frame: np.ndarray) -> None:
         """Show decoded frame ``index`` (RGB uint8), through :attr:`frame_filter` when one is set."""
+        self._source = frame
         if self.frame_filter is not None:
             frame = self.frame_filter(int(index), frame)
         frame = np.ascontiguousarray(frame, dtype=np.uint8)
@@ -93,9 +96,15 @@ class VideoView(QGraphicsView):
             self.scene().setSceneRect(rect.adjusted(-margin, -margin, margin, margin))
             self.fit()
 
+    def refresh_frame(self, index: int) -> None:
+        """The filter has finished frame ``index``: shown again through it when it is the frame on screen."""
+        if self._source is not None and self._shown_frame == int(index):
+            self.set_frame(int(index), self._source)
+
     def clear(self) -> None:
         self._image = None
         self._frame = None
+        self._source = None
         self._shown_frame = None
         self._pixmap.setPixmap(QPixmap())
         self._canvas.setVisible(False)
