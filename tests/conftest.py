@@ -13,6 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own cache folder so cached results never leak between tests."""
     monkeypatch.setenv("EPAM_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # no background graph export after a short `epam analyze` (the installation's first use, once per cache: here
+    # every test has its own); tests/core_model/test_runtime_first_use.py turns it on
+    monkeypatch.setenv("EPAM_FIRST_USE_EXPORT", "0")
 
 
 @pytest.fixture(scope="session")
