@@ -62,6 +62,13 @@ class PreparedModel:
             self._runtimes[key] = ModelRuntime(self, requested, device)
         return self._runtimes[key]
 
+    def model_spec(self):
+        """The model's registry entry (its input kinds and products; a run without PyTorch reads them from the
+        ready record instead: :class:`~core_model.runtime.ready.GraphPreparedModel`)."""
+        from ..models.registry import get_model_spec
+
+        return get_model_spec(self.model_name)
+
     def release_source(self) -> None:
         """Keep only the inference copy: all a command-line analysis needs (~20 MB less). Made now if needed, by
         folding the source itself (no deep copy: ~0.3 s of a cold ``epam analyze``)."""

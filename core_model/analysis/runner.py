@@ -30,14 +30,6 @@ _TRIM_EVERY_WINDOWS = 1
 PROGRESS_TOTAL, POSE_SHARE = 1000, 0.6
 
 
-def get_model_spec(name):
-    """The registry entry of ``name``; the registry (it imports PyTorch) is imported on first use, so that
-    importing this module does not hold up the pose extraction an analysis starts before its model."""
-    from ..models.registry import get_model_spec as registry_entry
-
-    return registry_entry(name)
-
-
 def analyze_video(
     video,
     *,
@@ -65,7 +57,6 @@ def analyze_video(
     model then runs on the windows whose poses are final while the extraction goes on (:mod:`.streaming`),
     with the same results.
     """
-    from ..runtime.select import check_runtime
     from ..video import VideoReader, content_key
 
     settings = settings or AnalysisSettings()
@@ -75,8 +66,7 @@ def analyze_video(
     with clock.timed("model_load"):
         prepared = model if isinstance(model, PreparedModel) else prepare_model(
             checkpoint, class_names, seed=settings.seed, model=model, model_name=model_name)
-    device = _device(settings.device)
-    check_runtime(settings.runtime, device)  # before poses are extracted
+    device = _model_device(prepared, settings)
     video = Path(video)
     with VideoReader(video, cache_frames=_READ_AHEAD_FRAMES) as reader:  # frames are read once, in order
         video_key = content_key(video)
@@ -271,7 +261,7 @@ def _run_windows(reader, poses, jobs, prepared: PreparedModel, device, settings,
 
     Only the inputs the model's registry entry lists are built (EPAM-Net: RGB clip and heatmaps).
     """
-    kinds = get_model_spec(prepared.model_name).inputs
+    kinds = prepared.model_spec().inputs
     source = iter_window_inputs(reader, poses, jobs, prepared.normalization, clock, prepared.inputs,
                                 kinds=kinds, sizes=prepared.input_sizes())
     return _forward(source, len(jobs), prepared, device, settings, clock, cancel, on_done)
@@ -288,14 +278,12 @@ def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, d
     torch's threads (measured on 2 CPU cores with the channels-last inference copy: one 2-thread forward is
     ~2x faster than two single-threaded forwards side by side).
     """
-    import torch
-
     from ..memory import trim_heap
 
     with clock.timed("model_load"):
         module = prepared.runtime(settings.runtime, device)
-    kinds = get_model_spec(prepared.model_name).inputs
-    batch_size = settings.batch_for(device.type)
+    kinds = prepared.model_spec().inputs
+    batch_size = settings.batch_for(device.type, getattr(prepared, "threads", None))
     stream = prefetch(iter(source), depth=max(depth, batch_size), cancel=cancel)  # built while a batch runs
     rows: List[dict] = []
     try:
@@ -306,10 +294,8 @@ def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, d
             if module.name is None and not rows:
                 module.windows = windows() if callable(windows) else windows
             t = time.perf_counter()
-            inputs = {k: torch.from_numpy(_stacked([b.arrays[k] for b in batch])).to(device) for k in kinds}
-            with torch.inference_mode():
-                rows.extend(_outputs_to_rows(module.forward_inputs(inputs), batch))
-            del inputs, batch
+            rows.extend(_outputs_to_rows(_forward_batch(module, batch, kinds, device), batch))
+            del batch
             clock.add("model", time.perf_counter() - t)
             mark(f"forward_{len(rows)}")  # the first windows' forwards done (benchmarks' critical path)
             if len(rows) // _TRIM_EVERY_WINDOWS != (len(rows) - batch_size) // _TRIM_EVERY_WINDOWS:
@@ -319,6 +305,30 @@ def _forward(source: Iterable[WindowInputs], windows, prepared: PreparedModel, d
     finally:
         stream.close()
     return rows, dict(module.info)
+
+
+def _forward_batch(module, batch: List[WindowInputs], kinds, device):
+    """One forward pass over ``batch``: numpy arrays into a graph run without PyTorch
+    (:class:`~core_model.runtime.ready.GraphRuntime`), else tensors on ``device`` into the model's runtime."""
+    if getattr(module, "torch_free", False):
+        return module.forward_inputs({k: _stacked([b.arrays[k] for b in batch]) for k in kinds})
+    import torch
+
+    inputs = {k: torch.from_numpy(_stacked([b.arrays[k] for b in batch])).to(device) for k in kinds}
+    with torch.inference_mode():
+        return module.forward_inputs(inputs)
+
+
+def _model_device(prepared, settings):
+    """Where ``prepared`` runs: the CPU for a graph run without PyTorch, else the settings' device (its runtime
+    checked before poses are extracted)."""
+    if getattr(prepared, "torch_free", False):
+        return prepared.device
+    from ..runtime.select import check_runtime
+
+    device = _device(settings.device)
+    check_runtime(settings.runtime, device)
+    return device
 
 
 def _stacked(arrays: List[np.ndarray]) -> np.ndarray:
@@ -338,13 +348,21 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _outputs_to_rows(out, batch: List[WindowInputs]) -> List[dict]:
-    """One dict per window: class probabilities per stream and fused, and every attention product."""
-    import torch
+    """One dict per window: class probabilities per stream and fused, and every attention product (``out``: torch
+    tensors, or numpy arrays from a graph run without PyTorch)."""
+    if isinstance(out.scores, np.ndarray):
+        from ..runtime.ready import softmax
 
-    probs = {stream: torch.softmax(logits.float(), dim=-1).cpu().numpy() for stream, logits in out.logits.items()}
-    fused = out.scores.float().cpu().numpy()
+        probs = {stream: softmax(logits) for stream, logits in out.logits.items()}
+        fused = np.asarray(out.scores, np.float32)
+        products = {name: np.asarray(values, np.float32) for name, values in out.products.items()}
+    else:
+        import torch
+
+        probs = {stream: torch.softmax(logits.float(), dim=-1).cpu().numpy() for stream, logits in out.logits.items()}
+        fused = out.scores.float().cpu().numpy()
+        products = {name: values.float().cpu().numpy() for name, values in out.products.items()}
     fused = fused / fused.sum(axis=-1, keepdims=True)
-    products = {name: values.float().cpu().numpy() for name, values in out.products.items()}
     rows = []
     for i, item in enumerate(batch):
         rows.append({
@@ -377,7 +395,7 @@ def _assemble(rows, prepared: PreparedModel, reader, video: Path, video_key: str
     }
     probs, products = _stack_dict(rows, "probs"), _stack_dict(rows, "products")
     arrays.update(prob_rgb=probs.pop("rgb", None), prob_pose=probs.pop("pose", None))
-    spec = get_model_spec(prepared.model_name)
+    spec = prepared.model_spec()
     frame_times = np.asarray(reader.timestamps, np.float64)
     frame_time = frame_time_fn(frame_times, reader.fps, reader.frame_count)
     segments = segments_for_rows(arrays["window_start"], arrays["window_end"], arrays["person"],

@@ -92,7 +92,7 @@ class AnalysisSettings:
             raise ConfigError("Give --window and --stride in the same unit (both seconds like '3s' or both frames).")
         return cls(window=w_value, stride=s_value, unit=w_unit, **kwargs)
 
-    def batch_for(self, device_type: str) -> int:
+    def batch_for(self, device_type: str, threads: Optional[int] = None) -> int:
         """Windows per forward pass on a device type (auto: 16 on a GPU; on a CPU 2 where PyTorch has 2 threads or
         more, else 1: one window's 3-D convolutions keep the second thread mostly idle, 0.44 s per window at
         batch 1 against 0.23 s at batch 2 on 2 quiet cores, for one more window's activations in memory; with
@@ -101,9 +101,11 @@ class AnalysisSettings:
             return self.batch_size
         if device_type == "cuda":
             return 16
-        import torch
+        if threads is None:  # ``threads``: the graph's, where PyTorch is not loaded (core_model.runtime.ready)
+            import torch
 
-        return 2 if torch.get_num_threads() >= 2 else 1
+            threads = torch.get_num_threads()
+        return 2 if threads >= 2 else 1
 
     def presence_gap_frames(self, fps: float) -> int:
         """``presence_gap`` in frames at ``fps`` (seconds, whatever the window unit)."""

@@ -260,22 +260,24 @@ class _Decoding:
                         crop_frame_for(self.builders, plan.source, self.sizes, plan.boxes, frame, k)
 
 
-def _forward_beside_poses(device, reader) -> bool:
+def _forward_beside_poses(device, reader, threads: Optional[int] = None) -> bool:
     """Whether a forward may run while the pose workers do: on a GPU, or where the cores left by the pose
     workers hold all of torch's threads (else each parallel region waits for a thread sharing a core with a
     pose worker: measured on 2 loaded cores, the close-up's cold analyze 0.91x as fast with the forwards beside
     the poses; and fewer threads would change the outputs in the last bits)."""
     import os
 
-    import torch
-
     from ..pose.parallel import default_workers
     from ..pose.scheduling import plan_chunks
 
     if device.type == "cuda":
         return True
+    if threads is None:  # ``threads``: the graph's, where PyTorch is not loaded (core_model.runtime.ready)
+        import torch
+
+        threads = torch.get_num_threads()
     workers = default_workers(len(plan_chunks(reader.frame_count, None, getattr(reader, "key_frames", None))))
-    return (os.cpu_count() or 1) - torch.get_num_threads() >= workers
+    return (os.cpu_count() or 1) - threads >= workers
 
 
 def streamable(settings, kinds) -> bool:
@@ -294,11 +296,10 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     """
     from ..errors import PoseError
     from ..jobs import report
-    from ..models.registry import get_model_spec
-    from ..runtime.select import AUTO_MIN_WINDOWS
+    from ..runtime import AUTO_MIN_WINDOWS
     from .windows import window_bounds
 
-    kinds = get_model_spec(prepared.model_name).inputs
+    kinds = prepared.model_spec().inputs
     window, stride = settings.window_frames(reader.fps), settings.stride_frames(reader.fps)
     bounds = window_bounds(reader.frame_count, window, stride)
     max_gap = settings.presence_gap_frames(reader.fps)
@@ -321,7 +322,7 @@ def run_streamed(reader, stream, prepared, device, settings, clock: StageClock, 
     info["windows_before_poses_done"] = 0
     source = iter_stream_inputs(reader, planner, prepared.normalization, clock, prepared.inputs, kinds=kinds,
                                 sizes=prepared.input_sizes())
-    side_by_side = _forward_beside_poses(device, reader)
+    side_by_side = _forward_beside_poses(device, reader, getattr(prepared, "threads", None))
     info["forward_beside_poses"] = side_by_side
 
     def ready() -> None:

@@ -163,8 +163,6 @@ def _remove_empty(folders) -> None:
 def _model_beside_poses(args, settings, target: Path, ahead: list):
     """The prepared model; for one video its poses start first (appended to ``ahead``) and the model loads
     beside them once the pose workers have their job."""
-    from ..analysis.model_setup import prepare_model
-
     if not target.is_dir():
         from ..analysis.pipeline import poses_ahead
 
@@ -174,12 +172,55 @@ def _model_beside_poses(args, settings, target: Path, ahead: list):
         from ..startup_trace import mark
 
         mark("model_load")
-        prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+        prepared = _prepare(args, settings)
     except BaseException:
         for producer in ahead:
             producer.close()
         raise
     return prepared
+
+
+def _identity(args, settings) -> dict:
+    from ..runtime.ready import request_identity
+
+    return request_identity(args.checkpoint, args.classes, args.model, settings.seed)
+
+
+def _prepare(args, settings):
+    """The network: its graph alone, without PyTorch, where this request's graph and choice are ready
+    (:mod:`core_model.runtime.ready`), else the model built or loaded in PyTorch."""
+    from ..runtime.ready import ready_model
+
+    prepared = ready_model(_identity(args, settings), settings.runtime, settings.device, settings.batch_size)
+    if prepared is not None:
+        return prepared
+    from ..analysis.model_setup import prepare_model
+
+    return prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+
+
+def _for_later_runs(args, settings, prepared) -> None:
+    """After a run with PyTorch: keep the ready record where the graph runtime was chosen, or, after a short run
+    that exported no graph, start the installation's first-use export in the background
+    (:mod:`core_model.runtime.first_use`). Never this run's failure."""
+    if getattr(prepared, "torch_free", False):
+        return
+    try:
+        from ..runtime import first_use, ready
+
+        for runtime in list(prepared._runtimes.values()):
+            if runtime.device.type != "cpu" or runtime.name is None:
+                continue
+            request = {"runtime": settings.runtime, "device": settings.device, "batch_size": settings.batch_size}
+            if runtime.first_batch is not None:
+                first_use.start(_identity(args, settings), {**request, "batch": settings.batch_for("cpu")},
+                                {"checkpoint": args.checkpoint, "classes": args.classes, "seed": settings.seed,
+                                 "model": args.model}, runtime.first_batch)
+            else:
+                ready.remember(_identity(args, settings), settings.runtime, settings.device, settings.batch_size,
+                               prepared, runtime)
+    except Exception:  # noqa: BLE001 - an aid to later runs
+        pass
 
 
 def _run(args, settings, target: Path, out_root: Path) -> int:
@@ -218,6 +259,7 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
             analyze_one(target, out_root / target.stem)
         finally:
             ahead[0].close()
+        _for_later_runs(args, settings, prepared)
         return 0
 
     rank, world = shard_from_env()
@@ -241,6 +283,7 @@ def _run(args, settings, target: Path, out_root: Path) -> int:
     finally:
         for producer in ahead:
             producer.close()
+    _for_later_runs(args, settings, prepared)
     if report.skipped:
         warn_untrained()
     prefix = f"[rank {rank}/{world}] " if world > 1 else ""

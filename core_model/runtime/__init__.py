@@ -10,6 +10,7 @@ on first use: reading this package pulls in neither torch nor a graph runtime.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 #: the values of ``--runtime`` (and ``AnalysisSettings.runtime``)
 RUNTIMES = ("auto", "torch", "onnx", "openvino")
@@ -22,6 +23,20 @@ _PACKAGES = {"onnx": ("onnxruntime", "onnx"), "openvino": ("openvino", "onnx")}
 #: each package as pyproject.toml's dependencies pin it (all are dependencies of the project): a bare
 #: ``pip install onnx`` would take onnx>=1.20, which needs protobuf>=6 and breaks mediapipe
 REQUIREMENTS = {"onnxruntime": "onnxruntime>=1.20", "onnx": "onnx>=1.16,<1.19", "openvino": "openvino>=2024.4,<2027"}
+
+
+#: ``auto`` exports a graph (not cached yet) only for runs of at least this many windows: the export costs
+#: about two forward passes, the graph runtime saves a fraction of one per window (the installation's first
+#: use exports it in the background after a shorter run: :mod:`.first_use`)
+AUTO_MIN_WINDOWS = 8
+
+
+def cache_root() -> Path:
+    """The runtime cache: exported graphs (``graphs/``), choices (``choices/``), OpenVINO's compiled blobs
+    (``openvino/``) and ready records (``ready/``, :mod:`.ready`)."""
+    from ..paths import cache_dir
+
+    return cache_dir() / "runtime"
 
 
 def runtime_available(name: str) -> bool:

@@ -25,12 +25,9 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
-import torch
-
-from ..models.registry import ModelOutput
-from .onnx_graph import GraphLayout, _as_numpy
+import numpy as np
 
 
 _core = None
@@ -64,9 +61,13 @@ class OpenVinoModel:
 
     runtime = "openvino"
 
-    def __init__(self, path: Path, layout: GraphLayout, threads: int = 0, cache_dir: Optional[Path] = None) -> None:
+    def __init__(self, path: Path, layout, threads: int = 0, cache_dir: Optional[Path] = None) -> None:
         core = shared_core()
-        self.threads = int(threads or torch.get_num_threads())
+        if not threads:
+            import torch
+
+            threads = torch.get_num_threads()
+        self.threads = int(threads)
         settings = compile_settings(self.threads)
         if cache_dir is not None:  # this graph's setting, not the shared Core's
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -81,12 +82,21 @@ class OpenVinoModel:
                        for port in self.compiled.inputs]
         self._outputs = [self.compiled.output(name) for name in layout.outputs]
 
-    def forward_inputs(self, inputs: Dict[str, torch.Tensor]) -> ModelOutput:
-        feeds = {k: _as_numpy(inputs[k]) for k in self._feeds}
+    def infer_arrays(self, feeds: Dict[str, np.ndarray]) -> List[np.ndarray]:
+        """The graph's outputs (in ``layout.outputs`` order) on float32 arrays by input kind: no PyTorch."""
+        feeds = {k: np.ascontiguousarray(feeds[k], dtype=np.float32) for k in self._feeds}
         with self._lock:
             results = self._request.infer(feeds)
             # the request's output buffers are reused by the next call: copy them out
-            values = [torch.from_numpy(results[port].copy()) for port in self._outputs]
-        return self.layout.to_output(values)
+            return [results[port].copy() for port in self._outputs]
+
+    def forward_inputs(self, inputs):
+        """``ModelOutput`` (torch tensors) of a batch of torch tensors by input kind."""
+        import torch
+
+        from .onnx_graph import _as_numpy
+
+        values = self.infer_arrays({k: _as_numpy(inputs[k]) for k in self._feeds})
+        return self.layout.to_output([torch.from_numpy(v) for v in values])
 
     __call__ = forward_inputs

@@ -29,7 +29,8 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 
 from ..errors import ConfigError
-from . import GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
+from . import AUTO_MIN_WINDOWS, GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
+from . import cache_root  # noqa: F401 - where it was defined before (tests and callers import it from here)
 
 #: the graph's logits, scores and products must equal PyTorch's within this (times max(1, |logit| max))
 PARITY_TOLERANCE = 1e-4
@@ -37,17 +38,8 @@ PARITY_TOLERANCE = 1e-4
 AMP_TOLERANCE = 2e-2
 #: ``auto`` takes the graph runtime when its time is below this fraction of PyTorch's
 FASTER_BY = 0.95
-#: ``auto`` exports a graph (not cached yet) only for runs of at least this many windows: the export costs
-#: about two forward passes, the graph runtime saves a fraction of one per window
-AUTO_MIN_WINDOWS = 8
 #: bumped when the export or its record changes: older cached graphs are not used
 EXPORT_FORMAT = 2
-
-
-def cache_root() -> Path:
-    from ..paths import cache_dir
-
-    return cache_dir() / "runtime"
 
 
 def _digest(payload: dict) -> str:
@@ -128,6 +120,9 @@ class ModelRuntime:
         self._amp = False
         #: windows of the run ahead (``auto`` does not export a graph for a short run); None: unknown
         self.windows: Optional[int] = None
+        #: the first batch's inputs of a short run that kept PyTorch without a graph to run (``auto``): what the
+        #: installation's first use exports and checks the graph on, in the background (:mod:`.first_use`)
+        self.first_batch: Optional[Dict[str, torch.Tensor]] = None
 
     # ------------------------------------------------------------------ calls
     def _torch(self, inputs):
@@ -214,6 +209,7 @@ class ModelRuntime:
                 and not self._graph_paths(inputs)[0].is_file():
             self._use("torch", f"a short run ({self.windows} windows): exporting the graph would take longer "
                       "than it saves")
+            self.first_batch = inputs
             return self._torch(inputs)
         reference, torch_first = _timed(lambda: self._torch(inputs))
         graph, output, graph_first = self._graph(inputs, reference, runtime)
