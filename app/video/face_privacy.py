@@ -43,7 +43,8 @@ def pixelated(frame: np.ndarray, cells: int = PLACEHOLDER_CELLS, samples: int = 
     ys = np.minimum((np.arange(ch)[:, None] * size + offsets).ravel(), h - 1)
     xs = np.minimum((np.arange(cw)[:, None] * size + offsets).ravel(), w - 1)
     small = frame[ys][:, xs].reshape(ch, samples, cw, samples, -1).mean(axis=(1, 3)).astype(np.uint8)
-    return small[np.arange(h) // size][:, np.arange(w) // size]
+    rows = np.repeat(small, size, axis=1)[:, :w]  # (ch, W, 3); then each row of cells ``size`` times: one copy
+    return np.broadcast_to(rows[:, None], (ch, size) + rows.shape[1:]).reshape((ch * size,) + rows.shape[1:])[:h]
 
 
 class FacePrivacy(QObject):
