@@ -12,9 +12,12 @@ Prints, for a 4-second close-up (bikes.mp4's cyclist shot and the next one, fram
 
 ``--base DIR``: another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) run the same way, in
 the same rounds, interleaved with this one, so before/after ratios share the machine's load. A fresh
-cache holds no poses or results; what an installation makes once on its first use, whatever the video
-(the MediaPipe model bundle, ~2 s; the model runtime's exported graphs and choice), is copied in unless
-``--first-use``. Load averages are printed with every figure.
+cache holds no poses or results; what an installation makes once on its first use, whatever the video, is
+copied in unless ``--first-use``: the MediaPipe model bundle (~2 s) and the model runtime's folder (the
+network's graph exported, checked against PyTorch and timed by the background export that the first, short
+analysis starts, with OpenVINO's compiled blob and the ready record a run without PyTorch needs:
+core_model/runtime/first_use.py; its time is printed). Each checkout makes its own with its own code. Load
+averages are printed with every figure.
 
 ``--rt``: every measured command runs under the real-time scheduler (``chrt -r 1``, Linux, root): on a shared
 machine it then gets the 2 cores as on a quiet one (what other users run waits meanwhile; the kernel keeps 5 %
@@ -54,18 +57,34 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
 
 def _installation(work: Path, source: Path, tree: Path, tag: str, used: bool = False) -> list:
     """What an installation of checkout ``tree`` holds after its first use, whatever the video: the MediaPipe
-    model bundle (``models/``, where its pose path uses one) and the model runtime's exported graphs and choices
-    (``runtime/``, when there is one). Made by one ``epam analyze`` of a 3-second clip that is not one of the
-    measured videos, with that checkout's own code. ``used``: an installation that has also analysed one longer
-    video (the montage at a 0.5-s stride: 15 windows, enough for ``--runtime auto`` to export the network's graph
-    and time it against PyTorch; shorter runs keep PyTorch and export nothing)."""
+    model bundle (``models/``, where its pose path uses one) and the model runtime's exported graphs, choices,
+    OpenVINO's compiled blobs and ready records (``runtime/``, when there is one). Made by one ``epam analyze`` of
+    a 3-second clip that is not one of the measured videos, with that checkout's own code, and what that command
+    starts in the background (since the installation's first-use export, core_model/runtime/first_use.py: the
+    graph exported, checked and timed after the command ended; waited for here, and its time printed).
+    ``used``: an installation that has also analysed one longer video (the montage at a 0.5-s stride: 15 windows,
+    enough for ``--runtime auto`` to export the network's graph and time it against PyTorch during that run)."""
     seed = work / f"installation-cache-{tag}"
     clip = _clip(source, work / "seed_3s.mp4", 0, 75)
     env = {**os.environ, "EPAM_CACHE_DIR": str(seed), "PYTHONPATH": str(tree)}
     runs = [[str(clip)]] + ([[str(source), "--stride", "0.5s"]] if used else [])
     for number, args in enumerate(runs):
+        started = time.time()
         subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", *args, "-o",
                         str(work / f"seed-out-{tag}-{number}")], cwd=tree, env=env, check=True, capture_output=True)
+        ended = time.time()
+        lock = seed / "runtime" / "first-use.lock"
+        while lock.exists() and time.time() - ended < 900:  # the first use's background export
+            time.sleep(0.2)
+        log = seed / "runtime" / "first-use.log"
+        note = ""
+        if log.is_file() and log.stat().st_mtime >= started:
+            text = log.read_text()
+            ready = '"ready_record": null' not in text and '"ready_record"' in text
+            note = (f", then its background export {time.time() - ended:.1f} s after the command "
+                    f"(ready for runs without PyTorch: {'yes' if ready else 'no'})")
+        print(f"installation {tag}: first use {' '.join(Path(a).name for a in args)}: {ended - started:.1f} s"
+              f"{note}, load {os.getloadavg()[0]:.1f}", flush=True)
     return [folder for folder in (seed / "models", seed / "runtime") if folder.is_dir()]
 
 
