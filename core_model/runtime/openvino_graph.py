@@ -11,6 +11,10 @@ run beside it) and runs one stream with the thread count PyTorch has. Compiled b
 ``cache_dir`` (keyed by OpenVINO on the graph, its shapes, the settings above and its own version), so a later
 run loads instead of compiling.
 
+Importing this module imports neither PyTorch nor OpenVINO: ``OpenVinoModel.infer_arrays`` runs the graph on numpy
+arrays (a cold analysis whose graph is ready never loads PyTorch: :mod:`.ready`); ``forward_inputs`` takes and
+gives torch tensors like a registered model.
+
 One OpenVINO ``Core`` serves the whole process (:func:`shared_core`, made on first use, never released before
 the process ends). OpenVINO's CPU plugin, one per ``Core``, gives the thread that creates it its own alternate
 signal stack (``sigaltstack``, sized for the AMX state) and, when the plugin is released, unmaps it and puts back
