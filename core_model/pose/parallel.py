@@ -197,7 +197,10 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
     position = start
     stop = None  # known once the own range is done
     last = start - 1
-    for idx, frame in reader.iter_frames(start, ahead=_DECODE_AHEAD):
+    frames = reader.iter_frames(start, ahead=_DECODE_AHEAD)
+    if hasattr(extractor, "look_ahead"):  # it may start on the next frame while on this one (mediapipe_backend)
+        frames = extractor.look_ahead(frames, timestamps)
+    for idx, frame in frames:
         if stopped():
             return None
         if stop is None and not table.advance(slot, idx):
