@@ -35,6 +35,20 @@ of people currently tracked:
   stays invisible to the detector beside a moving one coming back);
 - a landmarker left while it tracked people is reset with one black frame before it is used again
   (its old tracking state would point at where people were back then).
+
+One frame ahead
+---------------
+Fed through :meth:`MediaPipePoseExtractor.look_ahead`, the extractor knows the next frame while it works on
+this one, and runs the IMAGE-mode landmarker (the discovery pass) on the next frame in a helper thread, on the
+machine's other core (MediaPipe releases the GIL), when that result will likely be needed:
+
+- nobody is tracked: the tracker would run its detector on the next frame too. Where the IMAGE-mode pass finds
+  nobody there, neither would the tracker (the same detector and landmark model from no state; a tracker that
+  found nobody holds nothing that a frame it does not see could change), so the next frame is answered without
+  the tracker; where it finds somebody, the tracker runs on that frame as usual;
+- a periodic discovery pass is due on the next frame: it is ready when that frame comes.
+
+Every decision is the one made without the helper, on the same results: the poses are the same.
 """
 from __future__ import annotations
 
@@ -133,7 +147,8 @@ class MediaPipePoseExtractor:
         self.adaptive = bool(adaptive) and self.max_people > 1
         self.note: Optional[str] = None
         self.quiet = quiet
-        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0, "primes": 0}
+        self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0, "primes": 0,
+                      "ahead": 0, "ahead_used": 0, "ahead_empty": 0}
         self._shape: Optional[tuple] = None
         self._first_frame = True
         _quiet_native_logs()
@@ -141,7 +156,8 @@ class MediaPipePoseExtractor:
 
         self._mp = load_mediapipe()
         self._trackers: Dict[int, _Tracker] = {}
-        self._discovery = None  # IMAGE-mode landmarker, num_poses=max_people (made with the extractor)
+        #: IMAGE-mode landmarker, num_poses=max_people (made with the extractor; a Future while the helper makes it)
+        self._discovery = None
         self._gpu = False
         self._closed = False
         self._k = 1 if self.adaptive else self.max_people
@@ -152,6 +168,9 @@ class MediaPipePoseExtractor:
         self._skipped = 0  # periodic passes skipped in a row (nothing changed outside the people tracked)
         self._last: List[Detection] = []  # the last frame's output
         self._blind: List[Detection] = []  # people tracked whom the detector missed at the last switch up (now)
+        self._next: Optional[tuple] = None  # (frame, ms) of the frame after the one processed (look_ahead)
+        self._ahead: Optional[tuple] = None  # (ms, future): the discovery landmarker running on a frame ahead
+        self._helper = None  # the thread running it (with the CPU delegate)
         self.device = "cpu"
         if delegate in ("gpu", "auto"):
             try:
@@ -161,13 +180,34 @@ class MediaPipePoseExtractor:
             except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
                 self.note = f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
                 log.warning(self.note)
+        # made now (a command makes its extractor ahead, beside its detection probe), not on the first discovery
+        # frame, in the middle of the video (~0.1 s of CPU, 0.3-0.4 s on a loaded one); one person: for the frames
+        # ahead only (see the module docstring). With the CPU delegate the helper thread makes it beside the tracker
+        if self._gpu:
+            with silenced_native_stderr(quiet):
+                self._discovery = self._create(self.max_people, gpu=True, video=False)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._helper = ThreadPoolExecutor(1, thread_name_prefix="epam-pose-ahead")
+            self._discovery = self._helper.submit(self._create_quietly, self.max_people)
         if self._k not in self._trackers:
-            with silenced_native_stderr(quiet):
-                self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
-        if self.adaptive:  # made now (a command makes its extractor ahead, beside its detection probe), not
-            # on the first discovery frame, in the middle of the video (~0.1 s of CPU, 0.3-0.4 s on a loaded one)
-            with silenced_native_stderr(quiet):
-                self._discovery = self._create(self.max_people, gpu=self._gpu, video=False)
+            try:
+                with silenced_native_stderr(quiet):
+                    self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
+            except BaseException:
+                self.close()
+                raise
+
+    def _create_quietly(self, num_poses: int):
+        with silenced_native_stderr(self.quiet):
+            return self._create(num_poses, gpu=False, video=False)
+
+    def _discoverer(self):
+        """The discovery landmarker (waited for while the helper thread makes it)."""
+        if not hasattr(self._discovery, "detect"):
+            self._discovery = self._discovery.result()
+        return self._discovery
 
     def _create(self, num_poses: int, *, gpu: bool, video: bool = True):
         from .mediapipe_light import load_mediapipe
@@ -225,12 +265,54 @@ class MediaPipePoseExtractor:
         tracker.tracked = len(poses)
         return poses
 
-    def _discover(self, image) -> list:
-        if self._discovery is None:
-            with silenced_native_stderr(self.quiet):
-                self._discovery = self._create(self.max_people, gpu=self._gpu, video=False)
+    def _discover(self, image, ms: int) -> list:
         self.stats["discoveries"] += 1
-        return self._discovery.detect(image).pose_landmarks
+        ready = self._ahead_result(ms)
+        return ready if ready is not None else self._discoverer().detect(image).pose_landmarks
+
+    # -- one frame ahead (see the module docstring) ----------------------------------------
+    def look_ahead(self, frames, timestamps):
+        """``frames`` (``(index, frame)`` pairs, in order) as they come, each given while the extractor already
+        knows the one after it (:meth:`process` may start on that one in a helper thread)."""
+        held = None
+        try:
+            for item in frames:
+                if held is not None:
+                    self._next = (item[1], _ms(timestamps[item[0]]))
+                    yield held
+                held = item
+            self._next = None
+            if held is not None:
+                yield held
+        finally:
+            self._next = None
+
+    def _start_ahead(self, discovery_soon: bool) -> None:
+        """Run the discovery landmarker on the next frame in the helper thread, if it is known and
+        ``discovery_soon`` (a discovery pass may be due there) or nobody is tracked (the tracker would detect)."""
+        if self._next is None or self._gpu or not discovery_soon and (self._last or self._trackers[self._k].tracked):
+            return
+        frame, ms = self._next
+        if self._ahead is not None:
+            if self._ahead[0] == ms:
+                return
+            self._ahead_result(-1)  # left from an earlier frame (done by now)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
+        self._ahead = (ms, self._helper.submit(lambda: self._discoverer().detect(image).pose_landmarks))
+        self.stats["ahead"] += 1
+
+    def _ahead_result(self, ms: int) -> Optional[list]:
+        """The discovery landmarker's poses on the frame at ``ms`` when they were started ahead (else ``None``);
+        a result started for another frame is dropped (waited for: the landmarker is used by one at a time)."""
+        if self._ahead is None:
+            return None
+        started, future = self._ahead
+        self._ahead = None
+        poses = future.result()
+        if started != ms:
+            return None
+        self.stats["ahead_used"] += 1
+        return poses
 
     def _switch(self, k: int) -> bool:
         """Use the landmarker of size ``k`` from the next frame on; whether that is another one."""
@@ -255,21 +337,26 @@ class MediaPipePoseExtractor:
         self._shape = frame_rgb.shape
         height, width = frame_rgb.shape[:2]
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=frame_rgb)
-        ms = int(round(timestamp * 1000.0))
+        ms = _ms(timestamp)
         self.stats["frames"] += 1
-        if not self.adaptive:
-            return [landmarks_to_detection(p, width, height) for p in self._track(self._tracker(self._k), image, ms)]
-
         tracker = self._tracker(self._k)
         previous = tracker.tracked
         self._since_discovery += 1
-        full = previous == self._k < self.max_people and len(self._last) == previous  # no detector would run
+        full = self.adaptive and previous == self._k < self.max_people and len(self._last) == previous
         if full and (self._discovery_due or (self._since_discovery >= self.discovery_interval
                                              and self._changed_outside(frame_rgb))):
             self._still, self._skipped = _cells(frame_rgb), 0
             return self._discovery_frame(tracker, frame_rgb, image, ms)
-        detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
-        self._after_tracking(detections, previous, frame_rgb, ms)
+        if previous == 0 and not self._last and self._ahead_result(ms) == []:  # nobody, as the tracker would say
+            self.stats["ahead_empty"] += 1
+            detections = []
+        else:
+            self._start_ahead(full and self._since_discovery + 1 >= self.discovery_interval)
+            detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
+        if self.adaptive:
+            self._after_tracking(detections, previous, frame_rgb, ms)
+        else:
+            self._last = detections
         return detections
 
     def _changed_outside(self, frame_rgb: np.ndarray) -> bool:
@@ -295,7 +382,7 @@ class MediaPipePoseExtractor:
         """A discovery pass on this frame (the tracker follows ``k`` people, the detector is off)."""
         height, width = frame_rgb.shape[:2]
         self._discovery_due, self._since_discovery = False, 0
-        found = _unique([landmarks_to_detection(p, width, height) for p in self._discover(image)])
+        found = _unique([landmarks_to_detection(p, width, height) for p in self._discover(image, ms)])
         if all(any(_same_person(d, t) for d in found) for t in self._last):
             # everybody tracked is found again (maybe with others): the tracker skips this frame
             if len(found) > self._k:  # more people: the landmarker of that size detects them all next frame
@@ -359,14 +446,21 @@ class MediaPipePoseExtractor:
         self._below, self._since_discovery, self._discovery_due = 0, 0, False
         self._still, self._skipped = None, 0
         self._last, self._blind = [], []
+        self._ahead_result(-1)  # a frame ahead of the old position: not wanted (waited for)
 
     def close(self) -> None:
         self._closed = True
+        self._ahead_result(-1)
+        if self._helper is not None:
+            self._helper.shutdown()
         for tracker in self._trackers.values():
             tracker.landmarker.close()
         self._trackers.clear()
         if self._discovery is not None:
-            self._discovery.close()
+            try:
+                self._discoverer().close()
+            except PoseError:  # it could not be made (the tracker's error was the one reported)
+                pass
             self._discovery = None
 
     def __enter__(self) -> "MediaPipePoseExtractor":
@@ -374,6 +468,11 @@ class MediaPipePoseExtractor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _ms(timestamp: float) -> int:
+    """A frame's timestamp in milliseconds, as the landmarkers take it."""
+    return int(round(float(timestamp) * 1000.0))
 
 
 def _same_person(a: Detection, b: Detection) -> bool:
