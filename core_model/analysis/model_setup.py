@@ -35,6 +35,8 @@ class PreparedModel:
     info: dict = field(default_factory=dict)  # provenance shown in the summary
     inputs: object = None  # core_model.preprocess.spec.InputSpec the model was trained with (None: the paper's)
     model_name: str = "epam"  # the registry name
+    #: its runtime keeps a short run's first batch for the installation's first-use export (``epam analyze``)
+    keep_first_batch: bool = False
     _folded: object = field(default=None, repr=False)
     _runtimes: dict = field(default_factory=dict, repr=False)
 

@@ -195,8 +195,11 @@ def _prepare(args, settings):
     if prepared is not None:
         return prepared
     from ..analysis.model_setup import prepare_model
+    from ..runtime.first_use import enabled
 
-    return prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+    prepared = prepare_model(args.checkpoint, args.classes, seed=settings.seed, model_name=args.model)
+    prepared.keep_first_batch = enabled()  # for the first-use export after a short run (_for_later_runs)
+    return prepared
 
 
 def _for_later_runs(args, settings, prepared) -> None:

@@ -120,9 +120,11 @@ class ModelRuntime:
         self._amp = False
         #: windows of the run ahead (``auto`` does not export a graph for a short run); None: unknown
         self.windows: Optional[int] = None
-        #: the first batch's inputs of a short run that kept PyTorch without a graph to run (``auto``): what the
-        #: installation's first use exports and checks the graph on, in the background (:mod:`.first_use`)
+        #: the first batch's inputs of a short run that kept PyTorch without a graph to run (``auto``), where the
+        #: prepared model asks for it (``keep_first_batch``: ``epam analyze``): what the installation's first use
+        #: exports and checks the graph on, in the background (:mod:`.first_use`)
         self.first_batch: Optional[Dict[str, torch.Tensor]] = None
+        self._keep_first_batch = bool(getattr(prepared, "keep_first_batch", False))
         #: ``auto`` times each runtime this many times on the first batch, interleaved, and keeps the best of each
         #: (the installation's first use, off any command's path, times more: a loaded machine's noise)
         self.timing_rounds = 2
@@ -212,7 +214,7 @@ class ModelRuntime:
                 and not self._graph_paths(inputs)[0].is_file():
             self._use("torch", f"a short run ({self.windows} windows): exporting the graph would take longer "
                       "than it saves")
-            self.first_batch = inputs
+            self.first_batch = inputs if self._keep_first_batch else None
             return self._torch(inputs)
         reference, torch_first = _timed(lambda: self._torch(inputs))
         graph, output, graph_first = self._graph(inputs, reference, runtime)
