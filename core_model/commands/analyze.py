@@ -20,6 +20,11 @@ Under torchrun (RANK / WORLD_SIZE set) each process takes videos i with i % WORL
 Without --checkpoint the network is untrained (seeded, reproducible): its outputs are random.
 --model NAME runs another registered model (epam model-info --list); a checkpoint brings its own model.
 Each results folder stores the model's attention products under their names, described in summary.json.
+
+runtime: a short first analysis (under 8 windows) keeps PyTorch and, once its results are written, starts the
+installation's first use in the background: the network's graph exported, checked against PyTorch and timed.
+Later analyses with the same model then run that graph in OpenVINO without loading PyTorch
+(summary.json "runtime": "torch_loaded": false). EPAM_FIRST_USE_EXPORT=0 turns the background export off.
 """
 
 

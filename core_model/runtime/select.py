@@ -153,6 +153,7 @@ class ModelRuntime:
         self.info["threads"] = torch.get_num_threads()
         self.info["device"] = str(self.device) if name == "torch" else "cpu"
         self.info["precision"] = str(_amp_dtype(self.device)).replace("torch.", "") if self._amp else "fp32"
+        self.info["torch_loaded"] = True  # a run without PyTorch says False (core_model.runtime.ready)
         self._active = self._torch if name == "torch" else graph.forward_inputs
 
     # ------------------------------------------------------------------ the first batch

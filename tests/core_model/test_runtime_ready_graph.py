@@ -74,6 +74,7 @@ def test_after_the_first_use_a_cold_analysis_runs_the_graph_without_pytorch(shor
                                                                             tmp_path):
     _cache, first, modules, log = first_use
     assert "torch" in modules and first.summary["runtime"]["name"] == "torch"
+    assert first.summary["runtime"]["torch_loaded"] is True
     assert "short run" in first.summary["runtime"]["reason"]
     report = json.loads(log[log.index("{"):])
     assert report["ready_record"] and {r["name"] for r in report["chosen"].values()} == {"openvino"}, log
