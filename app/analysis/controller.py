@@ -55,6 +55,15 @@ def first_look(name: str, poses) -> str:
     return f"Poses of {name}, {poses.num_frames} frames: {look.sentence()}"
 
 
+def analyzed_text(name: str, result) -> str:
+    """The status line after an analysis: "Analyzed a.mp4: 9 windows, 2 segments (untrained model)." (the model
+    label and the banner say what an untrained model means)."""
+    segments = len(result.segments)
+    note = "" if result.trained else " (untrained model)"
+    return (f"Analyzed {name}: {result.num_windows} window{'s' if result.num_windows != 1 else ''}, "
+            f"{segments} segment{'s' if segments != 1 else ''}{note}.")
+
+
 class OpenBatch:
     """The videos of one open request (a drop, a dialog, a folder): it makes one of them current, once,
     and reports its failures together when the last open ends."""
@@ -219,12 +228,9 @@ class VideoController(QObject):
         def done(found) -> None:
             poses, result = found
             self.session.update(entry, poses=entry.poses if entry.poses is not None else poses, result=result)
-            note = "" if result.trained else " (untrained model: not a prediction)"
-            text = f"Analyzed {entry.name}: {result.num_windows} windows, {len(result.segments)} segments{note}."
-            if had_poses:
-                self.message.emit(text)
-            else:  # the poses were made (or found) by this job: the first look at them first (the line is cut)
-                self.firstLook.emit(f"{first_look(entry.name, poses)} {text}")
+            self.message.emit(analyzed_text(entry.name, result))
+            if not had_poses:  # the poses were made (or found) by this job: the first look at them, next
+                self.firstLook.emit(first_look(entry.name, poses))
             if then is not None:
                 then()
 

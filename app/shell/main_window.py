@@ -280,7 +280,8 @@ class MainWindow(QMainWindow):
         tie(self.session.person_changed, self, self._on_person_changed)
         c.opened.connect(self._on_opened)
         c.message.connect(lambda text: self.status.showMessage(text, 8000))
-        c.firstLook.connect(lambda text: self.status.showMessage(text, 30000))  # people and tracks found: read it
+        # people and tracks found: read it, after the message on screen (the analysis') has had its time
+        c.firstLook.connect(lambda text: self.status.queue_message(text, 30000))
         c.error.connect(self.show_error)
         self._build_helpers()
         self.keys = KeyboardNavigation(self)  # Tab, F6, Ctrl+1…8; focused lists keep their keys

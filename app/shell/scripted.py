@@ -91,7 +91,8 @@ class DemoTask(QObject):
     def _on_ready(self, entry) -> None:
         for key in ("skeleton", "crop_box", "attention", "sampled"):
             self.window.set_overlay(key, True)
-        self.window.status.showMessage("Demo ready: overlays on (Alt+1…5 toggle them, F1 lists shortcuts).", 10000)
+        # after the analysis and the first look at the poses, one at a time
+        self.window.status.queue_message("Demo ready: overlays on (Alt+1…5 toggle them, F1 lists shortcuts).", 10000)
         if self.play:
             self.window.playback.seek(0)
             self.window.playback.play()

@@ -1,8 +1,10 @@
 """Status bar read-outs: frame/time, speed, model status (untrained shown plainly), running jobs."""
 from __future__ import annotations
 
+from collections import deque
 from typing import Optional
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton
 
 from core_model.formatting import format_time
@@ -58,6 +60,48 @@ class StudioStatusBar(QStatusBar):
             self.addPermanentWidget(w)
         for label, longest in ((self.fps_label, "119.88 fps"), (self.speed_label, "0.25×")):
             label.setFixedWidth(label.fontMetrics().horizontalAdvance(longest) + 14)  # QSS padding 0 6px
+        self._queue: deque = deque()  # (text, ms) shown after the message on screen (:meth:`queue_message`)
+        self._turn = QTimer(self)  # the message on screen has had its time: the next one of the queue
+        self._turn.setSingleShot(True)
+        self._turn.timeout.connect(self._next_message)
+
+    # messages: one at a time -----------------------------------------------------------------------
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 - Qt's name
+        """Show ``text`` now (for ``timeout`` ms; 0: until replaced); messages waiting in the queue are dropped."""
+        self._queue.clear()
+        self._show(text, timeout)
+
+    def clearMessage(self) -> None:  # noqa: N802 - Qt's name
+        self._queue.clear()
+        self._turn.stop()
+        super().clearMessage()
+
+    def queue_message(self, text: str, timeout: int) -> None:
+        """Show ``text`` for ``timeout`` ms after the message on screen has had its time (now when none is shown
+        or it has no time set): two messages in a row are read one after the other, never run together."""
+        if self._turn.isActive() and text == self.currentMessage():
+            self._turn.start(max(int(timeout), self._turn.remainingTime()))  # said already: it stays longer
+        elif self._turn.isActive():
+            if text not in (t for t, _ms in self._queue):
+                self._queue.append((text, int(timeout)))
+        else:
+            self._show(text, timeout)
+
+    def messages_ahead(self) -> list:
+        """The message on screen and those queued after it, in the order they are shown."""
+        return [t for t in [self.currentMessage()] + [t for t, _ms in self._queue] if t]
+
+    def _show(self, text: str, timeout: int) -> None:
+        self._turn.stop()
+        super().showMessage(text, 0)
+        if timeout > 0:
+            self._turn.start(int(timeout))
+
+    def _next_message(self) -> None:
+        if self._queue:
+            self._show(*self._queue.popleft())
+        else:
+            self.clearMessage()
 
     def show_frame(self, entry: Optional[VideoEntry], frame: Optional[int]) -> None:
         text = frame_text(entry, frame)
