@@ -45,11 +45,21 @@ def _swatch(color: QColor, size: int = 12) -> QIcon:
 
 
 def summary_text(poses) -> str:
-    """"15 tracks over 400 frames. Found up to 12 people at once, 15 tracks." (+ a pointer to Merge/Split when
-    the tracks look fragmented) and the extraction settings the poses came from."""
-    from core_model.pose.track_summary import summarize
+    """"Found up to 12 people at once, 15 tracks over 400 frames." (+ how to merge and split here when the tracks
+    look fragmented) and, on a line of its own, the extraction settings the poses came from."""
+    from core_model.pose.track_summary import SHORT_SECONDS, summarize
 
-    text = f"{poses.num_people} tracks over {poses.num_frames} frames. {summarize(poses).sentence()}"
+    look = summarize(poses)
+    if look.tracks == 0:
+        text = f"No people found in {poses.num_frames} frames."
+    else:
+        people = "person" if look.most_at_once == 1 else "people"
+        tracks = f"{look.tracks} track{'s' if look.tracks != 1 else ''}"
+        text = f"Found up to {look.most_at_once} {people} at once, {tracks} over {poses.num_frames} frames."
+    if look.fragmented:
+        short = f" ({look.short_tracks} shorter than {SHORT_SECONDS:g} s)" if look.short_tracks else ""
+        text += (f" More tracks than people{short}: some people's tracks are in pieces. Select two rows and Merge;"
+                 " Split here where one track holds two people.")
     settings = settings_text(poses)
     return f"{text}\n{settings}" if settings else text
 

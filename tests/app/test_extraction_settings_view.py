@@ -46,12 +46,13 @@ def test_people_dock_says_people_tracks_and_settings(qtbot, tmp_path):
     qtbot.addWidget(panel)
     panel.set_poses(Poses.load(path))  # as the studio shows a saved pose file
     text = panel.summary.text()
-    assert "Found up to 3 people at once, 3 tracks." in text
+    assert text.startswith("Found up to 3 people at once, 3 tracks over 250 frames.\n")  # the tracks said once
     assert "Merge" not in text
     assert "detection: tiles" in text and "people per frame: no limit" in text
     panel.set_poses(_poses(pieces=4, meta={**TILES, "max_people": 6, "detect": "full"}))
     text = panel.summary.text()
-    assert "Found up to 3 people at once, 12 tracks." in text and "Merge" in text and "People dock" in text
+    assert text.startswith("Found up to 3 people at once, 12 tracks over 250 frames. More tracks than people")
+    assert text.count("tracks over") == 1 and "Select two rows and Merge" in text and "Split here" in text
     assert "people per frame: at most 6" in text and "detection: full" in text
 
 

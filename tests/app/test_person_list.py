@@ -38,7 +38,10 @@ def test_thirty_people_with_colour_id_and_time_present(panel):
     from app.video.overlays.skeleton import person_color
     from app.labeling.person_list import COL_FROM, COL_NOW, COL_PRESENT
 
-    assert panel.table.rowCount() == 30 and "30 tracks over 300 frames" in panel.summary.text()
+    assert panel.table.rowCount() == 30
+    summary = panel.summary.text()
+    assert summary.startswith("Found up to ") and ", 30 tracks over 300 frames." in summary
+    assert summary.count("30 tracks") == 1  # once (it was "30 tracks over 300 frames. Found …, 30 tracks.")
     assert _cell(panel, 10, COL_PRESENT) == "1.6 s"  # person 5 (id 10): 40 frames at 25 fps
     assert _cell(panel, 10, COL_FROM) == "0:01.0"
     image = panel.table.item(panel.row_of(58), 0).icon().pixmap(12, 12).toImage()
