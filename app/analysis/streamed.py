@@ -71,6 +71,14 @@ def frame_phases(frames: int) -> list:
     return [("poses", split, int(frames or 0)), ("model", PROGRESS_TOTAL, int(frames or 0))]
 
 
+def is_stream(poses) -> bool:
+    """What :meth:`PosesAhead.take` handed on is a :class:`~core_model.pose.streaming_tracking.PoseStream` still
+    being extracted (told by its type; cached poses come as a whole ``Poses``)."""
+    from core_model.pose.streaming_tracking import PoseStream
+
+    return isinstance(poses, PoseStream)
+
+
 def analyze_streamed(path: Path, settings, progress=None, cancel=None) -> Tuple[object, object]:
     """``(poses, result)`` of ``path`` with the studio's ``settings`` (``StudioSettings``): the poses extracted
     (or found cached) while the model analyses the windows whose poses are final. Cancelling stops both stages
@@ -80,7 +88,7 @@ def analyze_streamed(path: Path, settings, progress=None, cancel=None) -> Tuple[
     ahead = core_bridge.poses_ahead(path, settings, meter.poses)
     try:
         poses, _seconds = ahead.take(path)
-        streamed = hasattr(poses, "wait_beyond")
+        streamed = is_stream(poses)
         if not streamed:
             meter.poses_done()
         result = core_bridge.analyze_job(path, settings, poses=poses)(progress=meter.model, cancel=cancel)

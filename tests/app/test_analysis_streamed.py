@@ -58,7 +58,7 @@ def _arrays(result) -> dict:
 
 def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_analysis(qtbot, window, clip,
                                                                                       checkpoint):
-    from app.analysis.controller import first_look
+    from app.analysis.controller import analyzed_text, first_look
     from core_model.analysis import analyze_video
 
     entry = open_and_wait(qtbot, window, clip)
@@ -80,8 +80,8 @@ def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_ana
     assert units == sorted(units) and units[-1] == 1000  # one bar, never going back
     assert any(0 < u < 850 for u in units)  # the poses' frames fill its first part (POSE_SHARE)
     assert any(t.startswith("poses ") and "frames/s" in t for t in texts), texts  # throughput while analysing
-    message = window.status.currentMessage()
-    assert message.startswith(first_look(clip.name, poses)) and f"Analyzed {clip.name}: " in message
+    # one message at a time: the analysis, then the first look at the poses it made (never run together)
+    assert window.status.messages_ahead() == [analyzed_text(clip.name, result), first_look(clip.name, poses)]
     reference = analyze_video(clip, poses=poses, checkpoint=str(checkpoint), settings=settings.analysis_settings(),
                               use_cache=False)  # the whole-video path on the same (whole) poses
     assert result.summary["poses"]["key"] == reference.summary["poses"]["key"]
@@ -97,10 +97,13 @@ def test_analyze_streams_the_poses_into_the_model_and_equals_the_whole_video_ana
     qtbot.waitUntil(lambda: not window.jobs.jobs, timeout=30_000)
     sentence = summarize(entry.poses).sentence()
     assert sentence.startswith(f"Found up to {summarize(poses).most_at_once} ")
-    assert window.status.currentMessage() == first_look(clip.name, entry.poses)
+    assert window.status.messages_ahead().count(first_look(clip.name, entry.poses)) == 1  # said once, not twice
     if not summarize(entry.poses).fragmented:
         assert first_look(clip.name, entry.poses) == f"Poses of {clip.name}, 64 frames: {sentence}"
-    assert entry.result is result and sentence in window.person_list.summary.text()
+    look = summarize(entry.poses)
+    assert entry.result is result and window.person_list.summary.text().startswith(
+        f"Found up to {look.most_at_once} {'person' if look.most_at_once == 1 else 'people'} at once, {look.tracks} "
+        f"track{'s' if look.tracks != 1 else ''} over 64 frames.")
 
 
 def test_cancelling_analyze_while_the_poses_are_extracted_stops_it_and_caches_nothing(qtbot, window, clip,
@@ -152,3 +155,22 @@ def test_the_first_look_at_fragmented_tracks_points_to_merge_and_split_within_th
     assert fragmented == "bikes.mp4: 8 tracks, 2 people at once — People ▸ Merge / Split"
     assert len(fragmented) <= 95
     assert first_look("a.mp4", _poses()) == "Poses of a.mp4, 250 frames: Found up to 3 people at once, 3 tracks."
+
+
+def test_a_streamed_pose_result_is_told_by_its_type_not_by_an_attribute(tmp_path):
+    """What PosesAhead.take hands on: a PoseStream (being extracted) or whole poses (cached); whole poses that
+    happen to carry a ``wait_beyond`` attribute are still whole poses."""
+    from app.analysis.streamed import is_stream
+    from core_model.analysis.pipeline import PosesAhead
+    from core_model.pose.streaming_tracking import PoseStream
+
+    from .test_extraction_settings_view import _poses
+
+    whole = _poses(frames=20)
+    with PosesAhead([tmp_path / "a.mp4"], lambda v, c: whole, lambda v, c, into=None: None,
+                    stream=PoseStream) as ahead:
+        cached, _seconds = ahead.take(tmp_path / "a.mp4")
+    assert cached is whole and not is_stream(cached)
+    assert is_stream(PoseStream())
+    whole.wait_beyond = lambda *a, **k: None  # duck typing took this for a stream
+    assert not is_stream(whole)
