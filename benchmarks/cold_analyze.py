@@ -73,9 +73,7 @@ def _installation(work: Path, source: Path, tree: Path, tag: str, used: bool = F
         subprocess.run([sys.executable, "-m", "core_model.cli", "analyze", *args, "-o",
                         str(work / f"seed-out-{tag}-{number}")], cwd=tree, env=env, check=True, capture_output=True)
         ended = time.time()
-        lock = seed / "runtime" / "first-use.lock"
-        while lock.exists() and time.time() - ended < 900:  # the first use's background export
-            time.sleep(0.2)
+        _wait_background_export(seed)  # the first use's background export
         log = seed / "runtime" / "first-use.log"
         note = ""
         if log.is_file() and log.stat().st_mtime >= started:
@@ -86,6 +84,15 @@ def _installation(work: Path, source: Path, tree: Path, tag: str, used: bool = F
         print(f"installation {tag}: first use {' '.join(Path(a).name for a in args)}: {ended - started:.1f} s"
               f"{note}, load {os.getloadavg()[0]:.1f}", flush=True)
     return [folder for folder in (seed / "models", seed / "runtime") if folder.is_dir()]
+
+
+def _wait_background_export(cache: Path, timeout: float = 900.0) -> float:
+    """Wait until the first-use export a command started in ``cache`` has ended; seconds waited."""
+    started = time.time()
+    lock = cache / "runtime" / "first-use.lock"
+    while lock.exists() and time.time() - started < timeout:
+        time.sleep(0.2)
+    return time.time() - started
 
 
 #: ``--rt``: the measured commands run under the real-time round-robin scheduler, lowest priority
@@ -114,6 +121,7 @@ def _run(tree: Path, command: list, work: Path, installed: list, tag: str) -> di
     from core_model.startup_trace import read_cpu, read_trace
 
     events, cpu_at = read_trace(trace), read_cpu(trace)
+    _wait_background_export(cache)  # --first-use: the export the run started (not timed) ends before the next run
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     forwards = [v for k, v in events.items() if k.startswith("forward_")]
