@@ -29,6 +29,8 @@ REQUIREMENTS = {"onnxruntime": "onnxruntime>=1.20", "onnx": "onnx>=1.16,<1.19", 
 #: about two forward passes, the graph runtime saves a fraction of one per window (the installation's first
 #: use exports it in the background after a shorter run: :mod:`.first_use`)
 AUTO_MIN_WINDOWS = 8
+#: bumped when the export or its record changes: older cached graphs (and ready records) are not used
+EXPORT_FORMAT = 2
 
 
 def cache_root() -> Path:

@@ -29,7 +29,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from ..analysis.model_setup import PreparedModel
-from . import LABELS
+from . import EXPORT_FORMAT, LABELS
 
 #: bumped when the record or what it is keyed by changes: older records are not used
 READY_FORMAT = 1
@@ -82,8 +82,8 @@ def record_path(identity: dict, requested: str, device: str, batch_size: int) ->
     """Where the ready record of this request and environment is kept."""
     from . import cache_root
 
-    key = _digest({"format": READY_FORMAT, "request": identity, "runtime": requested, "device": device,
-                   "batch_size": int(batch_size), "environment": environment()})
+    key = _digest({"format": READY_FORMAT, "export_format": EXPORT_FORMAT, "request": identity, "runtime": requested,
+                   "device": device, "batch_size": int(batch_size), "environment": environment()})
     return cache_root() / "ready" / f"{key}.json"
 
 

@@ -29,7 +29,7 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 
 from ..errors import ConfigError
-from . import AUTO_MIN_WINDOWS, GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
+from . import AUTO_MIN_WINDOWS, EXPORT_FORMAT, GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
 from . import cache_root  # noqa: F401 - where it was defined before (tests and callers import it from here)
 
 #: the graph's logits, scores and products must equal PyTorch's within this (times max(1, |logit| max))
@@ -38,8 +38,6 @@ PARITY_TOLERANCE = 1e-4
 AMP_TOLERANCE = 2e-2
 #: ``auto`` takes the graph runtime when its time is below this fraction of PyTorch's
 FASTER_BY = 0.95
-#: bumped when the export or its record changes: older cached graphs are not used
-EXPORT_FORMAT = 2
 
 
 def _digest(payload: dict) -> str:
