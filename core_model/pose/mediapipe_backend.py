@@ -36,17 +36,18 @@ of people currently tracked:
 - a landmarker left while it tracked people is reset with one black frame before it is used again
   (its old tracking state would point at where people were back then).
 
-One frame ahead
----------------
-Fed through :meth:`MediaPipePoseExtractor.look_ahead`, the extractor knows the next frame while it works on
-this one, and runs the IMAGE-mode landmarker (the discovery pass) on the next frame in a helper thread, on the
-machine's other core (MediaPipe releases the GIL), when that result will likely be needed:
+Frames ahead
+------------
+Fed through :meth:`MediaPipePoseExtractor.look_ahead`, the extractor knows the next :data:`AHEAD` frames while it
+works on this one, and runs the IMAGE-mode landmarker (the discovery pass) on one of them in a helper thread, on
+the machine's other core (MediaPipe releases the GIL), when that result will likely be needed:
 
 - nobody is tracked: the tracker would run its detector on the next frame too. Where the IMAGE-mode pass finds
   nobody there, neither would the tracker (the same detector and landmark model from no state; a tracker that
   found nobody holds nothing that a frame it does not see could change), so the next frame is answered without
   the tracker; where it finds somebody, the tracker runs on that frame as usual;
-- a periodic discovery pass is due on the next frame: it is ready when that frame comes.
+- a periodic discovery pass is due on one of the next frames: it is ready when that frame comes (started two
+  frames before, while the tracker works on two frames).
 
 Every decision is the one made without the helper, on the same results: the poses are the same.
 """
@@ -74,6 +75,8 @@ OUTSIDE_MARGIN = 0.02
 #: presence 0.5 as the legacy solution's tracking threshold: with landmark-only tracking (adaptive detection)
 #: 0.4 let the landmark model follow a false positive (bikes.mp4's taxi windscreen) for 19 frames
 DEFAULT_DETECTION, DEFAULT_PRESENCE, DEFAULT_TRACKING = 0.5, 0.5, 0.5
+#: frames known ahead (:meth:`MediaPipePoseExtractor.look_ahead`): a discovery pass starts two frames before its own
+AHEAD = 2
 #: frames between discovery passes (looking for up to max_people) while every tracked slot is taken
 DISCOVERY_INTERVAL = 10
 #: frames a landmarker may track fewer people than its size (detecting each frame) before switching down
@@ -168,7 +171,7 @@ class MediaPipePoseExtractor:
         self._skipped = 0  # periodic passes skipped in a row (nothing changed outside the people tracked)
         self._last: List[Detection] = []  # the last frame's output
         self._blind: List[Detection] = []  # people tracked whom the detector missed at the last switch up (now)
-        self._next: Optional[tuple] = None  # (frame, ms) of the frame after the one processed (look_ahead)
+        self._next: List[tuple] = []  # (frame, ms) of the AHEAD frames after the one processed (look_ahead)
         self._ahead: Optional[tuple] = None  # (ms, future): the discovery landmarker running on a frame ahead
         self._helper = None  # the thread running it (with the CPU delegate)
         self.device = "cpu"
@@ -268,43 +271,54 @@ class MediaPipePoseExtractor:
     def _discover(self, image, ms: int) -> list:
         self.stats["discoveries"] += 1
         ready = self._ahead_result(ms)
-        return ready if ready is not None else self._discoverer().detect(image).pose_landmarks
+        if ready is not None:
+            return ready
+        self._drop_ahead()  # one running for a later frame: the landmarker serves one thread at a time
+        return self._discoverer().detect(image).pose_landmarks
 
-    # -- one frame ahead (see the module docstring) ----------------------------------------
+    # -- frames ahead (see the module docstring) -------------------------------------------
     def look_ahead(self, frames, timestamps):
         """``frames`` (``(index, frame)`` pairs, in order) as they come, each given while the extractor already
-        knows the one after it (:meth:`process` may start on that one in a helper thread)."""
-        held = None
+        knows the :data:`AHEAD` after it (:meth:`process` may start on one of those in a helper thread)."""
+        held: list = []
         try:
-            for item in frames:
-                if held is not None:
-                    self._next = (item[1], _ms(timestamps[item[0]]))
-                    yield held
-                held = item
-            self._next = None
-            if held is not None:
-                yield held
+            for index, frame in frames:
+                held.append((index, frame))
+                if len(held) > AHEAD:
+                    self._next = [(f, _ms(timestamps[i])) for i, f in held[1:]]
+                    yield held.pop(0)
+            while held:
+                self._next = [(f, _ms(timestamps[i])) for i, f in held[1:]]
+                yield held.pop(0)
         finally:
-            self._next = None
+            self._next = []
 
-    def _start_ahead(self, discovery_soon: bool) -> None:
-        """Run the discovery landmarker on the next frame in the helper thread, if it is known and
-        ``discovery_soon`` (a discovery pass may be due there) or nobody is tracked (the tracker would detect)."""
-        if self._next is None or self._gpu or not discovery_soon and (self._last or self._trackers[self._k].tracked):
+    def _start_ahead(self, to_discovery: int) -> None:
+        """Run the discovery landmarker in the helper thread on the next frame when nobody is tracked (the tracker
+        would detect there), else on the frame ``to_discovery`` frames on when a discovery pass may be due there."""
+        nobody = not self._last and not self._trackers[self._k].tracked
+        step = 1 if nobody else to_discovery
+        if self._gpu or not 1 <= step <= len(self._next):
             return
-        frame, ms = self._next
+        frame, ms = self._next[step - 1]
         if self._ahead is not None:
-            if self._ahead[0] == ms:
-                return
-            self._ahead_result(-1)  # left from an earlier frame (done by now)
+            if self._ahead[0] >= ms:
+                return  # running for this frame or one after it
+            self._drop_ahead()  # left from an earlier frame (done by now)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame))
         self._ahead = (ms, self._helper.submit(lambda: self._discoverer().detect(image).pose_landmarks))
         self.stats["ahead"] += 1
 
+    def _drop_ahead(self) -> None:
+        """Forget the frame ahead (waited for: the discovery landmarker is used by one thread at a time)."""
+        if self._ahead is not None:
+            self._ahead[1].result()
+            self._ahead = None
+
     def _ahead_result(self, ms: int) -> Optional[list]:
         """The discovery landmarker's poses on the frame at ``ms`` when they were started ahead (else ``None``);
-        a result started for another frame is dropped (waited for: the landmarker is used by one at a time)."""
-        if self._ahead is None:
+        one started for an earlier frame is dropped (waited for: the landmarker is used by one at a time)."""
+        if self._ahead is None or self._ahead[0] > ms:  # (one still to come is kept)
             return None
         started, future = self._ahead
         self._ahead = None
@@ -351,7 +365,7 @@ class MediaPipePoseExtractor:
             self.stats["ahead_empty"] += 1
             detections = []
         else:
-            self._start_ahead(full and self._since_discovery + 1 >= self.discovery_interval)
+            self._start_ahead(max(self.discovery_interval - self._since_discovery, 1) if full else 0)
             detections = [landmarks_to_detection(p, width, height) for p in self._track(tracker, image, ms)]
         if self.adaptive:
             self._after_tracking(detections, previous, frame_rgb, ms)
@@ -446,11 +460,11 @@ class MediaPipePoseExtractor:
         self._below, self._since_discovery, self._discovery_due = 0, 0, False
         self._still, self._skipped = None, 0
         self._last, self._blind = [], []
-        self._ahead_result(-1)  # a frame ahead of the old position: not wanted (waited for)
+        self._drop_ahead()  # a frame ahead of the old position: not wanted
 
     def close(self) -> None:
         self._closed = True
-        self._ahead_result(-1)
+        self._drop_ahead()
         if self._helper is not None:
             self._helper.shutdown()
         for tracker in self._trackers.values():
