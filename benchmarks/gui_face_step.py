@@ -2,8 +2,8 @@
 
 Opens a video in the real main window (offscreen) with faces hidden, then steps forward frame by frame. Per step:
 - ``step``: from the seek to the end of the view's next paint of that frame (what the person stepping waits for);
-- ``GUI``: the time spent in ``VideoView.set_frame`` (all its calls for the step) (the face filter included: the detector's time where it runs
-  on the GUI thread; the cover's where it runs on a worker);
+- ``GUI``: the time spent in ``VideoView.set_frame``, all its calls for the step (the face filter included: the
+  detector's time where it runs on the GUI thread; the cover's and the re-show's where it runs on a worker);
 - ``hidden``: from the seek to the paint of the frame with its faces hidden (the worker's result; the same as
   ``step`` where the detector runs on the GUI thread).
 Then it plays 4 s at 1x and reports the frames shown, how many of them were painted with their faces hidden (not
