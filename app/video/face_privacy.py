@@ -154,9 +154,12 @@ class FacePrivacy(QObject):
                 except Exception as exc:  # noqa: BLE001 - never show faces because the detector failed
                     out, error = np.zeros_like(frame), f"Faces cannot be hidden: {exc}"
                 self.runs += 1
-                if error:
-                    self.failed.emit(error)
-                self._finished.emit(generation, index, frame, out)
+                try:
+                    if error:
+                        self.failed.emit(error)
+                    self._finished.emit(generation, index, frame, out)
+                except RuntimeError:  # the window (and this object's C++ half) is gone: nobody to show it to
+                    return
         finally:
             with self._cond:
                 self._working = None
