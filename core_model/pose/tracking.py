@@ -215,22 +215,31 @@ def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np
 MIN_TRACK_FRAMES = 10
 
 
-def _stitched(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
+#: crowd mode: runs of a track in another track's person's colours are given back to them (:mod:`.rehome`)
+REHOME = True
+
+
+def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
     """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`), tracks shorter than
     :data:`MIN_TRACK_FRAMES` left out."""
     from .reid import split_at_colour_changes, stitch_tracklets
-    from .tracklets import merge_fragments, split_at_jumps
+    from .tracklets import merge_fragments, split_at_gaps, split_at_jumps
 
     pieces: Dict[int, list] = {}
     for tid in sorted(per_track):
-        for part in split_at_jumps(per_track[tid]):
-            for piece in split_at_colour_changes(part):
-                pieces[len(pieces)] = piece
+        for span in split_at_gaps(per_track[tid], motion_gap):
+            for part in split_at_jumps(span):
+                for piece in split_at_colour_changes(part):
+                    pieces[len(pieces)] = piece
     per_track = pieces
     joined: Dict[int, list] = {}
     for tid, root in stitch_tracklets(per_track, max_gap).items():
         joined.setdefault(root, []).extend(per_track[tid])
     joined = merge_fragments({tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()})
+    if REHOME:
+        from .rehome import rehome_runs
+
+        joined = rehome_runs(joined)
     return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
 
 
@@ -273,7 +282,7 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
         for i, tid in enumerate(tracker.update(t, kp, sc, looks)):
             per_track.setdefault(int(tid), []).append((t, kp[i], sc[i], looks[i] if looks is not None else None))
     if crowd and appearances is not None:  # tracklets of one person joined, now that the whole video is known
-        per_track = _stitched(per_track, tracker.reid_gap)
+        per_track = _stitched(per_track, tracker.reid_gap, tracker.max_gap)
     num_frames = len(frames)
     keypoint = np.zeros((len(per_track), num_frames, num_joints, 2), np.float32)
     score = np.zeros((len(per_track), num_frames, num_joints), np.float32)

@@ -1,0 +1,61 @@
+"""Crowd tracking's second stage repairs what the online tracker decided frame by frame: a track continued after a
+person was unseen for a while is cut there and linked again by stitching with the whole video known, and a run of
+a track in somebody else's colours goes back to that person's track."""
+from __future__ import annotations
+
+import numpy as np
+
+from core_model.pose.appearance import distance
+from core_model.pose.tracking import _stitched
+
+from .test_pose_reid import BLUE, RED
+from .test_pose_tracking import _person
+
+
+def _mix(a: np.ndarray, b: np.ndarray, share: float) -> np.ndarray:
+    look = (1 - share) * a + share * b
+    half = len(look) // 2
+    return np.concatenate([look[:half] / look[:half].sum(), look[half:] / look[half:].sum()]).astype(np.float32)
+
+
+def _owner_of(joined: dict, frame: int, x: float) -> int:
+    """The track id with a detection at ``frame`` centred near ``x``."""
+    for tid, entries in joined.items():
+        for e in entries:
+            if e[0] == frame and abs(float(e[1][:, 0].mean()) - x) < 2:
+                return tid
+    raise AssertionError(f"nobody at x={x} in frame {frame}")
+
+
+def test_a_track_continued_on_somebody_else_after_a_gap_is_linked_again_to_who_fits_best():
+    """Two people in alike colours: the first leaves at frame 19; the second is hidden over frames 30-34 and the
+    online tracker continued the first one's track on them at frame 35 (within its reach of one second). Cut at
+    the gap, the piece is stitched to the second person's own track (just before it, where it was)."""
+    first, second = _mix(BLUE, RED, 0.2), BLUE
+    assert 0.15 < distance(first, second) < 0.3  # too alike for the cut at a colour change
+    walk_a = {t: (150 + 3 * t, first) for t in range(20)}
+    walk_b = {t: (400 + t, second) for t in list(range(30)) + list(range(35, 61))}
+    per_track = {0: [(t, *_person(x, 300, 100), look) for t, (x, look) in walk_a.items()]
+                 + [(t, *_person(walk_b[t][0], 300, 100), second) for t in range(35, 61)],
+                 1: [(t, *_person(walk_b[t][0], 300, 100), second) for t in range(30)]}
+    joined = _stitched(per_track, 150, 25)
+    assert _owner_of(joined, 10, walk_b[10][0]) == _owner_of(joined, 40, walk_b[40][0])
+    assert _owner_of(joined, 10, walk_a[10][0]) != _owner_of(joined, 40, walk_b[40][0])
+
+
+def test_a_few_frames_of_a_track_in_another_persons_colours_go_back_to_them():
+    """Red and blue walk side by side, overlapping; over frames 20-25 only blue is found and the tracker gave that
+    skeleton to red's track. Blue's track, missing there, gets those frames back: every detection of a track has
+    its person's colours."""
+    per_track = {0: [], 1: []}
+    for t in range(41):
+        if 20 <= t <= 25:  # only blue is found; the tracker continued red's track on blue
+            per_track[0].append((t, *_person(212 + 2 * t, 300, 100), BLUE))
+            continue
+        per_track[0].append((t, *_person(200 + 2 * t, 300, 100), RED))
+        per_track[1].append((t, *_person(212 + 2 * t, 300, 100), BLUE))
+    joined = _stitched(per_track, 150, 25)
+    assert len(joined) == 2
+    for entries in joined.values():
+        assert len({id(e[3]) for e in entries}) == 1
+    assert sorted(len(entries) for entries in joined.values()) == [35, 41]
