@@ -186,9 +186,10 @@ class MediaPipePoseExtractor:
         # made now (a command makes its extractor ahead, beside its detection probe), not on the first discovery
         # frame, in the middle of the video (~0.1 s of CPU, 0.3-0.4 s on a loaded one); one person: for the frames
         # ahead only (see the module docstring). With the CPU delegate the helper thread makes it beside the tracker
-        if self._gpu:
-            with silenced_native_stderr(quiet):
-                self._discovery = self._create(self.max_people, gpu=True, video=False)
+        if self._gpu:  # (no frames ahead: one person needs none)
+            if self.adaptive:
+                with silenced_native_stderr(quiet):
+                    self._discovery = self._create(self.max_people, gpu=True, video=False)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
