@@ -377,6 +377,9 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
         if error:
             raise error[0]
         if cancel is not None and cancel.cancelled:
+            # cancelled (by the user, or the speculative ``full`` run of ``auto`` when the probe says ``tiles``): the
+            # workers are kept warm once they have dropped the job (a new worker costs ~1 s to start)
+            ok = _workers_dropped(pool, job, pending)
             raise Cancelled()
         ok = True
     finally:
@@ -388,6 +391,25 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     if on_final is not None:
         on_final(frames, total, info)
     return frames, info
+
+
+#: a cancelled job's workers have this long to drop it (then they are closed, not kept warm)
+DROP_SECONDS = 2.0
+
+
+def _workers_dropped(pool, job, pending: dict) -> bool:
+    """Stop the workers of a cancelled ``job``; whether all said they dropped it within :data:`DROP_SECONDS`
+    (their messages are thrown away). Only then may the pool take the next job: its chunk counter is reset then."""
+    import time
+
+    if pool is None or job is None:
+        return pool is not None
+    pool.stop_event.set()
+    deadline = time.monotonic() + DROP_SECONDS
+    error: list = []
+    while pending["workers"] > 0 and not error and time.monotonic() < deadline and pool.healthy():
+        _drain(pool, job, True, lambda *_a: None, pending, error)
+    return pending["workers"] == 0 and not error
 
 
 class _Collected:

@@ -3,7 +3,8 @@
 Starting a worker costs a new Python process, its imports and MediaPipe's graphs (about a second on a
 laptop). :func:`acquire` hands out the process-wide pool when it has the size asked for and is idle,
 else a new one; :func:`release` keeps a pool that finished its job for the next video and closes it
-after :data:`WARM_SECONDS` without work (or at once when the job failed or was cancelled). Workers keep
+after :data:`WARM_SECONDS` without work (or at once when the job failed, or was cancelled and a worker did not drop
+it within :data:`.parallel.DROP_SECONDS`: a cancelled job whose workers dropped it keeps them warm). Workers keep
 their extractor between jobs and reset it before each chunk, so the poses equal a fresh worker's.
 
 Each worker has its own job queue (a job goes to exactly the workers it was given to); all answer on one

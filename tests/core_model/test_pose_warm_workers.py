@@ -103,3 +103,26 @@ def test_workers_started_for_a_job_thread_outlive_the_thread(two_clips):
         assert pool is not None and pool.healthy(), [p.exitcode for p in pool.procs]
     finally:
         release_warm()
+
+
+def test_a_cancelled_job_keeps_the_warm_workers_for_the_next_one(two_clips):
+    """The speculative ``full`` run of ``detect="auto"`` is cancelled when the probe says ``tiles``: its workers drop
+    the job and serve the ``tiles`` run warm (a new worker process costs about a second to start)."""
+    from core_model.errors import Cancelled
+    from core_model.jobs import CancelToken
+
+    release_warm()
+    try:
+        first, _ = extract_frame_detections(str(two_clips[0]), options=OPTIONS, workers=2, chunk_frames=12)
+        pool = worker_pool.shared_pool()
+        pids = pool.pids()
+        cancel = CancelToken()
+        with pytest.raises(Cancelled):
+            extract_frame_detections(str(two_clips[1]), options=OPTIONS, workers=2, chunk_frames=12, cancel=cancel,
+                                     progress=lambda done, total: done and cancel.cancel())
+        assert worker_pool.shared_pool() is pool and pool.healthy() and pool.pids() == pids
+        again, _ = extract_frame_detections(str(two_clips[0]), options=OPTIONS, workers=2, chunk_frames=12)
+        assert worker_pool.shared_pool() is pool and pool.pids() == pids and pool.jobs_done == 3
+        assert _same(first, again)  # the dropped job left nothing behind (its chunk counter, its messages)
+    finally:
+        release_warm()
