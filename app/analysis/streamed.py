@@ -74,9 +74,9 @@ def frame_phases(frames: int) -> list:
 def is_stream(poses) -> bool:
     """What :meth:`PosesAhead.take` handed on is a :class:`~core_model.pose.streaming_tracking.PoseStream` still
     being extracted (told by its type; cached poses come as a whole ``Poses``)."""
-    from core_model.pose.streaming_tracking import PoseStream
+    from core_model.pose.streaming_tracking import is_stream as _is_stream
 
-    return isinstance(poses, PoseStream)
+    return _is_stream(poses)
 
 
 def analyze_streamed(path: Path, settings, progress=None, cancel=None) -> Tuple[object, object]:

@@ -192,7 +192,9 @@ def _device(name: str):
 
 def _is_stream(poses) -> bool:
     """``poses`` is a :class:`~core_model.pose.streaming_tracking.PoseStream` (not a whole ``Poses``)."""
-    return hasattr(poses, "wait_beyond")
+    from ..pose.streaming_tracking import is_stream
+
+    return is_stream(poses)
 
 
 def _planned_run(reader, poses, prepared, device, settings, clock, cancel, progress, video: Path,

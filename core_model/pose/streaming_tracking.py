@@ -172,3 +172,8 @@ class PoseStream:
         while not snap.done:
             snap = self.wait_beyond(snap.tracked, cancel)
         return snap.poses
+
+
+def is_stream(poses) -> bool:
+    """``poses`` is a :class:`PoseStream` still being extracted (told by its type), not a whole ``Poses``."""
+    return isinstance(poses, PoseStream)
