@@ -59,3 +59,18 @@ def onnx_available() -> bool:
 def openvino_available() -> bool:
     """True when OpenVINO and the ``onnx`` package (the exporter needs it) can be imported."""
     return runtime_available("openvino")
+
+
+def split_outputs(names, values) -> tuple:
+    """``(logits, scores, products)`` of a graph's output values named ``logits.KEY``, ``scores`` and
+    ``products.KEY`` (the names the export gives them), whatever array type they are."""
+    logits, products, scores = {}, {}, None
+    for name, value in zip(names, values):
+        group, _, key = name.partition(".")
+        if group == "logits":
+            logits[key] = value
+        elif group == "products":
+            products[key] = value
+        else:
+            scores = value
+    return logits, scores, products

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..models.registry import ModelOutput
+from . import split_outputs
 
 #: the ONNX operator set of exported graphs
 OPSET = 17
@@ -41,17 +42,7 @@ class GraphLayout:
 
     def to_output(self, values: Sequence[torch.Tensor]) -> ModelOutput:
         """The :class:`ModelOutput` of the graph's output tensors (in :attr:`outputs` order)."""
-        logits: Dict[str, torch.Tensor] = {}
-        products: Dict[str, torch.Tensor] = {}
-        scores = None
-        for name, value in zip(self.outputs, values):
-            group, _, key = name.partition(".")
-            if group == "logits":
-                logits[key] = value
-            elif group == "products":
-                products[key] = value
-            else:
-                scores = value
+        logits, scores, products = split_outputs(self.outputs, values)
         return ModelOutput(logits=logits, scores=scores, products=products)
 
 

@@ -29,7 +29,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from ..analysis.model_setup import PreparedModel
-from . import EXPORT_FORMAT, LABELS
+from . import EXPORT_FORMAT, LABELS, split_outputs
 
 #: bumped when the record or what it is keyed by changes: older records are not used
 READY_FORMAT = 1
@@ -177,18 +177,7 @@ class GraphRuntime:
         return self.info["name"]
 
     def forward_inputs(self, inputs: Dict[str, np.ndarray]) -> ArrayOutput:
-        logits: Dict[str, np.ndarray] = {}
-        products: Dict[str, np.ndarray] = {}
-        scores = None
-        for name, value in zip(self.outputs, self.graph.infer_arrays(inputs)):
-            group, _, key = name.partition(".")
-            if group == "logits":
-                logits[key] = value
-            elif group == "products":
-                products[key] = value
-            else:
-                scores = value
-        return ArrayOutput(logits, scores, products)
+        return ArrayOutput(*split_outputs(self.outputs, self.graph.infer_arrays(inputs)))
 
     __call__ = forward_inputs
 
