@@ -107,7 +107,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
             "min_joints": [MIN_JOINTS, CONFIDENT], "hidden_legs": [_body.IN_FRONT, _body.LEGS_ON, _body.HIDDEN_SCORE],
             "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN, FULL_EVERY],
-            "lost_rate": [LOST_AT_ONCE, LOST_EVERY, DETECTABLE, "where changed"], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
+            "lost_rate": [LOST_AT_ONCE, LOST_EVERY, DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
             "movers": [_tiles.MOVER_ROI, _tiles.MOVER_TALLEST, _tiles.MOVERS, _tiles.MOVER_PIXELS, _tiles.MOVER_WIDTH,
                        _tiles.MOVER_MARGIN, MOVER_OVERLAP],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
@@ -123,21 +123,10 @@ class _Lost:
     velocity: np.ndarray
     since: int = 0
     tall: float = 0.0  # body height (pixels) when last seen
-    seen: Optional[np.ndarray] = None  # the change map when last looked for (:meth:`TileGate.change_map`)
 
     def due(self) -> bool:
         """Whether to look for them in this frame: every frame at first, then every LOST_EVERY-th frame."""
         return self.since <= LOST_AT_ONCE or self.since % LOST_EVERY == 0
-
-    def changed(self, small: np.ndarray) -> bool:
-        """Whether the pixels around where they should be (both predictions) changed since they were last looked
-        for (``small``: this frame's change map). Nothing changed there (somebody hidden behind a pillar or a
-        wall): the landmark model and the detector would see what they saw then, nobody."""
-        if self.seen is None or self.seen.shape != small.shape:
-            return True
-        near, slow = self.predicted().box(), self.predicted(0.5).box()
-        box = np.concatenate([np.minimum(near[:2], slow[:2]), np.maximum(near[2:], slow[2:])])
-        return _tiles.changed_pixels(small, self.seen, box) >= _tiles.CHANGE_PIXELS
 
     def predicted(self, damping: float = 1.0) -> Roi:
         """Its ROI moved on at the velocity it had (constant-velocity prediction; ``damping`` < 1 moves it less)."""
@@ -188,8 +177,7 @@ class TiledPoseExtractor:
         self.min_detection = float(min_detection)
         self.note: Optional[str] = None
         self.device = "cpu"
-        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0, "tiles_skipped": 0,
-                      "lost_skipped": 0}
+        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0, "tiles_skipped": 0}
         self._graph = graph if graph is not None else PoseGraph(quiet=quiet)  # graph: the torch engine's
         self._closed = False
         self.reset()
@@ -209,7 +197,6 @@ class TiledPoseExtractor:
         self._gate = TileGate()
         self._passes = 0
         self._motion_ref = None  # (change map, people mask) of the last detection pass (see _movers)
-        self._small: Optional[tuple] = None  # (frame, its change map) (see _change_map)
 
     # -- detection ------------------------------------------------------------------------
     def _detection_due(self) -> bool:
@@ -227,7 +214,7 @@ class TiledPoseExtractor:
         # the detector rarely finds people this small (see _movers): fine tiles only on the passes that look at
         # every tile, and there too only where something changed since they were last looked at
         fine = fine_tiles(width, height, self._sizes) if self.detect_mode == "tiles" and every else []
-        small = self._change_map(frame)
+        small = TileGate.change_map(frame)
         mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in tracked])
         self._passes += 1
         areas_all = len(areas) + len(fine)
@@ -247,12 +234,6 @@ class TiledPoseExtractor:
             return []
         keep = nms(np.stack([body_core(d.box) for d in hits]), [d.score for d in hits])
         return [hits[i] for i in keep]
-
-    def _change_map(self, frame: np.ndarray) -> np.ndarray:
-        """This frame's change map (:meth:`.tiles.TileGate.change_map`), made once per frame."""
-        if self._small is None or self._small[0] is not frame:
-            self._small = (frame, TileGate.change_map(frame))
-        return self._small[1]
 
     def _remember_looked(self, people: List[_Followed]) -> None:
         """The tile gate remembers the tiles of this detection pass as they look now, with the people now followed."""
@@ -297,12 +278,7 @@ class TiledPoseExtractor:
         """People lost recently, found again where they should be by now: first the landmark model on
         their predicted ROI, then the detector on a zoomed crop around it."""
         height, width = frame.shape[:2]
-        small = self._change_map(frame)
         waiting = [p for p in self._lost_people if p.due() and not any(same_roi(p.predicted(), f.roi) for f in tracked)]
-        self.stats["lost_skipped"] += sum(not p.changed(small) for p in waiting)
-        waiting = [p for p in waiting if p.changed(small)]
-        for p in waiting:
-            p.seen = small
         if not waiting:
             return []
         # every other frame a slower prediction: a ROI that slid onto somebody passing in front while the

@@ -174,15 +174,6 @@ CHANGE_PIXELS = 6
 PEOPLE_MARGIN = 0.25
 
 
-def changed_pixels(now: np.ndarray, before: np.ndarray, box) -> int:
-    """Change-map pixels (:meth:`TileGate.change_map`) inside ``box`` (frame pixels, clipped to the frame) that
-    changed between ``before`` and ``now``."""
-    height, width = now.shape
-    x0, y0 = (int(np.clip(v // CHANGE_SCALE, 0, n)) for v, n in ((box[0], width), (box[1], height)))
-    x1, y1 = (int(np.clip(np.ceil(v / CHANGE_SCALE), 0, n)) for v, n in ((box[2], width), (box[3], height)))
-    return int((np.abs(now[y0:y1, x0:x1] - before[y0:y1, x0:x1]) > CHANGE_LEVEL).sum())
-
-
 class TileGate:
     """Which tiles are worth a detector run: those whose pixels changed since the detector last looked at them,
     outside the people already followed (and where they were then).

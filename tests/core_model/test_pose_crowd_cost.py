@@ -1,20 +1,17 @@
-"""What the crowd (``tiles``) extractor no longer spends: a lost person is looked for again only where the pixels
-changed since the last look (hidden behind a pillar: nothing there changes), and the fine tiles of the passes that
-look everywhere only where something changed since they were last looked at. Real models, real frames."""
+"""What the crowd (``tiles``) extractor no longer spends: the fine tiles of the passes that look everywhere are looked
+at only where something changed since they were last looked at. Real models, real frames."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core_model.pose.roi_graph import Roi
-from core_model.pose.tiled_backend import TiledPoseExtractor, _Lost
+from core_model.pose.tiled_backend import TiledPoseExtractor
 from core_model.pose.tiles import fine_tiles, tile_layout
 
 
 @pytest.fixture(scope="module")
 def room():
-    """A still 768x576 frame (smooth random colours, no people) and a copy with a 20x20 px patch changed (too small
-    for a person: no mover)."""
+    """A still 768x576 frame (smooth random colours, no people) and a copy with a 20x20 px patch changed."""
     import cv2
 
     rng = np.random.default_rng(3)
@@ -28,24 +25,6 @@ def room():
 def extractor():
     with TiledPoseExtractor(max_people=0) as made:
         yield made
-
-
-def test_a_lost_person_is_looked_for_again_only_where_the_pixels_changed(extractor, room):
-    """Somebody lost behind a pillar (a still place): the first look runs the landmark model (and the detector on a
-    crop: 100 px tall), later frames where nothing changed there run neither; a change there looks again."""
-    still, changed = room
-    extractor.reset()
-    extractor._lost_people = [_Lost(Roi(300.0, 300.0, 150.0), 25, np.zeros(2), 0, 100.0)]
-    before = dict(extractor.stats)
-    for t in range(8):  # due in each of these frames (LOST_AT_ONCE)
-        extractor.process(still, t / 25.0)
-    runs = extractor.stats["landmark_runs"] - before["landmark_runs"]
-    assert runs == 1, extractor.stats  # the first look only (each of the 8 frames before)
-    assert extractor.stats["lost_skipped"] - before["lost_skipped"] >= 5
-    extractor.process(changed, 8 / 25.0)
-    extractor.process(changed, 9 / 25.0)  # (not due in frame 9: every LOST_EVERY-th frame from now on)
-    extractor.process(changed, 10 / 25.0)  # due, and unchanged since frame 8's look
-    assert extractor.stats["landmark_runs"] - before["landmark_runs"] == 2, extractor.stats
 
 
 def test_fine_tiles_are_looked_at_again_only_where_something_changed(extractor, room):
