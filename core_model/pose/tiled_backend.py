@@ -111,7 +111,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "movers": [_tiles.MOVER_ROI, _tiles.MOVER_TALLEST, _tiles.MOVERS, _tiles.MOVER_PIXELS, _tiles.MOVER_WIDTH,
                        _tiles.MOVER_MARGIN, MOVER_OVERLAP],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
-                     _tiles.FIT_SPREAD, SIZE_SAMPLES, _tiles.FINE_GRID, "where changed"]}
+                     _tiles.FIT_SPREAD, SIZE_SAMPLES, _tiles.FINE_GRID]}
 
 
 @dataclass
@@ -211,15 +211,13 @@ class TiledPoseExtractor:
         if self.detect_mode == "tiles":
             areas += tile_layout(width, height)
         every = self._passes % FULL_EVERY == 0
-        # the detector rarely finds people this small (see _movers): fine tiles only on the passes that look at
-        # every tile, and there too only where something changed since they were last looked at
-        fine = fine_tiles(width, height, self._sizes) if self.detect_mode == "tiles" and every else []
+        if self.detect_mode == "tiles" and every:  # the detector rarely finds people this small (see _movers)
+            areas += fine_tiles(width, height, self._sizes)
         small = TileGate.change_map(frame)
         mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in tracked])
         self._passes += 1
-        areas_all = len(areas) + len(fine)
-        areas = [a for a in areas if every or self._gate.wanted(a, small, mask)] + \
-            [a for a in fine if self._gate.wanted(a, small, mask)]
+        areas_all = len(areas)
+        areas = [a for a in areas if every or self._gate.wanted(a, small, mask)]
         self._looked = (areas, small)  # remembered with the people found in this pass (see _remember_looked)
         images = [frame[y0:y1, x0:x1] for x0, y0, x1, y1 in areas]
         offsets = [(x0, y0) for x0, y0, _, _ in areas]
