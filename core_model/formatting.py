@@ -54,3 +54,8 @@ def format_time(seconds, decimals: int = 0, *, hours: bool = True, minute_digits
     if hour_count >= 1:
         return f"{int(hour_count)}:{int(minutes):02d}:{sec_text}"
     return f"{int(minutes):0{max(1, int(minute_digits))}d}:{sec_text}"
+
+
+def count_noun(count: int, noun: str) -> str:
+    """``"1 window"``, ``"2 windows"``: a count and its noun, plural where the count is not 1 (nouns with a plain s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -60,8 +60,10 @@ def analyzed_text(name: str, result) -> str:
     label and the banner say what an untrained model means)."""
     segments = len(result.segments)
     note = "" if result.trained else " (untrained model)"
-    return (f"Analyzed {name}: {result.num_windows} window{'s' if result.num_windows != 1 else ''}, "
-            f"{segments} segment{'s' if segments != 1 else ''}{note}.")
+    from core_model.formatting import count_noun
+
+    return (f"Analyzed {name}: {count_noun(result.num_windows, 'window')}, {count_noun(segments, 'segment')}"
+            f"{note}.")
 
 
 class OpenBatch:

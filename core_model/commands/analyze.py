@@ -109,12 +109,15 @@ def _settings(args):
 
 
 def _print_result(result, out_dir: Path, as_json: bool) -> None:
+    from ..formatting import count_noun
+
     if as_json:
         print(json.dumps(result.summary, indent=1))
         return
     timings = result.summary.get("timings", {})
     hit = result.summary.get("cache", {}).get("hit")
-    print(f"{result.summary['video']['name']}: {result.num_windows} windows, {len(result.segments)} segments, "
+    print(f"{result.summary['video']['name']}: {count_noun(result.num_windows, 'window')}, "
+          f"{count_noun(len(result.segments), 'segment')}, "
           f"model {result.model_name} ({result.model}){' (cached)' if hit else ''}"
           + (f", {timings['total']:.1f} s" if "total" in timings and not hit else "") + f" -> {out_dir}")
     for seg in result.segments:

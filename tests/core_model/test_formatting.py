@@ -60,3 +60,9 @@ def test_eta_text_is_built_on_format_time(seconds, text):
         return f"~{s} s left" if s < 60 else f"~{format_time(s)} left"
 
     assert eta(seconds) == text
+
+
+def test_a_count_and_its_noun_are_plural_except_for_one():
+    from core_model.formatting import count_noun
+
+    assert [count_noun(n, "window") for n in (0, 1, 2)] == ["0 windows", "1 window", "2 windows"]
