@@ -109,7 +109,7 @@ def test_cli_single_video_prints_segments(clip_folder, tmp_path, capsys):
                  "--per-person", "--classes", "ntu60", "-o", str(out)])
     assert code == 0
     text = capsys.readouterr().out
-    assert "bikes_clip.mp4: 1 windows" in text and "person" in text
+    assert "bikes_clip.mp4: 1 window, " in text and "person" in text
     result = AnalysisResult.load(out / "bikes_clip")
     assert result.summary["mode"] == "per_person" and result.people() != [-1]
 
