@@ -74,3 +74,21 @@ def split_outputs(names, values) -> tuple:
         else:
             scores = value
     return logits, scores, products
+
+
+def digest(payload: dict) -> str:
+    """A 32-hex-digit key of ``payload`` (JSON with sorted keys): cached graphs, choices and ready records."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def read_json(path: Path):
+    """The JSON in ``path``, or None where it is missing or unreadable (a cache entry: then made again)."""
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -17,7 +17,6 @@ Reading this module imports neither PyTorch nor OpenVINO.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -29,7 +28,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from ..analysis.model_setup import PreparedModel
-from . import EXPORT_FORMAT, LABELS, split_outputs
+from . import EXPORT_FORMAT, LABELS, digest, read_json, split_outputs
 
 #: bumped when the record or what it is keyed by changes: older records are not used
 READY_FORMAT = 1
@@ -37,10 +36,6 @@ READY_FORMAT = 1
 TORCH_FREE_RUNTIMES = ("openvino",)
 #: environment variables that change PyTorch's or OpenVINO's thread count or the device ``auto`` picks
 _ENVIRONMENT_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES")
-
-
-def _digest(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def environment() -> dict:
@@ -82,7 +77,7 @@ def record_path(identity: dict, requested: str, device: str, batch_size: int) ->
     """Where the ready record of this request and environment is kept."""
     from . import cache_root
 
-    key = _digest({"format": READY_FORMAT, "export_format": EXPORT_FORMAT, "request": identity, "runtime": requested,
+    key = digest({"format": READY_FORMAT, "export_format": EXPORT_FORMAT, "request": identity, "runtime": requested,
                    "device": device, "batch_size": int(batch_size), "environment": environment()})
     return cache_root() / "ready" / f"{key}.json"
 
@@ -99,7 +94,7 @@ def remember(identity: dict, requested: str, device: str, batch_size: int, prepa
     if requested not in ("auto", *TORCH_FREE_RUNTIMES) or info.get("name") not in TORCH_FREE_RUNTIMES \
             or not graph.get("file") or info.get("device") != "cpu":
         return None
-    sidecar = _read_json(_root() / "graphs" / Path(graph["file"]).with_suffix(".json").name)
+    sidecar = read_json(_root() / "graphs" / Path(graph["file"]).with_suffix(".json").name)
     if sidecar is None or not (sidecar.get("checks", {}).get(info["name"]) or {}).get("parity_ok"):
         return None
     spec = prepared.model_spec()
@@ -118,13 +113,6 @@ def remember(identity: dict, requested: str, device: str, batch_size: int, prepa
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=1, sort_keys=True, default=str), encoding="utf-8")
     return path
-
-
-def _read_json(path: Path) -> Optional[dict]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 class CpuDevice:
@@ -213,7 +201,7 @@ def ready_model(identity: dict, requested: str, device: str, batch_size: int) ->
     and environment and its graph loads; else ``None`` (the caller takes the PyTorch path)."""
     if requested not in ("auto", *TORCH_FREE_RUNTIMES) or device not in ("auto", "cpu"):
         return None
-    record = _read_json(record_path(identity, requested, device, batch_size))
+    record = read_json(record_path(identity, requested, device, batch_size))
     if record is None or record.get("format") != READY_FORMAT or record.get("request") != identity:
         return None
     try:

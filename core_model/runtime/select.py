@@ -18,7 +18,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -29,7 +28,8 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 
 from ..errors import ConfigError
-from . import AUTO_MIN_WINDOWS, EXPORT_FORMAT, GRAPH_RUNTIMES, LABELS, RUNTIMES, install_hint, runtime_available
+from . import (AUTO_MIN_WINDOWS, EXPORT_FORMAT, GRAPH_RUNTIMES, LABELS, RUNTIMES, digest, install_hint, read_json,
+               runtime_available)
 from . import cache_root  # noqa: F401 - where it was defined before (tests and callers import it from here)
 
 #: the graph's logits, scores and products must equal PyTorch's within this (times max(1, |logit| max))
@@ -38,10 +38,6 @@ PARITY_TOLERANCE = 1e-4
 AMP_TOLERANCE = 2e-2
 #: ``auto`` takes the graph runtime when its time is below this fraction of PyTorch's
 FASTER_BY = 0.95
-
-
-def _digest(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 def _versions() -> dict:
@@ -63,13 +59,6 @@ def _runtime_version(runtime: str) -> Optional[str]:
 
 def _shapes(inputs: Dict[str, torch.Tensor], batch: bool) -> dict:
     return {k: list(v.shape if batch else v.shape[1:]) for k, v in inputs.items()}
-
-
-def _read_json(path: Path) -> Optional[dict]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -196,7 +185,7 @@ class ModelRuntime:
     def _first_auto(self, inputs, runtime: str):
         """PyTorch or ``runtime`` (a graph runtime), whichever is faster on this batch (or was, in an earlier run)."""
         choice_path = cache_root() / "choices" / (self._choice_key(inputs) + ".json")
-        cached = _read_json(choice_path)
+        cached = read_json(choice_path)
         if cached and cached.get("name") not in ("torch", runtime):
             cached = None
         if cached and cached["name"] == "torch":
@@ -250,13 +239,13 @@ class ModelRuntime:
         return {"torch": round(min(torch_times), 4), runtime: round(min(graph_times), 4)}
 
     def _choice_key(self, inputs) -> str:
-        return _digest({"model": self.model_name, "config": self.config, "shapes": _shapes(inputs, True),
+        return digest({"model": self.model_name, "config": self.config, "shapes": _shapes(inputs, True),
                         "threads": torch.get_num_threads(), "omp_wait": os.environ.get("OMP_WAIT_POLICY", ""),
                         "machine": platform.machine(),
                         "processor": platform.processor(), **_versions()})
 
     def _graph_paths(self, inputs) -> Tuple[Path, Path]:
-        key = _digest({"format": EXPORT_FORMAT, "model": self.model_key, "name": self.model_name,
+        key = digest({"format": EXPORT_FORMAT, "model": self.model_key, "name": self.model_name,
                        "shapes": _shapes(inputs, False), "torch": torch.__version__})
         folder = cache_root() / "graphs"
         return folder / f"{key}.onnx", folder / f"{key}.json"
@@ -268,7 +257,7 @@ class ModelRuntime:
         from .onnx_graph import GraphLayout
 
         path, sidecar = self._graph_paths(inputs)
-        record, output, seconds, exported = _read_json(sidecar), None, None, False
+        record, output, seconds, exported = read_json(sidecar), None, None, False
         try:
             if record is None or not path.is_file():
                 if reference is None:
