@@ -117,10 +117,16 @@ def test_analysis_shows_frames_per_second_and_time_left(qtbot, window, stick_vid
     entry.poses = None
     job = window.controller.analyze(entry)
     row = window.job_panel.row(job)
-    qtbot.waitUntil(lambda: "poses" in row.eta.text() and "frames/s" in row.eta.text() and "left" in row.eta.text(),
-                    timeout=5000)
-    fps = float(row.eta.text().split()[1])
-    assert 5 < fps < 80  # about 50 frames/s of the video (the machine may be loaded)
+    def pose_rate_shown():
+        text = row.eta.text()
+        if not ("poses" in text and "frames/s" in text and "left" in text):
+            return None
+        return float(text.split()[1])
+
+    qtbot.waitUntil(lambda: pose_rate_shown() is not None, timeout=5000)
+    # the first figure includes the job's start (slow on a loaded machine); the smoothed rate then
+    # converges on the reports' 50 frames/s while the 26 first frames come in
+    qtbot.waitUntil(lambda: 5 < pose_rate_shown() < 80, timeout=5000)
     go_on.set()
     qtbot.waitUntil(lambda: "model" in row.eta.text(), timeout=5000)
     qtbot.waitUntil(lambda: entry.result is not None, timeout=10000)
