@@ -10,7 +10,9 @@ PyTorch and the graph runtime at a batch of 1 and at the CPU's batch size (:data
 interleaved: the cached choices), and, where OpenVINO was chosen at both, keeps the ready record (:mod:`.ready`):
 later analyses of any video with the same model then load the graph and never import PyTorch. One export at a
 time per cache (``runtime/first-use.lock``); its log is ``runtime/first-use.log``; ``EPAM_FIRST_USE_EXPORT=0``
-turns it off (the test suite, where every test has its own cache).
+turns it off (the test suite, where every test has its own cache). Each request and environment gets at most
+:data:`MAX_ATTEMPTS` exports (``runtime/first-use-attempts/``): one that failed, was killed or chose PyTorch is not
+started again after every short run.
 """
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ STALE_SECONDS = 900
 TIMING_ROUNDS = 6
 #: the background export's niceness (the user's next command comes first; timings are interleaved)
 NICENESS = 5
+#: background exports started per request and environment, whatever became of them (a failed export, or one that
+#: chose PyTorch, is not started again after every short run of a laptop)
+MAX_ATTEMPTS = 2
 _started: list = []  # the Popen objects of this process (kept: no ResourceWarning while the command ends)
 
 
@@ -52,6 +57,32 @@ def running() -> bool:
         return time.time() - lock_path().stat().st_mtime < STALE_SECONDS
     except OSError:
         return False
+
+
+def attempts_path(identity: dict, request: dict) -> Path:
+    """The record of the exports started for this request (``identity``, runtime, device, batch size) in this
+    environment: the same key as its ready record."""
+    from .ready import record_path
+
+    key = record_path(identity, request["runtime"], request["device"], request["batch_size"]).stem
+    return cache_root() / "first-use-attempts" / f"{key}.json"
+
+
+def attempts(identity: dict, request: dict) -> dict:
+    """``{"started": n, "last": outcome or None}`` of this request's exports."""
+    from . import read_json
+
+    return read_json(attempts_path(identity, request)) or {"started": 0, "last": None}
+
+
+def _note_attempt(path: Path, **change) -> None:
+    from ..fileio import atomic_path
+    from . import read_json
+
+    record = {"started": 0, "last": None, **(read_json(path) or {}), **change}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
 
 
 def _take_lock() -> Optional[int]:
@@ -72,8 +103,8 @@ def start(identity: dict, request: dict, model: dict, inputs: Dict[str, object])
     model name) of the request ``identity`` (:func:`.ready.request_identity`) with the analysis settings
     ``request`` (runtime, device, batch_size and ``batch``: the CPU's windows per forward), checked on ``inputs``
     (the short run's first batch, tensors by kind). Returns its process id, or None (turned off, or one under
-    way)."""
-    if not enabled():
+    way, or this request's :data:`MAX_ATTEMPTS` were made)."""
+    if not enabled() or attempts(identity, request)["started"] >= MAX_ATTEMPTS:
         return None
     fd = _take_lock()
     if fd is None:
@@ -83,7 +114,11 @@ def start(identity: dict, request: dict, model: dict, inputs: Dict[str, object])
         work.mkdir(parents=True, exist_ok=True)
         spec = work / f"{os.getpid()}-{time.time_ns()}.json"
         np.savez(spec.with_suffix(".npz"), **{k: v.detach().cpu().numpy() for k, v in inputs.items()})
-        spec.write_text(json.dumps({"identity": identity, "request": request, "model": model}), encoding="utf-8")
+        record = attempts_path(identity, request)
+        spec.write_text(json.dumps({"identity": identity, "request": request, "model": model,
+                                    "attempts": str(record)}), encoding="utf-8")
+        _note_attempt(record, started=attempts(identity, request)["started"] + 1,
+                      last={"outcome": "started", "at": time.time()})
         env = {k: v for k, v in os.environ.items() if k != "EPAM_TRACE_FILE"}
         package_parent = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
@@ -142,9 +177,20 @@ def main(argv=None) -> int:
         except OSError:
             pass
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
-        with np.load(spec_path.with_suffix(".npz")) as data:
-            arrays = {k: data[k] for k in data.files}
-        print(json.dumps(export_and_choose(spec, arrays), indent=1, default=str), flush=True)
+        record = Path(spec["attempts"]) if spec.get("attempts") else None
+        try:
+            with np.load(spec_path.with_suffix(".npz")) as data:
+                arrays = {k: data[k] for k in data.files}
+            outcome = export_and_choose(spec, arrays)
+        except Exception as exc:
+            if record is not None:
+                _note_attempt(record, last={"outcome": "failed", "error": f"{type(exc).__name__}: {exc}",
+                                            "at": time.time()})
+            raise
+        if record is not None:
+            _note_attempt(record, last={"outcome": "ready" if outcome["ready_record"] else "pytorch chosen",
+                                        "at": time.time(), **outcome})
+        print(json.dumps(outcome, indent=1, default=str), flush=True)
         return 0
     finally:
         spec_path.unlink(missing_ok=True)
