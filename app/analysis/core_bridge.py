@@ -60,14 +60,46 @@ def extract_job(path: Path, max_people: int, **pose) -> Callable[..., Any]:
     return run
 
 
+def _ready_request(settings) -> Optional[tuple]:
+    """``(identity, runtime, device, batch size)`` of Analyze's model request, as ``epam analyze`` keys its ready
+    records (:mod:`core_model.runtime.ready`), or None when it cannot be told (a missing checkpoint: the
+    analysis says so in its own words)."""
+    try:
+        from core_model.runtime.ready import request_identity
+
+        analysis = settings.analysis_settings()
+        identity = request_identity(settings.checkpoint or None, class_names_arg(settings.class_list), None,
+                                    analysis.seed)
+        return identity, analysis.runtime, analysis.device, analysis.batch_size
+    except Exception:  # noqa: BLE001 - PyTorch's path then reports the problem
+        return None
+
+
+def graph_ready(settings) -> bool:
+    """Whether Analyze will run the network's graph without PyTorch (the installation's first use made it ready)."""
+    from core_model.runtime.ready import is_ready
+
+    request = _ready_request(settings)
+    return request is not None and is_ready(*request)
+
+
+def ready_model(settings):
+    """The network's graph, loaded without PyTorch, where a ready record holds for these settings; else None."""
+    from core_model.runtime.ready import ready_model as load
+
+    request = _ready_request(settings)
+    return load(*request) if request is not None else None
+
+
 def analyze_job(path: Path, settings, poses=None) -> Callable[..., Any]:
-    """A job running EPAM-Net over ``path`` with the user's settings (``StudioSettings``)."""
+    """A job running EPAM-Net over ``path`` with the user's settings (``StudioSettings``): the graph without
+    PyTorch where ``epam analyze``'s first use made it ready (:func:`ready_model`), else PyTorch."""
 
     def run(progress=None, cancel=None):
         from core_model.analysis import analyze_video
 
         return analyze_video(path, checkpoint=settings.checkpoint or None,
-                             class_names=class_names_arg(settings.class_list),
+                             class_names=class_names_arg(settings.class_list), model=ready_model(settings),
                              settings=settings.analysis_settings(), progress=progress, cancel=cancel,
                              poses=poses)
 

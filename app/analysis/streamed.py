@@ -83,7 +83,8 @@ def analyze_streamed(path: Path, settings, progress=None, cancel=None) -> Tuple[
     """``(poses, result)`` of ``path`` with the studio's ``settings`` (``StudioSettings``): the poses extracted
     (or found cached) while the model analyses the windows whose poses are final. Cancelling stops both stages
     (the extraction's workers too) and caches nothing of what was not finished; a pose error is raised as it was."""
-    core_bridge.load_model_code_ahead()  # PyTorch and the model's code load while the first poses are made
+    if not core_bridge.graph_ready(settings):  # else the graph runs without PyTorch: nothing to load ahead
+        core_bridge.load_model_code_ahead()  # PyTorch and the model's code load while the first poses are made
     meter = StreamProgress(progress)
     ahead = core_bridge.poses_ahead(path, settings, meter.poses)
     try:

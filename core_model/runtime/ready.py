@@ -196,16 +196,22 @@ class GraphPreparedModel(PreparedModel):
         return self.spec
 
 
+def is_ready(identity: dict, requested: str, device: str, batch_size: int) -> bool:
+    """Whether a ready record holds for this request and environment (read, not loaded: a caller about to
+    import PyTorch ahead of its analysis asks this first)."""
+    if requested not in ("auto", *TORCH_FREE_RUNTIMES) or device not in ("auto", "cpu"):
+        return False
+    record = read_json(record_path(identity, requested, device, batch_size))
+    return record is not None and record.get("format") == READY_FORMAT and record.get("request") == identity
+
+
 def ready_model(identity: dict, requested: str, device: str, batch_size: int) -> Optional[GraphPreparedModel]:
     """The model of ``identity`` with its graph loaded, without PyTorch, when a ready record holds for this request
     and environment and its graph loads; else ``None`` (the caller takes the PyTorch path)."""
-    if requested not in ("auto", *TORCH_FREE_RUNTIMES) or device not in ("auto", "cpu"):
-        return None
-    record = read_json(record_path(identity, requested, device, batch_size))
-    if record is None or record.get("format") != READY_FORMAT or record.get("request") != identity:
+    if not is_ready(identity, requested, device, batch_size):
         return None
     try:
-        return _load(record)
+        return _load(read_json(record_path(identity, requested, device, batch_size)))
     except Exception:  # noqa: BLE001 - a graph that does not load here: PyTorch runs it, as without a record
         return None
 
