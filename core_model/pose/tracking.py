@@ -222,7 +222,7 @@ REHOME = True
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
     """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`), tracks shorter than
     :data:`MIN_TRACK_FRAMES` left out."""
-    from .reid import split_at_colour_changes, stitch_tracklets
+    from .reid import split_at_colour_changes
     from .tracklets import merge_fragments, split_at_gaps, split_at_jumps
 
     pieces: Dict[int, list] = {}
@@ -231,16 +231,24 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
             for part in split_at_jumps(span):
                 for piece in split_at_colour_changes(part):
                     pieces[len(pieces)] = piece
-    per_track = pieces
-    joined: Dict[int, list] = {}
-    for tid, root in stitch_tracklets(per_track, max_gap).items():
-        joined.setdefault(root, []).extend(per_track[tid])
-    joined = merge_fragments({tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()})
+    joined = merge_fragments(_joined(pieces, max_gap))
     if REHOME:
         from .rehome import rehome_runs
 
-        joined = rehome_runs(joined)
+        # runs given back change where tracks end: a track that had run on into somebody else's now ends where
+        # its person was lost, and may be continued by a later one (stitched again)
+        joined = _joined(rehome_runs(joined), max_gap)
     return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
+
+
+def _joined(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
+    """``per_track`` with the tracklets :func:`.reid.stitch_tracklets` joins as one track (entries in frame order)."""
+    from .reid import stitch_tracklets
+
+    joined: Dict[int, list] = {}
+    for tid, root in stitch_tracklets(per_track, max_gap).items():
+        joined.setdefault(root, []).extend(per_track[tid])
+    return {tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()}
 
 
 def tracker_for(img_shape: Tuple[int, int], fps: float, *, max_gap_seconds: float = 1.0, crowd: bool = False,

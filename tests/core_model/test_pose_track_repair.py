@@ -7,6 +7,7 @@ import numpy as np
 
 from core_model.pose.appearance import distance
 from core_model.pose.tracking import _stitched
+from core_model.pose.tracklets import merge_fragments
 
 from .test_pose_reid import BLUE, RED
 from .test_pose_tracking import _person
@@ -59,3 +60,45 @@ def test_a_few_frames_of_a_track_in_another_persons_colours_go_back_to_them():
     for entries in joined.values():
         assert len({id(e[3]) for e in entries}) == 1
     assert sorted(len(entries) for entries in joined.values()) == [35, 41]
+
+
+def _upper_half(x: float, y: float, h: float):
+    """A pose ``h`` pixels tall whose hips are its lowest confident joints (knees and ankles hidden)."""
+    keypoint, score = _person(x, y, h)
+    score[13:] = 0.05
+    return keypoint, score
+
+
+def test_a_part_with_its_head_above_a_tracks_head_is_somebody_behind_and_is_not_merged_into_it():
+    """A person in front (120 px) is not found over frames 20-31; there the detector fits only the upper half of a
+    person standing behind them (110 px, their head 30 px higher), in the colours of the one in front (who covers
+    their legs). The piece touches the front person's track on both sides, but a part of a body lies within that
+    body: it stays apart. The same piece with its head on the front person's head (their own upper half, legs
+    hidden) is merged."""
+    front = {t: (t, *_person(300 + t, 300, 120), RED) for t in range(50) if not 20 <= t < 32}
+    top = 300 - 0.48 * 120  # the front person's head
+
+    def merged(head: float) -> bool:
+        piece = [(t, *_upper_half(300 + t, head + 0.48 * 110, 110), _mix(RED, BLUE, 0.3)) for t in range(20, 32)]
+        out = merge_fragments({0: list(front.values()), 1: piece})
+        return 1 not in out and len(out[0]) == 50
+
+    assert merged(top)  # the front person's own upper half
+    assert not merged(top - 30)  # somebody behind them
+
+
+def test_a_track_that_ends_where_a_run_was_given_back_is_continued_by_its_persons_next_track():
+    """Two people of somewhat alike colours (60 px) cross at frame 40: the first then goes behind something until
+    frame 75, the second, unseen over frames 37-40, steps out of the first and the tracker continued the first one's
+    track on them (41-70). Their run goes back to the second person's track; the first one's track then ends at
+    frame 40, where the first person's next track (from 75, out of reach of the run's end) continues it."""
+    first, second = BLUE, _mix(BLUE, RED, 0.5)
+    assert 0.35 < distance(first, second) < 0.5  # too alike for the cut at a colour change, not for the run
+    per_track = {0: [(t, *_person(180 + 3 * t, 300, 60), first) for t in range(41)]
+                 + [(t, *_person(420 - 3 * t, 300, 60), second) for t in range(41, 71)],
+                 1: [(t, *_person(420 - 3 * t, 300, 60), second) for t in range(37)],
+                 2: [(t, *_person(180 + 3 * t, 300, 60), first) for t in range(75, 100)]}
+    joined = _stitched(per_track, 150, 25)
+    assert len(joined) == 2
+    assert _owner_of(joined, 20, 240) == _owner_of(joined, 90, 450)
+    assert _owner_of(joined, 20, 360) == _owner_of(joined, 60, 240)
