@@ -123,3 +123,50 @@ def rehome_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
         moved[ta] = [e for e in moved[ta] if int(e[0]) not in frames]
         moved[tb] = sorted(moved[tb] + run, key=lambda e: e[0])
     return {tid: entries for tid, entries in moved.items() if entries}
+
+
+def _mutual_runs(a, b, look_a, look_b, med_a, med_b) -> List[Tuple[float, np.ndarray]]:
+    """``(colour gain, frames)``: runs (:data:`REHOME_MIN` or more frames) where tracks ``a`` and ``b`` are both
+    seen, each in the other's colours (see :data:`REHOME_NEAR`, :data:`REHOME_MARGIN`)."""
+    common, ia, ib = np.intersect1d(a.frames, b.frames, return_indices=True)
+    if len(common) < REHOME_MIN:
+        return []
+    a_own, a_other = _distances(look_a[ia], med_a), _distances(look_a[ia], med_b)
+    b_own, b_other = _distances(look_b[ib], med_b), _distances(look_b[ib], med_a)
+    a_is_b = (a_other <= REHOME_NEAR) & (a_other + REHOME_MARGIN <= a_own)
+    b_is_a = (b_other <= REHOME_NEAR) & (b_other + REHOME_MARGIN <= b_own)
+    flag = (a_is_b & (b_other <= b_own)) | (b_is_a & (a_other <= a_own))
+    gain = (a_own - a_other) + (b_own - b_other)
+    return [(float(np.mean(gain[i:j])), common[i:j]) for i, j in _runs(flag, common) if j - i >= REHOME_MIN]
+
+
+def swap_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
+    """``per_track`` with the entries of two tracks exchanged over runs where both are seen and each is in the
+    other's colours (two people crossing or overlapping whose ids the tracker exchanged for a while, both found
+    all along); best colour gain first, each frame of a track exchanged once. Ids kept."""
+    from .tracklets import _Track
+
+    tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
+    sizes = [len(e[3]) for entries in per_track.values() for e in entries if e[3] is not None]
+    if len(tracks) < 2 or not sizes:
+        return per_track
+    looks = {tid: _looks(t.entries, sizes[0]) for tid, t in tracks.items()}
+    medians = {tid: median_look([e[3] for e in t.entries], REHOME_MIN) for tid, t in tracks.items()}
+    found = []
+    for ta in tracks:
+        for tb in tracks:
+            if ta < tb and medians[ta] is not None and medians[tb] is not None:
+                for gain, frames in _mutual_runs(tracks[ta], tracks[tb], looks[ta], looks[tb], medians[ta],
+                                                 medians[tb]):
+                    found.append((-gain, ta, tb, frames))
+    by_frame = {tid: {int(e[0]): e for e in t.entries} for tid, t in tracks.items()}
+    taken: Dict[int, set] = {tid: set() for tid in tracks}
+    for _gain, ta, tb, frames in sorted(found, key=lambda f: f[:3]):
+        frames = {int(f) for f in frames}
+        if frames & taken[ta] or frames & taken[tb]:
+            continue
+        taken[ta] |= frames
+        taken[tb] |= frames
+        for f in frames:
+            by_frame[ta][f], by_frame[tb][f] = by_frame[tb][f], by_frame[ta][f]
+    return {tid: [entries[f] for f in sorted(entries)] for tid, entries in by_frame.items()}

@@ -215,7 +215,8 @@ def crowd_cost(cost: float, track: "_Track", predicted: np.ndarray, keypoint: np
 MIN_TRACK_FRAMES = 10
 
 
-#: crowd mode: runs of a track in another track's person's colours are given back to them (:mod:`.rehome`)
+#: crowd mode: runs of a track in another track's person's colours are given back to them, or exchanged with them
+#: where both are seen (:mod:`.rehome`)
 REHOME = True
 
 
@@ -233,11 +234,11 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
                     pieces[len(pieces)] = piece
     joined = merge_fragments(_joined(pieces, max_gap))
     if REHOME:
-        from .rehome import rehome_runs
+        from .rehome import rehome_runs, swap_runs
 
         # runs given back change where tracks end: a track that had run on into somebody else's now ends where
         # its person was lost, and may be continued by a later one (stitched again)
-        joined = _joined(rehome_runs(joined), max_gap)
+        joined = _joined(rehome_runs(swap_runs(joined)), max_gap)
     return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
 
 

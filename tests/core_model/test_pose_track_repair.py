@@ -102,3 +102,25 @@ def test_a_track_that_ends_where_a_run_was_given_back_is_continued_by_its_person
     assert len(joined) == 2
     assert _owner_of(joined, 20, 240) == _owner_of(joined, 90, 450)
     assert _owner_of(joined, 20, 360) == _owner_of(joined, 60, 240)
+
+
+def test_two_tracks_that_exchanged_people_for_a_few_frames_while_both_were_seen_get_them_back():
+    """Red walks in front of blue, who is half hidden behind them; over frames 20-24 the tracker exchanged the two
+    ids. Red's track then holds blue's body in blue's colours, blue's track red's body in colours mixed by the
+    overlap (nearer red's than blue's): the entries go back, every entry of a track on one person."""
+    half = _mix(RED, BLUE, 0.4)
+    assert distance(half, RED) < distance(half, BLUE)
+    red = {t: (t, *_person(300 + t, 300, 100), RED) for t in range(50)}
+    blue = {t: (t, *_person(310 + t, 282, 90), BLUE) for t in range(50)}
+    per_track = {0: [], 1: []}
+    for t in range(50):
+        if 20 <= t < 25:
+            per_track[0].append(blue[t])
+            per_track[1].append((t, *red[t][1:3], half))
+        else:
+            per_track[0].append(red[t])
+            per_track[1].append(blue[t])
+    joined = _stitched(per_track, 150, 25)
+    assert len(joined) == 2
+    for entries in joined.values():
+        assert len({round(float(e[1][:, 1].mean())) for e in entries}) == 1  # one person's height in the room
