@@ -167,7 +167,7 @@ class _Speculation:
 
 
 def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=None, on_final=None,
-                          reader=None):
+                          reader=None, probe_after=None):
     """``detect="auto"`` without waiting for the probe: ``(mode, run(mode, progress, cancel, on_final))``.
 
     ``run(detect, progress, cancel, on_final)`` extracts the video with that detection mode. The probe
@@ -175,7 +175,8 @@ def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=N
     decoder) runs in a thread while ``run("full", ...)`` goes on
     (MediaPipe releases the GIL: the probe takes another core); when the probe says ``tiles`` the ``full``
     run is stopped and ``run("tiles", ...)`` extracts the video. The result is the one of the mode the probe
-    picks, as when the probe ran first.
+    picks, as when the probe ran first. ``probe_after``: an event the probe waits for before it starts (``run``
+    sets it once its first poses are out, at the latest when it returns or raises: its model loads first).
     """
     import threading
 
@@ -185,7 +186,13 @@ def extract_while_probing(path, max_people: int, run, *, progress=None, cancel=N
         return "full", run("full", progress, cancel, on_final)
     spec = _Speculation(cancel, progress, on_final)
     twin = reader.twin(cache_frames=2) if reader is not None else None  # its own decoder, the same index
-    threading.Thread(target=spec.probe, args=(path, max_people, twin), name="epam-detect-probe", daemon=True).start()
+
+    def probe() -> None:
+        if probe_after is not None:
+            probe_after.wait()
+        spec.probe(path, max_people, twin)
+
+    threading.Thread(target=probe, name="epam-detect-probe", daemon=True).start()
     try:
         result = run("full", spec.progress, spec, spec.on_final)
     except Cancelled:
