@@ -1,6 +1,7 @@
 """Public entry points: ``extract_poses`` (extract, track, cache) and ``cached_poses`` (cache only)."""
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Optional, Tuple
@@ -125,6 +126,9 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
         prepare(str(path), backend=backend, options=guess, workers=workers, local_worker=local_worker, reader=reader)
 
     ahead: list = []
+    # the probe starts once this process's own worker has its first poses (its model loads without the probe's
+    # beside it on the cores); the studio's workers are all spawned: the probe starts at once there
+    first_poses = threading.Event() if local_worker else None
 
     def run(mode, progress, cancel, on_final):
         tiles = mode == "tiles"
@@ -137,18 +141,21 @@ def _detect_and_extract(path: Path, backend: str, engine: str, detect: str, opti
             return extract_frame_detections(str(path), backend=backend, workers=workers, progress=progress,
                                             options={**options, "detect": "tiles"} if tiles and backend == "mediapipe"
                                             else options, cancel=cancel, local_worker=local_worker, reader=reader,
-                                            appearances=tiles, on_final=on_final)
+                                            appearances=tiles, on_final=on_final, first_poses=first_poses)
         except BaseException:
             if tiles:
                 ahead.pop().stop()
             raise
+        finally:
+            if first_poses is not None:
+                first_poses.set()
 
     on_final = stream.update if stream is not None else None
     if backend == "mediapipe" and detect == "auto":
         from .auto_detect import extract_while_probing
 
         mode, (frames, info) = extract_while_probing(path, max_people, run, progress=progress, cancel=cancel,
-                                                     on_final=on_final, reader=reader)
+                                                     on_final=on_final, reader=reader, probe_after=first_poses)
     else:
         mode, (frames, info) = detect, run(detect, progress, cancel, on_final)
     return mode, frames, info, ahead[-1] if ahead else None

@@ -103,14 +103,10 @@ def describe_settings(max_people: int = 4, *, delegate: str = "cpu", min_detecti
                       min_presence: float = DEFAULT_PRESENCE, min_tracking: float = DEFAULT_TRACKING,
                       discovery_interval: int = DISCOVERY_INTERVAL) -> dict:
     """Settings that determine the output (the delegate does not); cheap: loads no model."""
-    from importlib.metadata import PackageNotFoundError, version
+    from .mediapipe_light import mediapipe_version
 
-    try:
-        mp_version = version("mediapipe")
-    except PackageNotFoundError:
-        mp_version = "missing"
-    return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "max_people": int(max_people),
-            "min_detection": float(min_detection), "min_presence": float(min_presence),
+    return {"backend": "mediapipe", "mediapipe": mediapipe_version(), "model": MODEL_NAME,
+            "max_people": int(max_people), "min_detection": float(min_detection), "min_presence": float(min_presence),
             "min_tracking": float(min_tracking), "discovery_interval": int(discovery_interval)}
 
 
@@ -131,7 +127,7 @@ class MediaPipePoseExtractor:
     create on this machine falls back to CPU and leaves a one-line explanation in :attr:`note`.
     ``quiet`` keeps MediaPipe's C++ start-up log lines off stderr. ``discovery_interval``: see the
     module docstring (``adaptive=False`` uses a single ``num_poses=max_people`` landmarker instead,
-    for comparisons). :attr:`stats` counts discovery passes, switches and resets.
+    for comparisons). :attr:`stats` counts discovery passes, switches, resets and the landmarkers made.
     """
 
     def __init__(self, max_people: int = 4, *, delegate: str = "cpu",
@@ -151,7 +147,7 @@ class MediaPipePoseExtractor:
         self.note: Optional[str] = None
         self.quiet = quiet
         self.stats = {"frames": 0, "discoveries": 0, "switches": 0, "resets": 0, "still_skips": 0, "primes": 0,
-                      "ahead": 0, "ahead_used": 0, "ahead_empty": 0}
+                      "ahead": 0, "ahead_used": 0, "ahead_empty": 0, "landmarkers": 0}
         self._shape: Optional[tuple] = None
         self._first_frame = True
         _quiet_native_logs()
@@ -175,6 +171,11 @@ class MediaPipePoseExtractor:
         self._ahead: Optional[tuple] = None  # (ms, future): the discovery landmarker running on a frame ahead
         self._helper = None  # the thread running it (with the CPU delegate)
         self.device = "cpu"
+        self._make_landmarkers(delegate, quiet)
+
+    def _make_landmarkers(self, delegate: str, quiet: bool) -> None:
+        """The tracker first (the first frame waits for it), then the discovery landmarker: with the CPU delegate
+        the helper thread makes it while the first frames are tracked (frames ahead wait until it is ready)."""
         if delegate in ("gpu", "auto"):
             try:
                 with silenced_native_stderr(quiet):
@@ -183,29 +184,33 @@ class MediaPipePoseExtractor:
             except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
                 self.note = f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
                 log.warning(self.note)
-        # made now (a command makes its extractor ahead, beside its detection probe), not on the first discovery
-        # frame, in the middle of the video (~0.1 s of CPU, 0.3-0.4 s on a loaded one); one person: for the frames
-        # ahead only (see the module docstring). With the CPU delegate the helper thread makes it beside the tracker
         if self._gpu:  # (no frames ahead: one person needs none)
             if self.adaptive:
                 with silenced_native_stderr(quiet):
                     self._discovery = self._create(self.max_people, gpu=True, video=False)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+            return
+        try:
+            with silenced_native_stderr(quiet):
+                self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
+        except BaseException:
+            self.close()
+            raise
+        # the discovery landmarker is made now (a command makes its extractor ahead), not on the first discovery
+        # frame in the middle of the video (~0.1 s of CPU, 0.3-0.4 s on a loaded machine), and after the tracker:
+        # making a landmarker holds Python's lock (GIL) throughout, two at once take as long as one after the other
+        # (the first frame waits for the tracker only). One person: for the frames ahead only
+        from concurrent.futures import ThreadPoolExecutor
 
-            self._helper = ThreadPoolExecutor(1, thread_name_prefix="epam-pose-ahead")
-            self._discovery = self._helper.submit(self._create_quietly, self.max_people)
-        if self._k not in self._trackers:
-            try:
-                with silenced_native_stderr(quiet):
-                    self._trackers[self._k] = _Tracker(self._create(self._k, gpu=False))
-            except BaseException:
-                self.close()
-                raise
+        self._helper = ThreadPoolExecutor(1, thread_name_prefix="epam-pose-ahead")
+        self._discovery = self._helper.submit(self._create_quietly, self.max_people)
 
     def _create_quietly(self, num_poses: int):
         with silenced_native_stderr(self.quiet):
             return self._create(num_poses, gpu=False, video=False)
+
+    def _discovery_ready(self) -> bool:
+        """Whether the discovery landmarker is made (the helper thread may still be making it)."""
+        return self._discovery is not None and (hasattr(self._discovery, "detect") or self._discovery.done())
 
     def _discoverer(self):
         """The discovery landmarker (waited for while the helper thread makes it)."""
@@ -231,11 +236,13 @@ class MediaPipePoseExtractor:
             min_tracking_confidence=self.min_tracking,
         )
         try:
-            return vision.PoseLandmarker.create_from_options(options)
+            landmarker = vision.PoseLandmarker.create_from_options(options)
         except Exception as exc:
             if gpu:
                 raise
             raise PoseError(f"MediaPipe could not load its pose model: {exc}.") from exc
+        self.stats["landmarkers"] += 1  # landmarkers made (~0.1 s each, holding the GIL)
+        return landmarker
 
     def settings(self) -> dict:
         return describe_settings(max_people=self.max_people, min_detection=self.min_detection,
@@ -299,7 +306,7 @@ class MediaPipePoseExtractor:
         would detect there), else on the frame ``to_discovery`` frames on when a discovery pass may be due there."""
         nobody = not self._last and not self._trackers[self._k].tracked
         step = 1 if nobody else to_discovery
-        if self._gpu or not 1 <= step <= len(self._next):
+        if self._gpu or not 1 <= step <= len(self._next) or not self._discovery_ready():
             return
         frame, ms = self._next[step - 1]
         if self._ahead is not None:
@@ -448,13 +455,13 @@ class MediaPipePoseExtractor:
     def reset(self) -> None:
         """Forget everything about earlier frames (before jumping to another part of the video).
 
-        The tracking landmarkers are closed and made afresh when next used (~70 ms each): feeding
-        one a black frame loses its poses but not its smoothed visibilities, and the poses after a
-        reset must equal those of a new extractor (chunked extraction is deterministic only so).
+        The tracking landmarkers that were fed frames are closed and made afresh when next used (~70 ms
+        each): feeding one a black frame loses its poses but not its smoothed visibilities, and the poses
+        after a reset must equal those of a new extractor (chunked extraction is deterministic only so).
+        One never fed is a new one: it is kept (an extractor made ahead of its first chunk loses nothing).
         """
-        for tracker in self._trackers.values():
-            tracker.landmarker.close()
-        self._trackers.clear()
+        for k in [k for k, tracker in self._trackers.items() if tracker.last_ms >= 0]:  # (one never fed: as new)
+            self._trackers.pop(k).landmarker.close()
         self._first_frame = True
         if self.adaptive:
             self._k = 1

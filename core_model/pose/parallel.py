@@ -94,9 +94,21 @@ def pack(detections: Sequence[Detection], num_joints: int = 17) -> FrameDetectio
             np.stack([d.score for d in detections]).astype(np.float32, copy=False))
 
 
+class _LocalCounter:
+    """The next-chunk counter of an extraction without worker processes (a shared ``Value`` would start
+    multiprocessing's resource tracker, a Python process, for its lock: ~0.1 s of CPU beside the first frames)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def get_lock(self) -> threading.Lock:
+        return self._lock
+
+
 def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit: Callable[[Batch, int, bool], None],
                 stopped: Callable[[], bool], overlap: int, reader=None, kept: Optional[dict] = None,
-                looks: bool = False) -> None:
+                looks: bool = False, first_poses: Optional[threading.Event] = None) -> None:
     """Take chunks from ``table`` until none is left, emitting ``(batch, frames_advanced, is_continuation)``.
 
     Every chunk starts from a fresh extractor state (whoever ran before). After its own chunk a worker
@@ -106,6 +118,7 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
     :class:`~core_model.video.VideoReader` of ``path`` to use (and leave open) instead of opening one.
     ``kept``: extractors kept warm between videos (by settings); the one used is reset and kept again.
     ``looks``: send each frame's appearances with its detections (not with the torch engine's batched streams).
+    ``first_poses``: set once the first frame's poses are known.
     """
     from ..video import VideoReader
 
@@ -138,7 +151,7 @@ def _run_ranges(path: str, table: RangeTable, backend: str, options: dict, emit:
                 extractor.reset()  # a chunk's poses must not depend on which chunk this worker did before
             used = True
             if _run_one_range(reader, timestamps, extractor, table, slot, start, emit, stopped, overlap,
-                              looks) is None:
+                              looks, first_poses) is None:
                 return
             slot = table.take()
         finished = True
@@ -187,9 +200,10 @@ def _keep_or_close(extractor, kept: Optional[dict], key: str) -> None:
 
 
 def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, start: int, emit, stopped,
-                   overlap: int, looks: bool = False) -> Optional[int]:
+                   overlap: int, looks: bool = False, first_poses: Optional[threading.Event] = None) -> Optional[int]:
     """Process one range plus its continuation; returns the next frame index (None when stopped).
-    ``looks``: each frame's entry carries the appearances of its detections too."""
+    ``looks``: each frame's entry carries the appearances of its detections too; ``first_poses`` is set once the
+    first frame's poses are known."""
     describe = None
     if looks:
         from .appearance import describe_frame as describe
@@ -211,6 +225,8 @@ def _run_one_range(reader, timestamps, extractor, table: RangeTable, slot: int, 
             break
         keypoints, scores = pack(extractor.process(frame, float(timestamps[idx])))
         mark("first_pose")
+        if first_poses is not None:
+            first_poses.set()
         batch.append((idx, keypoints, scores) if describe is None else
                      (idx, keypoints, scores, describe(frame, keypoints, scores)))
         last = idx
@@ -324,7 +340,8 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
                              workers: Optional[int] = None, progress: Optional[ProgressFn] = None,
                              cancel: Optional[CancelToken] = None, overlap_seconds: float = 1.0,
                              local_worker: bool = True, chunk_frames: Optional[int] = None,
-                             reader=None, on_final: Optional[Callable] = None, appearances: bool = False
+                             reader=None, on_final: Optional[Callable] = None, appearances: bool = False,
+                             first_poses: Optional[threading.Event] = None
                              ) -> Tuple[List[Optional[FrameDetections]], VideoInfo]:
     """Per-frame detections of the whole video (``None`` for frames that could not be decoded).
 
@@ -337,7 +354,8 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     the detections returned in the end (continuations merged in); last with ``upto`` = the frame count.
     ``appearances``: the workers measure every detection's colours on the frame they decoded
     (:func:`.appearance.describe_frame`), given as ``info.appearances`` (``[:upto]`` final when ``on_final`` is
-    called; ``None`` in the end if some frames came without them).
+    called; ``None`` in the end if some frames came without them). ``first_poses`` (an event) is set once
+    this process's own worker has the poses of its first frame (without one: at the end).
     """
     options = dict(options or {})
     info, key_frames = video_info(path, reader)
@@ -347,7 +365,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
     spawned = workers - 1 if local_worker else workers
     pool = worker_pool.acquire(ctx, spawned, _worker_main) if spawned else None  # warm from an earlier video
     table = RangeTable(ctx, total, chunk_frames=chunk_frames, key_frames=key_frames,
-                       counter=pool.counter if pool else None)
+                       counter=pool.counter if pool else _LocalCounter())
     overlap = max(_MIN_OVERLAP, int(round(info.fps * overlap_seconds)))
     collected = _Collected(total, progress, appearances)
     frames, info.appearances = collected.frames, collected.appearances
@@ -372,7 +390,7 @@ def extract_frame_detections(path: str, *, backend: str = "mediapipe", options: 
             job = pool.submit((path, table.chunks, backend, options, overlap, appearances))
         if local_worker:
             _run_ranges(path, table, backend, options, collected.store, stopped, overlap, reader=reader,
-                        kept=_LOCAL_KEPT, looks=appearances)
+                        kept=_LOCAL_KEPT, looks=appearances, first_poses=first_poses)
         _wait_for_workers(pool.procs if pool else [], pending, stopped, drain, error)
         if error:
             raise error[0]

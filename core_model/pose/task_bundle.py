@@ -83,13 +83,10 @@ def is_valid_bundle(path: Path) -> bool:
 
 def bundle_name() -> str:
     """File name of the ``.task`` bundle for the installed mediapipe (its version read without importing it)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from .mediapipe_light import load_mediapipe, mediapipe_version
 
-    try:
-        mp_version = version("mediapipe")
-    except PackageNotFoundError:
-        from .mediapipe_light import load_mediapipe
-
+    mp_version = mediapipe_version()
+    if mp_version == "missing":  # no package metadata
         mp_version = load_mediapipe().__version__
     return f"pose_landmarker_full-mp{mp_version}-r{_BUNDLE_REVISION}.task"
 
