@@ -85,7 +85,7 @@ def _crowd_tracker() -> dict:
     return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
                      reid.REID_SPEED, reid.REID_SIZE, reid.CLEAR, reid.CLEAR_GATE, reid.STITCH_GATE, reid.STITCH_RADIUS,
-                     reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE], "version": 8}
+                     reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE], "version": 9}
 
 
 def _check_detect(detect: str) -> str:

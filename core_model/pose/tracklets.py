@@ -11,7 +11,8 @@ person: wherever both are present, ``b``'s box lies on ``a``'s (one body fitted 
 there), and every run of frames where only ``b`` is present joins ``a`` where ``a`` was just before and/or
 is just after (within :data:`MERGE_GAP` frames): ``b``'s box lies on ``a``'s box moved on at ``a``'s speed,
 grown with the gap. A run touching ``a`` on one side only is taken when ``b``'s colours agree with ``a``'s
-(:data:`MERGE_COLOURS`). ``b`` may be smaller than ``a`` (a part of the body), not much larger. A person
+(:data:`MERGE_COLOURS`; a part of the body too, whose colours then agree as closely as a whole body's). ``b`` may
+be smaller than ``a`` (a part of the body, lying within it: :data:`MERGE_ABOVE`), not much larger. A person
 walking past where somebody is hidden is not merged: their run leaves ``a``'s place on the other side.
 """
 from __future__ import annotations
@@ -160,7 +161,7 @@ def merge_cost(a: _Track, b: _Track) -> Optional[float]:
             return None
         if not sides:
             continue
-        if len(sides) == 1 and (colours is None or part):
+        if len(sides) == 1 and (colours is None or (part and colours > MERGE_COLOURS)):
             return None
         costs.append(float(np.mean(sides)))
     if not len(both) and not costs:

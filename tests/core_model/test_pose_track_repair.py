@@ -124,3 +124,18 @@ def test_two_tracks_that_exchanged_people_for_a_few_frames_while_both_were_seen_
     assert len(joined) == 2
     for entries in joined.values():
         assert len({round(float(e[1][:, 1].mean())) for e in entries}) == 1  # one person's height in the room
+
+
+def test_a_persons_upper_half_seen_after_their_track_ends_joins_it_when_the_colours_agree():
+    """A person walks behind a desk at frame 40: from then on only their upper half is found, as a new track. Its
+    colours agree with the person's as closely as a whole body's would: it joins their track (before, a part seen
+    on one side of a track only was never merged). A part in colours only roughly alike stays apart."""
+    whole = [(t, *_person(200 + 2 * t, 300, 100), BLUE) for t in range(40)]
+
+    def merged(look) -> bool:
+        half = [(t, *_upper_half(200 + 2 * t, 300, 100), look) for t in range(41, 80)]
+        return len(merge_fragments({0: whole, 1: half})) == 1
+
+    assert distance(BLUE, _mix(BLUE, RED, 0.3)) < 0.35 < distance(BLUE, _mix(BLUE, RED, 0.6)) < 0.55
+    assert merged(_mix(BLUE, RED, 0.3))
+    assert not merged(_mix(BLUE, RED, 0.6))
