@@ -28,22 +28,23 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 
 def capture(folder: str, seeds, people: int, frames: int, workers: int) -> None:
     """Extract each classroom video at defaults and pickle ``track_frames``' arguments and the truth."""
-    import core_model.pose.extract as extract
     from core_model.paths import demo_video
+    from core_model.pose import extract, tracking
     from core_model.video.classroom import make_classroom_video
     from core_model.video.crowd import cut_source_people
 
     os.makedirs(folder, exist_ok=True)
     os.environ.setdefault("EPAM_CACHE_DIR", tempfile.mkdtemp(prefix="epam-bench-"))
     seen: dict = {}
-    original = extract.track_frames
+    original = tracking.track_frames
 
-    def spy(frames_, timestamps, img_shape, fps, **kw):
-        seen.update(frames=frames_, timestamps=timestamps, img_shape=img_shape, fps=fps,
-                    kw={k: v for k, v in kw.items() if k != "meta"})
-        return original(frames_, timestamps, img_shape, fps, **kw)
+    def spy(frames_, timestamps, img_shape, fps, **kw):  # crowd mode tracks as the frames come (tracking_ahead)
+        poses = original(frames_, timestamps, img_shape, fps, **kw)
+        kw = {k: (list(v) if k == "appearances" and v is not None else v) for k, v in kw.items() if k != "meta"}
+        seen.update(frames=list(frames_), timestamps=timestamps, img_shape=img_shape, fps=fps, kw=kw)
+        return poses
 
-    extract.track_frames = spy
+    tracking.track_frames = extract.track_frames = spy
     cutouts = cut_source_people(demo_video())
     for seed in seeds:
         video = os.path.join(folder, f"classroom{seed}_{people}.mp4")
