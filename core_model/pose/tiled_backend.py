@@ -10,15 +10,18 @@ Per frame (see :mod:`.roi_graph` for the two MediaPipe calls):
    followed are dropped, and the rest get the landmark model on their ROI. Detection frames: the
    first frame after a reset, every ``redetect_interval`` frames, and the next frame after somebody
    was lost (at most every :data:`LOST_REDETECT_GAP` frames), so people entering or reappearing are
-   found within ``redetect_interval`` frames. Finer tiles where the room's perspective says people are
-   small (:func:`.tiles.fine_tiles`) only on the passes that look at every tile: the detector keys on
+   found within ``redetect_interval`` frames. A pass looks only at the tiles whose pixels changed outside the
+   people followed, one tile per size on each spot of change (:func:`.tiles.tile_per_spot`), except the passes
+   that look everywhere (every 4th pass, less often while they find nobody new:
+   :class:`.look_pacing.LookEverywhere`). Finer tiles where the room's perspective says people are small
+   (:func:`.tiles.fine_tiles`) only on the passes that look at every tile: the detector keys on
    the face and rarely finds people under ~60 px even zoomed in. Those are found by the landmark model
    itself: each detection pass puts a ROI on every place of a person's size that moved outside the
    people followed since the last pass (:func:`.tiles.moving_blobs`, at most :data:`.tiles.MOVERS`);
 3. a person the landmark model loses (occluded, blurred, too small for a moment) is looked for
    again around where they should be by now: the landmark model on their predicted ROI, then (people
    of :data:`DETECTABLE` pixels and more) the detector on a zoomed crop there, in each of the first
-   :data:`LOST_AT_ONCE` frames and then every :data:`LOST_EVERY`-th frame, for up to :data:`LOST_FRAMES`
+   frames and then at growing gaps (:func:`.look_pacing.lost_look_due`), for up to :data:`LOST_FRAMES`
    frames;
 4. skeletons that lie on one person (two ROIs drifted onto one body, e.g. when people cross, or a half
    body fitted as a smaller person on somebody) are merged: the better one stays and the other ROI is
@@ -44,8 +47,9 @@ from .body_geometry import hidden_legs_lowered
 from .detection import Detection
 from .mediapipe_backend import blazepose_to_coco
 from .roi_graph import PersonDetection, PoseGraph, Roi
+from . import look_pacing as _pacing
 from . import tiles as _tiles
-from .tiles import (MIN_TILE, MOVER_ROI, MOVERS, bodies_mask, TILE_FRACTIONS, TILE_OVERLAP, TileGate, fine_tiles, iou,
+from .tiles import (MIN_TILE, MOVER_ROI, MOVERS, bodies_mask, tile_per_spot, TILE_FRACTIONS, TILE_OVERLAP, TileGate, fine_tiles, iou,
                     moving_blobs, nms, overlap_of_smaller, perspective_fit, person_box, tile_layout)
 
 MODEL_NAME = "blazepose_full_roi"
@@ -54,11 +58,13 @@ REDETECT_INTERVAL = 8
 #: after somebody is lost, the next detection pass comes at most this many frames after the last one
 LOST_REDETECT_GAP = 3
 #: a detection pass looks only at the tiles whose pixels changed outside the people followed (:class:`.tiles.TileGate`),
-#: except every FULL_EVERY-th pass, which looks at every tile
-FULL_EVERY = 4
+#: except every FULL_EVERY-th pass, which looks at every tile, less often while those find nobody new
+#: (:class:`.look_pacing.LookEverywhere`)
 #: a detection whose ROI centre lies within this fraction of a followed person's ROI side, with a side
 #: between 1/SAME_SIZE and SAME_SIZE times its side, is that person (a small person behind a large one is not)
 SAME_CENTRE, SAME_SIZE = 0.12, 1.6
+#: a gated pass runs the detector on one tile per size for each spot of change (:func:`.tiles.tile_per_spot`)
+ONE_PER_SPOT = True
 #: a lost person found again by the landmark model on its predicted ROI must have about the size it had
 AGAIN_SIZE = 1.3
 #: two skeletons whose boxes overlap this much (intersection over the smaller) are one person when their
@@ -74,10 +80,10 @@ WHOLE_SLACK = 0.15
 #: a person lost by the landmark model is looked for around its last ROI (the detector on a crop this
 #: many ROI sides wide, at least LOCAL_MIN pixels) for up to LOST_FRAMES frames
 LOCAL_CROP, LOCAL_MIN, LOST_FRAMES = 1.2, 96, 25
-#: a lost person is looked for in each of the first LOST_AT_ONCE frames, then every LOST_EVERY-th frame; the
-#: detector crop only for people at least DETECTABLE pixels tall (the detector keys on the face: smaller people
+#: a lost person is looked for in each of the first few frames, then at growing gaps (:func:`.look_pacing.lost_look_due`);
+#: the detector crop only for people at least DETECTABLE pixels tall (the detector keys on the face: smaller people
 #: are found by the landmark model where they move, see :func:`.tiles.moving_blobs`)
-LOST_AT_ONCE, LOST_EVERY, DETECTABLE = 6, 2, 60.0
+DETECTABLE = 60.0
 #: a skeleton found where something moved is somebody new only when its box overlaps no followed person's box by this
 #: much (of the smaller box)
 MOVER_OVERLAP = 0.5
@@ -106,8 +112,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
             "min_joints": [MIN_JOINTS, CONFIDENT], "hidden_legs": [_body.IN_FRONT, _body.LEGS_ON, _body.HIDDEN_SCORE],
-            "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN, FULL_EVERY],
-            "lost_rate": [LOST_AT_ONCE, LOST_EVERY, DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
+            "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN,
+                     ONE_PER_SPOT, _tiles.SPOT_PIXELS, _pacing.FULL_EVERY, _pacing.FULL_MAX, _pacing.LARGE_CHANGE],
+            "lost_rate": [_pacing.LOST_AT_ONCE, list(_pacing.LOST_GAPS), DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
             "movers": [_tiles.MOVER_ROI, _tiles.MOVER_TALLEST, _tiles.MOVERS, _tiles.MOVER_PIXELS, _tiles.MOVER_WIDTH,
                        _tiles.MOVER_MARGIN, MOVER_OVERLAP],
             "fine": [_tiles.FINE_BELOW, _tiles.MIN_PERSON, _tiles.FINE_SCALE, _tiles.MIN_FINE_TILE, _tiles.FIT_SAMPLES,
@@ -125,8 +132,8 @@ class _Lost:
     tall: float = 0.0  # body height (pixels) when last seen
 
     def due(self) -> bool:
-        """Whether to look for them in this frame: every frame at first, then every LOST_EVERY-th frame."""
-        return self.since <= LOST_AT_ONCE or self.since % LOST_EVERY == 0
+        """Whether to look for them in this frame: every frame at first, then at growing gaps."""
+        return _pacing.lost_look_due(self.since)
 
     def predicted(self, damping: float = 1.0) -> Roi:
         """Its ROI moved on at the velocity it had (constant-velocity prediction; ``damping`` < 1 moves it less)."""
@@ -177,7 +184,8 @@ class TiledPoseExtractor:
         self.min_detection = float(min_detection)
         self.note: Optional[str] = None
         self.device = "cpu"
-        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0, "tiles_skipped": 0}
+        self.stats = {"frames": 0, "detection_passes": 0, "detector_runs": 0, "landmark_runs": 0, "tiles_skipped": 0,
+                      "everywhere_passes": 0}
         self._graph = graph if graph is not None else PoseGraph(quiet=quiet)  # graph: the torch engine's
         self._closed = False
         self.reset()
@@ -195,7 +203,8 @@ class TiledPoseExtractor:
         self._lost = False
         self._sizes: List[tuple] = []  # (feet row, body height) of people followed, newest last
         self._gate = TileGate()
-        self._passes = 0
+        self._everywhere = _pacing.LookEverywhere()
+        self._wanted = 0.0  # the fraction of the tiles the last gated pass looked at
         self._motion_ref = None  # (change map, people mask) of the last detection pass (see _movers)
 
     # -- detection ------------------------------------------------------------------------
@@ -210,18 +219,23 @@ class TiledPoseExtractor:
         areas = [(0, 0, width, height)]
         if self.detect_mode == "tiles":
             areas += tile_layout(width, height)
-        every = self._passes % FULL_EVERY == 0
+        every = self._everywhere.due()
         if self.detect_mode == "tiles" and every:  # the detector rarely finds people this small (see _movers)
             areas += fine_tiles(width, height, self._sizes)
         small = TileGate.change_map(frame)
         mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in tracked])
-        self._passes += 1
         areas_all = len(areas)
         areas = [a for a in areas if every or self._gate.wanted(a, small, mask)]
-        self._looked = (areas, small)  # remembered with the people found in this pass (see _remember_looked)
+        self._wanted = 0.0 if every else len(areas) / max(areas_all, 1)
+        # remembered with the people found in this pass (see _remember_looked): all the tiles wanted, looked at or
+        # stood for by the one looked at on the same spot
+        self._looked = (areas, small, every)
+        if not every and areas and ONE_PER_SPOT:
+            areas = tile_per_spot(areas, self._gate.changed(areas, small, mask))
         images = [frame[y0:y1, x0:x1] for x0, y0, x1, y1 in areas]
         offsets = [(x0, y0) for x0, y0, _, _ in areas]
         self.stats["detection_passes"] += 1
+        self.stats["everywhere_passes"] += int(every)
         self.stats["detector_runs"] += len(images)
         self.stats["tiles_skipped"] += areas_all - len(areas)
         if not images:
@@ -233,9 +247,12 @@ class TiledPoseExtractor:
         keep = nms(np.stack([body_core(d.box) for d in hits]), [d.score for d in hits])
         return [hits[i] for i in keep]
 
-    def _remember_looked(self, people: List[_Followed]) -> None:
-        """The tile gate remembers the tiles of this detection pass as they look now, with the people now followed."""
-        areas, small = self._looked
+    def _remember_looked(self, people: List[_Followed], before: List[_Followed]) -> None:
+        """The tile gate remembers the tiles of this detection pass as they look now, with the people now followed;
+        the pacing of the passes that look everywhere hears whether this one found somebody new."""
+        areas, small, every = self._looked
+        newcomers = sum(not any(p is b for b in before) for p in people)
+        self._everywhere.passed(every, newcomers, self._wanted)
         mask = TileGate.people_mask(small.shape, [person_box(f.detection.keypoint, f.detection.score) for f in people])
         for area in areas:
             self._gate.looked(area, small, mask)
@@ -360,6 +377,7 @@ class TiledPoseExtractor:
         lost = bool(lost_now or hidden)
         if self._detection_due():
             self._since_detection, self._first = 0, False
+            before = list(tracked)
             new = self._new_people(self._detect(frame_rgb, tracked), tracked)
             room = self._cap - len(tracked)
             if new and room > 0:
@@ -369,7 +387,7 @@ class TiledPoseExtractor:
             if movers and len(tracked) < self._cap:
                 tracked = _without_duplicates(tracked + movers)
             self._lost = False
-            self._remember_looked(tracked)
+            self._remember_looked(tracked, before)
         else:
             self._since_detection += 1
             self._lost = self._lost or lost

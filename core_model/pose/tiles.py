@@ -172,6 +172,9 @@ CHANGE_LEVEL = 16
 CHANGE_PIXELS = 6
 #: people's boxes are grown by this fraction of their size on each side before they are left out of the change
 PEOPLE_MARGIN = 0.25
+#: a gated detection pass looks at one tile per size for each spot of change of at least SPOT_PIXELS change-map pixels
+#: (:func:`tile_per_spot`)
+SPOT_PIXELS = 3
 
 
 class TileGate:
@@ -232,6 +235,48 @@ class TileGate:
     def looked(self, tile: Tile, small: np.ndarray, mask: np.ndarray) -> None:
         """The detector looked at ``tile`` in this frame."""
         self._seen[tile] = (self._crop(small, tile).copy(), self._crop(mask, tile).copy())
+
+    def changed(self, tiles: Sequence[Tile], small: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Where ``tiles`` changed outside the people since each was last looked at, on one change map (a tile never
+        looked at: all of it)."""
+        out = np.zeros(small.shape, bool)
+        for tile in tiles:
+            x0, y0, x1, y1 = (int(v) // CHANGE_SCALE for v in tile)
+            view = out[y0:max(y0 + 1, y1), x0:max(x0 + 1, x1)]
+            seen = self._seen.get(tile)
+            now = self._crop(small, tile)
+            if seen is None or seen[0].shape != now.shape:
+                view |= True
+                continue
+            before, people_then = seen
+            view |= (np.abs(now - before) > CHANGE_LEVEL) & ~people_then & ~self._crop(mask, tile)
+        return out
+
+
+def tile_per_spot(tiles: Sequence[Tile], changed: np.ndarray) -> List[Tile]:
+    """Of ``tiles`` (all wanted by the gate), for each spot of change (:meth:`TileGate.changed`) and each tile size
+    the one tile that holds the spot with the widest margin: a person there lies whole in it (tiles overlap by
+    :data:`TILE_OVERLAP`), the overlapping neighbours would see the same person again. A spot no tile of a size
+    holds whole (a large change) keeps every tile of that size on it. In the order of ``tiles``."""
+    import cv2
+
+    spots = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    count, _labels, stats, _centres = cv2.connectedComponentsWithStats(spots, connectivity=8)
+    boxes = np.asarray(tiles, np.float64).reshape(-1, 4)
+    sizes = boxes[:, 2] - boxes[:, 0] + 1e-3 * (boxes[:, 3] - boxes[:, 1])  # the whole frame is a size of its own
+    chosen = set()
+    for x, y, w, h, area in stats[1:count]:
+        if area < SPOT_PIXELS:
+            continue
+        spot = np.array([x, y, x + w, y + h], np.float64) * CHANGE_SCALE
+        margin = np.minimum.reduce([spot[0] - boxes[:, 0], spot[1] - boxes[:, 1], boxes[:, 2] - spot[2],
+                                    boxes[:, 3] - spot[3]])
+        on = (boxes[:, 0] < spot[2]) & (boxes[:, 2] > spot[0]) & (boxes[:, 1] < spot[3]) & (boxes[:, 3] > spot[1])
+        for size in np.unique(sizes[on]):
+            mine = np.flatnonzero(on & (sizes == size))
+            best = mine[np.argmax(margin[mine])]
+            chosen.update([int(best)] if margin[best] >= 0 else mine.tolist())
+    return [tile for i, tile in enumerate(tiles) if i in chosen]
 
 
 # -- people too small for the detector: the landmark model where something moved ---------------------------------
