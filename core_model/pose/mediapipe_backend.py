@@ -49,7 +49,10 @@ the machine's other core (MediaPipe releases the GIL), when that result will lik
 - a periodic discovery pass is due on one of the next frames: it is ready when that frame comes (started two
   frames before, while the tracker works on two frames).
 
-Every decision is the one made without the helper, on the same results: the poses are the same.
+Every decision is the one made without the helper, on the same results: the poses are the same. The helper thread
+makes the discovery landmarker right after the tracker (making a landmarker holds Python's GIL throughout: two at
+once take as long as one after the other, and the first frame needs the tracker only); frames ahead wait until it
+is ready (those frames go through the tracker, as without the helper).
 """
 from __future__ import annotations
 
