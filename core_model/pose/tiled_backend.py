@@ -101,12 +101,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
                             redetect_interval: int = REDETECT_INTERVAL, min_detection: float = MIN_DETECTION,
                             **_ignored) -> dict:
     """Settings that determine the output (the pose cache key); loads no model."""
-    from importlib.metadata import PackageNotFoundError, version
+    from .mediapipe_light import mediapipe_version  # (importlib.metadata: ~20 ms of a command's start-up)
 
-    try:
-        mp_version = version("mediapipe")
-    except PackageNotFoundError:
-        mp_version = "missing"
+    mp_version = mediapipe_version()
     return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "detect": detect,
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
