@@ -41,9 +41,9 @@ ENTERS, END = 58, 70
 
 def test_looking_everywhere_backs_off_on_a_still_scene_and_comes_back_when_somebody_walks_in(shot):
     """Above, the cyclist held still (found by the first pass); below, nothing until the cyclist's shot starts at
-    frame ENTERS. A detection pass on every frame: the passes that look everywhere come every FULL_EVERY passes
-    at first, then at gaps that double while they find nobody new (not every 4th frame as before); a newcomer
-    brings them back within FULL_EVERY passes."""
+    frame ENTERS. A detection pass on every other frame: the passes that look everywhere come every FULL_EVERY
+    passes at first, then at gaps that double while they find nobody new (not every 4th pass as before); the
+    newcomer (half of the frame changed) brings them back within FULL_EVERY passes."""
     black = np.zeros_like(shot[0])
     frames = [np.vstack([shot[0], shot[t - ENTERS] if t >= ENTERS else black]) for t in range(END)]
     everywhere, _runs, found, stats = _run(frames, redetect_interval=1)
@@ -66,13 +66,15 @@ def test_look_everywhere_pacing_rules():
         pacer.passed(due, int(t == 0))  # the first pass finds the people there, later ones nobody new
     assert np.flatnonzero(order).tolist() == [0, 4, 12, 28]  # capped at FULL_MAX from then on
     assert pacer.gap == FULL_MAX
-    pacer.passed(False, 1)  # a gated pass found somebody new
+    pacer.passed(False, 1, wanted=0.2)  # a gated pass found somebody where the gate saw them: no reason to look
+    assert pacer.gap == FULL_MAX and not pacer.due()  # everywhere sooner
+    pacer.passed(False, 0, wanted=0.6)  # much of the frame changed
     assert pacer.gap == FULL_EVERY and pacer.due()  # 12 passes since the last one: due now
-    pacer.passed(True, 2)
+    pacer.passed(True, 2)  # and it found somebody new: the gap stays short
     assert pacer.gap == FULL_EVERY and not pacer.due()
     for _ in range(3):
-        pacer.passed(False, 0, wanted=0.6)  # much of the frame changed: the gap stays short
-    assert pacer.gap == FULL_EVERY and pacer.due()
+        pacer.passed(False, 0)
+    assert pacer.due()
 
 
 def test_a_person_lost_for_long_is_looked_for_at_growing_gaps(shot):
