@@ -186,7 +186,7 @@ def _read_ahead(frames: Iterator, depth: int) -> Iterator:
     def produce() -> None:
         try:
             for item in frames:
-                if not put(item):
+                if not put(item) or stop.is_set():  # no frame decoded for a consumer that left
                     break
             put(_END)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
@@ -206,6 +206,11 @@ def _read_ahead(frames: Iterator, depth: int) -> Iterator:
             yield item
     finally:
         stop.set()
+        while True:  # a producer waiting on the full queue puts at once and sees the stop (no 50-ms poll)
+            try:
+                ready.get_nowait()
+            except queue.Empty:
+                break
         thread.join(timeout=5.0)
 
 
