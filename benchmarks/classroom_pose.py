@@ -81,6 +81,11 @@ def _one_run(args, seed, truth, video, runs, in_frame, workers) -> dict:
           f"{ids.crossings}, tracks shared by two people {ids.shared_tracks} | {workers} worker(s): {rate:.2f} "
           f"frames/s, {cpu:.0f} CPU ms/frame (idle cores: ~{workers * 1000 / cpu:.1f} frames/s), load average "
           f"{load:.1f}", flush=True)
+    boxed = score_poses(truth, poses.keypoint, poses.keypoint_score, by="boxes")  # the score of before, beside
+    old = identity_figures(truth, boxed)
+    print(f"  (scored by boxes, as before: recall {boxed.recall:.3f}, duplicates {boxed.duplicates}, false positives "
+          f"{boxed.false_positives}, ids/person {old.ids_per_person:.2f} (worst {old.worst_person}), id switches "
+          f"{old.switches}, crossing switches {old.crossing_switches}/{old.crossings})", flush=True)
     return {"workers": workers, "recall": score.recall, "duplicates": score.duplicates, "ids": ids.ids_per_person,
             "rate": rate, "cpu": cpu, "load": load, "switches": ids.crossing_switches, "crossings": ids.crossings}
 

@@ -135,6 +135,12 @@ def _classroom(args) -> None:
                   f"ms/frame ({own:.0f} calling process + {spawned:.0f} spawned workers; idle cores: "
                   f"~{workers * 1000 / cpu:.1f} frames/s), {before:.1f} s before the workers, {after:.1f} s after "
                   f"them, load average {load:.1f}-{os.getloadavg()[0]:.1f}", flush=True)
+            boxed = score_poses(truth, poses.keypoint, poses.keypoint_score, by="boxes")  # the score of before, beside
+            old = identity_figures(truth, boxed)
+            print(f"  (scored by boxes, as before: recall {boxed.recall:.3f}, duplicates {boxed.duplicates}, false "
+                  f"positives {boxed.false_positives}, ids/person {old.ids_per_person:.2f} (worst "
+                  f"{old.worst_person}), id switches {old.switches}, crossing switches "
+                  f"{old.crossing_switches}/{old.crossings})", flush=True)
 
 
 def main() -> None:
@@ -179,6 +185,9 @@ def main() -> None:
                   f"{statistics.median(rates):6.1f} frames/s  {cpu:6.1f} CPU ms/frame (idle cores: "
                   f"~{workers * 1000 / cpu:5.1f} frames/s)  recall {statistics.median(recalls):.3f}  "
                   f"duplicates {score.duplicates}  false positives {score.false_positives}  tracks {poses.num_people}")
+            boxed = score_poses(truth, poses.keypoint, poses.keypoint_score, by="boxes")  # the score of before
+            print(f"  (scored by boxes, as before: recall {boxed.recall:.3f}, duplicates {boxed.duplicates}, "
+                  f"false positives {boxed.false_positives})")
     close_up = str(demo_video())
     full_rates, auto_rates, full_cpu, auto_cpu = [], [], [], []
     for _ in range(max(args.repeat, 3)):  # alternate, so that load changes hit both alike

@@ -6,7 +6,8 @@ videos (core_model/video/classroom.py) at default settings once and saves what `
 truth, one file per video; then every code tree in ``--root`` (this checkout by default; another checkout, e.g.
 ``git archive`` of the commit before, for before/after) re-tracks each file in its own process and prints per
 video: recall, duplicate skeletons, tracks, ids per person (mean and worst), identity switches, crossing switches
-(core_model.video.crowd.score_poses, classroom.identity_figures) and tracking CPU ms per frame (median of
+(core_model.video.crowd.score_poses by joints, and by boxes beside it; classroom.identity_figures; a truth captured
+without joints gets them rendered again, classroom.add_joints) and tracking CPU ms per frame (median of
 ``--repeat``; CPU time, so less dependent on the machine's load, which is printed).
 
     .venv/bin/python benchmarks/crowd_retrack.py --capture DIR [--seeds 0 1 2 3 4] [--people 14] [--workers 2]
@@ -61,25 +62,30 @@ def capture(folder: str, seeds, people: int, frames: int, workers: int) -> None:
 def retrack(paths, repeat: int) -> None:
     """Re-track every file with the code of this process's ``core_model`` and print one line each."""
     from core_model.pose import tracking
-    from core_model.video.classroom import identity_figures
-    from core_model.video.crowd import score_poses
+    from core_model.paths import demo_video
+    from core_model.video.classroom import add_joints, identity_figures
+    from core_model.video.crowd import cut_source_people, score_poses
 
     print(f"code: {os.path.dirname(os.path.dirname(os.path.dirname(tracking.__file__)))}", flush=True)
+    cutouts = None
     for path in paths:
         with open(path, "rb") as fh:
             d = pickle.load(fh)
+        if d.get("truth") is not None and getattr(d["truth"], "joints", None) is None:  # captured before joints
+            cutouts = cutouts or cut_source_people(demo_video())
+            add_joints(d["truth"], cutouts)
         times = []
         for _ in range(repeat):
             started = time.process_time()
             poses = tracking.track_frames(d["frames"], d["timestamps"], d["img_shape"], d["fps"], **d["kw"])
             times.append(1000.0 * (time.process_time() - started) / len(d["frames"]))
         line = f"  {os.path.basename(path)}: tracks {poses.num_people}"
-        if d.get("truth") is not None:
-            score = score_poses(d["truth"], poses.keypoint, poses.keypoint_score)
+        for by in ("joints", "boxes") if d.get("truth") is not None else ():
+            score = score_poses(d["truth"], poses.keypoint, poses.keypoint_score, by=by)
             ids = identity_figures(d["truth"], score)
-            line += (f", recall {score.recall:.3f}, duplicates {score.duplicates}, ids/person "
-                     f"{ids.ids_per_person:.2f} (worst {ids.worst_person}), id switches {ids.switches}, crossing "
-                     f"switches {ids.crossing_switches}/{ids.crossings}")
+            line += (f" | by {by}: recall {score.recall:.3f}, duplicates {score.duplicates}, false positives "
+                     f"{score.false_positives}, ids/person {ids.ids_per_person:.2f} (worst {ids.worst_person}), "
+                     f"id switches {ids.switches}, crossing switches {ids.crossing_switches}/{ids.crossings}")
         print(f"{line}, tracking {statistics.median(times):.2f} CPU ms/frame (load average "
               f"{os.getloadavg()[0]:.1f})", flush=True)
 

@@ -17,7 +17,8 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .crowd import CrowdScore, CrowdTruth, Cutout, Walker, _background, _paste, cut_source_people
+from .crowd import CrowdScore, CrowdTruth, Cutout, Walker, _background, _paste, cut_source_people, joint_visibility,\
+    render_crowd
 
 MIN_HEIGHT, MAX_HEIGHT = 40.0, 150.0
 
@@ -141,25 +142,30 @@ def _recolour(cut: Cutout, hue: int, saturation: float) -> np.ndarray:
 
 
 def render_classroom(cutouts: Sequence[Cutout], lanes: Sequence[Lane], pillars: Sequence[Pillar],
-                     size: Tuple[int, int], frames: int, seed: int = 0):
-    """Yield ``(frame, boxes (P,4), visible (P,))`` per frame (boxes of people away are where they would be)."""
+                     size: Tuple[int, int], frames: int, seed: int = 0, joints: Optional[list] = None):
+    """Yield ``(frame, boxes (P,4), visible (P,))`` per frame (boxes of people away are where they would be); with a
+    list ``joints``, append ``(joints (P,17,2), joint_visible (P,17))`` to it per frame (pillars hide joints too)."""
     width, height = size
     background = _background(size, seed)
     n = len(cutouts)
-    coloured = [[Cutout(_recolour(c, lane.hue, lane.saturation), c.alpha, c.body) for c in cutouts] for lane in lanes]
+    coloured = [[Cutout(_recolour(c, lane.hue, lane.saturation), c.alpha, c.body, c.joints) for c in cutouts]
+                for lane in lanes]
     for f in range(frames):
         frame = background.copy()
         owner = np.full((height, width), -1, np.int32)
         boxes = np.zeros((len(lanes), 4))
         areas = np.ones(len(lanes))
+        points = np.full((len(lanes), 17, 2), np.nan)
         items = [(lane.y + lane.height, 0, i) for i, lane in enumerate(lanes)] + \
                 [(p.floor, 1, j) for j, p in enumerate(pillars)]
-        for _feet, kind, i in sorted(items):
+        depth = {}  # what owns a pixel (person i, pillar j as -2 - j) -> when it was drawn
+        for d, (_feet, kind, i) in enumerate(sorted(items)):
+            depth[-2 - i if kind == 1 else i] = d
             if kind == 1:
                 p = pillars[i]
                 cv2.rectangle(frame, (p.x0, 0), (p.x1 - 1, p.floor), (120, 110, 100), -1)
                 cv2.rectangle(frame, (p.x0 + 4, 0), (p.x0 + 9, p.floor), (150, 140, 128), -1)
-                owner[: p.floor + 1, p.x0:p.x1] = -1
+                owner[: p.floor + 1, p.x0:p.x1] = -2 - i
                 continue
             lane = lanes[i]
             x = lane.x_at(f)
@@ -169,8 +175,10 @@ def render_classroom(cutouts: Sequence[Cutout], lanes: Sequence[Lane], pillars: 
                 boxes[i] = [-1e4, -1e4, -1e4 + 1, -1e4 + 1]
                 continue
             walker = Walker(lane.height, (x, lane.y), (x, lane.y), mirror=lane.facing_left(f), phase=0)
-            boxes[i], areas[i] = _paste(frame, owner, cut, walker, 0.0, i)
+            boxes[i], areas[i] = _paste(frame, owner, cut, walker, 0.0, i, points[i])
         visible = np.array([(owner == i).sum() for i in range(len(lanes))]) / np.maximum(areas, 1)
+        if joints is not None:
+            joints.append((points, joint_visibility(points, owner, depth, [depth[i] for i in range(len(lanes))])))
         yield frame, boxes, visible
 
 
@@ -230,16 +238,34 @@ def make_classroom_video(path, source_video, *, people: int = 14, frames: int = 
 
     cutouts = cutouts if cutouts is not None else cut_source_people(source_video)
     lanes, pillar_list = classroom_layout(people, size, frames, seed, leavers=leavers, pillars=pillars)
-    boxes, visible, images = [], [], []
-    for frame, b, v in render_classroom(cutouts, lanes, pillar_list, size, frames, seed):
+    boxes, visible, images, joints = [], [], [], []
+    for frame, b, v in render_classroom(cutouts, lanes, pillar_list, size, frames, seed, joints):
         images.append(frame)
         boxes.append(b)
         visible.append(v)
     encode_frames(path, images, fps=fps, options={"crf": "18"})
     boxes, visible = np.array(boxes), np.array(visible)
     walkers = [Walker(lane.height, (0.0, lane.y), (0.0, lane.y), False, lane.phase) for lane in lanes]
-    truth = CrowdTruth(boxes, visible, walkers, size, fps, find_crossings(boxes, visible))
+    truth = CrowdTruth(boxes, visible, walkers, size, fps, find_crossings(boxes, visible),
+                       np.array([j for j, _ in joints]), np.array([v for _, v in joints]))
     truth.lanes, truth.pillars = lanes, pillar_list  # type: ignore[attr-defined]
+    return truth
+
+
+def add_joints(truth: CrowdTruth, cutouts: Sequence[Cutout]) -> CrowdTruth:
+    """``truth`` (of a classroom or crowd video, e.g. one saved before truths had joints) with its people's joints,
+    rendered again (without encoding) from its layout and ``cutouts`` (those it was made with: ``cut_source_people``
+    is deterministic); the boxes rendered must agree with the truth's (else ValueError)."""
+    joints: list = []
+    size, frames = truth.size, truth.num_frames
+    if getattr(truth, "lanes", None) is not None:
+        rendered = render_classroom(cutouts, truth.lanes, truth.pillars, size, frames, 0, joints)  # type: ignore
+    else:
+        rendered = render_crowd(cutouts, truth.walkers, size, frames, 0, joints)
+    boxes = np.array([b for _frame, b, _v in rendered])
+    if boxes.shape != truth.boxes.shape or not np.allclose(boxes, truth.boxes, atol=0.5):
+        raise ValueError("The truth's people are not where these cut-outs put them.")
+    truth.joints, truth.joint_visible = np.array([j for j, _ in joints]), np.array([v for _, v in joints])
     return truth
 
 
