@@ -100,17 +100,26 @@ def _candidates(tracks: dict, looks: dict, medians: dict) -> List[Tuple[float, i
     return sorted(found)
 
 
-def rehome_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
-    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with runs of a track in
-    another track's person's colours moved to that track (see the module docstring); ids kept."""
+def _prepared(per_track: Dict[int, List[Entry]]):
+    """``(tracks, looks, medians)`` by track id for the repairs below, or None (fewer than two tracks, no colours)."""
     from .tracklets import _Track
 
     tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
     sizes = [len(e[3]) for entries in per_track.values() for e in entries if e[3] is not None]
     if len(tracks) < 2 or not sizes:
-        return per_track
+        return None
     looks = {tid: _looks(t.entries, sizes[0]) for tid, t in tracks.items()}
     medians = {tid: median_look([e[3] for e in t.entries], REHOME_MIN) for tid, t in tracks.items()}
+    return tracks, looks, medians
+
+
+def rehome_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
+    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with runs of a track in
+    another track's person's colours moved to that track (see the module docstring); ids kept."""
+    prepared = _prepared(per_track)
+    if prepared is None:
+        return per_track
+    tracks, looks, medians = prepared
     moved: Dict[int, List[Entry]] = {tid: list(t.entries) for tid, t in tracks.items()}
     taken: Dict[int, set] = {tid: set() for tid in tracks}  # frames given or received
     for _gain, ta, tb, i, j in _candidates(tracks, looks, medians):
@@ -144,14 +153,10 @@ def swap_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
     """``per_track`` with the entries of two tracks exchanged over runs where both are seen and each is in the
     other's colours (two people crossing or overlapping whose ids the tracker exchanged for a while, both found
     all along); best colour gain first, each frame of a track exchanged once. Ids kept."""
-    from .tracklets import _Track
-
-    tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
-    sizes = [len(e[3]) for entries in per_track.values() for e in entries if e[3] is not None]
-    if len(tracks) < 2 or not sizes:
+    prepared = _prepared(per_track)
+    if prepared is None:
         return per_track
-    looks = {tid: _looks(t.entries, sizes[0]) for tid, t in tracks.items()}
-    medians = {tid: median_look([e[3] for e in t.entries], REHOME_MIN) for tid, t in tracks.items()}
+    tracks, looks, medians = prepared
     found = []
     for ta in tracks:
         for tb in tracks:
