@@ -168,14 +168,25 @@ def export_and_choose(spec: dict, arrays: Dict[str, np.ndarray]) -> dict:
             "chosen": {size: r.info for size, r in chosen.items()}}
 
 
+def lower_priority() -> None:
+    """The ordinary scheduler at :data:`NICENESS`: a process started from a real-time one (``chrt``) inherits its
+    policy, under which a niceness does nothing and the export would take the cores from the user's next command."""
+    try:
+        if os.sched_getscheduler(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        pass
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     spec_path = Path(argv[0])
     try:
-        try:
-            os.nice(NICENESS)
-        except OSError:
-            pass
+        lower_priority()
         spec = json.loads(spec_path.read_text(encoding="utf-8"))
         record = Path(spec["attempts"]) if spec.get("attempts") else None
         try:

@@ -37,3 +37,21 @@ def test_a_failing_first_use_export_is_not_started_again_and_again(monkeypatch):
     assert not first_use.lock_path().exists()
     other = {**request, "batch_size": 2}  # another request still gets its own export
     assert first_use.attempts(identity, other)["started"] == 0
+
+
+def test_the_export_leaves_a_real_time_scheduler_it_inherited(tmp_path):
+    """Started from ``chrt -r 1`` (a benchmark, a kiosk), the export still runs at an ordinary, lower priority."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("chrt") is None or subprocess.run(["chrt", "-r", "1", "true"]).returncode != 0:
+        import pytest
+
+        pytest.skip("no real-time scheduling here (chrt missing or not permitted)")
+    code = ("import os; from core_model.runtime.first_use import lower_priority; before = os.sched_getscheduler(0); "
+            "lower_priority(); print(before == os.SCHED_RR, os.sched_getscheduler(0) == os.SCHED_OTHER, os.nice(0))")
+    out = subprocess.run(["chrt", "-r", "1", sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.getcwd()}).stdout.split()
+    assert out[:2] == ["True", "True"] and int(out[2]) >= first_use.NICENESS
