@@ -44,7 +44,9 @@ class CodingUI(QObject):
         self.bookmarks_dock = add_dock("Bookmarks", self.bookmarks)
         videos_dock = getattr(parent, "videos_dock", None)
         if videos_dock is not None:  # a small screen moves the Videos list into the right docks: Bookmarks follows
-            videos_dock.dockLocationChanged.connect(lambda _area: self._follow_videos(videos_dock))
+            # after the move settles: a restored layout moves both docks, and tabifying in between made a second tab
+            videos_dock.dockLocationChanged.connect(
+                lambda _area: QTimer.singleShot(0, self, lambda: self._follow_videos(videos_dock)))
         self._build_queue_status(status_bar)
         project.prepare_store.append(self.prepare_store)
         project.projectChanged.connect(self._on_project)
@@ -71,6 +73,8 @@ class CodingUI(QObject):
 
     def _follow_videos(self, videos_dock) -> None:
         window = self._window
+        if self.bookmarks_dock in window.tabifiedDockWidgets(videos_dock):
+            return
         if window.dockWidgetArea(videos_dock) != window.dockWidgetArea(self.bookmarks_dock):
             window.tabifyDockWidget(videos_dock, self.bookmarks_dock)
             videos_dock.raise_()

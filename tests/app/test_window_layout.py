@@ -198,3 +198,30 @@ def test_the_docks_keep_their_widths_when_an_analysis_arrives(qtbot, window, bar
     show_frame(qtbot, window, 10)
     qtbot.wait(50)
     assert (window.videos_dock.width(), window.inspector_dock.width(), window.width()) == before
+
+
+def test_a_restored_layout_with_videos_and_bookmarks_tabbed_shows_one_bookmarks_tab(qtbot):
+    """Videos and Bookmarks saved as tabs of one dock (as a small screen or the user arranged them): the next start
+    restores them with one tab each (the Bookmarks dock following Videos used to tabify it once more)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    from app.main import prepare_qt_environment
+    from app.shell.main_window import MainWindow
+
+    prepare_qt_environment()
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.addDockWidget(Qt.LeftDockWidgetArea, first.videos_dock)
+    first.tabifyDockWidget(first.videos_dock, first.coding_ui.bookmarks_dock)
+    qtbot.wait(50)
+    first.close()  # saves the geometry and the docks' layout
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.wait(200)
+    tabs = [bar.tabText(i) for bar in second.findChildren(QTabBar) if bar.isVisible() for i in range(bar.count())]
+    assert tabs.count("Bookmarks") == 1 and tabs.count("Videos") == 1, tabs
+    second.close()
