@@ -33,13 +33,16 @@ def small_crowd(bikes_video, tmp_path_factory):
 
 
 def _watch(monkeypatch, probe_waits_for_a_pose: bool) -> dict:
-    """Record when the real probe and the real landmarker run; the probe may first wait for the first pose."""
+    """Record when the real probe and the real landmarker run; the probe may first wait for the first pose (else
+    ``pose_before_probe`` says whether a pose was made before it started)."""
     seen = {"first_pose": threading.Event(), "pose_before_probe": None, "probes": []}
     real_probe, real_process = auto_detect.choose_detect, MediaPipePoseExtractor.process
 
     def probe(path, **kwargs):
         if probe_waits_for_a_pose:
             seen["pose_before_probe"] = seen["first_pose"].wait(60)
+        else:
+            seen["pose_before_probe"] = seen["first_pose"].is_set()
         mode = real_probe(path, **kwargs)
         seen["probes"].append(mode)
         return mode

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
 
-from core_model.pose import auto_detect, extract_poses
+from core_model.pose import extract_poses
 from core_model.pose.extractor import create_extractor
-from core_model.pose.mediapipe_backend import MediaPipePoseExtractor
 from core_model.pose.parallel import _LOCAL_KEPT, extract_frame_detections, pack, prepare, release_warm
 
 FIRST, STOP = 100, 112  # the cyclist
@@ -94,21 +92,9 @@ def test_one_worker_starts_no_other_process(cyclist_clip, tmp_path):
 
 
 def test_the_detection_probe_starts_after_the_first_poses(cyclist_clip, monkeypatch):
-    seen = {"first_pose": threading.Event(), "pose_before_probe": None, "probes": []}
-    real_probe, real_process = auto_detect.choose_detect, MediaPipePoseExtractor.process
+    from tests.core_model.test_pose_detect_probe import _watch
 
-    def probe(path, **kwargs):
-        seen["pose_before_probe"] = seen["first_pose"].is_set()
-        seen["probes"].append(real_probe(path, **kwargs))
-        return seen["probes"][-1]
-
-    def process(self, frame, timestamp):
-        out = real_process(self, frame, timestamp)
-        seen["first_pose"].set()
-        return out
-
-    monkeypatch.setattr(auto_detect, "choose_detect", probe)
-    monkeypatch.setattr(MediaPipePoseExtractor, "process", process)
+    seen = _watch(monkeypatch, probe_waits_for_a_pose=False)
     try:
         poses = extract_poses(cyclist_clip, workers=1, use_cache=False)
     finally:
