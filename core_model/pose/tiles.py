@@ -220,17 +220,20 @@ class TileGate:
         x0, y0, x1, y1 = (int(v) // CHANGE_SCALE for v in tile)
         return image[y0:max(y0 + 1, y1), x0:max(x0 + 1, x1)]
 
+    def _change(self, tile: Tile, small: np.ndarray, mask: np.ndarray) -> Optional[np.ndarray]:
+        """Where ``tile`` changed outside the people (now and when last looked at) since it was last looked at, on its
+        crop of the change map; None when it was never looked at (or the frame size changed): all of it."""
+        seen = self._seen.get(tile)
+        now = self._crop(small, tile)
+        if seen is None or seen[0].shape != now.shape:
+            return None
+        before, people_then = seen
+        return (np.abs(now - before) > CHANGE_LEVEL) & ~people_then & ~self._crop(mask, tile)
+
     def wanted(self, tile: Tile, small: np.ndarray, mask: np.ndarray) -> bool:
         """Whether ``tile`` changed outside the people (now and when last looked at) since it was last looked at."""
-        seen = self._seen.get(tile)
-        if seen is None:
-            return True
-        before, people_then = seen
-        now = self._crop(small, tile)
-        if now.shape != before.shape:
-            return True
-        changed = (np.abs(now - before) > CHANGE_LEVEL) & ~people_then & ~self._crop(mask, tile)
-        return int(changed.sum()) >= CHANGE_PIXELS
+        change = self._change(tile, small, mask)
+        return change is None or int(change.sum()) >= CHANGE_PIXELS
 
     def looked(self, tile: Tile, small: np.ndarray, mask: np.ndarray) -> None:
         """The detector looked at ``tile`` in this frame."""
@@ -241,15 +244,9 @@ class TileGate:
         looked at: all of it)."""
         out = np.zeros(small.shape, bool)
         for tile in tiles:
-            x0, y0, x1, y1 = (int(v) // CHANGE_SCALE for v in tile)
-            view = out[y0:max(y0 + 1, y1), x0:max(x0 + 1, x1)]
-            seen = self._seen.get(tile)
-            now = self._crop(small, tile)
-            if seen is None or seen[0].shape != now.shape:
-                view |= True
-                continue
-            before, people_then = seen
-            view |= (np.abs(now - before) > CHANGE_LEVEL) & ~people_then & ~self._crop(mask, tile)
+            change = self._change(tile, small, mask)
+            view = self._crop(out, tile)  # a view: written through
+            view |= True if change is None else change
         return out
 
 
