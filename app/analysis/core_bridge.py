@@ -5,6 +5,7 @@ functions (``fn(progress=, cancel=)``) in one place.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -65,14 +66,30 @@ def _ready_request(settings) -> Optional[tuple]:
     records (:mod:`core_model.runtime.ready`), or None when it cannot be told (a missing checkpoint: the
     analysis says so in its own words)."""
     try:
-        from core_model.runtime.ready import request_identity
-
         analysis = settings.analysis_settings()
-        identity = request_identity(settings.checkpoint or None, class_names_arg(settings.class_list), None,
-                                    analysis.seed)
+        checkpoint, classes = settings.checkpoint or None, class_names_arg(settings.class_list)
+        identity = _request_identity(checkpoint, classes, analysis.seed, _stamp(checkpoint), _stamp(classes))
         return identity, analysis.runtime, analysis.device, analysis.batch_size
     except Exception:  # noqa: BLE001 - PyTorch's path then reports the problem
         return None
+
+
+def _stamp(path) -> Optional[tuple]:
+    """A file's (size, modification time), so that a changed checkpoint or class list is hashed again."""
+    try:
+        st = Path(path).stat() if path else None
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns) if st else None
+
+
+@functools.lru_cache(maxsize=4)
+def _request_identity(checkpoint, classes, seed: int, _checkpoint_stamp, _classes_stamp) -> dict:
+    """:func:`core_model.runtime.ready.request_identity`, once per file contents: it hashes every byte of the
+    checkpoint, and Analyze asks for it twice (:func:`graph_ready`, :func:`ready_model`). Read-only."""
+    from core_model.runtime.ready import request_identity
+
+    return request_identity(checkpoint, classes, None, seed)
 
 
 def graph_ready(settings) -> bool:
