@@ -15,7 +15,8 @@ class EtaEstimator:
 
     ``phases`` (optional) say how progress units map to video frames, for :meth:`frames_per_second`: an
     Analyze job goes through the video's frames twice (poses, then the model), each phase at its own speed,
-    so the rate starts again at each phase."""
+    so the rate starts again at each phase. The time left carries on at the last phase's rate until the new
+    phase has its own (the panel would otherwise say "estimating…" at every change of phase)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, smoothing: float = 0.3) -> None:
         self._clock = clock
@@ -23,6 +24,7 @@ class EtaEstimator:
         self._start = clock()
         self._last: Optional[tuple] = None
         self._rate: Optional[float] = None  # units per second
+        self._carried: Optional[float] = None  # the last phase's rate, for the time left until this one has its own
         self.phases: List[Phase] = []
         self._phase: Optional[int] = None
         self._total = 0
@@ -39,6 +41,7 @@ class EtaEstimator:
         self._total = total
         phase = self._phase_of(done, total)
         if phase != self._phase and self._phase is not None:  # another speed from here: measure it afresh
+            self._carried = self._rate or self._carried
             self._rate, self._last = None, (now, done)
         self._phase = phase
         if self._last is not None:
@@ -50,9 +53,10 @@ class EtaEstimator:
             self._rate = done / (now - self._start)
         if self._last is None or done != self._last[1]:
             self._last = (now, done)
-        if not self._rate or total <= 0:
+        rate = self._rate or self._carried  # a new phase says "estimating…" only when nothing was measured before
+        if not rate or total <= 0:
             return None
-        return max(0.0, (total - done) / self._rate)
+        return max(0.0, (total - done) / rate)
 
     def frames_per_second(self) -> Optional[Tuple[str, float]]:
         """(phase name, video frames per second) of the current phase, or None (no phases, or no rate yet)."""

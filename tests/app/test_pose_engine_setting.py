@@ -130,3 +130,18 @@ def test_analysis_shows_frames_per_second_and_time_left(qtbot, window, stick_vid
     go_on.set()
     qtbot.waitUntil(lambda: "model" in row.eta.text(), timeout=5000)
     qtbot.waitUntil(lambda: entry.result is not None, timeout=10000)
+
+
+def test_time_left_carries_on_across_a_change_of_phase():
+    t = [0.0]
+    eta = EtaEstimator(clock=lambda: t[0])
+    eta.phases = [("poses", 600, 250), ("model", 1000, 250)]
+    eta.update(0, 1000)
+    t[0] = 2.0
+    assert eta.update(120, 1000) == pytest.approx(880 / 60)  # 60 units/s
+    t[0] = 10.0
+    left = eta.update(600, 1000)  # the model starts: no rate of its own yet
+    assert left is not None and left > 0  # not "estimating…"
+    assert eta.frames_per_second() is None  # its frames/s is not made up
+    t[0] = 11.0
+    assert eta.update(700, 1000) == pytest.approx(3.0)  # 100 units/s measured afresh
