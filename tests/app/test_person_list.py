@@ -97,3 +97,23 @@ def test_refresh_keeps_the_selection_and_empty_is_fine(panel):
     assert panel.table.rowCount() == 29 and panel.selected_tracks() == [20]
     panel.set_poses(None)
     assert panel.table.rowCount() == 0 and panel.summary.text() == "No poses"
+
+
+def test_people_are_listed_by_id_from_the_smallest_with_the_arrow_saying_so(qtbot):
+    from PySide6.QtCore import Qt
+
+    from app.labeling.person_list import COL_ID, PersonList
+
+    from .conftest import make_poses
+
+    panel = PersonList()
+    qtbot.addWidget(panel)
+    import numpy as np
+
+    poses = make_poses(np.zeros((3, 10, 17, 2), np.float32))
+    poses.track_ids[:] = [7, 2, 12]
+    panel.set_poses(poses)
+    ids = [int(panel.table.item(r, COL_ID).text()) for r in range(panel.table.rowCount())]
+    assert ids == sorted(ids)
+    header = panel.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (COL_ID, Qt.SortOrder.AscendingOrder)
