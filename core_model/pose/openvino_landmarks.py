@@ -1,0 +1,254 @@
+"""MediaPipe's per-ROI pose landmark subgraph (``PoseLandmarkByRoiCpu``) on OpenVINO, numpy and OpenCV.
+
+The same model file as MediaPipe's (``pose_landmark_full.tflite`` in the mediapipe wheel, read by OpenVINO's
+TFLite frontend) and the same steps as the subgraph (numpy translations of :mod:`.torch_engine.warp` and
+:mod:`.torch_engine.landmarks`, which follow MediaPipe's calculators):
+
+- ImageToTensorCalculator (OpenCV converter): ``cv::boxPoints`` of the rotated ROI, a perspective transform
+  of its corners onto the 256x256 input, ``warpPerspective`` (bilinear, BORDER_REPLICATE: the graph's
+  BORDER_UNSPECIFIED), uint8 -> float in [0, 1];
+- the model (one thread, not pinned: two pose workers share two cores; the segmentation mask and world
+  landmarks, unused, are pruned from the compiled graph);
+- TensorsToLandmarksCalculator (x, y / 256, sigmoid visibility and presence),
+  RefineLandmarksFromHeatmapCalculator (7x7 kernel on the sigmoid heatmap, refined where its maximum >= 0.5),
+  ThresholdingCalculator (pose flag >= 0.5), LandmarkProjectionCalculator (ROI -> frame).
+
+The graph's settings are :data:`SETTINGS` (reading them from the wheel's graphs costs ~1-2 s of start-up:
+``tests/core_model/test_pose_openvino_landmarks.py`` checks them against
+:func:`.torch_engine.graph_settings.read_settings`). OpenVINO keeps the compiled model in the runtime cache
+(``cache_root()/openvino``), so later processes load it instead of compiling. Importing this module imports
+neither OpenVINO nor PyTorch.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import threading
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import ConfigError, PoseError
+
+#: the values of the landmark engine setting (``EPAM_LANDMARK_ENGINE``; ``auto``: OpenVINO where installed)
+LANDMARK_ENGINES = ("auto", "openvino", "mediapipe")
+ENV = "EPAM_LANDMARK_ENGINE"
+#: model outputs kept (by shape): landmarks (1, 195), pose flag (1, 1), heatmap (1, 64, 64, 39)
+_KEEP = ("landmarks", "flag", "heatmap")
+
+
+@dataclass(frozen=True)
+class LandmarkSettings:
+    """What ``PoseLandmarkByRoiCpu`` (model complexity 1) does, as its graph in mediapipe 0.10.21 says."""
+
+    model: str = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+    input_size: Tuple[int, int] = (256, 256)  # (width, height)
+    value_range: Tuple[float, float] = (0.0, 1.0)
+    border: str = "replicate"
+    num_landmarks: int = 39
+    activation: Tuple[str, str] = ("SIGMOID", "SIGMOID")  # visibility, presence
+    flag_threshold: float = 0.5
+    heatmap_kernel: int = 7
+    heatmap_min_confidence: float = 0.5
+    split: Tuple[Tuple[int, int], Tuple[int, int]] = ((0, 33), (33, 35))  # the landmarks, the auxiliary points
+
+
+SETTINGS = LandmarkSettings()
+
+
+def from_pose_settings(s) -> LandmarkSettings:
+    """The same fields from :class:`~.torch_engine.graph_settings.PoseSettings` (read from the wheel's graphs)."""
+    return LandmarkSettings(s.landmark_model, tuple(s.landmark_input), tuple(s.landmark_range), s.landmark_border,
+                            s.num_landmarks, tuple(s.landmark_activation), s.pose_flag_threshold, s.heatmap_kernel,
+                            s.heatmap_min_confidence, tuple(tuple(r) for r in s.landmark_split))
+
+
+def openvino_installed() -> bool:
+    return importlib.util.find_spec("openvino") is not None
+
+
+def landmark_engine(choice: Optional[str] = None) -> str:
+    """The landmark engine that runs: ``choice`` (default ``$EPAM_LANDMARK_ENGINE``, else ``auto``) resolved;
+    ``auto`` is OpenVINO where it is installed, else MediaPipe's subgraph. Loads nothing."""
+    choice = (choice or os.environ.get(ENV) or "auto").strip().lower()
+    if choice not in LANDMARK_ENGINES:
+        raise ConfigError(f"Unknown landmark engine {choice!r} ({ENV}); choose one of: {', '.join(LANDMARK_ENGINES)}.")
+    if choice == "auto":
+        return "openvino" if openvino_installed() else "mediapipe"
+    if choice == "openvino" and not openvino_installed():
+        raise ConfigError("The OpenVINO landmark engine was asked for, but OpenVINO is not installed "
+                          "(pip install 'openvino>=2024.4,<2027').")
+    return choice
+
+
+def box_points(cx: float, cy: float, side: float, rotation: float) -> np.ndarray:
+    """``cv::boxPoints`` of the square ROI (float32, as MediaPipe's ``RotatedRect``): bottom-left, top-left,
+    top-right, bottom-right."""
+    import cv2
+
+    return cv2.boxPoints(((np.float32(cx), np.float32(cy)), (np.float32(side), np.float32(side)),
+                          np.float32(rotation) * np.float32(180.0 / math.pi)))
+
+
+def crop(frame: np.ndarray, roi, size: Tuple[int, int], value_range: Tuple[float, float],
+         border: str = "replicate", out: Optional[np.ndarray] = None) -> np.ndarray:
+    """ImageToTensorCalculator's OpenCV converter: the ROI of ``frame`` (uint8 RGB) as (h, w, 3) float32."""
+    import cv2
+
+    w, h = size
+    src = box_points(roi.cx, roi.cy, roi.side, roi.rotation).astype(np.float32)
+    dst = np.array([[0, h], [0, 0], [w, 0], [w, h]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    mode = cv2.BORDER_REPLICATE if border == "replicate" else cv2.BORDER_CONSTANT
+    warped = cv2.warpPerspective(frame, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=mode)
+    lo, hi = value_range
+    target = out if out is not None else np.empty((h, w, 3), np.float32)
+    np.multiply(warped, np.float32((hi - lo) / 255.0), out=target, casting="unsafe")
+    if lo:
+        target += np.float32(lo)
+    return target
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(-x) of a very negative logit: inf, and the sigmoid 0 as it should
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def decode(raw: np.ndarray, s: LandmarkSettings = SETTINGS) -> np.ndarray:
+    """TensorsToLandmarksCalculator: (N, L*5) -> (N, L, 4) x, y normalized in the ROI, visibility, presence."""
+    v = raw.reshape(raw.shape[0], s.num_landmarks, -1).astype(np.float32)
+    w, h = s.input_size
+    act = [_sigmoid if name == "SIGMOID" else (lambda x: x) for name in s.activation]
+    return np.stack([v[..., 0] / w, v[..., 1] / h, act[0](v[..., 3]), act[1](v[..., 4])], -1)
+
+
+def refine(lms: np.ndarray, heatmap: np.ndarray, kernel: int, min_confidence: float) -> np.ndarray:
+    """RefineLandmarksFromHeatmapCalculator on (N, L, 4) landmarks and (N, Hh, Wh, L) raw heatmaps (the sigmoid
+    is taken of each landmark's window only)."""
+    n, count = lms.shape[:2]
+    hh, hw = heatmap.shape[1], heatmap.shape[2]
+    col = np.trunc(lms[..., 0] * hw).astype(np.int64)  # C++ float -> int truncates
+    row = np.trunc(lms[..., 1] * hh).astype(np.int64)
+    inside = (col >= 0) & (col < hw) & (row >= 0) & (col < hh)  # (MediaPipe compares the column with the height)
+    offset = (kernel - 1) // 2
+    steps = np.arange(-offset, offset + 1)
+    rows, cols = row[..., None] + steps, col[..., None] + steps  # (N, L, K)
+    valid = ((rows >= 0) & (rows < hh))[..., :, None] & ((cols >= 0) & (cols < hw))[..., None, :]
+    ni = np.arange(n)[:, None, None, None]
+    li = np.arange(count)[None, :, None, None]
+    window = heatmap[ni, np.clip(rows, 0, hh - 1)[..., :, None], np.clip(cols, 0, hw - 1)[..., None, :], li]
+    window = np.where(valid, _sigmoid(window.astype(np.float32)), np.float32(0))  # (N, L, K, K)
+    total = window.sum((-1, -2))
+    best = window.max((-1, -2))
+    wx = (window * cols[..., None, :]).sum((-1, -2))
+    wy = (window * rows[..., :, None]).sum((-1, -2))
+    use = inside & (best >= min_confidence) & (total > 0)
+    safe = np.where(total > 0, total, 1.0)
+    out = lms.copy()
+    out[..., 0] = np.where(use, wx / hw / safe, lms[..., 0])
+    out[..., 1] = np.where(use, wy / hh / safe, lms[..., 1])
+    return out
+
+
+def project(lms: np.ndarray, rois: np.ndarray, width: int, height: int) -> np.ndarray:
+    """LandmarkProjectionCalculator: ROI-normalized (N, L, 4) -> frame-normalized; ``rois`` (N, 4) = centre x,
+    centre y, side (pixels), rotation."""
+    x, y = lms[..., 0] - 0.5, lms[..., 1] - 0.5
+    cos, sin = np.cos(rois[:, 3:4]), np.sin(rois[:, 3:4])
+    side = rois[:, 2:3]
+    nx = (cos * x - sin * y) * side / width + rois[:, 0:1] / width
+    ny = (sin * x + cos * y) * side / height + rois[:, 1:2] / height
+    return np.stack([nx, ny, lms[..., 2], lms[..., 3]], -1).astype(np.float32)
+
+
+def _model_path(relative: str) -> str:
+    from .mediapipe_light import load_mediapipe
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(load_mediapipe().__file__))), relative)
+
+
+def _cache_dir() -> Optional[str]:
+    try:
+        from ..runtime import cache_root
+
+        path = cache_root() / "openvino"
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+    except OSError:  # a read-only cache: compile every time
+        return None
+
+
+class OpenVinoLandmarks:
+    """The landmark model on OpenVINO's CPU plugin and MediaPipe's pre- and post-processing in numpy.
+
+    ``threads``: OpenVINO's inference threads (1: each pose worker process keeps to one core).
+    """
+
+    def __init__(self, threads: int = 1, settings: LandmarkSettings = SETTINGS, cache: bool = True) -> None:
+        from ..runtime.openvino_graph import compile_settings, shared_core
+
+        self.settings = settings
+        core = shared_core()
+        try:
+            model = core.read_model(_model_path(settings.model))
+            outputs = self._outputs(model)
+            import openvino as ov
+
+            pruned = ov.Model([model.outputs[outputs[name]] for name in _KEEP], model.get_parameters(), "landmarks")
+            config = compile_settings(threads)
+            cache_dir = _cache_dir() if cache else None
+            if cache_dir:
+                config["CACHE_DIR"] = cache_dir
+            self._compiled = core.compile_model(pruned, "CPU", config)
+        except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError with its own text
+            raise PoseError(f"OpenVINO could not load MediaPipe's pose landmark model: {exc}.") from exc
+        self._request = self._compiled.create_infer_request()
+        w, h = settings.input_size
+        self._input = np.zeros((1, h, w, 3), np.float32)
+        self._lock = threading.Lock()
+
+    def _outputs(self, model) -> dict:
+        """Which output is which, by shape (the names are TFLite's ``Identity``, ``Identity_1``, ...)."""
+        w, h = self.settings.input_size
+        count = self.settings.num_landmarks
+        found = {}
+        for i, out in enumerate(model.outputs):
+            shape = tuple(out.get_partial_shape().to_shape())
+            if shape == (1, count * 5):
+                found["landmarks"] = i
+            elif shape == (1, 1):
+                found["flag"] = i
+            elif len(shape) == 4 and shape[-1] == count:
+                found["heatmap"] = i
+        if len(found) != 3:
+            raise PoseError(f"the landmark model's outputs are not the expected ones: "
+                            f"{[tuple(o.get_partial_shape().to_shape()) for o in model.outputs]}")
+        return found
+
+    def infer(self, frame: np.ndarray, rois: Sequence) -> Tuple[np.ndarray, np.ndarray]:
+        """Each ROI through the model: (N, L, 4) frame-normalized x, y, visibility, presence (all 39 points,
+        refined) and the (N,) pose flags."""
+        s = self.settings
+        n = len(rois)
+        height, width = frame.shape[:2]
+        raws, flags, heatmaps = [], np.zeros(n, np.float32), []
+        with self._lock:
+            for i, roi in enumerate(rois):
+                crop(frame, roi, s.input_size, s.value_range, s.border, out=self._input[0])
+                result = self._request.infer({0: self._input})
+                raws.append(np.array(result[0], np.float32).reshape(-1))
+                flags[i] = float(np.asarray(result[1]).reshape(-1)[0])
+                heatmaps.append(np.array(result[2], np.float32)[0])
+        if not n:
+            return np.zeros((0, s.num_landmarks, 4), np.float32), flags
+        lms = refine(decode(np.stack(raws), s), np.stack(heatmaps), s.heatmap_kernel, s.heatmap_min_confidence)
+        boxes = np.array([[r.cx, r.cy, r.side, r.rotation] for r in rois], np.float64)
+        return project(lms, boxes, width, height), flags
+
+
+def settings_key(choice: Optional[str] = None) -> dict:
+    """The pose cache key's part for the landmark engine: ``{"landmarks": "openvino"}`` with OpenVINO, nothing
+    with MediaPipe's subgraph (its keys stay those of before this engine). Loads nothing."""
+    return {"landmarks": "openvino"} if landmark_engine(choice) == "openvino" else {}
