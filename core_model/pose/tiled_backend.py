@@ -104,7 +104,9 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
     from .mediapipe_light import mediapipe_version  # (importlib.metadata: ~20 ms of a command's start-up)
 
     mp_version = mediapipe_version()
-    return {"backend": "mediapipe", "mediapipe": mp_version, "model": MODEL_NAME, "detect": detect,
+    from .openvino_landmarks import settings_key  # the landmark model's engine: one's poses are not the other's
+
+    return {"backend": "mediapipe", "mediapipe": mp_version, **settings_key(), "model": MODEL_NAME, "detect": detect,
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
