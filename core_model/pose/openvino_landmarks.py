@@ -206,7 +206,9 @@ class OpenVinoLandmarks:
             raise PoseError(f"OpenVINO could not load MediaPipe's pose landmark model: {exc}.") from exc
         self._request = self._compiled.create_infer_request()
         w, h = settings.input_size
-        self._input = np.zeros((1, h, w, 3), np.float32)
+        self._input = np.zeros((1, h, w, 3), np.float32)  # the request reads the crops from here (shared)
+        self._request.set_input_tensor(ov.Tensor(self._input, shared_memory=True))
+        self._heatmaps = np.zeros((0,) + tuple(self._compiled.outputs[2].get_shape())[1:], np.float32)
         self._lock = threading.Lock()
 
     def _outputs(self, model) -> dict:
@@ -233,17 +235,21 @@ class OpenVinoLandmarks:
         s = self.settings
         n = len(rois)
         height, width = frame.shape[:2]
-        raws, flags, heatmaps = [], np.zeros(n, np.float32), []
-        with self._lock:
-            for i, roi in enumerate(rois):
-                crop(frame, roi, s.input_size, s.value_range, s.border, out=self._input[0])
-                result = self._request.infer({0: self._input})
-                raws.append(np.array(result[0], np.float32).reshape(-1))
-                flags[i] = float(np.asarray(result[1]).reshape(-1)[0])
-                heatmaps.append(np.array(result[2], np.float32)[0])
+        raws, flags = np.zeros((n, s.num_landmarks * 5), np.float32), np.zeros(n, np.float32)
         if not n:
             return np.zeros((0, s.num_landmarks, 4), np.float32), flags
-        lms = refine(decode(np.stack(raws), s), np.stack(heatmaps), s.heatmap_kernel, s.heatmap_min_confidence)
+        request = self._request
+        with self._lock:
+            if len(self._heatmaps) < n:
+                self._heatmaps = np.zeros((n,) + self._heatmaps.shape[1:], np.float32)
+            heatmaps = self._heatmaps[:n]
+            for i, roi in enumerate(rois):
+                crop(frame, roi, s.input_size, s.value_range, s.border, out=self._input[0])
+                request.infer()
+                raws[i] = request.get_output_tensor(0).data.reshape(-1)
+                flags[i] = request.get_output_tensor(1).data.reshape(-1)[0]
+                heatmaps[i] = request.get_output_tensor(2).data[0]
+            lms = refine(decode(raws, s), heatmaps, s.heatmap_kernel, s.heatmap_min_confidence)
         boxes = np.array([[r.cx, r.cy, r.side, r.rotation] for r in rois], np.float64)
         return project(lms, boxes, width, height), flags
 
