@@ -43,6 +43,12 @@ def dedupe(keypoints: np.ndarray, scores: np.ndarray, threshold: float = 0.15) -
 #: twice: once whole, once from the head to the hips); a far person standing behind a near one has their head
 #: elsewhere
 ONE_BODY_INSIDE, ONE_BODY_HEAD = 0.8, 0.12
+#: crowd mode: a smaller skeleton whose joints seen well (scored at least ONE_FACE_SEEN) lie inside a larger one's box
+#: grown by ONE_FACE_GROW of its height on every side (the joints' box ends at the eyes) at ONE_BODY_INSIDE, with the
+#: centres of their heads within ONE_FACE_HEAD of the larger one's body size, is the larger person fitted again
+#: (e.g. a head-and-shoulders fit head down on a near person's face, its hidden body scored low sticking out above
+#: the head); the head of somebody behind, this close to a near one's head, would be hidden by it
+ONE_FACE_SEEN, ONE_FACE_GROW, ONE_FACE_HEAD = 0.5, 0.1, 0.06
 #: crowd mode: two skeletons of about one size (within ONE_BODY_SIZE x) whose boxes overlap this much (of the
 #: smaller) lie on one body (a second fit of one person, e.g. upside down; or a person hidden behind
 #: another, who is not seen enough to be fitted anyway)
@@ -68,6 +74,8 @@ def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
             overlap = overlap_of_smaller(boxes[i], boxes[j])[0, 0]
             if overlap >= ONE_BODY_OVERLAP and max(sizes[i], sizes[j]) <= ONE_BODY_SIZE * min(sizes[i], sizes[j]):
                 break
+            if _face_fit(keypoints, scores, (i, j) if sizes[i] <= sizes[j] else (j, i), sizes):
+                break
             if overlap < ONE_BODY_INSIDE:
                 continue
             head = (scores[i, _HEAD] >= _CONFIDENT) & (scores[j, _HEAD] >= _CONFIDENT)
@@ -79,6 +87,26 @@ def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
         else:
             out.append(i)
     return np.array(sorted(out), np.int64)
+
+
+def _face_fit(keypoints: np.ndarray, scores: np.ndarray, pair: Tuple[int, int], sizes: Dict[int, float]) -> bool:
+    """Whether skeleton ``pair[0]`` (the smaller) is skeleton ``pair[1]``'s person fitted again on their head (see
+    :data:`ONE_FACE_SEEN`)."""
+    from .tiles import overlap_of_smaller, person_box
+
+    small, large = pair
+    heads = [scores[k, _HEAD] >= _CONFIDENT for k in pair]
+    if min(h.sum() for h in heads) < 2 or (scores[small] >= ONE_FACE_SEEN).sum() < 3:
+        return False
+    centres = [keypoints[k, _HEAD][head].mean(axis=0) for k, head in zip(pair, heads)]
+    apart = float(np.linalg.norm(centres[0] - centres[1]))
+    if apart > ONE_FACE_HEAD * sizes[large]:
+        return False
+    box = person_box(keypoints[large], scores[large])
+    grow = ONE_FACE_GROW * (box[3] - box[1])
+    grown = box + np.array([-grow, -grow, grow, grow])
+    seen = person_box(keypoints[small], scores[small], ONE_FACE_SEEN)
+    return overlap_of_smaller(seen, grown)[0, 0] >= ONE_BODY_INSIDE
 
 
 @dataclass
