@@ -7,8 +7,9 @@ TFLite frontend) and the same steps as the subgraph (numpy translations of :mod:
 - ImageToTensorCalculator (OpenCV converter): ``cv::boxPoints`` of the rotated ROI, a perspective transform
   of its corners onto the 256x256 input, ``warpPerspective`` (bilinear, BORDER_REPLICATE: the graph's
   BORDER_UNSPECIFIED), uint8 -> float in [0, 1];
-- the model (one thread, not pinned: two pose workers share two cores; the segmentation mask and world
-  landmarks, unused, are pruned from the compiled graph);
+- the model (one thread, not pinned: two pose workers share two cores; fp32: OpenVINO's default on CPUs with
+  bf16 instructions is bf16, ~1.5x faster here but landmarks move by 0.3 px median, 7 px at the 99th percentile;
+  the segmentation mask and world landmarks, unused, are pruned from the compiled graph: 9.4 against 13.9 ms);
 - TensorsToLandmarksCalculator (x, y / 256, sigmoid visibility and presence),
   RefineLandmarksFromHeatmapCalculator (7x7 kernel on the sigmoid heatmap, refined where its maximum >= 0.5),
   ThresholdingCalculator (pose flag >= 0.5), LandmarkProjectionCalculator (ROI -> frame).
@@ -32,11 +33,10 @@ import numpy as np
 
 from ..errors import ConfigError, PoseError
 
-#: the values of the landmark engine setting (``EPAM_LANDMARK_ENGINE``; ``auto``: OpenVINO where installed)
-LANDMARK_ENGINES = ("auto", "openvino", "mediapipe")
-ENV = "EPAM_LANDMARK_ENGINE"
-#: model outputs kept (by shape): landmarks (1, 195), pose flag (1, 1), heatmap (1, 64, 64, 39)
-_KEEP = ("landmarks", "flag", "heatmap")
+#: what runs MediaPipe's pose models in the ROI pipeline (:class:`.roi_graph.PoseGraph`): the setting
+#: ``EPAM_POSE_RUNTIME`` (``auto``: OpenVINO where installed, else MediaPipe's own subgraphs)
+POSE_RUNTIMES = ("auto", "openvino", "mediapipe")
+ENV = "EPAM_POSE_RUNTIME"
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,22 @@ def openvino_installed() -> bool:
     return importlib.util.find_spec("openvino") is not None
 
 
-def landmark_engine(choice: Optional[str] = None) -> str:
-    """The landmark engine that runs: ``choice`` (default ``$EPAM_LANDMARK_ENGINE``, else ``auto``) resolved;
-    ``auto`` is OpenVINO where it is installed, else MediaPipe's subgraph. Loads nothing."""
+def requested(choice: Optional[str] = None) -> str:
+    """``choice``, else ``$EPAM_POSE_RUNTIME``, else ``auto`` (checked, not resolved)."""
     choice = (choice or os.environ.get(ENV) or "auto").strip().lower()
-    if choice not in LANDMARK_ENGINES:
-        raise ConfigError(f"Unknown landmark engine {choice!r} ({ENV}); choose one of: {', '.join(LANDMARK_ENGINES)}.")
+    if choice not in POSE_RUNTIMES:
+        raise ConfigError(f"Unknown pose runtime {choice!r} ({ENV}); choose one of: {', '.join(POSE_RUNTIMES)}.")
+    return choice
+
+
+def pose_runtime(choice: Optional[str] = None) -> str:
+    """What runs the pose models: :func:`requested` resolved (``auto``: OpenVINO where it is installed, else
+    MediaPipe's subgraphs). Loads nothing."""
+    choice = requested(choice)
     if choice == "auto":
         return "openvino" if openvino_installed() else "mediapipe"
     if choice == "openvino" and not openvino_installed():
-        raise ConfigError("The OpenVINO landmark engine was asked for, but OpenVINO is not installed "
+        raise ConfigError("The OpenVINO pose runtime was asked for, but OpenVINO is not installed "
                           "(pip install 'openvino>=2024.4,<2027').")
     return choice
 
@@ -163,10 +169,12 @@ def project(lms: np.ndarray, rois: np.ndarray, width: int, height: int) -> np.nd
     return np.stack([nx, ny, lms[..., 2], lms[..., 3]], -1).astype(np.float32)
 
 
-def _model_path(relative: str) -> str:
-    from .mediapipe_light import load_mediapipe
-
-    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(load_mediapipe().__file__))), relative)
+def model_path(relative: str) -> str:
+    """A model file of the mediapipe wheel (``mediapipe/modules/...``), found without importing mediapipe."""
+    spec = importlib.util.find_spec("mediapipe")
+    if spec is None or not spec.submodule_search_locations:
+        raise PoseError("MediaPipe (the wheel that holds the pose models) is not installed.")
+    return os.path.join(os.path.dirname(os.path.abspath(list(spec.submodule_search_locations)[0])), relative)
 
 
 def _cache_dir() -> Optional[str]:
@@ -180,6 +188,33 @@ def _cache_dir() -> Optional[str]:
         return None
 
 
+def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
+    """A model of the mediapipe wheel compiled by OpenVINO's CPU plugin with only the outputs ``outputs(model)``
+    picks (their indices, in the order wanted): (compiled model, infer request, its shared input array)."""
+    from ..runtime.openvino_graph import compile_settings, shared_core
+
+    core = shared_core()
+    try:
+        import openvino as ov
+
+        model = core.read_model(model_path(relative))
+        pruned = ov.Model([model.outputs[i] for i in outputs(model)], model.get_parameters(), "pruned")
+        config = compile_settings(threads)
+        cache_dir = _cache_dir() if cache else None
+        if cache_dir:
+            config["CACHE_DIR"] = cache_dir
+        compiled = core.compile_model(pruned, "CPU", config)
+        request = compiled.create_infer_request()
+        shape = tuple(compiled.inputs[0].get_shape())
+        data = np.zeros(shape, np.float32)  # the request reads its input from here (shared memory)
+        request.set_input_tensor(ov.Tensor(data, shared_memory=True))
+    except PoseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError with its own text
+        raise PoseError(f"OpenVINO could not load MediaPipe's pose model {os.path.basename(relative)}: {exc}.") from exc
+    return compiled, request, data
+
+
 class OpenVinoLandmarks:
     """The landmark model on OpenVINO's CPU plugin and MediaPipe's pre- and post-processing in numpy.
 
@@ -187,47 +222,21 @@ class OpenVinoLandmarks:
     """
 
     def __init__(self, threads: int = 1, settings: LandmarkSettings = SETTINGS, cache: bool = True) -> None:
-        from ..runtime.openvino_graph import compile_settings, shared_core
-
         self.settings = settings
-        core = shared_core()
-        try:
-            model = core.read_model(_model_path(settings.model))
-            outputs = self._outputs(model)
-            import openvino as ov
-
-            pruned = ov.Model([model.outputs[outputs[name]] for name in _KEEP], model.get_parameters(), "landmarks")
-            config = compile_settings(threads)
-            cache_dir = _cache_dir() if cache else None
-            if cache_dir:
-                config["CACHE_DIR"] = cache_dir
-            self._compiled = core.compile_model(pruned, "CPU", config)
-        except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError with its own text
-            raise PoseError(f"OpenVINO could not load MediaPipe's pose landmark model: {exc}.") from exc
-        self._request = self._compiled.create_infer_request()
-        w, h = settings.input_size
-        self._input = np.zeros((1, h, w, 3), np.float32)  # the request reads the crops from here (shared)
-        self._request.set_input_tensor(ov.Tensor(self._input, shared_memory=True))
+        self._compiled, self._request, self._input = compile_model(settings.model, threads, cache, self._outputs)
         self._heatmaps = np.zeros((0,) + tuple(self._compiled.outputs[2].get_shape())[1:], np.float32)
         self._lock = threading.Lock()
 
-    def _outputs(self, model) -> dict:
-        """Which output is which, by shape (the names are TFLite's ``Identity``, ``Identity_1``, ...)."""
-        w, h = self.settings.input_size
+    def _outputs(self, model) -> list:
+        """The landmarks (1, 195), pose flag (1, 1) and heatmap (1, 64, 64, 39) outputs, by shape (the names are
+        TFLite's ``Identity``, ``Identity_1``, ...; the segmentation mask and world landmarks are left out)."""
         count = self.settings.num_landmarks
-        found = {}
-        for i, out in enumerate(model.outputs):
-            shape = tuple(out.get_partial_shape().to_shape())
-            if shape == (1, count * 5):
-                found["landmarks"] = i
-            elif shape == (1, 1):
-                found["flag"] = i
-            elif len(shape) == 4 and shape[-1] == count:
-                found["heatmap"] = i
-        if len(found) != 3:
-            raise PoseError(f"the landmark model's outputs are not the expected ones: "
-                            f"{[tuple(o.get_partial_shape().to_shape()) for o in model.outputs]}")
-        return found
+        shapes = [tuple(o.get_partial_shape().to_shape()) for o in model.outputs]
+        wanted = [lambda sh: sh == (1, count * 5), lambda sh: sh == (1, 1), lambda sh: len(sh) == 4 and sh[-1] == count]
+        found = [[i for i, shape in enumerate(shapes) if match(shape)] for match in wanted]
+        if any(len(f) != 1 for f in found):
+            raise PoseError(f"the landmark model's outputs are not the expected ones: {shapes}")
+        return [f[0] for f in found]
 
     def infer(self, frame: np.ndarray, rois: Sequence) -> Tuple[np.ndarray, np.ndarray]:
         """Each ROI through the model: (N, L, 4) frame-normalized x, y, visibility, presence (all 39 points,
@@ -255,6 +264,6 @@ class OpenVinoLandmarks:
 
 
 def settings_key(choice: Optional[str] = None) -> dict:
-    """The pose cache key's part for the landmark engine: ``{"landmarks": "openvino"}`` with OpenVINO, nothing
-    with MediaPipe's subgraph (its keys stay those of before this engine). Loads nothing."""
-    return {"landmarks": "openvino"} if landmark_engine(choice) == "openvino" else {}
+    """The pose cache key's part for the pose runtime: ``{"pose_runtime": "openvino"}`` with OpenVINO, nothing
+    with MediaPipe's subgraphs (their keys stay those of before this runtime). Loads nothing."""
+    return {"pose_runtime": "openvino"} if pose_runtime(choice) == "openvino" else {}

@@ -1,4 +1,4 @@
-"""MediaPipe's pose detector and its per-ROI landmark model, run separately in one graph.
+"""MediaPipe's pose detector and its per-ROI landmark model, run separately (MediaPipe's graph or OpenVINO).
 
 The Tasks ``PoseLandmarker`` decides itself where to run its detector and landmark model (always on
 the whole frame). The ``mediapipe==0.10.21`` wheel also registers the subgraphs of its legacy pose
@@ -13,6 +13,10 @@ A ROI is MediaPipe's: centre, side of a square (pixels) and rotation (radians), 
 detector's alignment keypoints (hip centre and a point on the body circle) or, when tracking, from
 the previous frame's auxiliary landmarks, exactly as the legacy solution does
 (``rotation_vector_target_angle 90``, scale 1.25, square).
+
+The same models and steps run on OpenVINO where it is installed (:mod:`.openvino_detector`,
+:mod:`.openvino_landmarks`: about half the CPU of the subgraphs, the same detections and landmarks within float
+noise); ``EPAM_POSE_RUNTIME=mediapipe`` (or ``PoseGraph(runtime="mediapipe")``) keeps MediaPipe's subgraphs.
 """
 from __future__ import annotations
 
@@ -95,22 +99,23 @@ def roi_from_alignment(x0: float, y0: float, x1: float, y1: float, scale: float 
     return Roi(float(x0), float(y0), max(side, 1.0), float(rotation))
 
 
-def _landmark_engine(choice: Optional[str]) -> str:
-    from .openvino_landmarks import landmark_engine
+def _pose_runtime(choice: Optional[str]) -> str:
+    from .openvino_landmarks import pose_runtime
 
-    return landmark_engine(choice)
+    return pose_runtime(choice)
 
 
-def _openvino_landmarks(quiet: bool, choice: Optional[str]):
-    """The OpenVINO landmark engine (one thread: each pose worker keeps to a core); None where it cannot load
-    and was not asked for by name (``auto``: MediaPipe's subgraph then)."""
-    from .openvino_landmarks import ENV, OpenVinoLandmarks
+def _openvino_models(quiet: bool, choice: Optional[str], landmarks: bool):
+    """The detector and (``landmarks``) the landmark model on OpenVINO, one thread each (each pose worker keeps
+    to a core); None where they cannot load and OpenVINO was not asked for by name (``auto``: MediaPipe then)."""
+    from .openvino_detector import OpenVinoDetector
+    from .openvino_landmarks import OpenVinoLandmarks, requested
 
     try:
         with silenced_native_stderr(quiet):
-            return OpenVinoLandmarks(threads=1)
+            return OpenVinoDetector(threads=1), (OpenVinoLandmarks(threads=1) if landmarks else None)
     except PoseError:
-        if (choice or os.environ.get(ENV) or "auto").strip().lower() == "openvino":
+        if requested(choice) == "openvino":
             raise
         return None
 
@@ -124,14 +129,23 @@ def _resource_root() -> str:
 class PoseGraph:
     """The detector and ROI landmark subgraphs of MediaPipe's legacy pose solution (see the module docstring)."""
 
-    def __init__(self, quiet: bool = True, landmarks: bool = True, landmark_engine: Optional[str] = None) -> None:
+    def __init__(self, quiet: bool = True, landmarks: bool = True, runtime: Optional[str] = None) -> None:
         """``landmarks=False``: the detector only (quicker to load; :meth:`landmarks` is then refused).
-        ``landmark_engine``: ``openvino`` (:mod:`.openvino_landmarks`: the same model and steps, ~2x less CPU),
-        ``mediapipe`` (the subgraph) or ``auto``/None (``$EPAM_LANDMARK_ENGINE``, else OpenVINO where installed)."""
+        ``runtime``: ``openvino`` (:mod:`.openvino_detector`, :mod:`.openvino_landmarks`: the same models and
+        steps, about half the CPU), ``mediapipe`` (the subgraphs) or ``auto``/None (``$EPAM_POSE_RUNTIME``, else
+        OpenVINO where it is installed); :attr:`runtime` says which runs."""
         os.environ.setdefault("GLOG_minloglevel", "2")
-        self.landmark_engine = _landmark_engine(landmark_engine) if landmarks else None
-        self._openvino = _openvino_landmarks(quiet, landmark_engine) if self.landmark_engine == "openvino" else None
-        subgraph = landmarks and self._openvino is None
+        self.runtime = _pose_runtime(runtime)
+        self.has_landmarks = landmarks
+        self._quiet = quiet
+        self._lock = threading.Lock()
+        self._closed = False
+        self._openvino = _openvino_models(quiet, runtime, landmarks) if self.runtime == "openvino" else None
+        if self._openvino is None:
+            self.runtime = "mediapipe"
+            self._start_mediapipe(quiet, landmarks)
+
+    def _start_mediapipe(self, quiet: bool, landmarks: bool) -> None:
         from .mediapipe_light import load_mediapipe
 
         load_mediapipe()  # the framework only, not the whole package
@@ -144,27 +158,22 @@ class PoseGraph:
 
         self._creator, self._getter, self._rect_pb2 = packet_creator, packet_getter, rect_pb2
         self._srgb = image_frame.ImageFormat.SRGB
-        self._quiet = quiet
-        self._lock = threading.Lock()
         self._outputs: Dict[str, Dict[int, object]] = {"detections": {}}
-        if subgraph:
+        if landmarks:
             self._outputs.update(landmarks={}, aux={})
-            self.landmark_engine = "mediapipe"
-        self.has_landmarks = landmarks
         self._ts = 0
         resource_util.set_resource_dir(_resource_root())
-        config = text_format.Parse(_DETECTOR + (_LANDMARKS if subgraph else ""), calculator_pb2.CalculatorGraphConfig())
+        config = text_format.Parse(_DETECTOR + (_LANDMARKS if landmarks else ""), calculator_pb2.CalculatorGraphConfig())
         try:
             with silenced_native_stderr(quiet):
                 self._graph = calculator_graph.CalculatorGraph(graph_config=config)
                 for name in self._outputs:
                     self._graph.observe_output_stream(name, self._observer(name))
                 self._graph.start_run({"model_complexity": packet_creator.create_int(1),
-                                       "enable_segmentation": packet_creator.create_bool(False)} if subgraph else {})
+                                       "enable_segmentation": packet_creator.create_bool(False)} if landmarks else {})
                 self._graph.wait_until_idle()  # the models open (and log) now, while stderr is silenced
         except Exception as exc:  # noqa: BLE001 - MediaPipe raises plain RuntimeError/ValueError
             raise PoseError(f"MediaPipe could not load its pose detector and landmark models: {exc}.") from exc
-        self._closed = False
         self._ran: set = set()
 
     def _observer(self, name: str):
@@ -200,6 +209,30 @@ class PoseGraph:
         """Person detections in each image, in frame pixels (``offsets[i]`` = the image's top-left in the frame)."""
         if self._closed:
             raise PoseError("The pose graph was used after close().")
+        if self._openvino is not None:
+            for image in images:
+                self._check_image(image)
+            found = [[(score, kps) for score, _box, kps in dets] for dets in self._openvino[0].detect(images)]
+        else:
+            found = [[(float(d.score[0]) if d.score else 0.0, [(k.x, k.y) for k in d.location_data.relative_keypoints])
+                      for d in protos] for protos in self._mediapipe_detect(images)]
+        out: List[List[PersonDetection]] = []
+        for image, (ox, oy), dets in zip(images, offsets, found):
+            h, w = image.shape[:2]
+            people = []
+            for score, kps in dets:
+                if len(kps) < 2:
+                    continue
+                x0, y0 = ox + kps[0][0] * w, oy + kps[0][1] * h
+                x1, y1 = ox + kps[1][0] * w, oy + kps[1][1] * h
+                radius = float(np.hypot(x1 - x0, y1 - y0))
+                box = np.array([x0 - radius, y0 - radius, x0 + radius, y0 + radius], np.float64)
+                people.append(PersonDetection(score, box, roi_from_alignment(x0, y0, x1, y1)))
+            out.append(people)
+        return out
+
+    def _mediapipe_detect(self, images: Sequence[np.ndarray]) -> list:
+        """The subgraph's detection protos of each image."""
         with self._lock:
             stamps = []
             for image in images:
@@ -207,23 +240,7 @@ class PoseGraph:
                 self._graph.add_packet_to_input_stream("det_image", self._image_packet(image).at(ts))
                 stamps.append(ts)
             self._run("detect")
-            found = [self._outputs["detections"].pop(ts, []) for ts in stamps]
-        out: List[List[PersonDetection]] = []
-        for image, (ox, oy), protos in zip(images, offsets, found):
-            h, w = image.shape[:2]
-            people = []
-            for det in protos:
-                kps = det.location_data.relative_keypoints
-                if len(kps) < 2:
-                    continue
-                x0, y0 = ox + kps[0].x * w, oy + kps[0].y * h
-                x1, y1 = ox + kps[1].x * w, oy + kps[1].y * h
-                radius = float(np.hypot(x1 - x0, y1 - y0))
-                box = np.array([x0 - radius, y0 - radius, x0 + radius, y0 + radius], np.float64)
-                people.append(PersonDetection(float(det.score[0]) if det.score else 0.0, box,
-                                              roi_from_alignment(x0, y0, x1, y1)))
-            out.append(people)
-        return out
+            return [self._outputs["detections"].pop(ts, []) for ts in stamps]
 
     def landmarks(self, frame: np.ndarray, rois: Sequence[Roi]) -> List[Optional[RoiLandmarks]]:
         """Landmarks of the person in each ROI of ``frame`` (``None`` where the model sees nobody)."""
@@ -261,8 +278,8 @@ class PoseGraph:
 
     def _openvino_people(self, frame: np.ndarray, rois: Sequence[Roi]) -> List[Optional[RoiLandmarks]]:
         """:meth:`landmarks` on the OpenVINO engine: the pose flag's threshold, the auxiliary points' ROI."""
-        s = self._openvino.settings
-        points, flags = self._openvino.infer(frame, rois)
+        s = self._openvino[1].settings
+        points, flags = self._openvino[1].infer(frame, rois)
         height, width = frame.shape[:2]
         (b0, b1), (a0, _a1) = s.split
         out: List[Optional[RoiLandmarks]] = []
@@ -279,6 +296,9 @@ class PoseGraph:
         if self._closed:
             return
         self._closed = True
+        if self._openvino is not None:
+            self._openvino = None
+            return
         try:
             self._graph.close()
         except Exception:  # noqa: BLE001 - closing a graph that failed is not worth an error

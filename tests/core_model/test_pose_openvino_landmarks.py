@@ -16,8 +16,8 @@ from core_model.pose import openvino_landmarks as ovl  # noqa: E402
 def engines():
     from core_model.pose.roi_graph import PoseGraph
 
-    subgraph, ours = PoseGraph(landmark_engine="mediapipe"), PoseGraph(landmark_engine="openvino")
-    assert (subgraph.landmark_engine, ours.landmark_engine) == ("mediapipe", "openvino")
+    subgraph, ours = PoseGraph(runtime="mediapipe"), PoseGraph(runtime="openvino")
+    assert (subgraph.runtime, ours.runtime) == ("mediapipe", "openvino")
     yield subgraph, ours
     subgraph.close()
     ours.close()
@@ -102,33 +102,33 @@ def test_settings_are_the_wheels_graphs():
 
 def test_one_unpinned_thread_and_unused_outputs_pruned(engines):
     _subgraph, ours = engines
-    compiled = ours._openvino._compiled
+    compiled = ours._openvino[1]._compiled
     assert int(compiled.get_property("INFERENCE_NUM_THREADS")) == 1
     assert str(compiled.get_property("ENABLE_CPU_PINNING")).lower() in ("false", "0")
     shapes = [tuple(o.get_partial_shape().to_shape()) for o in compiled.outputs]
     assert shapes == [(1, 195), (1, 1), (1, 64, 64, 39)]  # no segmentation mask, no world landmarks
 
 
-def test_the_engine_is_chosen_by_a_setting_and_keys_the_pose_cache(monkeypatch):
+def test_the_runtime_is_chosen_by_a_setting_and_keys_the_pose_cache(monkeypatch):
     from core_model.pose.roi_graph import PoseGraph
     from core_model.pose.tiled_backend import describe_tiled_settings
 
     monkeypatch.delenv(ovl.ENV, raising=False)
-    assert ovl.landmark_engine() == "openvino" and describe_tiled_settings()["landmarks"] == "openvino"
+    assert ovl.pose_runtime() == "openvino" and describe_tiled_settings()["pose_runtime"] == "openvino"
     with_openvino = describe_tiled_settings()
     monkeypatch.setenv(ovl.ENV, "mediapipe")
-    assert ovl.landmark_engine() == "mediapipe" and "landmarks" not in describe_tiled_settings()
-    assert describe_tiled_settings() != with_openvino  # cached poses of one engine are not served for the other
-    graph = PoseGraph()
+    assert ovl.pose_runtime() == "mediapipe" and "pose_runtime" not in describe_tiled_settings()
+    assert describe_tiled_settings() != with_openvino  # cached poses of one runtime are not served for the other
+    graph = PoseGraph(landmarks=False)
     try:
-        assert graph.landmark_engine == "mediapipe"
+        assert graph.runtime == "mediapipe"
     finally:
         graph.close()
     monkeypatch.setenv(ovl.ENV, "tensorflow")
-    with pytest.raises(ConfigError, match="landmark engine"):
+    with pytest.raises(ConfigError, match="pose runtime"):
         describe_tiled_settings()
     monkeypatch.setenv(ovl.ENV, "auto")
-    monkeypatch.setattr(ovl, "openvino_installed", lambda: False)  # where OpenVINO is missing: the subgraph
-    assert ovl.landmark_engine() == "mediapipe" and ovl.settings_key() == {}
+    monkeypatch.setattr(ovl, "openvino_installed", lambda: False)  # where OpenVINO is missing: the subgraphs
+    assert ovl.pose_runtime() == "mediapipe" and ovl.settings_key() == {}
     with pytest.raises(ConfigError, match="not installed"):
-        ovl.landmark_engine("openvino")
+        ovl.pose_runtime("openvino")
