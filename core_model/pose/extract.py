@@ -10,7 +10,7 @@ from ..errors import ConfigError
 from ..fileio import check_video_path
 from ..jobs import CancelToken, ProgressFn, check_cancel
 from . import cache
-from .extractor import backend_settings
+from .extractor import DEFAULT_WHOLE_FRAME, backend_settings, whole_frame_path
 from .format import Poses
 from .parallel import extract_frame_detections, prepare
 from .tracking import track_frames
@@ -23,8 +23,11 @@ DEFAULT_MAX_PEOPLE = 0
 
 
 def _settings(max_people: int, backend: str, detect: str = "auto", engine: str = "mediapipe",
-              device: str = "auto", precision: Optional[str] = None) -> dict:
-    settings = {**backend_settings(backend, max_people=max_people), "max_gap_seconds": MAX_GAP_SECONDS}
+              device: str = "auto", precision: Optional[str] = None, whole_frame: str = DEFAULT_WHOLE_FRAME) -> dict:
+    # the whole-frame path (roi or tasks) names itself in the key; the torch engine's keys stay as they were (its own
+    # pipeline runs whatever the path)
+    whole = {"whole_frame": whole_frame if engine == "mediapipe" else "tasks"} if backend == "mediapipe" else {}
+    settings = {**backend_settings(backend, max_people=max_people, **whole), "max_gap_seconds": MAX_GAP_SECONDS}
     if backend == "mediapipe" and detect != "full":  # "full" keeps the cache keys of before detection modes
         settings.update(detect=detect, tiled=backend_settings(backend, max_people=max_people, detect="tiles"),
                         crowd_tracker=_crowd_tracker())
@@ -96,17 +99,23 @@ def _check_detect(detect: str) -> str:
     return detect
 
 
-def _backend_options(backend: str, max_people: int, delegate: str) -> Tuple[dict, Optional[str]]:
-    """Options for the workers' extractors, and a one-line note when the GPU was asked for but cannot run."""
+def _backend_options(backend: str, max_people: int, delegate: str,
+                     whole_frame: Optional[str] = None) -> Tuple[dict, Optional[str]]:
+    """Options for the workers' extractors, and a one-line note when the GPU was asked for but cannot run.
+    ``whole_frame``: the whole-frame path (MediaPipe engine; ``None``: the torch engine)."""
     options = {"max_people": max_people}
     if backend != "mediapipe":
         return options, None
-    from .mediapipe_backend import DELEGATES, gpu_delegate_note
+    from .mediapipe_backend import DELEGATES
 
     if delegate not in DELEGATES:
         raise ConfigError(f"Unknown delegate '{delegate}'; choose one of: {', '.join(DELEGATES)}.")
+    if whole_frame is not None:
+        options["whole_frame"] = whole_frame
     if delegate == "cpu":
         return {**options, "delegate": "cpu"}, None
+    from .mediapipe_backend import gpu_delegate_note
+
     note = gpu_delegate_note()
     if note:  # reported once, by the caller, from poses.meta["delegate_note"]
         return {**options, "delegate": "cpu"}, note
@@ -172,11 +181,13 @@ def _check_video(video_path) -> Path:
 
 def cached_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, backend: str = "mediapipe",
                  detect: str = "auto", engine: str = "auto", device: str = "auto",
-                 precision: Optional[str] = None) -> Optional[Poses]:
+                 precision: Optional[str] = None, whole_frame: str = DEFAULT_WHOLE_FRAME) -> Optional[Poses]:
     """Poses cached by an earlier :func:`extract_poses` with the same settings, else ``None`` (never extracts)."""
     path = _check_video(video_path)
     engine = _engine(backend, engine, device)
-    hit = cache.load_cached(path, _settings(max_people, backend, _check_detect(detect), engine, device, precision))
+    whole = whole_frame_path(whole_frame)
+    hit = cache.load_cached(path, _settings(max_people, backend, _check_detect(detect), engine, device, precision,
+                                            whole))
     if hit is not None:
         hit.meta["source"] = path.name  # cached by content: maybe extracted from a copy of this video
     return hit
@@ -205,7 +216,8 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                   use_cache: bool = True, backend: str = "mediapipe", local_worker: bool = True,
                   delegate: str = "cpu", reader=None, detect: str = "auto", engine: str = "auto",
-                  device: str = "auto", precision: Optional[str] = None, stream=None) -> Poses:
+                  device: str = "auto", precision: Optional[str] = None, stream=None,
+                  whole_frame: str = DEFAULT_WHOLE_FRAME) -> Poses:
     """Multi-person COCO-17 poses of every frame of ``video_path``, tracked, as :class:`Poses`.
 
     ``workers``: processes working on the video (default one per core). With ``local_worker`` the
@@ -218,8 +230,10 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     run, extraction falls back to the CPU and ``poses.meta["delegate_note"]`` says why in one line.
     ``reader``: an open :class:`~core_model.video.VideoReader` of the video (analysis passes its own so
     the file is opened and indexed once in this process).
-    ``detect`` (MediaPipe backend): ``"full"`` runs the Tasks PoseLandmarker on whole frames (people
-    larger than about a fifth of the frame; quickest); ``"tiles"`` adds the person detector on zoomed
+    ``detect`` (MediaPipe backend): ``"full"`` finds people on whole frames (people larger than about a fifth of
+    the frame; quickest), the way ``whole_frame`` says: ``"roi"`` (default) as MediaPipe's legacy solution does
+    (the detector where nobody is followed, the landmark model on each person's ROI; :mod:`.roi_tracking`) or
+    ``"tasks"`` (the Tasks PoseLandmarker; also where ``delegate`` asks for the GPU); ``"tiles"`` adds the person detector on zoomed
     tiles and runs the landmark model per person (people down to about 40 px; cost grows with the
     people present); ``"auto"`` (default) probes a few frames and picks
     ``tiles`` when it sees small people the whole frame misses (:mod:`.auto_detect`).
@@ -233,13 +247,15 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     """
     path = _check_video(video_path)
     engine = _engine(backend, engine, device)
-    settings = _settings(max_people, backend, _check_detect(detect), engine, device, precision)
+    whole = whole_frame_path(whole_frame, delegate)  # (MediaPipe's GPU delegate: the Tasks path)
+    settings = _settings(max_people, backend, _check_detect(detect), engine, device, precision, whole)
     hit = _cache_hit(path, settings, progress) if use_cache else None
     if hit is not None:
         return hit
     check_cancel(cancel)
     started = time.perf_counter()
-    options, note = _backend_options(backend, max_people, delegate if engine == "mediapipe" else "cpu")
+    options, note = _backend_options(backend, max_people, delegate if engine == "mediapipe" else "cpu",
+                                     whole if engine == "mediapipe" else None)
     if engine == "torch":
         options, workers = _torch_options(options, workers, device, precision)
     own_reader = reader is None
@@ -265,6 +281,8 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
             "extract_seconds": round(time.perf_counter() - started, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
+    if engine == "mediapipe" and mode == "full":
+        meta["whole_frame"] = whole
     if note:
         meta["delegate_note"] = note
     if engine == "torch":  # where it ran (the delegate is MediaPipe's)

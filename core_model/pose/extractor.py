@@ -33,7 +33,22 @@ class PoseExtractor(Protocol):
     def close(self) -> None: ...
 
 
-def _mediapipe_create(detect: str = "full", engine: str = "mediapipe", **options) -> PoseExtractor:
+#: how whole frames (``detect="full"``) are done: ``roi`` = the legacy solution's way on the detector and the ROI
+#: landmark model (:mod:`.roi_tracking`; the default), ``tasks`` = the Tasks ``PoseLandmarker``
+#: (:mod:`.mediapipe_backend`; also where MediaPipe's GPU delegate is asked for)
+WHOLE_FRAME = ("roi", "tasks")
+DEFAULT_WHOLE_FRAME = "roi"
+
+
+def whole_frame_path(whole_frame: str = DEFAULT_WHOLE_FRAME, delegate: str = "cpu") -> str:
+    """The whole-frame path that runs: ``whole_frame`` (checked), ``tasks`` where a GPU delegate is asked for."""
+    if whole_frame not in WHOLE_FRAME:
+        raise ConfigError(f"Unknown whole-frame path '{whole_frame}'; choose one of: {', '.join(WHOLE_FRAME)}.")
+    return "tasks" if delegate != "cpu" else whole_frame
+
+
+def _mediapipe_create(detect: str = "full", engine: str = "mediapipe", whole_frame: str = DEFAULT_WHOLE_FRAME,
+                      **options) -> PoseExtractor:
     if engine == "torch":  # the same models run in PyTorch (torch_engine/), on the ROI pipeline
         from .torch_engine.backend import create_torch_extractor
 
@@ -42,12 +57,17 @@ def _mediapipe_create(detect: str = "full", engine: str = "mediapipe", **options
         from .tiled_backend import TiledPoseExtractor
 
         return TiledPoseExtractor(**options)
+    if whole_frame_path(whole_frame, options.get("delegate", "cpu")) == "roi":  # the legacy solution's way
+        from .roi_tracking import RoiPoseExtractor
+
+        return RoiPoseExtractor(**options)
     from .mediapipe_backend import MediaPipePoseExtractor
 
     return MediaPipePoseExtractor(**options)
 
 
-def _mediapipe_describe(detect: str = "full", engine: str = "mediapipe", **options) -> dict:
+def _mediapipe_describe(detect: str = "full", engine: str = "mediapipe", whole_frame: str = DEFAULT_WHOLE_FRAME,
+                        **options) -> dict:
     if engine == "torch":
         from .torch_engine.backend import describe_torch_settings
 
@@ -56,6 +76,10 @@ def _mediapipe_describe(detect: str = "full", engine: str = "mediapipe", **optio
         from .tiled_backend import describe_tiled_settings
 
         return describe_tiled_settings(detect=detect, **options)
+    if whole_frame_path(whole_frame, options.pop("delegate", "cpu")) == "roi":
+        from .roi_tracking import describe_roi_settings
+
+        return describe_roi_settings(**options)
     from .mediapipe_backend import describe_settings
 
     return describe_settings(**options)

@@ -44,7 +44,7 @@ def _per_frame(video, max_people: int):
     from core_model.video import VideoReader
 
     upper, lower, sizes = [], [], []
-    with VideoReader(video) as reader, create_extractor("mediapipe", max_people=max_people) as extractor:
+    with VideoReader(video) as reader, create_extractor("mediapipe", whole_frame="tasks", max_people=max_people) as extractor:
         for idx, frame in reader.iter_frames():
             found = _halves(extractor.process(frame, float(reader.timestamps[idx])), reader.height)
             upper.append(found[0])
@@ -83,9 +83,9 @@ def test_non_adaptive_mode_and_bad_interval():
 
     with pytest.raises(ConfigError):
         create_extractor("mediapipe", discovery_interval=0)
-    with create_extractor("mediapipe", max_people=3, adaptive=False) as extractor:
+    with create_extractor("mediapipe", whole_frame="tasks", max_people=3, adaptive=False) as extractor:
         assert extractor.num_poses == 3 and not extractor.adaptive
-    with create_extractor("mediapipe", max_people=3) as extractor:
+    with create_extractor("mediapipe", whole_frame="tasks", max_people=3) as extractor:
         assert extractor.num_poses == 1 and extractor.settings()["discovery_interval"] == DISCOVERY_INTERVAL
         # the discovery landmarker is made with the extractor (ahead, beside a command's detection probe), not on
         # the first discovery frame in the middle of the video

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core_model.pose import auto_detect, extract_poses
-from core_model.pose.mediapipe_backend import MediaPipePoseExtractor
+from core_model.pose.roi_tracking import RoiPoseExtractor
 
 pytestmark = pytest.mark.slow
 
@@ -33,10 +33,11 @@ def small_crowd(bikes_video, tmp_path_factory):
 
 
 def _watch(monkeypatch, probe_waits_for_a_pose: bool) -> dict:
-    """Record when the real probe and the real landmarker run; the probe may first wait for the first pose (else
-    ``pose_before_probe`` says whether a pose was made before it started)."""
+    """Record when the real probe and the real whole-frame extractor (the default: :mod:`.roi_tracking`) run; the
+    probe may first wait for the first pose (else ``pose_before_probe`` says whether a pose was made before it
+    started)."""
     seen = {"first_pose": threading.Event(), "pose_before_probe": None, "probes": []}
-    real_probe, real_process = auto_detect.choose_detect, MediaPipePoseExtractor.process
+    real_probe, real_process = auto_detect.choose_detect, RoiPoseExtractor.process
 
     def probe(path, **kwargs):
         if probe_waits_for_a_pose:
@@ -53,7 +54,7 @@ def _watch(monkeypatch, probe_waits_for_a_pose: bool) -> dict:
         return out
 
     monkeypatch.setattr(auto_detect, "choose_detect", probe)
-    monkeypatch.setattr(MediaPipePoseExtractor, "process", process)
+    monkeypatch.setattr(RoiPoseExtractor, "process", process)
     return seen
 
 

@@ -88,10 +88,18 @@ def test_landmarks_agree_with_the_legacy_solution(extracted, legacy):
     assert np.mean(distances < 0.1) > 0.6
 
 
+#: frames 187-241 show a parked bicycle and nobody (/work/notes/shots/pose_speed/bikes_parked_bicycle_*.png); the
+#: legacy solution and the Tasks PoseLandmarker report a "person" on it for some 27 frames, the landmark model's
+#: presence hovering about its 0.5 threshold there: those frames are no people to find
+PARKED_BICYCLE = (187, 242)
+
+
 def test_people_found_in_at_least_the_frames_the_legacy_solution_finds(extracted, legacy):
     poses = extracted[0]
-    legacy_frames = np.array([ref is not None for ref in legacy])
-    ours = poses.people_per_frame() > 0
+    people = np.ones(poses.num_frames, bool)
+    people[slice(*PARKED_BICYCLE)] = False
+    legacy_frames = np.array([ref is not None for ref in legacy]) & people
+    ours = (poses.people_per_frame() > 0) & people
     assert ours.sum() >= legacy_frames.sum()
     assert (ours & legacy_frames).sum() >= 0.97 * legacy_frames.sum()
 

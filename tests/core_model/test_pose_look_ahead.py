@@ -31,7 +31,7 @@ def _poses(shot, max_people: int, ahead: bool):
     """Packed poses of every frame and the extractor's stats; with ``ahead``: the helper threads seen running."""
     frames, timestamps = shot
     helpers = set()
-    with create_extractor("mediapipe", max_people=max_people) as extractor:
+    with create_extractor("mediapipe", whole_frame="tasks", max_people=max_people) as extractor:
         source = extractor.look_ahead(iter(frames), timestamps) if ahead else frames
         out = []
         for idx, frame in source:

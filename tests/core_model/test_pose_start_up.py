@@ -48,9 +48,9 @@ def _poses(extractor, cyclist) -> list:
 
 
 def test_a_reset_keeps_a_tracker_that_never_saw_a_frame(cyclist):
-    with create_extractor("mediapipe", max_people=0) as fresh:
+    with create_extractor("mediapipe", whole_frame="tasks", max_people=0) as fresh:
         expected = _poses(fresh, cyclist)
-    with create_extractor("mediapipe", max_people=0) as extractor:
+    with create_extractor("mediapipe", whole_frame="tasks", max_people=0) as extractor:
         tracker = extractor._trackers[1].landmarker
         extractor.reset()  # before its first chunk, as every chunk starts
         assert extractor._trackers[1].landmarker is tracker
@@ -68,7 +68,7 @@ def test_a_reset_keeps_a_tracker_that_never_saw_a_frame(cyclist):
 
 def test_the_first_chunk_uses_the_extractor_made_ahead_as_it_is(cyclist_clip):
     release_warm()
-    options = {"max_people": 0, "delegate": "cpu"}
+    options = {"max_people": 0, "delegate": "cpu", "whole_frame": "tasks"}
     try:
         prepare(str(cyclist_clip), backend="mediapipe", options=options, workers=1)
         frames, _info = extract_frame_detections(str(cyclist_clip), options=options, workers=1)
