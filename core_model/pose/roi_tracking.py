@@ -15,6 +15,13 @@ them), for any number of people:
   the people followed since the last one, at most :data:`STILL_MAX_SKIPS` times in a row, as the Tasks path
   does). Its hits that are nobody followed get the landmark model on their ROI in the same frame.
 
+Frames ahead: fed through :meth:`RoiPoseExtractor.look_ahead`, the extractor knows the next frame while it works on
+this one. Where nobody is followed, every frame gets the detector: a helper thread (on the machine's other core, with
+its own detector, made the first time it is wanted) runs it on the next frame while this one is worked on, and that
+frame takes the helper's detections instead of running the detector itself (the frame after it is the main thread's
+again, with the helper on the one after). The detector's hits on a frame do not depend on what came before: the poses
+are the same with or without the helper.
+
 Joints are returned as :func:`.mediapipe_backend.blazepose_to_coco` makes them (score ``min(visibility,
 presence)``, visibility smoothed). Everything depends on the frames since the last :meth:`reset` only.
 """
@@ -120,13 +127,16 @@ class RoiPoseExtractor:
         self.discovery_interval = int(discovery_interval)
         self.note: Optional[str] = None
         self.device = "cpu"
-        self.stats = {"frames": 0, "detector_runs": 0, "discoveries": 0, "still_skips": 0, "landmark_runs": 0}
+        self.stats = {"frames": 0, "detector_runs": 0, "discoveries": 0, "still_skips": 0, "landmark_runs": 0,
+                      "ahead": 0, "ahead_used": 0}
+        self._quiet = quiet
         if graph is None:
             from .roi_graph import PoseGraph
 
             graph = PoseGraph(quiet=quiet)
         self._graph = graph
         self._closed = False
+        self._ahead = _DetectAhead()
         self.reset()
 
     def settings(self) -> dict:
@@ -135,6 +145,11 @@ class RoiPoseExtractor:
 
     def reset(self) -> None:
         """Forget everybody followed (the next frame starts like the first one)."""
+        self._ahead.drop()  # (a frame ahead of the old position: not wanted)
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """The state of a new extractor."""
         self._people: List[_Person] = []
         self._since = 0  # frames since the last detector run
         self._grace = 0  # frames left on which the detector runs (somebody was lost)
@@ -162,11 +177,11 @@ class RoiPoseExtractor:
         if len(people) < len(followed):
             self._grace = LOST_GRACE + 1  # (counted down below, from this frame on: the next LOST_GRACE frames)
         if not followed or (len(people) < self._cap and self._discovery_due(frame_rgb, people, bool(followed))):
-            people = self._discover(frame_rgb, people, us)
+            people = self._discover(frame_rgb, people, us, float(timestamp), ahead=not followed)
         self._grace = max(self._grace - 1, 0)
         self._people = people[: self._cap]
         if not self._people:  # nobody followed: as a fresh start from the next frame on (chunked extraction relies
-            self.reset()  # on that: a worker past its range stops at a frame without people)
+            self._fresh()  # on that: a worker past its range stops at a frame without people)
         return [p.detection for p in self._people]
 
     def _discovery_due(self, frame_rgb: np.ndarray, people: List[_Person], had: bool) -> bool:
@@ -187,15 +202,23 @@ class RoiPoseExtractor:
         self.stats["still_skips"] += 1
         return False
 
-    def _discover(self, frame_rgb: np.ndarray, people: List[_Person], us: int) -> List[_Person]:
+    def _discover(self, frame_rgb: np.ndarray, people: List[_Person], us: int, timestamp: float,
+                  ahead: bool = False) -> List[_Person]:
         """The detector on the whole frame; the people it finds that nobody followed is get the landmark model on
-        their ROI (in this frame) and are followed from now on."""
+        their ROI (in this frame) and are followed from now on. ``ahead`` (nobody followed): the detector's hits may
+        come from the helper, or the helper starts on the next frame (see the module docstring)."""
         height, width = frame_rgb.shape[:2]
         self._since = 0
         self.stats["detector_runs"] += 1
         self.stats["discoveries"] += int(bool(people))
-        hits = sorted((h for h in self._graph.detect([frame_rgb], [(0.0, 0.0)])[0] if h.score >= self.min_detection),
-                      key=lambda h: -h.score)
+        found = self._ahead.result(timestamp)
+        if found is None:
+            if ahead:
+                self.stats["ahead"] += self._ahead.start(self._quiet, getattr(self._graph, "runtime", None))
+            found = self._graph.detect([frame_rgb], [(0.0, 0.0)])[0]
+        else:
+            self.stats["ahead_used"] += 1
+        hits = sorted((h for h in found if h.score >= self.min_detection), key=lambda h: -h.score)
         new = [h for h in hits if not any(_same_roi(h.roi, p.roi) for p in people)][: self._cap - len(people)]
         if not new:
             return people
@@ -209,9 +232,26 @@ class RoiPoseExtractor:
             found.append(person)
         return people + _distinct(_not_followed(found, people))
 
+    def look_ahead(self, frames, timestamps):
+        """``frames`` (``(index, frame)`` pairs, in order) as they come, each given while the extractor already knows
+        the one after it (:meth:`process` may start the detector on that one in a helper thread)."""
+        held = None
+        try:
+            for index, frame in frames:
+                if held is not None:
+                    self._ahead.upcoming(float(timestamps[index]), frame)
+                    yield held
+                held = (index, frame)
+            if held is not None:
+                self._ahead.upcoming(None, None)
+                yield held
+        finally:
+            self._ahead.upcoming(None, None)
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._ahead.close()
             self._graph.close()
 
     def __enter__(self) -> "RoiPoseExtractor":
@@ -219,6 +259,64 @@ class RoiPoseExtractor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _DetectAhead:
+    """The helper thread that runs the detector on the next frame (see the module docstring): its own detector-only
+    :class:`~.roi_graph.PoseGraph`, made by the helper the first time it is wanted (frames until then go without)."""
+
+    def __init__(self) -> None:
+        self._next: Optional[tuple] = None  # (timestamp, frame) of the frame after the one being processed
+        self._pool = None
+        self._graph = None  # a Future while the helper makes it
+        self._job: Optional[tuple] = None  # (timestamp, Future of its hits)
+
+    def upcoming(self, timestamp: Optional[float], frame) -> None:
+        self._next = None if timestamp is None else (timestamp, frame)
+
+    def start(self, quiet: bool, runtime: Optional[str]) -> int:
+        """Start the detector on the next frame in the helper (1), unless that frame is unknown, the helper's detector
+        is still being made or it is busy (0). ``runtime``: the main graph's (the helper's detector runs on the same
+        one, or not at all: the same hits either way); ``None``: no helper (a graph of another kind)."""
+        if self._next is None or self._job is not None or runtime is None:
+            return 0
+        if self._graph is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from .roi_graph import PoseGraph
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="epam-pose-ahead")
+            self._graph = self._pool.submit(PoseGraph, quiet=quiet, landmarks=False, runtime=runtime)
+            return 0
+        if not self._graph.done() or self._graph.exception() is not None:
+            return 0
+        timestamp, frame = self._next
+        graph = self._graph.result()
+        self._job = (timestamp, self._pool.submit(lambda: graph.detect([frame], [(0.0, 0.0)])[0]))
+        return 1
+
+    def result(self, timestamp: float):
+        """The helper's hits on the frame at ``timestamp`` (waited for) when it ran there, else ``None`` (a job for an
+        earlier frame is dropped)."""
+        if self._job is None or self._job[0] > timestamp:
+            return None
+        started, future = self._job
+        self._job = None
+        hits = future.result()
+        return hits if started == timestamp else None
+
+    def drop(self) -> None:
+        if self._job is not None:
+            self._job[1].result()
+            self._job = None
+
+    def close(self) -> None:
+        self.drop()
+        if self._pool is not None:
+            graph = self._graph
+            self._pool.shutdown()
+            if graph is not None and graph.exception() is None:
+                graph.result().close()
 
 
 def _same_roi(a, b) -> bool:

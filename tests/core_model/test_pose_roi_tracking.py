@@ -182,3 +182,25 @@ def test_a_reset_gives_a_fresh_extractors_poses(cyclist):
         extractor.reset()  # (a chunk's poses must not depend on what the worker did before)
         again = [pack(extractor.process(f, float(t))) for f, t in zip(frames[:12], timestamps[:12])]
     assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(first, again))
+
+
+def test_the_detector_a_frame_ahead_gives_the_same_poses(bikes_video):
+    """Where nobody is followed the helper thread runs the detector on the next frame; the poses are those of the
+    extractor fed frame by frame (bikes.mp4 130-160: the cyclist leaves, then a street with nobody on most frames)."""
+    from core_model.pose.parallel import pack
+    from core_model.pose.roi_tracking import RoiPoseExtractor
+    from core_model.video import VideoReader
+
+    with VideoReader(bikes_video) as reader:
+        frames, timestamps = list(reader.iter_frames(130, 160)), np.asarray(reader.timestamps)
+    with RoiPoseExtractor(max_people=0) as extractor:
+        plain = [pack(extractor.process(f, float(timestamps[i]))) for i, f in frames]
+        assert extractor.stats["ahead"] == 0
+        runs = []
+        for _ in range(2):  # (the first run makes the helper's detector; the second finds it made)
+            extractor.reset()
+            runs.append([pack(extractor.process(f, float(timestamps[i])))
+                         for i, f in extractor.look_ahead(iter(frames), timestamps)])
+        assert extractor.stats["ahead_used"] >= 3
+    for run in runs:
+        assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(plain, run))
