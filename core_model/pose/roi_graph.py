@@ -105,15 +105,15 @@ def _pose_runtime(choice: Optional[str]) -> str:
     return pose_runtime(choice)
 
 
-def _openvino_models(quiet: bool, choice: Optional[str], landmarks: bool):
-    """The detector and (``landmarks``) the landmark model on OpenVINO, one thread each (each pose worker keeps
-    to a core); None where they cannot load and OpenVINO was not asked for by name (``auto``: MediaPipe then)."""
+def _openvino_models(quiet: bool, choice: Optional[str], landmarks: bool, threads: int):
+    """The detector and (``landmarks``) the landmark model on OpenVINO, ``threads`` each; None where they cannot
+    load and OpenVINO was not asked for by name (``auto``: MediaPipe then)."""
     from .openvino_detector import OpenVinoDetector
     from .openvino_landmarks import OpenVinoLandmarks, requested
 
     try:
         with silenced_native_stderr(quiet):
-            return OpenVinoDetector(threads=1), (OpenVinoLandmarks(threads=1) if landmarks else None)
+            return OpenVinoDetector(threads=threads), (OpenVinoLandmarks(threads=threads) if landmarks else None)
     except PoseError:
         if requested(choice) == "openvino":
             raise
@@ -129,18 +129,20 @@ def _resource_root() -> str:
 class PoseGraph:
     """The detector and ROI landmark subgraphs of MediaPipe's legacy pose solution (see the module docstring)."""
 
-    def __init__(self, quiet: bool = True, landmarks: bool = True, runtime: Optional[str] = None) -> None:
+    def __init__(self, quiet: bool = True, landmarks: bool = True, runtime: Optional[str] = None,
+                 threads: int = 1) -> None:
         """``landmarks=False``: the detector only (quicker to load; :meth:`landmarks` is then refused).
         ``runtime``: ``openvino`` (:mod:`.openvino_detector`, :mod:`.openvino_landmarks`: the same models and
         steps, about half the CPU), ``mediapipe`` (the subgraphs) or ``auto``/None (``$EPAM_POSE_RUNTIME``, else
-        OpenVINO where it is installed); :attr:`runtime` says which runs."""
+        OpenVINO where it is installed); :attr:`runtime` says which runs. ``threads``: OpenVINO's threads per model
+        call (1: each pose worker process keeps to one core; MediaPipe's subgraphs choose their own)."""
         os.environ.setdefault("GLOG_minloglevel", "2")
         self.runtime = _pose_runtime(runtime)
         self.has_landmarks = landmarks
         self._quiet = quiet
         self._lock = threading.Lock()
         self._closed = False
-        self._openvino = _openvino_models(quiet, runtime, landmarks) if self.runtime == "openvino" else None
+        self._openvino = _openvino_models(quiet, runtime, landmarks, threads) if self.runtime == "openvino" else None
         if self._openvino is None:
             self.runtime = "mediapipe"
             self._start_mediapipe(quiet, landmarks)
