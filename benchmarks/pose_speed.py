@@ -9,7 +9,9 @@ interleaved so every figure sees the same load:
   task) as a user runs it (``--base DIR``: also another checkout, e.g. the commit before, run the same way in
   the same rounds): a new process, Python start-up, imports,
   decoding, model loading, the auto detection probe, tracking and writing included (a fresh cache holding
-  only the MediaPipe model bundle, built once per installation);
+  only what an installation makes once, whatever the video, with that checkout's own code: the MediaPipe model
+  bundle and, where its pose path runs on OpenVINO, OpenVINO's compiled pose models, ``runtime/openvino``; made by
+  one ``epam extract`` of a 1-second clip that is not a measured one);
 Medians of ``--repeat`` rounds as frames/s, the median of the per-round ratios to legacy (each run against the
 legacy loop of its own round), and CPU milliseconds per frame (all threads and processes: a load-independent
 cost). Load averages are printed; the machine may be shared.
@@ -60,9 +62,25 @@ def _legacy(frames) -> tuple:
         return len(frames) / (time.perf_counter() - started), 1000 * (_cpu(resource.RUSAGE_SELF) - cpu) / len(frames)
 
 
-def _command(video: Path, frames: int, workers: int, models: Path, work: Path, extra=(), tree: Path = ROOT) -> tuple:
+def _installation(work: Path, tree: Path, tag: str) -> Path:
+    """A cache holding what checkout ``tree`` makes on its first use, whatever the video (see the docstring): the
+    model bundle and OpenVINO's compiled pose models (``runtime/openvino``) of one ``epam extract`` of a 1-s clip."""
+    from core_model.paths import demo_video
+
+    seed = work / f"installation-{tag}"
+    clip = _clip(demo_video(), work / f"seed_1s_{tag}.mp4", 0, 25)
+    env = {**os.environ, "EPAM_CACHE_DIR": str(seed), "PYTHONPATH": str(tree)}
+    subprocess.run([sys.executable, "-m", "core_model.cli", "extract", str(clip), "-o", str(work / f"seed-{tag}.npz"),
+                    "--workers", "1", "--no-cache"], cwd=tree, env=env, check=True, capture_output=True)
+    return seed
+
+
+def _command(video: Path, frames: int, workers: int, installed: Path, work: Path, extra=(),
+             tree: Path = ROOT) -> tuple:
     cache = Path(tempfile.mkdtemp(prefix="cache-", dir=work))
-    shutil.copytree(models, cache / "models")
+    for part in ("models", "runtime/openvino"):
+        if (installed / part).is_dir():
+            shutil.copytree(installed / part, cache / part)
     env = {**os.environ, "EPAM_CACHE_DIR": str(cache)}
     argv = [sys.executable, "-m", "core_model.cli", "extract", str(video), "-o", str(cache / "out.npz"),
             "--workers", str(workers), "--no-cache", *extra]
@@ -101,15 +119,16 @@ def _clip(source: Path, out: Path, first: int, stop: int) -> Path:
     return out
 
 
-def _round(video: Path, frames: list, workers: list, models: Path, work: Path, args) -> dict:
+def _round(video: Path, frames: list, workers: list, installed: dict, work: Path, args) -> dict:
     """One round on ``video``: legacy, then every command; ``{name: (frames/s, CPU ms/frame)}``."""
     runs = {"legacy": _legacy(frames)}
     trees = [("", ROOT)] + [(f"{Path(base).name} ", Path(base)) for base in args.base or []]
     for tag, tree in trees:
+        cache = installed[str(tree)]
         for n in workers:
-            runs[f"{tag}epam extract --workers {n}"] = _command(video, len(frames), n, models, work, tree=tree)
+            runs[f"{tag}epam extract --workers {n}"] = _command(video, len(frames), n, cache, work, tree=tree)
         if args.single:  # the legacy solution's task: one person (no search for more, no detection probe)
-            runs[f"{tag}... --workers 1 --max-people 1"] = _command(video, len(frames), 1, models, work,
+            runs[f"{tag}... --workers 1 --max-people 1"] = _command(video, len(frames), 1, cache, work,
                                                                     ("--max-people", "1"), tree=tree)
     return runs
 
@@ -127,10 +146,8 @@ def main() -> None:
                         "(before/after; may be given several times, each labelled by its folder's name)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="epam-pose-speed-"))
-    env = {**os.environ, "EPAM_CACHE_DIR": str(work / "bundle")}
-    subprocess.run([sys.executable, "-c", "from core_model.pose.task_bundle import pose_landmarker_bundle as b; b()"],
-                   cwd=ROOT, env=env, check=True)
-    models = work / "bundle" / "models"
+    installed = {str(tree): _installation(work, tree, f"tree{number}")
+                 for number, tree in enumerate([ROOT] + [Path(b) for b in args.base or []])}
     videos = [Path(v) for v in args.videos] or [_clip(demo_video(), work / "close_up_4s.mp4", *CLOSE_UP),
                                                   demo_video()]
     if args.long:
@@ -144,7 +161,7 @@ def main() -> None:
         rounds, loads = [], []
         for _ in range(args.repeat):
             loads.append(os.getloadavg()[0])
-            rounds.append(_round(video, frames, workers, models, work, args))
+            rounds.append(_round(video, frames, workers, installed, work, args))
         print(f"{video.name}: {len(frames)} frames {w}x{h}; load average during: "
               f"{min(loads):.1f}-{max(loads):.1f}")
         for name in rounds[0]:
