@@ -286,6 +286,13 @@ SPLIT_WINDOW, SPLIT_GATE = 12, 0.65
 #: ... or by more than SPLIT_GAP_GATE where the track was continued after more than 2 frames unseen (a weaker link:
 #: a person partly hidden by somebody of other colours matched the gate of a single detection there)
 SPLIT_GAP_GATE = 0.45
+#: ... or by more than SPLIT_JUMP_GATE where the body's box also jumped by more than SPLIT_JUMP of its size from one
+#: frame to the next (within SPLIT_NEAR entries of the cut: the fit slid from a person going behind somebody onto
+#: the one in front of them), with at least SPLIT_JUMP_SIDES entries on either side (a short run in other colours
+#: is left to merging and giving runs back); None: never. Measured on the classroom videos (seeds 0-4, two captures,
+#: and the crowd video): seed 4 one id fewer (1.50 -> 1.43 by joints), no other change; with 0.55 and no jump,
+#: or with fewer entries on a side, seeds 0 and 2 got more ids
+SPLIT_JUMP_GATE, SPLIT_JUMP, SPLIT_NEAR, SPLIT_JUMP_SIDES = 0.5, 0.1, 3, 24
 
 
 def median_look(looks, at_least: int = 1) -> Optional[np.ndarray]:
@@ -301,6 +308,22 @@ def median_look(looks, at_least: int = 1) -> Optional[np.ndarray]:
     return look
 
 
+def _jump_near(entries: list, i: int) -> Optional[int]:
+    """The entry (within :data:`SPLIT_NEAR` of entry ``i``) where the box of the confident joints jumped by the most,
+    more than :data:`SPLIT_JUMP` of its size since the entry before (at most 2 frames before); ``None`` if none."""
+    best = None
+    for k in range(max(i - SPLIT_NEAR, 1), min(i + SPLIT_NEAR + 1, len(entries))):
+        (f0, k0, s0, _), (f1, k1, s1, _) = entries[k - 1], entries[k]
+        if f1 - f0 > 2:
+            continue
+        b0, b1 = person_box(k0, s0), person_box(k1, s1)
+        size = max(float(np.hypot(b0[2] - b0[0], b0[3] - b0[1])), float(np.hypot(b1[2] - b1[0], b1[3] - b1[1])), 8.0)
+        jump = float(np.hypot(*((b1[:2] + b1[2:]) - (b0[:2] + b0[2:])) / 2)) / (size * (f1 - f0))
+        if jump > SPLIT_JUMP and (best is None or jump > best[0]):
+            best = (jump, k)
+    return best[1] if best else None
+
+
 def split_at_colour_changes(entries: list) -> List[list]:
     """A tracklet's ``[(frame, keypoint, score, look), ...]`` cut where its colours change for good (see
     :data:`SPLIT_GATE`); one piece when they do not."""
@@ -312,6 +335,12 @@ def split_at_colour_changes(entries: list) -> List[list]:
     after_gap = [(d, i) for d, i in found if entries[i][0] - entries[i - 1][0] > 2 and d > SPLIT_GAP_GATE]
     if after_gap:  # a track continued after frames unseen, in other colours: somebody else took it there
         where = max(after_gap)[1]
+        return split_at_colour_changes(entries[:where]) + split_at_colour_changes(entries[where:])
+    jumped = [(d, _jump_near(entries, i)) for d, i in found if SPLIT_JUMP_GATE is not None
+              and d > SPLIT_JUMP_GATE and min(i, len(entries) - i) >= SPLIT_JUMP_SIDES]
+    jumped = [(d, k) for d, k in jumped if k is not None]
+    if jumped:  # colours changed where the body jumped: the fit slid onto somebody else there
+        where = max(jumped, key=lambda x: (x[0], -x[1]))[1]
         return split_at_colour_changes(entries[:where]) + split_at_colour_changes(entries[where:])
     best = max((d for d, _ in found), default=0.0)
     if best <= SPLIT_GATE:

@@ -139,3 +139,23 @@ def test_a_persons_upper_half_seen_after_their_track_ends_joins_it_when_the_colo
     assert distance(BLUE, _mix(BLUE, RED, 0.3)) < 0.35 < distance(BLUE, _mix(BLUE, RED, 0.6)) < 0.55
     assert merged(_mix(BLUE, RED, 0.3))
     assert not merged(_mix(BLUE, RED, 0.6))
+
+
+def _slide(jump: float, at: int, frames: int = 100) -> list:
+    """A track on a red person walking right, whose fit slides at entry ``at`` onto somebody in front (colours 0.56
+    away: under the plain colour-change gate), the body's box jumping by ``jump`` of its size there."""
+    entries = []
+    for t in range(frames):
+        x = 100 + t + (jump * 105 if t >= at else 0)  # _person(h=100)'s box diagonal is about 105 px
+        kp, sc = _person(x, 300)
+        entries.append((t, kp, sc, _mix(RED, BLUE, 0.7) if t >= at else RED))
+    return entries
+
+
+def test_a_track_whose_body_jumps_where_its_colours_change_is_cut_there():
+    from core_model.pose.reid import split_at_colour_changes
+
+    pieces = split_at_colour_changes(_slide(0.2, 50))
+    assert [(p[0][0], p[-1][0]) for p in pieces] == [(0, 49), (50, 99)]
+    assert len(split_at_colour_changes(_slide(0.0, 50))) == 1  # colours alone change too little to cut
+    assert len(split_at_colour_changes(_slide(0.2, 85))) == 1  # too few frames after: left to merging
