@@ -17,8 +17,9 @@ TFLite frontend) and the same steps as the subgraph (numpy translations of :mod:
 The graph's settings are :data:`SETTINGS` (reading them from the wheel's graphs costs ~1-2 s of start-up:
 ``tests/core_model/test_pose_openvino_landmarks.py`` checks them against
 :func:`.torch_engine.graph_settings.read_settings`). OpenVINO keeps the compiled model in the runtime cache
-(``cache_root()/openvino``), so later processes load it instead of compiling. Importing this module imports
-neither OpenVINO nor PyTorch.
+(``cache_root()/openvino``), with the pruned model as IR beside it, so later processes load it instead of
+reading and compiling (0.37 against 0.55 s for both models). Importing this module imports neither OpenVINO nor
+PyTorch.
 """
 from __future__ import annotations
 
@@ -188,6 +189,57 @@ def _cache_dir() -> Optional[str]:
         return None
 
 
+def _pruned_ir(cache_dir: Optional[str], relative: str) -> Optional[str]:
+    """Where the pruned model of ``relative`` is kept as OpenVINO IR (named by the model file's path, size and
+    time, and OpenVINO's version): compiled by path, OpenVINO loads its cached blob without reading the model
+    (~0.1 s less per model and process than reading the .tflite)."""
+    if not cache_dir:
+        return None
+    import hashlib
+
+    import openvino as ov
+
+    source = model_path(relative)
+    stat = os.stat(source)
+    tag = hashlib.sha1(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{ov.__version__}".encode()).hexdigest()[:16]
+    return os.path.join(cache_dir, f"{os.path.splitext(os.path.basename(source))[0]}-{tag}.xml")
+
+
+def _save_ir(model, xml: str) -> None:
+    """``model`` as IR at ``xml``, written aside and renamed (the .bin first: a reader looks for the .xml)."""
+    import openvino as ov
+
+    aside = f"{xml[:-4]}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        ov.save_model(model, aside + ".xml", compress_to_fp16=False)
+        os.replace(aside + ".bin", xml[:-4] + ".bin")
+        os.replace(aside + ".xml", xml)
+    except (OSError, RuntimeError):  # a read-only or full cache: the model is read from the wheel every time
+        for path in (aside + ".xml", aside + ".bin"):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+def _load(core, relative: str, outputs, config: dict):
+    """The pruned model compiled: from its IR where it is kept (checked to hold the outputs wanted, in order),
+    else read from the wheel, pruned (and kept as IR)."""
+    import openvino as ov
+
+    xml = _pruned_ir(config.get("CACHE_DIR"), relative)
+    if xml and os.path.exists(xml):
+        try:
+            compiled = core.compile_model(xml, "CPU", config)
+            if outputs(compiled) == list(range(len(compiled.outputs))):
+                return compiled
+        except (PoseError, RuntimeError):
+            pass  # a damaged or other IR: read the wheel's model again
+    model = core.read_model(model_path(relative))
+    pruned = ov.Model([model.outputs[i] for i in outputs(model)], model.get_parameters(), "pruned")
+    if xml:
+        _save_ir(pruned, xml)
+    return core.compile_model(pruned, "CPU", config)
+
+
 def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
     """A model of the mediapipe wheel compiled by OpenVINO's CPU plugin with only the outputs ``outputs(model)``
     picks (their indices, in the order wanted): (compiled model, infer request, its shared input array)."""
@@ -197,13 +249,11 @@ def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
     try:
         import openvino as ov
 
-        model = core.read_model(model_path(relative))
-        pruned = ov.Model([model.outputs[i] for i in outputs(model)], model.get_parameters(), "pruned")
         config = compile_settings(threads)
         cache_dir = _cache_dir() if cache else None
         if cache_dir:
             config["CACHE_DIR"] = cache_dir
-        compiled = core.compile_model(pruned, "CPU", config)
+        compiled = _load(core, relative, outputs, config)
         request = compiled.create_infer_request()
         shape = tuple(compiled.inputs[0].get_shape())
         data = np.zeros(shape, np.float32)  # the request reads its input from here (shared memory)

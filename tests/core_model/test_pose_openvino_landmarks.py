@@ -94,6 +94,20 @@ def test_nobody_in_the_roi_is_none_as_in_the_subgraph(engines, frames):
     assert ours.landmarks(frame, []) == []
 
 
+def test_a_later_start_loads_the_kept_model_and_gets_the_same_landmarks(engines, frames):
+    from core_model.runtime import cache_root
+
+    close, _crowd = frames
+    rois = _rois(engines[0], close[2], tiles=False)[:1]
+    first = ovl.OpenVinoLandmarks()  # reads the wheel's model, keeps the pruned one as IR in the cache
+    kept = sorted(p.name for p in (cache_root() / "openvino").glob("pose_landmark_full-*.xml"))
+    assert len(kept) == 1
+    later = ovl.OpenVinoLandmarks()  # compiles the IR by path (OpenVINO's blob cache)
+    (a, fa), (b, fb) = first.infer(close[2], rois), later.infer(close[2], rois)
+    np.testing.assert_array_equal(a, b)
+    assert fa == fb and fa[0] > 0.5
+
+
 def test_settings_are_the_wheels_graphs():
     from core_model.pose.torch_engine.graph_settings import read_settings
 
