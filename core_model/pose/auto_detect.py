@@ -73,9 +73,13 @@ def choose_detect(path, *, max_people: int, reader=None) -> str:
     from ..video import VideoReader
     from .roi_graph import PoseGraph
 
+    from .roi_tracking import spare_detector
+
     own = reader is None
     reader = VideoReader(path) if own else reader
-    graph = PoseGraph(landmarks=False)  # the landmark model is loaded only if there is somebody to confirm
+    # the detector only (the landmark model is loaded only if there is somebody to confirm): the process's spare
+    # one, which the whole-frame extraction's helper thread uses too (:mod:`.roi_tracking`)
+    graph = spare_detector()
     full: list = []
 
     def confirm():
@@ -88,7 +92,6 @@ def choose_detect(path, *, max_people: int, reader=None) -> str:
                 return "tiles"
         return "full"
     finally:
-        graph.close()
         for g in full:
             g.close()
         if own:

@@ -28,6 +28,7 @@ presence)``, visibility smoothed). Everything depends on the frames since the la
 from __future__ import annotations
 
 import math
+import threading
 from typing import List, Optional
 
 import numpy as np
@@ -261,9 +262,27 @@ class RoiPoseExtractor:
         self.close()
 
 
+_SPARE: dict = {}
+_SPARE_LOCK = threading.Lock()
+
+
+def spare_detector(quiet: bool = True):
+    """A detector-only :class:`~.roi_graph.PoseGraph` (default runtime) shared by this process's extra detector
+    work: the detection probe (:func:`.auto_detect.choose_detect`) and the helper threads that detect a frame ahead.
+    Made on first use, kept until the process ends (one small model; calls from two threads take turns)."""
+    with _SPARE_LOCK:
+        graph = _SPARE.get("detector")
+        if graph is None:
+            from .roi_graph import PoseGraph
+
+            graph = _SPARE["detector"] = PoseGraph(quiet=quiet, landmarks=False)
+        return graph
+
+
 class _DetectAhead:
-    """The helper thread that runs the detector on the next frame (see the module docstring): its own detector-only
-    :class:`~.roi_graph.PoseGraph`, made by the helper the first time it is wanted (frames until then go without)."""
+    """The helper thread that runs the detector on the next frame (see the module docstring), on the process's
+    :func:`spare_detector` (made by the helper the first time it is wanted: frames until then go without), and only
+    where it runs on the main graph's runtime (the same hits)."""
 
     def __init__(self) -> None:
         self._next: Optional[tuple] = None  # (timestamp, frame) of the frame after the one being processed
@@ -283,12 +302,11 @@ class _DetectAhead:
         if self._graph is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            from .roi_graph import PoseGraph
-
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="epam-pose-ahead")
-            self._graph = self._pool.submit(PoseGraph, quiet=quiet, landmarks=False, runtime=runtime)
+            self._graph = self._pool.submit(spare_detector, quiet)
             return 0
-        if not self._graph.done() or self._graph.exception() is not None:
+        if not self._graph.done() or self._graph.exception() is not None \
+                or getattr(self._graph.result(), "runtime", None) != runtime:
             return 0
         timestamp, frame = self._next
         graph = self._graph.result()
@@ -313,10 +331,7 @@ class _DetectAhead:
     def close(self) -> None:
         self.drop()
         if self._pool is not None:
-            graph = self._graph
-            self._pool.shutdown()
-            if graph is not None and graph.exception() is None:
-                graph.result().close()
+            self._pool.shutdown()  # (the spare detector stays for the process)
 
 
 def _same_roi(a, b) -> bool:
