@@ -24,7 +24,7 @@ def run(make):
         errors.append(repr(exc))
 
 threads = [threading.Thread(target=run, args=(FaceDetector,)),
-           threading.Thread(target=run, args=(lambda: PoseGraph(landmarks=False),))]
+           threading.Thread(target=run, args=(lambda: PoseGraph(landmarks=False, runtime="mediapipe"),))]
 for t in threads:
     t.start()
 for t in threads:
