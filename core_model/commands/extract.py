@@ -38,6 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="W", help="processes (default: one per core)")
     p.add_argument("--detect", choices=("auto", "full", "tiles"), default="auto",
                    help="how people are found: auto (default), full (whole frames) or tiles (small people too)")
+    p.add_argument("--whole-frame", choices=("roi", "tasks"), default="roi",
+                   help="how whole frames are done: roi (default: MediaPipe's legacy way, the landmark model on each "
+                        "person's region) or tasks (MediaPipe's Tasks PoseLandmarker)")
     p.add_argument("--delegate", choices=("cpu", "gpu", "auto"), default="cpu",
                    help="MediaPipe delegate (default cpu); gpu/auto fall back to the CPU with a note where no GPU works")
     p.add_argument("--pose-engine", choices=("auto", "mediapipe", "torch"), default="auto",
@@ -105,11 +108,13 @@ def run(args) -> int:
     show = _progress_printer(enabled=interactive)
     started = time.perf_counter()
     engine = {"engine": args.pose_engine, "device": args.device}
-    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people, detect=args.detect, **engine)
+    poses = None if args.no_cache else cached_poses(video, max_people=args.max_people, detect=args.detect,
+                                                    whole_frame=args.whole_frame, **engine)
     cached = poses is not None
     if poses is None:  # one cache lookup only: extract_poses would hash and load it again
         poses = extract_poses(video, max_people=args.max_people, workers=args.workers, progress=show,
-                              use_cache=not args.no_cache, delegate=args.delegate, detect=args.detect, **engine)
+                              use_cache=not args.no_cache, delegate=args.delegate, detect=args.detect,
+                              whole_frame=args.whole_frame, **engine)
     if poses.meta.get("delegate_note"):
         sys.stderr.write(f"epam: note: {poses.meta['delegate_note']}\n")
     seconds = time.perf_counter() - started

@@ -204,3 +204,16 @@ def test_the_detector_a_frame_ahead_gives_the_same_poses(bikes_video):
         assert extractor.stats["ahead_used"] >= 3
     for run in runs:
         assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(plain, run))
+
+
+def test_epam_extract_chooses_the_tasks_way_with_whole_frame_tasks(bikes_video, tmp_path, capsys):
+    from core_model.cli import main
+    from core_model.pose import cached_poses
+    from core_model.video import write_clip
+
+    clip = tmp_path / "cyclist.mp4"
+    assert write_clip(bikes_video, FIRST, FIRST + 8, clip) == 8
+    assert main(["extract", str(clip), "-o", str(tmp_path / "p.npz"), "--detect", "full", "--whole-frame", "tasks",
+                 "--workers", "1", "--json"]) == 0
+    assert cached_poses(clip, detect="full", whole_frame="tasks").meta["whole_frame"] == "tasks"
+    assert cached_poses(clip, detect="full") is None  # (the default, roi, was not run)
