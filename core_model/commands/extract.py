@@ -17,8 +17,9 @@ timestamps (T,) seconds, img_shape (H,W), fps. Absent people are zeros.
 Results are cached per video content and settings, so extracting again is instant (--no-cache
 to recompute). Workers: the calling process counts as one; default one per CPU core.
 
---detect: full = MediaPipe's PoseLandmarker on whole frames (people larger than about a fifth of
-the frame; quickest); tiles = the person detector also on zoomed tiles of the frame plus the
+--detect: full = whole frames (people larger than about a fifth of the frame; quickest): by default
+MediaPipe's legacy way (the detector where nobody is followed, the landmark model on each person's
+region from the last frame), or its Tasks PoseLandmarker with --whole-frame tasks; tiles = the person detector also on zoomed tiles of the frame plus the
 landmark model per person (people down to about 40 px, e.g. a classroom; about 12-15 ms per
 person per frame and a detection pass every 8 frames); auto (default) looks at two frames and picks
 tiles when it sees small people the whole frame misses.
