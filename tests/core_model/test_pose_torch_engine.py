@@ -21,7 +21,7 @@ def graphs():
     from core_model.pose.roi_graph import PoseGraph
     from core_model.pose.torch_engine.graph import TorchPoseGraph
 
-    mp, tg = PoseGraph(), TorchPoseGraph(device="cpu", threads=1)
+    mp, tg = PoseGraph(runtime="mediapipe"), TorchPoseGraph(device="cpu", threads=1)
     yield mp, tg
     mp.close()
     tg.close()
