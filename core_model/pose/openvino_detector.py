@@ -23,6 +23,8 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from ..errors import PoseError
+from . import detector_geometry
+from .detector_geometry import ssd_anchors
 from .torch_engine.graph_settings import AnchorOptions  # (a dataclass: that module imports no torch)
 
 
@@ -60,64 +62,10 @@ def from_pose_settings(s) -> DetectorSettings:
                             s.min_score, s.nms_threshold)
 
 
-def _scale(min_scale: float, max_scale: float, index: int, count: int) -> float:
-    if count == 1:
-        return (min_scale + max_scale) * 0.5
-    return min_scale + (max_scale - min_scale) * index / (count - 1.0)
-
-
-def _layer_sizes(a: AnchorOptions, layer: int) -> Tuple[list, int]:
-    """The (w, h) of the anchors of each cell of the layers with ``layer``'s stride, and the next layer."""
-    ratios, scales = [], []
-    last, count = layer, len(a.strides)
-    while last < count and a.strides[last] == a.strides[layer]:
-        scale = _scale(a.min_scale, a.max_scale, last, count)
-        if last == 0 and a.reduce_boxes_in_lowest_layer:
-            ratios += [1.0, 2.0, 0.5]
-            scales += [0.1, scale, scale]
-        else:
-            ratios += list(a.aspect_ratios)
-            scales += [scale] * len(a.aspect_ratios)
-            if a.interpolated_scale_aspect_ratio > 0.0:
-                nxt = 1.0 if last == count - 1 else _scale(a.min_scale, a.max_scale, last + 1, count)
-                scales.append(float(np.sqrt(scale * nxt)))
-                ratios.append(a.interpolated_scale_aspect_ratio)
-        last += 1
-    return [(s * np.sqrt(r), s / np.sqrt(r)) for r, s in zip(ratios, scales)], last
-
-
-def ssd_anchors(a: AnchorOptions) -> np.ndarray:
-    """SsdAnchorsCalculator: (num_anchors, 4) x_center, y_center, w, h (normalized), in MediaPipe's order."""
-    anchors = []
-    layer = 0
-    while layer < len(a.strides):
-        sizes, following = _layer_sizes(a, layer)
-        stride = a.strides[layer]
-        rows, cols = int(np.ceil(a.input_size[1] / stride)), int(np.ceil(a.input_size[0] / stride))
-        for y in range(rows):
-            for x in range(cols):
-                for w, h in sizes:
-                    cx, cy = (x + a.anchor_offset[0]) / cols, (y + a.anchor_offset[1]) / rows
-                    anchors.append((cx, cy, 1.0, 1.0) if a.fixed_anchor_size else (cx, cy, w, h))
-        layer = following
-    return np.asarray(anchors, np.float32)
-
-
 def letterbox(width: int, height: int, s: DetectorSettings = SETTINGS) -> Tuple[np.ndarray, Tuple[float, float]]:
-    """The whole image padded to the input's aspect ratio: its ``cv::boxPoints`` (bottom-left, top-left,
-    top-right, bottom-right) and the (horizontal, vertical) padding as fractions of each side."""
-    out_w, out_h = s.input_size
-    target, aspect = out_h / out_w, height / width
-    if target > aspect:
-        new_w, new_h = float(width), width * target
-        pad = (0.0, (1.0 - aspect / target) / 2.0)
-    else:
-        new_w, new_h = height / target, float(height)
-        pad = ((1.0 - target / aspect) / 2.0, 0.0)
-    cx, cy = width / 2.0, height / 2.0
-    points = np.array([[cx - new_w / 2, cy + new_h / 2], [cx - new_w / 2, cy - new_h / 2],
-                       [cx + new_w / 2, cy - new_h / 2], [cx + new_w / 2, cy + new_h / 2]], np.float32)
-    return points, pad
+    """The whole image padded to the input's aspect ratio: its ``cv::boxPoints`` (float32) and the padding."""
+    points, pad = detector_geometry.letterbox(width, height, *s.input_size)
+    return points.astype(np.float32), pad
 
 
 def tensor(image: np.ndarray, s: DetectorSettings, out: np.ndarray) -> Tuple[float, float]:

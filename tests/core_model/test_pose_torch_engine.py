@@ -34,7 +34,7 @@ def test_settings_come_from_the_wheels_graphs():
     assert s.landmark_border == "replicate"  # BORDER_UNSPECIFIED in the landmark graph
     assert s.nms_algorithm == "WEIGHTED" and s.roi_target_angle == 90 and s.roi_scale == (1.25, 1.25)
     assert s.heatmap_kernel == 7 and s.landmark_split == ((0, 33), (33, 35)) and s.num_boxes == 2254
-    from core_model.pose.torch_engine.detector import ssd_anchors
+    from core_model.pose.detector_geometry import ssd_anchors
 
     assert len(ssd_anchors(s.anchors)) == s.num_boxes
 

@@ -13,47 +13,7 @@ from typing import List, Tuple
 import numpy as np
 import torch
 
-from .graph_settings import AnchorOptions, PoseSettings
-
-
-def _scale(min_scale: float, max_scale: float, index: int, count: int) -> float:
-    if count == 1:
-        return (min_scale + max_scale) * 0.5
-    return min_scale + (max_scale - min_scale) * index / (count - 1.0)
-
-
-def ssd_anchors(a: AnchorOptions) -> np.ndarray:
-    """(num_anchors, 4) x_center, y_center, w, h (normalized), in MediaPipe's order."""
-    anchors = []
-    layer, count = 0, len(a.strides)
-    while layer < count:
-        ratios, scales = [], []
-        last = layer
-        while last < count and a.strides[last] == a.strides[layer]:
-            scale = _scale(a.min_scale, a.max_scale, last, count)
-            if last == 0 and a.reduce_boxes_in_lowest_layer:
-                ratios += [1.0, 2.0, 0.5]
-                scales += [0.1, scale, scale]
-            else:
-                ratios += list(a.aspect_ratios)
-                scales += [scale] * len(a.aspect_ratios)
-                if a.interpolated_scale_aspect_ratio > 0.0:
-                    nxt = 1.0 if last == count - 1 else _scale(a.min_scale, a.max_scale, last + 1, count)
-                    scales.append(float(np.sqrt(scale * nxt)))
-                    ratios.append(a.interpolated_scale_aspect_ratio)
-            last += 1
-        sizes = [(s * np.sqrt(r), s / np.sqrt(r)) for r, s in zip(ratios, scales)]  # (w, h)
-        stride = a.strides[layer]
-        rows = int(np.ceil(a.input_size[1] / stride))
-        cols = int(np.ceil(a.input_size[0] / stride))
-        for y in range(rows):
-            for x in range(cols):
-                for w, h in sizes:
-                    cx = (x + a.anchor_offset[0]) / cols
-                    cy = (y + a.anchor_offset[1]) / rows
-                    anchors.append((cx, cy, 1.0, 1.0) if a.fixed_anchor_size else (cx, cy, w, h))
-        layer = last
-    return np.asarray(anchors, np.float32)
+from .graph_settings import PoseSettings
 
 
 @dataclass

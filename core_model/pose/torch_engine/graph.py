@@ -23,7 +23,8 @@ from . import landmarks as L
 from .graph_settings import PoseSettings, model_path, read_settings
 from .interpreter import TFLiteNet
 from .tflite_reader import read_model
-from .warp import box_points, crop_affine, letterbox_roi, stack_images, warp, warp_images
+from ..detector_geometry import box_points, ssd_anchors
+from .warp import crop_affine, letterbox_roi, stack_images, warp, warp_images
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -62,7 +63,7 @@ class TorchPoseGraph:
         self.settings: PoseSettings = read_settings()
         self._detector = self._load(self.settings.detector_model)
         self._landmarker = self._load(self.settings.landmark_model)
-        self._anchors = torch.from_numpy(D.ssd_anchors(self.settings.anchors)).to(self.device)
+        self._anchors = torch.from_numpy(ssd_anchors(self.settings.anchors)).to(self.device)
         if len(self._anchors) != self.settings.num_boxes:
             raise PoseError(f"The detector's anchors ({len(self._anchors)}) do not match its {self.settings.num_boxes} boxes.")
         self._lock = threading.Lock()

@@ -10,43 +10,27 @@ as OpenCV's uint8 warp does.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..detector_geometry import letterbox
+
 #: OpenCV's INTER_TAB_SIZE: warps sample at 1/32 pixel positions
 INTER_TAB = 32.0
 
 
-def box_points(cx: float, cy: float, width: float, height: float, rotation: float) -> np.ndarray:
-    """``cv::RotatedRect(center, size, degrees(rotation)).points()``: (4, 2) bottom-left, top-left, top-right, bottom-right."""
-    b = math.cos(rotation) * 0.5
-    a = math.sin(rotation) * 0.5
-    p0 = (cx - a * height - b * width, cy + b * height - a * width)
-    p1 = (cx + a * height - b * width, cy - b * height - a * width)
-    return np.array([p0, p1, (2 * cx - p0[0], 2 * cy - p0[1]), (2 * cx - p1[0], 2 * cy - p1[1])], np.float64)
-
-
 def crop_affine(points: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
-    """(2, 3) matrix: output pixel (u, v, 1) -> source pixel, from :func:`box_points`."""
+    """(2, 3) matrix: output pixel (u, v, 1) -> source pixel, from :func:`..detector_geometry.box_points`."""
     bl, tl, tr = points[0], points[1], points[2]
     return np.stack([(tr - tl) / out_w, (bl - tl) / out_h, tl], axis=1)
 
 
 def letterbox_roi(width: int, height: int, out_w: int, out_h: int) -> Tuple[np.ndarray, Tuple[float, float]]:
-    """The whole image padded to the output's aspect ratio (ImageToTensor ``keep_aspect_ratio``):
-    its box points and the (horizontal, vertical) letterbox padding as fractions of each side."""
-    target, aspect = out_h / out_w, height / width
-    if target > aspect:
-        new_w, new_h = float(width), width * target
-        pad = (0.0, (1.0 - aspect / target) / 2.0)
-    else:
-        new_w, new_h = height / target, float(height)
-        pad = ((1.0 - target / aspect) / 2.0, 0.0)
-    return box_points(width / 2.0, height / 2.0, new_w, new_h, 0.0), pad
+    """The whole image padded to the output's aspect ratio: :func:`..detector_geometry.letterbox`."""
+    return letterbox(width, height, out_w, out_h)
 
 
 def warp(images: torch.Tensor, sizes: Sequence[Tuple[int, int]], affines: np.ndarray, out_w: int, out_h: int,
