@@ -2,12 +2,13 @@
 
 Shared by the OpenVINO detector (:mod:`.openvino_detector`) and the torch engine (:mod:`.torch_engine`):
 ``cv::RotatedRect`` corners (:func:`box_points`), ImageToTensor's ``keep_aspect_ratio`` letterbox
-(:func:`letterbox`) and SsdAnchorsCalculator (:func:`ssd_anchors`). Imports neither OpenVINO nor PyTorch.
+(:func:`letterbox`), SsdAnchorsCalculator (:func:`ssd_anchors`), the weighted NMS and the letterbox removal.
+Imports neither OpenVINO nor PyTorch.
 """
 from __future__ import annotations
 
 import math
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 
@@ -78,3 +79,40 @@ def ssd_anchors(a: AnchorOptions) -> np.ndarray:
                     anchors.append((cx, cy, 1.0, 1.0) if a.fixed_anchor_size else (cx, cy, w, h))
         layer = following
     return np.asarray(anchors, np.float32)
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x0, y0 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
+    x1, y1 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
+    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def weighted_nms(scores: np.ndarray, boxes: np.ndarray, kps: np.ndarray, threshold: float
+                 ) -> List[Tuple[float, np.ndarray, np.ndarray]]:
+    """NonMaxSuppressionCalculator, WEIGHTED, IoU: each kept detection (score, box, keypoints) is the score-
+    weighted mean of the boxes and keypoints that overlap the best remaining one by more than ``threshold``."""
+    order = np.argsort(-scores, kind="stable")
+    out = []
+    while len(order):
+        best = order[0]
+        overlap = _iou(boxes[best], boxes[order]) > threshold
+        members, rest = order[overlap], order[~overlap]
+        w = scores[members][:, None]
+        total = float(w.sum())
+        box = (boxes[members] * w).sum(0) / total if total > 0 else boxes[best]
+        kp = (kps[members] * w[:, :, None]).sum(0) / total if total > 0 else kps[best]
+        out.append((float(scores[best]), box.astype(np.float64), kp.astype(np.float64)))
+        if len(rest) == len(order):
+            break
+        order = rest
+    return out
+
+
+def remove_letterbox(box: np.ndarray, kps: np.ndarray, pad: Tuple[float, float]) -> Tuple[np.ndarray, np.ndarray]:
+    """DetectionLetterboxRemovalCalculator: letterboxed-input coordinates -> image coordinates."""
+    left, top = pad
+    sx, sy = 1.0 - 2 * left, 1.0 - 2 * top
+    return (box - np.array([left, top, left, top])) / np.array([sx, sy, sx, sy]), \
+        (kps - np.array([left, top])) / np.array([sx, sy])

@@ -13,6 +13,7 @@ from typing import List, Tuple
 import numpy as np
 import torch
 
+from .. import detector_geometry as geometry
 from .graph_settings import PoseSettings
 
 
@@ -52,42 +53,11 @@ def decode(raw_boxes: torch.Tensor, raw_scores: torch.Tensor, anchors: torch.Ten
     return scores, boxes, kps
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(box[0], boxes[:, 0])
-    y0 = np.maximum(box[1], boxes[:, 1])
-    x1 = np.minimum(box[2], boxes[:, 2])
-    y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = area + areas - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
-
-
 def weighted_nms(scores: np.ndarray, boxes: np.ndarray, kps: np.ndarray, threshold: float) -> List[RawDetection]:
-    """NonMaxSuppressionCalculator, algorithm WEIGHTED, IoU: each kept detection is the score-weighted
-    mean of the boxes and keypoints that overlap the best remaining one by more than ``threshold``."""
-    order = np.argsort(-scores, kind="stable")
-    out: List[RawDetection] = []
-    while len(order):
-        best = order[0]
-        overlap = _iou(boxes[best], boxes[order]) > threshold
-        members, rest = order[overlap], order[~overlap]
-        w = scores[members][:, None]
-        total = float(w.sum())
-        box = (boxes[members] * w).sum(0) / total if total > 0 else boxes[best]
-        kp = (kps[members] * w[:, :, None]).sum(0) / total if total > 0 else kps[best]
-        out.append(RawDetection(float(scores[best]), box.astype(np.float64), kp.astype(np.float64)))
-        if len(rest) == len(order):
-            break
-        order = rest
-    return out
+    """NonMaxSuppressionCalculator, WEIGHTED, IoU (:func:`..detector_geometry.weighted_nms`)."""
+    return [RawDetection(s, b, k) for s, b, k in geometry.weighted_nms(scores, boxes, kps, threshold)]
 
 
 def remove_letterbox(det: RawDetection, pad: Tuple[float, float]) -> RawDetection:
     """DetectionLetterboxRemovalCalculator: letterboxed-tensor coordinates -> image coordinates."""
-    left, top = pad
-    sx, sy = 1.0 - 2 * left, 1.0 - 2 * top
-    box = (det.box - np.array([left, top, left, top])) / np.array([sx, sy, sx, sy])
-    kps = (det.keypoints - np.array([left, top])) / np.array([sx, sy])
-    return RawDetection(det.score, box, kps)
+    return RawDetection(det.score, *geometry.remove_letterbox(det.box, det.keypoints, pad))
