@@ -278,8 +278,18 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
             ahead.stop()  # it tracked without them
         ahead, looks = None, frame_appearances(path, frames, reader=None if own_reader else reader)
     info.appearances = looks
-    meta = {"source": path.name, "backend": backend, "max_people": int(max_people),
-            "extract_seconds": round(time.perf_counter() - started, 3),
+    meta = _meta(path, backend, max_people, time.perf_counter() - started, options, mode, engine, whole, note, device)
+    poses = _tracked(mode, frames, info, meta, ahead, stream)
+    if use_cache:
+        cache.store(path, settings, poses)
+    return poses
+
+
+def _meta(path: Path, backend: str, max_people: int, seconds: float, options: dict, mode: str, engine: str,
+          whole: str, note: Optional[str], device: str) -> dict:
+    """``poses.meta`` of an extraction: what ran, how (the whole-frame path where ``full`` ran on MediaPipe's
+    models), a delegate's note, the torch engine's device."""
+    meta = {"source": path.name, "backend": backend, "max_people": int(max_people), "extract_seconds": round(seconds, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
     if engine == "mediapipe" and mode == "full":
         meta["whole_frame"] = whole
@@ -289,10 +299,7 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
         from .torch_engine.graph import resolve_device
 
         meta["device"] = resolve_device(device).type
-    poses = _tracked(mode, frames, info, meta, ahead, stream)
-    if use_cache:
-        cache.store(path, settings, poses)
-    return poses
+    return meta
 
 
 def _tracked(mode: str, frames, info, meta: dict, ahead, stream) -> Poses:
