@@ -12,7 +12,8 @@ from ..paths import cache_dir
 from .format import Poses
 
 #: bump when extraction or tracking changes what is produced for the same settings
-PIPELINE_VERSION = 3  # 2: adaptive detection (discovery passes); 3: fixed chunks (worker-count independent)
+PIPELINE_VERSION = 4  # 2: adaptive detection (discovery passes); 3: fixed chunks (worker-count independent);
+# 4: crowd tracking repairs (parts not merged under a head, swapped runs, cuts at colour jumps, one fit per face)
 
 
 def settings_key(settings: dict) -> str:
