@@ -6,8 +6,9 @@ per person (:mod:`.tiled_backend`; finds people down to about 40 px, costs one l
 person per frame). The probe runs the detector on :data:`PROBE_FRAMES` frames, on the whole frame and
 on the tiles; when the tiles find somebody small (body under :data:`SMALL` of the frame height) whom
 the whole-frame pass misses, and the landmark model confirms a person there, the video gets
-``tiles``. The choice depends on the video only (deterministic); it costs about 0.3-0.6 s (26 detector
-runs at 768x576, plus loading the detector). A command does not wait for it: the extraction runs ``full``
+``tiles``. The choice depends on the video only (deterministic); it costs about 0.3-0.6 s (24 detector
+runs at 768x576, the whole frame's only where the tiles find somebody small; the detector is the process's
+compiled one, loaded already). A command does not wait for it: the extraction runs ``full``
 meanwhile, on the other core (:func:`extract_while_probing`), and starts again with ``tiles`` when the probe
 picks those.
 """
@@ -49,15 +50,18 @@ def small_people_missed(graph, frame: np.ndarray, confirm=None) -> bool:
     tiles = tile_layout(width, height)
     if not tiles:
         return False
-    images = [frame] + [frame[y0:y1, x0:x1] for x0, y0, x1, y1 in tiles]
-    found = graph.detect(images, [(0, 0)] + [(x0, y0) for x0, y0, _, _ in tiles])
-    whole = [d for d in found[0] if d.score >= MIN_DETECTION]
+    found = graph.detect([frame[y0:y1, x0:x1] for x0, y0, x1, y1 in tiles], [(x0, y0) for x0, y0, _, _ in tiles])
+
+    def kept(d, area) -> bool:
+        return d.score >= MIN_DETECTION and (d.box[3] - d.box[1]) < SMALL * height and _whole_in(d.box, area, width,
+                                                                                                  height)
+    if not any(kept(d, area) for area, hits in zip(tiles, found) for d in hits):
+        return False  # (the whole frame's detections would only rule candidates out: not run)
+    whole = [d for d in graph.detect([frame], [(0, 0)])[0] if d.score >= MIN_DETECTION]
     candidates = []
-    for area, hits in zip(tiles, found[1:]):
+    for area, hits in zip(tiles, found):
         for d in hits:
-            small = (d.box[3] - d.box[1]) < SMALL * height
-            if d.score >= MIN_DETECTION and small and _whole_in(d.box, area, width, height) \
-                    and not any(same_roi(d.roi, w.roi) for w in whole) \
+            if kept(d, area) and not any(same_roi(d.roi, w.roi) for w in whole) \
                     and not any(same_roi(d.roi, c.roi) for c in candidates):
                 candidates.append(d)
     if not candidates:

@@ -102,3 +102,54 @@ def test_the_detection_probe_starts_after_the_first_poses(cyclist_clip, monkeypa
     assert seen["probes"] == ["full"] and poses.meta["detect"] == "full"
     assert seen["pose_before_probe"] is True
     assert poses.num_frames == 24 and (poses.keypoint_score.max(axis=-1) > 0).any(axis=0).sum() >= 20  # (people, frames)
+
+
+def test_the_detector_and_landmark_models_load_at_once(monkeypatch):
+    """A whole-frame graph on OpenVINO compiles its two models in two threads at the same time (OpenVINO's compile
+    releases Python's lock), not one after the other."""
+    pytest.importorskip("openvino")
+    import threading
+    import time
+
+    from core_model.pose import openvino_landmarks
+    from core_model.pose.roi_graph import PoseGraph
+
+    spans = {}
+    real = openvino_landmarks._load
+
+    def timed(core, relative, outputs, config):
+        started = time.perf_counter()
+        try:
+            return real(core, relative, outputs, config)
+        finally:
+            spans[relative.rsplit("/", 1)[-1]] = (started, time.perf_counter(), threading.get_ident())
+
+    monkeypatch.setattr(openvino_landmarks, "_COMPILED", {})  # this process's models compiled afresh
+    monkeypatch.setattr(openvino_landmarks, "_load", timed)
+    graph = PoseGraph(runtime="openvino")
+    graph.close()
+    (d0, d1, dt), (l0, l1, lt) = spans["pose_detection.tflite"], spans["pose_landmark_full.tflite"]
+    assert dt != lt
+    assert d0 < l1 and l0 < d1  # the two loads overlap
+
+
+def test_the_probe_detects_on_the_whole_frame_only_where_the_tiles_find_somebody_small(cyclist):
+    """The detection probe's whole-frame pass only rules the tiles' small people out: on the close-up cyclist
+    (nobody small) the detector runs on the tiles alone, and the answer stays "nobody missed"."""
+    from core_model.pose.auto_detect import small_people_missed
+    from core_model.pose.roi_tracking import spare_detector
+    from core_model.pose.tiles import tile_layout
+
+    class Counted:
+        def __init__(self, graph):
+            self.graph, self.images = graph, []
+
+        def detect(self, images, offsets):
+            self.images.append(len(images))
+            return self.graph.detect(images, offsets)
+
+    frames, _timestamps = cyclist
+    frame = frames[0][1]
+    counted = Counted(spare_detector())
+    assert small_people_missed(counted, frame) is False
+    assert counted.images == [len(tile_layout(frame.shape[1], frame.shape[0]))]
