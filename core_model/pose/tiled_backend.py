@@ -91,6 +91,11 @@ MOVER_OVERLAP = 0.5
 VELOCITY_FRAMES = 10
 #: a ROI must keep at least this many joints with a score >= CONFIDENT to be followed
 MIN_JOINTS, CONFIDENT = 4, 0.5
+#: a skeleton fitted with its head below its hips on a ROI turned more than UPRIGHT_TURN radians (upside down) is
+#: fitted again on the ROI upright, and an upright fit kept (the upside-down one is often the more confident): the
+#: landmark model on a small person's upside-down crop often fits an upright body (head at the feet) and its next
+#: ROI stays upside down, frame after frame (classroom seed 0: a 48-px person followed upside down for 225 frames)
+UPRIGHT_TURN = np.pi / 2
 MIN_DETECTION = 0.5
 #: finer tiles where people are small: (feet row, body height) of the last this many people followed
 #: (:func:`.tiles.fine_tiles` fits the room's perspective to them)
@@ -110,7 +115,7 @@ def describe_tiled_settings(max_people: int = 4, *, detect: str = "tiles",
             "max_people": int(max_people), "redetect_interval": int(redetect_interval),
             "min_detection": float(min_detection), "tiles": [list(TILE_FRACTIONS), TILE_OVERLAP, MIN_TILE],
             "same": [SAME_CENTRE, SAME_SIZE], "lost": [LOCAL_CROP, LOCAL_MIN, LOST_FRAMES, AGAIN_SIZE, VELOCITY_FRAMES], "duplicate": [DUPLICATE_OVERLAP, DUPLICATE_JOINTS, INSIDE, SIMILAR], "whole_slack": WHOLE_SLACK, "core": CORE,
-            "min_joints": [MIN_JOINTS, CONFIDENT], "hidden_legs": [_body.IN_FRONT, _body.LEGS_ON, _body.HIDDEN_SCORE],
+            "min_joints": [MIN_JOINTS, CONFIDENT], "upright": UPRIGHT_TURN, "hidden_legs": [_body.IN_FRONT, _body.LEGS_ON, _body.HIDDEN_SCORE],
             "gate": [_tiles.CHANGE_SCALE, _tiles.CHANGE_LEVEL, _tiles.CHANGE_PIXELS, _tiles.PEOPLE_MARGIN,
                      ONE_PER_SPOT, _tiles.SPOT_PIXELS, _pacing.FULL_EVERY, _pacing.FULL_MAX, _pacing.LARGE_CHANGE, _pacing.GATED_NEWCOMERS],
             "lost_rate": [_pacing.LOST_AT_ONCE, list(_pacing.LOST_GAPS), DETECTABLE], "half": [HALF_REACH, list(HEAD), list(ANKLES)],
@@ -333,7 +338,7 @@ class TiledPoseExtractor:
         height, width = frame.shape[:2]
         self.stats["landmark_runs"] += len(rois)
         out: List[Optional[_Followed]] = []
-        for found in self._graph.landmarks(frame, rois):
+        for roi, found in zip(rois, self._graph.landmarks(frame, rois)):
             if found is None:
                 out.append(None)
                 continue
@@ -342,8 +347,24 @@ class TiledPoseExtractor:
             if confident < MIN_JOINTS:
                 out.append(None)
                 continue
-            out.append(_Followed(found.roi, det, float(det.score.mean())))
+            person = _Followed(found.roi, det, float(det.score.mean()))
+            if abs(roi.rotation) > UPRIGHT_TURN and _upside_down(det):
+                person = self._upright_again(frame, roi, person)
+            out.append(person)
         return out
+
+    def _upright_again(self, frame: np.ndarray, roi: Roi, person: _Followed) -> _Followed:
+        """``person`` was fitted upside down on a ROI turned upside down: the landmark model on that ROI upright;
+        an upright fit replaces it (see UPRIGHT_TURN)."""
+        height, width = frame.shape[:2]
+        self.stats["landmark_runs"] += 1
+        found = self._graph.landmarks(frame, [replace(roi, rotation=0.0)])[0]
+        if found is None:
+            return person
+        det = blazepose_to_coco(found.raw, width, height)
+        if int((det.score >= CONFIDENT).sum()) < MIN_JOINTS or _upside_down(det):
+            return person
+        return _Followed(found.roi, det, float(det.score.mean()))
 
     def process(self, frame_rgb: np.ndarray, timestamp: float) -> List[Detection]:
         if self._closed:
@@ -412,6 +433,14 @@ class TiledPoseExtractor:
 #: CORE of it (this fraction of its side each way from the centre) is about the body: people standing close
 #: together have overlapping circles but separate cores (non-maximum suppression and tile borders use cores)
 CORE = 0.3
+
+
+def _upside_down(det: Detection) -> bool:
+    """Whether a skeleton's confident head joints lie below its confident hips (in the frame)."""
+    head, hips = det.score[list(HEAD)] >= CONFIDENT, det.score[11:13] >= CONFIDENT
+    if not head.any() or not hips.any():
+        return False
+    return float(det.keypoint[list(HEAD), 1][head].mean()) > float(det.keypoint[11:13, 1][hips].mean())
 
 
 def _tall(person: _Followed) -> float:
