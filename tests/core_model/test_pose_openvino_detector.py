@@ -25,14 +25,11 @@ def graphs():
 def images(bikes_video):
     """(images, offsets): close-up frames of bikes.mp4 whole, a 768x576 crowd frame whole and in its tiles."""
     from core_model.pose.tiles import tile_layout
-    from core_model.video import VideoReader
-    from core_model.video.crowd import cut_source_people, default_walkers, render_crowd
 
-    with VideoReader(bikes_video) as reader:
-        close = [reader[i] for i in range(104, 200, 16)]
-    walkers, _crossings = default_walkers(8, (768, 576), 48, 0)
-    crowd = next(f for i, (f, _b, _v) in enumerate(render_crowd(cut_source_people(bikes_video), walkers, (768, 576), 48))
-                 if i == 20)
+    from .pose_frame_helpers import close_up_frames, crowd_frames
+
+    close = close_up_frames(bikes_video, range(104, 200, 16))
+    crowd = crowd_frames(bikes_video, [20])[0]
     boxes = [(0, 0, 768, 576)] + tile_layout(768, 576)
     return (close + [crowd[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes],
             [(0, 0)] * len(close) + [(x0, y0) for x0, y0, _x1, _y1 in boxes])

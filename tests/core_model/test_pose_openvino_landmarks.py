@@ -26,15 +26,9 @@ def engines():
 @pytest.fixture(scope="module")
 def frames(bikes_video):
     """Close-up frames of bikes.mp4 and two frames of a 768x576 crowd of 8 made of the cyclist."""
-    from core_model.video import VideoReader
-    from core_model.video.crowd import cut_source_people, default_walkers, render_crowd
+    from .pose_frame_helpers import close_up_frames, crowd_frames
 
-    with VideoReader(bikes_video) as reader:
-        close = [reader[i] for i in range(104, 200, 12)]
-    walkers, _crossings = default_walkers(8, (768, 576), 48, 0)
-    crowd = [f for i, (f, _b, _v) in enumerate(render_crowd(cut_source_people(bikes_video), walkers, (768, 576), 48))
-             if i in (12, 36)]
-    return close, crowd
+    return close_up_frames(bikes_video, range(104, 200, 12)), crowd_frames(bikes_video, (12, 36))
 
 
 def _rois(graph, frame, tiles: bool):
