@@ -117,8 +117,7 @@ class OpenVinoDetector:
         from .openvino_landmarks import compile_model
 
         self.settings = settings
-        self._compiled, self._request, self._input = compile_model(settings.model, threads, cache, self._outputs,
-                                                                   repr(settings))
+        self._compiled, self._request, self._input = compile_model(settings.model, threads, cache, self._outputs)
         self._anchors = ssd_anchors(settings.anchors)
         if len(self._anchors) != settings.num_boxes:
             raise PoseError(f"The detector's anchors ({len(self._anchors)}) do not match its {settings.num_boxes} boxes.")

@@ -68,29 +68,3 @@ def test_weighted_nms_merges_overlaps_by_score():
     assert [round(score, 2) for score, _box, _kps in merged] == [0.9, 0.7]
     assert merged[0][1][0] == pytest.approx(0.6 / 1.5) and merged[0][2][0, 0] == pytest.approx(3 * 0.6 / 1.5)
 
-
-def test_graphs_of_one_process_share_the_compiled_model_with_requests_of_their_own(graphs, images):
-    """The spare detector (the probe's and the detect-ahead helper's) and a full graph reuse the process's compiled
-    detector (no second model load), each with its own infer request and input: their hits from two threads at
-    once equal one graph's, one image after the other."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from core_model.pose.roi_graph import PoseGraph
-
-    _subgraph, alone = graphs  # (made in another test's cache folder: a compiled model of its own)
-    ours, other = PoseGraph(runtime="openvino"), PoseGraph(runtime="openvino", landmarks=False)
-    try:
-        mine, theirs = ours._openvino[0], other._openvino[0]
-        assert mine._compiled is theirs._compiled and mine._compiled is not alone._openvino[0]._compiled
-        assert mine._request is not theirs._request and mine._input is not theirs._input
-        frames, offsets = images
-        expected = alone.detect(frames, offsets)
-        with ThreadPoolExecutor(2) as pool:
-            jobs = [pool.submit(g.detect, frames, offsets) for g in (ours, other, ours, other)]
-            for job in jobs:
-                got = job.result()
-                assert [[(d.score, d.roi) for d in people] for people in got] \
-                    == [[(d.score, d.roi) for d in people] for people in expected]
-    finally:
-        ours.close()
-        other.close()

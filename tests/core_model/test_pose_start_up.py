@@ -124,7 +124,6 @@ def test_the_detector_and_landmark_models_load_at_once(monkeypatch):
         finally:
             spans[relative.rsplit("/", 1)[-1]] = (started, time.perf_counter(), threading.get_ident())
 
-    monkeypatch.setattr(openvino_landmarks, "_COMPILED", {})  # this process's models compiled afresh
     monkeypatch.setattr(openvino_landmarks, "_load", timed)
     graph = PoseGraph(runtime="openvino")
     graph.close()
