@@ -34,11 +34,17 @@ def _seed_cache(video, poses):
 
 
 def _disjoint_pair(poses):
-    """(a, b): the track present longest and the longest track never present with it."""
+    """(a, b): the track present longest and the longest track whose first-to-last span does not meet its (labels
+    over both spans can then be merged)."""
     present = poses.present
     order = np.argsort(-present.sum(1))
     a = int(order[0])
-    b = next(int(r) for r in order[1:] if not (present[a] & present[r]).any() and present[r].any())
+
+    def span(r):
+        frames = np.nonzero(present[r])[0]
+        return frames[0], frames[-1]
+
+    b = next(int(r) for r in order[1:] if present[r].any() and (span(r)[0] > span(a)[1] or span(r)[1] < span(a)[0]))
     return int(poses.track_ids[a]), int(poses.track_ids[b])
 
 
