@@ -248,7 +248,7 @@ def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
     detect-ahead helper's detector then waits for the main thread's (measured: 0.1 CPU s less, 0.15-0.3 s more
     wall on the 4-s close-up).
     """
-    from ..runtime.openvino_graph import compile_settings, shared_core
+    from ..runtime.openvino_graph import compile_settings, model_load_lock, shared_core
 
     core = shared_core()
     try:
@@ -258,7 +258,8 @@ def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
         cache_dir = _cache_dir() if cache else None
         if cache_dir:
             config["CACHE_DIR"] = cache_dir
-        compiled = _load(core, relative, outputs, config)
+        with model_load_lock:  # (the process's locale: see model_load_lock)
+            compiled = _load(core, relative, outputs, config)
         request = compiled.create_infer_request()
         shape = tuple(compiled.inputs[0].get_shape())
         data = np.zeros(shape, np.float32)  # the request reads its input from here (shared memory)

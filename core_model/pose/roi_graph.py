@@ -113,25 +113,9 @@ def _openvino_models(quiet: bool, choice: Optional[str], landmarks: bool, thread
 
     try:
         with silenced_native_stderr(quiet):
-            if not landmarks:
-                return OpenVinoDetector(threads=threads), None
-            # both models load at once (OpenVINO's compile releases Python's lock): the landmark model in a thread
-            loaded: list = []
-
-            def load_landmarks() -> None:
-                try:
-                    loaded.append(OpenVinoLandmarks(threads=threads))
-                except PoseError as exc:
-                    loaded.append(exc)
-            helper = threading.Thread(target=load_landmarks, name="epam-pose-load", daemon=True)
-            helper.start()
-            try:
-                detector = OpenVinoDetector(threads=threads)
-            finally:
-                helper.join()
-            if isinstance(loaded[0], PoseError):
-                raise loaded[0]
-            return detector, loaded[0]
+            # one after the other: OpenVINO sets the C locale while it loads a model, so two loads at once could
+            # leave the process in it (runtime.openvino_graph.model_load_lock serializes them anyway)
+            return OpenVinoDetector(threads=threads), (OpenVinoLandmarks(threads=threads) if landmarks else None)
     except PoseError:
         if requested(choice) == "openvino":
             raise

@@ -36,6 +36,9 @@ import numpy as np
 
 _core = None
 _core_lock = threading.Lock()
+#: held while OpenVINO reads, saves or compiles a model: it sets the C locale and puts it back, so two at once in
+#: one process can leave the process in the "C" locale (open() then reads and writes text as ASCII)
+model_load_lock = threading.RLock()
 
 
 def shared_core():
@@ -76,7 +79,8 @@ class OpenVinoModel:
         if cache_dir is not None:  # this graph's setting, not the shared Core's
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
             settings["CACHE_DIR"] = str(cache_dir)
-        self.compiled = core.compile_model(core.read_model(str(path)), "CPU", settings)
+        with model_load_lock:
+            self.compiled = core.compile_model(core.read_model(str(path)), "CPU", settings)
         self.layout = layout
         self._request = self.compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: calls from two threads take turns

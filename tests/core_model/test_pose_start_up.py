@@ -104,34 +104,6 @@ def test_the_detection_probe_starts_after_the_first_poses(cyclist_clip, monkeypa
     assert poses.num_frames == 24 and (poses.keypoint_score.max(axis=-1) > 0).any(axis=0).sum() >= 20  # (people, frames)
 
 
-def test_the_detector_and_landmark_models_load_at_once(monkeypatch):
-    """A whole-frame graph on OpenVINO compiles its two models in two threads at the same time (OpenVINO's compile
-    releases Python's lock), not one after the other."""
-    pytest.importorskip("openvino")
-    import threading
-    import time
-
-    from core_model.pose import openvino_landmarks
-    from core_model.pose.roi_graph import PoseGraph
-
-    spans = {}
-    real = openvino_landmarks._load
-
-    def timed(core, relative, outputs, config):
-        started = time.perf_counter()
-        try:
-            return real(core, relative, outputs, config)
-        finally:
-            spans[relative.rsplit("/", 1)[-1]] = (started, time.perf_counter(), threading.get_ident())
-
-    monkeypatch.setattr(openvino_landmarks, "_load", timed)
-    graph = PoseGraph(runtime="openvino")
-    graph.close()
-    (d0, d1, dt), (l0, l1, lt) = spans["pose_detection.tflite"], spans["pose_landmark_full.tflite"]
-    assert dt != lt
-    assert d0 < l1 and l0 < d1  # the two loads overlap
-
-
 def test_the_probe_detects_on_the_whole_frame_only_where_the_tiles_find_somebody_small(cyclist):
     """The detection probe's whole-frame pass only rules the tiles' small people out: on the close-up cyclist
     (nobody small) the detector runs on the tiles alone, and the answer stays "nobody missed"."""
