@@ -390,13 +390,7 @@ class MediaPipePoseExtractor:
         small = _cells(frame_rgb)
         if self._still is None or self._still.shape != small.shape or self._skipped >= STILL_MAX_SKIPS:
             return True
-        outside = np.ones(small.shape, bool)
-        for person in self._last:
-            x0, y0, x1, y1 = person.box()
-            pad_x, pad_y = STILL_PAD * (x1 - x0), STILL_PAD * (y1 - y0)
-            outside[max(int((y0 - pad_y) // CELL), 0): int((y1 + pad_y) // CELL) + 1,
-                    max(int((x0 - pad_x) // CELL), 0): int((x1 + pad_x) // CELL) + 1] = False
-        if (np.abs(small - self._still)[outside] > STILL_LEVEL).any():
+        if changed_outside(small, self._still, self._last):
             return True
         self._skipped += 1
         self._since_discovery = 0
@@ -539,6 +533,18 @@ def gpu_delegate_note() -> Optional[str]:
     except Exception as exc:  # noqa: BLE001 - MediaPipe raises RuntimeError/ValueError without a type
         return f"MediaPipe's GPU delegate is not available here ({_short_reason(exc)}); using the CPU."
     return None
+
+
+def changed_outside(small: np.ndarray, still: np.ndarray, people) -> bool:
+    """Whether a cell of the frame (:func:`_cells`) outside the ``people`` (boxes widened by :data:`STILL_PAD`)
+    changed its mean grey level by more than :data:`STILL_LEVEL` since ``still``."""
+    outside = np.ones(small.shape, bool)
+    for person in people:
+        x0, y0, x1, y1 = person.box()
+        pad_x, pad_y = STILL_PAD * (x1 - x0), STILL_PAD * (y1 - y0)
+        outside[max(int((y0 - pad_y) // CELL), 0): int((y1 + pad_y) // CELL) + 1,
+                max(int((x0 - pad_x) // CELL), 0): int((x1 + pad_x) // CELL) + 1] = False
+    return bool((np.abs(small - still)[outside] > STILL_LEVEL).any())
 
 
 def _cells(frame: np.ndarray) -> np.ndarray:

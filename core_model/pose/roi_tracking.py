@@ -37,7 +37,7 @@ from ..errors import ConfigError, PoseError
 from .detection import Detection
 from .landmark_smoothing import PersonSmoother
 from .mediapipe_backend import (CELL, DEFAULT_DETECTION, DISCOVERY_INTERVAL, STILL_LEVEL, STILL_MAX_SKIPS, STILL_PAD,
-                                WHOLE_FRAME_PEOPLE, _cells, blazepose_to_coco)
+                                WHOLE_FRAME_PEOPLE, _cells, blazepose_to_coco, changed_outside)
 
 MODEL_NAME = "blazepose_full"
 #: bump when this extractor's output changes (part of the pose cache key)
@@ -195,7 +195,7 @@ class RoiPoseExtractor:
             return False
         small = _cells(frame_rgb)
         if self._still is None or self._still.shape != small.shape or self._skipped >= STILL_MAX_SKIPS \
-                or _changed_outside(small, self._still, [p.detection for p in people]):
+                or changed_outside(small, self._still, [p.detection for p in people]):
             self._still, self._skipped = small, 0
             return True
         self._skipped += 1
@@ -362,15 +362,3 @@ def _not_followed(found: List[_Person], people: List[_Person]) -> List[_Person]:
     limit = DUPLICATE * body_scales(np.stack([p.detection.keypoint for p in people]),
                                     np.stack([p.detection.score for p in people]))
     return [f for f, row in zip(found, apart) if (row > limit).all()]
-
-
-def _changed_outside(small: np.ndarray, still: np.ndarray, people: List[Detection]) -> bool:
-    """Whether a cell of the frame outside the people followed (boxes widened by :data:`STILL_PAD`) changed its mean
-    grey level by more than :data:`STILL_LEVEL` since the last discovery pass."""
-    outside = np.ones(small.shape, bool)
-    for person in people:
-        x0, y0, x1, y1 = person.box()
-        pad_x, pad_y = STILL_PAD * (x1 - x0), STILL_PAD * (y1 - y0)
-        outside[max(int((y0 - pad_y) // CELL), 0): int((y1 + pad_y) // CELL) + 1,
-                max(int((x0 - pad_x) // CELL), 0): int((x1 + pad_x) // CELL) + 1] = False
-    return bool((np.abs(small - still)[outside] > STILL_LEVEL).any())
