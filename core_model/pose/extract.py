@@ -83,12 +83,13 @@ REID_SECONDS = 6.0
 
 def _crowd_tracker() -> dict:
     """The crowd tracker's settings (part of the cache key of ``tiles``/``auto``)."""
-    from . import appearance, reid
+    from . import appearance, rehome, reid, tracklet_groups
 
     return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
                      reid.REID_SPEED, reid.REID_SIZE, reid.CLEAR, reid.CLEAR_GATE, reid.STITCH_GATE, reid.STITCH_RADIUS,
-                     reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE], "version": 9}
+                     reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE, tracklet_groups.SOFT_GATE,
+                     rehome.REHOME_INTO], "version": 10}
 
 
 def _check_detect(detect: str) -> str:

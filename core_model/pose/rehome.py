@@ -26,6 +26,9 @@ from .reid import median_look
 REHOME_NEAR, REHOME_MARGIN = 0.5, 0.2
 #: a run must have this many such detections (a single frame's colours may be anybody's: a turn, shade)
 REHOME_MIN = 3
+#: a run is given only to a track of at least this many detections (a short track's median colours are those of a
+#: moment: a person fitted half hidden looks like the same person's own half-hidden run)
+REHOME_INTO = 20
 
 Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
 
@@ -86,7 +89,7 @@ def _candidates(tracks: dict, looks: dict, medians: dict) -> List[Tuple[float, i
             continue
         own = _distances(looks[ta], medians[ta])
         for tb, b in tracks.items():
-            if tb == ta or medians[tb] is None:
+            if tb == ta or medians[tb] is None or len(b.frames) < REHOME_INTO:
                 continue
             other = _distances(looks[ta], medians[tb])
             flag = (other <= REHOME_NEAR) & (other + REHOME_MARGIN <= own)  # NaN (unknown): False

@@ -243,7 +243,7 @@ STITCH_GATE = 0.3
 STITCH_RADIUS, STITCH_SPEED = 1.5, 0.05
 
 
-def _tracklet(entries) -> dict:
+def tracklet_summary(entries) -> dict:
     """What stitching needs to know of a tracklet: ``entries`` = ``[(frame, keypoint, score, look), ...]``."""
     frames = [e[0] for e in entries]
     looks = [e[3] for e in entries if e[3] is not None]
@@ -262,7 +262,7 @@ def _tracklet(entries) -> dict:
             "scale": float(np.median(scales)), "look": look}
 
 
-def _stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
+def stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
     """The cost of ``b`` continuing ``a`` (``a`` ends before ``b`` starts), ``None`` when they cannot be one person."""
     gap = b["start"] - a["end"]
     if gap <= 0 or gap > max_gap:
@@ -281,8 +281,11 @@ def _stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
 
 
 #: a track is cut where the median colours of the SPLIT_WINDOW detections before and after differ by more than
-#: SPLIT_GATE (two people who crossed swapped ids there: the pieces are stitched to their owners afterwards)
-SPLIT_WINDOW, SPLIT_GATE = 12, 0.65
+#: SPLIT_GATE (two people who crossed swapped ids there: the pieces are stitched to their owners afterwards; where
+#: no owner fits better the pieces are joined again, see :data:`.tracklet_groups.SOFT_GATE`). Measured on the
+#: classroom videos (seeds 0-7, 8-14 people): gates 0.35-0.45 give the same tracks; windows of 10 and 12 one to two
+#: more ids on seeds 4-6, one fewer on seed 0
+SPLIT_WINDOW, SPLIT_GATE = 8, 0.4
 #: ... or by more than SPLIT_GAP_GATE where the track was continued after more than 2 frames unseen (a weaker link:
 #: a person partly hidden by somebody of other colours matched the gate of a single detection there)
 SPLIT_GAP_GATE = 0.45
@@ -346,33 +349,36 @@ def split_at_colour_changes(entries: list) -> List[list]:
     if best <= SPLIT_GATE:
         return [entries]
     top = [i for d, i in found if d >= best - 1e-6]  # medians change over a plateau: cut in its middle
-    where = top[len(top) // 2]
+    where = _refined_cut(entries, top[len(top) // 2])
     return split_at_colour_changes(entries[:where]) + split_at_colour_changes(entries[where:])
 
 
-def stitch_tracklets(per_track: dict, max_gap: int) -> dict:
+def _refined_cut(entries: list, where: int) -> int:
+    """The cut near entry ``where`` (within :data:`SPLIT_WINDOW`) that best parts the detections nearer the colours
+    of the window before it from those nearer the window after (the windows' medians change over a plateau
+    wherever a short run in other colours lies inside them; its own edges are where the detections change)."""
+    lo, hi = max(where - SPLIT_WINDOW, 0), min(where + SPLIT_WINDOW, len(entries))
+    before = median_look([e[3] for e in entries[lo:where]])
+    after = median_look([e[3] for e in entries[where:hi]])
+    if before is None or after is None:
+        return where
+    leans = [(distance(after, e[3]) - distance(before, e[3])) if e[3] is not None else 0.0
+             for e in entries[lo:hi]]  # > 0: nearer the colours before
+    gains = np.concatenate([[0.0], np.cumsum(leans)])  # gains[k - lo]: cut at k
+    cuts = [k for k in range(max(lo, 1), min(hi, len(entries) - 1) + 1)]
+    return max(cuts, key=lambda k: (round(float(gains[k - lo]), 9), -abs(k - where)))
+
+
+def stitch_tracklets(per_track: dict, max_gap: int, soft=frozenset()) -> dict:
     """Tracklets of one person joined: ``per_track`` = ``{track id: [(frame, keypoint, score, look), ...]}`` (frames
     increasing) -> ``{track id: the id it joins}`` (its own for the first of a person).
 
-    Pairs that may be one person (the second starts after the first ends, within ``max_gap`` frames; the same
-    colours, size and reach, see :func:`_stitch_cost`) are joined cheapest first, each tracklet continued by at most
-    one and continuing at most one (chains). A person hidden for a while thus keeps one id even when they
+    Groups of tracklets that may be one person (never two at once; where one follows another, within ``max_gap``
+    frames, the same colours, size and reach: :func:`stitch_cost`) are joined cheapest first
+    (:func:`.tracklet_groups.join_tracklets`; ``soft``: pairs of pieces of one track cut where its colours changed,
+    joined again unless each fits somebody better). A person hidden for a while thus keeps one id even when they
     came back with the mixed colours of whoever hid them; people of other colours are never joined.
     """
-    info = {tid: _tracklet(entries) for tid, entries in per_track.items()}
-    pairs = []
-    for a, ia in info.items():
-        for b, ib in info.items():
-            if a != b and ia["end"] < ib["start"]:
-                cost = _stitch_cost(ia, ib, max_gap)
-                if cost is not None:
-                    pairs.append((cost, a, b))
-    successor, predecessor = {}, {}
-    for _cost, a, b in sorted(pairs, key=lambda p: (p[0], p[1], p[2])):
-        if a in successor or b in predecessor:
-            continue
-        successor[a], predecessor[b] = b, a
-    root = {}
-    for tid in sorted(per_track, key=lambda k: info[k]["start"]):
-        root[tid] = root[predecessor[tid]] if tid in predecessor else tid
-    return root
+    from .tracklet_groups import join_tracklets
+
+    return join_tracklets(per_track, max_gap, soft)

@@ -249,18 +249,27 @@ REHOME = True
 
 
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
-    """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`), tracks shorter than
-    :data:`MIN_TRACK_FRAMES` left out."""
+    """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`; the pieces of a track
+    cut where its colours changed are joined again unless each fits somebody better), tracks shorter than
+    :data:`MIN_TRACK_FRAMES`, or made only of pieces that short, left out."""
     from .reid import split_at_colour_changes
     from .tracklets import merge_fragments, split_at_gaps, split_at_jumps
 
     pieces: Dict[int, list] = {}
+    soft = set()  # (piece, next piece) of one track cut where its colours changed
     for tid in sorted(per_track):
         for span in split_at_gaps(per_track[tid], motion_gap):
             for part in split_at_jumps(span):
-                for piece in split_at_colour_changes(part):
+                for k, piece in enumerate(split_at_colour_changes(part)):
+                    if k:
+                        soft.add((len(pieces) - 1, len(pieces)))
                     pieces[len(pieces)] = piece
-    joined = merge_fragments(_joined(pieces, max_gap))
+    longest: Dict[int, int] = {}
+    joined = merge_fragments(_joined(pieces, max_gap, soft, longest))
+    # a short track made only of pieces too short to keep is a fit flickering on and off for a while (unless
+    # merged into a longer track of its person)
+    joined = {tid: entries for tid, entries in joined.items()
+              if longest.get(tid, MIN_TRACK_FRAMES) >= MIN_TRACK_FRAMES or len(entries) >= 2 * MIN_TRACK_FRAMES}
     if REHOME:
         from .rehome import rehome_runs, swap_runs
 
@@ -270,13 +279,17 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
     return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
 
 
-def _joined(per_track: Dict[int, list], max_gap: int) -> Dict[int, list]:
-    """``per_track`` with the tracklets :func:`.reid.stitch_tracklets` joins as one track (entries in frame order)."""
+def _joined(per_track: Dict[int, list], max_gap: int, soft=frozenset(),
+            longest: Optional[Dict[int, int]] = None) -> Dict[int, list]:
+    """``per_track`` with the tracklets :func:`.reid.stitch_tracklets` joins as one track (entries in frame order);
+    ``longest`` gets, per track, the number of entries of its longest tracklet."""
     from .reid import stitch_tracklets
 
     joined: Dict[int, list] = {}
-    for tid, root in stitch_tracklets(per_track, max_gap).items():
+    longest = {} if longest is None else longest
+    for tid, root in stitch_tracklets(per_track, max_gap, frozenset(soft)).items():
         joined.setdefault(root, []).extend(per_track[tid])
+        longest[root] = max(longest.get(root, 0), len(per_track[tid]))
     return {tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()}
 
 

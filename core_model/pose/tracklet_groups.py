@@ -1,0 +1,133 @@
+"""Crowd tracking: the tracklets of one person joined into one track, once the whole video is known.
+
+Every tracklet (a piece of an online track, cut where it was continued after a gap, where the body jumped, or where
+its colours changed) starts as a group of its own. Two groups are joined, cheapest first, when none of their
+tracklets overlap in time and every junction of the joined sequence (a tracklet of one group followed by one of the
+other) may be one person going on: the second starts within ``max_gap`` frames after the first ends, the two
+groups' colours agree, the sizes do, and the second starts within reach of where the first ended
+(:func:`.reid.stitch_cost`). Unlike chaining tracklets one after the other, a group can take a tracklet in between
+two of its own (a person seen, hidden, seen for a moment, hidden again and back).
+
+A cut where the colours changed is a proposal, not a decision (``soft`` pairs: consecutive pieces of one online
+track): that junction costs the colour distance of its two pieces (up to :data:`SOFT_GATE`), more than any
+stitch of a person's own colours, so each piece first joins a person whose colours fit it better, and the two are
+joined again where none does. A piece is judged with its soft partner beside it: a person's last frames before
+being hidden (first ones after) are fitted smaller and in mixed colours, and follow on from the partner.
+"""
+from __future__ import annotations
+
+import heapq
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import numpy as np
+
+#: pieces of a track cut where its colours changed are joined again when their colours differ by at most this
+#: (and neither joins somebody who fits better first); further apart, only as any two tracklets are
+SOFT_GATE = 0.65
+
+Pair = Tuple[int, int]
+
+
+class _Groups:
+    """Groups of tracklets being joined: members in time order, the group of each tracklet, each group's colours."""
+
+    def __init__(self, per_track: dict, max_gap: int, soft: FrozenSet[Pair]) -> None:
+        from .reid import tracklet_summary
+
+        self.per_track, self.max_gap, self.soft = per_track, int(max_gap), soft
+        self.info = {tid: tracklet_summary(entries) for tid, entries in per_track.items()}
+        self.members: Dict[int, List[int]] = {tid: [tid] for tid in per_track}
+        self.group = {tid: tid for tid in per_track}
+        self.look = {tid: self.info[tid]["look"] for tid in per_track}
+        self.version = {tid: 0 for tid in per_track}
+
+    def _sorted(self, tids: List[int]) -> List[int]:
+        return sorted(tids, key=lambda t: (self.info[t]["start"], t))
+
+    def cost(self, a: int, b: int) -> Optional[float]:
+        """The cost of joining groups ``a`` and ``b``: their worst junction (``None`` when any is impossible)."""
+        merged = self._sorted(self.members[a] + self.members[b])
+        worst = None
+        for i in range(len(merged) - 1):
+            x, y = merged[i], merged[i + 1]
+            if self.info[x]["end"] >= self.info[y]["start"]:
+                return None
+            if self.group[x] == self.group[y]:
+                continue
+            found = self._junction(merged, i)
+            if found is None:
+                return None
+            worst = found if worst is None else max(worst, found)
+        return worst
+
+    def _junction(self, merged: List[int], i: int) -> Optional[float]:
+        """The cost of ``merged[i + 1]`` following ``merged[i]`` (tracklets of two groups)."""
+        from .appearance import distance
+        from .reid import stitch_cost
+
+        x, y = merged[i], merged[i + 1]
+        if (x, y) in self.soft:
+            apart = distance(self.info[x]["look"], self.info[y]["look"])
+            return 0.0 if apart is None else (apart if apart <= SOFT_GATE else None)
+        before = [x] + ([merged[i - 1]] if i > 0 and (merged[i - 1], x) in self.soft else [])
+        after = [y] + ([merged[i + 2]] if i + 2 < len(merged) and (y, merged[i + 2]) in self.soft else [])
+        costs = [stitch_cost({**self.info[u], "look": self.look[self.group[u]]},
+                             {**self.info[v], "look": self.look[self.group[v]]}, self.max_gap)
+                 for u in before for v in after]
+        costs = [c for c in costs if c is not None]
+        return min(costs) if costs else None
+
+    def join(self, a: int, b: int) -> None:
+        """Group ``b`` joins group ``a``."""
+        from .reid import median_look
+
+        self.members[a] = self._sorted(self.members[a] + self.members.pop(b))
+        for t in self.members[a]:
+            self.group[t] = a
+        self.look[a] = median_look([e[3] for t in self.members[a] for e in self.per_track[t]])
+        self.version[a] += 1
+        del self.look[b], self.version[b]
+
+
+def _near(info: dict, max_gap: int) -> Dict[int, List[int]]:
+    """For each tracklet, the others that end or start within ``max_gap`` frames of it (before or after)."""
+    tids = list(info)
+    starts = np.array([info[t]["start"] for t in tids])
+    ends = np.array([info[t]["end"] for t in tids])
+    near = {}
+    for i, t in enumerate(tids):
+        close = (starts <= ends[i] + max_gap) & (ends >= starts[i] - max_gap)
+        close[i] = False
+        near[t] = [tids[j] for j in np.flatnonzero(close)]
+    return near
+
+
+def join_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset()) -> Dict[int, int]:
+    """``{tracklet id: the id of the first tracklet of its person}`` for ``per_track`` = ``{id: [(frame, keypoint,
+    score, look), ...]}`` (frames increasing), groups joined cheapest first (see the module docstring)."""
+    groups = _Groups(per_track, max_gap, frozenset(soft))
+    near = _near(groups.info, max_gap)
+    heap: list = []
+
+    def push(a: int, b: int) -> None:
+        a, b = min(a, b), max(a, b)
+        cost = groups.cost(a, b)
+        if cost is not None:
+            heapq.heappush(heap, (cost, a, b, groups.version[a], groups.version[b]))
+
+    for a in per_track:
+        for b in near[a]:
+            if a < b:
+                push(a, b)
+    while heap:
+        _cost, a, b, va, vb = heapq.heappop(heap)
+        if groups.version.get(a) != va or groups.version.get(b) != vb:
+            continue  # a group changed since: its pairs were pushed again
+        groups.join(a, b)
+        for c in sorted({groups.group[t] for m in groups.members[a] for t in near[m]} - {a}):
+            push(a, c)
+    root = {}
+    for tids in groups.members.values():
+        for t in tids:
+            root[t] = tids[0]
+    return root

@@ -1,0 +1,80 @@
+"""Joining a person's tracklets once the whole video is known: groups of tracklets that are never seen at once,
+joined cheapest first (a tracklet can join between two of a person's own), and the pieces of a track cut where its
+colours changed joined again unless each fits somebody better."""
+from __future__ import annotations
+
+import numpy as np
+
+from core_model.pose.appearance import distance
+from core_model.pose.reid import split_at_colour_changes, stitch_tracklets
+from core_model.pose.tracking import _stitched
+
+from .test_pose_reid import BLUE, GREEN, RED
+from .test_pose_track_repair import _mix
+from .test_pose_tracking import _person
+
+
+def _walk(frames, x0: float, speed: float, look, y: float = 300, h: float = 100) -> list:
+    return [(t, *_person(x0 + speed * t, y, h), look) for t in frames]
+
+
+def test_a_tracklet_seen_between_two_of_a_person_joins_them():
+    """Blue is seen over frames 0-29, for a moment at 45-54 half hidden (mixed colours), and from 70 on. The first
+    and last tracklets fit each other best; chaining tracklets one after the other linked those two and left the
+    moment alone (a third id). As groups, the moment joins between them: one id."""
+    mixed = _mix(BLUE, RED, 0.25)
+    assert distance(BLUE, mixed) < 0.3  # within the stitching gate, but further than blue from blue
+    per_track = {0: _walk(range(30), 100, 2, BLUE), 1: _walk(range(45, 55), 100, 2, mixed),
+                 2: _walk(range(70, 100), 100, 2, BLUE), 3: _walk(range(100), 600, -1, GREEN)}
+    root = stitch_tracklets(per_track, 150)
+    assert root[0] == root[1] == root[2] != root[3]
+
+
+def test_a_tracklet_seen_while_a_group_is_seen_never_joins_it():
+    per_track = {0: _walk(range(60), 100, 2, BLUE), 1: _walk(range(20, 40), 400, 0, BLUE)}
+    root = stitch_tracklets(per_track, 150)
+    assert root[0] != root[1]  # two people in alike colours at once
+
+
+def test_a_short_run_in_other_colours_is_cut_at_its_own_edges():
+    """A red person's track with six frames of somebody in blue inside: the windows' medians change over a wider
+    span than the run; the cuts fall on the run's own first and last frames."""
+    entries = [(t, *_person(200 + 2 * t, 300, 100), BLUE if 20 <= t <= 25 else RED) for t in range(41)]
+    pieces = split_at_colour_changes(entries)
+    assert [(p[0][0], p[-1][0]) for p in pieces] == [(0, 19), (20, 25), (26, 40)]
+
+
+def test_a_track_whose_colours_change_with_nobody_to_fit_better_stays_one():
+    """A person turns at frame 40 and their colours change (0.45: a cut is proposed there); no other track fits
+    either piece better, so the two pieces are joined again."""
+    turned = _mix(RED, BLUE, 0.6)
+    assert 0.4 < distance(RED, turned) < 0.65
+    entries = _walk(range(40), 100, 2, RED) + _walk(range(40, 90), 100, 2, turned)
+    assert len(split_at_colour_changes(entries)) == 2
+    joined = _stitched({0: entries, 1: _walk(range(90), 600, -2, GREEN)}, 150, 25)
+    assert sorted(len(e) for e in joined.values()) == [90, 90]
+
+
+def test_a_person_taken_over_by_another_after_a_turn_goes_back_to_them():
+    """Red is lost at frame 40 behind blue's path; the online track went on with blue (colours 0.45 apart: under the
+    gate that cut tracks for good before). Blue's own track ends at 39 just there: the piece in blue joins it."""
+    lookalike = _mix(BLUE, RED, 0.1)
+    red = _walk(range(40), 100, 2, RED)
+    taken = _walk(range(40, 90), 180, 2, lookalike)  # blue, walking on from where it was at 39
+    blue = _walk(range(40), 100, 2, lookalike, y=310)  # blue walking beside red, a little lower
+    joined = _stitched({0: red + taken, 1: blue}, 150, 25)
+    for entries in joined.values():
+        colours = {id(e[3]) for e in entries}
+        assert len(colours) == 1  # each track one person's colours
+    assert sorted(len(e) for e in joined.values()) == [40, 90]
+
+
+def test_a_short_track_in_short_pieces_is_dropped_but_a_person_seen_in_many_is_kept():
+    """Eight frames of a fit on a poster and two more much later make no track; a person found only every other
+    frame over 60 frames (pieces of one or two detections) keeps one."""
+    poster = _walk(list(range(14, 22)) + [126, 127], 650, 0, GREEN, y=100, h=60)
+    person = _walk(range(0, 120, 3), 100, 2, RED)
+    per_track = {0: poster[:8], 1: poster[8:], **{2 + i: person[i:i + 1] for i in range(len(person))}}
+    joined = _stitched(per_track, 150, 25)
+    assert [len(e) for e in joined.values()] == [len(person)]
+    assert np.all(np.diff([e[0] for e in next(iter(joined.values()))]) > 0)
