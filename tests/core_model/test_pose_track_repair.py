@@ -163,3 +163,19 @@ def test_a_track_whose_body_jumps_where_its_colours_change_is_cut_there():
     # and so it does near the end of the track
     assert cuts(_slide(0.0, 50)) == [(0, 49), (50, 99)]
     assert cuts(_slide(0.2, 85)) == [(0, 84), (85, 99)]
+
+
+def test_a_run_in_another_tracks_colours_goes_only_to_a_track_long_enough_to_know_them():
+    """Blue's track has six frames (30-35) in red, where a red track is just about to start (frame 37, beside it).
+    A red track of 30 detections gets them; one of 12 does not (its median colours are those of a moment: a person
+    fitted half hidden looks like the same person's own half-hidden run)."""
+    from core_model.pose.rehome import rehome_runs
+
+    def moved(red_frames: int) -> bool:
+        blue = [(t, *_person(200 + 2 * t, 300, 100), RED if 30 <= t <= 35 else BLUE) for t in range(60)]
+        red = [(t, *_person(212 + 2 * t, 300, 100), RED) for t in range(37, 37 + red_frames)]
+        out = rehome_runs({0: blue, 1: red})
+        return len(out[1]) == red_frames + 6
+
+    assert moved(30)
+    assert not moved(12)
