@@ -49,6 +49,10 @@ ONE_BODY_INSIDE, ONE_BODY_HEAD = 0.8, 0.12
 #: (e.g. a head-and-shoulders fit head down on a near person's face, its hidden body scored low sticking out above
 #: the head); the head of somebody behind, this close to a near one's head, would be hidden by it
 ONE_FACE_SEEN, ONE_FACE_GROW, ONE_FACE_HEAD = 0.5, 0.1, 0.06
+#: crowd mode: a skeleton at most a third of another's size (ONE_HEAD_SMALLER) whose box lies within that one's head
+#: (ONE_BODY_INSIDE of it, between ONE_HEAD_ZONE[0] of its height above its top and ONE_HEAD_ZONE[1] below) is that
+#: person's head fitted again as a tiny whole body; somebody small standing behind would be hidden by the head
+ONE_HEAD_SMALLER, ONE_HEAD_ZONE = 3.0, (0.25, 0.3)
 #: crowd mode: two skeletons of about one size (within ONE_BODY_SIZE x) whose boxes overlap this much (of the
 #: smaller) lie on one body (a second fit of one person, e.g. upside down; or a person hidden behind
 #: another, who is not seen enough to be fitted anyway)
@@ -86,7 +90,19 @@ def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
                 break
         else:
             out.append(i)
+    out = [i for i in out if not any(_on_head(boxes[i], boxes[j]) for j in out
+                                     if sizes[j] >= ONE_HEAD_SMALLER * sizes[i])]
     return np.array(sorted(out), np.int64)
+
+
+def _on_head(small: np.ndarray, large: np.ndarray) -> bool:
+    """Whether box ``small`` lies on the head of the person of box ``large`` (see :data:`ONE_HEAD_ZONE`)."""
+    height = large[3] - large[1]
+    zone = (large[0], large[1] - ONE_HEAD_ZONE[0] * height, large[2], large[1] + ONE_HEAD_ZONE[1] * height)
+    w = min(small[2], zone[2]) - max(small[0], zone[0])
+    h = min(small[3], zone[3]) - max(small[1], zone[1])
+    area = (small[2] - small[0]) * (small[3] - small[1])
+    return bool(w > 0 and h > 0 and area > 0 and w * h >= ONE_BODY_INSIDE * area)
 
 
 def _face_fit(keypoints: np.ndarray, scores: np.ndarray, pair: Tuple[int, int], sizes: Dict[int, float]) -> bool:

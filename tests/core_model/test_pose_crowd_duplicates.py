@@ -37,3 +37,16 @@ def test_a_small_person_behind_whose_head_shows_beside_a_near_ones_head_stays():
     far2, far2_sc = _person(90, 400, 60)  # standing further back: head above the near one's, body behind it
     far2_sc[11:] = 0.3
     assert list(crowd_dedupe(np.stack([near, far2]), np.stack([near_sc, far2_sc]))) == [0, 1]
+
+
+def test_a_tiny_whole_body_fitted_on_a_persons_head_is_that_head_fitted_again():
+    """As seen on a classroom video: a 15-px whole skeleton drawn on the head of a 51-px person, sticking out above
+    it. It is dropped whichever comes first; a small person standing further back, whose head shows above the near
+    one's, stays."""
+    person, person_sc = _person(500, 205, 50)
+    tiny, tiny_sc = _person(503, 181, 14)
+    assert list(crowd_dedupe(np.stack([person, tiny]), np.stack([person_sc, tiny_sc]))) == [0]
+    assert list(crowd_dedupe(np.stack([tiny, person]), np.stack([tiny_sc * 1.05, person_sc]))) == [1]
+    near, near_sc = _person(90, 495, 150)
+    behind, behind_sc = _person(90, 375, 45)
+    assert list(crowd_dedupe(np.stack([near, behind]), np.stack([near_sc, behind_sc]))) == [0, 1]
