@@ -248,17 +248,23 @@ def test_a_stream_is_handed_on_before_its_poses_are_done(tmp_path):
     assert poses.num_frames == 20 and poses.num_people == 1 and stream.seconds is not None
 
 
-def test_closing_the_producer_mid_way_stops_the_workers_and_caches_no_poses(clip, extracted, monkeypatch):
+def test_closing_the_producer_mid_way_stops_the_workers_and_caches_no_poses(bikes_video, extracted, monkeypatch,
+                                                                           tmp_path):
     from core_model.analysis.pipeline import poses_ahead
     from core_model.paths import cache_dir
     from core_model.pose import scheduling
+    from core_model.video import VideoReader
+    from core_model.video.encoding import encode_frames
 
+    longer = tmp_path / "longer.mp4"  # eight chunks: the first ones are final long before the last (a quiet
+    with VideoReader(bikes_video) as reader:  # machine ran the two chunks of ``clip`` before the first look)
+        encode_frames(longer, [frame for _i, frame in reader.iter_frames(0, 250)], fps=25.0)
     monkeypatch.setattr(scheduling, "MIN_CHUNK_FRAMES", 32)  # two workers, as ``extracted``: still warm
     settings = AnalysisSettings(pose_engine="mediapipe")
-    with poses_ahead([clip], settings) as ahead:
-        stream, _seconds = ahead.take(clip)
+    with poses_ahead([longer], settings) as ahead:
+        stream, _seconds = ahead.take(longer)
         snap = stream.wait_beyond(0, timeout=60)
-        assert 0 < snap.tracked < 64 and not snap.done  # some frames final, the extraction still going on
+        assert 0 < snap.tracked < 250 and not snap.done  # some frames final, the extraction still going on
     with pytest.raises(Cancelled):
         stream.result()
     assert not any((cache_dir() / "poses").glob("*.npz"))
