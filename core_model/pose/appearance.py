@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
+import math
+
 import numpy as np
 
 HUE_BINS, SAT_BINS, GREY_BINS = 8, 2, 4
@@ -64,9 +66,9 @@ def distance(a: Optional[np.ndarray], b: Optional[np.ndarray]) -> Optional[float
     """Hellinger distance of two appearances (mean over the two parts), ``None`` when either is unknown."""
     if a is None or b is None:
         return None
-    bc = np.sqrt(np.clip(a, 0, None) * np.clip(b, 0, None))
-    parts = [float(bc[:PART_BINS].sum()), float(bc[PART_BINS:].sum())]
-    return float(np.mean([np.sqrt(max(0.0, 1.0 - p)) for p in parts]))
+    bc = np.sqrt(np.maximum(a, 0) * np.maximum(b, 0))
+    upper, lower = float(bc[:PART_BINS].sum()), float(bc[PART_BINS:].sum())
+    return (math.sqrt(max(0.0, 1.0 - upper)) + math.sqrt(max(0.0, 1.0 - lower))) / 2
 
 
 def describe_frame(frame_rgb: np.ndarray, keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:

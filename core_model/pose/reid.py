@@ -262,13 +262,14 @@ def tracklet_summary(entries) -> dict:
             "scale": float(np.median(scales)), "look": look}
 
 
-def stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
-    """The cost of ``b`` continuing ``a`` (``a`` ends before ``b`` starts), ``None`` when they cannot be one person."""
+def stitch_cost(a: dict, b: dict, max_gap: int, colours: bool = True) -> Optional[float]:
+    """The cost of ``b`` continuing ``a`` (``a`` ends before ``b`` starts), ``None`` when they cannot be one person
+    (``colours=False``: by time, size and reach alone)."""
     gap = b["start"] - a["end"]
     if gap <= 0 or gap > max_gap:
         return None
-    colours = distance(a["look"], b["look"])
-    if colours is None or colours > STITCH_GATE:
+    apart = distance(a["look"], b["look"]) if colours else 0.0
+    if apart is None or apart > STITCH_GATE:
         return None
     scale = a["scale"]
     if max(scale, b["scale"]) > REID_SIZE * min(scale, b["scale"]):
@@ -277,7 +278,7 @@ def stitch_cost(a: dict, b: dict, max_gap: int) -> Optional[float]:
     far = min(np.hypot(*(b["first"] - a["last"])), np.hypot(*(b["first"] - moved))) / max(scale, 1.0)
     if far > STITCH_RADIUS + STITCH_SPEED * gap:
         return None
-    return colours + 0.05 * far
+    return apart + 0.05 * far
 
 
 #: a track is cut where the median colours of the SPLIT_WINDOW detections before and after differ by more than

@@ -40,13 +40,23 @@ class _Groups:
         self.group = {tid: tid for tid in per_track}
         self.look = {tid: self.info[tid]["look"] for tid in per_track}
         self.version = {tid: 0 for tid in per_track}
+        self.partners: Dict[int, set] = {tid: set() for tid in per_track}  # soft partners of a group's tracklets
+        for x, y in soft:
+            self.partners[x].add(y)
+            self.partners[y].add(x)
 
     def _sorted(self, tids: List[int]) -> List[int]:
         return sorted(tids, key=lambda t: (self.info[t]["start"], t))
 
     def cost(self, a: int, b: int) -> Optional[float]:
         """The cost of joining groups ``a`` and ``b``: their worst junction (``None`` when any is impossible)."""
-        merged = self._sorted(self.members[a] + self.members[b])
+        from .appearance import distance
+        from .reid import STITCH_GATE
+
+        apart = distance(self.look[a], self.look[b])
+        if self.partners[a].isdisjoint(self.members[b]) and (apart is None or apart > STITCH_GATE):
+            return None  # every junction compares the two groups' colours
+        merged = self._around(a, b)
         worst = None
         for i in range(len(merged) - 1):
             x, y = merged[i], merged[i + 1]
@@ -54,28 +64,48 @@ class _Groups:
                 return None
             if self.group[x] == self.group[y]:
                 continue
-            found = self._junction(merged, i)
+            found = self._junction(merged, i, apart)
             if found is None:
                 return None
             worst = found if worst is None else max(worst, found)
         return worst
 
-    def _junction(self, merged: List[int], i: int) -> Optional[float]:
-        """The cost of ``merged[i + 1]`` following ``merged[i]`` (tracklets of two groups)."""
+    def _around(self, a: int, b: int) -> List[int]:
+        """The tracklets of groups ``a`` and ``b`` in time order where they meet: all of the smaller group, and of
+        the larger the two before and after each of them (every junction and overlap of the two, and the tracklets
+        beside each junction, without walking a long group whole)."""
+        from bisect import bisect_left
+
+        small, large = sorted((a, b), key=lambda g: (len(self.members[g]), g))
+        tracklets, starts = self.members[large], [self.info[t]["start"] for t in self.members[large]]
+        kept = set(self.members[small])
+        for t in self.members[small]:
+            at = bisect_left(starts, self.info[t]["start"])
+            kept.update(tracklets[max(at - 2, 0):at + 2])
+        return self._sorted(list(kept))
+
+    def _junction(self, merged: List[int], i: int, apart: Optional[float]) -> Optional[float]:
+        """The cost of ``merged[i + 1]`` following ``merged[i]`` (tracklets of two groups whose colours are ``apart``):
+        a soft pair's colour distance, else the best stitch of either tracklet or its soft partner beside it."""
         from .appearance import distance
-        from .reid import stitch_cost
+        from .reid import STITCH_GATE, stitch_cost
 
         x, y = merged[i], merged[i + 1]
         if (x, y) in self.soft:
-            apart = distance(self.info[x]["look"], self.info[y]["look"])
-            return 0.0 if apart is None else (apart if apart <= SOFT_GATE else None)
+            pair = distance(self.info[x]["look"], self.info[y]["look"])
+            return 0.0 if pair is None else (pair if pair <= SOFT_GATE else None)
         before = [x] + ([merged[i - 1]] if i > 0 and (merged[i - 1], x) in self.soft else [])
         after = [y] + ([merged[i + 2]] if i + 2 < len(merged) and (y, merged[i + 2]) in self.soft else [])
-        costs = [stitch_cost({**self.info[u], "look": self.look[self.group[u]]},
-                             {**self.info[v], "look": self.look[self.group[v]]}, self.max_gap)
-                 for u in before for v in after]
-        costs = [c for c in costs if c is not None]
-        return min(costs) if costs else None
+        best = None
+        for u in before:
+            for v in after:
+                colours = 0.0 if self.group[u] == self.group[v] else apart
+                if colours is None or colours > STITCH_GATE:
+                    continue
+                found = stitch_cost(self.info[u], self.info[v], self.max_gap, colours=False)
+                if found is not None and (best is None or found + colours < best):
+                    best = found + colours
+        return best
 
     def join(self, a: int, b: int) -> None:
         """Group ``b`` joins group ``a``."""
@@ -86,27 +116,37 @@ class _Groups:
             self.group[t] = a
         self.look[a] = median_look([e[3] for t in self.members[a] for e in self.per_track[t]])
         self.version[a] += 1
+        self.partners[a] |= self.partners.pop(b)
         del self.look[b], self.version[b]
 
 
-def _near(info: dict, max_gap: int) -> Dict[int, List[int]]:
-    """For each tracklet, the others that end or start within ``max_gap`` frames of it (before or after)."""
+def _near(info: dict, max_gap: int, soft: FrozenSet[Pair]) -> Dict[int, List[int]]:
+    """For each tracklet, those that may follow or precede it (:func:`.reid.stitch_cost` in time, size and reach,
+    whatever the colours), with its soft partners and theirs: only groups holding one of these can join its own."""
+    from .reid import stitch_cost
+
     tids = list(info)
     starts = np.array([info[t]["start"] for t in tids])
     ends = np.array([info[t]["end"] for t in tids])
-    near = {}
+    near: Dict[int, set] = {t: set() for t in tids}
     for i, t in enumerate(tids):
-        close = (starts <= ends[i] + max_gap) & (ends >= starts[i] - max_gap)
-        close[i] = False
-        near[t] = [tids[j] for j in np.flatnonzero(close)]
-    return near
+        for j in np.flatnonzero((starts > ends[i]) & (starts <= ends[i] + max_gap)):
+            u = tids[j]
+            if stitch_cost({**info[t], "look": None}, {**info[u], "look": None}, max_gap, colours=False) is not None:
+                near[t].add(u)
+                near[u].add(t)
+    partners: Dict[int, set] = {t: set() for t in tids}
+    for x, y in soft:
+        partners[x].add(y)
+        partners[y].add(x)
+    return {t: sorted(near[t].union(partners[t], *(near[p] for p in partners[t])) - {t}) for t in tids}
 
 
 def join_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset()) -> Dict[int, int]:
     """``{tracklet id: the id of the first tracklet of its person}`` for ``per_track`` = ``{id: [(frame, keypoint,
     score, look), ...]}`` (frames increasing), groups joined cheapest first (see the module docstring)."""
     groups = _Groups(per_track, max_gap, frozenset(soft))
-    near = _near(groups.info, max_gap)
+    near = _near(groups.info, max_gap, groups.soft)
     heap: list = []
 
     def push(a: int, b: int) -> None:
