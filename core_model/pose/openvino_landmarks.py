@@ -197,7 +197,9 @@ def _pruned_ir(cache_dir: Optional[str], relative: str) -> Optional[str]:
         return None
     import hashlib
 
-    import openvino as ov
+    from ..runtime.openvino_quiet import import_openvino
+
+    ov = import_openvino()
 
     source = model_path(relative)
     stat = os.stat(source)
@@ -207,7 +209,8 @@ def _pruned_ir(cache_dir: Optional[str], relative: str) -> Optional[str]:
 
 def _save_ir(model, xml: str) -> None:
     """``model`` as IR at ``xml``, written aside and renamed (the .bin first: a reader looks for the .xml)."""
-    import openvino as ov
+    from ..runtime.openvino_quiet import import_openvino
+    ov = import_openvino()
 
     aside = f"{xml[:-4]}.{os.getpid()}.{threading.get_ident()}"
     try:
@@ -223,7 +226,8 @@ def _save_ir(model, xml: str) -> None:
 def _load(core, relative: str, outputs, config: dict):
     """The pruned model compiled: from its IR where it is kept (checked to hold the outputs wanted, in order),
     else read from the wheel, pruned (and kept as IR)."""
-    import openvino as ov
+    from ..runtime.openvino_quiet import import_openvino
+    ov = import_openvino()
 
     xml = _pruned_ir(config.get("CACHE_DIR"), relative)
     if xml and os.path.exists(xml):
@@ -252,7 +256,8 @@ def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
 
     core = shared_core()
     try:
-        import openvino as ov
+        from ..runtime.openvino_quiet import import_openvino
+        ov = import_openvino()
 
         config = compile_settings(threads)
         cache_dir = _cache_dir() if cache else None

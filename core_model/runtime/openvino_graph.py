@@ -47,7 +47,8 @@ def shared_core():
     global _core
     with _core_lock:
         if _core is None:
-            import openvino as ov
+            from .openvino_quiet import import_openvino
+            ov = import_openvino()
 
             _core = ov.Core()
         return _core
