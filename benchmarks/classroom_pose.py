@@ -17,7 +17,7 @@ printed with every figure, and CPU ms per frame (all processes) is the load-inde
 Each seed is extracted once per worker count (frames/s wall clock; CPU ms/frame and the frames/s W idle cores
 would give, W x 1000 / CPU ms, as the load-independent figures). Detection passes look only at the tiles whose
 pixels changed outside the people followed (core_model/pose/tiles.py TileGate); tracklets of one person are
-stitched after tracking (core_model/pose/reid.py stitch_tracklets), after tracks were cut where the body jumps or
+stitched after tracking (core_model/pose/tracklet_groups.py stitch_tracklets), after tracks were cut where the body jumps or
 the colours change after a gap, and shorter tracks that are pieces of a longer one's person (a half body, a second
 fit of one body) are merged into it (core_model/pose/tracklets.py). To iterate on tracking alone, pickle the
 arguments of track_frames once per video and re-track them (the detection stage is the slow part).

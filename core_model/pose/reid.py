@@ -368,18 +368,3 @@ def _refined_cut(entries: list, where: int) -> int:
     gains = np.concatenate([[0.0], np.cumsum(leans)])  # gains[k - lo]: cut at k
     cuts = [k for k in range(max(lo, 1), min(hi, len(entries) - 1) + 1)]
     return max(cuts, key=lambda k: (round(float(gains[k - lo]), 9), -abs(k - where)))
-
-
-def stitch_tracklets(per_track: dict, max_gap: int, soft=frozenset()) -> dict:
-    """Tracklets of one person joined: ``per_track`` = ``{track id: [(frame, keypoint, score, look), ...]}`` (frames
-    increasing) -> ``{track id: the id it joins}`` (its own for the first of a person).
-
-    Groups of tracklets that may be one person (never two at once; where one follows another, within ``max_gap``
-    frames, the same colours, size and reach: :func:`stitch_cost`) are joined cheapest first
-    (:func:`.tracklet_groups.join_tracklets`; ``soft``: pairs of pieces of one track cut where its colours changed,
-    joined again unless each fits somebody better). A person hidden for a while thus keeps one id even when they
-    came back with the mixed colours of whoever hid them; people of other colours are never joined.
-    """
-    from .tracklet_groups import join_tracklets
-
-    return join_tracklets(per_track, max_gap, soft)

@@ -265,7 +265,7 @@ REHOME = True
 
 
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
-    """``per_track`` with the tracklets of one person joined (:func:`.reid.stitch_tracklets`; the pieces of a track
+    """``per_track`` with the tracklets of one person joined (:func:`.tracklet_groups.stitch_tracklets`; the pieces of a track
     cut where its colours changed are joined again unless each fits somebody better), tracks shorter than
     :data:`MIN_TRACK_FRAMES`, or made only of pieces that short, left out."""
     from .reid import split_at_colour_changes
@@ -297,9 +297,9 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
 
 def _joined(per_track: Dict[int, list], max_gap: int, soft=frozenset(),
             longest: Optional[Dict[int, int]] = None) -> Dict[int, list]:
-    """``per_track`` with the tracklets :func:`.reid.stitch_tracklets` joins as one track (entries in frame order);
+    """``per_track`` with the tracklets :func:`.tracklet_groups.stitch_tracklets` joins as one track (entries in frame order);
     ``longest`` gets, per track, the number of entries of its longest tracklet."""
-    from .reid import stitch_tracklets
+    from .tracklet_groups import stitch_tracklets
 
     joined: Dict[int, list] = {}
     longest = {} if longest is None else longest
@@ -332,7 +332,7 @@ def track_frames(frames: Sequence[Optional[FrameDetections]], timestamps: np.nda
     re-identified by appearance (crowd mode). In crowd mode with appearances, skeletons lying on one body are
     merged first (:func:`crowd_dedupe`), and after the whole video is tracked tracks are cut where the body jumps or
     their colours change for good and the tracklets of one person are joined (:func:`.tracklets.split_at_jumps`,
-    :func:`.reid.split_at_colour_changes`, :func:`.reid.stitch_tracklets`), then shorter tracks that are pieces
+    :func:`.reid.split_at_colour_changes`, :func:`.tracklet_groups.stitch_tracklets`), then shorter tracks that are pieces
     of a longer one's person are merged into it (:func:`.tracklets.merge_fragments`).
     """
     tracker = tracker_for(img_shape, fps, max_gap_seconds=max_gap_seconds, crowd=crowd, reid_seconds=reid_seconds)

@@ -142,9 +142,12 @@ def _near(info: dict, max_gap: int, soft: FrozenSet[Pair]) -> Dict[int, List[int
     return {t: sorted(near[t].union(partners[t], *(near[p] for p in partners[t])) - {t}) for t in tids}
 
 
-def join_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset()) -> Dict[int, int]:
-    """``{tracklet id: the id of the first tracklet of its person}`` for ``per_track`` = ``{id: [(frame, keypoint,
-    score, look), ...]}`` (frames increasing), groups joined cheapest first (see the module docstring)."""
+def stitch_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset()) -> Dict[int, int]:
+    """Tracklets of one person joined: ``{tracklet id: the id of the first tracklet of its person}`` for
+    ``per_track`` = ``{id: [(frame, keypoint, score, look), ...]}`` (frames increasing), groups joined cheapest first
+    (see the module docstring; ``soft``: pairs of pieces of one track cut where its colours changed). A person
+    hidden for a while thus keeps one id even when they came back with the mixed colours of whoever hid them;
+    people of other colours are never joined."""
     groups = _Groups(per_track, max_gap, frozenset(soft))
     near = _near(groups.info, max_gap, groups.soft)
     heap: list = []

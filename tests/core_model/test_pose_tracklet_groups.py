@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from core_model.pose.appearance import distance
-from core_model.pose.reid import split_at_colour_changes, stitch_tracklets
+from core_model.pose.reid import split_at_colour_changes
+from core_model.pose.tracklet_groups import stitch_tracklets
 from core_model.pose.tracking import _stitched
 
 from .test_pose_reid import BLUE, GREEN, RED
