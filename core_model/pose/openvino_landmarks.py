@@ -33,6 +33,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from ..errors import ConfigError, PoseError
+from ..runtime.openvino_quiet import import_openvino
 
 #: what runs MediaPipe's pose models in the ROI pipeline (:class:`.roi_graph.PoseGraph`): the setting
 #: ``EPAM_POSE_RUNTIME`` (``auto``: OpenVINO where installed, else MediaPipe's own subgraphs)
@@ -197,8 +198,6 @@ def _pruned_ir(cache_dir: Optional[str], relative: str) -> Optional[str]:
         return None
     import hashlib
 
-    from ..runtime.openvino_quiet import import_openvino
-
     ov = import_openvino()
 
     source = model_path(relative)
@@ -209,7 +208,6 @@ def _pruned_ir(cache_dir: Optional[str], relative: str) -> Optional[str]:
 
 def _save_ir(model, xml: str) -> None:
     """``model`` as IR at ``xml``, written aside and renamed (the .bin first: a reader looks for the .xml)."""
-    from ..runtime.openvino_quiet import import_openvino
     ov = import_openvino()
 
     aside = f"{xml[:-4]}.{os.getpid()}.{threading.get_ident()}"
@@ -226,7 +224,6 @@ def _save_ir(model, xml: str) -> None:
 def _load(core, relative: str, outputs, config: dict):
     """The pruned model compiled: from its IR where it is kept (checked to hold the outputs wanted, in order),
     else read from the wheel, pruned (and kept as IR)."""
-    from ..runtime.openvino_quiet import import_openvino
     ov = import_openvino()
 
     xml = _pruned_ir(config.get("CACHE_DIR"), relative)
@@ -256,7 +253,6 @@ def compile_model(relative: str, threads: int, cache: bool, outputs) -> tuple:
 
     core = shared_core()
     try:
-        from ..runtime.openvino_quiet import import_openvino
         ov = import_openvino()
 
         config = compile_settings(threads)

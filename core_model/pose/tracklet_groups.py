@@ -40,6 +40,7 @@ class _Groups:
         self.group = {tid: tid for tid in per_track}
         self.look = {tid: self.info[tid]["look"] for tid in per_track}
         self.version = {tid: 0 for tid in per_track}
+        self.starts = {tid: [self.info[tid]["start"]] for tid in per_track}  # of a group's members, in order
         self.partners: Dict[int, set] = {tid: set() for tid in per_track}  # soft partners of a group's tracklets
         for x, y in soft:
             self.partners[x].add(y)
@@ -77,7 +78,7 @@ class _Groups:
         from bisect import bisect_left
 
         small, large = sorted((a, b), key=lambda g: (len(self.members[g]), g))
-        tracklets, starts = self.members[large], [self.info[t]["start"] for t in self.members[large]]
+        tracklets, starts = self.members[large], self.starts[large]
         kept = set(self.members[small])
         for t in self.members[small]:
             at = bisect_left(starts, self.info[t]["start"])
@@ -112,6 +113,8 @@ class _Groups:
         from .reid import median_look
 
         self.members[a] = self._sorted(self.members[a] + self.members.pop(b))
+        self.starts[a] = [self.info[t]["start"] for t in self.members[a]]
+        del self.starts[b]
         for t in self.members[a]:
             self.group[t] = a
         self.look[a] = median_look([e[3] for t in self.members[a] for e in self.per_track[t]])
@@ -120,9 +123,9 @@ class _Groups:
         del self.look[b], self.version[b]
 
 
-def _near(info: dict, max_gap: int, soft: FrozenSet[Pair]) -> Dict[int, List[int]]:
+def _near(info: dict, max_gap: int, partners: Dict[int, set]) -> Dict[int, List[int]]:
     """For each tracklet, those that may follow or precede it (:func:`.reid.stitch_cost` in time, size and reach,
-    whatever the colours), with its soft partners and theirs: only groups holding one of these can join its own."""
+    whatever the colours), with its soft ``partners`` and theirs: only groups holding one of these can join its own."""
     from .reid import stitch_cost
 
     tids = list(info)
@@ -135,10 +138,6 @@ def _near(info: dict, max_gap: int, soft: FrozenSet[Pair]) -> Dict[int, List[int
             if stitch_cost({**info[t], "look": None}, {**info[u], "look": None}, max_gap, colours=False) is not None:
                 near[t].add(u)
                 near[u].add(t)
-    partners: Dict[int, set] = {t: set() for t in tids}
-    for x, y in soft:
-        partners[x].add(y)
-        partners[y].add(x)
     return {t: sorted(near[t].union(partners[t], *(near[p] for p in partners[t])) - {t}) for t in tids}
 
 
@@ -149,7 +148,7 @@ def stitch_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = froz
     hidden for a while thus keeps one id even when they came back with the mixed colours of whoever hid them;
     people of other colours are never joined."""
     groups = _Groups(per_track, max_gap, frozenset(soft))
-    near = _near(groups.info, max_gap, groups.soft)
+    near = _near(groups.info, max_gap, groups.partners)  # before any join: each tracklet's own partners
     heap: list = []
 
     def push(a: int, b: int) -> None:
