@@ -89,7 +89,8 @@ def _crowd_tracker() -> dict:
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
                      reid.REID_SPEED, reid.REID_SIZE, reid.CLEAR, reid.CLEAR_GATE, reid.STITCH_GATE, reid.STITCH_RADIUS,
                      reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE, tracklet_groups.SOFT_GATE,
-                     rehome.REHOME_INTO], "version": 10}
+                     tracklet_groups.TIGHT_GAP, tracklet_groups.TIGHT_REACH, tracklet_groups.TIGHT_SIZE,
+                     rehome.REHOME_INTO], "version": 11}
 
 
 def _check_detect(detect: str) -> str:

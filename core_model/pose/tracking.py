@@ -262,6 +262,10 @@ MIN_TRACK_FRAMES = 10
 #: crowd mode: runs of a track in another track's person's colours are given back to them, or exchanged with them
 #: where both are seen (:mod:`.rehome`)
 REHOME = True
+#: crowd mode: a tracklet closely continuing another (:func:`.tracklet_groups.tight_pairs`: a person fitted smaller
+#: and in mixed colours going behind somebody) is proposed as its continuation, like a cut where the colours changed
+#: (measured on the classroom videos, seeds 0-9: seed 4 1.43 -> 1.29 ids per person, no other change)
+TIGHT = True
 
 
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
@@ -280,6 +284,10 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
                     if k:
                         soft.add((len(pieces) - 1, len(pieces)))
                     pieces[len(pieces)] = piece
+    if TIGHT:
+        from .tracklet_groups import tight_pairs
+
+        soft |= tight_pairs(pieces, frozenset(soft))
     longest: Dict[int, int] = {}
     joined = merge_fragments(_joined(pieces, max_gap, soft, longest))
     # a short track made only of pieces too short to keep is a fit flickering on and off for a while (unless

@@ -27,6 +27,13 @@ SOFT_GATE = 0.65
 
 Pair = Tuple[int, int]
 
+#: a tracklet starting at most TIGHT_GAP frames after another ended, within TIGHT_REACH of the first one's body sizes
+#: of where it ended and within TIGHT_SIZE x its size, each the other's nearest, is proposed as its continuation like
+#: a colour cut (a ``soft`` pair: joined at the cost of their colour distance unless either fits somebody better): a
+#: person going behind somebody or a pillar is fitted smaller and in mixed colours for their last frames (first
+#: frames coming out), which the online tracker and the stitch gates refuse
+TIGHT_GAP, TIGHT_REACH, TIGHT_SIZE = 2, 0.3, 2.0
+
 
 class _Groups:
     """Groups of tracklets being joined: members in time order, the group of each tracklet, each group's colours."""
@@ -121,6 +128,31 @@ class _Groups:
         self.version[a] += 1
         self.partners[a] |= self.partners.pop(b)
         del self.look[b], self.version[b]
+
+
+def tight_pairs(per_track: dict, taken: FrozenSet[Pair] = frozenset()) -> set:
+    """Pairs ``(a, b)`` of tracklets where ``b`` closely continues ``a`` (see :data:`TIGHT_GAP`), each tracklet in
+    at most one pair, counting those of ``taken``."""
+    from .reid import tracklet_summary
+
+    info = {tid: tracklet_summary(entries) for tid, entries in per_track.items()}
+    tids = [t for t in info if t not in has_prev] if (has_prev := {b for _, b in taken}) else list(info)
+    has_next = {a for a, _ in taken}
+    starts = np.array([info[t]["start"] for t in tids])
+    best_next: Dict[int, Tuple[float, int]] = {}
+    best_prev: Dict[int, Tuple[float, int]] = {}
+    for a, x in info.items():
+        if a in has_next:
+            continue
+        for j in np.flatnonzero((starts > x["end"]) & (starts <= x["end"] + TIGHT_GAP)):
+            b, y = tids[j], info[tids[j]]
+            if max(x["scale"], y["scale"]) > TIGHT_SIZE * min(x["scale"], y["scale"]):
+                continue
+            far = float(np.hypot(*(y["first"] - x["last"]))) / max(x["scale"], 1.0)
+            if far <= TIGHT_REACH:
+                best_next[a] = min(best_next.get(a, (far, b)), (far, b))
+                best_prev[b] = min(best_prev.get(b, (far, a)), (far, a))
+    return {(a, b) for a, (_, b) in best_next.items() if best_prev[b][1] == a}
 
 
 def _near(info: dict, max_gap: int, partners: Dict[int, set]) -> Dict[int, List[int]]:

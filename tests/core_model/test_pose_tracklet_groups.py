@@ -79,3 +79,33 @@ def test_a_short_track_in_short_pieces_is_dropped_but_a_person_seen_in_many_is_k
     joined = _stitched(per_track, 150, 25)
     assert [len(e) for e in joined.values()] == [len(person)]
     assert np.all(np.diff([e[0] for e in next(iter(joined.values()))]) > 0)
+
+
+def test_a_person_fitted_smaller_as_they_go_behind_a_pillar_keeps_their_id():
+    """Red walks behind a pillar: their last 25 frames are fitted smaller (60 % of the height) in mixed colours (0.45
+    from red, over the stitch gate), starting the frame after the whole body's track ended, where it ended. The
+    online tracker and the stitch gates refuse the size and the colours; as a close continuation (a soft pair) the
+    piece joins red, since nobody fits it better. Green, who walks on elsewhere, stays apart."""
+    from core_model.pose.tracklet_groups import tight_pairs
+
+    hidden = _mix(RED, BLUE, 0.6)
+    assert 0.3 < distance(RED, hidden) < 0.65
+    whole = _walk(range(60), 100, 2, RED)
+    behind = [(t, *_person(100 + 2 * t, 300 + 20, 60), hidden) for t in range(61, 86)]
+    green = _walk(range(100), 600, -2, GREEN)
+    per_track = {0: whole, 1: behind, 2: green}
+    assert tight_pairs(per_track) == {(0, 1)}
+    assert stitch_tracklets(per_track, 150)[1] == 1  # without the proposal: a second id for red
+    joined = _stitched(per_track, 150, 25)
+    assert sorted(len(e) for e in joined.values()) == [85, 100]
+
+
+def test_a_piece_starting_later_or_elsewhere_is_no_close_continuation():
+    from core_model.pose.tracklet_groups import tight_pairs
+
+    whole = _walk(range(60), 100, 2, RED)
+    later = [(t, *_person(100 + 2 * t, 300, 60), RED) for t in range(64, 90)]  # 4 frames later
+    aside = [(t, *_person(100 + 2 * t + 80, 300, 100), RED) for t in range(61, 90)]  # most of a body away
+    tiny = [(t, *_person(100 + 2 * t, 300, 30), RED) for t in range(61, 90)]  # a third of the size
+    for piece in (later, aside, tiny):
+        assert tight_pairs({0: whole, 1: piece}) == set()
