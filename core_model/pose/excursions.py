@@ -1,0 +1,87 @@
+"""Crowd tracking, last stage: a track's short excursion onto somebody else given to that person's track.
+
+Where two people overlap and one skeleton is found for both, the tracker may move a track from the person it
+follows onto the other for a few frames (a person behind showing their head above the one in front, two people
+crossing): the track's box jumps there and back, and the other person's track is missing over those frames. Colours
+cannot tell (the detection is in both people's colours); geometry can: the run is far from the track's own person on
+both sides (:data:`EXCURSION_JUMP`), who goes on where the run left them, and close to where the other track was seen
+just before and after (:data:`EXCURSION_FIT`).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+#: a run of at most EXCURSION_MAX entries is an excursion when the track's box centre jumps into it and out of it by
+#: at least EXCURSION_JUMP of the larger box's height (with at most EXCURSION_GAP frames between the entries), while
+#: the entries before and after it lie within EXCURSION_JUMP of each other (the track's own person goes on)
+EXCURSION_MAX, EXCURSION_JUMP, EXCURSION_GAP = 8, 0.3, 8
+#: it goes to a track missing over the run, seen within EXCURSION_SEEN frames before and after it, whose nearest
+#: boxes on both sides lie within EXCURSION_FIT of the run's first and last boxes (of the larger height)
+EXCURSION_FIT, EXCURSION_SEEN = 0.25, 15
+
+Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
+
+
+def _apart(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance of the centres of boxes ``a`` and ``b`` over the larger one's height."""
+    centre = lambda box: np.array([box[0] + box[2], box[1] + box[3]]) / 2  # noqa: E731
+    return float(np.hypot(*(centre(a) - centre(b)))) / max(a[3] - a[1], b[3] - b[1], 1.0)
+
+
+def _excursions(track) -> List[Tuple[int, int]]:
+    """Index ranges ``[i, j)`` of ``track``'s entries that are excursions (see :data:`EXCURSION_MAX`)."""
+    frames, boxes = track.frames, track.boxes
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    heights = boxes[:, 3] - boxes[:, 1]
+    moved = np.hypot(*(centres[1:] - centres[:-1]).T) / np.maximum(np.maximum(heights[1:], heights[:-1]), 1.0)
+    jumps = (np.flatnonzero((np.diff(frames) <= EXCURSION_GAP) & (moved >= EXCURSION_JUMP)) + 1).tolist()
+    found = []
+    for i, j in zip(jumps, jumps[1:]):
+        if j - i <= EXCURSION_MAX and frames[j] - frames[i - 1] <= 2 * EXCURSION_GAP + EXCURSION_MAX \
+                and _apart(boxes[i - 1], boxes[j]) < EXCURSION_JUMP:
+            found.append((i, j))
+    return found
+
+
+def _fit(other, lo: int, hi: int, first: np.ndarray, last: np.ndarray) -> Optional[float]:
+    """How far track ``other`` is from a run (frames ``lo..hi``, first and last boxes given): ``None`` unless it is
+    missing over the run and seen close to it on both sides (:data:`EXCURSION_SEEN`)."""
+    inside = np.searchsorted(other.frames, [lo, hi + 1])
+    before, after = int(inside[0]) - 1, int(inside[1])
+    if inside[1] > inside[0] or before < 0 or after >= len(other.frames):
+        return None
+    if lo - other.frames[before] > EXCURSION_SEEN or other.frames[after] - hi > EXCURSION_SEEN:
+        return None
+    sides = (_apart(other.boxes[before], first), _apart(other.boxes[after], last))
+    return max(sides) if max(sides) <= EXCURSION_FIT else None
+
+
+def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
+    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with every excursion moved
+    to the track that fits it best (see the module docstring); each track gives or takes a frame once. Ids kept."""
+    from .tracklets import _Track
+
+    tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
+    moves = []
+    for ta, a in tracks.items():
+        for i, j in _excursions(a):
+            lo, hi = int(a.frames[i]), int(a.frames[j - 1])
+            fits = [(cost, tb) for tb, b in tracks.items() if tb != ta
+                    for cost in [_fit(b, lo, hi, a.boxes[i], a.boxes[j - 1])] if cost is not None]
+            if fits:
+                cost, tb = min(fits)
+                moves.append((cost, ta, tb, i, j))
+    moved = {tid: list(t.entries) for tid, t in tracks.items()}
+    taken: Dict[int, set] = {tid: set() for tid in tracks}
+    for _cost, ta, tb, i, j in sorted(moves):
+        run = tracks[ta].entries[i:j]
+        frames = {int(e[0]) for e in run}
+        if frames & taken[ta] or frames & taken[tb]:
+            continue
+        taken[ta] |= frames
+        taken[tb] |= frames
+        moved[ta] = [e for e in moved[ta] if int(e[0]) not in frames]
+        moved[tb] = sorted(moved[tb] + run, key=lambda e: e[0])
+    return {tid: entries for tid, entries in moved.items() if entries}
