@@ -83,7 +83,7 @@ REID_SECONDS = 6.0
 
 def _crowd_tracker() -> dict:
     """The crowd tracker's settings (part of the cache key of ``tiles``/``auto``)."""
-    from . import appearance, excursions, rehome, reid, tracklet_groups
+    from . import appearance, excursions, rehome, reid, tracklet_groups, tracklets
 
     return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
@@ -91,7 +91,8 @@ def _crowd_tracker() -> dict:
                      reid.STITCH_SPEED, reid.SPLIT_WINDOW, reid.SPLIT_GATE, tracklet_groups.SOFT_GATE,
                      tracklet_groups.TIGHT_GAP, tracklet_groups.TIGHT_REACH, tracklet_groups.TIGHT_SIZE,
                      rehome.REHOME_INTO, excursions.EXCURSION_MAX, excursions.EXCURSION_JUMP,
-                     excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN], "version": 11}
+                     excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN,
+                     tracklets.GAP_JUMP], "version": 11}
 
 
 def _check_detect(detect: str) -> str:

@@ -272,21 +272,24 @@ TIGHT = True
 
 
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
-    """``per_track`` with the tracklets of one person joined (:func:`.tracklet_groups.stitch_tracklets`; the pieces of a track
-    cut where its colours changed are joined again unless each fits somebody better), tracks shorter than
-    :data:`MIN_TRACK_FRAMES`, or made only of pieces that short, left out."""
+    """``per_track`` with the tracklets of one person joined (:func:`.tracklet_groups.stitch_tracklets`; the pieces of a
+    track cut where its colours changed or where it came back off its path after a few frames unseen
+    (:func:`.tracklets.split_at_gap_jumps`), and a tracklet closely continuing another (:data:`TIGHT`), are joined
+    unless each fits somebody better), tracks shorter than :data:`MIN_TRACK_FRAMES`, or made only of pieces that
+    short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`)."""
     from .reid import split_at_colour_changes
-    from .tracklets import merge_fragments, split_at_gaps, split_at_jumps
+    from .tracklets import merge_fragments, split_at_gap_jumps, split_at_gaps, split_at_jumps
 
     pieces: Dict[int, list] = {}
-    soft = set()  # (piece, next piece) of one track cut where its colours changed
+    soft = set()  # (piece, next piece) of one track cut where its colours changed or it came back off its path
     for tid in sorted(per_track):
         for span in split_at_gaps(per_track[tid], motion_gap):
             for part in split_at_jumps(span):
-                for k, piece in enumerate(split_at_colour_changes(part)):
-                    if k:
-                        soft.add((len(pieces) - 1, len(pieces)))
-                    pieces[len(pieces)] = piece
+                for j, bit in enumerate(split_at_gap_jumps(part)):
+                    for k, piece in enumerate(split_at_colour_changes(bit)):
+                        if k or j:
+                            soft.add((len(pieces) - 1, len(pieces)))
+                        pieces[len(pieces)] = piece
     if TIGHT:
         from .tracklet_groups import tight_pairs
 

@@ -109,3 +109,43 @@ def test_a_piece_starting_later_or_elsewhere_is_no_close_continuation():
     tiny = [(t, *_person(100 + 2 * t, 300, 30), RED) for t in range(61, 90)]  # a third of the size
     for piece in (later, aside, tiny):
         assert tight_pairs({0: whole, 1: piece}) == set()
+
+
+def test_two_people_of_alike_colours_whose_ids_swapped_while_unseen_get_them_back():
+    """Upper and lower walk right side by side in alike colours (0.2 apart: under every colour gate). Both are lost
+    for a few frames; the upper one's track comes back on the lower person 6 frames later, the lower one's on the upper
+    person. Each track is cut where it came back far from where its motion led, the pieces are proposed to be joined
+    again, and each piece joins the person it continues: one track per person."""
+    from core_model.pose.tracklets import split_at_gap_jumps
+
+    alike = _mix(RED, BLUE, 0.25)
+    assert distance(RED, alike) < 0.3
+    upper = lambda frames: _walk(frames, 100, 2, RED, y=300)  # noqa: E731
+    lower = lambda frames: _walk(frames, 100, 2, alike, y=420)  # noqa: E731
+    swapped = {0: upper(range(41)) + lower(range(47, 90)), 1: lower(range(43)) + upper(range(47, 90))}
+    assert [len(p) for p in split_at_gap_jumps(swapped[0])] == [41, 43]
+    joined = _stitched(swapped, 150, 25)
+    assert len(joined) == 2
+    for entries in joined.values():  # one person each: the centre's height never changes
+        heights = {round(float(np.mean(e[1][:, 1]))) for e in entries}
+        assert len(heights) == 1
+
+
+def test_a_person_walking_on_while_unseen_is_not_cut():
+    """Found again where their pace led (6 frames later, 12 px on), or after a gap too long for motion: no cut."""
+    from core_model.pose.tracklets import split_at_gap_jumps
+
+    walking = _walk(range(41), 100, 2, RED) + _walk(range(47, 90), 100, 2, RED)
+    assert len(split_at_gap_jumps(walking)) == 1
+    long_gap = _walk(range(41), 100, 2, RED) + _walk(range(60, 90), 100, 2, RED, y=420)
+    assert len(split_at_gap_jumps(long_gap)) == 1
+
+
+def test_a_person_found_again_off_their_path_with_nobody_else_to_fit_stays_one():
+    """Red, lost for 5 frames, is found 40 px lower in mixed colours (0.45 from red: over the stitch gate). The track
+    is cut there, but as a proposal: no other track fits the second piece, so the two are joined again."""
+    mixed = _mix(RED, BLUE, 0.6)
+    assert 0.3 < distance(RED, mixed) < 0.65
+    entries = _walk(range(41), 100, 2, RED) + _walk(range(46, 90), 100, 2, mixed, y=340)
+    joined = _stitched({0: entries, 1: _walk(range(90), 600, -2, GREEN)}, 150, 25)
+    assert sorted(len(e) for e in joined.values()) == [85, 90]
