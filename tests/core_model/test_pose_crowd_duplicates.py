@@ -50,3 +50,38 @@ def test_a_tiny_whole_body_fitted_on_a_persons_head_is_that_head_fitted_again():
     near, near_sc = _person(90, 495, 150)
     behind, behind_sc = _person(90, 375, 45)
     assert list(crowd_dedupe(np.stack([near, behind]), np.stack([near_sc, behind_sc]))) == [0, 1]
+
+
+def _upper_fit(head_x: float, head_y: float, h: float = 80.0) -> tuple:
+    """A head-and-shoulders fit (arms confident, hips, knees and ankles scored 0.3) with its head at (x, y), an arm
+    stretched out sideways (its box sticks out of the whole person's)."""
+    kp, sc = _person(head_x, head_y + 0.45 * h, h)
+    kp[[8, 10], 0] += [20, 35]
+    sc[11:] = 0.3
+    return kp, sc
+
+
+def test_a_head_and_shoulders_fit_on_a_whole_persons_upper_body_is_that_person_fitted_again():
+    """As seen on a classroom video: a whole person 160 px tall, and a second skeleton of their head, shoulders and
+    arms, its head a little off theirs (14 px: within a tenth of their size), its joints seen well on their body
+    (its box, with an arm stretched out, partly beside it)."""
+    from core_model.pose.tiles import overlap_of_smaller, person_box
+
+    near, near_sc = _person(200, 450, 160)
+    head = near[:5].mean(axis=0)
+    fit, fit_sc = _upper_fit(head[0] - 4, head[1] + 13)
+    assert 0.5 < overlap_of_smaller(person_box(fit, fit_sc), person_box(near, near_sc))[0, 0] < 0.8
+    assert list(crowd_dedupe(np.stack([near, fit]), np.stack([near_sc, fit_sc]))) == [0]
+    assert list(crowd_dedupe(np.stack([fit, near]), np.stack([fit_sc, near_sc]))) == [1]
+
+
+def test_a_person_behind_whose_head_shows_a_head_away_stays():
+    """The same head-and-shoulders skeleton with its head 35 px beside the whole person's is somebody behind them;
+    so is one whose legs are seen."""
+    near, near_sc = _person(200, 450, 160)
+    head = near[:5].mean(axis=0)
+    beside, beside_sc = _upper_fit(head[0] + 35, head[1] + 5)
+    assert list(crowd_dedupe(np.stack([near, beside]), np.stack([near_sc, beside_sc]))) == [0, 1]
+    legs, legs_sc = _upper_fit(head[0] - 4, head[1] + 13, h=60)
+    legs_sc[11:] = 0.9
+    assert list(crowd_dedupe(np.stack([near, legs]), np.stack([near_sc, legs_sc]))) == [0, 1]
