@@ -21,6 +21,9 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   pip_install() {
     if ! "$VENV/bin/python" -m pip install "$@" >>"$LOG" 2>&1; then
       grep -v "^WARNING: Location" "$LOG" | tail -20
+      if grep -q "No space left on device" "$LOG"; then
+        echo "[setup] the disk is full ($(df -h "$VENV" | awk 'NR==2 {print $4}') free where .venv is): the set-up needs about 3 GB; free some space and run it again"
+      fi
       echo "[setup] pip install $* failed (full log: $LOG)"
       exit 1
     fi

@@ -61,6 +61,7 @@ def _fit(other, lo: int, hi: int, first: np.ndarray, last: np.ndarray) -> Option
 def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
     """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with every excursion moved
     to the track that fits it best (see the module docstring); each track gives or takes a frame once. Ids kept."""
+    from .rehome import move_runs
     from .tracklets import _Track
 
     tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
@@ -73,15 +74,4 @@ def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry
             if fits:
                 cost, tb = min(fits)
                 moves.append((cost, ta, tb, i, j))
-    moved = {tid: list(t.entries) for tid, t in tracks.items()}
-    taken: Dict[int, set] = {tid: set() for tid in tracks}
-    for _cost, ta, tb, i, j in sorted(moves):
-        run = tracks[ta].entries[i:j]
-        frames = {int(e[0]) for e in run}
-        if frames & taken[ta] or frames & taken[tb]:
-            continue
-        taken[ta] |= frames
-        taken[tb] |= frames
-        moved[ta] = [e for e in moved[ta] if int(e[0]) not in frames]
-        moved[tb] = sorted(moved[tb] + run, key=lambda e: e[0])
-    return {tid: entries for tid, entries in moved.items() if entries}
+    return move_runs(tracks, sorted(moves))

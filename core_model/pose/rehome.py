@@ -123,9 +123,16 @@ def rehome_runs(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
     if prepared is None:
         return per_track
     tracks, looks, medians = prepared
+    return move_runs(tracks, _candidates(tracks, looks, medians))
+
+
+def move_runs(tracks: dict, moves) -> Dict[int, List[Entry]]:
+    """The entries of ``tracks`` (:class:`.tracklets._Track` by id) with, for each ``(key, a, b, i, j)`` of ``moves``
+    (sorted, best first), track ``a``'s entries ``[i, j)`` moved to track ``b``; a frame of a track is given or taken
+    once (a later move touching it is skipped). Tracks left empty are dropped."""
     moved: Dict[int, List[Entry]] = {tid: list(t.entries) for tid, t in tracks.items()}
     taken: Dict[int, set] = {tid: set() for tid in tracks}  # frames given or received
-    for _gain, ta, tb, i, j in _candidates(tracks, looks, medians):
+    for _key, ta, tb, i, j in moves:
         run = tracks[ta].entries[i:j]
         frames = {int(e[0]) for e in run}
         if frames & taken[ta] or frames & taken[tb]:
