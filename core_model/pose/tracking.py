@@ -81,6 +81,8 @@ def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
     for i in order:
         for j in out:
             overlap = overlap_of_smaller(boxes[i], boxes[j])[0, 0]
+            if overlap == 0.0 and not _near_boxes(boxes[i], boxes[j]):
+                continue  # apart: no rule below can hold
             if overlap >= ONE_BODY_OVERLAP and max(sizes[i], sizes[j]) <= ONE_BODY_SIZE * min(sizes[i], sizes[j]):
                 break
             if _face_fit(keypoints, scores, (i, j) if sizes[i] <= sizes[j] else (j, i), sizes):
@@ -98,6 +100,12 @@ def crowd_dedupe(keypoints: np.ndarray, scores: np.ndarray) -> np.ndarray:
     out = [i for i in out if not any(_on_head(boxes[i], boxes[j]) for j in out
                                      if sizes[j] >= ONE_HEAD_SMALLER * sizes[i])]
     return np.array(sorted(out), np.int64)
+
+
+def _near_boxes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether boxes ``a`` and ``b`` meet once each is grown by :data:`ONE_FACE_GROW` of the taller's height."""
+    grow = ONE_FACE_GROW * max(a[3] - a[1], b[3] - b[1])
+    return bool(min(a[2], b[2]) - max(a[0], b[0]) > -2 * grow and min(a[3], b[3]) - max(a[1], b[1]) > -2 * grow)
 
 
 def _on_head(small: np.ndarray, large: np.ndarray) -> bool:
