@@ -292,11 +292,13 @@ def extract_poses(video_path, *, max_people: int = DEFAULT_MAX_PEOPLE, workers: 
 def _meta(path: Path, backend: str, max_people: int, seconds: float, options: dict, mode: str, engine: str,
           whole: str, note: Optional[str], device: str) -> dict:
     """``poses.meta`` of an extraction: what ran, how (the whole-frame path where ``full`` ran on MediaPipe's
-    models), a delegate's note, the torch engine's device."""
+    models), what ran those models (``runtime``), a delegate's note, the torch engine's device."""
     meta = {"source": path.name, "backend": backend, "max_people": int(max_people), "extract_seconds": round(seconds, 3),
             "delegate": options.get("delegate", "cpu"), "detect": mode, "engine": engine}
     if engine == "mediapipe" and mode == "full":
         meta["whole_frame"] = whole
+    if engine == "mediapipe" and (mode != "full" or whole == "roi"):  # the paths whose models a runtime runs
+        meta["runtime"] = _runtime()
     if note:
         meta["delegate_note"] = note
     if engine == "torch":  # where it ran (the delegate is MediaPipe's)
@@ -304,6 +306,13 @@ def _meta(path: Path, backend: str, max_people: int, seconds: float, options: di
 
         meta["device"] = resolve_device(device).type
     return meta
+
+
+def _runtime() -> str:
+    """What ran MediaPipe's pose models (:func:`.openvino_landmarks.pose_runtime`: ``openvino`` or ``mediapipe``)."""
+    from .openvino_landmarks import pose_runtime
+
+    return pose_runtime()
 
 
 def _tracked(mode: str, frames, info, meta: dict, ahead, stream) -> Poses:

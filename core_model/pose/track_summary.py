@@ -17,7 +17,7 @@ FRAGMENTED_RATIO = 1.3
 #: a track shorter than this (seconds) next to others is most likely a piece of somebody's track
 SHORT_SECONDS = 2.0
 #: the meta keys that say how poses were extracted
-SETTING_KEYS = ("backend", "detect", "max_people", "delegate", "engine", "device")
+SETTING_KEYS = ("backend", "detect", "max_people", "delegate", "engine", "runtime", "device")
 
 
 @dataclass
@@ -78,5 +78,6 @@ def describe_settings(settings: Optional[dict]) -> str:
     backend = settings.get("engine") or settings.get("backend")
     if backend:
         where = settings.get("device") if settings.get("engine") == "torch" else settings.get("delegate")
-        parts.append(f"engine: {backend}" + (f" on {where.upper()}" if where else ""))
+        runtime = " (OpenVINO)" if settings.get("runtime") == "openvino" else ""
+        parts.append(f"engine: {backend}{runtime}" + (f" on {where.upper()}" if where else ""))
     return "Extraction settings: " + ", ".join(parts) + "." if parts else ""

@@ -54,6 +54,8 @@ def test_people_dock_says_people_tracks_and_settings(qtbot, tmp_path):
     assert text.startswith("Found up to 3 people at once, 12 tracks over 250 frames. More tracks than people")
     assert text.count("tracks over") == 1 and "Select two rows and Merge" in text and "Split here" in text
     assert "people per frame: at most 6" in text and "detection: full" in text
+    panel.set_poses(_poses(meta={**TILES, "engine": "mediapipe", "runtime": "openvino"}))
+    assert "engine: mediapipe (OpenVINO) on CPU" in panel.summary.text()
 
 
 def test_videos_list_tooltip_shows_the_extraction_settings(qtbot, barcode_video):

@@ -40,6 +40,7 @@ def test_the_generator_makes_a_harder_crowd():
 def test_default_settings_find_more_than_four_people(classroom):
     truth, poses = classroom
     assert poses.meta["max_people"] == 0 and poses.meta["detect"] == "tiles"  # recorded with the poses
+    assert poses.meta["runtime"] == "openvino"  # what ran MediaPipe's models (OpenVINO is a dependency)
     at_once = poses.present.sum(axis=0)
     assert at_once.max() > 4 and np.median(at_once) >= 8, at_once
     score = score_poses(truth, poses.keypoint, poses.keypoint_score)
