@@ -26,8 +26,9 @@ Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
 
 def _apart(a: np.ndarray, b: np.ndarray) -> float:
     """Distance of the centres of boxes ``a`` and ``b`` over the larger one's height."""
-    centre = lambda box: np.array([box[0] + box[2], box[1] + box[3]]) / 2  # noqa: E731
-    return float(np.hypot(*(centre(a) - centre(b)))) / max(a[3] - a[1], b[3] - b[1], 1.0)
+    from .tracklets import _centre
+
+    return float(np.hypot(*(_centre(a) - _centre(b)))) / max(a[3] - a[1], b[3] - b[1], 1.0)
 
 
 def _excursions(track) -> List[Tuple[int, int]]:

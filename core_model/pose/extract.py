@@ -298,7 +298,9 @@ def _meta(path: Path, backend: str, max_people: int, seconds: float, options: di
     if engine == "mediapipe" and mode == "full":
         meta["whole_frame"] = whole
     if engine == "mediapipe" and (mode != "full" or whole == "roi"):  # the paths whose models a runtime runs
-        meta["runtime"] = _runtime()
+        from .openvino_landmarks import pose_runtime
+
+        meta["runtime"] = pose_runtime()
     if note:
         meta["delegate_note"] = note
     if engine == "torch":  # where it ran (the delegate is MediaPipe's)
@@ -306,13 +308,6 @@ def _meta(path: Path, backend: str, max_people: int, seconds: float, options: di
 
         meta["device"] = resolve_device(device).type
     return meta
-
-
-def _runtime() -> str:
-    """What ran MediaPipe's pose models (:func:`.openvino_landmarks.pose_runtime`: ``openvino`` or ``mediapipe``)."""
-    from .openvino_landmarks import pose_runtime
-
-    return pose_runtime()
 
 
 def _tracked(mode: str, frames, info, meta: dict, ahead, stream) -> Poses:

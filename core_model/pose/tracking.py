@@ -304,12 +304,8 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
                         if k or j:
                             soft.add((len(pieces) - 1, len(pieces)))
                         pieces[len(pieces)] = piece
-    if TIGHT:
-        from .tracklet_groups import tight_pairs
-
-        soft |= tight_pairs(pieces, frozenset(soft))
     longest: Dict[int, int] = {}
-    joined = merge_fragments(_joined(pieces, max_gap, soft, longest))
+    joined = merge_fragments(_joined(pieces, max_gap, soft, longest, tight=TIGHT))
     # a short track made only of pieces too short to keep is a fit flickering on and off for a while (unless
     # merged into a longer track of its person)
     joined = {tid: entries for tid, entries in joined.items()
@@ -329,14 +325,15 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
 
 
 def _joined(per_track: Dict[int, list], max_gap: int, soft=frozenset(),
-            longest: Optional[Dict[int, int]] = None) -> Dict[int, list]:
-    """``per_track`` with the tracklets :func:`.tracklet_groups.stitch_tracklets` joins as one track (entries in frame order);
-    ``longest`` gets, per track, the number of entries of its longest tracklet."""
+            longest: Optional[Dict[int, int]] = None, tight: bool = False) -> Dict[int, list]:
+    """``per_track`` with the tracklets :func:`.tracklet_groups.stitch_tracklets` joins as one track (entries in
+    frame order; ``soft``, ``tight``: its proposals); ``longest`` gets, per track, the number of entries of its
+    longest tracklet."""
     from .tracklet_groups import stitch_tracklets
 
     joined: Dict[int, list] = {}
     longest = {} if longest is None else longest
-    for tid, root in stitch_tracklets(per_track, max_gap, frozenset(soft)).items():
+    for tid, root in stitch_tracklets(per_track, max_gap, frozenset(soft), tight).items():
         joined.setdefault(root, []).extend(per_track[tid])
         longest[root] = max(longest.get(root, 0), len(per_track[tid]))
     return {tid: sorted(entries, key=lambda e: e[0]) for tid, entries in joined.items()}

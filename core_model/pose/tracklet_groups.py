@@ -38,11 +38,13 @@ TIGHT_GAP, TIGHT_REACH, TIGHT_SIZE = 2, 0.3, 2.0
 class _Groups:
     """Groups of tracklets being joined: members in time order, the group of each tracklet, each group's colours."""
 
-    def __init__(self, per_track: dict, max_gap: int, soft: FrozenSet[Pair]) -> None:
+    def __init__(self, per_track: dict, max_gap: int, soft: FrozenSet[Pair], tight: bool = False) -> None:
         from .reid import tracklet_summary
 
-        self.per_track, self.max_gap, self.soft = per_track, int(max_gap), soft
         self.info = {tid: tracklet_summary(entries) for tid, entries in per_track.items()}
+        if tight:
+            soft = soft | _tight_pairs(self.info, soft)
+        self.per_track, self.max_gap, self.soft = per_track, int(max_gap), soft
         self.members: Dict[int, List[int]] = {tid: [tid] for tid in per_track}
         self.group = {tid: tid for tid in per_track}
         self.look = {tid: self.info[tid]["look"] for tid in per_track}
@@ -135,9 +137,13 @@ def tight_pairs(per_track: dict, taken: FrozenSet[Pair] = frozenset()) -> set:
     at most one pair, counting those of ``taken``."""
     from .reid import tracklet_summary
 
-    info = {tid: tracklet_summary(entries) for tid, entries in per_track.items()}
-    tids = [t for t in info if t not in has_prev] if (has_prev := {b for _, b in taken}) else list(info)
-    has_next = {a for a, _ in taken}
+    return _tight_pairs({tid: tracklet_summary(entries) for tid, entries in per_track.items()}, taken)
+
+
+def _tight_pairs(info: dict, taken: FrozenSet[Pair]) -> set:
+    """:func:`tight_pairs` of the tracklets summarised in ``info`` (:func:`.reid.tracklet_summary` by id)."""
+    has_next, has_prev = {a for a, _ in taken}, {b for _, b in taken}
+    tids = [t for t in info if t not in has_prev]
     starts = np.array([info[t]["start"] for t in tids])
     best_next: Dict[int, Tuple[float, int]] = {}
     best_prev: Dict[int, Tuple[float, int]] = {}
@@ -173,13 +179,14 @@ def _near(info: dict, max_gap: int, partners: Dict[int, set]) -> Dict[int, List[
     return {t: sorted(near[t].union(partners[t], *(near[p] for p in partners[t])) - {t}) for t in tids}
 
 
-def stitch_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset()) -> Dict[int, int]:
+def stitch_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = frozenset(),
+                     tight: bool = False) -> Dict[int, int]:
     """Tracklets of one person joined: ``{tracklet id: the id of the first tracklet of its person}`` for
     ``per_track`` = ``{id: [(frame, keypoint, score, look), ...]}`` (frames increasing), groups joined cheapest first
-    (see the module docstring; ``soft``: pairs of pieces of one track cut where its colours changed). A person
-    hidden for a while thus keeps one id even when they came back with the mixed colours of whoever hid them;
-    people of other colours are never joined."""
-    groups = _Groups(per_track, max_gap, frozenset(soft))
+    (see the module docstring; ``soft``: pairs of pieces of one track cut where its colours changed; ``tight``: the
+    :func:`tight_pairs` are soft too). A person hidden for a while thus keeps one id even when they came back with
+    the mixed colours of whoever hid them; people of other colours are never joined."""
+    groups = _Groups(per_track, max_gap, frozenset(soft), tight)
     near = _near(groups.info, max_gap, groups.partners)  # before any join: each tracklet's own partners
     heap: list = []
 
