@@ -5,7 +5,10 @@ follows onto the other for a few frames (a person behind showing their head abov
 crossing): the track's box jumps there and back, and the other person's track is missing over those frames. Colours
 cannot tell (the detection is in both people's colours); geometry can: the run is far from the track's own person on
 both sides (:data:`EXCURSION_JUMP`), who goes on where the run left them, and close to where the other track was seen
-just before and after (:data:`EXCURSION_FIT`).
+just before and after (:data:`EXCURSION_FIT`). Where no track misses the run, it is cut out of the track
+(:data:`EXCURSION_CUT`): a body this far away and back within a few frames is not the track's person (people walk at
+most a few hundredths of their height per frame), and the last stitching joins the run to a person it continues or
+leaves it out as too short.
 """
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ EXCURSION_MAX, EXCURSION_JUMP, EXCURSION_GAP = 8, 0.3, 8
 #: it goes to a track missing over the run, seen within EXCURSION_SEEN frames before and after it, whose nearest
 #: boxes on both sides lie within EXCURSION_FIT of the run's first and last boxes (of the larger height)
 EXCURSION_FIT, EXCURSION_SEEN = 0.25, 15
+#: an excursion no track misses is cut out as a tracklet of its own (joined by the last stitching to a person it
+#: continues, else left out as too short)
+EXCURSION_CUT = True
 
 Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
 
@@ -61,12 +67,13 @@ def _fit(other, lo: int, hi: int, first: np.ndarray, last: np.ndarray) -> Option
 
 def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
     """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) with every excursion moved
-    to the track that fits it best (see the module docstring); each track gives or takes a frame once. Ids kept."""
+    to the track that fits it best (see the module docstring; each track gives or takes a frame once), and with
+    :data:`EXCURSION_CUT` those nobody fits made tracks of their own (new ids after the largest). Ids kept."""
     from .rehome import move_runs
     from .tracklets import _Track
 
     tracks = {tid: _Track(entries) for tid, entries in per_track.items() if entries}
-    moves = []
+    moves, unfitted = [], []
     for ta, a in tracks.items():
         for i, j in _excursions(a):
             lo, hi = int(a.frames[i]), int(a.frames[j - 1])
@@ -75,4 +82,17 @@ def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry
             if fits:
                 cost, tb = min(fits)
                 moves.append((cost, ta, tb, i, j))
-    return move_runs(tracks, sorted(moves))
+            else:
+                unfitted.append((ta, {int(f) for f in a.frames[i:j]}))
+    moved = move_runs(tracks, sorted(moves))
+    if not EXCURSION_CUT:
+        return moved
+    next_id = max(moved, default=-1) + 1
+    for ta, frames in unfitted:
+        kept = {int(e[0]) for e in moved.get(ta, ())}
+        if not frames <= kept:
+            continue  # a frame of it was moved or taken
+        moved[next_id] = [e for e in moved[ta] if int(e[0]) in frames]
+        moved[ta] = [e for e in moved[ta] if int(e[0]) not in frames]
+        next_id += 1
+    return moved

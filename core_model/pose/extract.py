@@ -92,7 +92,7 @@ def _crowd_tracker() -> dict:
                      tracklet_groups.TIGHT_GAP, tracklet_groups.TIGHT_REACH, tracklet_groups.TIGHT_SIZE,
                      rehome.REHOME_INTO, excursions.EXCURSION_MAX, excursions.EXCURSION_JUMP,
                      excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN,
-                     tracklets.GAP_JUMP], "version": 11}
+                     excursions.EXCURSION_CUT, tracklets.GAP_JUMP], "version": 12}
 
 
 def _check_detect(detect: str) -> str:
