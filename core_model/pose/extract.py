@@ -92,7 +92,8 @@ def _crowd_tracker() -> dict:
                      tracklet_groups.TIGHT_GAP, tracklet_groups.TIGHT_REACH, tracklet_groups.TIGHT_SIZE,
                      rehome.REHOME_INTO, excursions.EXCURSION_MAX, excursions.EXCURSION_JUMP,
                      excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN,
-                     excursions.EXCURSION_CUT, tracklets.GAP_JUMP], "version": 12}
+                     excursions.EXCURSION_CUT, tracklets.GAP_JUMP, tracklet_groups.RETURN_GATE,
+                     tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN], "version": 12}
 
 
 def _check_detect(detect: str) -> str:

@@ -283,6 +283,9 @@ EXCURSIONS = True
 #: and in mixed colours going behind somebody) is proposed as its continuation, like a cut where the colours changed
 #: (measured on the classroom videos, seeds 0-9: seed 4 1.43 -> 1.29 ids per person, no other change)
 TIGHT = True
+#: crowd mode: a track continuing another after longer than re-identification reaches, in colours nobody else in the
+#: video has, is joined to it (:func:`.tracklet_groups.join_returning`)
+RETURNING = True
 
 
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) -> Dict[int, list]:
@@ -290,7 +293,8 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
     track cut where its colours changed or where it came back off its path after a few frames unseen
     (:func:`.tracklets.split_at_gap_jumps`), and a tracklet closely continuing another (:data:`TIGHT`), are joined
     unless each fits somebody better), tracks shorter than :data:`MIN_TRACK_FRAMES`, or made only of pieces that
-    short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`)."""
+    short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`), and a person back
+    after a long absence in colours nobody else has joined (:data:`RETURNING`)."""
     from .reid import split_at_colour_changes
     from .tracklets import merge_fragments, split_at_gap_jumps, split_at_gaps, split_at_jumps
 
@@ -321,6 +325,10 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25) ->
 
             joined = return_excursions(joined)
         joined = _joined(joined, max_gap)
+    if RETURNING:
+        from .tracklet_groups import join_returning
+
+        joined = join_returning(joined, max_gap)
     return {tid: entries for tid, entries in joined.items() if len(entries) >= MIN_TRACK_FRAMES}
 
 

@@ -212,3 +212,42 @@ def stitch_tracklets(per_track: dict, max_gap: int, soft: FrozenSet[Pair] = froz
         for t in tids:
             root[t] = tids[0]
     return root
+
+
+#: a track starting more than the stitching gap after another ended continues it (a person away or hidden for long)
+#: when their colours differ by at most RETURN_GATE, their sizes by at most RETURN_SIZE x, and every other track's
+#: colours are at least RETURN_MARGIN further from either: nobody else in the video could be that person
+RETURN_GATE, RETURN_SIZE, RETURN_MARGIN = 0.12, 1.25, 0.2
+
+
+def join_returning(per_track: dict, max_gap: int) -> dict:
+    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``) with a track joined to one that continues it
+    after a long absence (see :data:`RETURN_GATE`), closest colours first, each track continued and continuing at
+    most once; the joined track keeps the first one's id."""
+    from .appearance import distance
+    from .reid import tracklet_summary
+
+    info = {tid: tracklet_summary(entries) for tid, entries in per_track.items() if entries}
+    apart = {(a, b): distance(info[a]["look"], info[b]["look"]) for a in info for b in info if a != b}
+    pairs = []
+    for (a, b), d in apart.items():
+        x, y = info[a], info[b]
+        if d is None or d > RETURN_GATE or y["start"] - x["end"] <= max_gap:
+            continue
+        if max(x["scale"], y["scale"]) > RETURN_SIZE * min(x["scale"], y["scale"]):
+            continue
+        others = [apart[u, c] for u in (a, b) for c in info if c not in (a, b)]
+        if all(o is not None and o >= d + RETURN_MARGIN for o in others):
+            pairs.append((d, a, b))
+    out, head = dict(per_track), {tid: tid for tid in per_track}
+    continued, continuing = set(), set()
+    for _d, a, b in sorted(pairs):
+        if a in continued or b in continuing:
+            continue
+        continued.add(a)
+        continuing.add(b)
+        out[head[a]] = out[head[a]] + out.pop(b)
+        for tid, h in head.items():
+            if h == b:
+                head[tid] = head[a]
+    return out

@@ -7,7 +7,7 @@ import numpy as np
 
 from core_model.pose.appearance import distance
 from core_model.pose.reid import split_at_colour_changes
-from core_model.pose.tracklet_groups import stitch_tracklets
+from core_model.pose.tracklet_groups import join_returning, stitch_tracklets
 from core_model.pose.tracking import _stitched
 
 from .test_pose_reid import BLUE, GREEN, RED
@@ -149,3 +149,31 @@ def test_a_person_found_again_off_their_path_with_nobody_else_to_fit_stays_one()
     entries = _walk(range(41), 100, 2, RED) + _walk(range(46, 90), 100, 2, mixed, y=340)
     joined = _stitched({0: entries, 1: _walk(range(90), 600, -2, GREEN)}, 150, 25)
     assert sorted(len(e) for e in joined.values()) == [85, 90]
+
+
+def _frames(per_track, tid):
+    return [e[0] for e in per_track[tid]]
+
+
+def test_a_person_back_after_a_long_absence_in_colours_nobody_else_has_is_joined():
+    """Blue walks out at frame 40 and is back at frame 300 (over 10 s at 25 frames/s, beyond re-identification),
+    at the same size (their own floor lane); red and green are in the video too."""
+    per_track = {0: _walk(range(40), 100, 2, BLUE), 1: _walk(range(300, 340), 600, -2, BLUE),
+                 2: _walk(range(340), 300, 0, RED), 3: _walk(range(340), 500, 0, GREEN)}
+    out = join_returning(per_track, 150)
+    assert sorted(out) == [0, 2, 3]
+    assert _frames(out, 0) == [*range(40), *range(300, 340)]
+
+
+def test_a_return_is_not_joined_when_somebody_else_could_be_that_person():
+    """Within the stitching gap, in another size, or with a look-alike (colours as close) in the video: no join."""
+    base = {2: _walk(range(340), 300, 0, RED)}
+    soon = {0: _walk(range(40), 100, 2, BLUE), 1: _walk(range(100, 140), 600, -2, BLUE), **base}
+    assert sorted(join_returning(soon, 150)) == [0, 1, 2]
+    bigger = {0: _walk(range(40), 100, 2, BLUE), 1: _walk(range(300, 340), 600, -2, BLUE, h=140), **base}
+    assert sorted(join_returning(bigger, 150)) == [0, 1, 2]
+    look_alike = _mix(BLUE, RED, 0.05)
+    assert distance(BLUE, look_alike) < 0.12
+    twins = {0: _walk(range(40), 100, 2, BLUE), 1: _walk(range(300, 340), 600, -2, BLUE),
+             2: _walk(range(340), 300, 0, look_alike)}
+    assert sorted(join_returning(twins, 150)) == [0, 1, 2]
