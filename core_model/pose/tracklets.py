@@ -12,7 +12,9 @@ there), and every run of frames where only ``b`` is present joins ``a`` where ``
 is just after (within :data:`MERGE_GAP` frames): ``b``'s box lies on ``a``'s box moved on at ``a``'s speed,
 grown with the gap. A run touching ``a`` on one side only is taken when ``b``'s colours agree with ``a``'s
 (:data:`MERGE_COLOURS`; a part of the body too, whose colours then agree as closely as a whole body's). ``b`` may
-be smaller than ``a`` (a part of the body, lying within it: :data:`MERGE_ABOVE`), not much larger. A person
+be smaller than ``a`` (a part of the body, lying within it: :data:`MERGE_ABOVE`), not much larger. A whole body
+in colours further off, up to a part's (half hidden behind somebody: mixed with their colours), must touch ``a`` on
+both sides of every run, as a part must (:data:`MERGE_BOTH`). A person
 walking past where somebody is hidden is not merged: their run leaves ``a``'s place on the other side.
 """
 from __future__ import annotations
@@ -43,6 +45,8 @@ MERGE_COLOURS, MERGE_PART, MERGE_PART_COLOURS = 0.35, 0.75, 0.55
 #: longer track's height above that track's top (nearest frame seen); a head above the longer one's is somebody
 #: behind them (measured on the classroom videos: 0.1-0.3 give the same tracks)
 MERGE_ABOVE = 0.2
+#: a whole body in colours up to MERGE_PART_COLOURS is merged too when it touches the longer track on both sides
+MERGE_BOTH = True
 
 _FAR = 1 << 40
 Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
@@ -136,7 +140,12 @@ def merge_cost(a: _Track, b: _Track) -> Optional[float]:
         return None
     colours = distance(a.look, b.look)
     part = b.height <= MERGE_PART * a.height
-    if colours is not None and colours > (MERGE_PART_COLOURS if part else MERGE_COLOURS):
+    if colours is not None and colours > MERGE_PART_COLOURS:
+        return None
+    # a part, or a whole body in colours further than MERGE_COLOURS (half hidden: mixed with the one in front),
+    # must touch the longer track on both sides of every run of its own
+    both_sides = part or (MERGE_BOTH and colours is not None and colours > MERGE_COLOURS)
+    if not both_sides and colours is not None and colours > MERGE_COLOURS:
         return None
     in_a = np.isin(b.frames, a.frames)
     if part and _above(a, b, np.flatnonzero(~in_a)):
@@ -161,7 +170,7 @@ def merge_cost(a: _Track, b: _Track) -> Optional[float]:
             return None
         if not sides:
             continue
-        if len(sides) == 1 and (colours is None or (part and colours > MERGE_COLOURS)):
+        if len(sides) == 1 and (colours is None or (both_sides and colours > MERGE_COLOURS)):
             return None
         costs.append(float(np.mean(sides)))
     if not len(both) and not costs:

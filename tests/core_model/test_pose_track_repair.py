@@ -179,3 +179,25 @@ def test_a_run_in_another_tracks_colours_goes_only_to_a_track_long_enough_to_kno
 
     assert moved(30)
     assert not moved(12)
+
+
+def test_a_whole_body_in_mixed_colours_filling_a_hole_of_a_track_on_both_sides_is_merged():
+    """A person (100 px) walking behind somebody is fitted whole but in mixed colours (0.35-0.55 from their own)
+    over frames 20-34, as a track of its own; their track is missing there and goes on where the piece left off.
+    Touching the track on both sides, the piece is merged; seen after the track's end only, it is not."""
+    mixed = _mix(BLUE, RED, 0.6)
+    assert 0.35 < distance(BLUE, mixed) < 0.55
+    track = [(t, *_person(200 + 2 * t, 300, 100), BLUE) for t in range(60) if not 20 <= t < 35]
+    piece = [(t, *_person(200 + 2 * t, 300, 100), mixed) for t in range(20, 35)]
+    assert len(merge_fragments({0: track, 1: piece})) == 1
+    ends = [e for e in track if e[0] < 20]
+    assert len(merge_fragments({0: ends, 1: piece})) == 2
+
+
+def test_without_merge_both_a_whole_body_in_mixed_colours_stays_apart(monkeypatch):
+    from core_model.pose import tracklets
+
+    monkeypatch.setattr(tracklets, "MERGE_BOTH", False)
+    track = [(t, *_person(200 + 2 * t, 300, 100), BLUE) for t in range(60) if not 20 <= t < 35]
+    piece = [(t, *_person(200 + 2 * t, 300, 100), _mix(BLUE, RED, 0.6)) for t in range(20, 35)]
+    assert len(merge_fragments({0: track, 1: piece})) == 2
