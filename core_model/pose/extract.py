@@ -83,7 +83,7 @@ REID_SECONDS = 6.0
 
 def _crowd_tracker() -> dict:
     """The crowd tracker's settings (part of the cache key of ``tiles``/``auto``)."""
-    from . import appearance, excursions, rehome, reid, tracklet_groups, tracklets
+    from . import appearance, excursions, rehome, reid, tracking, tracklet_groups, tracklets
 
     return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
@@ -93,7 +93,9 @@ def _crowd_tracker() -> dict:
                      rehome.REHOME_INTO, excursions.EXCURSION_MAX, excursions.EXCURSION_JUMP,
                      excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN,
                      excursions.EXCURSION_CUT, tracklets.GAP_JUMP, tracklet_groups.RETURN_GATE,
-                     tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN], "version": 12}
+                     tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN, tracking.MIN_TRACK_SECONDS,
+                     tracking.MIN_PIECE_FRAMES],
+            "version": 12}
 
 
 def _check_detect(detect: str) -> str:

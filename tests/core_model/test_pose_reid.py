@@ -188,3 +188,19 @@ def test_a_skeleton_flickering_for_a_few_frames_makes_no_track():
         frames.append(people)
     poses = _track(frames)
     assert poses.num_people == 1
+
+
+def test_a_track_under_a_second_is_dropped_in_a_long_video_but_kept_in_a_short_clip():
+    """A fit on a poster for 15 frames (0.6 s): in a 12-s video it is no person (tracks under a second are left out);
+    in a 4-s clip, where a tenth of the clip is shorter than that, it is kept."""
+    def poses_of(length: int):
+        frames = []
+        for t in range(length):
+            people = [(300 + t // 2, 300, 100, RED)]
+            if 20 <= t < 35:
+                people.append((650, 100, 60, GREEN))
+            frames.append(people)
+        return _track(frames)
+
+    assert poses_of(300).num_people == 1
+    assert poses_of(100).num_people == 2
