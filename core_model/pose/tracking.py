@@ -298,8 +298,8 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25,
     track cut where its colours changed or where it came back off its path after a few frames unseen
     (:func:`.tracklets.split_at_gap_jumps`), and a tracklet closely continuing another (:data:`TIGHT`), are joined
     unless each fits somebody better), tracks shorter than ``min_frames`` (:data:`MIN_TRACK_SECONDS`), or made only of
-    pieces that short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`), and a person back
-    after a long absence in colours nobody else has joined (:data:`RETURNING`)."""
+    pieces that short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`), and a
+    person back after a long absence in colours nobody else has joined (:data:`RETURNING`)."""
     from .reid import split_at_colour_changes
     from .tracklets import merge_fragments, split_at_gap_jumps, split_at_gaps, split_at_jumps
 

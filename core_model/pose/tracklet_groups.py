@@ -246,7 +246,7 @@ def join_returning(per_track: dict, max_gap: int) -> dict:
             continue
         continued.add(a)
         continuing.add(b)
-        out[head[a]] = out[head[a]] + out.pop(b)
+        out[head[a]] = sorted(out[head[a]] + out.pop(b), key=lambda e: e[0])
         for tid, h in head.items():
             if h == b:
                 head[tid] = head[a]
