@@ -48,6 +48,9 @@ REID_SIZE = 1.5
 #: a detection whose box overlaps another's by less than this (of the smaller) stands clear of others
 CLEAR = 0.15
 _INF = 1e9
+YIELD_MARGIN = None
+YIELD_FAR = 0.0
+YIELD_FIT = _INF
 
 
 def assign(cost: np.ndarray, unmatched: Optional[np.ndarray] = None) -> List[Tuple[int, int]]:
@@ -169,7 +172,15 @@ def _match_active(tracker, active, frame, keypoints, scores, looks, clear) -> Li
     # not when it pushes another track onto a worse detection
     miss = np.array([tracker._limit(frame - t.last_frame) + APPEARANCE_WEIGHT * APPEARANCE_GATE for t in active])
     recent = np.array([frame - t.last_frame <= 2 for t in active], bool)
-    pairs = [(int(ti), di) for ti, di in _assign_among(cost, miss, np.flatnonzero(recent), ())]
+    first = cost
+    if YIELD_MARGIN is not None and recent.any() and (~recent).any():
+        # a detection a waiting track fits far better is not the recent tracks' to take (a person behind somebody
+        # seen again where they were, while the one in front is not found)
+        waiting = cost[~recent].min(axis=0)
+        first = cost.copy()
+        first[recent] = np.where((cost[recent] > waiting[None] + YIELD_MARGIN) & (cost[recent] > YIELD_FAR)
+                                 & (waiting[None] <= YIELD_FIT), _INF, cost[recent])
+    pairs = [(int(ti), di) for ti, di in _assign_among(first, miss, np.flatnonzero(recent), ())]
     taken = {di for _, di in pairs}
     pairs += [(int(ti), di) for ti, di in _assign_among(cost, miss, np.flatnonzero(~recent), taken)]
     return sorted(pairs)

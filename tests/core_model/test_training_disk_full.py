@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -81,10 +80,12 @@ def test_disk_full_is_one_sentence_and_an_error_line(setup):
 def test_file_size_limit_is_one_sentence_and_an_error_line(setup, tmp_path):
     folder, data, preset = setup
 
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
-
-    proc = subprocess.run(_train_argv(data, tmp_path / "run", preset), capture_output=True, text=True, timeout=600,
-                          preexec_fn=limit, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    # the limit is set by a small shim that then execs the training command: a preexec_fn can deadlock the fork of
+    # a process with threads (pytest's, after the GUI and pool tests)
+    shim = ("import os, resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)); "
+            "os.execv(sys.argv[1], sys.argv[1:])")
+    argv = _train_argv(data, tmp_path / "run", preset)
+    proc = subprocess.run([sys.executable, "-c", shim, *argv], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     _check_one_sentence(proc, "file size limit")
     assert not [p.name for p in (tmp_path / "run").iterdir() if p.name.endswith(".tmp")]  # no partial file left
