@@ -204,3 +204,37 @@ def test_a_track_under_a_second_is_dropped_in_a_long_video_but_kept_in_a_short_c
 
     assert poses_of(300).num_people == 1
     assert poses_of(100).num_people == 2
+
+
+def _person_at(poses, frame: int, y: float) -> int:
+    """The row whose skeleton at ``frame`` has its nose near height ``y``."""
+    for row in range(poses.num_people):
+        if poses.keypoint_score[row, frame, 0] > 0 and abs(poses.keypoint[row, frame, 0, 1] - y) < 5:
+            return row
+    return -1
+
+
+def test_a_person_behind_seen_again_where_they_were_gets_their_own_track(monkeypatch):
+    """Two people in alike clothes: one in front (100 px), one behind and above (80 px). The one behind is hidden
+    over frames 20-25; at 26-28 only they are found (the one in front is missed). The track just seen (the front
+    person's) would reach their body, but the waiting track fits it where they were: it is theirs."""
+    from core_model.pose import reid
+
+    frames = []
+    for t in range(50):
+        people = []
+        if not 26 <= t <= 28:
+            people.append((300, 300, 100, RED))
+        if not 20 <= t <= 25:
+            people.append((320, 270, 80, RED))
+        frames.append(people)
+    behind_nose = 270 - 0.45 * 80
+
+    def rows(poses, nose):
+        return {_person_at(poses, t, nose) for t in (10, 27, 40) if t != 27 or nose == behind_nose}
+
+    poses = _track(frames)
+    assert len(rows(poses, behind_nose)) == 1 and -1 not in rows(poses, behind_nose)
+    assert len(rows(poses, 300 - 45)) == 1  # the one in front keeps theirs
+    monkeypatch.setattr(reid, "YIELD_FIT", None)
+    assert len(rows(_track(frames), behind_nose)) > 1  # recent first: the front person's track took the body
