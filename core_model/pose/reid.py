@@ -48,8 +48,8 @@ REID_SIZE = 1.5
 #: a detection whose box overlaps another's by less than this (of the smaller) stands clear of others
 CLEAR = 0.15
 _INF = 1e9
-#: tracks seen in the last 2 frames choose first, except a detection a waiting track (unseen for longer) fits better
-#: than any of them, at a cost of at most YIELD_FIT (None: never). Measured on 23 classroom captures: seed 11 1.43 ->
+#: tracks seen in the last 2 frames choose first, but a recent track may not take a detection that a waiting track
+#: (unseen for longer) fits better, at a cost of at most YIELD_FIT (None: never). Measured on 23 classroom captures: seed 11 1.43 ->
 #: 1.29 ids per person, no other change (0.6: seed 12 too, but a duplicate on seed 9; 0.2: no change)
 YIELD_FIT = 0.4
 
@@ -175,8 +175,8 @@ def _match_active(tracker, active, frame, keypoints, scores, looks, clear) -> Li
     recent = np.array([frame - t.last_frame <= 2 for t in active], bool)
     first = cost
     if YIELD_FIT is not None and recent.any() and (~recent).any():
-        # a detection that a waiting track fits where it was, better than any recent track, is not the recent
-        # tracks' to take: a person behind somebody seen again, while the one in front is not found
+        # a detection that a waiting track fits where it was is not taken by a recent track that fits it worse: a
+        # person behind somebody seen again, while the one in front is not found
         waiting = cost[~recent].min(axis=0)
         first = cost.copy()
         first[recent] = np.where((cost[recent] > waiting[None]) & (waiting[None] <= YIELD_FIT), _INF, cost[recent])

@@ -140,12 +140,10 @@ def merge_cost(a: _Track, b: _Track) -> Optional[float]:
         return None
     colours = distance(a.look, b.look)
     part = b.height <= MERGE_PART * a.height
-    if colours is not None and colours > MERGE_PART_COLOURS:
-        return None
-    # a part, or a whole body in colours further than MERGE_COLOURS (half hidden: mixed with the one in front),
-    # must touch the longer track on both sides of every run of its own
-    both_sides = part or (MERGE_BOTH and colours is not None and colours > MERGE_COLOURS)
-    if not both_sides and colours is not None and colours > MERGE_COLOURS:
+    # colours further than MERGE_COLOURS (a part, or with MERGE_BOTH a whole body half hidden: mixed with the one
+    # in front) must touch the longer track on both sides of every run of its own
+    loose = colours is not None and colours > MERGE_COLOURS
+    if (colours is not None and colours > MERGE_PART_COLOURS) or (loose and not (part or MERGE_BOTH)):
         return None
     in_a = np.isin(b.frames, a.frames)
     if part and _above(a, b, np.flatnonzero(~in_a)):
@@ -170,7 +168,7 @@ def merge_cost(a: _Track, b: _Track) -> Optional[float]:
             return None
         if not sides:
             continue
-        if len(sides) == 1 and (colours is None or (both_sides and colours > MERGE_COLOURS)):
+        if len(sides) == 1 and (colours is None or loose):
             return None
         costs.append(float(np.mean(sides)))
     if not len(both) and not costs:
