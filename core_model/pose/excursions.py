@@ -9,6 +9,10 @@ just before and after (:data:`EXCURSION_FIT`). Where no track misses the run, it
 (:data:`EXCURSION_CUT`): a body this far away and back within a few frames is not the track's person (people walk at
 most a few hundredths of their height per frame), and the last stitching joins the run to a person it continues or
 leaves it out as too short.
+
+:func:`drop_blips` takes out what is too short to tell whose it is: one to :data:`BLIP_MAX` detections of a track
+whose torso lies off the track's path, where a person cannot be (the fit was on somebody overlapping for a frame or
+two, mostly a person hidden behind the track's own); the track goes on without them.
 """
 from __future__ import annotations
 
@@ -26,6 +30,16 @@ EXCURSION_FIT, EXCURSION_SEEN = 0.25, 15
 #: an excursion no track misses is cut out as a tracklet of its own (joined by the last stitching to a person it
 #: continues, else left out as too short)
 EXCURSION_CUT = True
+
+#: a run of at most BLIP_MAX entries is a blip when its torso centre (the confident shoulders and hips) lies further
+#: than BLIP of the height off the straight line between the entries just before and after it (at most BLIP_GAP
+#: frames apart, their torsos within BLIP of each other: the person stood or walked on). A walking person's torso
+#: follows that line to a few hundredths of their height; None: no blips dropped. Measured on 23 classroom captures:
+#: 11 with fewer ids per person (seeds 3, 4, 5, 7, 10, 13, 15, 17, 20, 21, 1 to 2 ids each), none with more, recall
+#: at most 0.001 lower; with the box centre instead of the torso, recall up to 0.014 lower (legs hidden move a box)
+BLIP, BLIP_MAX, BLIP_GAP = 0.10, 3, 6
+#: COCO shoulders and hips
+TORSO = (5, 6, 11, 12)
 
 Entry = tuple  # (frame, keypoint (V,2), score (V,), look or None)
 
@@ -96,3 +110,55 @@ def return_excursions(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry
         moved[ta] = [e for e in moved[ta] if int(e[0]) not in frames]
         next_id += 1
     return moved
+
+
+def _torso_centres(entries: List[Entry], boxes: np.ndarray) -> np.ndarray:
+    """Per entry, the mean of its confident (score >= 0.3) shoulders and hips; the box centre with fewer than two."""
+    out = (boxes[:, :2] + boxes[:, 2:]) / 2
+    for k, e in enumerate(entries):
+        ok = e[2][list(TORSO)] >= 0.3
+        if ok.sum() >= 2:
+            out[k] = e[1][list(TORSO)][ok].mean(axis=0)
+    return out
+
+
+def _blips(frames: np.ndarray, centres: np.ndarray, heights: np.ndarray) -> List[Tuple[int, int]]:
+    """Index ranges ``[i, j)`` of the entries that are blips (see :data:`BLIP`), shortest first, not overlapping."""
+    found, end = [], 0
+    for i in range(1, len(frames) - 1):
+        if i < end:
+            continue
+        for j in range(i + 1, min(i + BLIP_MAX, len(frames) - 1) + 1):
+            lo, hi = frames[i - 1], frames[j]
+            if hi - lo > BLIP_GAP:
+                break
+            tall = max(heights[i - 1], heights[j], 1.0)
+            if np.hypot(*(centres[j] - centres[i - 1])) / tall >= BLIP:
+                continue
+            path = centres[i - 1] + ((frames[i:j] - lo) / (hi - lo))[:, None] * (centres[j] - centres[i - 1])
+            off = np.hypot(*(centres[i:j] - path).T) / np.maximum(heights[i:j], tall)
+            if off.min() > BLIP:
+                found.append((i, j))
+                end = j
+                break
+    return found
+
+
+def drop_blips(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
+    """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) without the blips of each
+    track (see :data:`BLIP`); ids kept."""
+    from .tracklets import _Track
+
+    if BLIP is None:
+        return per_track
+    out = {}
+    for tid, entries in per_track.items():
+        if len(entries) < 3:
+            out[tid] = entries
+            continue
+        track = _Track(entries)
+        boxes = track.boxes
+        gone = {k for i, j in _blips(track.frames, _torso_centres(entries, boxes), boxes[:, 3] - boxes[:, 1])
+                for k in range(i, j)}
+        out[tid] = [e for k, e in enumerate(entries) if k not in gone]
+    return out

@@ -94,8 +94,9 @@ def _crowd_tracker() -> dict:
                      excursions.EXCURSION_GAP, excursions.EXCURSION_FIT, excursions.EXCURSION_SEEN,
                      excursions.EXCURSION_CUT, tracklets.GAP_JUMP, tracklet_groups.RETURN_GATE,
                      tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN, tracking.MIN_TRACK_SECONDS,
-                     tracking.MIN_PIECE_FRAMES, reid.YIELD_FIT],
-            "version": 12}
+                     tracking.MIN_PIECE_FRAMES, reid.YIELD_FIT, excursions.BLIP, excursions.BLIP_MAX,
+                     excursions.BLIP_GAP],
+            "version": 13}
 
 
 def _check_detect(detect: str) -> str:

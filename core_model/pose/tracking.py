@@ -326,9 +326,9 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25,
         # its person was lost, and may be continued by a later one (stitched again)
         joined = rehome_runs(swap_runs(joined))
         if EXCURSIONS:
-            from .excursions import return_excursions
+            from .excursions import drop_blips, return_excursions
 
-            joined = return_excursions(joined)
+            joined = return_excursions(drop_blips(joined))
         joined = _joined(joined, max_gap)
     if RETURNING:
         from .tracklet_groups import join_returning

@@ -64,3 +64,44 @@ def test_without_cutting_a_run_nobody_misses_stays(monkeypatch):
     red = _at(range(20), 300, 300, 100, RED) + _at(range(20, 26), 300, 240, 60, RED) + _at(range(26, 41), 300, 300,
                                                                                            100, RED)
     assert _unchanged({0: red, 1: _at(range(41), 300, 240, 60, BLUE)})
+
+
+def _walker(frames, h=100.0, *, behind=(), legs_hidden=()):
+    """Red walking right 2 px a frame; on ``behind`` frames the skeleton is on a smaller person 25 px higher (hidden
+    behind red, 70 px), on ``legs_hidden`` frames red's knees and ankles are not seen (the box shrinks, the torso
+    stays)."""
+    out = []
+    for t in frames:
+        if t in behind:
+            kp, sc = _person(200 + 2 * t, 275, 70)
+        else:
+            kp, sc = _person(200 + 2 * t, 300, h)
+            if t in legs_hidden:
+                sc = sc.copy()
+                sc[13:] = 0.0
+        out.append((t, kp, sc, RED))
+    return out
+
+
+def test_a_blip_off_the_tracks_path_is_dropped():
+    """Two frames of red's track on the person behind red (torso 0.25 heights off red's path) are left out; the
+    track keeps every other frame and its id."""
+    from core_model.pose.excursions import drop_blips
+
+    out = drop_blips({3: _walker(range(30), behind={12, 13})})
+    assert list(out) == [3]
+    assert _frames_of(out, 3) == [t for t in range(30) if t not in (12, 13)]
+
+
+def test_hidden_legs_and_walking_on_are_no_blips(monkeypatch):
+    """A fit whose legs are hidden for two frames moves its box, not its torso: nothing is dropped. Nor when red
+    really moves on (the torso after the run is where it went), nor with BLIP None."""
+    from core_model.pose import excursions
+
+    legs = {0: _walker(range(30), legs_hidden={12, 13})}
+    assert excursions.drop_blips(legs) == legs
+    moves_on = {0: _walker(range(14)) + [(t, *_person(200 + 2 * t, 275, 100), RED) for t in range(14, 30)]}
+    assert excursions.drop_blips(moves_on) == moves_on
+    monkeypatch.setattr(excursions, "BLIP", None)
+    blip = {0: _walker(range(30), behind={12, 13})}
+    assert excursions.drop_blips(blip) == blip
