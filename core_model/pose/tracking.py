@@ -330,11 +330,12 @@ def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25,
 
             joined = return_excursions(drop_blips(joined))
         joined = _joined(joined, max_gap)
-    if RETURNING:
+    joined = {tid: entries for tid, entries in joined.items() if len(entries) >= min_frames}
+    if RETURNING:  # (among the tracks kept: a fit left out is nobody the returning person could be confused with)
         from .tracklet_groups import join_returning
 
         joined = join_returning(joined, max_gap)
-    return {tid: entries for tid, entries in joined.items() if len(entries) >= min_frames}
+    return joined
 
 
 def _joined(per_track: Dict[int, list], max_gap: int, soft=frozenset(),

@@ -177,3 +177,14 @@ def test_a_return_is_not_joined_when_somebody_else_could_be_that_person():
     twins = {0: _walk(range(40), 100, 2, BLUE), 1: _walk(range(300, 340), 600, -2, BLUE),
              2: _walk(range(340), 300, 0, look_alike)}
     assert sorted(join_returning(twins, 150)) == [0, 1, 2]
+
+
+def test_a_flicker_left_out_does_not_stop_a_return_being_joined():
+    """A fit of 12 frames in blue's colours elsewhere while blue is seen, 3 of them a blip off its path (dropped), is
+    too short to keep: left out, it is nobody the returning blue could be confused with. Blue is one track."""
+    flicker = _walk(range(20, 25), 450, 0, BLUE) + _walk(range(25, 28), 450, 0, BLUE, y=330) + \
+        _walk(range(28, 32), 450, 0, BLUE)
+    per_track = {0: _walk(range(40), 100, 2, BLUE), 1: flicker, 2: _walk(range(300, 340), 600, -2, BLUE),
+                 3: _walk(range(340), 300, 0, RED)}
+    joined = _stitched(per_track, 150, 25, min_frames=10)
+    assert sorted(len(e) for e in joined.values()) == [80, 340]
