@@ -95,7 +95,7 @@ def _crowd_tracker() -> dict:
                      excursions.EXCURSION_CUT, tracklets.GAP_JUMP, tracklet_groups.RETURN_GATE,
                      tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN, tracking.MIN_TRACK_SECONDS,
                      tracking.MIN_PIECE_FRAMES, reid.YIELD_FIT, excursions.BLIP, excursions.BLIP_MAX,
-                     excursions.BLIP_GAP],
+                     excursions.BLIP_GAP, excursions.END_BLIPS],
             "version": 13}
 
 

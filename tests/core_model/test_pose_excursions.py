@@ -105,3 +105,18 @@ def test_hidden_legs_and_walking_on_are_no_blips(monkeypatch):
     monkeypatch.setattr(excursions, "BLIP", None)
     blip = {0: _walker(range(30), behind={12, 13})}
     assert excursions.drop_blips(blip) == blip
+
+
+def test_a_track_begun_or_ended_on_the_person_behind_loses_those_frames(monkeypatch):
+    """A track whose first two (last two) frames are on the person behind red, then (before that) red walking: those
+    frames are left out; a track begun and ended on red keeps all; without END_BLIPS nothing is dropped."""
+    from core_model.pose import excursions
+
+    begun = {0: _walker(range(20), behind={0, 1})}
+    assert _frames_of(excursions.drop_blips(begun), 0) == list(range(2, 20))
+    ended = {0: _walker(range(20), behind={18, 19})}
+    assert _frames_of(excursions.drop_blips(ended), 0) == list(range(18))
+    plain = {0: _walker(range(20))}
+    assert excursions.drop_blips(plain) == plain
+    monkeypatch.setattr(excursions, "END_BLIPS", False)
+    assert excursions.drop_blips(begun) == begun
