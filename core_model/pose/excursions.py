@@ -151,10 +151,10 @@ def _blips(frames: np.ndarray, centres: np.ndarray, heights: np.ndarray) -> List
 
 
 def _end_blips(frames: np.ndarray, centres: np.ndarray, heights: np.ndarray) -> List[Tuple[int, int]]:
-    """The first (last) one to :data:`BLIP_MAX` entries of a track (as many as fit), within :data:`BLIP_GAP` frames of the next
-    (previous) one, when they lie further than :data:`BLIP` of the height off the path of the :data:`BLIP_MAX` entries
-    after (before) them carried back (on) at their speed: a track that began (ended) on somebody overlapping its
-    person for a frame or two."""
+    """The first (last) one to :data:`BLIP_MAX` entries of a track (as many as fit), within :data:`BLIP_GAP` frames of
+    the next (previous) one, when they lie further than :data:`BLIP` of the height off the path of the
+    :data:`BLIP_MAX` entries after (before) them carried back (on) at their speed: a track that began (ended) on
+    somebody overlapping its person for a frame or two."""
     n = len(frames)
     found = []
     for run, ref, far in ((lambda k: range(k), lambda k: k, lambda k: k + BLIP_MAX),
@@ -187,7 +187,9 @@ def drop_blips(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
         track = _Track(entries)
         boxes = track.boxes
         centres, heights = _torso_centres(entries, boxes), boxes[:, 3] - boxes[:, 1]
-        runs = _blips(track.frames, centres, heights) + (_end_blips(track.frames, centres, heights) if END_BLIPS else [])
+        runs = _blips(track.frames, centres, heights)
+        if END_BLIPS:
+            runs += _end_blips(track.frames, centres, heights)
         gone = {k for i, j in runs for k in range(i, j)}
         out[tid] = [e for k, e in enumerate(entries) if k not in gone]
     return out
