@@ -83,7 +83,7 @@ REID_SECONDS = 6.0
 
 def _crowd_tracker() -> dict:
     """The crowd tracker's settings (part of the cache key of ``tiles``/``auto``)."""
-    from . import appearance, excursions, rehome, reid, tracking, tracklet_groups, tracklets
+    from . import appearance, crossings, excursions, rehome, reid, tracking, tracklet_groups, tracklets
 
     return {"reid_seconds": REID_SECONDS, "appearance": [appearance.SIZE, appearance.GREY, appearance.MIN_WIDTH],
             "reid": [reid.APPEARANCE_WEIGHT, reid.APPEARANCE_GATE, reid.REID_GATE, reid.REID_RADIUS,
@@ -95,7 +95,8 @@ def _crowd_tracker() -> dict:
                      excursions.EXCURSION_CUT, tracklets.GAP_JUMP, tracklet_groups.RETURN_GATE,
                      tracklet_groups.RETURN_SIZE, tracklet_groups.RETURN_MARGIN, tracking.MIN_TRACK_SECONDS,
                      tracking.MIN_PIECE_FRAMES, reid.YIELD_FIT, excursions.BLIP, excursions.BLIP_MAX,
-                     excursions.BLIP_GAP, excursions.END_BLIPS],
+                     excursions.BLIP_GAP, excursions.END_BLIPS, tracking.SWAPS,
+                     crossings.SWAP_WINDOW, crossings.SWAP_MARGIN, crossings.SWAP_NEAR, crossings.SWAP_REACH],
             "version": 13}
 
 
