@@ -175,7 +175,7 @@ def _end_blips(frames: np.ndarray, centres: np.ndarray, heights: np.ndarray) -> 
 def drop_blips(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
     """``per_track`` (``{id: [(frame, keypoint, score, look), ...]}``, frames increasing) without the blips of each
     track (see :data:`BLIP`); ids kept."""
-    from .tracklets import _Track
+    from .tiles import person_box
 
     if BLIP is None:
         return per_track
@@ -184,12 +184,12 @@ def drop_blips(per_track: Dict[int, List[Entry]]) -> Dict[int, List[Entry]]:
         if len(entries) < 3:
             out[tid] = entries
             continue
-        track = _Track(entries)
-        boxes = track.boxes
+        frames = np.array([e[0] for e in entries], np.int64)
+        boxes = np.stack([person_box(e[1], e[2]) for e in entries])
         centres, heights = _torso_centres(entries, boxes), boxes[:, 3] - boxes[:, 1]
-        runs = _blips(track.frames, centres, heights)
+        runs = _blips(frames, centres, heights)
         if END_BLIPS:
-            runs += _end_blips(track.frames, centres, heights)
+            runs += _end_blips(frames, centres, heights)
         gone = {k for i, j in runs for k in range(i, j)}
         out[tid] = [e for k, e in enumerate(entries) if k not in gone]
     return out

@@ -49,8 +49,8 @@ REID_SIZE = 1.5
 CLEAR = 0.15
 _INF = 1e9
 #: tracks seen in the last 2 frames choose first, but a recent track may not take a detection that a waiting track
-#: (unseen for longer) fits better, at a cost of at most YIELD_FIT (None: never). Measured on 23 classroom captures: seed 11 1.43 ->
-#: 1.29 ids per person, no other change (0.6: seed 12 too, but a duplicate on seed 9; 0.2: no change)
+#: (unseen for longer) fits better, at a cost of at most YIELD_FIT (None: never). Measured on 23 classroom captures:
+#: seed 11 1.43 -> 1.29 ids per person, no other change (0.6: seed 12 too, but a duplicate on seed 9; 0.2: no change)
 YIELD_FIT = 0.4
 
 

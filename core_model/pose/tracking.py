@@ -298,8 +298,8 @@ SWAPS = True
 def _stitched(per_track: Dict[int, list], max_gap: int, motion_gap: int = 25,
               min_frames: int = MIN_PIECE_FRAMES) -> Dict[int, list]:
     """``per_track`` with tracks that swapped people where they met swapped back (:data:`SWAPS`) and the tracklets of
-    one person joined (:func:`.tracklet_groups.stitch_tracklets`; the pieces of a
-    track cut where its colours changed or where it came back off its path after a few frames unseen
+    one person joined (:func:`.tracklet_groups.stitch_tracklets`; the pieces of a track cut where its colours changed
+    or where it came back off its path after a few frames unseen
     (:func:`.tracklets.split_at_gap_jumps`), and a tracklet closely continuing another (:data:`TIGHT`), are joined
     unless each fits somebody better), tracks shorter than ``min_frames`` (:data:`MIN_TRACK_SECONDS`), or made only of
     pieces that short, left out; then runs on somebody else given back (:data:`REHOME`, :data:`EXCURSIONS`), and a
